@@ -1,0 +1,175 @@
+import type { ConfigDef, Config } from './config/config-def.ts'
+import type { OffsetMap, SinkRecord, SourceRecord, TopicPartition } from './record.ts'
+
+/** Reads committed source offsets (Apache's `OffsetStorageReader`). Lookups are by value, not identity. */
+export interface OffsetStorageReader {
+  offset(partition: OffsetMap): OffsetMap | null
+  offsets(partitions: OffsetMap[]): Map<OffsetMap, OffsetMap | null>
+}
+
+/** What the runtime offers a connector (Apache's `ConnectorContext`). */
+export interface ConnectorContext {
+  /** Ask the runtime to call `taskConfigs` again, e.g. after the set of source tables changed. */
+  requestTaskReconfiguration(): void
+  /** Fail the connector from a background activity; the connector is reported FAILED with this error. */
+  raiseError(error: Error): void
+}
+
+export interface SourceConnectorContext extends ConnectorContext {
+  offsetStorageReader(): OffsetStorageReader
+}
+
+/** Task class: a constructor with no arguments. */
+export type TaskClass<T extends Task = Task> = new () => T
+
+/**
+ * A connector (Apache's `Connector`): validates its config, splits the job into task configs and watches the
+ * external system. `start` may be async; `taskConfigs` returns at most `maxTasks` configs.
+ */
+export abstract class Connector {
+  protected context!: ConnectorContext
+
+  initialize(context: ConnectorContext): void {
+    this.context = context
+  }
+
+  abstract version(): string
+  abstract start(props: Record<string, string>): void | Promise<void>
+  abstract taskClass(): TaskClass
+  abstract taskConfigs(maxTasks: number): Record<string, string>[] | Promise<Record<string, string>[]>
+  abstract stop(): void | Promise<void>
+  /** The connector's own config keys; must not be null. */
+  abstract config(): ConfigDef
+
+  /** Default: stop then start with the new config. */
+  async reconfigure(props: Record<string, string>): Promise<void> {
+    await this.stop()
+    await this.start(props)
+  }
+
+  /** Default: validate against `config()`. */
+  validate(props: Record<string, string>): Config | Promise<Config> {
+    return { configValues: this.config().validate(props) }
+  }
+}
+
+export type ExactlyOnceSupport = 'SUPPORTED' | 'UNSUPPORTED'
+
+export abstract class SourceConnector extends Connector {
+  declare protected context: SourceConnectorContext
+
+  exactlyOnceSupport(_props: Record<string, string>): ExactlyOnceSupport | null {
+    return null
+  }
+
+  /** Default: offsets cannot be altered. Return true when the connector accepts the change. */
+  alterOffsets(_props: Record<string, string>, _offsets: Map<OffsetMap, OffsetMap | null>): boolean | Promise<boolean> {
+    throw new Error('This connector does not support altering offsets')
+  }
+}
+
+export abstract class SinkConnector extends Connector {
+  static readonly TOPICS_CONFIG = 'topics'
+
+  alterOffsets(
+    _props: Record<string, string>,
+    _offsets: Map<TopicPartition, number | null>,
+  ): boolean | Promise<boolean> {
+    return false
+  }
+}
+
+/** A unit of work the runtime schedules (Apache's `Task`). */
+export interface Task {
+  version(): string
+  start(props: Record<string, string>): void | Promise<void>
+  stop(): void | Promise<void>
+}
+
+export interface SourceTaskContext {
+  configs(): Record<string, string>
+  offsetStorageReader(): OffsetStorageReader
+}
+
+/**
+ * Reads from the external system (Apache's `SourceTask`).
+ * `poll` resolves with a batch, or null/empty when nothing is available yet; it should wait a little rather than
+ * spin. Throwing `RetriableException` makes the runtime poll again; any other error fails the task.
+ * `stop` may be called while a `poll` is pending and should make it return soon.
+ */
+export abstract class SourceTask implements Task {
+  protected context!: SourceTaskContext
+
+  initialize(context: SourceTaskContext): void {
+    this.context = context
+  }
+
+  abstract version(): string
+  abstract start(props: Record<string, string>): void | Promise<void>
+  abstract poll(): Promise<SourceRecord[] | null>
+  abstract stop(): void | Promise<void>
+
+  /** Called after offsets were committed (or there was nothing to commit). */
+  commit(): void | Promise<void> {}
+
+  /** Called when the record was acked by Kafka (`metadata` set) or dropped by a transform or tolerated error (null). */
+  commitRecord(_record: SourceRecord, _metadata: RecordMetadata | null): void {}
+}
+
+export interface RecordMetadata {
+  topic: string
+  partition: number
+  offset: number
+}
+
+/** Errant records reported by a sink task go to the DLQ and/or the log (Apache's `ErrantRecordReporter`). */
+export interface ErrantRecordReporter {
+  report(record: SinkRecord, error: Error): Promise<void>
+}
+
+export interface SinkTaskContext {
+  configs(): Record<string, string>
+  /** Rewind or skip: the next fetch of each partition starts at the given offset. */
+  offset(offsets: Map<TopicPartition, number>): void
+  /** The backoff before a batch that failed with RetriableException is delivered again. */
+  timeout(ms: number): void
+  assignment(): TopicPartition[]
+  pause(...partitions: TopicPartition[]): void
+  resume(...partitions: TopicPartition[]): void
+  requestCommit(): void
+  errantRecordReporter(): ErrantRecordReporter | null
+}
+
+/** Offsets by partition; keys are `topic:partition` strings so maps compare by value. */
+export type PartitionOffsets = Map<string, { topic: string; partition: number; offset: number }>
+
+/**
+ * Writes to the external system (Apache's `SinkTask`).
+ * `put` receives each batch once, in partition order; throwing `RetriableException` makes the runtime deliver the
+ * same batch again after `context.timeout`; any other error fails the task. `flush` must make everything put so far
+ * durable; `preCommit` returns the offsets that are safe to commit (default: flush, then the offsets it was given).
+ */
+export abstract class SinkTask implements Task {
+  static readonly TOPICS_CONFIG = 'topics'
+  static readonly TOPICS_REGEX_CONFIG = 'topics.regex'
+  protected context!: SinkTaskContext
+
+  initialize(context: SinkTaskContext): void {
+    this.context = context
+  }
+
+  abstract version(): string
+  abstract start(props: Record<string, string>): void | Promise<void>
+  abstract put(records: SinkRecord[]): Promise<void>
+  abstract stop(): void | Promise<void>
+
+  flush(_currentOffsets: PartitionOffsets): void | Promise<void> {}
+
+  async preCommit(currentOffsets: PartitionOffsets): Promise<PartitionOffsets> {
+    await this.flush(currentOffsets)
+    return currentOffsets
+  }
+
+  open(_partitions: TopicPartition[]): void | Promise<void> {}
+  close(_partitions: TopicPartition[]): void | Promise<void> {}
+}
