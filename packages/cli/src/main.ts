@@ -1,0 +1,218 @@
+import { readFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { basename, extname } from 'node:path'
+import {
+  builtinRegistry,
+  createLogger,
+  FileOffsetBackingStore,
+  isConnectionError,
+  KafkaAdmin,
+  type Logger,
+  parseBootstrapServers,
+  parseProperties,
+  parseWorkerConfig,
+  StandaloneHerder,
+  Worker,
+  type WorkerConfig,
+} from '@ferry/runtime'
+
+export const USAGE = `Usage: ferry <command> [options]
+
+Commands:
+  standalone <worker.properties> [connector.properties|connector.json ...]
+      Run a standalone worker (same arguments as Apache Kafka's connect-standalone).
+      A connector JSON file is either {"name": ..., "config": {...}} or a flat config map.
+  plugins
+      List the connectors and converters this Ferry can run, with their class names.
+
+Options:
+  -h, --help      Show this help
+  -v, --version   Show Ferry's version
+
+Environment:
+  FERRY_LOG_LEVEL  trace | debug | info (default) | warn | error | silent
+`
+
+/** A problem the user can fix, reported as one line without a stack trace. */
+export class UsageError extends Error {}
+
+/** Runs the CLI; resolves with the exit code. Long-running commands resolve when they are stopped. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE)
+        return command === undefined ? 2 : 0
+      case '-v':
+      case '--version':
+        process.stdout.write(`${await version()}\n`)
+        return 0
+      case 'plugins':
+        for (const p of builtinRegistry().plugins())
+          process.stdout.write(`${p.kind.join(',').padEnd(28)} ${p.className}\n`)
+        return 0
+      case 'standalone':
+        return await standalone(args)
+      default:
+        throw new UsageError(`unknown command '${command}'. Run ferry --help for the commands.`)
+    }
+  } catch (e) {
+    process.stderr.write(`ferry: ${oneLine(e)}\n`)
+    return e instanceof UsageError ? 2 : 1
+  }
+}
+
+function oneLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e)
+  return message.replace(/\s*\n\s*/g, ' ')
+}
+
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+/** Reads a connector file: `.json` as a create request or a flat map, anything else as Java properties. */
+export async function readConnectorFile(path: string): Promise<{ name: string; config: Record<string, string> }> {
+  const text = await readText(path, 'connector config')
+  let config: Record<string, unknown>
+  if (extname(path).toLowerCase() === '.json') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (e) {
+      throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new UsageError(`${path} must hold a JSON object: {"name": ..., "config": {...}} or a flat config map`)
+    }
+    const obj = parsed as Record<string, unknown>
+    if (obj.config !== undefined && typeof obj.config === 'object' && obj.config !== null) {
+      config = { ...(obj.config as Record<string, unknown>) }
+      if (typeof obj.name === 'string') {
+        if (config.name !== undefined && config.name !== obj.name) {
+          throw new UsageError(
+            `${path}: Connector name configuration (${String(config.name)}) doesn't match connector name (${obj.name})`,
+          )
+        }
+        config.name = obj.name
+      }
+    } else {
+      config = obj
+    }
+  } else {
+    config = parseProperties(text)
+  }
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(config)) {
+    if (v === null || v === undefined) continue
+    out[k] = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)
+  }
+  const name = out.name?.trim()
+  if (!name) throw new UsageError(`${path}: Missing required configuration "name" which has no default value.`)
+  return { name, config: out }
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message
+    throw new UsageError(`cannot read ${what} file ${path}: ${reason}`)
+  }
+}
+
+async function standalone(args: string[]): Promise<number> {
+  if (args.length < 1 || args.includes('-h') || args.includes('--help')) {
+    process.stdout.write('Usage: ferry standalone <worker.properties> [connector.properties|connector.json ...]\n')
+    return args.length < 1 ? 2 : 0
+  }
+  const [workerFile, ...connectorFiles] = args as [string, ...string[]]
+  const workerProps = parseProperties(await readText(workerFile, 'worker config'))
+  let config: WorkerConfig
+  try {
+    config = parseWorkerConfig(workerProps, 'standalone')
+    parseBootstrapServers(config.bootstrapServers.join(','))
+  } catch (e) {
+    throw new UsageError(`${workerFile}: ${(e as Error).message}`)
+  }
+  const connectors = []
+  for (const file of connectorFiles) connectors.push({ file, ...(await readConnectorFile(file)) })
+
+  const log = createLogger()
+  const registry = builtinRegistry()
+  const worker = new Worker(config, registry, new FileOffsetBackingStore(config.offsetStorageFile!), log)
+  const herder = new StandaloneHerder(worker, `${hostname()}:8083`, log)
+
+  // Check every connector config before anything starts, so a typo fails fast with the key named.
+  for (const c of connectors) {
+    const problems = await herder.validateConnectorConfig({ ...c.config, name: c.name })
+    if (problems.length > 0) {
+      const details = problems.map((p) => `${p.key}: ${p.errors.join(' ')}`).join('; ')
+      throw new UsageError(`connector ${c.name} (${basename(c.file)}) is invalid: ${details}`)
+    }
+  }
+
+  let stopping: Promise<void> | null = null
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting without waiting for tasks`)
+      process.exit(130)
+    }
+    log.info(`${signal} received: stopping tasks and committing offsets`)
+    stopping = herder.stop()
+  }
+  const onSigint = () => stop('SIGINT')
+  const onSigterm = () => stop('SIGTERM')
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigterm)
+
+  const reachable = await waitForKafka(config, log, () => stopping !== null)
+  if (reachable) {
+    await herder.start()
+    for (const c of connectors) {
+      if (stopping) break
+      await herder.putConnectorConfig(c.name, c.config, false)
+      log.info(`Connector ${c.name} created from ${c.file}`)
+    }
+    log.info({ connectors: herder.connectors() }, 'Ferry standalone worker started')
+  }
+  // Run until a signal arrives.
+  while (!stopping) await new Promise((r) => setTimeout(r, 200))
+  await stopping
+  process.off('SIGINT', onSigint)
+  process.off('SIGTERM', onSigterm)
+  log.info('Ferry stopped')
+  log.flush?.()
+  return 0
+}
+
+/** Waits until the cluster answers; logs each failed attempt with the reason. False when stopped first. */
+async function waitForKafka(config: WorkerConfig, log: Logger, stopped: () => boolean): Promise<boolean> {
+  const servers = config.bootstrapServers.join(',')
+  for (let attempt = 1; !stopped(); attempt++) {
+    const admin = new KafkaAdmin({
+      bootstrapServers: config.bootstrapServers,
+      clientId: 'ferry-startup',
+      requestTimeoutMs: 5000,
+    })
+    try {
+      await admin.listTopics()
+      if (attempt > 1) log.info(`Kafka at ${servers} is reachable`)
+      return true
+    } catch (e) {
+      const delay = Math.min(1000 * attempt, 10000)
+      const reason = isConnectionError(e) ? 'connection failed' : (e as Error).message
+      log.warn(`Cannot reach Kafka at bootstrap.servers=${servers} (${reason}); retrying in ${delay / 1000}s`)
+      await new Promise((r) => setTimeout(r, delay))
+    } finally {
+      await admin.close().catch(() => {})
+    }
+  }
+  return false
+}

@@ -1,0 +1,11 @@
+import { plugins as filePlugins } from '@ferry/connector-file'
+import { BUILTIN_CONVERTERS } from '@ferry/converters'
+import { type PluginDescriptor, PluginRegistry } from './registry.ts'
+
+/** A registry holding every plugin that ships with Ferry. */
+export function builtinRegistry(): PluginRegistry {
+  return new PluginRegistry().register(
+    ...(filePlugins as readonly PluginDescriptor[]),
+    ...(BUILTIN_CONVERTERS as readonly PluginDescriptor[]),
+  )
+}

@@ -1,0 +1,122 @@
+import type { Logger } from '../logger.ts'
+
+export interface ConnectorTaskId {
+  readonly connector: string
+  readonly task: number
+}
+
+export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED'
+
+/** Told about a task's life; the herder turns these into the status it reports. */
+export interface TaskStatusListener {
+  onStartup(id: ConnectorTaskId): void
+  onPause(id: ConnectorTaskId): void
+  onResume(id: ConnectorTaskId): void
+  onFailure(id: ConnectorTaskId, error: Error): void
+  onShutdown(id: ConnectorTaskId): void
+}
+
+export function taskName(id: ConnectorTaskId): string {
+  return `${id.connector}-${id.task}`
+}
+
+/**
+ * What source and sink task wrappers share: a run loop in the background, pause/resume, and a stop that waits
+ * (bounded) for the loop to finish. A loop that throws fails the task; nothing is retried here.
+ */
+export abstract class WorkerTask {
+  readonly id: ConnectorTaskId
+  protected readonly log: Logger
+  protected readonly listener: TaskStatusListener
+  #state: TargetState
+  #stopping = false
+  #resume: (() => void) | null = null
+  #done: Promise<void> = Promise.resolve()
+  #failed = false
+
+  constructor(id: ConnectorTaskId, initialState: TargetState, listener: TaskStatusListener, log: Logger) {
+    this.id = id
+    this.#state = initialState
+    this.listener = listener
+    this.log = log.child({ task: taskName(id) })
+  }
+
+  get stopping(): boolean {
+    return this.#stopping
+  }
+
+  get paused(): boolean {
+    return this.#state === 'PAUSED'
+  }
+
+  get failed(): boolean {
+    return this.#failed
+  }
+
+  /** Starts the loop; returns at once. */
+  run(): void {
+    this.#done = (async () => {
+      try {
+        await this.initializeAndStart()
+        if (this.#stopping) return
+        if (this.paused) this.listener.onPause(this.id)
+        else this.listener.onStartup(this.id)
+        await this.execute()
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e))
+        this.#failed = true
+        this.log.error({ err: error }, `${taskName(this.id)} failed: ${error.message}`)
+        this.listener.onFailure(this.id, error)
+      } finally {
+        try {
+          await this.close()
+        } catch (e) {
+          this.log.warn({ err: e }, 'Error while closing the task')
+        }
+        if (!this.#failed) this.listener.onShutdown(this.id)
+      }
+    })()
+  }
+
+  transitionTo(state: TargetState): void {
+    if (state === this.#state) return
+    this.#state = state
+    if (state === 'PAUSED') this.listener.onPause(this.id)
+    else if (state === 'STARTED') {
+      this.listener.onResume(this.id)
+      this.#resume?.()
+    }
+  }
+
+  /** Asks the loop to end and waits up to `timeoutMs` for it. Returns false when the loop did not end in time. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.#stopping = true
+    this.#resume?.()
+    this.onStop()
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    })
+    const ended = await Promise.race([this.#done.then(() => true), timedOut])
+    clearTimeout(timer)
+    if (!ended) this.log.warn(`Graceful stop of task ${taskName(this.id)} failed after ${timeoutMs} ms`)
+    return ended
+  }
+
+  /** Resolves when the task is running again or stopping. */
+  protected async waitWhilePaused(): Promise<void> {
+    while (this.paused && !this.#stopping) {
+      await new Promise<void>((resolve) => {
+        this.#resume = resolve
+      })
+      this.#resume = null
+    }
+  }
+
+  protected abstract initializeAndStart(): Promise<void>
+  protected abstract execute(): Promise<void>
+  /** Called once when stop is requested, before waiting; should make a blocked poll or put return soon. */
+  protected abstract onStop(): void
+  /** Releases clients and commits what can be committed; runs once after the loop, also after a failure. */
+  protected abstract close(): Promise<void>
+}

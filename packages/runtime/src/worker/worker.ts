@@ -1,0 +1,324 @@
+import {
+  ConnectException,
+  type Connector,
+  type Converter,
+  type HeaderConverter,
+  type Predicate,
+  SinkConnector,
+  type SinkRecord,
+  type SinkTask,
+  SourceConnector,
+  type SourceRecord,
+  type SourceTask,
+  type Transformation,
+} from '@ferry/api'
+import { type WorkerConfig, withPrefix } from '../config/worker-config.ts'
+import { KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
+import type { Logger } from '../logger.ts'
+import type { PluginRegistry } from '../plugins/registry.ts'
+import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
+import { TransformationChain, type TransformationStage } from './transformation-chain.ts'
+import { WorkerSinkTask } from './worker-sink-task.ts'
+import { WorkerSourceTask } from './worker-source-task.ts'
+import {
+  type ConnectorTaskId,
+  type TargetState,
+  type TaskStatusListener,
+  taskName,
+  type WorkerTask,
+} from './worker-task.ts'
+
+/** Told about a connector's life; the herder turns these into the status it reports. */
+export interface ConnectorStatusListener {
+  onStartup(connector: string): void
+  onPause(connector: string): void
+  onStop(connector: string): void
+  onFailure(connector: string, error: Error): void
+  onShutdown(connector: string): void
+}
+
+interface RunningConnector {
+  name: string
+  connector: Connector
+  config: Record<string, string>
+  state: TargetState
+}
+
+/**
+ * Runs connectors and tasks in this process (Apache's Worker). It knows nothing of how configs are stored or
+ * shared: the herder decides what runs here and calls these methods.
+ */
+export class Worker {
+  readonly config: WorkerConfig
+  readonly plugins: PluginRegistry
+  readonly offsets: OffsetBackingStore
+  readonly #log: Logger
+  readonly #connectors = new Map<string, RunningConnector>()
+  readonly #tasks = new Map<string, WorkerTask>()
+
+  constructor(config: WorkerConfig, plugins: PluginRegistry, offsets: OffsetBackingStore, log: Logger) {
+    this.config = config
+    this.plugins = plugins
+    this.offsets = offsets
+    this.#log = log
+  }
+
+  /** Creates the connector class a config names, without starting it. */
+  instantiateConnector(className: string): Connector {
+    const plugin = this.plugins.resolve(className, ['source', 'sink'], 'Connector')
+    return plugin.create() as Connector
+  }
+
+  /** Starts a connector; failures are reported to the listener, never thrown. */
+  async startConnector(
+    name: string,
+    config: Record<string, string>,
+    state: TargetState,
+    listener: ConnectorStatusListener,
+    requestTaskReconfiguration: () => void,
+  ): Promise<boolean> {
+    if (this.#connectors.has(name)) throw new ConnectException(`Connector ${name} already running`)
+    let connector: Connector
+    try {
+      connector = this.instantiateConnector(config['connector.class'] ?? '')
+      connector.initialize({
+        requestTaskReconfiguration,
+        raiseError: (error) => {
+          this.#log.error({ connector: name, err: error }, `Connector ${name} raised an error`)
+          listener.onFailure(name, error)
+        },
+        offsetStorageReader: () => offsetReader(this.offsets, name),
+      } as Parameters<Connector['initialize']>[0])
+      this.#connectors.set(name, { name, connector, config, state })
+      if (state !== 'STOPPED') await connector.start(config)
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e))
+      this.#log.error({ connector: name, err: error }, `Failed to start connector ${name}: ${error.message}`)
+      listener.onFailure(name, error)
+      return false
+    }
+    if (state === 'PAUSED') listener.onPause(name)
+    else if (state === 'STOPPED') listener.onStop(name)
+    else listener.onStartup(name)
+    this.#log.info({ connector: name }, `Connector ${name} started`)
+    return true
+  }
+
+  isSinkConnector(name: string): boolean {
+    return this.#connectors.get(name)?.connector instanceof SinkConnector
+  }
+
+  /** Task configs from the running connector; adds `task.class` as Apache does, and copies sink topics. */
+  async connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
+    const running = this.#connectors.get(name)
+    if (!running) throw new ConnectException(`Connector ${name} is not running`)
+    const configs = await running.connector.taskConfigs(maxTasks)
+    if (configs.length > maxTasks) {
+      throw new ConnectException(
+        `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
+      )
+    }
+    const taskClass = running.connector.taskClass()
+    return configs.map((c) => {
+      const out: Record<string, string> = { ...c, 'task.class': taskClass.name }
+      if (running.connector instanceof SinkConnector) {
+        if (running.config.topics !== undefined) out.topics = running.config.topics
+        if (running.config['topics.regex'] !== undefined) out['topics.regex'] = running.config['topics.regex']
+      }
+      return out
+    })
+  }
+
+  async stopConnector(name: string): Promise<void> {
+    const running = this.#connectors.get(name)
+    if (!running) return
+    this.#connectors.delete(name)
+    try {
+      if (running.state !== 'STOPPED') await running.connector.stop()
+    } catch (e) {
+      this.#log.warn({ connector: name, err: e }, `Error while stopping connector ${name}`)
+    }
+  }
+
+  /** Starts one task of a running connector. Failures are reported to the listener. */
+  async startTask(
+    id: ConnectorTaskId,
+    connectorConfig: Record<string, string>,
+    taskConfig: Record<string, string>,
+    state: TargetState,
+    listener: TaskStatusListener,
+  ): Promise<void> {
+    const name = taskName(id)
+    if (this.#tasks.has(name)) throw new ConnectException(`Task ${name} already running`)
+    const running = this.#connectors.get(id.connector)
+    try {
+      if (!running) throw new ConnectException(`Connector ${id.connector} is not running`)
+      const converters = this.#converters(connectorConfig)
+      const tolerateAll = connectorConfig['errors.tolerance'] === 'all'
+      const clientId = this.config.clientId
+      const settings = {
+        bootstrapServers: this.config.bootstrapServers,
+        requestTimeoutMs: this.config.requestTimeoutMs,
+      }
+      let task: WorkerTask
+      if (running.connector instanceof SourceConnector) {
+        const taskClass = running.connector.taskClass()
+        const instance = new taskClass() as SourceTask
+        const producer = new KafkaProducer({
+          ...settings,
+          clientId: clientId || `connector-producer-${id.connector}-${id.task}`,
+        })
+        task = new WorkerSourceTask(
+          id,
+          instance,
+          taskConfig,
+          converters,
+          this.#chain<SourceRecord>(connectorConfig),
+          producer,
+          this.offsets,
+          {
+            offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
+            offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
+            errorsToleranceAll: tolerateAll,
+          },
+          state,
+          listener,
+          this.#log,
+        )
+      } else {
+        const taskClass = running.connector.taskClass()
+        const instance = new taskClass() as SinkTask
+        const topics = await this.#sinkTopics(connectorConfig)
+        const consumer = new KafkaConsumer({
+          ...settings,
+          clientId: clientId || `connector-consumer-${id.connector}-${id.task}`,
+          groupId: `connect-${id.connector}`,
+        })
+        task = new WorkerSinkTask(
+          id,
+          instance,
+          taskConfig,
+          converters,
+          this.#chain<SinkRecord>(connectorConfig),
+          consumer,
+          {
+            topics,
+            offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
+            maxPollRecords: 500,
+            errorsToleranceAll: tolerateAll,
+          },
+          state,
+          listener,
+          this.#log,
+        )
+      }
+      this.#tasks.set(name, task)
+      task.run()
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e))
+      this.#log.error({ task: name, err: error }, `Failed to start task ${name}: ${error.message}`)
+      listener.onFailure(id, error)
+    }
+  }
+
+  /** Topics for a sink: `topics`, or the existing topics that `topics.regex` matches entirely (read once at start). */
+  async #sinkTopics(config: Record<string, string>): Promise<string[]> {
+    const listed = (config.topics ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean)
+    if (listed.length > 0) return listed
+    const regex = new RegExp(`^(?:${config['topics.regex']})$`)
+    const admin = new KafkaAdmin({
+      bootstrapServers: this.config.bootstrapServers,
+      clientId: `${this.config.clientId || 'ferry'}-topics`,
+    })
+    try {
+      return (await admin.listTopics()).filter((t) => regex.test(t))
+    } finally {
+      await admin.close()
+    }
+  }
+
+  #converters(config: Record<string, string>): { key: Converter; value: Converter; header: HeaderConverter } {
+    const worker = this.config.originals
+    const make = <T>(
+      key: string,
+      kind: 'converter' | 'header_converter',
+      what: string,
+    ): { instance: T; props: Record<string, string> } => {
+      const fromConnector = config[key]
+      const className = fromConnector ?? worker[key] ?? (kind === 'header_converter' ? this.config.headerConverter : '')
+      const plugin = this.plugins.resolve(className, [kind], what)
+      const props = withPrefix(fromConnector ? config : worker, `${key}.`)
+      return { instance: plugin.create() as T, props }
+    }
+    const k = make<Converter>('key.converter', 'converter', 'Converter')
+    k.instance.configure(k.props, true)
+    const v = make<Converter>('value.converter', 'converter', 'Converter')
+    v.instance.configure(v.props, false)
+    const h = make<HeaderConverter>('header.converter', 'header_converter', 'HeaderConverter')
+    h.instance.configure(h.props)
+    return { key: k.instance, value: v.instance, header: h.instance }
+  }
+
+  /** Builds the `transforms` chain: `transforms.<alias>.type` plus its keys, and an optional predicate. */
+  #chain<R extends SourceRecord | SinkRecord>(config: Record<string, string>): TransformationChain<R> {
+    const aliases = (config.transforms ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)
+    const stages: TransformationStage<R>[] = []
+    for (const alias of aliases) {
+      const prefix = `transforms.${alias}.`
+      const props = withPrefix(config, prefix)
+      const plugin = this.plugins.resolve(props.type ?? '', ['transformation'], 'Transformation')
+      const transformation = plugin.create() as Transformation<R>
+      transformation.configure(props)
+      let predicate: Predicate<R> | null = null
+      if (props.predicate) {
+        const pprops = withPrefix(config, `predicates.${props.predicate}.`)
+        const pplugin = this.plugins.resolve(pprops.type ?? '', ['predicate'], 'Predicate')
+        predicate = pplugin.create() as Predicate<R>
+        predicate.configure(pprops)
+      }
+      stages.push({ alias, transformation, predicate, negate: props.negate === 'true' })
+    }
+    return new TransformationChain(stages)
+  }
+
+  setTargetState(connector: string, state: TargetState): void {
+    const running = this.#connectors.get(connector)
+    if (running) running.state = state
+    for (const task of this.#tasks.values()) if (task.id.connector === connector) task.transitionTo(state)
+  }
+
+  taskIds(connector?: string): ConnectorTaskId[] {
+    return [...this.#tasks.values()].filter((t) => !connector || t.id.connector === connector).map((t) => t.id)
+  }
+
+  task(id: ConnectorTaskId): WorkerTask | undefined {
+    return this.#tasks.get(taskName(id))
+  }
+
+  /** Stops the tasks and waits for them, each bounded by `task.shutdown.graceful.timeout.ms`. */
+  async stopTasks(ids: ConnectorTaskId[]): Promise<void> {
+    await Promise.all(
+      ids.map(async (id) => {
+        const task = this.#tasks.get(taskName(id))
+        if (!task) return
+        await task.stop(this.config.taskShutdownTimeoutMs)
+        this.#tasks.delete(taskName(id))
+      }),
+    )
+  }
+
+  connectorNames(): string[] {
+    return [...this.#connectors.keys()]
+  }
+
+  async stop(): Promise<void> {
+    await this.stopTasks(this.taskIds())
+    await Promise.all(this.connectorNames().map((n) => this.stopConnector(n)))
+  }
+}
