@@ -1,0 +1,29 @@
+/**
+ * `@ferry/api`: the contracts between Ferry's runtime and its plugins (connectors, converters, transforms) and
+ * Connect's data model. See data/schema.ts for the JS representation of Connect values.
+ */
+export * from './connector.ts'
+export * from './converter.ts'
+export { BigDecimal, bigIntToBytes, bytesToBigInt, type RoundingMode } from './data/big-decimal.ts'
+export { ConnectDate, Decimal, Time, Timestamp } from './data/logical.ts'
+export { javaDoubleToString, javaFloatToString } from './data/number-format.ts'
+export {
+  ConnectSchema,
+  describeValueType,
+  Field,
+  isPrimitiveType,
+  isSchema,
+  SCHEMA_TYPES,
+  Schema,
+  SchemaAndValue,
+  type SchemaType,
+  schemaEquals,
+  validateFieldValue,
+  valueEquals,
+} from './data/schema.ts'
+export { SchemaBuilder, type SchemaLike, toSchema } from './data/schema-builder.ts'
+export { Struct } from './data/struct.ts'
+export * from './errors.ts'
+export { ConnectHeader, type Header, Headers, type HeaderTransform, headerEquals } from './header.ts'
+export * from './record.ts'
+export * from './transformation.ts'
