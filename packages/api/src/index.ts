@@ -2,6 +2,35 @@
  * `@ferry/api`: the contracts between Ferry's runtime and its plugins (connectors, converters, transforms) and
  * Connect's data model. See data/schema.ts for the JS representation of Connect values.
  */
+export { AbstractConfig, parsedConfig } from './config/abstract-config.ts'
+export {
+  type Config,
+  ConfigDef,
+  ConfigKey,
+  type ConfigKeyDefinition,
+  type ConfigType,
+  type ConfigValue,
+  type Importance,
+  NO_DEFAULT_VALUE,
+  type NoDefaultValue,
+  newConfigValue,
+  Password,
+  type Recommender,
+  type Validator,
+  type Width,
+} from './config/config-def.ts'
+export {
+  CaseInsensitiveValidString,
+  CompositeValidator,
+  LambdaValidator,
+  ListSize,
+  NonEmptyString,
+  NonEmptyStringWithoutControlChars,
+  NonNullValidator,
+  Range,
+  ValidList,
+  ValidString,
+} from './config/validators.ts'
 export * from './connector.ts'
 export * from './converter.ts'
 export { BigDecimal, bigIntToBytes, bytesToBigInt, type RoundingMode } from './data/big-decimal.ts'
