@@ -1,0 +1,151 @@
+// The runner behind `npm test`.
+//
+//   npm test                               all tests; starts one shared single-node Kafka broker
+//   npm test -- --unit                     unit tests only (no broker)
+//   npm test -- packages/api               only files whose path contains "packages/api"
+//   npm test -- --test-name-pattern=foo    node --test flags pass through
+//
+// Test files: packages/**/test/**/*.test.ts, scripts/**/test/**/*.test.ts and test/**/*.test.ts
+// (node_modules skipped). *.integration.test.ts files are integration tests: they find the shared
+// broker's bootstrap servers in FERRY_TEST_BOOTSTRAP (an already set FERRY_TEST_BOOTSTRAP is used
+// as is and no broker is started).
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, statSync, unlinkSync } from 'node:fs'
+import { join, relative, sep } from 'node:path'
+import { type KafkaCluster, REPO_ROOT, startKafka } from './kafka/harness.ts'
+
+const ROOTS = ['packages', 'scripts', 'test']
+const LOG_DIR = join(REPO_ROOT, '.cache', 'kafka', 'logs')
+const KEEP_LOGS = 20
+/** node --test flags that take their value as the next argument. */
+const VALUE_FLAGS = new Set([
+  '--test-name-pattern',
+  '--test-skip-pattern',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-concurrency',
+  '--test-timeout',
+  '--test-shard',
+  '--test-isolation',
+])
+
+function findTestFiles(): string[] {
+  const out: string[] = []
+  const walk = (dir: string) => {
+    let entries: import('node:fs').Dirent[]
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue
+      const full = join(dir, e.name)
+      if (e.isDirectory()) walk(full)
+      else if (e.isFile() && e.name.endsWith('.test.ts')) {
+        const segments = relative(REPO_ROOT, full).split(sep)
+        // packages/**/test/**, scripts/**/test/**, test/**: a `test` dir somewhere in the path
+        if (segments.slice(0, -1).includes('test')) out.push(relative(REPO_ROOT, full).split(sep).join('/'))
+      }
+    }
+  }
+  for (const root of ROOTS) walk(join(REPO_ROOT, root))
+  return out.sort()
+}
+
+function parse(argv: string[]): { unit: boolean; filters: string[]; nodeArgs: string[] } {
+  let unit = false
+  const filters: string[] = []
+  const nodeArgs: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') continue
+    if (arg === '--unit') unit = true
+    else if (arg.startsWith('-')) {
+      nodeArgs.push(arg)
+      if (VALUE_FLAGS.has(arg) && i + 1 < argv.length) nodeArgs.push(argv[++i] as string)
+    } else filters.push(arg.replace(/^\.\//, '').replace(/\\/g, '/'))
+  }
+  return { unit, filters, nodeArgs }
+}
+
+function pruneLogs(): void {
+  try {
+    const logs = readdirSync(LOG_DIR)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => ({ f, t: statSync(join(LOG_DIR, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t)
+    for (const { f } of logs.slice(KEEP_LOGS)) unlinkSync(join(LOG_DIR, f))
+  } catch {
+    // no logs yet
+  }
+}
+
+async function main(): Promise<number> {
+  const { unit, filters, nodeArgs } = parse(process.argv.slice(2))
+  let files = findTestFiles()
+  if (unit) files = files.filter((f) => !f.endsWith('.integration.test.ts'))
+  if (filters.length > 0) files = files.filter((f) => filters.some((filter) => f.includes(filter)))
+  if (files.length === 0) {
+    process.stderr.write(
+      `no ${unit ? 'unit ' : ''}test files${filters.length ? ` matching ${filters.join(', ')}` : ''}\n`,
+    )
+    return filters.length ? 1 : 0
+  }
+
+  const env = { ...process.env }
+  let cluster: KafkaCluster | undefined
+  // Only integration tests need the broker; unit-only selections skip its startup.
+  if (!env.FERRY_TEST_BOOTSTRAP && files.some((f) => f.endsWith('.integration.test.ts'))) {
+    const started = Date.now()
+    pruneLogs()
+    cluster = await startKafka({ brokers: 1, logDir: LOG_DIR })
+    env.FERRY_TEST_BOOTSTRAP = cluster.bootstrapServers
+    process.stderr.write(
+      `Kafka test broker at ${cluster.bootstrapServers} (up in ${((Date.now() - started) / 1000).toFixed(1)}s, log: ${relative(process.cwd(), cluster.logFiles[0] ?? '')})\n`,
+    )
+  }
+
+  let child: ChildProcess | undefined
+  let interrupted = false
+  let interruptedAt = 0
+  const onSignal = (sig: NodeJS.Signals) => {
+    // A second Ctrl-C (not the duplicate some tools send at once) forces the exit;
+    // the harness' exit hook then kills the broker.
+    if (interrupted) {
+      if (Date.now() - interruptedAt > 1_000) process.exit(130)
+      return
+    }
+    interrupted = true
+    interruptedAt = Date.now()
+    child?.kill(sig)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  let code: number
+  try {
+    const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', ...nodeArgs, ...files]
+    code = await new Promise<number>((resolve, reject) => {
+      child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: 'inherit' })
+      child.once('error', reject)
+      child.once('exit', (c, signal) => resolve(c ?? (signal === 'SIGINT' ? 130 : 1)))
+    })
+  } finally {
+    await cluster?.stop()
+  }
+  if (code !== 0 && cluster)
+    process.stderr.write(`Kafka test broker log: ${relative(process.cwd(), cluster.logFiles[0] ?? '')}\n`)
+  return interrupted && code === 0 ? 130 : code
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    process.stderr.write(`npm test: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  },
+)
