@@ -52,6 +52,12 @@ export {
 } from './data/schema.ts'
 export { SchemaBuilder, type SchemaLike, toSchema } from './data/schema-builder.ts'
 export { Struct } from './data/struct.ts'
+export {
+  ISO_8601_DATE_FORMAT_PATTERN,
+  ISO_8601_TIME_FORMAT_PATTERN,
+  ISO_8601_TIMESTAMP_FORMAT_PATTERN,
+  Values,
+} from './data/values.ts'
 export * from './errors.ts'
 export { ConnectHeader, type Header, Headers, type HeaderTransform, headerEquals } from './header.ts'
 export * from './record.ts'
