@@ -1,4 +1,4 @@
-import type { ConfigDef, Config } from './config/config-def.ts'
+import type { Config, ConfigDef } from './config/config-def.ts'
 import type { OffsetMap, SinkRecord, SourceRecord, TopicPartition } from './record.ts'
 
 /** Reads committed source offsets (Apache's `OffsetStorageReader`). Lookups are by value, not identity. */
