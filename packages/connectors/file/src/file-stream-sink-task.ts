@@ -33,7 +33,7 @@ export class FileStreamSinkTask extends SinkTask {
     else process.stdout.write(text)
   }
 
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     await this.#file?.sync()
   }
 

@@ -144,6 +144,7 @@ export class KafkaConsumer {
   #waiter: (() => void) | null = null
   #error: Error | null = null
   #paused = false
+  #closed = false
   onAssignment: ((assignment: Array<{ topic: string; partition: number }>) => void) | null = null
 
   constructor(settings: ConsumerSettings) {
@@ -167,7 +168,20 @@ export class KafkaConsumer {
   }
 
   /** Joins the group and starts fetching; reading starts at the committed offset, else at the earliest one. */
-  async subscribe(topics: string[]): Promise<void> {
+  async subscribe(topics: string[], onWaiting?: (reason: string) => void, stopped?: () => boolean): Promise<void> {
+    // Like Java's consumer (allow.auto.create.topics=true), subscribing asks the broker to create missing topics;
+    // where the broker does not, wait for them to appear instead of failing.
+    for (;;) {
+      try {
+        await this.#consumer.metadata({ topics, autocreateTopics: true })
+        break
+      } catch (e) {
+        if (this.#closed || stopped?.() || !/Unknown topic/i.test(String((e as Error).message))) throw e
+        onWaiting?.((e as Error).message)
+        await new Promise((r) => setTimeout(r, 2000))
+        if (this.#closed || stopped?.()) return
+      }
+    }
     const stream = await this.#consumer.consume({
       topics,
       mode: 'committed',
@@ -271,6 +285,7 @@ export class KafkaConsumer {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     this.#wake()
     try {
       await this.#stream?.close()
@@ -290,6 +305,40 @@ export class KafkaAdmin {
 
   async listTopics(): Promise<string[]> {
     return this.#admin.listTopics()
+  }
+
+  async createTopic(
+    name: string,
+    partitions = 1,
+    replicationFactor = -1,
+    configs: Record<string, string> = {},
+  ): Promise<void> {
+    await this.#admin.createTopics({
+      topics: [name],
+      partitions,
+      replicas: replicationFactor,
+      configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+    })
+  }
+
+  /** The earliest and the next offset of every partition of a topic. */
+  async offsets(topic: string): Promise<Array<{ partition: number; start: number; end: number }>> {
+    const metadata = await this.#admin.metadata({ topics: [topic] })
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0
+    const ask = async (timestamp: bigint) => {
+      const partitions = Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp }))
+      const result = await this.#admin.listOffsets({ topics: [{ name: topic, partitions }] })
+      const out = new Map<number, number>()
+      for (const t of result) for (const p of t.partitions) out.set(p.partitionIndex, Number(p.offset))
+      return out
+    }
+    const [start, end] = await Promise.all([ask(-2n), ask(-1n)])
+    return [...end].map(([partition, e]) => ({ partition, start: start.get(partition) ?? 0, end: e }))
+  }
+
+  /** How many records a topic holds (end minus start offsets; exact for topics without transactions or compaction). */
+  async recordCount(topic: string): Promise<number> {
+    return (await this.offsets(topic)).reduce((n, p) => n + p.end - p.start, 0)
   }
 
   async close(): Promise<void> {

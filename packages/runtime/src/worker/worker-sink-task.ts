@@ -97,7 +97,14 @@ export class WorkerSinkTask extends WorkerTask {
     this.#consumer.onAssignment = (assignment) => {
       this.#pendingAssignment = assignment
     }
-    await this.#consumer.subscribe(this.#settings.topics)
+    await this.#consumer.subscribe(
+      this.#settings.topics,
+      (reason) =>
+        this.log.warn(
+          `Waiting for the topics to exist (${reason}); set auto.create.topics.enable on the broker or create them`,
+        ),
+      () => this.stopping,
+    )
   }
 
   protected async execute(): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   ConnectException,
   type Connector,
+  type ConnectRecord,
   type Converter,
   type HeaderConverter,
   type Predicate,
@@ -263,7 +264,7 @@ export class Worker {
   }
 
   /** Builds the `transforms` chain: `transforms.<alias>.type` plus its keys, and an optional predicate. */
-  #chain<R extends SourceRecord | SinkRecord>(config: Record<string, string>): TransformationChain<R> {
+  #chain<R extends ConnectRecord>(config: Record<string, string>): TransformationChain<R> {
     const aliases = (config.transforms ?? '')
       .split(',')
       .map((a) => a.trim())
@@ -284,7 +285,7 @@ export class Worker {
       }
       stages.push({ alias, transformation, predicate, negate: props.negate === 'true' })
     }
-    return new TransformationChain(stages)
+    return new TransformationChain<R>(stages)
   }
 
   setTargetState(connector: string, state: TargetState): void {

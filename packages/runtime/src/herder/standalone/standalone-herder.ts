@@ -128,7 +128,7 @@ export class StandaloneHerder implements Herder {
     initialState: TargetState = 'STARTED',
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.#serial(async () => {
-      const full = { ...config, name }
+      const full: Record<string, string> = { ...config, name }
       const problems = await this.validateConnectorConfig(full)
       if (problems.length > 0) throw new BadRequestException(invalidConfigMessage(problems))
       const existing = this.#connectors.get(name)

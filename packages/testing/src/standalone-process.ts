@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { TestContext } from './util.ts'
+
+const FERRY_BIN = resolve(import.meta.dirname, '../../cli/bin/ferry.js')
+
+export interface StandaloneOptions {
+  /** Directory for the config files and the log. */
+  dir: string
+  worker: Record<string, string>
+  /** Connector configs, written as `.properties` files. */
+  connectors: Array<Record<string, string>>
+  /** File name suffix, so two processes can share a directory. */
+  label?: string
+  env?: Record<string, string>
+}
+
+/** A `ferry standalone` child process with its log in a file. */
+export interface StandaloneProcess {
+  readonly child: ChildProcess
+  readonly logPath: string
+  readonly exited: Promise<number | null>
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>
+  /** SIGKILL, like a crash. */
+  kill(): Promise<void>
+  log(): Promise<string>
+}
+
+function toProperties(props: Record<string, string>): string {
+  return `${Object.entries(props)
+    .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
+    .join('\n')}\n`
+}
+
+/** Starts `ferry standalone` as a separate process, the way a user runs it; it is killed after the test. */
+export async function startStandalone(t: TestContext, options: StandaloneOptions): Promise<StandaloneProcess> {
+  const label = options.label ?? ''
+  const workerFile = join(options.dir, `worker${label}.properties`)
+  await writeFile(workerFile, toProperties(options.worker))
+  const files: string[] = []
+  for (const [i, c] of options.connectors.entries()) {
+    const file = join(options.dir, `connector${label}-${i}.properties`)
+    await writeFile(file, toProperties(c))
+    files.push(file)
+  }
+  const logPath = join(options.dir, `worker${label}.log`)
+  const log = createWriteStream(logPath, { flags: 'a' })
+  const child = spawn(process.execPath, [FERRY_BIN, 'standalone', workerFile, ...files], {
+    cwd: options.dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FERRY_LOG_LEVEL: 'info', ...options.env },
+  })
+  child.stdout?.pipe(log, { end: false })
+  child.stderr?.pipe(log, { end: false })
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+    log.end()
+  })
+  return {
+    child,
+    logPath,
+    exited,
+    async stop() {
+      child.kill('SIGTERM')
+      return exited
+    },
+    async kill() {
+      child.kill('SIGKILL')
+      await exited
+    },
+    log: () => readFile(logPath, 'utf8'),
+  }
+}

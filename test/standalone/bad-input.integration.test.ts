@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
+import { test } from 'node:test'
+import {
+  builtinRegistry,
+  FileOffsetBackingStore,
+  parseWorkerConfig,
+  StandaloneHerder,
+  silentLogger,
+  Worker,
+} from '@ferry/runtime'
+import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { testBootstrap } from '../../scripts/kafka/test-env.ts'
+
+const FERRY = resolve(import.meta.dirname, '../../packages/cli/bin/ferry.js')
+
+function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [FERRY, ...args], { cwd })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('exit', (code) => done({ code, stdout, stderr }))
+  })
+}
+
+async function writeConfigs(dir: string, connector: Record<string, string>): Promise<string[]> {
+  const worker = join(dir, 'worker.properties')
+  await writeFile(
+    worker,
+    `bootstrap.servers=${testBootstrap()}\nkey.converter=StringConverter\nvalue.converter=StringConverter\noffset.storage.file.filename=${join(dir, 'offsets')}\n`,
+  )
+  const file = join(dir, 'connector.properties')
+  await writeFile(
+    file,
+    Object.entries(connector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  )
+  return ['standalone', worker, file]
+}
+
+test('an unknown connector.class exits 2 with one line that names it and lists the known connectors', async (t) => {
+  const dir = await tempDir(t)
+  const args = await writeConfigs(dir, { name: 'x', 'connector.class': 'com.example.NoSuchConnector', topic: 't' })
+  const { code, stderr } = await run(args, dir)
+  assert.equal(code, 2)
+  assert.equal(stderr.trim().split('\n').length, 1, `one line, got: ${stderr}`)
+  assert.match(stderr, /com\.example\.NoSuchConnector/)
+  assert.match(stderr, /org\.apache\.kafka\.connect\.file\.FileStreamSourceConnector/)
+})
+
+test('a missing required key exits 2 with an error naming the key', async (t) => {
+  const dir = await tempDir(t)
+  const args = await writeConfigs(dir, { name: 'x', 'connector.class': 'FileStreamSource', file: '/tmp/in.txt' })
+  const { code, stderr } = await run(args, dir)
+  assert.equal(code, 2)
+  assert.match(stderr, /topic: Missing required configuration "topic" which has no default value\./)
+})
+
+test('a worker config without a converter names the missing key', async (t) => {
+  const dir = await tempDir(t)
+  const worker = join(dir, 'worker.properties')
+  await writeFile(worker, `offset.storage.file.filename=${join(dir, 'o')}\nvalue.converter=StringConverter\n`)
+  const { code, stderr } = await run(['standalone', worker], dir)
+  assert.equal(code, 2)
+  assert.match(stderr, /Missing required configuration "key.converter"/)
+})
+
+test('an unreadable source file fails the task with a readable reason while the worker keeps running', async (t) => {
+  const dir = await tempDir(t)
+  const unreadable = join(dir, 'a-directory')
+  await mkdir(unreadable)
+  const config = parseWorkerConfig(
+    {
+      'bootstrap.servers': testBootstrap(),
+      'key.converter': 'StringConverter',
+      'value.converter': 'StringConverter',
+      'offset.storage.file.filename': join(dir, 'offsets'),
+    },
+    'standalone',
+  )
+  const worker = new Worker(config, builtinRegistry(), new FileOffsetBackingStore(join(dir, 'offsets')), silentLogger())
+  const herder = new StandaloneHerder(worker, 'test:8083', silentLogger())
+  await herder.start()
+  t.after(() => herder.stop())
+  const name = randomName('unreadable')
+  await herder.putConnectorConfig(
+    name,
+    { 'connector.class': 'FileStreamSource', file: unreadable, topic: randomName('t') },
+    false,
+  )
+  const status = await waitFor('the task to fail', () => {
+    const s = herder.connectorStatus(name)
+    return s.tasks[0]?.state === 'FAILED' ? s : undefined
+  })
+  assert.equal(status.connector.state, 'RUNNING')
+  assert.match(status.tasks[0]?.trace ?? '', /Error while reading from file .*a-directory: EISDIR/)
+  // The worker still takes and runs connectors.
+  const other = randomName('still-works')
+  const input = join(dir, 'in.txt')
+  await writeFile(input, 'hello\n')
+  await herder.putConnectorConfig(
+    other,
+    { 'connector.class': 'FileStreamSource', file: input, topic: randomName('t') },
+    false,
+  )
+  await waitFor('the other connector’s task to run', () => herder.connectorStatus(other).tasks[0]?.state === 'RUNNING')
+})
+
+test('an unreachable broker gives a clear log line and retries instead of hanging silently', async (t) => {
+  const dir = await tempDir(t)
+  // A port nobody listens on: bind one, then close it.
+  const port = await new Promise<number>((r) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const p = (server.address() as { port: number }).port
+      server.close(() => r(p))
+    })
+  })
+  const worker = await startStandalone(t, {
+    dir,
+    worker: {
+      'bootstrap.servers': `127.0.0.1:${port}`,
+      'key.converter': 'StringConverter',
+      'value.converter': 'StringConverter',
+      'offset.storage.file.filename': join(dir, 'offsets'),
+    },
+    connectors: [],
+  })
+  const pattern = new RegExp(`Cannot reach Kafka at bootstrap.servers=127.0.0.1:${port}.*retrying`, 'g')
+  await waitFor(
+    'two connection attempts in the log',
+    async () => ((await worker.log()).match(pattern) ?? []).length >= 2,
+    30_000,
+    200,
+  )
+  assert.equal(await worker.stop(), 0)
+})
