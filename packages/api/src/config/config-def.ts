@@ -665,7 +665,7 @@ function niceTimeUnits(millis: number): string {
       i++
     } else break
   }
-  return i > 0 ? ` (${value} ${units[i - 1]}${value > 1 ? 's)' : ')'})` : ''
+  return i > 0 ? ` (${value} ${units[i - 1]}${value > 1 ? 's)' : ')'}` : ''
 }
 
 function embeddedValidator(keyPrefix: string, base: Validator | null): Validator | null {
