@@ -5,6 +5,7 @@
  */
 import { DataException, javaString } from '../errors.ts'
 import { type Field, type Schema, type SchemaType, schemaEquals, validateFieldValue, valueEquals } from './schema.ts'
+import { SchemaBuilder } from './schema-builder.ts'
 
 const BRAND = Symbol.for('ferry.data.Struct')
 
@@ -13,7 +14,9 @@ export class Struct {
   /** Values by field index; null when unset. */
   private readonly values: unknown[]
 
-  constructor(schema: Schema) {
+  /** A struct with every field unset. A `SchemaBuilder` is built first. */
+  constructor(schema: Schema | SchemaBuilder) {
+    if (schema instanceof SchemaBuilder) schema = schema.build()
     if (schema.type !== 'STRUCT') throw new DataException(`Not a struct schema: ${schema}`)
     this.schema = schema
     const n = schema.fields().length
