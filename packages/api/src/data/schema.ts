@@ -82,7 +82,7 @@ export interface Schema {
   toString(): string
 }
 
-/** A field of a STRUCT schema. */
+/** A field of a STRUCT schema (data only: a plain `{ name, index, schema }` object is a Field too). */
 export class Field {
   readonly name: string
   readonly index: number
@@ -94,10 +94,11 @@ export class Field {
     this.schema = schema
   }
 
-  equals(other: unknown): boolean {
-    if (this === other) return true
-    if (!(other instanceof Field)) return false
-    return this.index === other.index && this.name === other.name && schemaEquals(this.schema, other.schema)
+  /** Same name, index and (structurally) schema. */
+  static equals(a: Field | null | undefined, b: Field | null | undefined): boolean {
+    if (a === b) return true
+    if (a == null || b == null) return false
+    return a.index === b.index && a.name === b.name && schemaEquals(a.schema, b.schema)
   }
 
   toString(): string {
@@ -105,7 +106,10 @@ export class Field {
   }
 }
 
-/** A schema with a value (the schema may be null for schemaless data). */
+/**
+ * A schema with a value (the schema may be null for schemaless data). Only data members, so a plain
+ * `{ schema, value }` object is a `SchemaAndValue` too; compare with `SchemaAndValue.equals(a, b)`.
+ */
 export class SchemaAndValue {
   static readonly NULL: SchemaAndValue = new SchemaAndValue(null, null)
 
@@ -117,10 +121,11 @@ export class SchemaAndValue {
     this.value = value
   }
 
-  equals(other: unknown): boolean {
-    if (this === other) return true
-    if (!(other instanceof SchemaAndValue)) return false
-    return schemaEquals(this.schema, other.schema) && valueEquals(this.value, other.value)
+  /** Equal schemas (`schemaEquals`) and values (`valueEquals`). */
+  static equals(a: SchemaAndValue | null | undefined, b: SchemaAndValue | null | undefined): boolean {
+    if (a === b) return true
+    if (a == null || b == null) return false
+    return schemaEquals(a.schema, b.schema) && valueEquals(a.value, b.value)
   }
 
   toString(): string {
