@@ -89,3 +89,9 @@ test('instanceof recognises a Struct from another copy of the package by its bra
   assert.ok(foreign instanceof Struct)
   assert.ok(!({} instanceof Struct))
 })
+
+test('a struct can be created from a SchemaBuilder, which is built first', () => {
+  const s = new Struct(SchemaBuilder.struct().field('a', Schema.INT32_SCHEMA)).put('a', 1)
+  assert.equal(s.schema.type, 'STRUCT')
+  assert.equal(s.get('a'), 1)
+})
