@@ -151,9 +151,15 @@ async function standalone(args: string[]): Promise<number> {
 
   // Check every connector config before anything starts, so a typo fails fast with the key named.
   for (const c of connectors) {
-    const problems = await herder.validateConnectorConfig({ ...c.config, name: c.name })
-    if (problems.length > 0) {
-      const details = problems.map((p) => `${p.key}: ${p.errors.join(' ')}`).join('; ')
+    const infos = await herder.validateConnectorConfig({ ...c.config, name: c.name }).catch((e: unknown) => {
+      throw new UsageError(`connector ${c.name} (${basename(c.file)}) is invalid: ${(e as Error).message}`)
+    })
+    if (infos.error_count > 0) {
+      const details = infos.configs
+        .flatMap((ci) =>
+          ci.value && ci.value.errors.length > 0 ? [`${ci.value.name}: ${ci.value.errors.join(' ')}`] : [],
+        )
+        .join('; ')
       throw new UsageError(`connector ${c.name} (${basename(c.file)}) is invalid: ${details}`)
     }
   }

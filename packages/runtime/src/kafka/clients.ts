@@ -2,6 +2,7 @@
  * The only module that talks to the Kafka client library (@platformatic/kafka). Everything else in Ferry sees the
  * small interfaces below, so the client can be swapped or upgraded in one place.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   Admin,
   Consumer,
@@ -71,9 +72,36 @@ function baseOptions(s: ClientSettings) {
   }
 }
 
+const topicObserver = new AsyncLocalStorage<(topic: string) => void>()
+
+/**
+ * Runs `fn` so that every producer and consumer created inside it reports each topic it writes to (after the broker
+ * acked a record) or reads from, once per client: the herder's KIP-558 topic tracking.
+ */
+export function withTopicTracking<T>(onTopic: (topic: string) => void, fn: () => T): T {
+  return topicObserver.run(onTopic, fn)
+}
+
+/** Reports topics to the observer that was active when the client was created. */
+class TopicReporter {
+  readonly #onTopic = topicObserver.getStore() ?? null
+  readonly #seen = new Set<string>()
+
+  report(topic: string): void {
+    if (this.#onTopic === null || this.#seen.has(topic)) return
+    this.#seen.add(topic)
+    try {
+      this.#onTopic(topic)
+    } catch {
+      // an observer must not break the data path
+    }
+  }
+}
+
 /** Produces batches; resolves when every record of the batch is acked by all in-sync replicas (acks=all). */
 export class KafkaProducer {
   readonly #producer: Producer
+  readonly #topics = new TopicReporter()
 
   constructor(settings: ClientSettings) {
     this.#producer = new Producer({
@@ -112,6 +140,7 @@ export class KafkaProducer {
       }
     }
     const result = await this.#producer.send({ messages })
+    for (const r of records) this.#topics.report(r.topic)
     return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }))
   }
 
@@ -145,6 +174,7 @@ export class KafkaConsumer {
   #error: Error | null = null
   #paused = false
   #closed = false
+  readonly #topics = new TopicReporter()
   onAssignment: ((assignment: Array<{ topic: string; partition: number }>) => void) | null = null
 
   constructor(settings: ConsumerSettings) {
@@ -235,6 +265,7 @@ export class KafkaConsumer {
     const out = new Array<IncomingRecord>(n)
     for (let i = 0; i < n; i++) {
       const m = this.#buffer[this.#bufferHead + i]!
+      this.#topics.report(m.topic)
       const headers: Array<[string, Buffer | null]> = []
       for (const [k, v] of m.headerEntries) headers.push([k.toString('utf8'), v ?? null])
       out[i] = {
@@ -336,6 +367,61 @@ export class KafkaAdmin {
     return [...end].map(([partition, e]) => ({ partition, start: start.get(partition) ?? 0, end: e }))
   }
 
+  /** The cluster id the brokers report. */
+  async clusterId(): Promise<string> {
+    return (await this.#admin.metadata({ topics: [] })).id
+  }
+
+  /** A consumer group's committed offsets (partitions without a committed offset are left out). */
+  async consumerGroupOffsets(groupId: string): Promise<PartitionOffset[]> {
+    const groups = await this.#admin.listConsumerGroupOffsets({ groups: [groupId] })
+    const out: PartitionOffset[] = []
+    for (const g of groups)
+      for (const t of g.topics)
+        for (const p of t.partitions) {
+          if (p.committedOffset >= 0n)
+            out.push({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) })
+        }
+    return out
+  }
+
+  /** Commits offsets for a group that has no active members (Kafka refuses otherwise: UNKNOWN_MEMBER_ID). */
+  async alterConsumerGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void> {
+    const topics = new Map<string, Array<{ partition: number; offset: bigint }>>()
+    for (const o of offsets) {
+      const list = topics.get(o.topic) ?? []
+      list.push({ partition: o.partition, offset: BigInt(o.offset) })
+      topics.set(o.topic, list)
+    }
+    await this.#admin.alterConsumerGroupOffsets({
+      groupId,
+      topics: [...topics].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
+    })
+  }
+
+  /** Removes a group's committed offsets for some partitions (GROUP_SUBSCRIBED_TO_TOPIC while members consume them). */
+  async deleteConsumerGroupOffsets(
+    groupId: string,
+    partitions: Array<{ topic: string; partition: number }>,
+  ): Promise<void> {
+    const topics = new Map<string, number[]>()
+    for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition])
+    await this.#admin.deleteConsumerGroupOffsets({
+      groupId,
+      topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+    })
+  }
+
+  /** Deletes a consumer group; resolves when it did not exist. Fails with NON_EMPTY_GROUP while it has members. */
+  async deleteConsumerGroup(groupId: string): Promise<void> {
+    try {
+      await this.#admin.deleteGroups({ groups: [groupId] })
+    } catch (e) {
+      if (kafkaErrorIds(e).includes('GROUP_ID_NOT_FOUND')) return
+      throw e
+    }
+  }
+
   /** How many records a topic holds (end minus start offsets; exact for topics without transactions or compaction). */
   async recordCount(topic: string): Promise<number> {
     return (await this.offsets(topic)).reduce((n, p) => n + p.end - p.start, 0)
@@ -344,6 +430,21 @@ export class KafkaAdmin {
   async close(): Promise<void> {
     await this.#admin.close()
   }
+}
+
+/** The Kafka protocol error ids (`GROUP_ID_NOT_FOUND`, `NON_EMPTY_GROUP`, ...) in an error from the client. */
+export function kafkaErrorIds(error: unknown): string[] {
+  const out: string[] = []
+  const visit = (e: unknown, depth: number) => {
+    if (e === null || typeof e !== 'object' || depth > 5) return
+    const id = (e as { apiId?: unknown }).apiId
+    if (typeof id === 'string') out.push(id)
+    const errors = (e as { errors?: unknown }).errors
+    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1)
+    visit((e as { cause?: unknown }).cause, depth + 1)
+  }
+  visit(error, 0)
+  return out
 }
 
 /** True when the error means the broker could not be reached (as opposed to a refusal by the broker). */

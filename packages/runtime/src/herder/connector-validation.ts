@@ -1,0 +1,1072 @@
+/**
+ * Apache's connector config validation (`AbstractHerder.validateConnectorConfig`, `ConnectorConfig.enrich`,
+ * `SourceConnectorConfig`/`SinkConnectorConfig`) and its REST rendering (`ConfigInfos`), as Apache Connect 4.4 does it:
+ * framework keys, transformation and predicate keys (`transforms.<alias>.*`, `predicates.<alias>.*`) from each plugin's
+ * ConfigDef, the connector's own keys, converter keys under their prefixes, and client overrides. Every problem is
+ * reported on its key, all at once.
+ */
+import {
+  CaseInsensitiveValidString,
+  CompositeValidator,
+  ConfigDef,
+  ConfigException,
+  type ConfigKey,
+  type ConfigKeyDefinition,
+  type ConfigType,
+  type ConfigValue,
+  type Connector,
+  LambdaValidator,
+  NonEmptyString,
+  NonEmptyStringWithoutControlChars,
+  NonNullValidator,
+  NotFoundException,
+  newConfigValue,
+  type Predicate,
+  Range,
+  type Recommender,
+  SinkConnector,
+  type Transformation,
+  type Validator,
+  ValidString,
+} from '@ferry/api'
+import type { WorkerConfig } from '../config/worker-config.ts'
+import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
+import {
+  BadRequestException,
+  type ConfigInfo,
+  type ConfigInfos,
+  type ConfigKeyInfo,
+  type ConfigValueInfo,
+  type ConnectorType,
+} from './herder.ts'
+
+const COMMON_GROUP = 'Common'
+const TRANSFORMS_GROUP = 'Transforms'
+const PREDICATES_GROUP = 'Predicates'
+const ERROR_GROUP = 'Error Handling'
+const TOPIC_CREATION_GROUP = 'Topic Creation'
+const EXACTLY_ONCE_SUPPORT_GROUP = 'Exactly Once Support'
+const OFFSETS_TOPIC_GROUP = 'offsets.topic'
+
+const CONVERTER_KEYS = [
+  { key: 'key.converter', kind: 'converter', type: 'key', what: 'key converter' },
+  { key: 'value.converter', kind: 'converter', type: 'value', what: 'value converter' },
+  { key: 'header.converter', kind: 'header_converter', type: 'header', what: 'header converter' },
+] as const
+
+const CLIENT_OVERRIDES = ['producer.override.', 'consumer.override.', 'admin.override.'] as const
+
+/** Where validation looks up plugins and the worker's defaults. */
+export interface ValidationContext {
+  plugins: PluginRegistry
+  workerConfig: WorkerConfig
+}
+
+/** The version a plugin reports: its descriptor's, else its instance's `version()`; null when it has none. */
+export function pluginVersion(plugin: PluginDescriptor): string | null {
+  const cached = VERSIONS.get(plugin)
+  if (cached !== undefined) return cached
+  let version: string | null = plugin.version ?? null
+  if (version === null) {
+    try {
+      const instance = plugin.create() as { version?: () => unknown }
+      if (typeof instance?.version === 'function') version = String(instance.version())
+    } catch {
+      version = null
+    }
+  }
+  VERSIONS.set(plugin, version)
+  return version
+}
+const VERSIONS = new WeakMap<PluginDescriptor, string | null>()
+
+function versionMismatch(plugin: PluginDescriptor, wanted: string): string {
+  return `Plugin ${plugin.className} not found that matches the version range [${wanted},${wanted}], available versions: [${pluginVersion(plugin) ?? 'undefined'}]`
+}
+
+/** The 400 for `?version=` on a plugin that has another version. */
+export function checkPluginVersion(plugin: PluginDescriptor, wanted: string | null | undefined): void {
+  if (wanted === null || wanted === undefined || wanted === 'latest') return
+  if (wanted !== pluginVersion(plugin)) throw new BadRequestException(versionMismatch(plugin, wanted))
+}
+
+function sortedClassNames(plugins: PluginRegistry, kind: PluginKind): string[] {
+  return plugins
+    .plugins(kind)
+    .map((p) => p.className)
+    .sort(compare)
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** `Connector` when the name resolves to a connector plugin, else null. */
+export function findConnector(plugins: PluginRegistry, className: string): PluginDescriptor | null {
+  return plugins.find(className, ['source', 'sink'])
+}
+
+/** Apache's ConnectorType of a class name: `unknown` when it names no connector. */
+export function connectorTypeOf(plugins: PluginRegistry, className: string | undefined): ConnectorType {
+  if (!className) return 'unknown'
+  const plugin = findConnector(plugins, className)
+  if (!plugin) return 'unknown'
+  return plugin.kind.includes('sink') ? 'sink' : 'source'
+}
+
+/** A validator for a CLASS key naming a plugin of `kinds`, with Java's "could not be found" message. */
+function pluginClassValidator(plugins: PluginRegistry, kinds: readonly PluginKind[]): Validator {
+  return LambdaValidator.with(
+    (name, value) => {
+      if (value === null || value === undefined) return
+      if (!plugins.find(String(value), kinds)) {
+        throw new ConfigException(name, value, `Class ${String(value)} could not be found.`)
+      }
+    },
+    () => '',
+  )
+}
+
+function listRecommender(values: () => string[], visible: () => boolean = () => true): Recommender {
+  return { validValues: () => values(), visible: () => visible() }
+}
+
+/** `Duplicate alias provided.` for a LIST of aliases. */
+function aliasValidator(kind: string): Validator {
+  return CompositeValidator.of(
+    NonNullValidator,
+    LambdaValidator.with(
+      (name, value) => {
+        const aliases = value as unknown[]
+        if (aliases.length > new Set(aliases).size) throw new ConfigException(name, value, 'Duplicate alias provided.')
+      },
+      () => `unique ${kind} aliases`,
+    ),
+  )
+}
+
+/** Defaults the validation def takes from the worker and the resolved plugins (Apache 4.4 shows them). */
+interface DynamicDefaults {
+  connectorVersion: string | null
+  converters: Partial<Record<string, { className: string | null; version: string | null }>>
+}
+
+function define(def: ConfigDef, key: Omit<ConfigKeyDefinition, 'documentation'>): void {
+  def.define({ ...key, documentation: DOC[key.name] ?? null })
+}
+
+/** Apache's `ConnectorConfig.configDef()` (4.4, with the KIP-891 `*.plugin.version` keys). */
+function connectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): ConfigDef {
+  const def = new ConfigDef()
+  let order = 0
+  define(def, {
+    name: 'name',
+    type: 'STRING',
+    validator: NonEmptyStringWithoutControlChars,
+    importance: 'HIGH',
+    group: COMMON_GROUP,
+    orderInGroup: ++order,
+    width: 'MEDIUM',
+    displayName: 'Connector name',
+  })
+  define(def, {
+    name: 'connector.class',
+    type: 'STRING',
+    importance: 'HIGH',
+    group: COMMON_GROUP,
+    orderInGroup: ++order,
+    width: 'LONG',
+    displayName: 'Connector class',
+  })
+  define(def, {
+    name: 'connector.plugin.version',
+    type: 'STRING',
+    defaultValue: defaults.connectorVersion,
+    importance: 'MEDIUM',
+    group: COMMON_GROUP,
+    orderInGroup: ++order,
+    width: 'MEDIUM',
+    displayName: 'Connector version',
+    recommender: listRecommender(() => (defaults.connectorVersion ? [defaults.connectorVersion] : [])),
+  })
+  define(def, {
+    name: 'tasks.max',
+    type: 'INT',
+    defaultValue: 1,
+    validator: Range.atLeast(1),
+    importance: 'HIGH',
+    group: COMMON_GROUP,
+    orderInGroup: ++order,
+    width: 'SHORT',
+    displayName: 'Tasks max',
+  })
+  define(def, {
+    name: 'tasks.max.enforce',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    group: COMMON_GROUP,
+    orderInGroup: ++order,
+    width: 'SHORT',
+    displayName: 'Enforce tasks max',
+  })
+  for (const c of CONVERTER_KEYS) {
+    const label = c.type === 'header' ? 'Header' : c.type === 'key' ? 'Key' : 'Value'
+    const resolved = defaults.converters[c.key]
+    define(def, {
+      name: c.key,
+      type: 'CLASS',
+      defaultValue: resolved?.className ?? null,
+      validator: pluginClassValidator(ctx.plugins, [c.kind]),
+      importance: 'LOW',
+      group: COMMON_GROUP,
+      orderInGroup: ++order,
+      width: 'SHORT',
+      displayName: `${label} converter class`,
+      recommender: listRecommender(() => sortedClassNames(ctx.plugins, c.kind)),
+    })
+    define(def, {
+      name: `${c.key}.plugin.version`,
+      type: 'STRING',
+      defaultValue: resolved?.version ?? null,
+      importance: 'LOW',
+      group: COMMON_GROUP,
+      orderInGroup: ++order,
+      width: 'SHORT',
+      displayName: `${label} converter version`,
+      recommender: {
+        validValues: (_name, parsed) => {
+          const plugin = ctx.plugins.find(String(parsed[c.key] ?? ''), [c.kind])
+          const version = plugin ? pluginVersion(plugin) : null
+          return version ? [version] : []
+        },
+        visible: (_name, parsed) =>
+          parsed[c.key] === null || parsed[c.key] === undefined || !!ctx.plugins.find(String(parsed[c.key]), [c.kind]),
+      },
+    })
+  }
+  define(def, {
+    name: 'transforms',
+    type: 'LIST',
+    defaultValue: [],
+    validator: aliasValidator('transformation'),
+    importance: 'LOW',
+    group: TRANSFORMS_GROUP,
+    orderInGroup: ++order,
+    width: 'LONG',
+    displayName: 'Transforms',
+  })
+  define(def, {
+    name: 'predicates',
+    type: 'LIST',
+    defaultValue: [],
+    validator: aliasValidator('predicate'),
+    importance: 'LOW',
+    group: PREDICATES_GROUP,
+    orderInGroup: ++order,
+    width: 'LONG',
+    displayName: 'Predicates',
+  })
+  define(def, {
+    name: 'config.action.reload',
+    type: 'STRING',
+    defaultValue: 'restart',
+    validator: ValidString.in('none', 'restart'),
+    importance: 'LOW',
+    group: COMMON_GROUP,
+    orderInGroup: ++order,
+    width: 'MEDIUM',
+    displayName: 'Reload Action',
+  })
+  let errorOrder = 0
+  define(def, {
+    name: 'errors.retry.timeout',
+    type: 'LONG',
+    defaultValue: 0,
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: ++errorOrder,
+    width: 'MEDIUM',
+    displayName: 'Retry Timeout for Errors',
+  })
+  define(def, {
+    name: 'errors.retry.delay.max.ms',
+    type: 'LONG',
+    defaultValue: 60000,
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: ++errorOrder,
+    width: 'MEDIUM',
+    displayName: 'Maximum Delay Between Retries for Errors',
+  })
+  define(def, {
+    name: 'errors.tolerance',
+    type: 'STRING',
+    defaultValue: 'none',
+    validator: ValidString.in('none', 'all'),
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: ++errorOrder,
+    width: 'SHORT',
+    displayName: 'Error Tolerance',
+  })
+  define(def, {
+    name: 'errors.log.enable',
+    type: 'BOOLEAN',
+    defaultValue: false,
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: ++errorOrder,
+    width: 'SHORT',
+    displayName: 'Log Errors',
+  })
+  define(def, {
+    name: 'errors.log.include.messages',
+    type: 'BOOLEAN',
+    defaultValue: false,
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: ++errorOrder,
+    width: 'SHORT',
+    displayName: 'Log Error Details',
+  })
+  return def
+}
+
+/** Apache's `SourceConnectorConfig.configDef()`. */
+function sourceConnectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): ConfigDef {
+  const def = connectorConfigDef(ctx, defaults)
+  let order = 0
+  define(def, {
+    name: 'topic.creation.groups',
+    type: 'LIST',
+    defaultValue: [],
+    validator: CompositeValidator.of(
+      NonNullValidator,
+      LambdaValidator.with(
+        (name, value) => {
+          const aliases = value as unknown[]
+          if (aliases.length > new Set(aliases).size)
+            throw new ConfigException(name, value, 'Duplicate alias provided.')
+        },
+        () => 'unique topic creation groups',
+      ),
+    ),
+    importance: 'LOW',
+    group: TOPIC_CREATION_GROUP,
+    orderInGroup: ++order,
+    width: 'LONG',
+    displayName: 'Topic Creation Groups',
+  })
+  define(def, {
+    name: 'exactly.once.support',
+    type: 'STRING',
+    defaultValue: 'requested',
+    validator: CaseInsensitiveValidString.in('requested', 'required'),
+    importance: 'MEDIUM',
+    group: EXACTLY_ONCE_SUPPORT_GROUP,
+    orderInGroup: ++order,
+    width: 'SHORT',
+    displayName: 'Exactly once support',
+  })
+  define(def, {
+    name: 'transaction.boundary',
+    type: 'STRING',
+    defaultValue: 'poll',
+    validator: CaseInsensitiveValidString.in('poll', 'interval', 'connector'),
+    importance: 'MEDIUM',
+    group: EXACTLY_ONCE_SUPPORT_GROUP,
+    orderInGroup: ++order,
+    width: 'SHORT',
+    displayName: 'Transaction Boundary',
+  })
+  const atLeastZero = Range.atLeast(0)
+  define(def, {
+    name: 'transaction.boundary.interval.ms',
+    type: 'LONG',
+    defaultValue: null,
+    validator: LambdaValidator.with(
+      (name, value) => {
+        if (value !== null && value !== undefined) atLeastZero.ensureValid(name, value)
+      },
+      () => String(atLeastZero),
+    ),
+    importance: 'LOW',
+    group: EXACTLY_ONCE_SUPPORT_GROUP,
+    orderInGroup: ++order,
+    width: 'SHORT',
+    displayName: 'Transaction boundary interval',
+  })
+  define(def, {
+    name: 'offsets.storage.topic',
+    type: 'STRING',
+    defaultValue: null,
+    validator: NonEmptyString,
+    importance: 'LOW',
+    group: OFFSETS_TOPIC_GROUP,
+    orderInGroup: 1,
+    width: 'LONG',
+    displayName: 'Offsets topic',
+  })
+  return def
+}
+
+/** Apache's `SinkConnectorConfig.configDef()`. */
+function sinkConnectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): ConfigDef {
+  const def = connectorConfigDef(ctx, defaults)
+  define(def, {
+    name: 'topics',
+    type: 'LIST',
+    defaultValue: '',
+    importance: 'HIGH',
+    group: COMMON_GROUP,
+    orderInGroup: 4,
+    width: 'LONG',
+    displayName: 'Topics',
+  })
+  define(def, {
+    name: 'topics.regex',
+    type: 'STRING',
+    defaultValue: '',
+    validator: LambdaValidator.with(
+      (name, value) => {
+        try {
+          new RegExp(String(value ?? ''))
+        } catch (e) {
+          throw new ConfigException(name, value, `Invalid regex: ${(e as Error).message}`)
+        }
+      },
+      () => 'valid regex',
+    ),
+    importance: 'HIGH',
+    group: COMMON_GROUP,
+    orderInGroup: 4,
+    width: 'LONG',
+    displayName: 'Topics regex',
+  })
+  define(def, {
+    name: 'errors.deadletterqueue.topic.name',
+    type: 'STRING',
+    defaultValue: '',
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: 6,
+    width: 'MEDIUM',
+    displayName: 'Dead Letter Queue Topic Name',
+  })
+  define(def, {
+    name: 'errors.deadletterqueue.topic.replication.factor',
+    type: 'SHORT',
+    defaultValue: 3,
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: 7,
+    width: 'MEDIUM',
+    displayName: 'Dead Letter Queue Topic Replication Factor',
+  })
+  define(def, {
+    name: 'errors.deadletterqueue.context.headers.enable',
+    type: 'BOOLEAN',
+    defaultValue: false,
+    importance: 'MEDIUM',
+    group: ERROR_GROUP,
+    orderInGroup: 8,
+    width: 'MEDIUM',
+    displayName: 'Enable Error Context Headers',
+  })
+  return def
+}
+
+/** Apache's `SinkConnectorConfig.validate`: exactly one of `topics`/`topics.regex`, and the DLQ topic not consumed. */
+function validateSinkTopics(props: Readonly<Record<string, string | null>>, values: Map<string, ConfigValue>): void {
+  const topicsList = props.topics ?? null
+  const topicsRegex = props['topics.regex'] ?? null
+  const dlqTopic = (props['errors.deadletterqueue.topic.name'] ?? '').trim()
+  const hasTopics = isNotBlank(topicsList)
+  const hasRegex = isNotBlank(topicsRegex)
+  const add = (name: string, value: string | null, message: string) => {
+    let v = values.get(name)
+    if (!v) {
+      v = { ...newConfigValue(name), value }
+      values.set(name, v)
+    }
+    v.errorMessages.push(message)
+  }
+  if (hasTopics && hasRegex) {
+    const message = 'topics and topics.regex are mutually exclusive options, but both are set.'
+    add('topics', topicsList, message)
+    add('topics.regex', topicsRegex, message)
+  }
+  if (!hasTopics && !hasRegex) {
+    const message = 'Must configure one of topics or topics.regex'
+    add('topics', topicsList, message)
+    add('topics.regex', topicsRegex, message)
+  }
+  if (dlqTopic) {
+    if (hasTopics) {
+      const topics = [
+        ...new Set(
+          (topicsList ?? '')
+            .trim()
+            .split(/\s*,\s*/)
+            .filter((t) => t.length > 0),
+        ),
+      ]
+      if (topics.includes(dlqTopic)) {
+        add(
+          'topics',
+          topicsList,
+          `The DLQ topic '${dlqTopic}' may not be included in the list of topics ('topics=[${topics.join(', ')}]') consumed by the connector`,
+        )
+      }
+    }
+    if (hasRegex) {
+      let matches = false
+      try {
+        matches = new RegExp(`^(?:${topicsRegex})$`).test(dlqTopic)
+      } catch {
+        matches = false
+      }
+      if (matches) {
+        add(
+          'topics.regex',
+          topicsRegex,
+          `The DLQ topic '${dlqTopic}' may not be matched by the regex for the topics ('topics.regex=${topicsRegex}') consumed by the connector`,
+        )
+      }
+    }
+  }
+}
+
+function isNotBlank(value: string | null | undefined): boolean {
+  return value !== null && value !== undefined && value.trim().length > 0
+}
+
+function parseAliases(value: string | null | undefined): string[] {
+  if (value === null || value === undefined) return []
+  const trimmed = value.trim()
+  return trimmed.length === 0 ? [] : [...new Set(trimmed.split(/\s*,\s*/))]
+}
+
+/**
+ * Apache's `ConnectorConfig.enrich`: for each transformation and predicate alias, `<prefix>type` (CLASS, required),
+ * `<prefix>plugin.version`, then the plugin's own keys (transformations also get `predicate` and `negate`).
+ */
+function enrich(def: ConfigDef, props: Readonly<Record<string, string | null>>, ctx: ValidationContext): ConfigDef {
+  const out = new ConfigDef(def)
+  const plugins = [
+    { config: 'transforms', group: TRANSFORMS_GROUP, kind: 'transformation', label: 'Transformation' },
+    { config: 'predicates', group: PREDICATES_GROUP, kind: 'predicate', label: 'Predicate' },
+  ] as const
+  for (const p of plugins) {
+    for (const alias of parseAliases(props[p.config])) {
+      const prefix = `${p.config}.${alias}.`
+      const group = `${p.group}: ${alias}`
+      const typeConfig = `${prefix}type`
+      const lower = p.label.toLowerCase()
+      const typeValue = props[typeConfig]
+      const plugin = typeValue ? ctx.plugins.find(typeValue, [p.kind]) : null
+      const version = plugin ? pluginVersion(plugin) : null
+      out.define({
+        name: typeConfig,
+        type: 'CLASS',
+        validator: LambdaValidator.with(
+          (name, value) => {
+            if (p.kind === 'transformation') {
+              const negate = `${prefix}negate`
+              const predicate = `${prefix}predicate`
+              if (props[negate] !== undefined && props[predicate] === undefined) {
+                throw new ConfigException(
+                  `Config '${negate}' was provided but there is no config '${predicate}' defining a predicate to be negated.`,
+                )
+              }
+            }
+            if (value === null || value === undefined) return
+            if (!ctx.plugins.find(String(value), [p.kind])) {
+              throw new ConfigException(name, value, `Class ${String(value)} could not be found.`)
+            }
+          },
+          () => `valid configs for ${alias} ${lower}`,
+        ),
+        importance: 'HIGH',
+        documentation: `Class for the '${alias}' ${lower}.`,
+        group,
+        orderInGroup: 0,
+        width: 'LONG',
+        displayName: `${p.label} type for ${alias}`,
+        recommender: listRecommender(() => sortedClassNames(ctx.plugins, p.kind)),
+      })
+      out.define({
+        name: `${prefix}plugin.version`,
+        type: 'STRING',
+        defaultValue: version,
+        validator: LambdaValidator.with(
+          (name, value) => {
+            if (plugin && value !== null && value !== undefined && value !== version) {
+              throw new ConfigException(name, value, versionMismatch(plugin, String(value)))
+            }
+          },
+          () => '',
+        ),
+        importance: 'HIGH',
+        documentation: `Version of the '${alias}' ${lower}.`,
+        group,
+        orderInGroup: 1,
+        width: 'LONG',
+        displayName: `${p.label} version for ${alias}`,
+        recommender: listRecommender(() => (version ? [version] : [])),
+      })
+      if (!plugin) continue
+      const child = new ConfigDef()
+      if (p.kind === 'transformation') {
+        child.define({
+          name: 'predicate',
+          type: 'STRING',
+          defaultValue: null,
+          importance: 'MEDIUM',
+          documentation: 'The alias of a predicate used to determine whether to apply this transformation.',
+        })
+        child.define({
+          name: 'negate',
+          type: 'BOOLEAN',
+          defaultValue: false,
+          importance: 'MEDIUM',
+          documentation: 'Whether the configured predicate should be negated.',
+        })
+      }
+      let pluginDef: ConfigDef
+      try {
+        pluginDef = (plugin.create() as Transformation | Predicate).config()
+      } catch {
+        continue
+      }
+      for (const key of pluginDef.configKeys().values()) {
+        if (p.kind === 'transformation' && (key.name === 'predicate' || key.name === 'negate')) continue
+        try {
+          child.define(key)
+        } catch {
+          // a key the plugin defines twice: Apache gives up on the plugin's keys
+        }
+      }
+      out.embed(prefix, group, 2, child)
+    }
+  }
+  return out
+}
+
+/** Apache's `convertConfigKey`. */
+export function convertConfigKey(key: ConfigKey, prefix = ''): ConfigKeyInfo {
+  const required = !key.hasDefault()
+  return {
+    name: prefix + key.name,
+    type: key.type,
+    required,
+    default_value: required ? null : ConfigDef.convertToString(key.defaultValue, key.type),
+    importance: key.importance,
+    documentation: key.documentation,
+    group: key.group,
+    order_in_group: key.orderInGroup,
+    width: key.width,
+    display_name: key.displayName,
+    dependents: [...key.dependents],
+  }
+}
+
+/** Apache's `convertConfigValue`: values as strings (passwords `[hidden]`), LIST recommendations as strings. */
+export function convertConfigValue(value: ConfigValue, type: ConfigType | null): ConfigValueInfo {
+  const recommendedType: ConfigType | null = type === 'LIST' ? 'STRING' : type
+  return {
+    name: value.name,
+    value: ConfigDef.convertToString(value.value, type),
+    recommended_values: value.recommendedValues.map((v) => ConfigDef.convertToString(v, recommendedType) ?? 'null'),
+    errors: [...value.errorMessages],
+    visible: value.visible,
+  }
+}
+
+/** Apache's `generateResult`: unknown values first, then every key in order with its value (or null). */
+export function generateResult(
+  connType: string,
+  configKeys: ReadonlyMap<string, ConfigKey>,
+  configValues: readonly ConfigValue[],
+  groups: string[],
+): ConfigInfos {
+  let errorCount = 0
+  const configs: ConfigInfo[] = []
+  const byName = new Map<string, ConfigValue>()
+  for (const value of configValues) {
+    byName.set(value.name, value)
+    if (!configKeys.has(value.name)) {
+      configs.push({ definition: null, value: convertConfigValue(value, null) })
+      errorCount += value.errorMessages.length
+    }
+  }
+  for (const [name, key] of configKeys) {
+    const value = byName.get(name)
+    if (value) errorCount += value.errorMessages.length
+    configs.push({ definition: convertConfigKey(key), value: value ? convertConfigValue(value, key.type) : null })
+  }
+  return { name: connType, error_count: errorCount, groups, configs }
+}
+
+/** Java's `String.hashCode()`. */
+function javaStringHash(s: string): number {
+  let h = 0
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0
+  return h
+}
+
+/**
+ * The iteration order of a `java.util.HashMap<String, ?>` filled in the given order (bucket of the final table, then
+ * insertion order). Apache renders some validation results straight from such maps, so Ferry lists them the same way.
+ */
+export function javaHashMapOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
+  let capacity = 16
+  while (items.length > capacity * 0.75) capacity *= 2
+  const bucket = (k: string) => {
+    const h = javaStringHash(k)
+    return (h ^ (h >>> 16)) & (capacity - 1)
+  }
+  return items
+    .map((item, index) => ({ item, index, b: bucket(key(item)) }))
+    .sort((x, y) => x.b - y.b || x.index - y.index)
+    .map((x) => x.item)
+}
+
+/** Apache's `prefixedConfigInfos`: values of a prefixed sub-config; one error counted per value with errors. */
+function prefixedConfigInfos(
+  configKeys: ReadonlyMap<string, ConfigKey>,
+  configValues: readonly ConfigValue[],
+  prefix: string,
+): ConfigInfos {
+  let errorCount = 0
+  const groups: string[] = []
+  const configs: ConfigInfo[] = []
+  for (const validated of configValues) {
+    const key = configKeys.get(validated.name)
+    let definition: ConfigKeyInfo | null = null
+    if (key) {
+      if (key.group !== null && !groups.includes(key.group)) groups.push(key.group)
+      definition = convertConfigKey(key, prefix)
+    }
+    const value: ConfigValue = {
+      name: prefix + validated.name,
+      value: validated.value,
+      recommendedValues: validated.recommendedValues,
+      errorMessages: validated.errorMessages,
+      visible: true,
+    }
+    if (value.errorMessages.length > 0) errorCount++
+    configs.push({ definition, value: convertConfigValue(value, key ? key.type : null) })
+  }
+  return { name: '', error_count: errorCount, groups, configs }
+}
+
+function mergeConfigInfos(connType: string, ...all: Array<ConfigInfos | null>): ConfigInfos {
+  let errorCount = 0
+  const configs: ConfigInfo[] = []
+  const groups: string[] = []
+  for (const infos of all) {
+    if (!infos) continue
+    errorCount += infos.error_count
+    configs.push(...infos.configs)
+    for (const g of infos.groups) if (!groups.includes(g)) groups.push(g)
+  }
+  return { name: connType, error_count: errorCount, groups, configs }
+}
+
+/** Apache's message for an invalid connector config, listing every error. */
+export function invalidConfigMessage(infos: ConfigInfos): string {
+  const messages = infos.configs.flatMap((c) => c.value?.errors ?? [])
+  return `Connector configuration is invalid and contains the following ${infos.error_count} error(s):\n${messages.join('\n')}\nYou can also find the above list of errors at the endpoint \`/connector-plugins/{connectorType}/config/validate\``
+}
+
+function resolvedClass(
+  ctx: ValidationContext,
+  name: string | null | undefined,
+  kinds: readonly PluginKind[],
+): PluginDescriptor | null {
+  return name ? ctx.plugins.find(name, kinds) : null
+}
+
+/** Shows CLASS values as the resolved class name, as Java's class parsing does; unknown classes become null. */
+function normalizeClassValue(value: ConfigValue | undefined, plugin: PluginDescriptor | null): void {
+  if (!value || value.value === null || value.value === undefined) return
+  value.value = plugin ? plugin.className : null
+}
+
+/** A connector's and its plugins' config, validated the way Apache's herder does before it accepts it. */
+export async function validateConnectorConfig(
+  ctx: ValidationContext,
+  props: Readonly<Record<string, string | null>>,
+): Promise<ConfigInfos> {
+  const connType = props['connector.class']
+  if (connType === null || connType === undefined) {
+    throw new BadRequestException('Connector config contains no connector type')
+  }
+  const connectorPlugin = findConnector(ctx.plugins, connType)
+  if (!connectorPlugin) {
+    const known = [...ctx.plugins.plugins('sink'), ...ctx.plugins.plugins('source')].map((p) => p.className)
+    throw new BadRequestException(
+      `Failed to find any class that implements Connector and which name matches ${connType}, available connectors are: ${known.join(', ')}`,
+    )
+  }
+  const isSink = connectorPlugin.kind.includes('sink')
+  const connectorVersion = pluginVersion(connectorPlugin)
+  const worker = ctx.workerConfig
+  const converters: DynamicDefaults['converters'] = {}
+  const workerDefaults: Record<string, string | undefined> = {
+    'key.converter': worker.keyConverter,
+    'value.converter': worker.valueConverter,
+    'header.converter': worker.headerConverter,
+  }
+  for (const c of CONVERTER_KEYS) {
+    const workerPlugin = resolvedClass(ctx, workerDefaults[c.key], [c.kind])
+    const effective = resolvedClass(ctx, props[c.key] ?? workerDefaults[c.key], [c.kind])
+    converters[c.key] = {
+      className: workerPlugin?.className ?? null,
+      version: effective ? pluginVersion(effective) : null,
+    }
+  }
+  const defaults: DynamicDefaults = { connectorVersion, converters }
+  const baseDef = isSink ? sinkConnectorConfigDef(ctx, defaults) : sourceConnectorConfigDef(ctx, defaults)
+
+  // KIP-891: a connector version that does not exist stops validation at the framework keys.
+  const wantedVersion = props['connector.plugin.version']
+  if (wantedVersion !== null && wantedVersion !== undefined && wantedVersion !== connectorVersion) {
+    const values = baseDef.validateAll(props)
+    const message = versionMismatch(connectorPlugin, wantedVersion)
+    values.get('connector.class')?.errorMessages.push(message)
+    values.get('connector.plugin.version')?.errorMessages.push(message)
+    fixConverterValues(ctx, values)
+    return generateResult(connType, baseDef.configKeys(), [...values.values()], [...baseDef.groups()])
+  }
+
+  const enriched = enrich(baseDef, props, ctx)
+  const validated = enriched.validateAll(props)
+  if (isSink) validateSinkTopics(props, validated)
+  for (const [key, value] of Object.entries(props)) {
+    if (value !== null) continue
+    let v = validated.get(key)
+    if (!v) {
+      v = newConfigValue(key)
+      validated.set(key, v)
+    }
+    v.errorMessages.push('Null value can not be supplied as the configuration value.')
+  }
+  fixConverterValues(ctx, validated)
+  for (const p of ['transforms', 'predicates'] as const) {
+    const kind: PluginKind = p === 'transforms' ? 'transformation' : 'predicate'
+    for (const alias of parseAliases(props[p])) {
+      const v = validated.get(`${p}.${alias}.type`)
+      normalizeClassValue(v, resolvedClass(ctx, props[`${p}.${alias}.type`], [kind]))
+    }
+  }
+
+  const configValues: ConfigValue[] = [...validated.values()]
+  const configKeys = new Map<string, ConfigKey>(enriched.configKeys())
+  const groups: string[] = [...enriched.groups()]
+
+  const connector = connectorPlugin.create() as Connector
+  const connectorDef = connector.config()
+  if (!connectorDef)
+    throw new BadRequestException(`${connectorPlugin.className}.config() must return a ConfigDef that is not null.`)
+  const nonNullProps: Record<string, string> = {}
+  for (const [k, v] of Object.entries(props)) if (v !== null) nonNullProps[k] = v
+  const result = await connector.validate(nonNullProps)
+  if (!result)
+    throw new BadRequestException(`${connectorPlugin.className}.validate() must return a Config that is not null.`)
+  for (const [name, key] of connectorDef.configKeys()) configKeys.set(name, key)
+  for (const g of connectorDef.groups()) if (!groups.includes(g)) groups.push(g)
+  configValues.push(...result.configValues)
+
+  const converterInfos: Array<ConfigInfos | null> = []
+  for (const c of [CONVERTER_KEYS[2], CONVERTER_KEYS[0], CONVERTER_KEYS[1]]) {
+    converterInfos.push(validateConverterConfig(ctx, nonNullProps, validated.get(c.key), c))
+  }
+  const configInfos = generateResult(connType, configKeys, configValues, groups)
+
+  const overrides: Array<ConfigInfos | null> = []
+  const usesTopicCreation = Object.keys(props).some((k) => k.startsWith('topic.creation.'))
+  const hasDlq = isNotBlank(props['errors.deadletterqueue.topic.name'])
+  if (!isSink || hasDlq) overrides.push(validateClientOverrides(ctx, nonNullProps, 'producer.override.'))
+  if ((!isSink && usesTopicCreation) || (isSink && hasDlq)) {
+    overrides.push(validateClientOverrides(ctx, nonNullProps, 'admin.override.'))
+  }
+  if (isSink) overrides.push(validateClientOverrides(ctx, nonNullProps, 'consumer.override.'))
+  return mergeConfigInfos(connType, configInfos, ...overrides, ...converterInfos)
+}
+
+/** Converter CLASS values: resolved class names, with the KIP-891 version checks on `<converter>.plugin.version`. */
+function fixConverterValues(ctx: ValidationContext, values: Map<string, ConfigValue>): void {
+  for (const c of CONVERTER_KEYS) {
+    const classValue = values.get(c.key)
+    if (!classValue || classValue.errorMessages.length > 0) {
+      if (classValue && classValue.errorMessages.length > 0) classValue.value = null
+      continue
+    }
+    const plugin = resolvedClass(ctx, classValue.value === null ? null : String(classValue.value), [c.kind])
+    normalizeClassValue(classValue, plugin)
+    const versionValue = values.get(`${c.key}.plugin.version`)
+    const wanted = versionValue?.value
+    if (plugin && versionValue && typeof wanted === 'string' && wanted !== pluginVersion(plugin)) {
+      const message = versionMismatch(plugin, wanted)
+      classValue.errorMessages.push(message)
+      versionValue.errorMessages.push(message)
+    }
+  }
+}
+
+/** Apache's `validateConverterConfig`: only for a converter set in the connector config that validated cleanly. */
+function validateConverterConfig(
+  ctx: ValidationContext,
+  props: Readonly<Record<string, string>>,
+  classValue: ConfigValue | undefined,
+  c: (typeof CONVERTER_KEYS)[number],
+): ConfigInfos | null {
+  const className = props[c.key]
+  if (className === undefined || !classValue || classValue.errorMessages.length > 0) return null
+  const plugin = ctx.plugins.find(className, [c.kind])
+  if (!plugin) return null
+  let instance: { config(): ConfigDef | null; close?(): void }
+  try {
+    instance = plugin.create() as typeof instance
+  } catch (e) {
+    classValue.errorMessages.push(`Failed to load class ${className}: ${(e as Error).message}`)
+    return null
+  }
+  try {
+    let def: ConfigDef | null
+    try {
+      def = instance.config()
+    } catch (e) {
+      classValue.errorMessages.push(`Failed to load ConfigDef from ${c.what}: ${(e as Error).message}`)
+      return null
+    }
+    if (!def) return null
+    const prefix = `${c.key}.`
+    const pluginConfig: Record<string, string> = {}
+    for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) pluginConfig[k.slice(prefix.length)] = v
+    if (pluginConfig['converter.type'] === undefined) pluginConfig['converter.type'] = c.type
+    let values: ConfigValue[]
+    try {
+      values = def.validate(pluginConfig)
+    } catch (e) {
+      classValue.errorMessages.push(`Failed to perform config validation for ${c.what}: ${(e as Error).message}`)
+      return null
+    }
+    // Apache's ConfigDef.validate lists the values from a HashMap.
+    return prefixedConfigInfos(def.configKeys(), javaHashMapOrder(values, (v) => v.name), prefix)
+  } finally {
+    try {
+      instance.close?.()
+    } catch {
+      // closing a throwaway instance
+    }
+  }
+}
+
+const PRINCIPAL_ALLOWED = new Set(['sasl.jaas.config', 'sasl.mechanism', 'security.protocol'])
+
+/** Client overrides under `prefix`, checked by `connector.client.config.override.policy` (All, None or Principal). */
+function validateClientOverrides(
+  ctx: ValidationContext,
+  props: Readonly<Record<string, string>>,
+  prefix: (typeof CLIENT_OVERRIDES)[number],
+): ConfigInfos {
+  const policy = (ctx.workerConfig.originals['connector.client.config.override.policy'] ?? 'All').trim()
+  const values: ConfigValue[] = []
+  for (const [k, v] of Object.entries(props)) {
+    if (!k.startsWith(prefix)) continue
+    const value: ConfigValue = { ...newConfigValue(k.slice(prefix.length)), value: v }
+    const name = policy.slice(policy.lastIndexOf('.') + 1).replace(/ConnectorClientConfigOverridePolicy$/, '')
+    const allowed = name === 'None' ? false : name === 'Principal' ? PRINCIPAL_ALLOWED.has(value.name) : true
+    if (!allowed) {
+      value.errorMessages.push(
+        `The '${name}' policy does not allow '${value.name}' to be overridden in the connector configuration.`,
+      )
+    }
+    values.push(value)
+  }
+  return prefixedConfigInfos(new Map(), javaHashMapOrder(values, (v) => v.name), prefix)
+}
+
+/**
+ * `GET /connector-plugins/{plugin}/config`: the plugin's keys; connectors also get the framework keys (the plugin's
+ * win). Throws `NotFoundException` for an unknown plugin.
+ */
+export function connectorPluginConfig(ctx: ValidationContext, pluginName: string, version?: string): ConfigKeyInfo[] {
+  const plugin = ctx.plugins.find(pluginName, [
+    'source',
+    'sink',
+    'converter',
+    'header_converter',
+    'transformation',
+    'predicate',
+  ])
+  if (!plugin) throw new NotFoundException(`Unknown plugin ${pluginName}.`)
+  checkPluginVersion(plugin, version)
+  const instance = plugin.create() as { config(): ConfigDef }
+  const keys = new Map<string, ConfigKey>(instance.config().configKeys())
+  if (plugin.kind.includes('source') || plugin.kind.includes('sink')) {
+    const defaults: DynamicDefaults = { connectorVersion: pluginVersion(plugin), converters: {} }
+    const base =
+      instance instanceof SinkConnector
+        ? sinkConnectorConfigDef(ctx, defaults)
+        : sourceConnectorConfigDef(ctx, defaults)
+    for (const [name, key] of base.configKeys()) if (!keys.has(name)) keys.set(name, key)
+  }
+  return [...keys.values()].map((k) => convertConfigKey(k))
+}
+
+/** Apache 4.4 documentation of the framework connector keys, word for word (the REST API shows it). */
+const DOC: Record<string, string> = {
+  name: 'Globally unique name to use for this connector.',
+  'connector.class':
+    'Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector. If the connector is org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name,  or use "FileStreamSink" or "FileStreamSinkConnector" to make the configuration a bit shorter',
+  'connector.plugin.version': 'Version of the connector.',
+  'tasks.max': 'Maximum number of tasks to use for this connector.',
+  'tasks.max.enforce':
+    '(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. By default, connectors that generate too many tasks will fail, and existing sets of tasks that exceed the tasks.max property will also be failed. If this property is set to false, then connectors will be allowed to generate more than the maximum number of tasks, and existing sets of tasks that exceed the tasks.max property will be allowed to run. This property is deprecated and will be removed in an upcoming major release.',
+  'key.converter':
+    'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the keys in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro.',
+  'key.converter.plugin.version': 'Version of the key converter.',
+  'value.converter':
+    'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the values in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro.',
+  'value.converter.plugin.version': 'Version of the value converter.',
+  'header.converter':
+    'HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the header values in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro. By default, the SimpleHeaderConverter is used to serialize header values to strings and deserialize them by inferring the schemas.',
+  'header.converter.plugin.version': 'Version of the header converter.',
+  transforms: 'Aliases for the transformations to be applied to records.',
+  predicates: 'Aliases for the predicates used by transformations.',
+  'config.action.reload':
+    "The action that Connect should take on the connector when changes in external configuration providers result in a change in the connector's configuration properties. A value of 'none' indicates that Connect will do nothing. A value of 'restart' indicates that Connect should restart/reload the connector with the updated configuration properties.The restart may actually be scheduled in the future if the external configuration provider indicates that a configuration value will expire in the future.",
+  'errors.retry.timeout':
+    'The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.',
+  'errors.retry.delay.max.ms':
+    'The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues.',
+  'errors.tolerance':
+    "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; 'all' changes the behavior to skip over problematic records.",
+  'errors.log.enable':
+    "If true, write each error and the details of the failed operation and problematic record to the Connect application log. This is 'false' by default, so that only errors that are not tolerated are reported.",
+  'errors.log.include.messages':
+    "Whether to include in the log the Connect record that resulted in a failure. For sink records, the topic, partition, offset, and timestamp will be logged. For source records, the key and value (and their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and source offset will be logged. This is 'false' by default, which will prevent record keys, values, and headers from being written to log files.",
+  'topic.creation.groups': 'Groups of configurations for topics created by source connectors',
+  'exactly.once.support':
+    'Permitted values are requested, required. If set to "required", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to "requested". Additionally, if the value is set to "required" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail.',
+  'transaction.boundary':
+    "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. Finally, if set to 'interval', commits transactions only after a user-defined time interval has passed.",
+  'transaction.boundary.interval.ms':
+    "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks. If unset, defaults to the value of the worker-level 'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is specified.",
+  'offsets.storage.topic':
+    "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker’s global offsets topic name will be used. If specified, the offsets topic will be created if it does not already exist on the Kafka cluster targeted by this connector (which may be different from the one used for the worker's global offsets topic if the bootstrap.servers property of the connector's producer has been overridden from the worker's). Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
+  topics: 'List of topics to consume, separated by commas',
+  'topics.regex':
+    'Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.',
+  'errors.deadletterqueue.topic.name':
+    'The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.',
+  'errors.deadletterqueue.topic.replication.factor':
+    "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
+  'errors.deadletterqueue.context.headers.enable':
+    'If true, add headers containing error context to the messages written to the dead letter queue. To avoid clashing with headers from the original record, all error context header keys, all error context header keys will start with <code>__connect.errors.</code>',
+}
