@@ -956,7 +956,11 @@ function validateConverterConfig(
       return null
     }
     // Apache's ConfigDef.validate lists the values from a HashMap.
-    return prefixedConfigInfos(def.configKeys(), javaHashMapOrder(values, (v) => v.name), prefix)
+    return prefixedConfigInfos(
+      def.configKeys(),
+      javaHashMapOrder(values, (v) => v.name),
+      prefix,
+    )
   } finally {
     try {
       instance.close?.()
@@ -988,7 +992,11 @@ function validateClientOverrides(
     }
     values.push(value)
   }
-  return prefixedConfigInfos(new Map(), javaHashMapOrder(values, (v) => v.name), prefix)
+  return prefixedConfigInfos(
+    new Map(),
+    javaHashMapOrder(values, (v) => v.name),
+    prefix,
+  )
 }
 
 /**

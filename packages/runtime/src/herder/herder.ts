@@ -148,13 +148,19 @@ export interface Herder {
    * `connector.class` is missing or names no connector.
    */
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos>
-  /** The config keys of a plugin (connector plugins also get the framework keys). */
-  connectorPluginConfig(pluginName: string): ConfigKeyInfo[]
+  /**
+   * The config keys of a plugin (connector plugins also get the framework keys). `NotFoundException` for an unknown
+   * plugin; `BadRequestException` when `version` is given and the plugin has another one.
+   */
+  connectorPluginConfig(pluginName: string, version?: string): ConfigKeyInfo[]
 
-  /** Creates (or with `allowReplace` updates) a connector. Returns its info and whether it was created. */
+  /**
+   * Creates (or with `allowReplace` updates) a connector. Returns its info and whether it was created. A config
+   * that fails validation (null values included) is a `BadRequestException` listing every error.
+   */
   putConnectorConfig(
     name: string,
-    config: Record<string, string>,
+    config: Record<string, string | null>,
     allowReplace: boolean,
     initialState?: TargetState,
   ): Promise<{ created: boolean; info: ConnectorInfo }>

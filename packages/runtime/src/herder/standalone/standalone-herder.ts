@@ -260,7 +260,7 @@ export class StandaloneHerder implements Herder {
 
   async putConnectorConfig(
     name: string,
-    config: Record<string, string>,
+    config: Record<string, string | null>,
     allowReplace: boolean,
     initialState: TargetState = 'STARTED',
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
@@ -269,12 +269,14 @@ export class StandaloneHerder implements Herder {
 
   async #put(
     name: string,
-    config: Record<string, string>,
+    submitted: Record<string, string | null>,
     allowReplace: boolean,
     initialState: TargetState,
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
-    const infos = await this.validateConnectorConfig(config)
+    const infos = await this.validateConnectorConfig(submitted)
     if (infos.error_count > 0) throw new BadRequestException(invalidConfigMessage(infos))
+    // Validation reports null values, so none are left here.
+    const config = submitted as Record<string, string>
     const existing = this.#connectors.get(name)
     if (existing && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`)
     if (existing) await this.#stopConnector(name)

@@ -1,0 +1,16 @@
+export type { RestContext, RouteSpec } from './context.ts'
+export { restDocMarkdown } from './docs.ts'
+export { ConnectRestException, type ErrorMessage, toErrorResponse } from './errors.ts'
+export {
+  advertisedUrl,
+  createRestServer,
+  type Listener,
+  PortInUseError,
+  parseListeners,
+  type RestServerOptions,
+  type RunningRestServer,
+  restListeners,
+  restRoutes,
+  startRestServer,
+  workerIdFor,
+} from './server.ts'

@@ -1,0 +1,108 @@
+import type { PluginDescriptor, PluginKind } from '@ferry/runtime'
+import { params, query, type RestContext, type RouteSpec, withTimeout } from '../context.ts'
+import { queryBoolean, stringMap } from '../entities.ts'
+import { badRequest, ConnectRestException, isBadRequest } from '../errors.ts'
+
+/** Apache's PluginInfo: `version` is left out when the plugin has none. */
+export interface PluginInfo {
+  class: string
+  type: PluginKind
+  version?: string
+}
+
+/** Apache lists sinks, sources, transformations, predicates, converters, header converters; each by class name. */
+const KIND_ORDER: readonly PluginKind[] = [
+  'sink',
+  'source',
+  'transformation',
+  'predicate',
+  'converter',
+  'header_converter',
+]
+
+function versionOf(plugin: PluginDescriptor): string | null {
+  if (plugin.version) return plugin.version
+  try {
+    const instance = plugin.create() as { version?: () => unknown }
+    return typeof instance?.version === 'function' ? String(instance.version()) : null
+  } catch {
+    return null
+  }
+}
+
+/** Every plugin the registry holds (or only connectors), in Apache's order. */
+export function pluginInfos(ctx: RestContext, connectorsOnly: boolean): PluginInfo[] {
+  const out: PluginInfo[] = []
+  for (const kind of KIND_ORDER) {
+    if (connectorsOnly && kind !== 'sink' && kind !== 'source') continue
+    const plugins = [...ctx.plugins.plugins(kind)].sort((a, b) =>
+      a.className < b.className ? -1 : a.className > b.className ? 1 : 0,
+    )
+    for (const plugin of plugins) {
+      const info: PluginInfo = { class: plugin.className, type: kind }
+      const version = versionOf(plugin)
+      if (version !== null && version !== 'undefined') info.version = version
+      out.push(info)
+    }
+  }
+  return out
+}
+
+/** Apache's `normalizedPluginName`: the name without a `Connector` suffix. */
+function normalizedPluginName(name: string): string {
+  return name.endsWith('Connector') && name.length > 'Connector'.length ? name.slice(0, -'Connector'.length) : name
+}
+
+/** `/connector-plugins/*`: what plugins exist, their config keys, and config validation. */
+export function connectorPluginRoutes(ctx: RestContext): RouteSpec[] {
+  return [
+    {
+      method: 'GET',
+      url: '/connector-plugins',
+      summary:
+        'Connector plugins `[{"class","type","version"}]`; `?connectorsOnly=false` adds transforms, predicates and converters',
+      handler: async (request) => pluginInfos(ctx, queryBoolean(query(request).connectorsOnly, true)),
+    },
+    {
+      method: 'GET',
+      url: '/connector-plugins/:plugin/config',
+      summary: "A plugin's config keys `[ConfigKeyInfo]` (connectors also get the framework keys); `?version=`",
+      handler: async (request) => {
+        const version = query(request).version
+        return ctx.herder.connectorPluginConfig(
+          params(request).plugin ?? '',
+          Array.isArray(version) ? version[0] : version,
+        )
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/connector-plugins/:plugin/config/validate',
+      summary: "Validate a connector config: ConfigInfos with every key's definition, value and errors",
+      handler: async (request) => {
+        const plugin = params(request).plugin ?? ''
+        const config = stringMap(request.body)
+        const included = config['connector.class']
+        if (
+          included !== undefined &&
+          included !== null &&
+          !normalizedPluginName(included).endsWith(normalizedPluginName(plugin))
+        ) {
+          throw badRequest(`Included connector type ${included} does not match request type ${plugin}`)
+        }
+        try {
+          return await withTimeout(ctx.herder.validateConnectorConfig(config), ctx.requestTimeoutMs)
+        } catch (e) {
+          // Apache runs validation on another thread and shows its failures wrapped, as 500s.
+          if (isBadRequest(e)) {
+            throw new ConnectRestException(
+              500,
+              `org.apache.kafka.connect.runtime.rest.errors.BadRequestException: ${(e as Error).message}`,
+            )
+          }
+          throw e
+        }
+      },
+    },
+  ]
+}

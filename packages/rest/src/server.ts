@@ -1,0 +1,314 @@
+/**
+ * Ferry's REST API: Apache Kafka Connect's endpoints, status codes and bodies, on fastify.
+ *
+ * `createRestServer` builds one app (tests use `inject()` on it); `startRestServer` reads the worker's REST keys
+ * (`listeners`, `admin.listeners`, `rest.advertised.*`, `access.control.allow.*`) and listens.
+ */
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { ConfigException } from '@ferry/api'
+import type { Herder, Logger, PluginRegistry, WorkerConfig } from '@ferry/runtime'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { HttpMethod, RestContext, RouteSpec } from './context.ts'
+import { ConnectRestException, httpStatusError, toErrorResponse } from './errors.ts'
+import { connectorPluginRoutes } from './routes/connector-plugins.ts'
+import { connectorRoutes } from './routes/connectors.ts'
+import { healthRoutes } from './routes/health.ts'
+import { loggerRoutes } from './routes/loggers.ts'
+import { rootRoutes } from './routes/root.ts'
+
+export interface RestServerOptions {
+  herder: Herder
+  workerConfig: WorkerConfig
+  plugins: PluginRegistry
+  logger: Logger
+  /** Which routes this app serves: all (default), all but `/admin/*`, or only `/admin/*`. */
+  admin?: 'include' | 'exclude' | 'only'
+  /** Default 90 000 (Apache's `DEFAULT_REST_REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs?: number
+  /** Default 10 000. */
+  healthCheckTimeoutMs?: number
+  /** The largest request body accepted (413 beyond it); default 8 MiB. */
+  bodyLimit?: number
+  /** TLS for an `https` listener. */
+  https?: { pfx?: Buffer; passphrase?: string; key?: string | Buffer; cert?: string | Buffer } | null
+}
+
+const ALL_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
+
+/** Every endpoint, in the order docs/rest.md lists them. */
+export function restRoutes(ctx: RestContext): RouteSpec[] {
+  return [
+    ...rootRoutes(ctx),
+    ...healthRoutes(ctx),
+    ...connectorRoutes(ctx),
+    ...connectorPluginRoutes(ctx),
+    ...loggerRoutes(ctx),
+  ]
+}
+
+/** The fastify app serving Apache Connect's REST API for `herder`. */
+export function createRestServer(options: RestServerOptions): FastifyInstance {
+  const ctx: RestContext = {
+    herder: options.herder,
+    plugins: options.plugins,
+    workerConfig: options.workerConfig,
+    log: options.logger,
+    requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
+    healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? 10_000,
+  }
+  const app = Fastify({
+    logger: false,
+    ignoreTrailingSlash: true,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    forceCloseConnections: true,
+    ...(options.https ? { https: options.https } : {}),
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance
+
+  // JSON only, as Apache's resources (@Consumes(APPLICATION_JSON)): other bodies are 415.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body)
+    if (text.trim() === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(text))
+    } catch (e) {
+      done(new ConnectRestException(500, `Malformed JSON in the request body: ${(e as Error).message}`), undefined)
+    }
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toErrorResponse(error)
+    if (status >= 500) ctx.log.error({ err: error }, `Uncaught exception in REST call to ${request.url}`)
+    else ctx.log.debug({ err: error }, `REST call to ${request.url} failed: ${body.message}`)
+    return reply.code(status).send(body)
+  })
+  app.setNotFoundHandler((_request, reply) => {
+    const e = httpStatusError(404)
+    return reply.code(404).send({ error_code: 404, message: e.message })
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.log.debug(`"${request.method} ${request.url}" ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`)
+  })
+  installCors(app, options.workerConfig.originals)
+
+  const admin = options.admin ?? 'include'
+  const routes = restRoutes(ctx).filter((r) =>
+    admin === 'include' ? true : admin === 'only' ? r.admin === true : r.admin !== true,
+  )
+  const methodsByUrl = new Map<string, HttpMethod[]>()
+  for (const route of routes) {
+    app.route({ method: route.method, url: route.url, handler: route.handler })
+    methodsByUrl.set(route.url, [...(methodsByUrl.get(route.url) ?? []), route.method])
+  }
+  // Jersey answers other methods on a known path with 405, and OPTIONS with the allowed methods.
+  for (const [url, methods] of methodsByUrl) {
+    const others: string[] = ALL_METHODS.filter((m) => !methods.includes(m))
+    if (!methods.includes('GET')) others.push('HEAD')
+    if (others.length > 0) {
+      app.route({
+        method: others as HttpMethod[],
+        url,
+        handler: async () => {
+          throw httpStatusError(405)
+        },
+      })
+    }
+    const allow = [...(methods.includes('GET') ? ['HEAD'] : []), ...methods, 'OPTIONS'].join(', ')
+    app.route({
+      method: 'OPTIONS',
+      url,
+      handler: async (_request, reply) => reply.code(200).header('Allow', allow).type('text/plain').send(allow),
+    })
+  }
+  return app
+}
+
+/** `access.control.allow.origin` / `.methods`: a CORS filter (Jetty's defaults for the rest). */
+function installCors(app: FastifyInstance, originals: Readonly<Record<string, string>>): void {
+  const origins = (originals['access.control.allow.origin'] ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+  if (origins.length === 0) return
+  const methods = (originals['access.control.allow.methods'] ?? '').trim() || 'GET,POST,HEAD'
+  const matches = (origin: string) =>
+    origins.some((allowed) => {
+      if (allowed === '*' || allowed === origin) return true
+      if (!allowed.includes('*')) return false
+      const pattern = allowed.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')
+      return new RegExp(`^${pattern}$`).test(origin)
+    })
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin
+    if (!origin || !matches(origin)) return
+    reply.header('Access-Control-Allow-Origin', origin)
+    reply.header('Access-Control-Allow-Credentials', 'true')
+    reply.header('Vary', 'Origin')
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+      reply.header('Access-Control-Allow-Methods', methods)
+      reply.header('Access-Control-Allow-Headers', 'X-Requested-With,Content-Type,Accept,Origin')
+      reply.header('Access-Control-Max-Age', '1800')
+      return reply.code(204).send()
+    }
+  })
+}
+
+/** One entry of `listeners` (Apache: `protocol://host:port`; an empty host means every interface). */
+export interface Listener {
+  protocol: 'http' | 'https'
+  host: string
+  port: number
+}
+
+/** Parses `listeners` or `admin.listeners`; names the key and the bad entry when one is malformed. */
+export function parseListeners(value: string, key = 'listeners'): Listener[] {
+  const out: Listener[] = []
+  for (const item of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^([A-Za-z]+):\/\/(\[[0-9A-Fa-f:.]*\]|[^:/[\]]*):(\d{1,5})\/?$/.exec(item)
+    const protocol = m?.[1]?.toLowerCase()
+    const port = Number(m?.[3])
+    if (!m || (protocol !== 'http' && protocol !== 'https') || port > 65535) {
+      throw new ConfigException(
+        key,
+        value,
+        `Invalid listener '${item}': expected http://host:port or https://host:port (an empty host listens on every interface)`,
+      )
+    }
+    out.push({ protocol, host: m[2]!.replace(/^\[|\]$/g, ''), port })
+  }
+  return out
+}
+
+/** The REST keys of a worker config, defaulted as Apache's RestServerConfig. */
+export function restListeners(originals: Readonly<Record<string, string>>): {
+  listeners: Listener[]
+  adminListeners: Listener[] | null
+} {
+  const listeners = parseListeners(originals.listeners ?? 'http://:8083')
+  if (listeners.length === 0) throw new ConfigException('listeners', originals.listeners, 'no listener given')
+  const admin = originals['admin.listeners']
+  return { listeners, adminListeners: admin === undefined ? null : parseListeners(admin, 'admin.listeners') }
+}
+
+/**
+ * The URL other workers and tools reach this one at: `rest.advertised.host.name`/`port`/`listener`, else the first
+ * listener (the host name of the machine for an empty host). The worker id is its `host:port`.
+ */
+export function advertisedUrl(
+  originals: Readonly<Record<string, string>>,
+  boundPorts: ReadonlyMap<Listener, number> = new Map(),
+): { protocol: string; host: string; port: number } {
+  const { listeners } = restListeners(originals)
+  const wanted = originals['rest.advertised.listener']?.trim().toLowerCase()
+  const listener = (wanted ? listeners.find((l) => l.protocol === wanted) : undefined) ?? listeners[0]!
+  const host = originals['rest.advertised.host.name']?.trim() || listener.host || hostname()
+  const advertisedPort = Number(originals['rest.advertised.port'])
+  const port = advertisedPort > 0 ? advertisedPort : (boundPorts.get(listener) ?? listener.port)
+  return { protocol: listener.protocol, host, port }
+}
+
+/** Apache's worker id: `host:port` of the advertised URL. */
+export function workerIdFor(originals: Readonly<Record<string, string>>): string {
+  const url = advertisedUrl(originals)
+  return `${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`
+}
+
+/** A REST server that is listening. */
+export interface RunningRestServer {
+  /** The advertised URL, e.g. `http://worker1:8083/`. */
+  advertisedUrl: string
+  /** Where each app listens. */
+  addresses: string[]
+  /** The fastify apps (one per listener). */
+  apps: FastifyInstance[]
+  close(): Promise<void>
+}
+
+/** Thrown when a listener's port is taken. */
+export class PortInUseError extends Error {
+  readonly code = 'EADDRINUSE'
+}
+
+/** TLS options from `listeners.https.ssl.*` (else `ssl.*`): PKCS12 or PEM keystores. */
+export function httpsOptions(
+  originals: Readonly<Record<string, string>>,
+  prefix: string,
+): { pfx?: Buffer; passphrase?: string; key?: string | Buffer; cert?: string | Buffer } {
+  const get = (key: string) => originals[`${prefix}${key}`] ?? originals[key]
+  const type = (get('ssl.keystore.type') ?? 'PKCS12').trim().toUpperCase()
+  const location = get('ssl.keystore.location')
+  const password = get('ssl.keystore.password')
+  if (type === 'PKCS12') {
+    if (!location)
+      throw new ConfigException(`${prefix}ssl.keystore.location`, null, 'an https listener needs a keystore')
+    return { pfx: readFileSync(location), ...(password ? { passphrase: password } : {}) }
+  }
+  if (type === 'PEM') {
+    const chain = get('ssl.keystore.certificate.chain')
+    const key = get('ssl.keystore.key')
+    if (chain && key)
+      return { cert: chain, key, ...(get('ssl.key.password') ? { passphrase: get('ssl.key.password') } : {}) }
+    if (!location)
+      throw new ConfigException(`${prefix}ssl.keystore.location`, null, 'an https listener needs a keystore')
+    const pem = readFileSync(location, 'utf8')
+    return { cert: pem, key: pem, ...(get('ssl.key.password') ? { passphrase: get('ssl.key.password') } : {}) }
+  }
+  throw new ConfigException(
+    `${prefix}ssl.keystore.type`,
+    type,
+    'Ferry reads PKCS12 and PEM keystores (convert a JKS keystore with keytool -importkeystore)',
+  )
+}
+
+/**
+ * Listens on every `listeners` entry (and `admin.listeners`: unset serves `/admin/*` on the main listeners, empty
+ * disables it, otherwise only there). A port that is taken fails with `PortInUseError` and nothing keeps listening.
+ */
+export async function startRestServer(options: Omit<RestServerOptions, 'admin' | 'https'>): Promise<RunningRestServer> {
+  const originals = options.workerConfig.originals
+  const { listeners, adminListeners } = restListeners(originals)
+  const plans: Array<{ listener: Listener; admin: 'include' | 'exclude' | 'only'; prefix: string }> = []
+  for (const listener of listeners) {
+    plans.push({ listener, admin: adminListeners === null ? 'include' : 'exclude', prefix: 'listeners.https.' })
+  }
+  for (const listener of adminListeners ?? []) plans.push({ listener, admin: 'only', prefix: 'admin.listeners.https.' })
+
+  const apps: FastifyInstance[] = []
+  const addresses: string[] = []
+  const bound = new Map<Listener, number>()
+  const closeAll = async () => {
+    await Promise.all(apps.map((a) => a.close().catch(() => {})))
+  }
+  for (const plan of plans) {
+    const app = createRestServer({
+      ...options,
+      admin: plan.admin,
+      https: plan.listener.protocol === 'https' ? httpsOptions(originals, plan.prefix) : null,
+    })
+    apps.push(app)
+    const host = plan.listener.host || '0.0.0.0'
+    try {
+      const address = await app.listen({ host, port: plan.listener.port })
+      addresses.push(address)
+      const port = app.server.address()
+      if (port && typeof port === 'object') bound.set(plan.listener, port.port)
+    } catch (e) {
+      await closeAll()
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new PortInUseError(
+          `cannot start the REST server: port ${plan.listener.port} on ${host} is already in use (${plan.admin === 'only' ? 'admin.listeners' : 'listeners'}=${plan.admin === 'only' ? originals['admin.listeners'] : (originals.listeners ?? 'http://:8083')})`,
+        )
+      }
+      throw e
+    }
+  }
+  const url = advertisedUrl(originals, bound)
+  const advertised = `${url.protocol}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}/`
+  options.logger.info(`REST server listening at ${addresses.join(', ')}, advertised URL ${advertised}`)
+  return { advertisedUrl: advertised, addresses, apps, close: closeAll }
+}

@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { call, testServer } from '../helpers.ts'
+
+const SOURCE = { 'connector.class': 'FileStreamSource', topic: 't', file: '/tmp/in.txt' }
+
+async function withConnector(t: Parameters<typeof testServer>[0], name = 'fs') {
+  const server = testServer(t)
+  await server.herder.putConnectorConfig(name, { ...SOURCE, name }, false)
+  return server
+}
+
+test('GET /connectors lists the names, and expand adds status and info per connector', async (t) => {
+  const { app } = await withConnector(t)
+  assert.deepEqual((await call(app, 'GET', '/connectors')).body, ['fs'])
+  const expanded = await call(app, 'GET', '/connectors?expand=status&expand=info&expand=bogus')
+  assert.equal(expanded.status, 200)
+  assert.deepEqual(Object.keys(expanded.body.fs), ['status', 'info'])
+  assert.equal(expanded.body.fs.status.connector.state, 'RUNNING')
+  assert.equal(expanded.body.fs.info.name, 'fs')
+  assert.deepEqual((await call(app, 'GET', '/connectors?expand=bogus')).body, { fs: {} })
+})
+
+test('POST /connectors creates with 201, an absolute Location and the ConnectorInfo', async (t) => {
+  const { app, herder } = testServer(t)
+  const res = await call(app, 'POST', '/connectors', { name: ' fs ', config: SOURCE, initial_state: 'paused' })
+  assert.equal(res.status, 201)
+  assert.equal(res.headers.location, 'http://localhost:80/connectors/fs')
+  assert.deepEqual(res.body, {
+    name: 'fs',
+    config: { ...SOURCE, name: 'fs' },
+    tasks: [{ connector: 'fs', task: 0 }],
+    type: 'source',
+  })
+  assert.ok(herder.calls.includes('put fs false PAUSED'))
+})
+
+test('POST /connectors with an existing name is 409 with Apache’s message', async (t) => {
+  const { app } = await withConnector(t)
+  const res = await call(app, 'POST', '/connectors', { name: 'fs', config: SOURCE })
+  assert.deepEqual([res.status, res.body], [409, { error_code: 409, message: 'Connector fs already exists' }])
+})
+
+test('a config name that differs from the connector name is 400', async (t) => {
+  const { app } = testServer(t)
+  const res = await call(app, 'POST', '/connectors', { name: 'a', config: { ...SOURCE, name: 'b' } })
+  assert.deepEqual(res.body, {
+    error_code: 400,
+    message: "Connector name configuration (b) doesn't match connector name in the URL (a)",
+  })
+  const put = await call(app, 'PUT', '/connectors/a/config', { ...SOURCE, name: 'b' })
+  assert.equal(put.status, 400)
+})
+
+test('an invalid config is 400 listing every error, nulls included', async (t) => {
+  const { app } = testServer(t)
+  const res = await call(app, 'POST', '/connectors', {
+    name: 'x',
+    config: { 'connector.class': 'FileStreamSource', file: null },
+  })
+  assert.equal(res.status, 400)
+  assert.equal(
+    res.body.message,
+    'Connector configuration is invalid and contains the following 2 error(s):\nMissing required configuration "topic" which has no default value.\nNull value can not be supplied as the configuration value.\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`',
+  )
+  const noClass = await call(app, 'POST', '/connectors', { name: 'x', config: {} })
+  assert.deepEqual(noClass.body, { error_code: 400, message: 'Connector config contains no connector type' })
+})
+
+test('bodies Apache’s JSON reader rejects are 500s that say what was wrong', async (t) => {
+  const { app } = testServer(t)
+  const malformed = await call(app, 'POST', '/connectors', '{bad')
+  assert.equal(malformed.status, 500)
+  assert.match(malformed.body.message, /^Malformed JSON in the request body: /)
+  const array = await call(app, 'POST', '/connectors', [])
+  assert.deepEqual(array.body, {
+    error_code: 500,
+    message:
+      'Cannot deserialize value of type `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest` from Array value (token `JsonToken.START_ARRAY`)',
+  })
+  const unknown = await call(app, 'POST', '/connectors', { name: 'x', config: SOURCE, extra: 1 })
+  assert.equal(
+    unknown.body.message,
+    'Unrecognized field "extra" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable (3 known properties: "config", "name", "initial_state")',
+  )
+  const nested = await call(app, 'POST', '/connectors', { name: 'x', config: { topic: { a: 1 } } })
+  assert.equal(
+    nested.body.message,
+    'Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`)',
+  )
+  const state = await call(app, 'POST', '/connectors', { name: 'x', config: SOURCE, initial_state: 'bogus' })
+  assert.match(state.body.message, /No enum constant .*InitialState\.BOGUS$/)
+  const empty = await call(app, 'POST', '/connectors', '')
+  assert.equal(empty.status, 500)
+  const noConfig = await call(app, 'POST', '/connectors', { name: 'x' })
+  assert.equal(noConfig.status, 500)
+  assert.match(noConfig.body.message, /"config"/)
+})
+
+test('JSON scalars in a config become strings, as Jackson reads them', async (t) => {
+  const { app } = testServer(t)
+  const res = await call(app, 'POST', '/connectors', { name: 5, config: { ...SOURCE, 'tasks.max': 2, x: true } })
+  assert.equal(res.status, 201)
+  assert.deepEqual(res.body.config, { ...SOURCE, 'tasks.max': '2', x: 'true', name: '5' })
+})
+
+test('a body that is not JSON is 415, as Jersey answers it', async (t) => {
+  const { app } = testServer(t)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/connectors',
+    payload: 'x',
+    headers: { 'content-type': 'text/plain' },
+  })
+  assert.deepEqual([res.statusCode, res.json()], [415, { error_code: 415, message: 'HTTP 415 Unsupported Media Type' }])
+})
+
+test('GET a connector, its config and its status; unknown connectors are 404 with Apache’s messages', async (t) => {
+  const { app } = await withConnector(t)
+  assert.equal((await call(app, 'GET', '/connectors/fs')).body.type, 'source')
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/config')).body, { ...SOURCE, name: 'fs' })
+  assert.equal((await call(app, 'GET', '/connectors/fs/status')).body.connector.state, 'RUNNING')
+  assert.deepEqual((await call(app, 'GET', '/connectors/nope')).body, {
+    error_code: 404,
+    message: 'Connector nope not found',
+  })
+  assert.deepEqual((await call(app, 'GET', '/connectors/nope/config')).body.message, 'Connector nope not found')
+  assert.deepEqual((await call(app, 'GET', '/connectors/nope/status')).body, {
+    error_code: 404,
+    message: 'No status found for connector nope',
+  })
+})
+
+test('PUT config creates with 201 and Location, then updates with 200', async (t) => {
+  const { app } = testServer(t)
+  const created = await call(app, 'PUT', '/connectors/fs/config', SOURCE)
+  assert.equal(created.status, 201)
+  assert.equal(created.headers.location, 'http://localhost:80/connectors/fs')
+  const updated = await call(app, 'PUT', '/connectors/fs/config', { ...SOURCE, topic: 'u' })
+  assert.equal(updated.status, 200)
+  assert.equal(updated.headers.location, undefined)
+  assert.equal(updated.body.config.topic, 'u')
+  assert.equal((await call(app, 'PUT', '/connectors/fs/config', [])).status, 500)
+})
+
+test('PATCH config merges keys and removes those set to null', async (t) => {
+  const { app } = await withConnector(t)
+  const res = await call(app, 'PATCH', '/connectors/fs/config', { file: null, 'tasks.max': '1' })
+  assert.equal(res.status, 200)
+  assert.deepEqual(res.body.config, { 'connector.class': 'FileStreamSource', topic: 't', name: 'fs', 'tasks.max': '1' })
+  assert.equal((await call(app, 'PATCH', '/connectors/nope/config', {})).status, 404)
+})
+
+test('restart without options is 204; with includeTasks or onlyFailed it is 202 with the plan', async (t) => {
+  const { app, herder } = await withConnector(t)
+  const plain = await call(app, 'POST', '/connectors/fs/restart')
+  assert.deepEqual([plain.status, plain.text], [204, ''])
+  assert.ok(herder.calls.includes('restart fs'))
+  const plan = await call(app, 'POST', '/connectors/fs/restart?includeTasks=TRUE&onlyFailed=1')
+  assert.equal(plan.status, 202)
+  assert.equal(plan.body.connector.state, 'RESTARTING')
+  assert.equal(plan.body.tasks[0].state, 'RESTARTING')
+  assert.ok(herder.calls.includes('restart fs includeTasks=true onlyFailed=false'))
+  const unknown = await call(app, 'POST', '/connectors/nope/restart?onlyFailed=true')
+  assert.deepEqual(unknown.body, { error_code: 404, message: 'Unknown connector: nope' })
+})
+
+test('pause and resume are 202 with no body; stop is 204; unknown connectors are 404', async (t) => {
+  const { app } = await withConnector(t)
+  assert.deepEqual((await call(app, 'PUT', '/connectors/fs/pause')).status, 202)
+  assert.equal((await call(app, 'GET', '/connectors/fs/status')).body.connector.state, 'PAUSED')
+  assert.deepEqual((await call(app, 'PUT', '/connectors/fs/resume')).status, 202)
+  assert.deepEqual((await call(app, 'PUT', '/connectors/fs/stop')).status, 204)
+  assert.equal((await call(app, 'GET', '/connectors/fs/status')).body.connector.state, 'STOPPED')
+  assert.deepEqual((await call(app, 'PUT', '/connectors/nope/pause')).body, {
+    error_code: 404,
+    message: 'Unknown connector nope',
+  })
+  assert.equal((await call(app, 'PUT', '/connectors/nope/resume')).status, 404)
+  assert.equal((await call(app, 'PUT', '/connectors/nope/stop')).status, 404)
+})
+
+test('tasks, the deprecated tasks-config, task status and task restart', async (t) => {
+  const { app, herder, log } = await withConnector(t)
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/tasks')).body, [
+    { id: { connector: 'fs', task: 0 }, config: { 'task.class': 'T' } },
+  ])
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/tasks-config')).body, { 'fs-0': { 'task.class': 'T' } })
+  assert.ok(log.lines.some((l) => l.includes('tasks-config') && l.startsWith('warn')))
+  assert.equal((await call(app, 'GET', '/connectors/fs/tasks/0/status')).body.state, 'RUNNING')
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/tasks/5/status')).body, {
+    error_code: 404,
+    message: 'No status found for task fs-5',
+  })
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/tasks/x/status')).body, {
+    error_code: 404,
+    message: 'HTTP 404 Not Found',
+  })
+  assert.equal((await call(app, 'POST', '/connectors/fs/tasks/0/restart')).status, 204)
+  assert.ok(herder.calls.includes('restart task fs-0'))
+  assert.deepEqual((await call(app, 'POST', '/connectors/fs/tasks/5/restart')).body, {
+    error_code: 404,
+    message: 'Task fs-5 not found',
+  })
+})
+
+test('DELETE removes the connector with 204; a second DELETE is 404', async (t) => {
+  const { app } = await withConnector(t)
+  assert.equal((await call(app, 'DELETE', '/connectors/fs')).status, 204)
+  assert.deepEqual((await call(app, 'DELETE', '/connectors/fs')).body, {
+    error_code: 404,
+    message: 'Connector fs not found',
+  })
+})
+
+test('topics are keyed by connector; reset is 202; both are 403 when tracking is disabled', async (t) => {
+  const { app, herder } = await withConnector(t)
+  herder.topics.set('fs', ['t'])
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/topics')).body, { fs: { topics: ['t'] } })
+  assert.equal((await call(app, 'PUT', '/connectors/fs/topics/reset')).status, 202)
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/topics')).body, { fs: { topics: [] } })
+
+  const disabled = testServer(t, { originals: { 'topic.tracking.enable': 'false' } })
+  assert.deepEqual((await call(disabled.app, 'GET', '/connectors/fs/topics')).body, {
+    error_code: 403,
+    message: 'Topic tracking is disabled.',
+  })
+  assert.equal(
+    (await call(disabled.app, 'PUT', '/connectors/fs/topics/reset')).body.message,
+    'Topic tracking is disabled.',
+  )
+  const noReset = testServer(t, { originals: { 'topic.tracking.allow.reset': 'false' } })
+  assert.deepEqual((await call(noReset.app, 'PUT', '/connectors/fs/topics/reset')).body, {
+    error_code: 403,
+    message: 'Topic tracking reset is disabled.',
+  })
+})
+
+test('offsets: GET, and PATCH/DELETE only on a stopped connector with Apache’s messages', async (t) => {
+  const { app } = await withConnector(t)
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/offsets')).body, {
+    offsets: [{ partition: { filename: '/tmp/in.txt' }, offset: { position: 42 } }],
+  })
+  const offsets = { offsets: [{ partition: { filename: '/tmp/in.txt' }, offset: { position: 1 } }] }
+  const running = await call(app, 'PATCH', '/connectors/fs/offsets', offsets)
+  assert.deepEqual(running.body, {
+    error_code: 400,
+    message:
+      "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/fs/stop' endpoint",
+  })
+  for (const body of [{}, { offsets: [] }]) {
+    assert.deepEqual((await call(app, 'PATCH', '/connectors/fs/offsets', body)).body, {
+      error_code: 400,
+      message: 'Partitions / offsets need to be provided for an alter offsets request',
+    })
+  }
+  await call(app, 'PUT', '/connectors/fs/stop')
+  assert.deepEqual((await call(app, 'PATCH', '/connectors/fs/offsets', offsets)).body, {
+    message: 'The offsets for this connector have been altered successfully',
+  })
+  assert.deepEqual((await call(app, 'GET', '/connectors/fs/offsets')).body, offsets)
+  assert.deepEqual((await call(app, 'DELETE', '/connectors/fs/offsets')).body, {
+    message: 'The offsets for this connector have been reset successfully',
+  })
+  assert.equal((await call(app, 'GET', '/connectors/nope/offsets')).status, 404)
+  assert.equal((await call(app, 'DELETE', '/connectors/nope/offsets')).status, 404)
+  const extra = await call(app, 'PATCH', '/connectors/fs/offsets', { offsets: [], x: 1 })
+  assert.equal(extra.status, 500)
+})
+
+test('the internal endpoints answer 500 in standalone mode, as Apache’s standalone herder does', async (t) => {
+  const { app } = await withConnector(t)
+  assert.deepEqual((await call(app, 'POST', '/connectors/fs/tasks', [])).body, {
+    error_code: 500,
+    message: 'Kafka Connect in standalone mode does not support externally setting task configurations.',
+  })
+  assert.deepEqual((await call(app, 'PUT', '/connectors/fs/fence')).body, {
+    error_code: 500,
+    message: 'Kafka Connect in standalone mode does not support exactly-once source connectors.',
+  })
+})
+
+test('a herder request that takes too long is 500 "Request timed out"', async (t) => {
+  const { app, herder } = testServer(t, { requestTimeoutMs: 20 })
+  herder.restartConnector = () => new Promise(() => {})
+  await herder.putConnectorConfig('fs', SOURCE, false)
+  assert.deepEqual((await call(app, 'POST', '/connectors/fs/restart')).body, {
+    error_code: 500,
+    message: 'Request timed out',
+  })
+})
