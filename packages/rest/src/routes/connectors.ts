@@ -82,7 +82,7 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
       method: 'POST',
       url: '/connectors',
       summary:
-        'Create a connector from `{"name","config",{"initial_state":"RUNNING|PAUSED|STOPPED"}}`: 201 + Location, ConnectorInfo',
+        'Create a connector from `{"name","config","initial_state"}` (`RUNNING`, `PAUSED` or `STOPPED`): 201 + Location, ConnectorInfo',
       handler: async (request, reply) => {
         const body = createConnectorRequest(request.body)
         const name = (body.name ?? '').trim()
