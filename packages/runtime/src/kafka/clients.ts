@@ -117,10 +117,37 @@ export class KafkaProducer {
   // Keyless records of one batch go to one partition (Java's sticky partitioning); the next batch takes the next.
   #sticky = 0
 
-  /** Sends one batch; returns the base offset of every topic-partition written. */
+  /**
+   * Sends one batch; returns the base offset of every topic-partition written (the first one, when the batch had
+   * to be split). Batches larger than `MAX_REQUEST_BYTES` go as several requests at once on the same connection,
+   * which the broker handles in order.
+   */
   async send(records: OutgoingRecord[]): Promise<PartitionOffset[]> {
-    const messages = new Array(records.length)
     const sticky = this.#sticky++
+    const chunks: OutgoingRecord[][] = []
+    let start = 0
+    let bytes = 0
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!
+      const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 64
+      if (bytes + size > MAX_REQUEST_BYTES && i > start) {
+        chunks.push(records.slice(start, i))
+        start = i
+        bytes = 0
+      }
+      bytes += size
+    }
+    if (start === 0) return this.#send(records, sticky)
+    chunks.push(records.slice(start))
+    const results = await Promise.all(chunks.map((c) => this.#send(c, sticky)))
+    const first = new Map<string, PartitionOffset>()
+    for (const result of results)
+      for (const o of result) if (!first.has(`${o.topic}:${o.partition}`)) first.set(`${o.topic}:${o.partition}`, o)
+    return [...first.values()]
+  }
+
+  async #send(records: OutgoingRecord[], sticky: number): Promise<PartitionOffset[]> {
+    const messages = new Array(records.length)
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!
       let headers: Map<Buffer, Buffer> | undefined
@@ -150,6 +177,8 @@ export class KafkaProducer {
 }
 
 const EMPTY = Buffer.alloc(0)
+/** Below the broker's default `message.max.bytes` (1 MiB), which bounds one partition's batch in a request. */
+const MAX_REQUEST_BYTES = 512 * 1024
 
 export interface ConsumerSettings extends ClientSettings {
   groupId: string

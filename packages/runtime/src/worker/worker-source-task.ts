@@ -133,9 +133,17 @@ export class WorkerSourceTask extends WorkerTask {
     const kept: SourceRecord[] = []
     const chain = this.#chain.isEmpty ? null : this.#chain
     const connector = this.id.connector
+    // Tasks usually reuse one partition object for many records: compute its key once.
+    let lastPartition: OffsetMap | null = null
+    let lastKey = ''
     for (const original of records) {
-      if (original.sourcePartition && original.sourceOffset) {
-        offsets.set(offsetKey(connector, original.sourcePartition), [original.sourcePartition, original.sourceOffset])
+      const partition = original.sourcePartition
+      if (partition && original.sourceOffset) {
+        if (partition !== lastPartition) {
+          lastPartition = partition
+          lastKey = offsetKey(connector, partition)
+        }
+        offsets.set(lastKey, [partition, original.sourceOffset])
       }
       const record = chain ? chain.apply(original) : original
       if (record === null) {
