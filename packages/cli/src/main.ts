@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { hostname } from 'node:os'
 import { basename, extname } from 'node:path'
+import { PortInUseError, type RunningRestServer, startRestServer, workerIdFor } from '@ferry/rest'
 import {
   builtinRegistry,
   createLogger,
@@ -20,7 +20,8 @@ export const USAGE = `Usage: ferry <command> [options]
 
 Commands:
   standalone <worker.properties> [connector.properties|connector.json ...]
-      Run a standalone worker (same arguments as Apache Kafka's connect-standalone).
+      Run a standalone worker (same arguments as Apache Kafka's connect-standalone), with Apache
+      Connect's REST API on the worker's listeners (default http://:8083).
       A connector JSON file is either {"name": ..., "config": {...}} or a flat config map.
   plugins
       List the connectors and converters this Ferry can run, with their class names.
@@ -141,13 +142,27 @@ async function standalone(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`${workerFile}: ${(e as Error).message}`)
   }
+  let workerId: string
+  try {
+    workerId = workerIdFor(config.originals)
+  } catch (e) {
+    throw new UsageError(`${workerFile}: ${(e as Error).message}`)
+  }
   const connectors = []
   for (const file of connectorFiles) connectors.push({ file, ...(await readConnectorFile(file)) })
 
   const log = createLogger()
   const registry = builtinRegistry()
-  const worker = new Worker(config, registry, new FileOffsetBackingStore(config.offsetStorageFile!), log)
-  const herder = new StandaloneHerder(worker, `${hostname()}:8083`, log)
+  // Named loggers, so PUT /admin/loggers/<namespace> changes what they log (the names are Apache's).
+  const workerLog = log.child({})
+  const restLog = log.child({})
+  const worker = new Worker(config, registry, new FileOffsetBackingStore(config.offsetStorageFile!), workerLog)
+  const herder = new StandaloneHerder(worker, workerId, log, {
+    loggers: {
+      'org.apache.kafka.connect.runtime.Worker': workerLog,
+      'org.apache.kafka.connect.runtime.rest.RestServer': restLog,
+    },
+  })
 
   // Check every connector config before anything starts, so a typo fails fast with the key named.
   for (const c of connectors) {
@@ -165,13 +180,18 @@ async function standalone(args: string[]): Promise<number> {
   }
 
   let stopping: Promise<void> | null = null
+  let rest: RunningRestServer | null = null
   const stop = (signal: string) => {
     if (stopping) {
       log.warn(`${signal} again: exiting without waiting for tasks`)
       process.exit(130)
     }
     log.info(`${signal} received: stopping tasks and committing offsets`)
-    stopping = herder.stop()
+    // The REST server goes first, so no request reaches a herder that is stopping.
+    stopping = (async () => {
+      await rest?.close()
+      await herder.stop()
+    })()
   }
   const onSigint = () => stop('SIGINT')
   const onSigterm = () => stop('SIGTERM')
@@ -181,6 +201,19 @@ async function standalone(args: string[]): Promise<number> {
   const reachable = await waitForKafka(config, log, () => stopping !== null)
   if (reachable) {
     await herder.start()
+    try {
+      rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog })
+    } catch (e) {
+      process.off('SIGINT', onSigint)
+      process.off('SIGTERM', onSigterm)
+      await herder.stop()
+      if (e instanceof PortInUseError) {
+        process.stderr.write(`ferry: ${e.message}\n`)
+        log.flush?.()
+        return 1
+      }
+      throw e
+    }
     for (const c of connectors) {
       if (stopping) break
       await herder.putConnectorConfig(c.name, c.config, false)

@@ -60,7 +60,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
   }
   const app = Fastify({
     logger: false,
-    ignoreTrailingSlash: true,
+    routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
     ...(options.https ? { https: options.https } : {}),

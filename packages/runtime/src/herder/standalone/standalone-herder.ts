@@ -110,9 +110,9 @@ export class StandaloneHerder implements Herder {
 
   constructor(worker: Worker, workerId: string, log: Logger, options: StandaloneHerderOptions = {}) {
     this.#worker = worker
-    this.#log = log
     this.#status = new MemoryStatusStore(workerId)
     this.#loggers = new Loggers(log, options.loggers ?? {})
+    this.#log = this.#loggers.logger('org.apache.kafka.connect.runtime.standalone.StandaloneHerder')
     this.#topicTracking = (worker.config.originals['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false'
     this.#clusterIdLookup = options.clusterId ?? (() => this.#lookUpClusterId())
   }
