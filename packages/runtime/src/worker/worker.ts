@@ -190,10 +190,18 @@ export class Worker {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SinkTask
         const topics = await this.#sinkTopics(connectorConfig)
+        // Worker-wide `consumer.*` keys, overridden per connector by `consumer.override.*` (Apache's precedence).
+        const overrides = {
+          ...withPrefix(this.config.originals, 'consumer.'),
+          ...withPrefix(connectorConfig, 'consumer.override.'),
+        }
         const consumer = new KafkaConsumer({
           ...settings,
           clientId: clientId || `connector-consumer-${id.connector}-${id.task}`,
-          groupId: `connect-${id.connector}`,
+          groupId: overrides['group.id'] ?? `connect-${id.connector}`,
+          sessionTimeoutMs: intOverride(overrides, 'session.timeout.ms'),
+          heartbeatIntervalMs: intOverride(overrides, 'heartbeat.interval.ms'),
+          rebalanceTimeoutMs: intOverride(overrides, 'max.poll.interval.ms'),
         })
         task = new WorkerSinkTask(
           id,
@@ -205,7 +213,7 @@ export class Worker {
           {
             topics,
             offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
-            maxPollRecords: 500,
+            maxPollRecords: intOverride(overrides, 'max.poll.records') ?? 500,
             errorsToleranceAll: tolerateAll,
           },
           state,
@@ -322,4 +330,14 @@ export class Worker {
     await this.stopTasks(this.taskIds())
     await Promise.all(this.connectorNames().map((n) => this.stopConnector(n)))
   }
+}
+
+/** A numeric client setting from overrides, or undefined for the client's default; a non-number names the key. */
+function intOverride(overrides: Record<string, string>, key: string): number | undefined {
+  const raw = overrides[key]
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConnectException(`Invalid value ${raw} for configuration ${key}: Not a number of type INT`)
+  return n
 }
