@@ -834,12 +834,14 @@ export async function validateConnectorConfig(
   // KIP-891: a connector version that does not exist stops validation at the framework keys.
   const wantedVersion = props['connector.plugin.version']
   if (wantedVersion !== null && wantedVersion !== undefined && wantedVersion !== connectorVersion) {
-    const values = baseDef.validateAll(props)
+    // Apache then validates only the common connector keys, with their static defaults.
+    const commonDef = connectorConfigDef(ctx, { connectorVersion, converters: {} })
+    const values = commonDef.validateAll(props)
     const message = versionMismatch(connectorPlugin, wantedVersion)
     values.get('connector.class')?.errorMessages.push(message)
     values.get('connector.plugin.version')?.errorMessages.push(message)
-    fixConverterValues(ctx, values)
-    return generateResult(connType, baseDef.configKeys(), [...values.values()], [...baseDef.groups()])
+    fixConverterValues(ctx, values, false)
+    return generateResult(connType, commonDef.configKeys(), [...values.values()], [...commonDef.groups()])
   }
 
   const enriched = enrich(baseDef, props, ctx)
@@ -898,7 +900,7 @@ export async function validateConnectorConfig(
 }
 
 /** Converter CLASS values: resolved class names, with the KIP-891 version checks on `<converter>.plugin.version`. */
-function fixConverterValues(ctx: ValidationContext, values: Map<string, ConfigValue>): void {
+function fixConverterValues(ctx: ValidationContext, values: Map<string, ConfigValue>, checkVersions = true): void {
   for (const c of CONVERTER_KEYS) {
     const classValue = values.get(c.key)
     if (!classValue || classValue.errorMessages.length > 0) {
@@ -909,7 +911,7 @@ function fixConverterValues(ctx: ValidationContext, values: Map<string, ConfigVa
     normalizeClassValue(classValue, plugin)
     const versionValue = values.get(`${c.key}.plugin.version`)
     const wanted = versionValue?.value
-    if (plugin && versionValue && typeof wanted === 'string' && wanted !== pluginVersion(plugin)) {
+    if (checkVersions && plugin && versionValue && typeof wanted === 'string' && wanted !== pluginVersion(plugin)) {
       const message = versionMismatch(plugin, wanted)
       classValue.errorMessages.push(message)
       versionValue.errorMessages.push(message)

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { test } from 'node:test'
+import { ConfigDef } from '@ferry/api'
+import { parseWorkerConfig } from '../../src/config/worker-config.ts'
+import {
+  connectorPluginConfig,
+  invalidConfigMessage,
+  javaHashMapOrder,
+  validateConnectorConfig,
+} from '../../src/herder/connector-validation.ts'
+import { builtinRegistry } from '../../src/plugins/builtins.ts'
+
+/** Answers of a running Apache Connect 4.4.0 (worker: StringConverter keys, JsonConverter values), kept as fixtures. */
+const APACHE = new URL('../../../rest/test/fixtures/apache-4.4.0/', import.meta.url)
+function apache(name: string): any {
+  // Apache's plugins report 4.4.0; Ferry's file connectors report their own version.
+  return JSON.parse(readFileSync(new URL(name, APACHE), 'utf8').replaceAll('4.4.0', '0.1.0'))
+}
+
+function context() {
+  const plugins = builtinRegistry().register({
+    className: 'org.apache.kafka.connect.transforms.Filter',
+    kind: ['transformation'],
+    version: '0.1.0',
+    create: () => ({ config: () => new ConfigDef(), configure() {}, apply: (r: unknown) => r, close() {} }),
+  })
+  const workerConfig = parseWorkerConfig(
+    {
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      'offset.storage.file.filename': '/tmp/unused',
+    },
+    'standalone',
+  )
+  return { plugins, workerConfig }
+}
+
+/** What depends on the plugin inventory rather than on validation: the converter lists and converter versions. */
+function inventoryFree(infos: any): any {
+  const copy = structuredClone(infos)
+  for (const c of copy.configs) {
+    const name: string = c.definition?.name ?? c.value?.name
+    if (/^(key|value|header)\.converter$/.test(name) || /\.type$/.test(name)) {
+      if (c.value) c.value.recommended_values = []
+    }
+    if (/^(key|value|header)\.converter\.plugin\.version$/.test(name)) {
+      if (c.definition) c.definition.default_value = null
+      if (c.value) {
+        c.value.value = null
+        c.value.recommended_values = []
+      }
+    }
+    // Ferry has no Java client ConfigDefs to describe producer/consumer/admin overrides.
+    if (/^(producer|consumer|admin)\.override\./.test(name)) c.definition = null
+  }
+  return copy
+}
+
+test('a connector plugin’s config keys are Apache’s, word for word, after the plugin’s own', () => {
+  assert.deepEqual(connectorPluginConfig(context(), 'FileStreamSource'), apache('fss-config.json'))
+  assert.deepEqual(connectorPluginConfig(context(), 'FileStreamSinkConnector'), apache('fsk-config.json'))
+  assert.throws(() => connectorPluginConfig(context(), 'Nope'), {
+    name: 'NotFoundException',
+    message: 'Unknown plugin Nope.',
+  })
+  assert.throws(() => connectorPluginConfig(context(), 'FileStreamSource', '9.9'), {
+    name: 'BadRequestException',
+    message:
+      'Plugin org.apache.kafka.connect.file.FileStreamSourceConnector not found that matches the version range [9.9,9.9], available versions: [0.1.0]',
+  })
+})
+
+test('validating a source config gives Apache’s ConfigInfos: framework, transform, connector, override and converter keys', async () => {
+  const infos = await validateConnectorConfig(context(), {
+    'connector.class': 'FileStreamSource',
+    name: 'v',
+    'tasks.max': '0',
+    file: '/tmp/x',
+    transforms: 'a',
+    'transforms.a.type': 'org.apache.kafka.connect.transforms.Filter',
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'key.converter.schemas.enable': 'maybe',
+    'producer.override.acks': 'all',
+  })
+  assert.deepEqual(inventoryFree(infos), inventoryFree(apache('validate1.json')))
+})
+
+test('validating a sink config reports the topics rule on both keys', async () => {
+  const infos = await validateConnectorConfig(context(), { 'connector.class': 'FileStreamSink', name: 's' })
+  assert.deepEqual(inventoryFree(infos), inventoryFree(apache('validate-sink.json')))
+})
+
+test('a connector version that does not exist stops validation at the framework keys (KIP-891)', async () => {
+  const infos = await validateConnectorConfig(context(), {
+    'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
+    name: 'v',
+    topic: 't',
+    'connector.plugin.version': '9.9',
+    'key.converter': 'NopeConverter',
+    'value.converter': 'StringConverter',
+    'value.converter.plugin.version': '1.0',
+    transforms: 'a,b,c',
+    'transforms.b.type': 'Nope',
+    'transforms.c.type': 'Filter',
+    'transforms.c.negate': 'true',
+    predicates: 'p',
+    'predicates.p.type': 'TopicNameMatches',
+    'predicates.p.pattern': '[',
+    'header.converter': 'StringConverter',
+  })
+  assert.deepEqual(inventoryFree(infos), inventoryFree(apache('validate2.json')))
+})
+
+test('transform aliases: a missing type, an unknown class and negate without predicate are each reported on the type key', async () => {
+  const infos = await validateConnectorConfig(context(), {
+    'connector.class': 'FileStreamSource',
+    name: 'v',
+    topic: 't',
+    transforms: 'a,b,c',
+    'transforms.b.type': 'Nope',
+    'transforms.c.type': 'Filter',
+    'transforms.c.negate': 'true',
+  })
+  const errors = Object.fromEntries(
+    infos.configs.filter((c) => (c.value?.errors.length ?? 0) > 0).map((c) => [c.value!.name, c.value!.errors]),
+  )
+  assert.deepEqual(errors, {
+    'transforms.a.type': ['Missing required configuration "transforms.a.type" which has no default value.'],
+    'transforms.b.type': ['Invalid value Nope for configuration transforms.b.type: Class Nope could not be found.'],
+    'transforms.c.type': [
+      "Config 'transforms.c.negate' was provided but there is no config 'transforms.c.predicate' defining a predicate to be negated.",
+    ],
+  })
+  const c = infos.configs.find((i) => i.value?.name === 'transforms.c.type')
+  assert.equal(c?.value?.value, 'org.apache.kafka.connect.transforms.Filter')
+  assert.deepEqual(
+    infos.configs.filter((i) => i.definition?.group === 'Transforms: c').map((i) => i.definition?.name),
+    ['transforms.c.type', 'transforms.c.plugin.version', 'transforms.c.negate', 'transforms.c.predicate'],
+  )
+})
+
+test('null values, a missing connector.class and an unknown connector are reported as Apache does', async () => {
+  const infos = await validateConnectorConfig(context(), {
+    'connector.class': 'FileStreamSource',
+    name: 'v',
+    topic: 't',
+    other: null,
+  })
+  assert.equal(infos.error_count, 1)
+  assert.equal(
+    invalidConfigMessage(infos),
+    'Connector configuration is invalid and contains the following 1 error(s):\nNull value can not be supplied as the configuration value.\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`',
+  )
+  await assert.rejects(validateConnectorConfig(context(), { name: 'v' }), {
+    name: 'BadRequestException',
+    message: 'Connector config contains no connector type',
+  })
+  await assert.rejects(validateConnectorConfig(context(), { 'connector.class': 'Nope' }), {
+    name: 'BadRequestException',
+    message:
+      /^Failed to find any class that implements Connector and which name matches Nope, available connectors are: org\.apache\.kafka\.connect\.file\.FileStreamSinkConnector, org\.apache\.kafka\.connect\.file\.FileStreamSourceConnector$/,
+  })
+})
+
+test('client overrides follow connector.client.config.override.policy', async () => {
+  const ctx = context()
+  const none = {
+    ...ctx,
+    workerConfig: { ...ctx.workerConfig, originals: { 'connector.client.config.override.policy': 'None' } },
+  }
+  const infos = await validateConnectorConfig(none, {
+    'connector.class': 'FileStreamSink',
+    name: 's',
+    topics: 't',
+    'consumer.override.max.poll.records': '10',
+  })
+  const override = infos.configs.find((c) => c.value?.name === 'consumer.override.max.poll.records')
+  assert.deepEqual(override?.value?.errors, [
+    "The 'None' policy does not allow 'max.poll.records' to be overridden in the connector configuration.",
+  ])
+  assert.equal(infos.error_count, 1)
+})
+
+test('values from a Java HashMap are listed in its iteration order', () => {
+  const keys = [
+    'converter.type',
+    'schemas.enable',
+    'schemas.cache.size',
+    'schema.content',
+    'decimal.format',
+    'replace.null.with.default',
+  ]
+  assert.deepEqual(
+    javaHashMapOrder(keys, (k) => k),
+    [
+      'decimal.format',
+      'converter.type',
+      'schemas.cache.size',
+      'replace.null.with.default',
+      'schemas.enable',
+      'schema.content',
+    ],
+  )
+})
