@@ -20,7 +20,6 @@
  * reading (an envelope whose schema text was seen recently is recognised with one string comparison, and only the
  * payload is parsed); payloads are parsed with `JSON.parse` unless they hold numbers it would lose.
  */
-import { isUtf8 } from 'node:buffer'
 import {
   BigDecimal,
   CaseInsensitiveValidString,
@@ -30,6 +29,7 @@ import {
   DataException,
   Decimal,
   describeValueType,
+  type Field,
   type HeaderConverter,
   type Headers,
   type Schema,
@@ -194,7 +194,57 @@ const NEEDS_EXACT = Symbol('NEEDS_EXACT')
 let lossyTree = false
 
 type Node = JsonNode | undefined | typeof MISSING
-type Writer = (value: unknown) => string
+
+/** How to write the values of one schema (Apache's `convertToJson`, prepared once per schema). */
+interface WritePlan {
+  readonly kind: number
+  readonly schema: Schema
+  readonly optional: boolean
+  /** The default value when null values are replaced by it, else null. */
+  readonly defaultValue: unknown
+  /** The default value's JSON, once written. */
+  defaultJson: string | null
+  /** ARRAY elements, MAP values. */
+  readonly element: WritePlan | null
+  readonly key: WritePlan | null
+  readonly stringKeys: boolean
+  readonly fields: readonly Field[] | null
+  /** `{"name":` for the first field, `,"name":` for the others. */
+  readonly fieldKeys: readonly string[] | null
+  readonly fieldPlans: readonly (WritePlan | null)[] | null
+}
+
+const W_INT8 = 0
+const W_INT16 = 1
+const W_INT32 = 2
+const W_INT64 = 3
+const W_FLOAT32 = 4
+const W_FLOAT64 = 5
+const W_BOOLEAN = 6
+const W_STRING = 7
+const W_BYTES = 8
+const W_ARRAY = 9
+const W_MAP = 10
+const W_STRUCT = 11
+const W_DECIMAL_BASE64 = 12
+const W_DECIMAL_NUMERIC = 13
+const W_DATE = 14
+const W_TIME = 15
+const W_TIMESTAMP = 16
+const PLAN_KINDS: Readonly<Record<string, number>> = {
+  INT8: W_INT8,
+  INT16: W_INT16,
+  INT32: W_INT32,
+  INT64: W_INT64,
+  FLOAT32: W_FLOAT32,
+  FLOAT64: W_FLOAT64,
+  BOOLEAN: W_BOOLEAN,
+  STRING: W_STRING,
+  BYTES: W_BYTES,
+  ARRAY: W_ARRAY,
+  MAP: W_MAP,
+  STRUCT: W_STRUCT,
+}
 type Reader = (node: Node) => unknown
 
 /** A schema read from an envelope, by its JSON text. */
@@ -224,7 +274,7 @@ export class JsonConverter implements Converter, HeaderConverter {
   #fromConnectSchemaCache = new LruCache<Schema, SchemaJson>(1000)
   #toConnectSchemaCache = new LruCache<string, SchemaEntry>(1000)
   #recent: SchemaEntry[] = []
-  #writers = new WeakMap<Schema, Writer>()
+  #plans = new WeakMap<Schema, WritePlan>()
   #readers = new WeakMap<Schema, Reader>()
   #lastSchema: Schema | null = null
   #lastSchemaJson: SchemaJson | null = null
@@ -247,7 +297,7 @@ export class JsonConverter implements Converter, HeaderConverter {
     this.#fromConnectSchemaCache = new LruCache(cacheSize)
     this.#toConnectSchemaCache = new LruCache(cacheSize)
     this.#recent = []
-    this.#writers = new WeakMap()
+    this.#plans = new WeakMap()
     this.#readers = new WeakMap()
     this.#lastSchema = null
     this.#contentSchema = null
@@ -276,7 +326,7 @@ export class JsonConverter implements Converter, HeaderConverter {
 
   fromConnectData(_topic: string, _headers: Headers | null, schema: Schema | null, value: unknown): Uint8Array | null {
     if (schema == null && value == null) return null
-    const payload = this.#writer(schema ?? null)(value)
+    const payload = writeJson(this.#plan(schema ?? null), value)
     if (!this.#schemasEnabled) return Buffer.from(payload, 'utf8')
     // The envelope's head (`{"schema":…,"payload":`) is cached as bytes per schema.
     const head = schema == null ? NULL_SCHEMA_HEAD : this.#envelopeHead(schema)
@@ -295,6 +345,22 @@ export class JsonConverter implements Converter, HeaderConverter {
   /** The envelope's JSON text for `schema` (Apache's `asJsonSchema`, serialized). */
   asJsonSchema(schema: Schema): string {
     return this.#envelopeEntry(schema).json
+  }
+
+  /**
+   * Apache's `asConnectSchema`: the schema an envelope's `"schema"` describes, given as JSON text or as parsed JSON
+   * (null for JSON null). Throws DataException for an invalid schema.
+   */
+  asConnectSchema(jsonSchema: string | JsonNode): Schema | null {
+    let node: Node = jsonSchema
+    if (typeof jsonSchema === 'string') {
+      try {
+        node = parseJson(jsonSchema, true)
+      } catch (e) {
+        throw new DataException(READ_ERROR, e)
+      }
+    }
+    return this.#asConnectSchema(node)
   }
 
   /** `{"schema":<schema JSON>,"payload":` as bytes. */
@@ -385,7 +451,7 @@ export class JsonConverter implements Converter, HeaderConverter {
       }
       out += '}'
     }
-    if (schema.defaultValue != null) out += `,"default":${this.#writer(schema)(schema.defaultValue)}`
+    if (schema.defaultValue != null) out += `,"default":${writeJson(this.#plan(schema), schema.defaultValue)}`
     return `${out}}`
   }
 
@@ -393,153 +459,66 @@ export class JsonConverter implements Converter, HeaderConverter {
     return schema == null ? 'null' : this.asJsonSchema(schema)
   }
 
-  /** Apache's `convertToJson` for `schema`, compiled once per schema object (null: schemaless). */
-  #writer(schema: Schema | null): Writer {
-    if (schema == null) return schemalessToJson
-    let writer = this.#writers.get(schema)
-    if (writer === undefined) {
-      writer = this.#compileWriter(schema)
-      this.#writers.set(schema, writer)
+  /** Apache's `convertToJson` plan for `schema`, built once per schema object (null: schemaless). */
+  #plan(schema: Schema | null): WritePlan | null {
+    if (schema == null) return null
+    let plan = this.#plans.get(schema)
+    if (plan === undefined) {
+      plan = this.#buildPlan(schema)
+      this.#plans.set(schema, plan)
     }
-    return writer
+    return plan
   }
 
-  #compileWriter(schema: Schema): Writer {
-    const write = this.#compileValueWriter(schema)
-    const defaultValue = schema.defaultValue
-    const useDefault = defaultValue != null && this.#replaceNullWithDefault
-    const optional = schema.isOptional
-    let defaultJson: string | null = null
-    return (value) => {
-      if (value !== null && value !== undefined) return write(value)
-      if (useDefault) {
-        if (defaultJson === null) defaultJson = write(defaultValue)
-        return defaultJson
-      }
-      if (optional) return 'null'
-      throw new DataException('Conversion error: null value for field that is required and has no default value')
-    }
-  }
-
-  /** The writer of a non-null value. */
-  #compileValueWriter(schema: Schema): Writer {
+  #buildPlan(schema: Schema): WritePlan {
+    let kind: number
+    let element: WritePlan | null = null
+    let key: WritePlan | null = null
+    let stringKeys = false
+    let fields: readonly Field[] | null = null
+    let fieldKeys: string[] | null = null
+    let fieldPlans: (WritePlan | null)[] | null = null
     switch (schema.name) {
-      case DECIMAL: {
-        const numeric = this.#decimalNumeric
-        return (value) => {
-          if (!(value instanceof BigDecimal)) {
-            throw new DataException(`Invalid type for Decimal, expected BigDecimal but was ${describeValueType(value)}`)
-          }
-          return numeric ? value.toString() : base64Text(Decimal.fromLogical(schema, value))
-        }
-      }
+      case DECIMAL:
+        kind = this.#decimalNumeric ? W_DECIMAL_NUMERIC : W_DECIMAL_BASE64
+        break
       case DATE:
-        return (value) => {
-          if (!(value instanceof Date)) {
-            throw new DataException(`Invalid type for Date, expected Date but was ${describeValueType(value)}`)
-          }
-          return `${ConnectDate.fromLogical(schema, value)}`
-        }
+        kind = W_DATE
+        break
       case TIME:
-        return (value) => {
-          if (!(value instanceof Date)) {
-            throw new DataException(`Invalid type for Time, expected Date but was ${describeValueType(value)}`)
-          }
-          return `${Time.fromLogical(schema, value)}`
-        }
+        kind = W_TIME
+        break
       case TIMESTAMP:
-        return (value) => {
-          if (!(value instanceof Date)) {
-            throw new DataException(`Invalid type for Timestamp, expected Date but was ${describeValueType(value)}`)
-          }
-          return `${Timestamp.fromLogical(schema, value)}`
+        kind = W_TIMESTAMP
+        break
+      default:
+        kind = PLAN_KINDS[schema.type] ?? -1
+        if (kind === -1) throw new DataException(`Couldn't convert ${String(schema)} to JSON.`)
+        if (kind === W_ARRAY) element = this.#plan(schema.valueSchema())
+        else if (kind === W_MAP) {
+          const keySchema = schema.keySchema()
+          key = this.#plan(keySchema)
+          element = this.#plan(schema.valueSchema())
+          stringKeys = keySchema != null && keySchema.type === 'STRING'
+        } else if (kind === W_STRUCT) {
+          fields = schema.fields()
+          fieldKeys = fields.map((f, i) => `${i === 0 ? '{' : ','}${quote(f.name)}:`)
+          fieldPlans = fields.map((f) => this.#plan(f.schema))
         }
     }
-    const type = schema.type
-    switch (type) {
-      case 'INT8':
-        return (value) =>
-          typeof value === 'number' && (value << 24) >> 24 === value ? `${value}` : invalidType(type, value)
-      case 'INT16':
-        return (value) =>
-          typeof value === 'number' && (value << 16) >> 16 === value ? `${value}` : invalidType(type, value)
-      case 'INT32':
-        return (value) => (typeof value === 'number' && (value | 0) === value ? `${value}` : invalidType(type, value))
-      case 'INT64':
-        return (value) => int64Text(value) ?? invalidType(type, value)
-      case 'FLOAT32':
-        return (value) => (typeof value === 'number' ? floatText(value) : invalidType(type, value))
-      case 'FLOAT64':
-        return (value) => (typeof value === 'number' ? doubleText(value) : invalidType(type, value))
-      case 'BOOLEAN':
-        return (value) => (value === true ? 'true' : value === false ? 'false' : invalidType(type, value))
-      case 'STRING':
-        return (value) => (typeof value === 'string' ? quote(value) : invalidType(type, value))
-      case 'BYTES':
-        return (value) => {
-          if (value instanceof Uint8Array) return base64Text(value)
-          throw new DataException(`Invalid type for bytes type: ${describeValueType(value)}`)
-        }
-      case 'ARRAY': {
-        const element = this.#writer(schema.valueSchema())
-        return (value) => {
-          if (!Array.isArray(value)) return invalidType(type, value)
-          if (value.length === 0) return '[]'
-          let out = `[${element(value[0])}`
-          for (let i = 1; i < value.length; i++) out += `,${element(value[i])}`
-          return `${out}]`
-        }
-      }
-      case 'MAP':
-        return this.#compileMapWriter(schema)
-      case 'STRUCT':
-        return this.#compileStructWriter(schema)
-    }
-    throw new DataException(`Couldn't convert ${String(schema)} to JSON.`)
-  }
-
-  #compileStructWriter(schema: Schema): Writer {
-    const fields = schema.fields()
-    const keys = fields.map((f, i) => `${i === 0 ? '{' : ','}${quote(f.name)}:`)
-    const writers = fields.map((f) => this.#writer(f.schema))
-    const count = fields.length
-    return (value) => {
-      if (!(value instanceof Struct)) return invalidType('STRUCT', value)
-      if (value.schema !== schema && !schemaEquals(value.schema, schema)) throw new DataException('Mismatching schema.')
-      if (count === 0) return '{}'
-      let out = ''
-      for (let i = 0; i < count; i++) out += keys[i]! + writers[i]!(value.getWithoutDefault(fields[i]!))
-      return `${out}}`
-    }
-  }
-
-  #compileMapWriter(schema: Schema): Writer {
-    const keySchema = schema.keySchema()
-    const keyWriter = this.#writer(keySchema)
-    const valueWriter = this.#writer(schema.valueSchema())
-    const stringKeys = keySchema != null && keySchema.type === 'STRING'
-    // An object key is the key's JSON node as text (Apache: `asText()`): a null key becomes "null".
-    const objectKey = (key: unknown): string => {
-      if (typeof key === 'string') return quote(key)
-      if (key == null) {
-        const text = keyWriter(key)
-        return text === 'null' ? '"null"' : text
-      }
-      return invalidType('STRING', key)
-    }
-    return (value) => {
-      if (!(value instanceof Map) && !isPlainObject(value)) return invalidType('MAP', value)
-      const objectMode = keySchema == null ? allStringKeys(value) : stringKeys
-      let out = objectMode ? '{' : '['
-      let first = true
-      const entries: Iterable<[unknown, unknown]> = value instanceof Map ? value : Object.entries(value)
-      for (const [k, v] of entries) {
-        if (!first) out += ','
-        first = false
-        if (objectMode) out += `${objectKey(k)}:${valueWriter(v)}`
-        else out += `[${keyWriter(k)},${valueWriter(v)}]`
-      }
-      return out + (objectMode ? '}' : ']')
+    const defaultValue = schema.defaultValue
+    return {
+      kind,
+      schema,
+      optional: schema.isOptional,
+      defaultValue: defaultValue != null && this.#replaceNullWithDefault ? defaultValue : null,
+      defaultJson: null,
+      element,
+      key,
+      stringKeys,
+      fields,
+      fieldKeys,
+      fieldPlans,
     }
   }
 
@@ -585,7 +564,8 @@ export class JsonConverter implements Converter, HeaderConverter {
     if (entry === undefined) {
       end = scanValueEnd(text, start)
       if (end < 0 || !text.startsWith(PAYLOAD_SEPARATOR, end)) return undefined
-      const schemaText = text.slice(start, end)
+      // A flat copy: comparing a slice with another slice is much slower than with a flat string.
+      const schemaText = Buffer.from(text.slice(start, end), 'utf8').toString('utf8')
       entry = this.#toConnectSchemaCache.get(schemaText)
       if (entry === undefined) {
         let schema: Schema | null
@@ -894,6 +874,132 @@ export class JsonConverter implements Converter, HeaderConverter {
   }
 }
 
+// ------------------------------------------------------------------------------------------------ writing
+
+/** Apache's `convertToJson` of `value` with `plan` (null: no schema), as JSON text. */
+function writeJson(plan: WritePlan | null, value: unknown): string {
+  if (plan === null) return schemalessToJson(value)
+  if (value === null || value === undefined) {
+    if (plan.defaultValue !== null) {
+      if (plan.defaultJson === null) plan.defaultJson = writeJson(plan, plan.defaultValue)
+      return plan.defaultJson
+    }
+    if (plan.optional) return 'null'
+    throw new DataException('Conversion error: null value for field that is required and has no default value')
+  }
+  switch (plan.kind) {
+    case W_INT8:
+      if (typeof value === 'number' && (value << 24) >> 24 === value) return `${value}`
+      break
+    case W_INT16:
+      if (typeof value === 'number' && (value << 16) >> 16 === value) return `${value}`
+      break
+    case W_INT32:
+      if (typeof value === 'number' && (value | 0) === value) return `${value}`
+      break
+    case W_INT64: {
+      const text = int64Text(value)
+      if (text !== null) return text
+      break
+    }
+    case W_FLOAT32:
+      if (typeof value === 'number') return floatText(value)
+      break
+    case W_FLOAT64:
+      if (typeof value === 'number') return doubleText(value)
+      break
+    case W_BOOLEAN:
+      if (value === true) return 'true'
+      if (value === false) return 'false'
+      break
+    case W_STRING:
+      if (typeof value === 'string') return quote(value)
+      break
+    case W_BYTES:
+      if (value instanceof Uint8Array) return base64Text(value)
+      throw new DataException(`Invalid type for bytes type: ${describeValueType(value)}`)
+    case W_ARRAY:
+      if (Array.isArray(value)) {
+        if (value.length === 0) return '[]'
+        const element = plan.element
+        let out = `[${writeJson(element, value[0])}`
+        for (let i = 1; i < value.length; i++) out += `,${writeJson(element, value[i])}`
+        return `${out}]`
+      }
+      break
+    case W_MAP:
+      if (value instanceof Map || isPlainObject(value)) return writeMap(plan, value)
+      break
+    case W_STRUCT:
+      if (value instanceof Struct) return writeStruct(plan, value)
+      break
+    case W_DECIMAL_BASE64:
+    case W_DECIMAL_NUMERIC:
+      if (!(value instanceof BigDecimal)) {
+        throw new DataException(`Invalid type for Decimal, expected BigDecimal but was ${describeValueType(value)}`)
+      }
+      return plan.kind === W_DECIMAL_NUMERIC ? value.toString() : base64Text(Decimal.fromLogical(plan.schema, value))
+    case W_DATE:
+      if (!(value instanceof Date)) {
+        throw new DataException(`Invalid type for Date, expected Date but was ${describeValueType(value)}`)
+      }
+      return `${ConnectDate.fromLogical(plan.schema, value)}`
+    case W_TIME:
+      if (!(value instanceof Date)) {
+        throw new DataException(`Invalid type for Time, expected Date but was ${describeValueType(value)}`)
+      }
+      return `${Time.fromLogical(plan.schema, value)}`
+    case W_TIMESTAMP:
+      if (!(value instanceof Date)) {
+        throw new DataException(`Invalid type for Timestamp, expected Date but was ${describeValueType(value)}`)
+      }
+      return `${Timestamp.fromLogical(plan.schema, value)}`
+  }
+  return invalidType(plan.schema.type, value)
+}
+
+function writeStruct(plan: WritePlan, struct: Struct): string {
+  const schema = plan.schema
+  if (struct.schema !== schema && !schemaEquals(struct.schema, schema)) throw new DataException('Mismatching schema.')
+  const fields = plan.fields!
+  const count = fields.length
+  if (count === 0) return '{}'
+  const keys = plan.fieldKeys!
+  const plans = plan.fieldPlans!
+  let out = ''
+  for (let i = 0; i < count; i++) {
+    const field = fields[i]!
+    out += keys[i]! + writeJson(plans[i]!, struct.getWithoutDefault(field))
+  }
+  return `${out}}`
+}
+
+function writeMap(plan: WritePlan, map: Map<unknown, unknown> | Record<string, unknown>): string {
+  const keyPlan = plan.key
+  const valuePlan = plan.element
+  const objectMode = keyPlan === null ? allStringKeys(map) : plan.stringKeys
+  let out = objectMode ? '{' : '['
+  let first = true
+  const entries: Iterable<[unknown, unknown]> = map instanceof Map ? map : Object.entries(map)
+  for (const [k, v] of entries) {
+    if (!first) out += ','
+    first = false
+    if (objectMode) out += `${objectKey(keyPlan, k)}:${writeJson(valuePlan, v)}`
+    else out += `[${writeJson(keyPlan, k)},${writeJson(valuePlan, v)}]`
+  }
+  return out + (objectMode ? '}' : ']')
+}
+
+/** An object key: the key's JSON node as text (Apache: `asText()`), so a null key becomes "null". */
+function objectKey(keyPlan: WritePlan | null, key: unknown): string {
+  if (typeof key === 'string') return quote(key)
+  if (key == null) {
+    const text = writeJson(keyPlan, key)
+    return text === 'null' ? '"null"' : text
+  }
+  return invalidType('STRING', key)
+}
+
 // ------------------------------------------------------------------------------------------------ helpers
 
 /** Apache's `convertToJson` without a schema: the type follows the JS value. */
@@ -939,13 +1045,15 @@ function schemalessToJson(value: unknown): string {
   throw new DataException(`Java class ${describeValueType(value)} does not have corresponding schema type.`)
 }
 
+/** Strict UTF-8 that drops a leading byte-order mark, as Jackson's byte source does. */
+const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true })
+
 function decodeUtf8(bytes: Uint8Array): string {
-  if (bytes.length === 0) return ''
-  if (!isUtf8(bytes)) throw new DataException(READ_ERROR, new JsonSyntaxError('Invalid UTF-8 input'))
-  const text = (
-    bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  ).toString('utf8')
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  try {
+    return UTF8_DECODER.decode(bytes)
+  } catch (e) {
+    throw new DataException(READ_ERROR, new JsonSyntaxError(`Invalid UTF-8 input: ${(e as Error).message}`))
+  }
 }
 
 function isWhitespace(c: number): boolean {

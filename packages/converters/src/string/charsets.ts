@@ -9,8 +9,6 @@
  *
  * Names are resolved like `Charset.forName`: case-insensitively, with the JDK's aliases.
  */
-import { isUtf8 } from 'node:buffer'
-
 export interface Charset {
   /** The canonical Java name. */
   readonly name: string
@@ -25,6 +23,9 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
+/** Valid UTF-8 only; a leading byte-order mark is kept, as Java keeps it. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 export const UTF_8: Charset = Object.freeze({
@@ -33,7 +34,11 @@ export const UTF_8: Charset = Object.freeze({
     return Buffer.from(text.isWellFormed() ? text : text.replace(LONE_SURROGATE, '?'), 'utf8')
   },
   decode(bytes: Uint8Array): string {
-    return isUtf8(bytes) ? asBuffer(bytes).toString('utf8') : decodeUtf8Java(bytes)
+    try {
+      return STRICT_UTF8.decode(bytes)
+    } catch {
+      return decodeUtf8Java(bytes)
+    }
   },
 })
 

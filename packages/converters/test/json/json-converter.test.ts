@@ -248,3 +248,26 @@ describe('JsonConverter', () => {
     assert.throws(() => converter({ 'decimal.format': 'HEX' }), /decimal\.format/)
   })
 })
+
+describe('JsonConverter schemas', () => {
+  test('asConnectSchema reads what asJsonSchema writes', () => {
+    const c = converter()
+    const schema = SchemaBuilder.struct()
+      .name('n')
+      .version(2)
+      .doc('d')
+      .field('a', SchemaBuilder.int32().optional().defaultValue(5).build())
+      .field('m', SchemaBuilder.map(Schema.INT64_SCHEMA, Schema.OPTIONAL_STRING_SCHEMA).build())
+      .build()
+    const json = c.asJsonSchema(schema)
+    assert.equal(
+      json,
+      '{"type":"struct","fields":[{"type":"int32","optional":true,"default":5,"field":"a"},{"type":"map","keys":{"type":"int64","optional":false},"values":{"type":"string","optional":true},"optional":false,"field":"m"}],"optional":false,"name":"n","version":2,"doc":"d"}',
+    )
+    const back = c.asConnectSchema(json)!
+    assert.equal(c.asJsonSchema(back), json)
+    assert.equal(c.asConnectSchema(JSON.parse(json)) !== null, true)
+    assert.equal(c.asConnectSchema('null'), null)
+    assert.throws(() => c.asConnectSchema('{"type":"nope"}'), /Unknown schema type: nope/)
+  })
+})
