@@ -18,7 +18,6 @@ import { StringConverter } from './string/string-converter.ts'
 export { ByteArrayConverter } from './byte-array/byte-array-converter.ts'
 export { type ConverterType, newConverterConfigDef, TYPE_CONFIG } from './converter-config.ts'
 export { javaToString } from './java-to-string.ts'
-export { javaDoubleToString, javaFloatToString } from './json/java-number.ts'
 export {
   DECIMAL_FORMAT_CONFIG,
   JsonConverter,
