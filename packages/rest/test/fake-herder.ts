@@ -90,7 +90,7 @@ export class FakeHerder implements Herder {
   }
   taskStatus(id: ConnectorTaskId): TaskState {
     const e = this.connectorsByName.get(id.connector)
-    if (!e || !e.tasks[id.task]) throw new NotFoundException(`No status found for task ${id.connector}-${id.task}`)
+    if (!e?.tasks[id.task]) throw new NotFoundException(`No status found for task ${id.connector}-${id.task}`)
     return { id: id.task, state: 'RUNNING', worker_id: 'w:8083', version: '0.1.0' }
   }
   taskConfigs(name: string): TaskInfo[] {
