@@ -36,22 +36,23 @@ function converter(): SimpleHeaderConverter {
 }
 
 /**
- * Cases where `Values` (packages/api, not this package) differs from Apache today; they run as `todo` so that a fix
- * there shows up here.
+ * Where Ferry deliberately differs from Apache (docs/compat.md): Apache reads the first value of `1,2` and drops the
+ * rest; Ferry keeps the whole text as a STRING rather than lose data.
  */
-const VALUES_DIFFERENCES: Record<string, string> = {
-  "toConnectHeader '1E-5'": 'Values.parseString infers FLOAT32 but keeps the double value instead of the float32 one',
-  "toConnectHeader '3.4028235E38'":
-    'Values.parseString infers FLOAT32 but keeps the double value instead of the float32 one',
-  "toConnectHeader '0.1'": 'Values.parseString infers FLOAT32 but keeps the double value instead of the float32 one',
-  "toConnectHeader '1,2'":
-    'Values.parseString reads text left after a value as a STRING; Apache reads the first value (INT8 1)',
+const FERRY_READS: Record<string, { schema: Schema; value: unknown }> = {
+  "toConnectHeader '1,2'": { schema: Schema.STRING_SCHEMA, value: '1,2' },
 }
 
 describe('SimpleHeaderConverter checked against Apache Kafka 4.4.0', () => {
   for (const c of headers.cases) {
-    const todo = VALUES_DIFFERENCES[c.name]
-    test(c.name, todo === undefined ? {} : { todo }, () => {
+    test(c.name, () => {
+      const ferry = FERRY_READS[c.name]
+      if (ferry && c.text !== undefined) {
+        const sv = converter().toConnectHeader('topic', 'key', Buffer.from(c.text, 'utf8'))
+        assert.equal(sv.schema?.type, ferry.schema.type)
+        assert.deepEqual(sv.value, ferry.value)
+        return
+      }
       if (c.result !== undefined) {
         const bytes =
           c.text !== undefined ? Buffer.from(c.text, 'utf8') : c.base64 == null ? null : Buffer.from(c.base64, 'base64')

@@ -20,8 +20,6 @@
  *   Apache returns the first value and drops the rest;
  * - `parseString('null')` returns `SchemaAndValue.NULL` rather than null;
  * - a date or time literal must match its pattern entirely (Apache's lenient parser accepts trailing garbage);
- * - FLOAT32 values are kept as the parsed double (`3.14`, not the float32-rounded `3.140000104904175`);
- *   `convertToString` renders them with float32 precision, as Java does;
  * - `inferSchema` widens JS numbers: integers → INT32 / INT64, fractions → FLOAT64, mixed lists → the widest.
  */
 import { DataException, javaString } from '../errors.ts'
@@ -168,8 +166,9 @@ function parseAsNumber(token: string): SchemaAndValue {
   if (exact !== null) return exact
   const dValue = decimal.toNumber()
   if (decimal.scale !== 0) {
-    // FLOAT32 when the value is within float range (the value itself stays the double), else FLOAT64
-    if (Number.isFinite(Math.fround(dValue))) return new SchemaAndValue(Schema.FLOAT32_SCHEMA, dValue)
+    // FLOAT32 (rounded to single precision, as Java's Float holds it) when within float range, else FLOAT64
+    const fValue = Math.fround(dValue)
+    if (Number.isFinite(fValue)) return new SchemaAndValue(Schema.FLOAT32_SCHEMA, fValue)
     if (Number.isFinite(dValue)) return new SchemaAndValue(Schema.FLOAT64_SCHEMA, dValue)
   }
   return new SchemaAndValue(Decimal.schema(decimal.scale), decimal)
