@@ -34,8 +34,8 @@ export {
 export * from './connector.ts'
 export * from './converter.ts'
 export { BigDecimal, bigIntToBytes, bytesToBigInt, type RoundingMode } from './data/big-decimal.ts'
+export { decimalToFloat32, isFloatHalfway, javaDoubleToString, javaFloatToString } from './data/java-number.ts'
 export { ConnectDate, Decimal, Time, Timestamp } from './data/logical.ts'
-export { javaDoubleToString, javaFloatToString } from './data/number-format.ts'
 export {
   ConnectSchema,
   describeValueType,

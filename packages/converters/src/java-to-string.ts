@@ -7,8 +7,7 @@
  * an integral number prints as an integer (`1`) and any other number as a double. Bytes print as their values
  * (`[1, 2]`), where Java would print an identity hash (`[B@1b6d3586`).
  */
-import { BigDecimal, type Schema, Struct } from '@ferry/api'
-import { javaDoubleToString, javaFloatToString } from './json/java-number.ts'
+import { BigDecimal, javaDoubleToString, javaFloatToString, type Schema, Struct } from '@ferry/api'
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']

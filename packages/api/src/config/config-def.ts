@@ -8,7 +8,7 @@
  * CLASS → the class name `string` (or a constructor function given as such); PASSWORD → `Password`.
  */
 
-import { javaDoubleToString } from '../data/number-format.ts'
+import { javaDoubleToString } from '../data/java-number.ts'
 import { ConfigException, javaString } from '../errors.ts'
 
 export type ConfigType = 'BOOLEAN' | 'STRING' | 'INT' | 'SHORT' | 'LONG' | 'DOUBLE' | 'LIST' | 'CLASS' | 'PASSWORD'

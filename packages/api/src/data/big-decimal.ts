@@ -5,7 +5,7 @@
  * values), `toPlainString()` never uses an exponent.
  */
 
-import { javaDoubleToString } from './number-format.ts'
+import { javaDoubleToString } from './java-number.ts'
 
 const BRAND = Symbol.for('ferry.data.BigDecimal')
 

@@ -1,7 +1,7 @@
 /**
  * Java's `Double.toString` / `Float.toString` (JDK 19 and later, JDK-4511638: the shortest decimal that rounds to the
  * value, the closest one when several have that length), which is what Jackson writes for a DoubleNode / FloatNode.
- * Checked against the number tables of test/fixtures/json-converter/vectors.json, produced by Apache's JsonConverter.
+ * Checked against the number tables of packages/converters/test/fixtures/json-converter/vectors.json, produced by Apache's JsonConverter.
  *
  * Java's format: `d.ddd` (at least one fractional digit) when 10^-3 <= |v| < 10^7, otherwise `d.dddE<exponent>`
  * (`1.0E7`, `1.0E-4`, no `+`), `0.0` / `-0.0` for zeros. Non-finite values are left to the caller (Jackson quotes
@@ -15,8 +15,9 @@
 const MIN_NORMAL_DOUBLE = 2.2250738585072014e-308
 const MIN_NORMAL_FLOAT = 1.1754943508222875e-38
 
-/** Java's `Double.toString(value)` for a finite value. */
+/** Java's `Double.toString(value)` (`NaN`, `Infinity` and `-Infinity` as Java prints them). */
 export function javaDoubleToString(value: number): string {
+  if (!Number.isFinite(value)) return String(value)
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0'
   const abs = value < 0 ? -value : value
   if (abs >= 1e-3 && abs < 1e7) {
@@ -29,8 +30,10 @@ export function javaDoubleToString(value: number): string {
   return scientific(exponential)
 }
 
-/** Java's `Float.toString(value)` for a finite value that is a float32 (`Math.fround(value) === value`). */
-export function javaFloatToString(value: number): string {
+/** Java's `Float.toString(value)`; `value` is first rounded to float32. */
+export function javaFloatToString(input: number): string {
+  const value = Math.fround(input)
+  if (!Number.isFinite(value)) return String(value)
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0'
   const abs = value < 0 ? -value : value
   if (Number.isInteger(value) && abs < 1e7) return `${value}.0`

@@ -24,8 +24,8 @@
  */
 import { DataException, javaString } from '../errors.ts'
 import { BigDecimal } from './big-decimal.ts'
+import { decimalToFloat32, javaDoubleToString, javaFloatToString } from './java-number.ts'
 import { ConnectDate, Decimal, Time, Timestamp } from './logical.ts'
-import { javaDoubleToString, javaFloatToString } from './number-format.ts'
 import { describeValueType, type Field, Schema, SchemaAndValue, type SchemaType, schemaEquals } from './schema.ts'
 import { SchemaBuilder } from './schema-builder.ts'
 import { Struct } from './struct.ts'
@@ -167,7 +167,7 @@ function parseAsNumber(token: string): SchemaAndValue {
   const dValue = decimal.toNumber()
   if (decimal.scale !== 0) {
     // FLOAT32 (rounded to single precision, as Java's Float holds it) when within float range, else FLOAT64
-    const fValue = Math.fround(dValue)
+    const fValue = decimalToFloat32(token)
     if (Number.isFinite(fValue)) return new SchemaAndValue(Schema.FLOAT32_SCHEMA, fValue)
     if (Number.isFinite(dValue)) return new SchemaAndValue(Schema.FLOAT64_SCHEMA, dValue)
   }

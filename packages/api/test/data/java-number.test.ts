@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { javaDoubleToString, javaFloatToString } from '../../src/data/number-format.ts'
+import { javaDoubleToString, javaFloatToString } from '../../src/data/java-number.ts'
 
 test('doubles are printed like Java Double.toString', () => {
   const cases: [number, string][] = [

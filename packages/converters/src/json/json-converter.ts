@@ -28,10 +28,12 @@ import {
   type Converter,
   DataException,
   Decimal,
+  decimalToFloat32,
   describeValueType,
   type Field,
   type HeaderConverter,
   type Headers,
+  isFloatHalfway,
   type Schema,
   SchemaAndValue,
   SchemaBuilder,
@@ -49,7 +51,6 @@ import {
   withConverterType,
 } from '../converter-config.ts'
 import { LruCache } from '../lru-cache.ts'
-import { decimalToFloat32, isFloatHalfway } from './java-number.ts'
 import {
   decodeBase64Jackson,
   exceedsReadLimits,

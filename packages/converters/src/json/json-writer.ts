@@ -2,7 +2,8 @@
  * Pieces of JSON text exactly as Jackson's `UTF8JsonGenerator` (default features) writes them, which is what Apache's
  * JsonConverter emits: compact, strings escaped only where needed, doubles and floats as Java prints them.
  */
-import { javaDoubleToString, javaFloatToString } from './java-number.ts'
+
+import { javaDoubleToString, javaFloatToString } from '@ferry/api'
 
 /**
  * Characters Jackson escapes differently from `JSON.stringify`: control characters (Jackson: `\u001F`, upper-case

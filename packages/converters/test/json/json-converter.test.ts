@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DataException, Schema, SchemaAndValue, SchemaBuilder, Struct } from '@ferry/api'
-import { javaDoubleToString, javaFloatToString } from '../../src/json/java-number.ts'
+import {
+  DataException,
+  javaDoubleToString,
+  javaFloatToString,
+  Schema,
+  SchemaAndValue,
+  SchemaBuilder,
+  Struct,
+} from '@ferry/api'
 import { JsonConverter } from '../../src/json/json-converter.ts'
 import {
   assertJavaError,
