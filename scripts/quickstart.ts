@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -59,6 +60,7 @@ try {
       'value.converter=org.apache.kafka.connect.storage.StringConverter',
       `offset.storage.file.filename=${join(dir, 'connect.offsets')}`,
       'offset.flush.interval.ms=1000',
+      `listeners=http://127.0.0.1:${await freePort()}`,
       '',
     ].join('\n'),
   )
@@ -108,7 +110,8 @@ Where to look:
   ${logFile}  the worker's log
   ${join(dir, 'connect.offsets')}  the source offset Ferry committed
 
-Run it yourself: cd ${dir} && npx --prefix ${root} ferry ${args.join(' ')}`)
+Run it yourself against a broker of yours: set bootstrap.servers in ${join(dir, 'worker.properties')}, then
+  cd ${dir} && npx --prefix ${root} ferry ${args.join(' ')}`)
   if (!same || code !== 0) exitCode = 1
 } catch (e) {
   console.error(`quickstart: ${(e as Error).message}`)
@@ -129,4 +132,16 @@ async function countLines(path: string): Promise<number> {
   let n = 0
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++
   return n
+}
+
+/** A loopback port nobody listens on right now, for the worker's REST listener. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }
