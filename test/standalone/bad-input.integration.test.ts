@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import {
@@ -12,7 +11,7 @@ import {
   silentLogger,
   Worker,
 } from '@ferry/runtime'
-import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { freePort, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../scripts/kafka/test-env.ts'
 
 const FERRY = resolve(import.meta.dirname, '../../packages/cli/bin/ferry.js')
@@ -32,7 +31,7 @@ async function writeConfigs(dir: string, connector: Record<string, string>): Pro
   const worker = join(dir, 'worker.properties')
   await writeFile(
     worker,
-    `bootstrap.servers=${testBootstrap()}\nkey.converter=StringConverter\nvalue.converter=StringConverter\noffset.storage.file.filename=${join(dir, 'offsets')}\n`,
+    `listeners=http://127.0.0.1:${await freePort()}\nbootstrap.servers=${testBootstrap()}\nkey.converter=StringConverter\nvalue.converter=StringConverter\noffset.storage.file.filename=${join(dir, 'offsets')}\n`,
   )
   const file = join(dir, 'connector.properties')
   await writeFile(
@@ -65,7 +64,10 @@ test('a missing required key exits 2 with an error naming the key', async (t) =>
 test('a worker config without a converter names the missing key', async (t) => {
   const dir = await tempDir(t)
   const worker = join(dir, 'worker.properties')
-  await writeFile(worker, `offset.storage.file.filename=${join(dir, 'o')}\nvalue.converter=StringConverter\n`)
+  await writeFile(
+    worker,
+    `listeners=http://127.0.0.1:${await freePort()}\noffset.storage.file.filename=${join(dir, 'o')}\nvalue.converter=StringConverter\n`,
+  )
   const { code, stderr } = await run(['standalone', worker], dir)
   assert.equal(code, 2)
   assert.match(stderr, /Missing required configuration "key.converter"/)
@@ -114,13 +116,8 @@ test('an unreadable source file fails the task with a readable reason while the 
 
 test('an unreachable broker gives a clear log line and retries instead of hanging silently', async (t) => {
   const dir = await tempDir(t)
-  // A port nobody listens on: bind one, then close it.
-  const port = await new Promise<number>((r) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const p = (server.address() as { port: number }).port
-      server.close(() => r(p))
-    })
-  })
+  // A port nobody listens on.
+  const port = await freePort()
   const worker = await startStandalone(t, {
     dir,
     worker: {

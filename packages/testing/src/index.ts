@@ -1,2 +1,2 @@
 export { type StandaloneOptions, type StandaloneProcess, startStandalone } from './standalone-process.ts'
-export { randomName, tempDir, waitFor } from './util.ts'
+export { freePort, randomName, tempDir, waitFor } from './util.ts'

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { TestContext } from './util.ts'
+import { freePort, type TestContext } from './util.ts'
 
 const FERRY_BIN = resolve(import.meta.dirname, '../../cli/bin/ferry.js')
 
@@ -39,7 +39,9 @@ function toProperties(props: Record<string, string>): string {
 export async function startStandalone(t: TestContext, options: StandaloneOptions): Promise<StandaloneProcess> {
   const label = options.label ?? ''
   const workerFile = join(options.dir, `worker${label}.properties`)
-  await writeFile(workerFile, toProperties(options.worker))
+  // Each worker gets its own REST port, so tests can run side by side.
+  const worker = { listeners: `http://127.0.0.1:${await freePort()}`, ...options.worker }
+  await writeFile(workerFile, toProperties(worker))
   const files: string[] = []
   for (const [i, c] of options.connectors.entries()) {
     const file = join(options.dir, `connector${label}-${i}.properties`)
