@@ -242,7 +242,7 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
       method: 'GET',
       url: '/connectors/:connector/offsets',
       summary:
-        'Offsets: `{"offsets":[{"partition","offset"}]}` (source: the offset store; sink: consumer group `connect-<name>`)',
+        'Offsets: `{"offsets":[{"partition","offset"}]}` (source: the offset store; sink: the consumer group, `connect-<name>` by default)',
       handler: async (request) => wait(herder.connectorOffsets(connectorName(request))),
     },
     {

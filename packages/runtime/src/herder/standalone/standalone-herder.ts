@@ -516,7 +516,7 @@ export class StandaloneHerder implements Herder {
     if (entry.type === 'sink') {
       const admin = this.#admin(`connector-worker-adminclient-${name}`)
       try {
-        const offsets = await admin.consumerGroupOffsets(sinkGroupId(name))
+        const offsets = await admin.consumerGroupOffsets(sinkGroupId(name, entry.config, this.#worker.config.originals))
         return {
           offsets: offsets.map((o) => ({
             partition: { kafka_topic: o.topic, kafka_partition: o.partition },
@@ -568,7 +568,7 @@ export class StandaloneHerder implements Herder {
     entry: ConnectorEntry,
     offsets: Array<{ tp: TopicPartition; offset: number | null }> | null,
   ): Promise<Message> {
-    const groupId = sinkGroupId(name)
+    const groupId = sinkGroupId(name, entry.config, this.#worker.config.originals)
     const admin = this.#admin(`connector-worker-adminclient-${name}`)
     try {
       const reset = offsets === null
@@ -681,9 +681,16 @@ export class StandaloneHerder implements Herder {
   }
 }
 
-/** The consumer group of a sink connector's tasks (the worker's `connect-<name>`). */
-function sinkGroupId(name: string): string {
-  return `connect-${name}`
+/**
+ * The consumer group of a sink connector's tasks, as the worker picks it: `connect-<name>`, unless the worker's
+ * `consumer.group.id` or the connector's `consumer.override.group.id` names another.
+ */
+function sinkGroupId(
+  name: string,
+  config: Readonly<Record<string, string>>,
+  worker: Readonly<Record<string, string>>,
+): string {
+  return config['consumer.override.group.id'] ?? worker['consumer.group.id'] ?? `connect-${name}`
 }
 
 function withVersion(info: StateInfo, version: string | null): StateInfo {
