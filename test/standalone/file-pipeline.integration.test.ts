@@ -91,6 +91,8 @@ test('after SIGKILL mid-stream the source resumes from its committed offset and 
     50,
   )
   await first.kill()
+  // A produce request already on the wire may still land after the kill: let the broker settle before counting.
+  await new Promise((r) => setTimeout(r, 1000))
   const committed = JSON.parse(await readFile(join(dir, 'connect.offsets'), 'utf8')).offsets[0].value.position as number
   const committedLines = lines(total).slice(0, committed).split('\n').length - 1
   const producedBeforeCrash = await admin.recordCount(topic)
