@@ -1,2 +1,11 @@
 export { type StandaloneOptions, type StandaloneProcess, startStandalone } from './standalone-process.ts'
+export {
+  type ConformanceOptions,
+  predicateConformance,
+  runTransform,
+  SAMPLE_OPTIONAL_SCHEMA,
+  SAMPLE_SCHEMA,
+  sampleRecords,
+  transformConformance,
+} from './transform-kit.ts'
 export { freePort, randomName, tempDir, waitFor } from './util.ts'

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict'
+import test from 'node:test'
+import { ConfigDef } from '@ferry/api'
+import { BUILTIN_TRANSFORMS } from '../src/index.ts'
+import { loadVectors } from './helpers/vectors.ts'
+
+test('BUILTIN_TRANSFORMS lists every Apache transformation and predicate under its class name', () => {
+  const names = BUILTIN_TRANSFORMS.map((p) => p.className).sort()
+  const apache = loadVectors()
+    .configDefs.map((d) => d.class)
+    .sort()
+  assert.deepEqual(names, apache)
+})
+
+test('each built-in creates a fresh plugin of its kind with a ConfigDef', () => {
+  for (const plugin of BUILTIN_TRANSFORMS) {
+    const a = plugin.create()
+    const b = plugin.create()
+    assert.notEqual(a, b, plugin.className)
+    assert.ok(a.config() instanceof ConfigDef, plugin.className)
+    const isPredicate = plugin.className.includes('.predicates.')
+    assert.deepEqual(plugin.kind, [isPredicate ? 'predicate' : 'transformation'])
+    assert.equal(typeof (isPredicate ? (a as { test?: unknown }).test : (a as { apply?: unknown }).apply), 'function')
+  }
+})
