@@ -1,0 +1,305 @@
+/**
+ * Runs the workloads against Apache Kafka Connect and Ferry on one broker, alternating the two over the rounds,
+ * and returns everything measured (see results.ts for the shape). run.ts is the command line around it.
+ */
+import { execFile } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { KAFKA_VERSION, REPO_ROOT, startKafka } from '../kafka/harness.ts'
+import { CONNECT_JVM_OPTIONS, ensureApacheConnect, javaVersion, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
+import { admin, createTopic, jsonRecord, LINE_BYTES, line, produce, writeLinesFile } from './data.ts'
+import { summarizeProfileDir } from './profile.ts'
+import type { BenchResults, ProfileResult, WorkloadResult } from './results.ts'
+import { ratio, type Summary, summarize } from './stats.ts'
+import { type Engine, FERRY_BIN } from './workers.ts'
+import { type BenchContext, type Runner, type RunResult, WORKLOADS, type WorkloadId } from './workloads.ts'
+
+export interface BenchOptions {
+  quick: boolean
+  rounds: number
+  engines: Engine[]
+  workloads: WorkloadId[]
+  /** Use this broker instead of starting one. */
+  bootstrap?: string | undefined
+  /** Profile Ferry on workloads 1 and 2 (node --cpu-prof). */
+  profile: boolean
+  /** Override the record counts (workloads 1, 2, 6 and 3). */
+  records?: number | undefined
+  jsonRecords?: number | undefined
+  idleSettleMs?: number | undefined
+  /** Where to keep the .cpuprofile files. */
+  profileDir: string
+  keepFiles?: boolean
+  log?: (line: string) => void
+}
+
+export const FULL = {
+  records: 1_000_000,
+  jsonRecords: 1_000_000,
+  idleSettleMs: 20_000,
+  pollMs: 100,
+  runTimeoutMs: 600_000,
+}
+export const QUICK = { records: 20_000, jsonRecords: 10_000, idleSettleMs: 3_000, pollMs: 50, runTimeoutMs: 180_000 }
+
+const run = promisify(execFile)
+
+/** Whether `ferry plugins` lists Apache's InsertField$Value (workload 3 needs it and two more transformations). */
+async function ferryJsonSkip(): Promise<string | undefined> {
+  const needed = [
+    'org.apache.kafka.connect.transforms.InsertField$Value',
+    'org.apache.kafka.connect.transforms.ReplaceField$Value',
+    'org.apache.kafka.connect.transforms.TimestampRouter',
+  ]
+  let out: string
+  try {
+    out = (await run(process.execPath, [FERRY_BIN, 'plugins'])).stdout
+  } catch (e) {
+    return `\`ferry plugins\` failed: ${(e as Error).message.split('\n')[0]}`
+  }
+  const missing = needed.filter((c) => !out.split('\n').some((l) => l.trim().endsWith(c)))
+  return missing.length === 0
+    ? undefined
+    : `\`ferry plugins\` does not list ${missing.join(', ')} yet (the transforms package is not in Ferry's plugin registry)`
+}
+
+async function ferryVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as {
+    version: string
+  }
+  let commit = ''
+  try {
+    commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim()
+  } catch {
+    // not a git checkout
+  }
+  return commit ? `${pkg.version} (${commit})` : pkg.version
+}
+
+function fmt(x: number | undefined, digits = 0): string {
+  return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits)
+}
+
+/** One line per run for the console. */
+function describe(workload: WorkloadId, r: RunResult): string {
+  if (!r.ok) return `failed: ${r.error?.split('\n')[0]}`
+  const m = r.metrics
+  switch (workload) {
+    case 'idle':
+      return `idle RSS ${fmt(m.idleRssMb)} MiB, peak ${fmt(m.peakRssMb)} MiB, ${fmt(m.idleCpuPercent, 1)}% CPU idle`
+    case 'startup':
+      return `/health ${fmt(m.healthSeconds, 2)} s, first record ${fmt(m.firstRecordSeconds, 2)} s, RSS ${fmt(m.rssAtHealthMb)} MiB`
+    default:
+      return `${fmt(m.msgsPerSec)} msgs/s, ${fmt(m.mbPerSec, 1)} MiB/s, ${fmt(m.cpuSecondsPerMillion, 1)} CPU s/M, peak RSS ${fmt(m.peakRssMb)} MiB`
+  }
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`))
+  const preset = options.quick ? QUICK : FULL
+  const startedAt = new Date()
+  const loadBefore = loadavg()
+  const selected = WORKLOADS.filter((w) => options.workloads.includes(w.id))
+  const needApache = options.engines.includes('apache') || options.workloads.includes('ceiling')
+  const notes: string[] = []
+
+  const apache = needApache ? await ensureApacheConnect() : undefined
+  const workDir = await mkdtemp(join(tmpdir(), 'ferry-bench-'))
+  let cluster: Awaited<ReturnType<typeof startKafka>> | undefined
+  if (!options.bootstrap) {
+    log('Starting a Kafka broker...')
+    cluster = await startKafka()
+  }
+  const bootstrap = options.bootstrap ?? cluster!.bootstrapServers
+  const kafkaAdmin = admin(bootstrap)
+  try {
+    const records = options.records ?? preset.records
+    const jsonRecords =
+      options.jsonRecords ?? (options.records ? Math.min(options.records, preset.jsonRecords) : preset.jsonRecords)
+    const ctx: BenchContext = {
+      bootstrap,
+      admin: kafkaAdmin,
+      apache,
+      workDir,
+      quick: options.quick,
+      records,
+      jsonRecords,
+      jsonRecordBytes: Math.round(
+        Array.from({ length: 100 }, (_, i) => Buffer.byteLength(jsonRecord(i * 997))).reduce((a, b) => a + b) / 100,
+      ),
+      idleConnectors: 10,
+      idleSettleMs: options.idleSettleMs ?? preset.idleSettleMs,
+      linesFile: join(workDir, 'lines.txt'),
+      linesTopic: `bench-lines-${randomUUID().slice(0, 8)}`,
+      jsonTopic: `bench-json-${randomUUID().slice(0, 8)}`,
+      ferryJsonSkip:
+        options.engines.includes('ferry') && options.workloads.includes('json') ? await ferryJsonSkip() : undefined,
+      pollMs: preset.pollMs,
+      runTimeoutMs: preset.runTimeoutMs,
+      keepFiles: options.keepFiles ?? false,
+      log,
+    }
+    if (ctx.ferryJsonSkip) log(`Workload 3 skipped for Ferry: ${ctx.ferryJsonSkip}`)
+
+    // ------------------------------------------------------------ data
+    const wants = (id: WorkloadId) => options.workloads.includes(id)
+    if (wants('source') || wants('sink')) {
+      log(`Writing ${records} lines of ${LINE_BYTES} bytes...`)
+      await writeLinesFile(ctx.linesFile, records)
+    }
+    if (wants('sink')) {
+      log(`Loading them into topic ${ctx.linesTopic}...`)
+      await createTopic(bootstrap, ctx.linesTopic)
+      await produce(bootstrap, ctx.linesTopic, records, line)
+    }
+    const jsonRunners = options.engines.filter((e) => !(e === 'ferry' && ctx.ferryJsonSkip))
+    if (wants('json') && jsonRunners.length > 0) {
+      log(`Loading ${jsonRecords} JSON records (~${ctx.jsonRecordBytes} bytes) into topic ${ctx.jsonTopic}...`)
+      await createTopic(bootstrap, ctx.jsonTopic)
+      await produce(bootstrap, ctx.jsonTopic, jsonRecords, jsonRecord)
+    }
+
+    // ------------------------------------------------------------ rounds
+    const runs = new Map<WorkloadId, RunResult[]>(selected.map((w) => [w.id, []]))
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const w of selected) {
+        let runners = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
+        // Alternate who goes first, so a slow drift of the machine does not favour one side.
+        if (w.id !== 'ceiling' && round % 2 === 0) runners = [...runners].reverse()
+        for (const runner of runners) {
+          if (w.skip?.(ctx, runner)) continue
+          const t0 = performance.now()
+          const result = await w.run(ctx, runner, round)
+          runs.get(w.id)!.push(result)
+          log(
+            `round ${round}/${options.rounds}  ${w.number}. ${w.title}  ${runner.padEnd(13)} ${describe(w.id, result)}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+          )
+        }
+      }
+    }
+
+    // ------------------------------------------------------------ profiles
+    const profiles: ProfileResult[] = []
+    if (options.profile && options.engines.includes('ferry')) {
+      for (const w of selected.filter((x) => x.id === 'source' || x.id === 'sink')) {
+        const dir = join(options.profileDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${w.id}`)
+        await mkdir(dir, { recursive: true })
+        log(`Profiling Ferry on ${w.number}. ${w.title} (node --cpu-prof)...`)
+        const result = await w.run(ctx, 'ferry', 0, { cpuProfileDir: dir })
+        if (!result.ok) {
+          notes.push(`Profiling workload ${w.number} failed: ${result.error}`)
+          continue
+        }
+        try {
+          const { file, summary } = await summarizeProfileDir(dir, 15, result.window)
+          profiles.push({
+            workload: w.id,
+            records: w.records(ctx),
+            cpuProfile: file.startsWith(REPO_ROOT) ? file.slice(REPO_ROOT.length + 1) : file,
+            metrics: result.metrics,
+            summary,
+          })
+        } catch (e) {
+          notes.push(`Profile of workload ${w.number}: ${(e as Error).message}`)
+        }
+      }
+    }
+
+    // ------------------------------------------------------------ summary
+    const workloads: WorkloadResult[] = selected.map((w) => {
+      const list = runs.get(w.id) ?? []
+      const runnersOf = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
+      const skipped: Partial<Record<Runner, string>> = {}
+      for (const r of runnersOf) {
+        const why = w.skip?.(ctx, r)
+        if (why) skipped[r] = why
+      }
+      const summary: Partial<Record<Runner, Record<string, Summary>>> = {}
+      for (const r of runnersOf) {
+        const ok = list.filter((x) => x.runner === r && x.ok)
+        if (ok.length === 0) continue
+        const metrics: Record<string, Summary> = {}
+        for (const key of new Set(ok.flatMap((x) => Object.keys(x.metrics)))) {
+          const s = summarize(ok.map((x) => x.metrics[key] ?? Number.NaN))
+          if (s) metrics[key] = s
+        }
+        summary[r] = metrics
+      }
+      const ratios: Record<string, number> = {}
+      const a = summary.apache
+      const f = summary.ferry
+      if (a && f)
+        for (const key of Object.keys(f)) {
+          const x = ratio(a[key]?.median, f[key]?.median)
+          if (x !== undefined) ratios[key] = x
+        }
+      return {
+        id: w.id,
+        number: w.number,
+        title: w.title,
+        description: w.description,
+        records: w.records(ctx),
+        recordBytes: w.recordBytes(ctx),
+        runners: runnersOf,
+        skipped,
+        runs: list,
+        summary,
+        ratios,
+      }
+    })
+    const ceiling = workloads.find((w) => w.id === 'ceiling')
+    for (const w of workloads) {
+      const tool = w.id === 'source' ? 'producer-perf' : w.id === 'sink' ? 'consumer-perf' : undefined
+      const top = tool && ceiling?.summary[tool]?.msgsPerSec?.median
+      if (!top) continue
+      w.ceilingFraction = {}
+      for (const engine of options.engines) {
+        const x = ratio(top, w.summary[engine]?.msgsPerSec?.median)
+        if (x !== undefined) w.ceilingFraction[engine] = x
+      }
+    }
+
+    const cpuModel = cpus()[0]?.model ?? 'unknown'
+    return {
+      schema: 1,
+      mode: options.quick ? 'quick' : 'full',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      rounds: options.rounds,
+      engines: options.engines,
+      machine: {
+        cores: cpus().length,
+        cpuModel,
+        memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+        os: `${type()} ${release()}`,
+        loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100),
+        loadAverageAfter: loadavg().map((x) => Math.round(x * 100) / 100),
+      },
+      versions: {
+        node: process.version,
+        java: apache ? await javaVersion(apache.java) : undefined,
+        kafka: KAFKA_VERSION,
+        apacheConnect: apache?.version,
+        connectFile: apache?.connectFileVersion,
+        ferry: await ferryVersion(),
+      },
+      apache: {
+        jvmOptions: [...CONNECT_JVM_OPTIONS],
+        perfToolJvmOptions: [...PERF_TOOL_JVM_OPTIONS],
+      },
+      broker: options.bootstrap
+        ? { bootstrap, startedByBench: false }
+        : { bootstrap, startedByBench: true, settings: 'scripts/kafka/harness.ts: one KRaft node, -Xmx512m, C1 only' },
+      workloads,
+      profiles,
+      notes,
+    }
+  } finally {
+    await kafkaAdmin.close().catch(() => {})
+    await cluster?.stop()
+    if (!options.keepFiles) await rm(workDir, { recursive: true, force: true })
+  }
+}

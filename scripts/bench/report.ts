@@ -1,0 +1,257 @@
+/** Writes docs/benchmarks.md from a results file. Everything in that page comes from here and the results. */
+import { CHART_METRICS, ratioLabel } from './chart.ts'
+import type { BenchResults, WorkloadResult } from './results.ts'
+import type { Summary } from './stats.ts'
+import type { Runner } from './workloads.ts'
+
+interface MetricInfo {
+  label: string
+  digits: number
+  better: 'higher' | 'lower'
+}
+
+export const METRICS: Record<string, MetricInfo> = {
+  msgsPerSec: { label: 'msgs/s', digits: 0, better: 'higher' },
+  mbPerSec: { label: 'MiB/s', digits: 1, better: 'higher' },
+  cpuSecondsPerMillion: { label: 'CPU s per million records', digits: 1, better: 'lower' },
+  peakRssMb: { label: 'peak RSS, MiB', digits: 0, better: 'lower' },
+  seconds: { label: 'measured window, s', digits: 1, better: 'lower' },
+  wallSeconds: { label: 'process start → done, s', digits: 1, better: 'lower' },
+  totalCpuSeconds: { label: 'CPU s, process total', digits: 1, better: 'lower' },
+  healthSeconds: { label: 'start → GET /health 200, s', digits: 2, better: 'lower' },
+  firstRecordSeconds: { label: 'start → first record in topic, s', digits: 2, better: 'lower' },
+  startupCpuSeconds: { label: 'CPU s until healthy', digits: 2, better: 'lower' },
+  rssAtHealthMb: { label: 'RSS when healthy, MiB', digits: 0, better: 'lower' },
+  idleRssMb: { label: 'idle RSS, MiB', digits: 0, better: 'lower' },
+  idleCpuPercent: { label: 'CPU while idle, %', digits: 2, better: 'lower' },
+  readySeconds: { label: 'start → all 10 RUNNING, s', digits: 2, better: 'lower' },
+}
+
+const RUNNER_NAMES: Record<Runner, string> = {
+  apache: 'Apache Connect',
+  ferry: 'Ferry',
+  'producer-perf': 'kafka-producer-perf-test',
+  'consumer-perf': 'kafka-consumer-perf-test',
+}
+
+function num(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return '-'
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+function cell(s: Summary | undefined, digits: number): string {
+  if (!s) return '-'
+  if (s.n === 1 || s.min === s.max) return num(s.median, digits)
+  return `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`
+}
+
+function workloadTable(w: WorkloadResult): string {
+  const runners = w.runners.filter((r) => w.summary[r])
+  if (runners.length === 0) return '_No successful runs._\n'
+  const keys = Object.keys(METRICS).filter((k) => runners.some((r) => w.summary[r]?.[k]))
+  const withRatio = w.id !== 'ceiling' && runners.includes('apache') && runners.includes('ferry')
+  const head = `| metric | ${runners.map((r) => RUNNER_NAMES[r]).join(' | ')} |${withRatio ? ' Ferry / Apache |' : ''}`
+  const sep = `|---|${runners.map(() => '---:').join('|')}|${withRatio ? '---:|' : ''}`
+  const rows = keys.map((k) => {
+    const info = METRICS[k]!
+    const r = w.ratios[k]
+    const ratioCell = withRatio
+      ? ` ${r === undefined ? '-' : `${ratioLabel(r)} ${info.better === 'higher' ? '↑' : '↓'}`} |`
+      : ''
+    return `| ${info.label} | ${runners.map((x) => cell(w.summary[x]?.[k], info.digits)).join(' | ')} |${ratioCell}`
+  })
+  return `${head}\n${sep}\n${rows.join('\n')}\n`
+}
+
+function targets(results: BenchResults): string {
+  const rows: string[] = []
+  const byId = new Map(results.workloads.map((w) => [w.id, w]))
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
+  for (const id of ['source', 'sink', 'json'] as const) {
+    const w = byId.get(id)
+    if (!w) continue
+    const r = w.ratios.msgsPerSec
+    rows.push(
+      `| ${w.number}. ${w.title}: throughput ≥ 1.5× Apache | ${r === undefined ? (w.skipped.ferry ? 'Ferry skipped' : '-') : ratioLabel(r)} | ${verdict(r === undefined ? undefined : r >= 1.5)} |`,
+    )
+    const f = w.ceilingFraction?.ferry
+    if (f !== undefined)
+      rows.push(`| ${w.number}. ${w.title}: ≥ 0.7 of the perf-tool ceiling | ${f.toFixed(2)} | ${verdict(f >= 0.7)} |`)
+  }
+  for (const w of results.workloads) {
+    for (const m of CHART_METRICS[w.id] ?? []) {
+      if (m.metric === 'msgsPerSec' || m.target === undefined) continue
+      const r = w.ratios[m.metric]
+      rows.push(
+        `| ${w.number}. ${w.title}: ${m.label} ≤ ${m.target}× Apache | ${r === undefined ? '-' : ratioLabel(r)} | ${verdict(r === undefined ? undefined : r <= m.target)} |`,
+      )
+    }
+  }
+  const startup = byId.get('startup')?.summary.ferry?.healthSeconds?.median
+  if (startup !== undefined)
+    rows.push(`| 5. Start-up under 1 s (Ferry, to /health 200) | ${num(startup, 2)} s | ${verdict(startup < 1)} |`)
+  return `| target | measured | |\n|---|---:|---|\n${rows.join('\n')}\n`
+}
+
+function profiles(results: BenchResults): string {
+  if (results.profiles.length === 0)
+    return '_No profile in this run (`npm run bench` profiles Ferry on workloads 1 and 2 unless `--no-profile`)._\n'
+  const out: string[] = []
+  for (const p of results.profiles) {
+    const w = results.workloads.find((x) => x.id === p.workload)
+    const s = p.summary
+    out.push(
+      `### ${w ? `${w.number}. ${w.title}` : p.workload} (${p.records.toLocaleString('en-US')} records)\n`,
+      `Profiled run: ${num(p.metrics.msgsPerSec ?? Number.NaN, 0)} msgs/s under the profiler. Of ${num(s.totalMs / 1000, 1)} s profiled, ${num(s.busyMs / 1000, 1)} s were busy on the main thread (the rest idle in the event loop, waiting for Kafka or the disk); percentages are of the busy time. Profile: \`${p.cpuProfile}\` (not committed; open it in Chrome DevTools or speedscope for a flame graph).\n`,
+      '| self time | function | file:line |',
+      '|---:|---|---|',
+      ...s.top.map(
+        (h) => `| ${num(h.busyPct, 1)} % | \`${h.function}\` | ${h.file ? `\`${h.file}:${h.line}\`` : '(V8)'} |`,
+      ),
+      '',
+      'By package:',
+      '',
+      '| self time | package |',
+      '|---:|---|',
+      ...s.components.slice(0, 10).map((c) => `| ${num(c.busyPct, 1)} % | ${c.component} |`),
+      '',
+    )
+  }
+  return out.join('\n')
+}
+
+export interface ReportOptions {
+  /** Path of the results JSON, relative to docs/. */
+  resultsLink: string
+  /** Path of the chart, relative to docs/. */
+  chartLink: string
+}
+
+export function renderReport(results: BenchResults, links: ReportOptions): string {
+  const m = results.machine
+  const v = results.versions
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  const failures = results.workloads.flatMap((w) =>
+    w.runs
+      .filter((r) => !r.ok)
+      .map((r) => `- ${w.number}. ${w.title}, ${RUNNER_NAMES[r.runner]}, round ${r.round}: ${r.error?.split('\n')[0]}`),
+  )
+  const skips = results.workloads.flatMap((w) =>
+    Object.entries(w.skipped).map(
+      ([r, why]) => `- ${w.number}. ${w.title}: ${RUNNER_NAMES[r as Runner]} skipped: ${why}`,
+    ),
+  )
+  const samples = results.workloads
+    .filter((w) => w.runs.some((r) => r.sample))
+    .flatMap((w) =>
+      (['apache', 'ferry'] as const).flatMap((e) => {
+        const s = w.runs.find((r) => r.runner === e && r.sample)?.sample
+        return s ? [`- ${w.number}, ${RUNNER_NAMES[e]}: \`${s.length > 160 ? `${s.slice(0, 160)}…` : s}\``] : []
+      }),
+    )
+
+  return `# Benchmarks: Ferry and Apache Kafka Connect side by side
+
+<!-- Generated by scripts/bench (npm run bench) from ${links.resultsLink}; edits here are overwritten. -->
+
+Every figure comes from one run of \`npm run bench\` in which Apache Kafka Connect and Ferry ran the same workloads
+with the same worker and connector config files against the same local broker, alternating over ${results.rounds}
+round${results.rounds === 1 ? '' : 's'}. The machine is shared and noisy, so read the **ratios**; absolute numbers
+move from run to run. Cells show the median and, in brackets, the lowest and highest round.
+
+![Ferry / Apache ratios](${links.chartLink})
+
+## Run
+
+| | |
+|---|---|
+| date | ${results.startedAt} (${results.mode} run, ${results.rounds} round${results.rounds === 1 ? '' : 's'}) |
+| machine | ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os} |
+| load average (1/5/15 min) | before ${load(m.loadAverageBefore)}, after ${load(m.loadAverageAfter)} |
+| Node.js (Ferry) | ${v.node} |
+| Java (Apache Connect, perf tools) | ${v.java ?? '-'} |
+| Kafka broker and clients | ${v.kafka} |
+| Apache Kafka Connect | ${v.apacheConnect ?? '-'} (connect-runtime, connect-json, connect-transforms from Maven Central; connect-file ${v.connectFile ?? '-'}, see below) |
+| Ferry | ${v.ferry} |
+| broker | ${results.broker.startedByBench ? (results.broker.settings ?? 'started by the bench') : `existing broker ${results.broker.bootstrap}`} |
+
+Apache Connect runs with the JVM options \`bin/connect-standalone.sh\` and \`bin/kafka-run-class.sh\` use when no
+\`KAFKA_*_OPTS\` are set, i.e. its **default heap \`-Xms256M -Xmx2G\`**: \`${results.apache.jvmOptions.join(' ')}\`,
+log4j2 at INFO to the console (as \`connect-log4j2.yaml\`), \`plugin.discovery\` left at its default
+(\`hybrid_warn\`), connect-file on \`plugin.path\` as in Apache's quickstart. The perf tools get
+\`kafka-*-perf-test.sh\`'s \`${results.apache.perfToolJvmOptions[0]}\`. Nothing is tuned on either side: both workers
+get the same worker file (StringConverter or JsonConverter, \`offset.flush.interval.ms=10000\` as in Apache's sample
+config, a \`listeners=http://127.0.0.1:<free port>\` each) and the connectors' defaults (\`batch.size\` 2000 for the
+file source, Connect's producer and consumer defaults).
+
+connect-file ${v.apacheConnect ?? ''} is not on Maven Central (Apache published connect-runtime, connect-json and
+connect-transforms ${v.apacheConnect ?? ''}, but not connect-file), so the bench uses connect-file ${v.connectFile ?? '-'},
+the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class that moved to
+\`org.apache.kafka.common.utils.internals\` in 4.4.0; a two-method shim class compiled by the bench forwards the old name
+(that call is the only one outside the Connect API the connectors make).
+
+## How it is measured
+
+- Each run starts a fresh worker process and measures it from outside: the topic's end offsets (workloads 1, 5), the
+  sink's output file (2, 3), \`GET /health\` and \`GET /connectors?expand=status\` on its REST API, and
+  \`/proc/<pid>\` for CPU (user + system, all threads) and memory.
+- **msgs/s and MiB/s** (MiB = 2²⁰ bytes, as the perf tools print) count from the first poll that saw a record to the
+  poll that saw the last one, so the worker's start-up is not part of them; **CPU s per million records** is the CPU
+  the worker used in that same window. **Peak RSS** is \`VmHWM\` when the last record arrived, so it includes
+  start-up (Apache's plugin scanning allocates much of its peak before the first record).
+- **Start-up** is process start until \`GET /health\` answers 200, and separately until the first record of a small
+  file source is in its topic.
+- **Idle RSS** is the median \`VmRSS\` over the second half of a ${results.mode === 'quick' ? 'short' : '20 s'} idle period after all 10 connectors report RUNNING.
+- Apache and Ferry alternate who goes first in each round. Each sink run is a new connector name, so a new consumer
+  group that reads the prepared topic from the beginning.
+
+## Results
+
+${results.workloads
+  .map(
+    (w) => `### ${w.number}. ${w.title}
+
+${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US')}** of **${w.recordBytes} bytes** (value; keys are null).` : ''}${
+      w.ceilingFraction
+        ? ` Fraction of the perf-tool ceiling: ${Object.entries(w.ceilingFraction)
+            .map(([e, f]) => `${RUNNER_NAMES[e as Runner]} ${f.toFixed(2)}`)
+            .join(', ')}.`
+        : ''
+    }${
+      Object.keys(w.skipped).length > 0
+        ? `\n\n**Skipped:** ${Object.entries(w.skipped)
+            .map(([r, why]) => `${RUNNER_NAMES[r as Runner]}: ${why}.`)
+            .join(' ')}`
+        : ''
+    }
+
+${workloadTable(w)}`,
+  )
+  .join('\n')}
+## Targets (issue 7)
+
+${targets(results)}
+## Where the time goes
+
+Ferry profiled with \`node --cpu-prof\` on workloads 1 and 2 (one extra run each, after the timed rounds): self time
+per function, as a share of the time the main thread was busy.
+
+${profiles(results)}
+${samples.length > 0 ? `## Output check\n\nThe first line each sink wrote:\n\n${samples.join('\n')}\n\n` : ''}${
+  failures.length + skips.length + results.notes.length > 0
+    ? `## Notes\n\n${[...skips, ...failures, ...results.notes.map((n) => `- ${n}`)].join('\n')}\n\n`
+    : ''
+}## Running it
+
+\`\`\`sh
+npm run bench                      # full run: 1,000,000 records, ${results.mode === 'full' ? results.rounds : 3} rounds, profiles, rewrites this page
+npm run bench -- --quick           # smoke run of everything on small data (results file only)
+npm run bench -- --rounds 5        # more rounds
+npm run bench -- --only ferry --workloads source,sink --no-profile
+npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
+\`\`\`
+
+Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and Maven; the Apache jars go to
+\`.cache/bench/\`. Results: \`bench/results/<timestamp>.json\` and \`.svg\`.
+`
+}

@@ -1,0 +1,65 @@
+/** The shape of `bench/results/<timestamp>.json`. */
+import type { ProfileSummary } from './profile.ts'
+import type { Summary } from './stats.ts'
+import type { Engine } from './workers.ts'
+import type { Runner, RunResult, WorkloadId } from './workloads.ts'
+
+export interface WorkloadResult {
+  id: WorkloadId
+  number: number
+  title: string
+  description: string
+  records: number
+  /** Value size of one record, bytes (keys are null). */
+  recordBytes: number
+  runners: Runner[]
+  /** Runners that did not run this workload, and why. */
+  skipped: Partial<Record<Runner, string>>
+  runs: RunResult[]
+  /** Per runner and metric: median and spread over the successful rounds. */
+  summary: Partial<Record<Runner, Record<string, Summary>>>
+  /** Ferry's median / Apache's median, per metric. */
+  ratios: Record<string, number>
+  /** Workloads 1 and 2: each worker's msgs/s as a fraction of the perf tool's. */
+  ceilingFraction?: Partial<Record<Engine, number>>
+}
+
+export interface ProfileResult {
+  workload: WorkloadId
+  records: number
+  /** Where the .cpuprofile was kept (open it in Chrome DevTools or speedscope for a flame graph). */
+  cpuProfile: string
+  /** The profiled run's own metrics (slower than the timed rounds: profiling costs CPU). */
+  metrics: Record<string, number>
+  summary: ProfileSummary
+}
+
+export interface BenchResults {
+  schema: 1
+  mode: 'quick' | 'full'
+  startedAt: string
+  finishedAt: string
+  rounds: number
+  engines: Engine[]
+  machine: {
+    cores: number
+    cpuModel: string
+    memoryGiB: number
+    os: string
+    loadAverageBefore: number[]
+    loadAverageAfter: number[]
+  }
+  versions: {
+    node: string
+    java: string | undefined
+    kafka: string
+    apacheConnect: string | undefined
+    connectFile: string | undefined
+    ferry: string
+  }
+  apache: { jvmOptions: string[]; perfToolJvmOptions: string[] }
+  broker: { bootstrap: string; startedByBench: boolean; settings?: string }
+  workloads: WorkloadResult[]
+  profiles: ProfileResult[]
+  notes: string[]
+}

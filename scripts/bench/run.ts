@@ -1,0 +1,162 @@
+/**
+ * npm run bench: Ferry and Apache Kafka Connect side by side on one local broker (see docs/benchmarks.md).
+ *
+ *   npm run bench                         full run, 3 rounds, profiles Ferry, rewrites docs/benchmarks.md
+ *   npm run bench -- --quick              small, fast smoke run of everything (results file only)
+ *   npm run bench -- --rounds 5 --only ferry --workloads source,sink --no-profile
+ *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { basename, join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { REPO_ROOT } from '../kafka/harness.ts'
+import { runBench } from './bench.ts'
+import { renderChart } from './chart.ts'
+import { renderReport } from './report.ts'
+import type { BenchResults } from './results.ts'
+import { ENGINES, type Engine } from './workers.ts'
+import { WORKLOAD_IDS, type WorkloadId } from './workloads.ts'
+
+export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results')
+export const DOCS_FILE = join(REPO_ROOT, 'docs', 'benchmarks.md')
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --quick                 small data, 1 round, short idle period: a smoke run of everything
+  --rounds N              rounds per workload (default 3, quick 1)
+  --only apache|ferry     run one side only (the perf-tool ceiling still runs unless left out of --workloads)
+  --workloads LIST        comma-separated: ${WORKLOAD_IDS.join(',')} (default all)
+  --records N             records for workloads 1, 2 and 6 (default 1000000, quick 20000)
+  --json-records N        records for workload 3 (default 1000000, quick 10000)
+  --bootstrap-server H:P  use this broker instead of starting one
+  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1 and 2
+  --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
+  --keep                  keep the scratch directory (configs, logs, output files)
+  --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
+`
+
+/** Writes the results JSON and the chart next to it; returns their paths. */
+export async function writeResults(
+  results: BenchResults,
+  dir: string = RESULTS_DIR,
+): Promise<{ json: string; svg: string }> {
+  await mkdir(dir, { recursive: true })
+  const stamp = results.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+  const stem = join(dir, `${stamp}${results.mode === 'quick' ? '-quick' : ''}`)
+  const json = `${stem}.json`
+  const svg = `${stem}.svg`
+  await writeFile(`${json}.tmp`, `${JSON.stringify(results, null, 2)}\n`)
+  await rename(`${json}.tmp`, json)
+  await writeFile(svg, renderChart(results))
+  return { json, svg }
+}
+
+/** Rewrites the docs page for a results file (and its chart, which sits next to it). */
+export async function writeDocs(
+  results: BenchResults,
+  files: { json: string; svg: string },
+  docsFile: string = DOCS_FILE,
+): Promise<void> {
+  const from = join(docsFile, '..')
+  await writeFile(
+    docsFile,
+    renderReport(results, { resultsLink: relative(from, files.json), chartLink: relative(from, files.svg) }),
+  )
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      only: { type: 'string' },
+      workloads: { type: 'string' },
+      records: { type: 'string' },
+      'json-records': { type: 'string' },
+      'bootstrap-server': { type: 'string' },
+      'no-profile': { type: 'boolean', default: false },
+      docs: { type: 'boolean' },
+      'no-docs': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      report: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  const positive = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`)
+    return n
+  }
+
+  if (values.report) {
+    const json = resolve(values.report)
+    const results = JSON.parse(await readFile(json, 'utf8')) as BenchResults
+    const svg = json.replace(/\.json$/, '.svg')
+    await writeFile(svg, renderChart(results))
+    await writeDocs(results, { json, svg })
+    process.stderr.write(`Wrote ${relative(process.cwd(), svg)} and ${relative(process.cwd(), DOCS_FILE)}\n`)
+    return 0
+  }
+
+  const engines: Engine[] = values.only ? [values.only as Engine] : [...ENGINES]
+  if (!engines.every((e) => ENGINES.includes(e))) throw new Error(`--only must be apache or ferry, got ${values.only}`)
+  const workloads = (values.workloads?.split(',').map((s) => s.trim()) ?? [...WORKLOAD_IDS]) as WorkloadId[]
+  const unknown = workloads.filter((w) => !WORKLOAD_IDS.includes(w))
+  if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(', ')} (known: ${WORKLOAD_IDS.join(', ')})`)
+  const quick = values.quick
+  const docs = values['no-docs'] ? false : (values.docs ?? !quick)
+
+  const stop = (signal: string) => {
+    process.stderr.write(`\n${signal}: stopping the workers and the broker\n`)
+    process.exit(130) // the exit hooks of the harness and workers.ts kill what is left
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+
+  const results = await runBench({
+    quick,
+    rounds: positive('rounds', values.rounds) ?? (quick ? 1 : 3),
+    engines,
+    workloads,
+    bootstrap: values['bootstrap-server'],
+    profile: !values['no-profile'],
+    records: positive('records', values.records),
+    jsonRecords: positive('json-records', values['json-records']),
+    profileDir: join(REPO_ROOT, '.cache', 'bench', 'profiles'),
+    keepFiles: values.keep,
+  })
+  const files = await writeResults(results)
+  process.stderr.write(
+    `Results: ${relative(process.cwd(), files.json)}\nChart:   ${relative(process.cwd(), files.svg)}\n`,
+  )
+  if (docs) {
+    await writeDocs(results, files)
+    process.stderr.write(`Docs:    ${relative(process.cwd(), DOCS_FILE)}\n`)
+  }
+  const failed = results.workloads.flatMap((w) => w.runs.filter((r) => !r.ok))
+  for (const w of results.workloads) {
+    const ratios = Object.entries(w.ratios)
+      .filter(([k]) => ['msgsPerSec', 'cpuSecondsPerMillion', 'peakRssMb', 'idleRssMb', 'healthSeconds'].includes(k))
+      .map(([k, r]) => `${k} ${r.toFixed(2)}x`)
+    if (ratios.length > 0) process.stderr.write(`  ${w.number}. ${w.title}: Ferry/Apache ${ratios.join(', ')}\n`)
+  }
+  if (failed.length > 0) process.stderr.write(`${failed.length} run(s) failed; see ${basename(files.json)}\n`)
+  return failed.length > 0 ? 1 : 0
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`)
+      process.exit(1)
+    },
+  )
+}

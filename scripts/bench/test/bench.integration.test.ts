@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { testBootstrap } from '../../kafka/test-env.ts'
+import { runBench } from '../bench.ts'
+import { writeDocs, writeResults } from '../run.ts'
+
+test("the quick bench's Ferry half runs every workload on tiny data and writes results, chart and docs", {
+  timeout: 120_000,
+}, async (t) => {
+  const bootstrap = testBootstrap()
+  const out = await mkdtemp(join(tmpdir(), 'ferry-bench-test-'))
+  t.after(() => rm(out, { recursive: true, force: true }))
+
+  const results = await runBench({
+    quick: true,
+    rounds: 1,
+    engines: ['ferry'],
+    workloads: ['source', 'sink', 'json', 'idle', 'startup'],
+    bootstrap,
+    profile: true,
+    records: 2000,
+    jsonRecords: 300,
+    idleSettleMs: 1000,
+    profileDir: join(out, 'profiles'),
+    log: () => {},
+  })
+
+  const byId = new Map(results.workloads.map((w) => [w.id, w]))
+  for (const w of results.workloads) {
+    for (const r of w.runs) assert.ok(r.ok, `${w.id}: ${r.error}`)
+  }
+  for (const id of ['source', 'sink'] as const) {
+    const ferry = byId.get(id)?.summary.ferry
+    assert.ok((ferry?.msgsPerSec?.median ?? 0) > 0, `${id} msgs/s`)
+    assert.ok((ferry?.cpuSecondsPerMillion?.median ?? 0) > 0, `${id} CPU`)
+    assert.ok((ferry?.peakRssMb?.median ?? 0) > 10, `${id} peak RSS`)
+  }
+  assert.equal(byId.get('sink')?.runs[0]?.sample?.slice(0, 11), '0000000000 ')
+  const json = byId.get('json')!
+  if (json.skipped.ferry) assert.match(json.skipped.ferry, /InsertField\$Value/)
+  else assert.ok((json.summary.ferry?.msgsPerSec?.median ?? 0) > 0)
+  assert.ok((byId.get('idle')?.summary.ferry?.idleRssMb?.median ?? 0) > 10)
+  assert.ok((byId.get('startup')?.summary.ferry?.healthSeconds?.median ?? 0) > 0)
+
+  assert.deepEqual(
+    results.profiles.map((p) => p.workload),
+    ['source', 'sink'],
+  )
+  for (const p of results.profiles) {
+    assert.ok(p.summary.busyMs > 0 && p.summary.top.length > 0, `${p.workload} profile has hot spots`)
+  }
+
+  const files = await writeResults(results, out)
+  const stored = JSON.parse(await readFile(files.json, 'utf8')) as typeof results
+  assert.equal(stored.workloads.length, 5)
+  assert.match(await readFile(files.svg, 'utf8'), /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+  const docs = join(out, 'benchmarks.md')
+  await writeDocs(results, files, docs)
+  const md = await readFile(docs, 'utf8')
+  assert.match(md, /## Where the time goes/)
+  assert.match(md, /\| msgs\/s \| [\d,]+ \|/)
+})
