@@ -4,8 +4,14 @@
  * Java's semantics; see util/java-regex.ts and docs/transforms.md for the few constructs Ferry rejects.
  */
 import { ConfigDef, ConfigException, type ConnectRecord, type Transformation } from '@ferry/api'
-import { RegexValidator, simpleConfig } from './util/config.ts'
-import { compileJavaRegex, type JavaRegex, javaMatches, javaReplaceFirst } from './util/java-regex.ts'
+import { ReplaceRegexValidator, simpleConfig } from './util/config.ts'
+import {
+  compileJavaRegex,
+  type JavaRegex,
+  javaMatches,
+  javaReplaceFirst,
+  replacementGroups,
+} from './util/java-regex.ts'
 
 export const REGEX_ROUTER_OVERVIEW_DOC =
   'Update the record topic using the configured regular expression and replacement string.<p/>Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. If the pattern matches the input topic, <code>java.util.regex.Matcher#replaceFirst()</code> is used with the replacement string to obtain the new topic.'
@@ -17,21 +23,11 @@ export const REGEX_ROUTER_CONFIG_DEF: ConfigDef = new ConfigDef()
   .define({
     name: REGEX,
     type: 'STRING',
-    validator: RegexValidator,
+    validator: ReplaceRegexValidator,
     importance: 'HIGH',
     documentation: 'Regular expression to use for matching.',
   })
   .define({ name: REPLACEMENT, type: 'STRING', importance: 'HIGH', documentation: 'Replacement string.' })
-
-/** Whether a Java replacement string refers to a group (`$1`, `${name}`). */
-function referencesGroups(replacement: string): boolean {
-  for (let i = 0; i < replacement.length; i++) {
-    const c = replacement.charAt(i)
-    if (c === '\\') i++
-    else if (c === '$') return true
-  }
-  return false
-}
 
 /** `org.apache.kafka.connect.transforms.RegexRouter`. */
 export class RegexRouter<R extends ConnectRecord = ConnectRecord> implements Transformation<R> {
@@ -45,7 +41,8 @@ export class RegexRouter<R extends ConnectRecord = ConnectRecord> implements Tra
     const config = simpleConfig(REGEX_ROUTER_CONFIG_DEF, props)
     const regex = compileJavaRegex(config.getString(REGEX)!)
     const replacement = config.getString(REPLACEMENT)!
-    if (regex.capturesInRepetition && referencesGroups(replacement)) {
+    const groups = replacementGroups(regex, replacement)
+    if (groups !== null && [...groups].some((g) => regex.groupsInRepetition.has(g))) {
       throw new ConfigException(
         REGEX,
         regex.pattern,

@@ -3,7 +3,7 @@
  * `RegexValidator`) and Kafka 4.4's `ConfigDef.ValidList.anyNonDuplicateValues`, which @ferry/api does not have yet.
  */
 import { AbstractConfig, ConfigDef, ConfigException, type ConfigKey, javaString, type Validator } from '@ferry/api'
-import { compileJavaRegex, JavaPatternSyntaxError, UnsupportedJavaRegexError } from './java-regex.ts'
+import { compileJavaRegex, JavaPatternSyntaxError, type JavaRegex, UnsupportedJavaRegexError } from './java-regex.ts'
 
 /** Apache's `NonEmptyListValidator`. */
 export const NonEmptyListValidator: Validator = Object.freeze({
@@ -17,24 +17,39 @@ export const NonEmptyListValidator: Validator = Object.freeze({
   },
 })
 
+function regexValidator(forReplaceFirst: boolean): Validator {
+  return Object.freeze({
+    ensureValid(name: string, value: unknown): void {
+      let regex: JavaRegex
+      try {
+        regex = compileJavaRegex(value as string)
+      } catch (e) {
+        if (e instanceof JavaPatternSyntaxError) throw new ConfigException(name, value, `Invalid regex: ${e.message}`)
+        if (e instanceof UnsupportedJavaRegexError) throw new ConfigException(name, value, e.message)
+        throw e
+      }
+      if (forReplaceFirst && regex.emptyLoops) {
+        throw new ConfigException(
+          name,
+          value,
+          `A repeated sub-pattern that can match the empty string is not supported by Ferry in a replacement regex (JS and Java end such a match at different points; see docs/transforms.md): ${value}`,
+        )
+      }
+    },
+    toString(): string {
+      return 'valid regex'
+    },
+  })
+}
+
 /**
  * Apache's `RegexValidator`: the value must compile as a Java regex. A pattern Java accepts but Ferry cannot run with
  * Java's semantics is rejected here too, with the reason (see docs/transforms.md).
  */
-export const RegexValidator: Validator = Object.freeze({
-  ensureValid(name: string, value: unknown): void {
-    try {
-      compileJavaRegex(value as string)
-    } catch (e) {
-      if (e instanceof JavaPatternSyntaxError) throw new ConfigException(name, value, `Invalid regex: ${e.message}`)
-      if (e instanceof UnsupportedJavaRegexError) throw new ConfigException(name, value, e.message)
-      throw e
-    }
-  },
-  toString(): string {
-    return 'valid regex'
-  },
-})
+export const RegexValidator: Validator = regexValidator(false)
+
+/** `RegexValidator` for a regex used by `replaceFirst` (RegexRouter): also refuses repetitions that can match empty. */
+export const ReplaceRegexValidator: Validator = regexValidator(true)
 
 const DUPLICATES_REMOVED = Symbol('ferry.transforms.AnyNonDuplicateValues')
 

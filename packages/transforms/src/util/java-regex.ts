@@ -8,7 +8,9 @@
  * `(?d)`, `(?x)`, `\Q...\E`, octal/hex/unicode/control escapes. Constructs a JS engine cannot run with Java's exact
  * semantics throw `UnsupportedJavaRegexError` (listed in docs/transforms.md): possessive quantifiers, atomic groups,
  * backreferences, `(?u)` with `(?i)`, `(?U)`, `(?c)`, `\R`, `\X`, `\b{g}`, `\N{...}`, `\p{In...}` blocks, binary and
- * `java...` properties, and lookbehinds whose length Java bounds differently (unbounded quantifiers inside).
+ * `java...` properties, and lookbehinds whose length Java bounds differently (unbounded quantifiers inside). Two
+ * constructs are flagged rather than rejected, for callers whose result depends on them: repetitions that can match
+ * the empty string (`emptyLoops`) and capturing groups inside repetitions (`groupsInRepetition`).
  *
  * `javaMatches` is `Matcher.matches()`; `javaReplaceFirst` is `Matcher.replaceFirst(replacement)`, with Java's
  * replacement syntax (`$n`, `${name}`, `\` escapes) and its exceptions.
@@ -59,8 +61,13 @@ export interface JavaRegex {
   readonly whole: RegExp
   readonly groupCount: number
   readonly groupNames: ReadonlyMap<string, number>
-  /** A capturing group sits inside a repetition: its value after a match may differ from Java's. */
-  readonly capturesInRepetition: boolean
+  /** The capturing groups inside a repetition: their value after a match may differ from Java's. */
+  readonly groupsInRepetition: ReadonlySet<number>
+  /**
+   * A repetition whose body can match the empty string (`(a*)*`): `javaMatches` is exact, but the extent of a
+   * `javaReplaceFirst` match may differ from Java's, so RegexRouter refuses such patterns.
+   */
+  readonly emptyLoops: boolean
 }
 
 // Pattern flags (Java's values).
@@ -315,8 +322,8 @@ interface Node {
   max: number
   /** False when the maximum length is unbounded. */
   maxValid: boolean
-  /** Contains a capturing group. */
-  hasCapture?: boolean
+  /** The capturing groups it contains. */
+  captures?: readonly number[]
 }
 
 function seqNode(nodes: Node[]): Node {
@@ -324,15 +331,15 @@ function seqNode(nodes: Node[]): Node {
   let min = 0
   let max = 0
   let maxValid = true
-  let hasCapture = false
+  const captures: number[] = []
   for (const n of nodes) {
     src += n.src
     min += n.min
     max += n.max
     maxValid &&= n.maxValid
-    hasCapture ||= n.hasCapture === true
+    if (n.captures !== undefined) captures.push(...n.captures)
   }
-  return { src, min, max, maxValid, hasCapture }
+  return { src, min, max, maxValid, captures }
 }
 
 class Parser {
@@ -347,8 +354,10 @@ class Parser {
   private predicate: CharSet | null = null
   /** The node of the last escape that was not a char (`\b`, `\A`...), Java's `root`. */
   private root: Node | null = null
-  /** A capturing group inside a repetition (JS resets its capture on each iteration, Java keeps the last one). */
-  capturesInRepetition = false
+  /** Capturing groups inside a repetition (JS resets their captures on each iteration, Java keeps the last one). */
+  readonly groupsInRepetition = new Set<number>()
+  /** A repetition whose body can match the empty string. */
+  emptyLoops = false
 
   constructor(pattern: string) {
     this.pattern = pattern
@@ -523,7 +532,6 @@ class Parser {
   // ---- grammar
 
   compile(): { source: string; groupCount: number } {
-    this.capturesInRepetition = false
     const node = this.expr()
     if (this.patternLength !== this.cursor) {
       if (this.peek() === 0x29) throw this.error("Unmatched closing ')'")
@@ -546,14 +554,14 @@ class Parser {
     let min = Number.POSITIVE_INFINITY
     let max = 0
     let maxValid = true
-    let hasCapture = false
+    const captures: number[] = []
     for (const b of branches) {
       min = Math.min(min, b.min)
       max = Math.max(max, b.max)
       maxValid &&= b.maxValid
-      hasCapture ||= b.hasCapture === true
+      if (b.captures !== undefined) captures.push(...b.captures)
     }
-    return { src: branches.map((b) => b.src).join('|'), min, max, maxValid, hasCapture }
+    return { src: branches.map((b) => b.src).join('|'), min, max, maxValid, captures }
   }
 
   private sequence(): Node {
@@ -1251,7 +1259,7 @@ class Parser {
             min: 0,
             max: 0,
             maxValid: true,
-            hasCapture: inner.hasCapture === true,
+            captures: inner.captures,
           }
           break
         }
@@ -1266,7 +1274,7 @@ class Parser {
             const index = this.capturingGroupCount++
             this.namedGroups.set(name, index)
             const inner = this.expr()
-            node = { ...inner, src: `(${inner.src})`, hasCapture: true }
+            node = { ...inner, src: `(${inner.src})`, captures: [index, ...(inner.captures ?? [])] }
             break
           }
           const inner = this.expr()
@@ -1278,7 +1286,7 @@ class Parser {
             min: 0,
             max: 0,
             maxValid: true,
-            hasCapture: inner.hasCapture === true,
+            captures: inner.captures,
           }
           break
         }
@@ -1297,9 +1305,9 @@ class Parser {
         }
       }
     } else {
-      this.capturingGroupCount++
+      const index = this.capturingGroupCount++
       const inner = this.expr()
-      node = { ...inner, src: `(${inner.src})`, hasCapture: true }
+      node = { ...inner, src: `(${inner.src})`, captures: [index, ...(inner.captures ?? [])] }
     }
     this.accept(0x29, 'Unclosed group')
     this.flags0 = save
@@ -1399,11 +1407,10 @@ class Parser {
   private quantified(prev: Node, min: number, max: number, quantifier: string): Node {
     const lazy = this.qtype()
     const unbounded = max === MAX_REPS
-    if (max > 1 && prev.min === 0) {
-      // JS and Java stop a loop on an empty iteration at different points.
-      throw this.unsupported('A repeated sub-pattern that can match the empty string')
-    }
-    if (max > 1 && prev.hasCapture === true) this.capturesInRepetition = true
+    // JS and Java stop a loop on an empty iteration at different points: which strings match is the same, the
+    // extent of a find() may not be.
+    if (max > 1 && prev.min === 0) this.emptyLoops = true
+    if (max > 1) for (const group of prev.captures ?? []) this.groupsInRepetition.add(group)
     const qmin = prev.min * min
     const qmax = prev.max * max
     return {
@@ -1411,7 +1418,7 @@ class Parser {
       min: qmin,
       max: unbounded ? 0 : qmax,
       maxValid: prev.maxValid && !unbounded && qmax <= MAX_REPS,
-      hasCapture: prev.hasCapture === true,
+      captures: prev.captures,
     }
   }
 
@@ -1488,7 +1495,8 @@ export function compileJavaRegex(pattern: string): JavaRegex {
     whole: new RegExp(`^(?:${source})$`, 'v'),
     groupCount,
     groupNames: parser.namedGroups,
-    capturesInRepetition: parser.capturesInRepetition,
+    groupsInRepetition: parser.groupsInRepetition,
+    emptyLoops: parser.emptyLoops,
   })
   if (cache.size > 256) cache.clear()
   cache.set(pattern, regex)
@@ -1505,6 +1513,46 @@ export function javaReplaceFirst(regex: JavaRegex, input: string, replacement: s
   const m = regex.find.exec(input)
   if (m === null) return input
   return input.substring(0, m.index) + expandReplacement(regex, m, replacement) + input.substring(m.index + m[0].length)
+}
+
+/**
+ * The groups a replacement refers to, read the way `Matcher.appendReplacement` reads it (null when Java would reject
+ * the replacement: every record then fails with Java's exception anyway).
+ */
+export function replacementGroups(regex: JavaRegex, replacement: string): Set<number> | null {
+  const groups = new Set<number>()
+  let cursor = 0
+  while (cursor < replacement.length) {
+    const c = replacement.charCodeAt(cursor)
+    if (c === 0x5c) {
+      cursor += 2
+    } else if (c === 0x24) {
+      cursor++
+      if (cursor === replacement.length) return null
+      if (replacement.charCodeAt(cursor) === 0x7b) {
+        const close = replacement.indexOf('}', cursor)
+        if (close === -1) return null
+        const number = regex.groupNames.get(replacement.substring(cursor + 1, close))
+        if (number === undefined) return null
+        groups.add(number)
+        cursor = close + 1
+      } else {
+        let refNum = replacement.charCodeAt(cursor) - 0x30
+        if (refNum < 0 || refNum > 9) return null
+        cursor++
+        while (cursor < replacement.length) {
+          const d = replacement.charCodeAt(cursor) - 0x30
+          if (d < 0 || d > 9 || refNum * 10 + d > regex.groupCount) break
+          refNum = refNum * 10 + d
+          cursor++
+        }
+        groups.add(refNum)
+      }
+    } else {
+      cursor++
+    }
+  }
+  return groups
 }
 
 function isAsciiLetterOrDigit(c: number): boolean {

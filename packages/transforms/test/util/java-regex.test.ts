@@ -86,7 +86,6 @@ test('constructs a JS engine cannot run like Java are rejected', () => {
     '(?<n>x)\\k<n>',
     '\\p{InBasicLatin}',
     '(?<=a*)b',
-    '(x?)+',
     '(?U)\\w',
     '(?iu)a',
     '\\X',
@@ -104,4 +103,11 @@ test('replaceFirst expands $n, ${name} and escapes, and throws Java s exceptions
   assert.throws(() => javaReplaceFirst(r, 'abc-12', '$'), IllegalArgumentException)
   assert.throws(() => javaReplaceFirst(r, 'abc-12', '${nope}'), IllegalArgumentException)
   assert.throws(() => javaReplaceFirst(compileJavaRegex('a'), 'a', '$1'), IndexOutOfBoundsException)
+})
+
+test('repetitions that can match empty and captures in repetitions are flagged for replaceFirst users', () => {
+  assert.equal(compileJavaRegex('(x?)+y').emptyLoops, true)
+  assert.equal(javaMatches(compileJavaRegex('(x?)+y'), 'xxy'), true)
+  assert.equal(compileJavaRegex('(x)+y').emptyLoops, false)
+  assert.deepEqual([...compileJavaRegex('(a)(?:(b)|c)+').groupsInRepetition], [2])
 })
