@@ -114,7 +114,7 @@ export class SinkRecord extends ConnectRecord {
 
   constructor(
     topic: string,
-    partition: number,
+    partition: number | null,
     keySchema: Schema | null,
     key: unknown,
     valueSchema: Schema | null,
@@ -147,14 +147,14 @@ export class SinkRecord extends ConnectRecord {
   ): this {
     return new SinkRecord(
       topic,
-      kafkaPartition ?? -1,
+      kafkaPartition,
       keySchema,
       key,
       valueSchema,
       value,
       this.kafkaOffset,
       timestamp,
-      timestamp === this.timestamp ? this.timestampType : 'CreateTime',
+      this.timestampType,
       headers ?? this.headers.duplicate(),
       this.originalTopic,
       this.originalKafkaPartition,

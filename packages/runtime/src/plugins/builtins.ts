@@ -1,5 +1,6 @@
 import { plugins as filePlugins } from '@ferry/connector-file'
 import { BUILTIN_CONVERTERS } from '@ferry/converters'
+import { BUILTIN_TRANSFORMS } from '@ferry/transforms'
 import { type PluginDescriptor, PluginRegistry } from './registry.ts'
 
 /** A registry holding every plugin that ships with Ferry. */
@@ -7,5 +8,6 @@ export function builtinRegistry(): PluginRegistry {
   return new PluginRegistry().register(
     ...(filePlugins as readonly PluginDescriptor[]),
     ...(BUILTIN_CONVERTERS as readonly PluginDescriptor[]),
+    ...(BUILTIN_TRANSFORMS as readonly PluginDescriptor[]),
   )
 }
