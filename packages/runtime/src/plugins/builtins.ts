@@ -1,4 +1,5 @@
 import { plugins as filePlugins } from '@ferry/connector-file'
+import { plugins as jdbcPlugins } from '@ferry/connector-jdbc'
 import { BUILTIN_CONVERTERS } from '@ferry/converters'
 import { BUILTIN_TRANSFORMS } from '@ferry/transforms'
 import { type PluginDescriptor, PluginRegistry } from './registry.ts'
@@ -7,6 +8,7 @@ import { type PluginDescriptor, PluginRegistry } from './registry.ts'
 export function builtinRegistry(): PluginRegistry {
   return new PluginRegistry().register(
     ...(filePlugins as readonly PluginDescriptor[]),
+    ...(jdbcPlugins as readonly PluginDescriptor[]),
     ...(BUILTIN_CONVERTERS as readonly PluginDescriptor[]),
     ...(BUILTIN_TRANSFORMS as readonly PluginDescriptor[]),
   )
