@@ -44,7 +44,7 @@ export class JdbcSinkConnector extends SinkConnector {
         sinkSettings(props)
       } catch (e) {
         if (!(e instanceof ConfigException)) throw e
-        const key = /for configuration (\S+)/.exec(e.message)?.[1] ?? 'pk.mode'
+        const key = /for configuration ([^\s:]+)/.exec(e.message)?.[1] ?? 'pk.mode'
         config.configValues.find((v) => v.name === key)?.errorMessages.push(e.message)
       }
     }

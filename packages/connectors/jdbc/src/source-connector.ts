@@ -134,7 +134,7 @@ export class JdbcSourceConnector extends SourceConnector {
         sourceSettings(props)
       } catch (e) {
         if (!(e instanceof ConfigException)) throw e
-        const key = /for configuration (\S+)/.exec(e.message)?.[1] ?? 'mode'
+        const key = /for configuration ([^\s:]+)/.exec(e.message)?.[1] ?? 'mode'
         config.configValues.find((v) => v.name === key)?.errorMessages.push(e.message)
       }
     }
