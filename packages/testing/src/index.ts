@@ -1,3 +1,12 @@
+export {
+  buildSchema,
+  buildValue,
+  int64,
+  type MapMode,
+  type NeutralSchema,
+  objectsPossible,
+  type Tagged,
+} from './neutral.ts'
 export { type StandaloneOptions, type StandaloneProcess, startStandalone } from './standalone-process.ts'
 export {
   type ConformanceOptions,

@@ -4,22 +4,11 @@
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { BigDecimal, type Schema, SchemaBuilder, Struct } from '@ferry/api'
+import { BigDecimal, type Schema, Struct } from '@ferry/api'
+import { buildSchema, buildValue, int64, type NeutralSchema, type Tagged } from '@ferry/testing'
 
-export type Tagged = null | Record<string, any>
-export interface NeutralSchema {
-  type: string
-  optional?: boolean
-  name?: string
-  version?: number
-  doc?: string
-  parameters?: Record<string, string>
-  default?: Tagged
-  items?: NeutralSchema | null
-  keys?: NeutralSchema | null
-  values?: NeutralSchema | null
-  fields?: (NeutralSchema & { field: string })[]
-}
+export { buildSchema, buildValue, type NeutralSchema, type Tagged } from '@ferry/testing'
+
 export interface JavaError {
   class: string
   message: string
@@ -60,115 +49,6 @@ export interface Vectors {
 export function loadVectors(): Vectors {
   const url = new URL('../fixtures/json-converter/vectors.json', import.meta.url)
   return JSON.parse(readFileSync(url, 'utf8')) as Vectors
-}
-
-export function buildSchema(n: NeutralSchema | null | undefined): Schema | null {
-  if (n == null) return null
-  let b: SchemaBuilder
-  switch (n.type) {
-    case 'boolean':
-      b = SchemaBuilder.bool()
-      break
-    case 'int8':
-      b = SchemaBuilder.int8()
-      break
-    case 'int16':
-      b = SchemaBuilder.int16()
-      break
-    case 'int32':
-      b = SchemaBuilder.int32()
-      break
-    case 'int64':
-      b = SchemaBuilder.int64()
-      break
-    case 'float':
-      b = SchemaBuilder.float32()
-      break
-    case 'double':
-      b = SchemaBuilder.float64()
-      break
-    case 'bytes':
-      b = SchemaBuilder.bytes()
-      break
-    case 'string':
-      b = SchemaBuilder.string()
-      break
-    case 'array':
-      b = SchemaBuilder.array(buildSchema(n.items)!)
-      break
-    case 'map':
-      b = SchemaBuilder.map(buildSchema(n.keys)!, buildSchema(n.values)!)
-      break
-    case 'struct':
-      b = SchemaBuilder.struct()
-      for (const f of n.fields ?? []) b.field(f.field, buildSchema(f)!)
-      break
-    default:
-      throw new Error(`unknown type ${n.type}`)
-  }
-  if (n.optional) b.optional()
-  if (n.name !== undefined) b.name(n.name)
-  if (n.version !== undefined) b.version(n.version)
-  if (n.doc !== undefined) b.doc(n.doc)
-  for (const [k, v] of Object.entries(n.parameters ?? {})) b.parameter(k, v)
-  if (n.default !== undefined) b.defaultValue(buildValue(b.build(), n.default))
-  return b.build()
-}
-
-function int64(text: string): number | bigint {
-  const big = BigInt(text)
-  return big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big
-}
-
-export function buildValue(schema: Schema | null, t: Tagged): unknown {
-  if (t === null) return null
-  const tag = Object.keys(t)[0]!
-  const v = t[tag]
-  switch (tag) {
-    case 'boolean':
-    case 'int8':
-    case 'int16':
-    case 'int32':
-    case 'string':
-      return v
-    case 'int64':
-      return int64(v)
-    case 'float32':
-      return Math.fround(Number(v))
-    case 'float64':
-      return Number(v)
-    case 'bytes':
-      return new Uint8Array(Buffer.from(v, 'base64'))
-    case 'decimal':
-      return new BigDecimal(BigInt(v.unscaled), v.scale)
-    case 'instant':
-      return new Date(Number(v))
-    case 'array': {
-      const element = schema?.type === 'ARRAY' ? schema.valueSchema() : null
-      return (v as Tagged[]).map((e) => buildValue(element, e))
-    }
-    case 'map': {
-      const isMap = schema?.type === 'MAP'
-      const map = new Map<unknown, unknown>()
-      for (const [k, val] of v as [Tagged, Tagged][]) {
-        map.set(
-          buildValue(isMap ? schema!.keySchema() : null, k),
-          buildValue(isMap ? schema!.valueSchema() : null, val),
-        )
-      }
-      return map
-    }
-    case 'struct': {
-      const structSchema = t.structSchema ? buildSchema(t.structSchema)! : schema!
-      const struct = new Struct(structSchema)
-      for (const [name, val] of Object.entries(v as Record<string, Tagged>)) {
-        if (val === null) continue
-        struct.put(name, buildValue(structSchema.field(name)?.schema ?? null, val))
-      }
-      return struct
-    }
-  }
-  throw new Error(`unknown tag ${tag}`)
 }
 
 /** Asserts that a Ferry value is what Apache read back (Java maps are hash maps: entries compare in any order). */
