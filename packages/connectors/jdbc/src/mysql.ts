@@ -73,8 +73,9 @@ export async function openMysql(
     bigNumberStrings: true,
     rowsAsArray: true,
     multipleStatements: false,
-    typeCast: (field: { type: string; buffer(): Buffer | null; string(): string | null }) =>
-      BUFFER_TYPES.has(field.type) ? field.buffer() : field.string(),
+    // Binary columns as Buffers (columns.ts decodes text ones); the rest as mysql2 reads them with the options above.
+    typeCast: (field: { type: string; buffer(): Buffer | null }, next: () => unknown) =>
+      BUFFER_TYPES.has(field.type) ? field.buffer() : next(),
   })
   conn.on('error', () => {})
   await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())))
@@ -182,7 +183,8 @@ class MysqlDb implements Db {
         w?.()
       }
       let cursor: Cursor | null = null
-      const query = this.#conn.query({ sql, values: params, rowsAsArray: true })
+      // The binary protocol (a prepared statement), so FLOAT columns arrive exact rather than as 6-digit text.
+      const query = this.#conn.execute({ sql, values: params, rowsAsArray: true })
       const makeCursor = () => {
         cursor = {
           columns: (fields ?? []).map((f) => mysqlColumn(f, options)),
