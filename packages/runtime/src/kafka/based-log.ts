@@ -1,0 +1,609 @@
+/**
+ * Apache's `KafkaBasedLog` for Ferry: a topic read from the beginning by a group-less reader that is assigned every
+ * partition, and written by a producer. Distributed mode keeps its config, offsets and status in three of these.
+ * Also the internal topics' creation and verification (Apache's `TopicAdmin` and `KafkaTopicBasedBackingStore`).
+ *
+ * The reader fetches continuously in the background (one long-poll loop per partition leader) and hands every
+ * record to `onRecord`, in offset order per partition. `readToEnd()` resolves once every record up to the end
+ * offsets at call time has been handed over.
+ */
+import { ConfigException, ConnectException } from '@ferry/api'
+import {
+  Admin,
+  ConfigResourceTypes,
+  Consumer,
+  compatibilityPartitioner,
+  FetchIsolationLevels,
+  ProduceAcks,
+  Producer,
+} from '@platformatic/kafka'
+import type { Logger } from '../logger.ts'
+import { silentLogger } from '../logger.ts'
+
+/** One record of the log. */
+export interface LogRecord {
+  topic: string
+  partition: number
+  offset: number
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: Array<[string, Buffer | null]>
+}
+
+/** An internal topic: what to create when it is missing (always compacted), and how to name it in messages. */
+export interface InternalTopicSpec {
+  name: string
+  /** -1 for the broker default. */
+  partitions: number
+  /** -1 for the broker default. */
+  replicationFactor: number
+  /** Extra topic configs (`config.storage.min.insync.replicas`, ...); `cleanup.policy` is always `compact`. */
+  configs?: Record<string, string>
+  /** The worker key that names the topic, e.g. `config.storage.topic`. */
+  workerConfigKey: string
+  /** What the topic holds, as Apache words it: `connector configurations`, `source connector offsets`, ... */
+  purpose: string
+}
+
+export interface ConnectionSettings {
+  bootstrapServers: string[]
+  clientId: string
+  /** Milliseconds for one request before it counts as failed (default 30000). */
+  requestTimeoutMs?: number
+}
+
+function baseOptions(s: ConnectionSettings, retries = 3) {
+  return {
+    clientId: s.clientId,
+    bootstrapBrokers: s.bootstrapServers,
+    timeout: s.requestTimeoutMs ?? 30000,
+    retries,
+    retryDelay: 250,
+  }
+}
+
+/** The protocol error ids in an error from the client (`TOPIC_ALREADY_EXISTS`, ...). */
+function errorIds(error: unknown): string[] {
+  const out: string[] = []
+  const visit = (e: unknown, depth: number) => {
+    if (e === null || typeof e !== 'object' || depth > 5) return
+    const id = (e as { apiId?: unknown }).apiId
+    if (typeof id === 'string') out.push(id)
+    const errors = (e as { errors?: unknown }).errors
+    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1)
+    visit((e as { cause?: unknown }).cause, depth + 1)
+  }
+  visit(error, 0)
+  return out
+}
+
+function innermostMessage(error: unknown): string {
+  let e = error as { errors?: unknown[]; message?: string } | null
+  for (let i = 0; i < 5 && e && Array.isArray(e.errors) && e.errors.length > 0; i++)
+    e = e.errors[0] as { errors?: unknown[]; message?: string }
+  return e?.message ?? String(error)
+}
+
+const RETRIABLE_CREATE = new Set([
+  'REQUEST_TIMED_OUT',
+  'NOT_CONTROLLER',
+  'LEADER_NOT_AVAILABLE',
+  'BROKER_NOT_AVAILABLE',
+])
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/**
+ * Creates the topic when it is missing (compacted, with the spec's partitions and replication factor), retrying
+ * retriable failures for up to `timeoutMs`; returns whether this call created it. An existing topic must be
+ * `cleanup.policy=compact`: anything else throws Apache's ConfigException; a broker that does not describe the
+ * topic's configs only gets a log line.
+ */
+export async function ensureInternalTopic(
+  settings: ConnectionSettings,
+  spec: InternalTopicSpec,
+  options: { logger?: Logger; timeoutMs?: number; backoffMs?: number } = {},
+): Promise<{ created: boolean }> {
+  const logger = options.logger ?? silentLogger()
+  const admin = new Admin(baseOptions(settings))
+  try {
+    const deadline = Date.now() + (options.timeoutMs ?? 60000)
+    let created = false
+    for (;;) {
+      try {
+        await admin.createTopics({
+          topics: [spec.name],
+          partitions: spec.partitions,
+          replicas: spec.replicationFactor,
+          configs: Object.entries({ ...spec.configs, 'cleanup.policy': 'compact' }).map(([name, value]) => ({
+            name,
+            value,
+          })),
+        })
+        created = true
+        logger.info({ topic: spec.name }, `Created topic ${spec.name} for ${spec.purpose}`)
+        break
+      } catch (e) {
+        const ids = errorIds(e)
+        if (ids.includes('TOPIC_ALREADY_EXISTS')) break
+        if (ids.some((id) => /AUTHORIZATION_FAILED|UNSUPPORTED_VERSION/.test(id))) {
+          logger.debug(
+            { topic: spec.name },
+            `Unable to create topic(s) '${spec.name}'. Falling back to assume topic(s) exist or will be auto-created by the broker.`,
+          )
+          break
+        }
+        const retriable = ids.length === 0 || ids.every((id) => RETRIABLE_CREATE.has(id))
+        if (!retriable || Date.now() >= deadline) {
+          if (ids.some((id) => /INVALID_|POLICY_VIOLATION/.test(id)))
+            throw new ConnectException(`Unable to create topic(s) '${spec.name}': ${innermostMessage(e)}`, {
+              cause: e,
+            })
+          throw new ConnectException(`Error while attempting to create/find topic(s) '${spec.name}'`, { cause: e })
+        }
+        logger.info(
+          { topic: spec.name },
+          `'${spec.name}' topic creation failed due to '${innermostMessage(e)}', retrying, ${deadline - Date.now()}ms remaining`,
+        )
+        await sleep(options.backoffMs ?? 1000)
+      }
+    }
+    if (!created) await verifyCleanupPolicyCompact(admin, spec, logger)
+    return { created }
+  } finally {
+    await admin.close()
+  }
+}
+
+async function verifyCleanupPolicyCompact(admin: Admin, spec: InternalTopicSpec, logger: Logger): Promise<void> {
+  let policies: string[] = []
+  try {
+    const described = await admin.describeConfigs({
+      resources: [
+        { resourceType: ConfigResourceTypes.TOPIC, resourceName: spec.name, configurationKeys: ['cleanup.policy'] },
+      ],
+    })
+    const value = described[0]?.configs.find((c) => c.name === 'cleanup.policy')?.value ?? null
+    if (value !== null)
+      policies = [...new Set(value.split(',').map((s) => s.trim().toLowerCase()))].filter((s) => s.length > 0)
+  } catch (e) {
+    logger.debug({ topic: spec.name, error: String(e) }, 'Could not describe the topic configs')
+  }
+  if (policies.length === 0) {
+    logger.info(
+      { topic: spec.name },
+      `Unable to use admin client to verify the cleanup policy of '${spec.name}' topic is 'compact', either because the broker is an older version or because the Kafka principal used for Connect internal topics does not have the required permission to describe topic configurations.`,
+    )
+    return
+  }
+  if (policies.length !== 1 || policies[0] !== 'compact')
+    throw new ConfigException(cleanupPolicyMessage(spec, policies))
+}
+
+/** Apache's refusal of an internal topic that is not `cleanup.policy=compact` (policies in the order Java joins them). */
+export function cleanupPolicyMessage(
+  spec: Pick<InternalTopicSpec, 'name' | 'workerConfigKey' | 'purpose'>,
+  policies: string[],
+): string {
+  const found = javaHashSetOrder(policies).join(',')
+  return (
+    `Topic '${spec.name}' supplied via the '${spec.workerConfigKey}' property is required to have 'cleanup.policy=compact' ` +
+    `to guarantee consistency and durability of ${spec.purpose}, but found the topic currently has 'cleanup.policy=${found}'. ` +
+    `Continuing would likely result in eventually losing ${spec.purpose} and problems restarting this Connect cluster in the future. ` +
+    `Change the '${spec.workerConfigKey}' property in the Connect worker configurations to use a topic with 'cleanup.policy=compact'.`
+  )
+}
+
+/** The order a small Java `HashSet<String>` iterates in (16 buckets; enough for cleanup policies). */
+function javaHashSetOrder(items: string[]): string[] {
+  const hash = (s: string) => {
+    let h = 0
+    for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0
+    return (h ^ (h >>> 16)) & 15
+  }
+  return items
+    .map((s, i) => ({ s, i, b: hash(s) }))
+    .sort((a, b) => a.b - b.b || a.i - b.i)
+    .map((e) => e.s)
+}
+
+/** Apache's refusal of a config topic with more than one partition. */
+export function configTopicPartitionsMessage(topic: string, partitions: number): string {
+  return `Topic '${topic}' supplied via the 'config.storage.topic' property is required to have a single partition in order to guarantee consistency of connector configurations, but found ${partitions} partitions.`
+}
+
+export interface KafkaBasedLogOptions extends ConnectionSettings {
+  topic: string
+  /** Called for every record, in offset order per partition. An exception is logged and the record skipped. */
+  onRecord: (record: LogRecord) => void
+  /** Created (or verified) before reading when given. */
+  topicSpec?: InternalTopicSpec
+  /** No producer: `send` throws. */
+  readOnly?: boolean
+  /** Producer retries of one send (Apache's status producer uses 0 and retries itself). Default 3. */
+  producerRetries?: number
+  /** How long one fetch waits on the broker for new records (default 500 ms). */
+  fetchMaxWaitMs?: number
+  /** Read only committed records of transactional writers. */
+  readCommitted?: boolean
+  /** How long `start` waits for the topic's partitions to appear (default 30 s, as Apache). */
+  partitionsTimeoutMs?: number
+  logger?: Logger
+}
+
+/** One record to write; the partition comes from the key (Java's murmur2) unless given. */
+export interface LogWrite {
+  key: Buffer | string | null
+  value: Buffer | null
+  partition?: number
+}
+
+/** Where a written record landed. */
+export interface LogWriteResult {
+  partition: number
+  offset: number
+}
+
+interface ReadWaiter {
+  targets: Map<number, number>
+  resolve: () => void
+  reject: (e: Error) => void
+}
+
+/**
+ * The log. `start` creates/verifies the topic, assigns every partition, reads to the end and keeps reading;
+ * `send` writes (in call order: one request at a time, as Apache's `max.in.flight.requests.per.connection=1`);
+ * `readToEnd` waits for the reader to catch up with the end offsets of the moment; `stop` ends both.
+ */
+export class KafkaBasedLog {
+  readonly topic: string
+  readonly #options: KafkaBasedLogOptions
+  readonly #logger: Logger
+  #producer: Producer | null = null
+  #consumer: Consumer | null = null
+  #partitionCount = 0
+  /** Next offset to read, per partition. */
+  readonly #positions = new Map<number, number>()
+  #waiters: ReadWaiter[] = []
+  #running = false
+  #loop: Promise<void> | null = null
+  #sending: Promise<unknown> = Promise.resolve()
+
+  constructor(options: KafkaBasedLogOptions) {
+    this.topic = options.topic
+    this.#options = options
+    this.#logger = options.logger ?? silentLogger()
+  }
+
+  /** Number of partitions of the topic (after `start`). */
+  get partitionCount(): number {
+    return this.#partitionCount
+  }
+
+  /** The next offset the reader will hand over, per partition. */
+  positions(): Map<number, number> {
+    return new Map(this.#positions)
+  }
+
+  async start(): Promise<void> {
+    const o = this.#options
+    this.#logger.info({ topic: this.topic }, `Starting KafkaBasedLog with topic ${this.topic}`)
+    if (o.topicSpec) await ensureInternalTopic(o, o.topicSpec, { logger: this.#logger })
+    if (!o.readOnly) {
+      this.#producer = new Producer({
+        ...baseOptions(o, o.producerRetries ?? 3),
+        acks: ProduceAcks.ALL,
+        idempotent: false,
+        autocreateTopics: false,
+        partitioner: compatibilityPartitioner,
+      })
+    }
+    this.#consumer = new Consumer({
+      ...baseOptions(o),
+      // Never joins: the log reads by fetching its partitions directly.
+      groupId: `${o.clientId}-unused-group`,
+      autocommit: false,
+      maxWaitTime: o.fetchMaxWaitMs ?? 500,
+      autocreateTopics: false,
+    })
+    // Wait for the topic's partitions (a topic just created may take a moment to show up).
+    const deadline = Date.now() + (o.partitionsTimeoutMs ?? 30000)
+    let sleepMs = 100
+    for (;;) {
+      try {
+        const metadata = await this.#consumer.metadata({ topics: [this.topic], forceUpdate: true })
+        this.#partitionCount = metadata.topics.get(this.topic)?.partitionsCount ?? 0
+      } catch (e) {
+        const unknown = errorIds(e).includes('UNKNOWN_TOPIC_OR_PARTITION') || /Unknown topic/i.test(String(e))
+        if (!unknown) throw e
+        this.#partitionCount = 0
+      }
+      if (this.#partitionCount > 0) break
+      if (Date.now() >= deadline) {
+        throw new ConnectException(
+          `Could not look up partition metadata for topic '${this.topic}' in the allotted period. This could indicate a connectivity issue, unavailable topic partitions, or if this is your first use of the topic it may have taken too long to create.`,
+        )
+      }
+      await sleep(sleepMs)
+      sleepMs = Math.min(2 * sleepMs, 1000)
+    }
+    const earliest = await this.#listOffsets(-2n)
+    for (let p = 0; p < this.#partitionCount; p++) this.#positions.set(p, earliest.get(p) ?? 0)
+    this.#running = true
+    this.#loop = this.#readLoop()
+    await this.readToEnd()
+    this.#logger.info({ topic: this.topic }, `Started KafkaBasedLog for topic ${this.topic}`)
+  }
+
+  async stop(): Promise<void> {
+    this.#logger.info({ topic: this.topic }, `Stopping KafkaBasedLog for topic ${this.topic}`)
+    this.#running = false
+    for (const w of this.#waiters) w.reject(new ConnectException(`KafkaBasedLog for topic ${this.topic} stopped`))
+    this.#waiters = []
+    await this.#sending.catch(() => {})
+    await this.#loop?.catch(() => {})
+    await this.#producer?.close().catch(() => {})
+    await this.#consumer?.close(true).catch(() => {})
+    this.#producer = null
+    this.#consumer = null
+    this.#logger.info({ topic: this.topic }, `Stopped KafkaBasedLog for topic ${this.topic}`)
+  }
+
+  /**
+   * Writes records in one request; resolves with where they landed once every replica in sync has them. Calls are
+   * written one after the other, in call order.
+   */
+  async send(records: LogWrite[]): Promise<LogWriteResult[]> {
+    const producer = this.#producer
+    if (!producer) {
+      throw new Error(
+        this.#options.readOnly
+          ? 'This KafkaBasedLog was created in read-only mode and does not support write operations'
+          : `KafkaBasedLog for topic ${this.topic} is not started`,
+      )
+    }
+    const write = this.#sending.then(async () => {
+      const result = await producer.send({
+        messages: records.map((r) => ({
+          topic: this.topic,
+          key: r.key === null ? undefined : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : r.key,
+          value: r.value ?? undefined,
+          partition: r.partition,
+        })),
+      })
+      return result.offsets ?? []
+    })
+    this.#sending = write.catch(() => {})
+    const offsets = await write
+    // One offset per partition written (the first record's); the records of one partition follow it.
+    const next = new Map<number, number>()
+    for (const o of offsets) next.set(o.partition, Number(o.offset))
+    return records.map((r) => {
+      const partition = r.partition ?? partitionFor(r.key, this.#partitionCount)
+      const offset = next.get(partition) ?? -1
+      next.set(partition, offset + 1)
+      return { partition, offset }
+    })
+  }
+
+  /** Resolves when the writes made so far have been acknowledged (or failed). */
+  async flush(): Promise<void> {
+    await this.#sending.catch(() => {})
+  }
+
+  /**
+   * Resolves once every record up to the end offsets of the moment (after the writes made so far) has been handed
+   * to `onRecord`. Rejects when the log stops first, the end offsets cannot be read, or `timeoutMs` passes.
+   */
+  async readToEnd(timeoutMs?: number): Promise<void> {
+    await this.flush()
+    if (!this.#running) throw new ConnectException(`KafkaBasedLog for topic ${this.topic} is not running`)
+    const ends = await this.#listOffsets(-1n)
+    const targets = new Map<number, number>()
+    for (const [p, end] of ends) if ((this.#positions.get(p) ?? 0) < end) targets.set(p, end)
+    if (targets.size === 0) return
+    await new Promise<void>((resolve, reject) => {
+      const waiter: ReadWaiter = { targets, resolve, reject }
+      if (timeoutMs !== undefined) {
+        const timer = setTimeout(() => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter)
+          reject(new ConnectException(`Timed out reading topic ${this.topic} to its end after ${timeoutMs} ms`))
+        }, timeoutMs)
+        waiter.resolve = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+        waiter.reject = (e) => {
+          clearTimeout(timer)
+          reject(e)
+        }
+      }
+      this.#waiters.push(waiter)
+    })
+  }
+
+  async #listOffsets(timestamp: bigint): Promise<Map<number, number>> {
+    const consumer = this.#consumer!
+    const result = await consumer.listOffsets({
+      topics: [this.topic],
+      timestamp,
+      isolationLevel: this.#options.readCommitted
+        ? FetchIsolationLevels.READ_COMMITTED
+        : FetchIsolationLevels.READ_UNCOMMITTED,
+    })
+    const out = new Map<number, number>()
+    const list = result.get(this.topic) ?? []
+    for (let p = 0; p < list.length; p++) out.set(p, Number(list[p]))
+    return out
+  }
+
+  #notify(): void {
+    if (this.#waiters.length === 0) return
+    this.#waiters = this.#waiters.filter((w) => {
+      for (const [p, end] of w.targets) if ((this.#positions.get(p) ?? 0) < end) return true
+      w.resolve()
+      return false
+    })
+  }
+
+  /** Fetches forever: one loop per partition leader, restarted whenever leadership must be looked up again. */
+  async #readLoop(): Promise<void> {
+    const consumer = this.#consumer!
+    let backoff = 100
+    while (this.#running) {
+      let byLeader: Map<number, number[]>
+      let topicId: string
+      try {
+        const metadata = await consumer.metadata({ topics: [this.topic], forceUpdate: true })
+        const t = metadata.topics.get(this.topic)
+        if (!t) throw new Error(`Topic ${this.topic} not found`)
+        topicId = t.id
+        byLeader = new Map()
+        t.partitions.forEach((p, i) => {
+          const list = byLeader.get(p.leader) ?? []
+          list.push(i)
+          byLeader.set(p.leader, list)
+        })
+      } catch (e) {
+        this.#logger.warn(
+          { topic: this.topic, error: innermostMessage(e) },
+          `Retriable error while reading log to end for topic '${this.topic}'. Retrying automatically.`,
+        )
+        await sleep(backoff)
+        backoff = Math.min(backoff * 2, 2000)
+        continue
+      }
+      const stale = { value: false }
+      await Promise.all(
+        [...byLeader].map(([node, partitions]) => this.#fetchLoop(consumer, node, topicId, partitions, stale)),
+      )
+      if (this.#running && stale.value) {
+        await sleep(backoff)
+        backoff = Math.min(backoff * 2, 2000)
+      } else {
+        backoff = 100
+      }
+    }
+  }
+
+  async #fetchLoop(
+    consumer: Consumer,
+    node: number,
+    topicId: string,
+    partitions: number[],
+    stale: { value: boolean },
+  ): Promise<void> {
+    const o = this.#options
+    while (this.#running && !stale.value) {
+      try {
+        const response = await consumer.fetch({
+          node,
+          topics: [
+            {
+              topicId,
+              partitions: partitions.map((partition) => ({
+                partition,
+                fetchOffset: BigInt(this.#positions.get(partition) ?? 0),
+                partitionMaxBytes: 1048576,
+                currentLeaderEpoch: -1,
+                lastFetchedEpoch: -1,
+              })),
+            },
+          ],
+          maxWaitTime: o.fetchMaxWaitMs ?? 500,
+          minBytes: 1,
+          maxBytes: 52428800,
+          isolationLevel: o.readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+        })
+        this.#handle(response.responses.flatMap((t) => t.partitions))
+      } catch (e) {
+        if (!this.#running) return
+        const response = (e as { response?: { responses?: Array<{ partitions: FetchedPartition[] }> } }).response
+        const fetched = response?.responses?.flatMap((t) => t.partitions) ?? []
+        this.#handle(fetched.filter((p) => p.errorCode === 0))
+        const outOfRange = fetched.filter((p) => p.errorCode === 1).map((p) => p.partitionIndex)
+        if (outOfRange.length > 0) {
+          // Our position fell behind the log start (retention or compaction): continue from the log start.
+          try {
+            const earliest = await this.#listOffsets(-2n)
+            for (const p of outOfRange) {
+              const start = earliest.get(p) ?? 0
+              if ((this.#positions.get(p) ?? 0) < start) this.#positions.set(p, start)
+            }
+            this.#notify()
+          } catch {}
+        }
+        this.#logger.warn(
+          { topic: this.topic, error: innermostMessage(e), ids: errorIds(e) },
+          `Retriable error while reading log to end for topic '${this.topic}'. Retrying automatically.`,
+        )
+        stale.value = true
+        return
+      }
+    }
+  }
+
+  #handle(partitions: FetchedPartition[]): void {
+    for (const p of partitions) {
+      if (p.errorCode !== 0 || !p.records) continue
+      let position = this.#positions.get(p.partitionIndex) ?? 0
+      for (const batch of p.records) {
+        const base = Number(batch.firstOffset)
+        const last = base + batch.lastOffsetDelta
+        if (last < position) continue
+        // Control batches (transaction markers) carry no records for us.
+        if ((batch.attributes & 0x20) === 0) {
+          for (const r of batch.records) {
+            const offset = base + r.offsetDelta
+            if (offset < position) continue
+            const record: LogRecord = {
+              topic: this.topic,
+              partition: p.partitionIndex,
+              offset,
+              timestamp: Number(batch.firstTimestamp + r.timestampDelta),
+              key: r.key ?? null,
+              value: r.value ?? null,
+              headers: r.headers.map(([k, v]) => [k?.toString('utf8') ?? '', v ?? null]),
+            }
+            try {
+              this.#options.onRecord(record)
+            } catch (e) {
+              this.#logger.error(
+                { topic: this.topic, partition: p.partitionIndex, offset, error: String(e) },
+                'Error handling a record of the log; skipped',
+              )
+            }
+          }
+        }
+        position = last + 1
+      }
+      this.#positions.set(p.partitionIndex, position)
+    }
+    this.#notify()
+  }
+}
+
+interface FetchedPartition {
+  partitionIndex: number
+  errorCode: number
+  records?: Array<{
+    firstOffset: bigint
+    lastOffsetDelta: number
+    attributes: number
+    firstTimestamp: bigint
+    records: Array<{
+      offsetDelta: number
+      timestampDelta: bigint
+      key: Buffer | null
+      value: Buffer | null
+      headers: Array<[Buffer | null, Buffer | null]>
+    }>
+  }> | null
+}
+
+/** The partition Java's default partitioner picks for a key: murmur2, made positive, modulo the partition count. */
+export function partitionFor(key: Buffer | string | null, partitions: number): number {
+  if (key === null || partitions <= 0) return 0
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
+  return (compatibilityPartitioner(undefined as never, bytes) as number) % partitions
+}
