@@ -12,6 +12,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number
   callFrame: CallFrame
+  children?: number[]
 }
 
 interface CpuProfile {
@@ -30,6 +31,8 @@ export interface HotSpot {
   selfMs: number
   /** Share of the time the process was not idle. */
   busyPct: number
+  /** The caller that most of this self time came through (`function file:line`). */
+  calledFrom?: string
 }
 
 export interface ComponentTime {
@@ -84,6 +87,8 @@ export function summarizeProfile(
   window?: { startUs: number; endUs: number },
 ): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parentOf = new Map<number, ProfileNode>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n)
   const self = new Map<number, number>()
   // Sample i is taken at startTime + timeDeltas[0..i] and lasts until sample i+1.
   let at = profile.startTime
@@ -97,6 +102,7 @@ export function summarizeProfile(
   let idle = 0
   let total = 0
   const functions = new Map<string, HotSpot>()
+  const callers = new Map<string, Map<string, number>>()
   const components = new Map<string, number>()
   for (const [id, us] of self) {
     const node = byId.get(id)
@@ -118,15 +124,26 @@ export function summarizeProfile(
     }
     spot.selfMs += us / 1000
     functions.set(key, spot)
+    const parent = parentOf.get(id)?.callFrame
+    if (parent && parent.functionName !== '(root)') {
+      const where = displayFile(parent.url)
+      const caller = `${parent.functionName || '(anonymous)'}${where ? ` ${where}:${parent.lineNumber + 1}` : ''}`
+      const byCaller = callers.get(key) ?? new Map<string, number>()
+      byCaller.set(caller, (byCaller.get(caller) ?? 0) + us)
+      callers.set(key, byCaller)
+    }
     const component = componentOf(url, functionName)
     components.set(component, (components.get(component) ?? 0) + us / 1000)
   }
   const busyMs = (total - idle) / 1000
   const pct = (ms: number) => (busyMs > 0 ? (ms / busyMs) * 100 : 0)
-  const top = [...functions.values()]
-    .sort((a, b) => b.selfMs - a.selfMs)
+  const top = [...functions]
+    .sort((a, b) => b[1].selfMs - a[1].selfMs)
     .slice(0, topN)
-    .map((s) => ({ ...s, selfMs: round(s.selfMs), busyPct: round(pct(s.selfMs)) }))
+    .map(([key, s]) => {
+      const caller = [...(callers.get(key) ?? [])].sort((a, b) => b[1] - a[1])[0]?.[0]
+      return { ...s, selfMs: round(s.selfMs), busyPct: round(pct(s.selfMs)), ...(caller ? { calledFrom: caller } : {}) }
+    })
   return {
     ...(window ? { window } : {}),
     totalMs: round(total / 1000),
@@ -140,6 +157,15 @@ export function summarizeProfile(
 }
 
 /** Summarises the (newest) `.cpuprofile` in a directory. */
+/** Summarises one `.cpuprofile` file. */
+export async function summarizeProfileFile(
+  file: string,
+  topN = 15,
+  window?: { startUs: number; endUs: number },
+): Promise<ProfileSummary> {
+  return summarizeProfile(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, topN, window)
+}
+
 export async function summarizeProfileDir(
   dir: string,
   topN = 15,
@@ -148,8 +174,7 @@ export async function summarizeProfileDir(
   const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort()
   const file = files.at(-1)
   if (!file) throw new Error(`no .cpuprofile in ${dir} (did the worker exit cleanly?)`)
-  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile
-  return { file: join(dir, file), summary: summarizeProfile(profile, topN, window) }
+  return { file: join(dir, file), summary: await summarizeProfileFile(join(dir, file), topN, window) }
 }
 
 function round(x: number): number {

@@ -103,10 +103,11 @@ function profiles(results: BenchResults): string {
     out.push(
       `### ${w ? `${w.number}. ${w.title}` : p.workload} (${p.records.toLocaleString('en-US')} records)\n`,
       `Profiled run: ${num(p.metrics.msgsPerSec ?? Number.NaN, 0)} msgs/s under the profiler. Of ${num(s.totalMs / 1000, 1)} s profiled, ${num(s.busyMs / 1000, 1)} s were busy on the main thread (the rest idle in the event loop, waiting for Kafka or the disk); percentages are of the busy time. Profile: \`${p.cpuProfile}\` (not committed; open it in Chrome DevTools or speedscope for a flame graph).\n`,
-      '| self time | function | file:line |',
-      '|---:|---|---|',
+      '| self time | function | file:line | mostly called from |',
+      '|---:|---|---|---|',
       ...s.top.map(
-        (h) => `| ${num(h.busyPct, 1)} % | \`${h.function}\` | ${h.file ? `\`${h.file}:${h.line}\`` : '(V8)'} |`,
+        (h) =>
+          `| ${num(h.busyPct, 1)} % | \`${h.function}\` | ${h.file ? `\`${h.file}:${h.line}\`` : '(V8)'} | ${h.calledFrom ? `\`${h.calledFrom}\`` : ''} |`,
       ),
       '',
       'By package:',
@@ -118,6 +119,13 @@ function profiles(results: BenchResults): string {
     )
   }
   return out.join('\n')
+}
+
+/** When a worker beat the producer perf tool, say why that is not beating the broker. */
+function ceilingCaveat(results: BenchResults): string {
+  const above = results.workloads.some((w) => Object.values(w.ceilingFraction ?? {}).some((f) => f > 1))
+  if (!above) return ''
+  return `\n\nA fraction above 1 means the tool, run with its defaults, is not the broker's limit. The producer perf tool uses the Java producer's defaults (\`batch.size\` 16384 bytes, \`linger.ms\` 5), as Apache's worker does; Ferry's client sends each polled batch (up to 2000 records of the file source) as one produce request, so it can pass the tool's rate.`
 }
 
 export interface ReportOptions {
@@ -217,7 +225,7 @@ ${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US
             .map(([e, f]) => `${RUNNER_NAMES[e as Runner]} ${f.toFixed(2)}`)
             .join(', ')}.`
         : ''
-    }${
+    }${w.id === 'ceiling' ? ceilingCaveat(results) : ''}${
       Object.keys(w.skipped).length > 0
         ? `\n\n**Skipped:** ${Object.entries(w.skipped)
             .map(([r, why]) => `${RUNNER_NAMES[r as Runner]}: ${why}.`)

@@ -6,12 +6,14 @@
  *   npm run bench -- --rounds 5 --only ferry --workloads source,sink --no-profile
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT } from '../kafka/harness.ts'
 import { runBench } from './bench.ts'
 import { renderChart } from './chart.ts'
+import { summarizeProfileFile } from './profile.ts'
 import { renderReport } from './report.ts'
 import type { BenchResults } from './results.ts'
 import { ENGINES, type Engine } from './workers.ts'
@@ -98,6 +100,18 @@ async function main(argv: string[]): Promise<number> {
   if (values.report) {
     const json = resolve(values.report)
     const results = JSON.parse(await readFile(json, 'utf8')) as BenchResults
+    // Re-read the CPU profiles that are still on disk, so a better analysis reaches old results too.
+    let reanalysed = false
+    for (const p of results.profiles) {
+      const file = resolve(REPO_ROOT, p.cpuProfile)
+      if (!existsSync(file)) continue
+      p.summary = await summarizeProfileFile(file, p.summary.top.length || 15, p.summary.window)
+      reanalysed = true
+    }
+    if (reanalysed) {
+      await writeFile(`${json}.tmp`, `${JSON.stringify(results, null, 2)}\n`)
+      await rename(`${json}.tmp`, json)
+    }
     const svg = json.replace(/\.json$/, '.svg')
     await writeFile(svg, renderChart(results))
     await writeDocs(results, { json, svg })

@@ -555,8 +555,11 @@ async function runTool(
   const timer = setTimeout(() => child.kill('SIGKILL'), ctx.runTimeoutMs)
   try {
     while (!done) {
-      cpu = cpuSeconds(pid) ?? cpu
-      peak = memory(pid)?.peakRssMb ?? peak
+      // Once the JVM has exited but is not reaped yet, /proc/<pid>/status has no memory lines: keep the last reading.
+      const c = cpuSeconds(pid)
+      if (c !== undefined && Number.isFinite(c)) cpu = c
+      const m = memory(pid)?.peakRssMb
+      if (m !== undefined && Number.isFinite(m)) peak = m
       await Promise.race([exited, sleep(ctx.pollMs)])
     }
   } finally {
