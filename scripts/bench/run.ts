@@ -6,10 +6,11 @@
  *   npm run bench -- --rounds 5 --only ferry --workloads source,sink --no-profile
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseArgs, promisify } from 'node:util'
 import { REPO_ROOT } from '../kafka/harness.ts'
 import { runBench } from './bench.ts'
 import { renderChart } from './chart.ts'
@@ -37,6 +38,14 @@ const USAGE = `Usage: npm run bench -- [options]
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
 `
 
+/** Writes a results file as `npm run lint` (biome) wants it: biome's own formatter, when it is installed. */
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await writeFile(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`)
+  await rename(`${file}.tmp`, file)
+  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome')
+  if (existsSync(biome)) await promisify(execFile)(biome, ['format', '--write', file]).catch(() => {})
+}
+
 /** Writes the results JSON and the chart next to it; returns their paths. */
 export async function writeResults(
   results: BenchResults,
@@ -47,8 +56,7 @@ export async function writeResults(
   const stem = join(dir, `${stamp}${results.mode === 'quick' ? '-quick' : ''}`)
   const json = `${stem}.json`
   const svg = `${stem}.svg`
-  await writeFile(`${json}.tmp`, `${JSON.stringify(results, null, 2)}\n`)
-  await rename(`${json}.tmp`, json)
+  await writeJson(json, results)
   await writeFile(svg, renderChart(results))
   return { json, svg }
 }
@@ -108,10 +116,7 @@ async function main(argv: string[]): Promise<number> {
       p.summary = await summarizeProfileFile(file, p.summary.top.length || 15, p.summary.window)
       reanalysed = true
     }
-    if (reanalysed) {
-      await writeFile(`${json}.tmp`, `${JSON.stringify(results, null, 2)}\n`)
-      await rename(`${json}.tmp`, json)
-    }
+    if (reanalysed) await writeJson(json, results)
     const svg = json.replace(/\.json$/, '.svg')
     await writeFile(svg, renderChart(results))
     await writeDocs(results, { json, svg })
