@@ -157,7 +157,8 @@ export function renderChart(results: BenchResults): string {
   }
 
   const height = y
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">
+<title>Ferry / Apache Kafka Connect benchmark ratios, ${esc(results.startedAt)}</title>
 <rect width="100%" height="100%" fill="#ffffff"/>
 ${lines.join('\n')}
 </svg>
