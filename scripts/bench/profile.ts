@@ -66,7 +66,7 @@ export function displayFile(url: string): string {
 /** The package a script belongs to: `@ferry/runtime`, `@platformatic/kafka`, `node: internals`, `V8`... */
 export function componentOf(url: string, functionName: string): string {
   if (url === '') return functionName === '(garbage collector)' ? 'V8 garbage collector' : 'V8 / native'
-  if (url.startsWith('node:')) return 'Node.js built-ins (node:*)'
+  if (url.startsWith('node:')) return 'Node.js built-ins (node:…)'
   const file = displayFile(url)
   if (file.startsWith('node_modules/')) {
     const parts = file.split('/')

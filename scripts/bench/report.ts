@@ -93,6 +93,13 @@ function targets(results: BenchResults): string {
   return `| target | measured | |\n|---|---:|---|\n${rows.join('\n')}\n`
 }
 
+/** One sentence: which packages the busy time went to, and how much of it was Ferry's own code. */
+function headline(s: BenchResults['profiles'][number]['summary']): string {
+  const ferry = s.components.filter((c) => c.component.startsWith('@ferry/')).reduce((a, c) => a + c.busyPct, 0)
+  const top = s.components.slice(0, 3).map((c) => `${c.component} ${num(c.busyPct, 0)} %`)
+  return `Busy time by package: ${top.join(', ')}; Ferry's own packages (@ferry/…) ${num(ferry, 0)} %.`
+}
+
 function profiles(results: BenchResults): string {
   if (results.profiles.length === 0)
     return '_No profile in this run (`npm run bench` profiles Ferry on workloads 1 and 2 unless `--no-profile`)._\n'
@@ -103,6 +110,7 @@ function profiles(results: BenchResults): string {
     out.push(
       `### ${w ? `${w.number}. ${w.title}` : p.workload} (${p.records.toLocaleString('en-US')} records)\n`,
       `Profiled run: ${num(p.metrics.msgsPerSec ?? Number.NaN, 0)} msgs/s under the profiler. Of ${num(s.totalMs / 1000, 1)} s profiled, ${num(s.busyMs / 1000, 1)} s were busy on the main thread (the rest idle in the event loop, waiting for Kafka or the disk); percentages are of the busy time. Profile: \`${p.cpuProfile}\` (not committed; open it in Chrome DevTools or speedscope for a flame graph).\n`,
+      `${headline(s)}\n`,
       '| self time | function | file:line | mostly called from |',
       '|---:|---|---|---|',
       ...s.top.map(
@@ -196,7 +204,7 @@ connect-file ${v.apacheConnect ?? ''} is not on Maven Central (Apache published 
 connect-transforms ${v.apacheConnect ?? ''}, but not connect-file), so the bench uses connect-file ${v.connectFile ?? '-'},
 the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class that moved to
 \`org.apache.kafka.common.utils.internals\` in 4.4.0; a two-method shim class compiled by the bench forwards the old name
-(that call is the only one outside the Connect API the connectors make).
+(the only class the 4.3.1 connectors use that 4.4.0 moved).
 
 ## How it is measured
 

@@ -38,12 +38,16 @@ const USAGE = `Usage: npm run bench -- [options]
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
 `
 
-/** Writes a results file as `npm run lint` (biome) wants it: biome's own formatter, when it is installed. */
+/** Formats a written file as `npm run lint` (biome) wants it, when biome is installed. */
+async function biomeFormat(file: string): Promise<void> {
+  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome')
+  if (existsSync(biome)) await promisify(execFile)(biome, ['format', '--write', file]).catch(() => {})
+}
+
 async function writeJson(file: string, value: unknown): Promise<void> {
   await writeFile(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`)
   await rename(`${file}.tmp`, file)
-  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome')
-  if (existsSync(biome)) await promisify(execFile)(biome, ['format', '--write', file]).catch(() => {})
+  await biomeFormat(file)
 }
 
 /** Writes the results JSON and the chart next to it; returns their paths. */
@@ -72,6 +76,7 @@ export async function writeDocs(
     docsFile,
     renderReport(results, { resultsLink: relative(from, files.json), chartLink: relative(from, files.svg) }),
   )
+  await biomeFormat(docsFile)
 }
 
 async function main(argv: string[]): Promise<number> {
