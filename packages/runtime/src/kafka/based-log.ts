@@ -607,3 +607,27 @@ export function partitionFor(key: Buffer | string | null, partitions: number): n
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
   return (compatibilityPartitioner(undefined as never, bytes) as number) % partitions
 }
+
+/**
+ * True when a failed send may succeed if repeated (Kafka's RetriableException: the connection, a leader change, not
+ * enough replicas for the moment, a timeout): every underlying error says so.
+ */
+export function isRetriableError(error: unknown): boolean {
+  const leaves: unknown[] = []
+  const visit = (e: unknown, depth: number) => {
+    const inner = (e as { errors?: unknown } | null)?.errors
+    if (Array.isArray(inner) && inner.length > 0 && depth < 5) for (const i of inner) visit(i, depth + 1)
+    else leaves.push(e)
+  }
+  visit(error, 0)
+  return leaves.length > 0 && leaves.every((e) => (e as { canRetry?: unknown } | null)?.canRetry === true)
+}
+
+/**
+ * The base of the internal clients' ids: `<group.id>[-<client.id>]-`, `connect-` without a group (Apache's
+ * `ConnectUtils.clientIdBase`); the stores append `configs`, `offsets`, `statuses`.
+ */
+export function clientIdBase(groupId: string | null, clientId: string | null): string {
+  const id = clientId?.trim() ? `-${clientId}` : ''
+  return `${groupId ?? 'connect'}${id}-`
+}
