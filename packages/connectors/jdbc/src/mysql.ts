@@ -14,7 +14,7 @@ import {
   type TableId,
 } from './db.ts'
 import { bindCommon } from './postgres.ts'
-import { formatWallClock, instantToWallClock, isUtc, parseTimestamp, zoneOffsetMs } from './time.ts'
+import { isUtc, parseTimestamp, zoneOffsetMs } from './time.ts'
 import { booleanProperty, type JdbcUrl } from './url.ts'
 
 const NOT_NULL = 1
@@ -419,9 +419,4 @@ function mysqlColumn(f: MysqlField, options: NumericMappingOptions): ResultColum
     default:
       return simpleColumn(f.name, f.characterSet === BINARY_CHARSET ? 'bytes' : 'string', optional, tz)
   }
-}
-
-/** `YYYY-MM-DD HH:MM:SS.ffffff` of an instant in a zone, for comparisons with DATETIME/TIMESTAMP columns. */
-export function mysqlTimestamp(instant: bigint, zone: string): string {
-  return formatWallClock(instantToWallClock(instant, zone), 6)
 }

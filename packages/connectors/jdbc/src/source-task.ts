@@ -23,6 +23,17 @@ export class JdbcSourceTask extends SourceTask {
   }
 
   async start(props: Record<string, string>): Promise<void> {
+    try {
+      await this.#start(props)
+    } catch (e) {
+      // Whatever failed, the connection must not keep the process alive.
+      await this.stop()
+      throw e
+    }
+  }
+
+  async #start(props: Record<string, string>): Promise<void> {
+    this.#stopped = false
     const s = sourceSettings(props)
     this.#settings = s
     const tables = JSON.parse(props[TASK_TABLES] ?? '[]') as TableId[]
