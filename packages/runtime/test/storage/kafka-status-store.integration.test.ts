@@ -91,7 +91,7 @@ test('statuses are written with Apache’s keys and exactly Apache’s JSON, DES
     value: r.value?.toString() ?? null,
     partition: r.partition,
   }))
-  const expected = vectors.status.map((v) => ({ key: v.key, value: v.value, partition: v.partitions['5'] }))
+  const expected = vectors.status.map((v) => ({ key: v.key, value: v.value, partition: v.partitions['5']! }))
   const order = (list: typeof actual) =>
     [...list].sort((a, b) => a.partition - b.partition || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
   // Same records on the same partitions; per key, in write order.
