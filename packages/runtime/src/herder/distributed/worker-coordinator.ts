@@ -1,0 +1,413 @@
+/**
+ * Apache's `WorkerCoordinator` (with the parts of `AbstractCoordinator` and `WorkerGroupMember` it relies on): keeps a
+ * worker in the Connect group. It joins with protocol type `connect` and the protocols of `connect.protocol`, runs the
+ * assignor when it is the leader, hands each completed assignment to the listener, heartbeats while the group is
+ * stable, rejoins when the coordinator starts a rebalance or the caller asks, and leaves on stop.
+ *
+ * As in Apache, what to do with an assignment is the listener's (the herder's): in particular it must ask for a rejoin
+ * once it has stopped revoked work (`assignment.revokedConnectors/revokedTasks` non-empty) and after
+ * `assignment.delay` ms when the leader scheduled a rebalance. Listener calls are awaited; heartbeats go on meanwhile.
+ */
+
+import type { ConnectionSettings } from '../../kafka/based-log.ts'
+import { GroupError, GroupMember } from '../../kafka/group-member.ts'
+import type { Logger } from '../../logger.ts'
+import { silentLogger } from '../../logger.ts'
+import type { ConnectorTaskId } from '../../worker/worker-task.ts'
+import {
+  type AssignorConfigSnapshot,
+  type GroupAssignmentResult,
+  IncrementalCooperativeAssignor,
+  type LeaderState,
+  performEagerAssignment,
+} from './assignors.ts'
+import {
+  type Assignment,
+  type ConnectProtocolCompatibility,
+  deserializeAssignment,
+  fromProtocol,
+  metadataRequest,
+  NO_ERROR,
+  protocolVersion,
+} from './connect-protocol.ts'
+
+export interface WorkerRebalanceListener {
+  /**
+   * A rebalance completed: `assignment` is everything this worker should now run (incremental protocols: what it kept
+   * plus what was added), with the revocations and delay the leader sent. A failed assignment (`error` != 0) means:
+   * read the config topic to its end; the coordinator rejoins after this returns.
+   */
+  onAssigned(assignment: Assignment, generation: number): void | Promise<void>
+  /**
+   * Stop this work: revoked by the leader (incremental), everything before a rebalance (eager), or everything because
+   * the coordinator could not be reached for `heartbeat.interval.ms`.
+   */
+  onRevoked(leader: string | null, connectors: string[], tasks: ConnectorTaskId[]): void | Promise<void>
+}
+
+export interface WorkerCoordinatorOptions extends ConnectionSettings {
+  /** `group.id`. */
+  groupId: string
+  /** This worker's advertised REST URL (`http://host:port/`), sent to the group. */
+  restUrl: string
+  /** `connect.protocol` (default `sessioned`). */
+  connectProtocol?: ConnectProtocolCompatibility
+  /** `session.timeout.ms` (10000). */
+  sessionTimeoutMs?: number
+  /** `heartbeat.interval.ms` (3000). */
+  heartbeatIntervalMs?: number
+  /** `rebalance.timeout.ms` (60000). */
+  rebalanceTimeoutMs?: number
+  /** `scheduled.rebalance.max.delay.ms` (300000). */
+  scheduledRebalanceMaxDelayMs?: number
+  /** Pause after a failed request before the next attempt (100 ms, `retry.backoff.ms`). */
+  retryBackoffMs?: number
+  /** The config store's current snapshot (its offset is the one sent to the group). */
+  configSnapshot: () => AssignorConfigSnapshot
+  listener: WorkerRebalanceListener
+  logger?: Logger
+  now?: () => number
+}
+
+/** See the module comment. */
+export class WorkerCoordinator {
+  readonly #options: WorkerCoordinatorOptions
+  readonly #mode: ConnectProtocolCompatibility
+  readonly #member: GroupMember
+  readonly #incremental: IncrementalCooperativeAssignor
+  readonly #logger: Logger
+  readonly #heartbeatIntervalMs: number
+  readonly #retryBackoffMs: number
+  #assignment: Assignment | null = null
+  #currentProtocol: ConnectProtocolCompatibility
+  #lastCompletedGenerationId = -1
+  #leaderState: LeaderState | null = null
+  #configSnapshot: AssignorConfigSnapshot | null = null
+  #needsJoin = true
+  #rejoinRequested = false
+  #stable = false
+  #running = false
+  #pausedUntil = 0
+  #loop: Promise<void> | null = null
+  #heartbeats: Promise<void> | null = null
+  #wake: (() => void) | null = null
+  #wakeHeartbeat: (() => void) | null = null
+  #lastHeartbeatOk = 0
+
+  constructor(options: WorkerCoordinatorOptions) {
+    this.#options = options
+    this.#mode = options.connectProtocol ?? 'sessioned'
+    this.#currentProtocol = this.#mode
+    this.#logger = options.logger ?? silentLogger()
+    this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000
+    this.#retryBackoffMs = options.retryBackoffMs ?? 100
+    this.#member = new GroupMember({
+      bootstrapServers: options.bootstrapServers,
+      clientId: options.clientId,
+      requestTimeoutMs: options.requestTimeoutMs,
+      groupId: options.groupId,
+      protocolType: 'connect',
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 10000,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60000,
+    })
+    this.#incremental = new IncrementalCooperativeAssignor({
+      maxDelayMs: options.scheduledRebalanceMaxDelayMs ?? 300000,
+      now: options.now,
+    })
+  }
+
+  /** Starts taking part in the group (in the background). */
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#loop = this.#run()
+    this.#heartbeats = this.#heartbeatLoop()
+  }
+
+  /** Leaves the group and stops. Running work is the caller's to stop; no revocation is reported. */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    this.#stable = false
+    this.#signal()
+    await this.#member.leave('the consumer is being closed')
+    await this.#loop?.catch(() => {})
+    await this.#heartbeats?.catch(() => {})
+    await this.#member.close()
+  }
+
+  /** Asks for a rebalance (Apache's `requestRejoin`): after revocations, on a scheduled delay, on config changes. */
+  requestRejoin(reason = ''): void {
+    if (reason) this.#logger.debug({ reason }, 'Request joining group')
+    this.#rejoinRequested = true
+    this.#pausedUntil = 0
+    this.#signal()
+  }
+
+  /**
+   * Leaves the group now (the work it had goes elsewhere after the leader's delay) and does not rejoin for
+   * `backoffMs` or until `requestRejoin` (Apache's herder does this with `worker.unsync.backoff.ms` when it cannot
+   * catch up with the config topic).
+   */
+  async leaveGroup(reason: string, backoffMs = 0): Promise<void> {
+    this.#stable = false
+    this.#needsJoin = true
+    this.#pausedUntil = this.#now() + backoffMs
+    await this.#member.leave(reason)
+    this.#signal()
+  }
+
+  get memberId(): string {
+    return this.#member.memberId
+  }
+
+  /** The generation of the last join (-1 when none or reset). */
+  get generationId(): number {
+    return this.#member.generationId
+  }
+
+  get lastCompletedGenerationId(): number {
+    return this.#lastCompletedGenerationId
+  }
+
+  /** The complete current assignment (null before the first, or after the coordinator was lost). */
+  get assignment(): Assignment | null {
+    return this.#assignment
+  }
+
+  /** 0, 1 or 2: the protocol the group chose in the last rebalance (2 means internal requests are signed). */
+  get currentProtocolVersion(): number {
+    return protocolVersion(this.#currentProtocol)
+  }
+
+  get isLeader(): boolean {
+    return this.#assignment !== null && this.#member.memberId === this.#assignment.leader
+  }
+
+  /** The leader's REST URL from the last assignment. */
+  get leaderUrl(): string | null {
+    return this.#assignment?.leaderUrl ?? null
+  }
+
+  /** True while a rebalance is needed or under way. */
+  get rejoinNeededOrPending(): boolean {
+    const a = this.#assignment
+    return this.#needsJoin || a === null || a.error !== NO_ERROR || this.#rejoinRequested
+  }
+
+  /** The leader's knowledge of who runs a connector (null on followers and during rebalances). */
+  connectorOwnerUrl(connector: string): string | null {
+    if (this.rejoinNeededOrPending || !this.isLeader) return null
+    return this.#leaderState?.connectorOwnerUrl(connector) ?? null
+  }
+
+  /** The leader's knowledge of who runs a task (null on followers and during rebalances). */
+  taskOwnerUrl(id: ConnectorTaskId): string | null {
+    if (this.rejoinNeededOrPending || !this.isLeader) return null
+    return this.#leaderState?.taskOwnerUrl(id) ?? null
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)()
+  }
+
+  #signal(): void {
+    const w = this.#wake
+    this.#wake = null
+    w?.()
+    const h = this.#wakeHeartbeat
+    this.#wakeHeartbeat = null
+    h?.()
+  }
+
+  #sleep(ms: number, heartbeat = false): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms))
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      if (heartbeat) this.#wakeHeartbeat = done
+      else this.#wake = done
+    })
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      try {
+        if (!this.#member.coordinatorKnown && !(await this.#ensureCoordinator())) continue
+        const pause = this.#pausedUntil - this.#now()
+        if (pause > 0) {
+          await this.#sleep(pause)
+          continue
+        }
+        if (this.rejoinNeededOrPending) {
+          await this.#joinGroup()
+          continue
+        }
+        // Stable: heartbeats run in their own loop; wait for something to do.
+        await this.#sleep(this.#heartbeatIntervalMs)
+      } catch (e) {
+        if (!this.#running) return
+        this.#onGroupError(e, 'Rebalance')
+        await this.#sleep(this.#retryBackoffMs)
+      }
+    }
+  }
+
+  /**
+   * Looks the coordinator up for at most `heartbeat.interval.ms`; when that fails, the worker stops its work (it may
+   * no longer be a member), as Apache's does.
+   */
+  async #ensureCoordinator(): Promise<boolean> {
+    const deadline = this.#now() + this.#heartbeatIntervalMs
+    for (;;) {
+      try {
+        await this.#member.findCoordinator()
+        return true
+      } catch (e) {
+        if (!this.#running) return false
+        if (this.#now() >= deadline) {
+          this.#logger.debug({ error: String(e) }, 'Can not connect to broker coordinator')
+          const a = this.#assignment
+          if (a !== null && a.error === NO_ERROR) {
+            this.#logger.info(
+              `Broker coordinator was unreachable for ${this.#heartbeatIntervalMs}ms. Revoking previous assignment to avoid running tasks while not being a member the group`,
+            )
+            this.#assignment = null
+            this.#stable = false
+            await this.#options.listener.onRevoked(a.leader, [...a.connectors], [...a.tasks])
+          }
+          await this.#sleep(this.#retryBackoffMs)
+          return false
+        }
+        await this.#sleep(this.#retryBackoffMs)
+      }
+    }
+  }
+
+  async #joinGroup(): Promise<void> {
+    this.#stable = false
+    // onJoinPrepare
+    this.#leaderState = null
+    const previous = this.#assignment
+    if (this.#currentProtocol === 'eager' && previous !== null && previous.error === NO_ERROR) {
+      this.#logger.info('Rebalance started; revoking the previous assignment (eager protocol)')
+      await this.#options.listener.onRevoked(previous.leader, [...previous.connectors], [...previous.tasks])
+    } else {
+      this.#logger.info('Rebalance started')
+    }
+    // metadata
+    this.#configSnapshot = this.#options.configSnapshot()
+    const protocols = metadataRequest(this.#mode, {
+      url: this.#options.restUrl,
+      offset: this.#configSnapshot.offset,
+      assignment: this.#assignment,
+    })
+    this.#rejoinRequested = false
+    this.#needsJoin = true
+    const joined = await this.#member.join(protocols)
+    let assignments = new Map<string, Buffer>()
+    if (joined.leaderId === joined.memberId) {
+      const result = this.#assign(joined.leaderId, joined.protocol, joined.members)
+      assignments = result.assignments
+      this.#leaderState = result.leaderState
+      this.#configSnapshot = result.configSnapshot
+    }
+    const bytes = await this.#member.sync(assignments)
+    this.#needsJoin = false
+    this.#stable = true
+    this.#lastHeartbeatOk = this.#now()
+    this.#signal()
+    await this.#onJoinComplete(joined.generationId, joined.protocol, bytes)
+  }
+
+  #assign(
+    leaderId: string,
+    protocol: string,
+    members: Array<{ memberId: string; metadata: Buffer }>,
+  ): GroupAssignmentResult {
+    const mode = fromProtocol(protocol)
+    const snapshot = this.#configSnapshot!
+    const context = {
+      configSnapshot: () => snapshot,
+      configFreshSnapshot: () => this.#options.configSnapshot(),
+      generationId: this.#member.generationId,
+      lastCompletedGenerationId: this.#lastCompletedGenerationId,
+    }
+    return mode === 'eager'
+      ? performEagerAssignment(leaderId, members, context)
+      : this.#incremental.performAssignment(leaderId, mode, members, context)
+  }
+
+  async #onJoinComplete(generation: number, protocol: string, bytes: Buffer): Promise<void> {
+    const assignment = deserializeAssignment(bytes)
+    this.#currentProtocol = fromProtocol(protocol)
+    this.#rejoinRequested = false
+    if (this.#currentProtocol !== 'eager') {
+      if (assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0)
+        await this.#options.listener.onRevoked(assignment.leader, assignment.revokedConnectors, assignment.revokedTasks)
+      const kept = this.#assignment
+      if (kept !== null) {
+        const revokedConnectors = new Set(assignment.revokedConnectors)
+        const revokedTasks = new Set(assignment.revokedTasks.map((t) => `${t.connector}\u0000${t.task}`))
+        kept.connectors = kept.connectors.filter((c) => !revokedConnectors.has(c))
+        kept.tasks = kept.tasks.filter((t) => !revokedTasks.has(`${t.connector}\u0000${t.task}`))
+        assignment.connectors.push(...kept.connectors)
+        assignment.tasks.push(...kept.tasks)
+      }
+    }
+    this.#assignment = assignment
+    this.#lastCompletedGenerationId = generation
+    this.#logger.info(
+      {
+        generation,
+        protocol,
+        leader: assignment.leader,
+        connectors: assignment.connectors,
+        tasks: assignment.tasks.map((t) => `${t.connector}-${t.task}`),
+        delay: assignment.delay,
+        error: assignment.error,
+      },
+      `Joined group at generation ${generation} with protocol version ${this.currentProtocolVersion}`,
+    )
+    await this.#options.listener.onAssigned(assignment, generation)
+    // A failed assignment: the listener has caught up with the config topic; try again a little later.
+    if (assignment.error !== NO_ERROR) await this.#sleep(this.#retryBackoffMs)
+  }
+
+  /** Heartbeats every `heartbeat.interval.ms` while the group is stable (Apache's heartbeat thread). */
+  async #heartbeatLoop(): Promise<void> {
+    while (this.#running) {
+      await this.#sleep(this.#heartbeatIntervalMs, true)
+      if (!this.#running || !this.#stable || this.#needsJoin) continue
+      try {
+        await this.#member.heartbeat()
+        this.#lastHeartbeatOk = this.#now()
+      } catch (e) {
+        if (!this.#running) return
+        if (e instanceof GroupError && e.kind === 'rejoin' && e.errorId === 'REBALANCE_IN_PROGRESS') {
+          this.#logger.info('Attempt to heartbeat failed since group is rebalancing')
+        } else {
+          this.#logger.info({ error: String(e) }, 'Attempt to heartbeat failed')
+        }
+        this.#onGroupError(e, 'Heartbeat')
+        this.#signal()
+      }
+    }
+  }
+
+  #onGroupError(e: unknown, what: string): void {
+    const kind = e instanceof GroupError ? e.kind : 'fatal'
+    if (kind === 'coordinator') {
+      this.#member.markCoordinatorUnknown()
+      // Java marks the coordinator unknown on such errors and rediscovers it; a missed session means a new join.
+      if (this.#now() - this.#lastHeartbeatOk > (this.#options.sessionTimeoutMs ?? 10000)) this.#needsJoin = true
+    } else {
+      this.#needsJoin = true
+    }
+    this.#stable = kind === 'coordinator' && !this.#needsJoin && this.#stable
+    if (kind === 'fatal') this.#logger.error({ error: String(e) }, `${what} failed`)
+    else this.#logger.debug({ error: String(e), kind }, `${what} failed`)
+  }
+}

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { randomName, waitFor } from '@ferry/testing'
+import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
+import type { AssignorConfigSnapshot } from '../../../src/herder/distributed/assignors.ts'
+import type { Assignment, ConnectProtocolCompatibility } from '../../../src/herder/distributed/connect-protocol.ts'
+import { WorkerCoordinator } from '../../../src/herder/distributed/worker-coordinator.ts'
+import type { ConnectorTaskId } from '../../../src/worker/worker-task.ts'
+
+function snapshot(connectors: number, tasks: number): AssignorConfigSnapshot {
+  const names = Array.from({ length: connectors }, (_, i) => `connector-${i}`)
+  return {
+    offset: 42,
+    connectors: () => names,
+    tasks: (c) => (names.includes(c) ? Array.from({ length: tasks }, (_, task) => ({ connector: c, task })) : []),
+  }
+}
+
+const taskName = (t: ConnectorTaskId) => `${t.connector}-${t.task}`
+
+/**
+ * A worker reduced to what the group sees: the work it runs, changed only by the coordinator's callbacks, with the
+ * follow-up rejoins Apache's herder asks for (after revocations, and when the leader scheduled a rebalance).
+ */
+class TestWorker {
+  readonly name: string
+  readonly connectors = new Set<string>()
+  readonly tasks = new Set<string>()
+  readonly coordinator: WorkerCoordinator
+  assignments = 0
+  #delayTimer: NodeJS.Timeout | null = null
+
+  constructor(name: string, groupId: string, config: AssignorConfigSnapshot, protocol: ConnectProtocolCompatibility) {
+    this.name = name
+    this.coordinator = new WorkerCoordinator({
+      bootstrapServers: testBootstrap().split(','),
+      clientId: `${groupId}-${name}`,
+      groupId,
+      restUrl: `http://${name}:8083/`,
+      connectProtocol: protocol,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      rebalanceTimeoutMs: 10000,
+      scheduledRebalanceMaxDelayMs: 2000,
+      configSnapshot: () => config,
+      listener: {
+        onRevoked: (_leader, connectors, tasks) => {
+          for (const c of connectors) this.connectors.delete(c)
+          for (const t of tasks) this.tasks.delete(taskName(t))
+        },
+        onAssigned: (a: Assignment) => {
+          this.assignments++
+          this.connectors.clear()
+          this.tasks.clear()
+          for (const c of a.connectors) this.connectors.add(c)
+          for (const t of a.tasks) this.tasks.add(taskName(t))
+          if (a.revokedConnectors.length > 0 || a.revokedTasks.length > 0) this.coordinator.requestRejoin('revocations')
+          if (this.#delayTimer) clearTimeout(this.#delayTimer)
+          this.#delayTimer =
+            a.delay > 0 ? setTimeout(() => this.coordinator.requestRejoin('scheduled rebalance'), a.delay) : null
+        },
+      },
+    })
+  }
+
+  start(): void {
+    this.coordinator.start()
+  }
+
+  async stop(): Promise<void> {
+    if (this.#delayTimer) clearTimeout(this.#delayTimer)
+    await this.coordinator.stop()
+  }
+}
+
+/** Every connector and task runs on exactly one worker, and counts differ by at most one. */
+function balancedAndComplete(workers: TestWorker[], config: AssignorConfigSnapshot): string | null {
+  if (workers.some((w) => w.coordinator.rejoinNeededOrPending)) return 'rebalancing'
+  const allConnectors = [...config.connectors()]
+  const allTasks = allConnectors.flatMap((c) => config.tasks(c).map(taskName))
+  const connectors = workers.flatMap((w) => [...w.connectors])
+  const tasks = workers.flatMap((w) => [...w.tasks])
+  if (connectors.length !== allConnectors.length || new Set(connectors).size !== connectors.length)
+    return `connectors: ${connectors.length}`
+  if (tasks.length !== allTasks.length || new Set(tasks).size !== tasks.length) return `tasks: ${tasks.length}`
+  const spread = (counts: number[]) => Math.max(...counts) - Math.min(...counts)
+  if (spread(workers.map((w) => w.connectors.size)) > 1) return 'connectors unbalanced'
+  if (spread(workers.map((w) => w.tasks.size)) > 1) return 'tasks unbalanced'
+  return null
+}
+
+async function settle(workers: TestWorker[], config: AssignorConfigSnapshot, timeoutMs = 30000): Promise<void> {
+  let last: string | null = null
+  await waitFor(
+    `a balanced, complete assignment (last: ${last})`,
+    () => {
+      last = balancedAndComplete(workers, config)
+      return last === null
+    },
+    timeoutMs,
+    100,
+  )
+}
+
+test('three workers in one group share connectors and tasks disjointly and within one of each other', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(5, 4)
+  const workers = ['w1', 'w2', 'w3'].map((n) => new TestWorker(n, groupId, config, 'sessioned'))
+  t.after(() => Promise.all(workers.map((w) => w.stop())))
+  for (const w of workers) w.start()
+  await settle(workers, config)
+
+  const leaders = workers.filter((w) => w.coordinator.isLeader)
+  assert.equal(leaders.length, 1)
+  const leader = leaders[0]!
+  for (const w of workers) {
+    assert.equal(w.coordinator.currentProtocolVersion, 2)
+    assert.equal(w.coordinator.leaderUrl, `http://${leader.name}:8083/`)
+  }
+  // The leader knows who runs what; followers do not answer.
+  const owner = workers.find((w) => w.connectors.has('connector-0'))!
+  assert.equal(leader.coordinator.connectorOwnerUrl('connector-0'), `http://${owner.name}:8083/`)
+  const taskOwner = workers.find((w) => w.tasks.has('connector-1-2'))!
+  assert.equal(leader.coordinator.taskOwnerUrl({ connector: 'connector-1', task: 2 }), `http://${taskOwner.name}:8083/`)
+  const follower = workers.find((w) => w !== leader)!
+  assert.equal(follower.coordinator.connectorOwnerUrl('connector-0'), null)
+})
+
+test('when a worker leaves, its work moves to the others after the scheduled rebalance delay', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(4, 3)
+  const workers = ['w1', 'w2', 'w3'].map((n) => new TestWorker(n, groupId, config, 'sessioned'))
+  t.after(() => Promise.all(workers.map((w) => w.stop())))
+  for (const w of workers) w.start()
+  await settle(workers, config)
+
+  const leaving = workers.find((w) => !w.coordinator.isLeader)!
+  const stayed = workers.filter((w) => w !== leaving)
+  const before = new Map(stayed.map((w) => [w.name, new Set(w.tasks)]))
+  const left = Date.now()
+  await leaving.stop()
+
+  await settle(stayed, config)
+  // Held back for the delay (2 s), then handed out; nobody had to give up a task it kept running.
+  assert.ok(Date.now() - left >= 1500, `reassigned after ${Date.now() - left} ms`)
+  for (const w of stayed) for (const task of before.get(w.name)!) assert.ok(w.tasks.has(task), `${w.name} kept ${task}`)
+})
+
+test('a worker that joins later gets a fair share, and work that stays put is not revoked', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(6, 2)
+  const workers = ['w1', 'w2'].map((n) => new TestWorker(n, groupId, config, 'sessioned'))
+  t.after(() => Promise.all(workers.map((w) => w.stop())))
+  for (const w of workers) w.start()
+  await settle(workers, config)
+  const revoked: string[] = []
+  const before = new Map(workers.map((w) => [w.name, new Set(w.tasks)]))
+
+  const third = new TestWorker('w3', groupId, config, 'sessioned')
+  workers.push(third)
+  third.start()
+  await settle(workers, config)
+  assert.equal(third.tasks.size, 4)
+  for (const w of workers.slice(0, 2))
+    for (const task of before.get(w.name)!) if (!w.tasks.has(task)) revoked.push(task)
+  // 12 tasks over 3 workers: exactly the 4 the new worker runs moved.
+  assert.equal(revoked.length, 4)
+  assert.deepEqual(new Set(revoked), third.tasks)
+})
+
+test('eager workers get complete assignments, and a group mixing protocols falls back to the one all support', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(3, 3)
+  const workers = [new TestWorker('e1', groupId, config, 'eager'), new TestWorker('s1', groupId, config, 'sessioned')]
+  t.after(() => Promise.all(workers.map((w) => w.stop())))
+  for (const w of workers) w.start()
+  await settle(workers, config)
+  for (const w of workers) assert.equal(w.coordinator.currentProtocolVersion, 0)
+})
