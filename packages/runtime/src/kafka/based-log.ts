@@ -341,9 +341,10 @@ export class KafkaBasedLog {
     for (const w of this.#waiters) w.reject(new ConnectException(`KafkaBasedLog for topic ${this.topic} stopped`))
     this.#waiters = []
     await this.#sending.catch(() => {})
+    // Closing the consumer ends the fetches in flight, so the read loop returns at once.
+    await this.#consumer?.close(true).catch(() => {})
     await this.#loop?.catch(() => {})
     await this.#producer?.close().catch(() => {})
-    await this.#consumer?.close(true).catch(() => {})
     this.#producer = null
     this.#consumer = null
     this.#logger.info({ topic: this.topic }, `Stopped KafkaBasedLog for topic ${this.topic}`)
