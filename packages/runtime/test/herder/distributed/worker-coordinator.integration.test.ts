@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { test } from 'node:test'
 import { randomName, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
@@ -63,6 +65,10 @@ class TestWorker {
     })
   }
 
+  get rebalancing(): boolean {
+    return this.coordinator.rejoinNeededOrPending
+  }
+
   start(): void {
     this.coordinator.start()
   }
@@ -73,9 +79,15 @@ class TestWorker {
   }
 }
 
+interface RunsWork {
+  readonly connectors: Set<string>
+  readonly tasks: Set<string>
+  readonly rebalancing: boolean
+}
+
 /** Every connector and task runs on exactly one worker, and counts differ by at most one. */
-function balancedAndComplete(workers: TestWorker[], config: AssignorConfigSnapshot): string | null {
-  if (workers.some((w) => w.coordinator.rejoinNeededOrPending)) return 'rebalancing'
+function balancedAndComplete(workers: RunsWork[], config: AssignorConfigSnapshot): string | null {
+  if (workers.some((w) => w.rebalancing)) return 'rebalancing'
   const allConnectors = [...config.connectors()]
   const allTasks = allConnectors.flatMap((c) => config.tasks(c).map(taskName))
   const connectors = workers.flatMap((w) => [...w.connectors])
@@ -89,7 +101,7 @@ function balancedAndComplete(workers: TestWorker[], config: AssignorConfigSnapsh
   return null
 }
 
-async function settle(workers: TestWorker[], config: AssignorConfigSnapshot, timeoutMs = 30000): Promise<void> {
+async function settle(workers: RunsWork[], config: AssignorConfigSnapshot, timeoutMs = 30000): Promise<void> {
   let last: string | null = null
   await waitFor(
     `a balanced, complete assignment (last: ${last})`,
@@ -176,4 +188,51 @@ test('eager workers get complete assignments, and a group mixing protocols falls
   for (const w of workers) w.start()
   await settle(workers, config)
   for (const w of workers) assert.equal(w.coordinator.currentProtocolVersion, 0)
+})
+
+/** A member in a child process (helpers/coordinator-child.ts), to be killed without leaving the group. */
+class ChildWorker implements RunsWork {
+  readonly connectors = new Set<string>()
+  readonly tasks = new Set<string>()
+  readonly rebalancing = false
+  readonly #child
+
+  constructor(name: string, groupId: string, connectors: number, tasks: number) {
+    const script = new URL('./helpers/coordinator-child.ts', import.meta.url).pathname
+    this.#child = spawn(process.execPath, [script, groupId, name, String(connectors), String(tasks)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    createInterface({ input: this.#child.stdout! }).on('line', (line) => {
+      const a = JSON.parse(line) as { connectors: string[]; tasks: string[] }
+      this.connectors.clear()
+      this.tasks.clear()
+      for (const c of a.connectors) this.connectors.add(c)
+      for (const t of a.tasks) this.tasks.add(t)
+    })
+  }
+
+  kill(): void {
+    this.#child.kill('SIGKILL')
+  }
+}
+
+test('the work of a member that dies without leaving moves to the others after the session timeout and the delay', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(4, 3)
+  const workers = ['w1', 'w2'].map((n) => new TestWorker(n, groupId, config, 'sessioned'))
+  const child = new ChildWorker('child', groupId, 4, 3)
+  t.after(async () => {
+    child.kill()
+    await Promise.all(workers.map((w) => w.stop()))
+  })
+  for (const w of workers) w.start()
+  await settle([...workers, child], config, 60000)
+  assert.ok(child.tasks.size > 0)
+
+  const killed = Date.now()
+  child.kill()
+  await settle(workers, config, 60000)
+  // Not before the coordinator gave up on the member (session timeout 6 s) and the leader's delay (2 s) ran out.
+  const took = Date.now() - killed
+  assert.ok(took >= 6000, `reassigned after ${took} ms`)
 })
