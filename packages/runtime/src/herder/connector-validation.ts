@@ -29,6 +29,7 @@ import {
   type Validator,
   ValidString,
 } from '@ferry/api'
+import { DEAD_LETTER_QUEUE_CONFIG_DEF, RESTART_CONFIG_DEF } from '../config/connector-config.ts'
 import type { WorkerConfig } from '../config/worker-config.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
 import {
@@ -477,6 +478,19 @@ function sinkConnectorConfigDef(ctx: ValidationContext, defaults: DynamicDefault
   return def
 }
 
+/**
+ * Ferry's own connector keys: the dead letter queue keys on a source connector and `errors.restart.*`. They are
+ * validated and listed when the config sets one of them, so a config that does not use them validates exactly as it
+ * does on Apache.
+ */
+function defineFerryKeys(def: ConfigDef, props: Readonly<Record<string, string | null>>, isSink: boolean): void {
+  const uses = (prefix: string) => Object.keys(props).some((k) => k.startsWith(prefix))
+  if (!isSink && uses('errors.deadletterqueue.')) {
+    for (const key of DEAD_LETTER_QUEUE_CONFIG_DEF.configKeys().values()) def.define(key)
+  }
+  if (uses('errors.restart.')) for (const key of RESTART_CONFIG_DEF.configKeys().values()) def.define(key)
+}
+
 /** Apache's `SinkConnectorConfig.validate`: exactly one of `topics`/`topics.regex`, and the DLQ topic not consumed. */
 function validateSinkTopics(props: Readonly<Record<string, string | null>>, values: Map<string, ConfigValue>): void {
   const topicsList = props.topics ?? null
@@ -830,6 +844,7 @@ export async function validateConnectorConfig(
   }
   const defaults: DynamicDefaults = { connectorVersion, converters }
   const baseDef = isSink ? sinkConnectorConfigDef(ctx, defaults) : sourceConnectorConfigDef(ctx, defaults)
+  defineFerryKeys(baseDef, props, isSink)
 
   // KIP-891: a connector version that does not exist stops validation at the framework keys.
   const wantedVersion = props['connector.plugin.version']

@@ -4,29 +4,60 @@ import {
   Headers,
   type PartitionOffsets,
   RetriableException,
+  type SchemaAndValue,
   SinkRecord,
   type SinkTask,
   type TopicPartition,
 } from '@ferry/api'
+import { ProcessingContext } from '../errors/processing-context.ts'
+import { PendingRetry, type Retrying, RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
+import { Stage } from '../errors/stage.ts'
+import { WorkerErrantRecordReporter } from '../errors/worker-errant-record-reporter.ts'
 import type { IncomingRecord, KafkaConsumer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
 import type { TransformationChain } from './transformation-chain.ts'
-import { type ConnectorTaskId, type TargetState, type TaskStatusListener, WorkerTask } from './worker-task.ts'
+import {
+  type ConnectorTaskId,
+  type TargetState,
+  type TaskErrorHandling,
+  type TaskStatusListener,
+  WorkerTask,
+} from './worker-task.ts'
 
 export interface SinkTaskSettings {
   topics: string[]
   offsetFlushIntervalMs: number
   maxPollRecords: number
-  errorsToleranceAll: boolean
+  /** Whether `context.errantRecordReporter()` gives a reporter (a DLQ topic is set, or `errors.log.enable`). */
+  errantRecordReporter?: boolean
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}:${partition}`
+
+function sinkRecord(r: IncomingRecord, key: SchemaAndValue, value: SchemaAndValue, headers: Headers): SinkRecord {
+  return new SinkRecord(
+    r.topic,
+    r.partition,
+    key.schema,
+    key.value,
+    value.schema,
+    value.value,
+    r.offset,
+    r.timestamp >= 0 ? r.timestamp : null,
+    r.timestamp >= 0 ? 'CreateTime' : 'NoTimestampType',
+    headers,
+  )
+}
 
 /**
  * Runs a SinkTask (Apache's WorkerSinkTask): consume → convert → transform → put, and commit offsets through
  * `preCommit` every `offset.flush.interval.ms` or when the task asks. The group is `connect-<connector>`; the
  * task is told about partitions with `open`/`close` as the group assignment changes. A `put` that throws
  * RetriableException gets the same batch again after `context.timeout(ms)`.
+ *
+ * Converters and transformations run under the connector's error handling (`errors.*`): a record that fails there
+ * is reported (log, dead letter queue with its original bytes) and skipped when tolerated. Offsets are committed
+ * only after those reports, and the ones the task makes through its ErrantRecordReporter, were written.
  */
 export class WorkerSinkTask extends WorkerTask {
   readonly #task: SinkTask
@@ -45,6 +76,13 @@ export class WorkerSinkTask extends WorkerTask {
   #commitRequested = false
   #retryTimeoutMs = 0
   #started = false
+  readonly #errors: TaskErrorHandling<IncomingRecord>
+  readonly #operator: RetryWithToleranceOperator<IncomingRecord>
+  #errant: WorkerErrantRecordReporter | null = null
+  /** The consumed record of each delivered one, so a record the task reports goes to the DLQ as it was consumed. */
+  readonly #originals = new WeakMap<SinkRecord, IncomingRecord>()
+  /** Reports of failed records (DLQ writes) not yet waited for; offsets are committed after them. */
+  #reports: Promise<void>[] = []
   /** Records delivered to `put` so far. */
   recordsDelivered = 0
 
@@ -59,8 +97,19 @@ export class WorkerSinkTask extends WorkerTask {
     initialState: TargetState,
     listener: TaskStatusListener,
     log: Logger,
+    errors?: TaskErrorHandling<IncomingRecord>,
   ) {
     super(id, initialState, listener, log)
+    this.#errors = errors ?? {
+      operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 60000, tolerance: 'none' }),
+      reporters: async () => [],
+      converterClasses: {
+        key: converters.key.constructor.name,
+        value: converters.value.constructor.name,
+        header: converters.header.constructor.name,
+      },
+    }
+    this.#operator = this.#errors.operator
     this.#task = task
     this.#props = props
     this.#keyConverter = converters.key
@@ -72,6 +121,14 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected async initializeAndStart(): Promise<void> {
+    this.#operator.reporters(await this.#errors.reporters())
+    if (this.#settings.errantRecordReporter) {
+      this.#errant = new WorkerErrantRecordReporter(
+        this.#operator,
+        { key: this.#keyConverter, value: this.#valueConverter, header: this.#headerConverter },
+        this.#originals,
+      )
+    }
     this.#task.initialize({
       configs: () => this.#props,
       offset: () => {
@@ -90,7 +147,7 @@ export class WorkerSinkTask extends WorkerTask {
       requestCommit: () => {
         this.#commitRequested = true
       },
-      errantRecordReporter: () => null,
+      errantRecordReporter: () => this.#errant,
     })
     await this.#task.start(this.#props)
     this.#started = true
@@ -123,7 +180,8 @@ export class WorkerSinkTask extends WorkerTask {
         await this.#rebalanced(this.#pendingAssignment)
       }
       if (incoming.length === 0) continue
-      const records = this.#convert(incoming)
+      const converted = this.#convert(incoming)
+      const records = converted instanceof Promise ? await converted : converted
       await this.#deliver(records)
       for (const r of incoming) {
         const key = tpKey(r.topic, r.partition)
@@ -132,39 +190,100 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  #convert(incoming: IncomingRecord[]): SinkRecord[] {
+  /** Converts and transforms a batch; synchronous unless a record's operation is being retried. */
+  #convert(incoming: IncomingRecord[]): SinkRecord[] | Promise<SinkRecord[]> {
     const out: SinkRecord[] = []
+    const done = this.#operator.run(this.#convertBatch(incoming, out))
+    return done instanceof Promise ? done.then(() => out) : out
+  }
+
+  /**
+   * The pipeline of one batch, as a generator: it only yields when an operation waits to be retried
+   * (`errors.retry.timeout`), and then the batch is finished asynchronously.
+   */
+  *#convertBatch(incoming: IncomingRecord[], out: SinkRecord[]): Retrying<void> {
     const chain = this.#chain.isEmpty ? null : this.#chain
+    const originals = this.#errant ? this.#originals : null
     for (const r of incoming) {
-      const headers = new Headers()
-      for (const [k, v] of r.headers) {
-        const h = this.#headerConverter.toConnectHeader(r.topic, k, v)
-        headers.add(k, h.value, h.schema)
+      let record: SinkRecord | null
+      try {
+        record = this.#convertOne(r, chain)
+      } catch {
+        // Something failed: the record goes through the pipeline again under the error handling, which tells the
+        // stage and class, retries, reports and tolerates. Transformations and converters are pure functions, so
+        // running the stages before the failing one again changes nothing.
+        const context = new ProcessingContext(r)
+        record = yield* this.#convertWithErrors(r, chain, context)
+        if (context.reported) this.#reports.push(context.reported)
       }
-      const key = this.#keyConverter.toConnectData(r.topic, headers, r.key)
-      const value = this.#valueConverter.toConnectData(r.topic, headers, r.value)
-      const record = new SinkRecord(
-        r.topic,
-        r.partition,
-        key.schema,
-        key.value,
-        value.schema,
-        value.value,
-        r.offset,
-        r.timestamp >= 0 ? r.timestamp : null,
-        r.timestamp >= 0 ? 'CreateTime' : 'NoTimestampType',
-        headers,
-      )
-      const transformed = chain ? chain.apply(record) : record
-      if (transformed !== null) out.push(transformed)
+      if (record === null) continue
+      originals?.set(record, r)
+      out.push(record)
     }
-    return out
+  }
+
+  /** Converts and transforms one record; null when a transform dropped it. Throws at the first failure. */
+  #convertOne(r: IncomingRecord, chain: TransformationChain<SinkRecord> | null): SinkRecord | null {
+    const headers = r.headers.length > 0 ? this.#convertHeaders(r) : new Headers()
+    const key = this.#keyConverter.toConnectData(r.topic, headers, r.key)
+    const value = this.#valueConverter.toConnectData(r.topic, headers, r.value)
+    const record = sinkRecord(r, key, value, headers)
+    return chain ? chain.apply(record) : record
+  }
+
+  /**
+   * `#convertOne` under the error handling: each converter and transformation is one operation of the operator
+   * (stages HEADER_CONVERTER, KEY_CONVERTER, VALUE_CONVERTER, TRANSFORMATION). Null when the record was dropped, or
+   * failed and is tolerated (`context.failed`).
+   */
+  *#convertWithErrors(
+    r: IncomingRecord,
+    chain: TransformationChain<SinkRecord> | null,
+    context: ProcessingContext<IncomingRecord>,
+  ): Retrying<SinkRecord | null> {
+    const operator = this.#operator
+    const classes = this.#errors.converterClasses
+    let headers: Headers = new Headers()
+    if (r.headers.length > 0) {
+      const result = operator.execute(context, () => this.#convertHeaders(r), Stage.HEADER_CONVERTER, classes.header)
+      headers = (result instanceof PendingRetry ? yield* result.attempts : result) ?? headers
+    }
+    const keyResult = operator.execute(
+      context,
+      () => this.#keyConverter.toConnectData(r.topic, headers, r.key),
+      Stage.KEY_CONVERTER,
+      classes.key,
+    )
+    const key = keyResult instanceof PendingRetry ? yield* keyResult.attempts : keyResult
+    const valueResult = operator.execute(
+      context,
+      () => this.#valueConverter.toConnectData(r.topic, headers, r.value),
+      Stage.VALUE_CONVERTER,
+      classes.value,
+    )
+    const value = valueResult instanceof PendingRetry ? yield* valueResult.attempts : valueResult
+    if (context.failed || key === null || value === null) return null
+    const record = sinkRecord(r, key, value, headers)
+    if (!chain) return record
+    const result = chain.applyWithErrors(context, record, operator)
+    return result instanceof PendingRetry ? yield* result.attempts : result
+  }
+
+  #convertHeaders(r: IncomingRecord): Headers {
+    const headers = new Headers()
+    for (const [k, v] of r.headers) {
+      const h = this.#headerConverter.toConnectHeader(r.topic, k, v)
+      headers.add(k, h.value, h.schema)
+    }
+    return headers
   }
 
   async #deliver(records: SinkRecord[]): Promise<void> {
     for (;;) {
       try {
         await this.#task.put(records)
+        // A record the task reported but that is not tolerated fails the task, even if the task caught the error.
+        this.#errant?.maybeThrowAsyncError()
         this.recordsDelivered += records.length
         return
       } catch (e) {
@@ -197,6 +316,7 @@ export class WorkerSinkTask extends WorkerTask {
   async #commit(revoked: TopicPartition[] = []): Promise<void> {
     this.#commitRequested = false
     this.#lastCommit = Date.now()
+    await this.#awaitReports()
     if (this.#current.size === 0) return
     const current: PartitionOffsets = new Map(this.#current)
     let committable: PartitionOffsets
@@ -221,7 +341,17 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  protected onStop(): void {}
+  /** Waits until failed records reported so far are written to the DLQ; throws when one could not be. */
+  async #awaitReports(): Promise<void> {
+    const reports = this.#reports
+    this.#reports = []
+    await Promise.all(reports)
+    await this.#errant?.awaitReports()
+  }
+
+  protected onStop(): void {
+    this.#operator.triggerStop()
+  }
 
   protected async close(): Promise<void> {
     try {
@@ -234,6 +364,7 @@ export class WorkerSinkTask extends WorkerTask {
       if (this.#started) await this.#task.stop()
     } finally {
       await this.#consumer.close().catch((e) => this.log.warn({ err: e }, 'Error closing the consumer'))
+      await this.#operator.close().catch((e) => this.log.warn({ err: e }, 'Error closing the error reporters'))
     }
   }
 }

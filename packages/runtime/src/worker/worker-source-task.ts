@@ -6,22 +6,41 @@ import {
   type SourceRecord,
   SourceTask,
 } from '@ferry/api'
+import { ProcessingContext } from '../errors/processing-context.ts'
+import { PendingRetry, type Retrying, RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
+import { Stage, WORKER_SOURCE_TASK_CLASS } from '../errors/stage.ts'
 import { isConnectionError, type KafkaProducer, type OutgoingRecord } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts'
 import type { TransformationChain } from './transformation-chain.ts'
-import { type ConnectorTaskId, type TargetState, type TaskStatusListener, WorkerTask } from './worker-task.ts'
+import {
+  type ConnectorTaskId,
+  type TargetState,
+  type TaskErrorHandling,
+  type TaskStatusListener,
+  WorkerTask,
+} from './worker-task.ts'
 
 export interface SourceTaskSettings {
   offsetFlushIntervalMs: number
   offsetFlushTimeoutMs: number
-  errorsToleranceAll: boolean
 }
 
 /** One produced batch, in submission order; its offsets become committable once it and all earlier batches are acked. */
 interface SubmittedBatch {
   offsets: Map<string, [OffsetMap, OffsetMap]>
   acked: boolean
+  /** Reports of the batch's failed records (DLQ writes): the offsets wait for them too. */
+  reports: Promise<void>[]
+}
+
+/** A polled batch after transformation and conversion. */
+interface ConvertedBatch {
+  outgoing: OutgoingRecord[]
+  kept: SourceRecord[]
+  /** The error handling context of each record, when it needed one. */
+  contexts: Array<ProcessingContext<SourceRecord> | null>
+  submitted: SubmittedBatch
 }
 
 /**
@@ -29,6 +48,10 @@ interface SubmittedBatch {
  * produced while the next is polled and converted, so a batch never waits for its predecessor's round trip more
  * than once, and records of a partition reach Kafka in order. A source offset is committed only after its record
  * and every earlier one were acked (or dropped); commits run every `offset.flush.interval.ms` and at stop.
+ *
+ * Transformations and converters run under the connector's error handling (`errors.*`): a record that fails there,
+ * or (with `errors.tolerance=all`) that Kafka refuses, is reported (log, dead letter queue) and skipped; its offset
+ * still advances once the report is written.
  */
 export class WorkerSourceTask extends WorkerTask {
   readonly #task: SourceTask
@@ -44,11 +67,14 @@ export class WorkerSourceTask extends WorkerTask {
   /** Acked offsets not yet written to the offset store. */
   #committable = new Map<string, [OffsetMap, OffsetMap]>()
   #inFlight: Promise<void> | null = null
+  #sendFailure: unknown = null
   #lastCommit = Date.now()
   #commitTimer: NodeJS.Timeout | null = null
   #committing: Promise<void> | null = null
   #started = false
   readonly #callsCommitRecord: boolean
+  readonly #errors: TaskErrorHandling<SourceRecord>
+  readonly #operator: RetryWithToleranceOperator<SourceRecord>
   /** Records produced so far (for the quickstart summary and metrics). */
   recordsProduced = 0
 
@@ -64,8 +90,19 @@ export class WorkerSourceTask extends WorkerTask {
     initialState: TargetState,
     listener: TaskStatusListener,
     log: Logger,
+    errors?: TaskErrorHandling<SourceRecord>,
   ) {
     super(id, initialState, listener, log)
+    this.#errors = errors ?? {
+      operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 60000, tolerance: 'none' }),
+      reporters: async () => [],
+      converterClasses: {
+        key: converters.key.constructor.name,
+        value: converters.value.constructor.name,
+        header: converters.header.constructor.name,
+      },
+    }
+    this.#operator = this.#errors.operator
     this.#task = task
     this.#props = props
     this.#keyConverter = converters.key
@@ -79,6 +116,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected async initializeAndStart(): Promise<void> {
+    this.#operator.reporters(await this.#errors.reporters())
     const store = this.#offsets
     const connector = this.id.connector
     this.#task.initialize({
@@ -101,6 +139,8 @@ export class WorkerSourceTask extends WorkerTask {
 
   protected async execute(): Promise<void> {
     while (!this.stopping) {
+      // A batch that could not be produced fails the task now, not only when the next batch comes.
+      if (this.#sendFailure !== null) throw this.#sendFailure
       if (this.paused) {
         await this.#inFlight
         await this.waitWhilePaused()
@@ -117,20 +157,37 @@ export class WorkerSourceTask extends WorkerTask {
         throw e
       }
       if (!records || records.length === 0) continue
-      const batch = this.#convert(records)
+      const converted = this.#convert(records)
+      const batch = converted instanceof Promise ? await converted : converted
       // Produce in order: wait for the previous batch before sending this one.
       await this.#inFlight
       this.#submitted.push(batch.submitted)
-      this.#inFlight = this.#send(batch.outgoing, batch.kept, batch.submitted)
+      this.#inFlight = this.#send(batch)
       // A failed send rejects here on the next turn (or at close).
-      this.#inFlight.catch(() => {})
+      this.#inFlight.catch((e: unknown) => {
+        this.#sendFailure ??= e
+      })
     }
   }
 
-  #convert(records: SourceRecord[]): { outgoing: OutgoingRecord[]; kept: SourceRecord[]; submitted: SubmittedBatch } {
-    const offsets = new Map<string, [OffsetMap, OffsetMap]>()
-    const outgoing: OutgoingRecord[] = []
-    const kept: SourceRecord[] = []
+  /** Transforms and converts a batch; synchronous unless a record's operation is being retried. */
+  #convert(records: SourceRecord[]): ConvertedBatch | Promise<ConvertedBatch> {
+    const batch: ConvertedBatch = {
+      outgoing: [],
+      kept: [],
+      contexts: [],
+      submitted: { offsets: new Map(), acked: false, reports: [] },
+    }
+    const done = this.#operator.run(this.#convertBatch(records, batch))
+    return done instanceof Promise ? done.then(() => batch) : batch
+  }
+
+  /**
+   * The pipeline of one batch, as a generator: it only yields when an operation waits to be retried
+   * (`errors.retry.timeout`), and then the batch is finished asynchronously.
+   */
+  *#convertBatch(records: SourceRecord[], batch: ConvertedBatch): Retrying<void> {
+    const offsets = batch.submitted.offsets
     const chain = this.#chain.isEmpty ? null : this.#chain
     const connector = this.id.connector
     // Tasks usually reuse one partition object for many records: compute its key once.
@@ -145,66 +202,155 @@ export class WorkerSourceTask extends WorkerTask {
         }
         offsets.set(lastKey, [partition, original.sourceOffset])
       }
-      const record = chain ? chain.apply(original) : original
-      if (record === null) {
+      let out: OutgoingRecord | null
+      let context: ProcessingContext<SourceRecord> | null = null
+      try {
+        out = this.#convertOne(original, chain)
+      } catch {
+        // Something failed: the record goes through the pipeline again under the error handling, which tells the
+        // stage and class, retries, reports and tolerates. Transformations and converters are pure functions, so
+        // running the stages before the failing one again changes nothing.
+        context = new ProcessingContext(original)
+        out = yield* this.#convertWithErrors(original, chain, context)
+      }
+      if (out === null) {
+        if (context?.reported) batch.submitted.reports.push(context.reported)
         if (this.#callsCommitRecord) this.#task.commitRecord(original, null)
         continue
       }
-      const topic = record.topic
-      let headers: Array<[string, Buffer | null]> | undefined
-      if (record.headers.size > 0) {
-        headers = []
-        for (const h of record.headers) {
-          const bytes = this.#headerConverter.fromConnectHeader(topic, h.key, h.schema, h.value)
-          headers.push([h.key, bytes ? toBuffer(bytes) : null])
-        }
-      }
-      const key = this.#keyConverter.fromConnectData(topic, record.headers, record.keySchema, record.key)
-      const value = this.#valueConverter.fromConnectData(topic, record.headers, record.valueSchema, record.value)
-      outgoing.push({
-        topic,
-        partition: record.kafkaPartition ?? undefined,
-        key: key ? toBuffer(key) : null,
-        value: value ? toBuffer(value) : null,
-        timestamp: record.timestamp ?? undefined,
-        headers,
-      })
-      kept.push(original)
+      batch.outgoing.push(out)
+      batch.kept.push(original)
+      batch.contexts.push(context)
     }
-    return { outgoing, kept, submitted: { offsets, acked: false } }
   }
 
-  async #send(outgoing: OutgoingRecord[], kept: SourceRecord[], submitted: SubmittedBatch): Promise<void> {
-    let attempt = 0
-    while (outgoing.length > 0) {
+  /** Transforms and converts one record; null when a transform dropped it. Throws at the first failure. */
+  #convertOne(original: SourceRecord, chain: TransformationChain<SourceRecord> | null): OutgoingRecord | null {
+    const record = chain ? chain.apply(original) : original
+    if (record === null) return null
+    const topic = record.topic
+    const headers = record.headers.size > 0 ? this.#convertHeaders(record) : undefined
+    const key = this.#keyConverter.fromConnectData(topic, record.headers, record.keySchema, record.key)
+    const value = this.#valueConverter.fromConnectData(topic, record.headers, record.valueSchema, record.value)
+    return outgoingRecord(record, headers, key, value)
+  }
+
+  /**
+   * `#convertOne` under the error handling: each transformation and converter is one operation of the operator
+   * (stages TRANSFORMATION, HEADER_CONVERTER, KEY_CONVERTER, VALUE_CONVERTER). Null when the record was dropped, or
+   * failed and is tolerated (`context.failed`).
+   */
+  *#convertWithErrors(
+    original: SourceRecord,
+    chain: TransformationChain<SourceRecord> | null,
+    context: ProcessingContext<SourceRecord>,
+  ): Retrying<OutgoingRecord | null> {
+    const operator = this.#operator
+    const classes = this.#errors.converterClasses
+    let transformed: SourceRecord | null = original
+    if (chain) {
+      const result = chain.applyWithErrors(context, original, operator)
+      transformed = result instanceof PendingRetry ? yield* result.attempts : result
+    }
+    if (transformed === null) return null
+    const record = transformed
+    const topic = record.topic
+    let headers: Array<[string, Buffer | null]> | undefined
+    if (record.headers.size > 0) {
+      const result = operator.execute(
+        context,
+        () => this.#convertHeaders(record),
+        Stage.HEADER_CONVERTER,
+        classes.header,
+      )
+      headers = (result instanceof PendingRetry ? yield* result.attempts : result) ?? undefined
+    }
+    const keyResult = operator.execute(
+      context,
+      () => this.#keyConverter.fromConnectData(topic, record.headers, record.keySchema, record.key),
+      Stage.KEY_CONVERTER,
+      classes.key,
+    )
+    const key = keyResult instanceof PendingRetry ? yield* keyResult.attempts : keyResult
+    const valueResult = operator.execute(
+      context,
+      () => this.#valueConverter.fromConnectData(topic, record.headers, record.valueSchema, record.value),
+      Stage.VALUE_CONVERTER,
+      classes.value,
+    )
+    const value = valueResult instanceof PendingRetry ? yield* valueResult.attempts : valueResult
+    return context.failed ? null : outgoingRecord(record, headers, key, value)
+  }
+
+  #convertHeaders(record: SourceRecord): Array<[string, Buffer | null]> {
+    const headers: Array<[string, Buffer | null]> = []
+    for (const h of record.headers) {
+      const bytes = this.#headerConverter.fromConnectHeader(record.topic, h.key, h.schema, h.value)
+      headers.push([h.key, bytes ? toBuffer(bytes) : null])
+    }
+    return headers
+  }
+
+  async #send(batch: ConvertedBatch): Promise<void> {
+    const { outgoing, kept, submitted } = batch
+    if (outgoing.length > 0) {
       try {
-        const result = await this.#producer.send(outgoing)
+        const result = await this.#produce(outgoing)
         this.recordsProduced += outgoing.length
         if (this.#callsCommitRecord) this.#reportAcks(outgoing, kept, result)
-        break
       } catch (e) {
-        attempt++
-        if (isConnectionError(e) && !this.stopping) {
-          const delay = Math.min(100 * 2 ** Math.min(attempt, 7), 10000)
-          this.log.warn(
-            `Cannot reach Kafka to produce ${outgoing.length} records (${(e as Error).message}); retrying in ${delay} ms (attempt ${attempt})`,
-          )
-          await new Promise((r) => setTimeout(r, delay))
-          continue
+        if (this.#operator.settings.tolerance !== 'all' || this.stopping) {
+          throw new Error(`Failed to produce records to Kafka: ${(e as Error).message}`, { cause: e })
         }
-        if (this.#settings.errorsToleranceAll) {
-          this.log.warn(
-            { err: e },
-            `Skipping ${outgoing.length} records that could not be produced (errors.tolerance=all)`,
-          )
-          break
-        }
-        throw new Error(`Failed to produce records to Kafka: ${(e as Error).message}`, { cause: e })
+        await this.#sendOneByOne(batch, e)
       }
     }
+    await Promise.all(submitted.reports)
     submitted.acked = true
     while (this.#submitted.length > 0 && this.#submitted[0]!.acked) {
       for (const [k, v] of this.#submitted.shift()!.offsets) this.#committable.set(k, v)
+    }
+  }
+
+  /** Sends a batch, retrying while Kafka cannot be reached (until the task stops). */
+  async #produce(outgoing: OutgoingRecord[]): Promise<Array<{ topic: string; partition: number; offset: number }>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#producer.send(outgoing)
+      } catch (e) {
+        if (!isConnectionError(e) || this.stopping) throw e
+        const delay = Math.min(100 * 2 ** Math.min(attempt, 7), 10000)
+        this.log.warn(
+          `Cannot reach Kafka to produce ${outgoing.length} records (${(e as Error).message}); retrying in ${delay} ms (attempt ${attempt})`,
+        )
+        await new Promise((r) => setTimeout(r, delay))
+      }
+    }
+  }
+
+  /**
+   * Kafka refused a batch and `errors.tolerance=all`: sends its records one at a time, in order, so only those Kafka
+   * refuses are reported (stage KAFKA_PRODUCE: log, dead letter queue) and skipped. Records of the batch that were
+   * written before the refusal may be written twice.
+   */
+  async #sendOneByOne(batch: ConvertedBatch, error: unknown): Promise<void> {
+    const { outgoing, kept, contexts, submitted } = batch
+    this.log.warn(
+      { err: error },
+      `Kafka refused a batch of ${outgoing.length} records; sending them one by one to skip the refused ones (errors.tolerance=all)`,
+    )
+    for (let i = 0; i < outgoing.length; i++) {
+      const out = outgoing[i]!
+      try {
+        const result = await this.#produce([out])
+        this.recordsProduced++
+        if (this.#callsCommitRecord) this.#reportAcks([out], [kept[i]!], result)
+      } catch (e) {
+        if (this.stopping) throw new Error(`Failed to produce records to Kafka: ${(e as Error).message}`, { cause: e })
+        const context = contexts[i] ?? new ProcessingContext(kept[i]!)
+        submitted.reports.push(this.#operator.executeFailed(context, Stage.KAFKA_PRODUCE, WORKER_SOURCE_TASK_CLASS, e))
+        if (this.#callsCommitRecord) this.#task.commitRecord(kept[i]!, null)
+      }
     }
   }
 
@@ -264,6 +410,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected onStop(): void {
+    this.#operator.triggerStop()
     if (!this.#started) return
     try {
       const r = this.#task.stop()
@@ -292,6 +439,23 @@ export class WorkerSourceTask extends WorkerTask {
       this.onStop()
     }
     await this.#producer.close().catch(() => {})
+    await this.#operator.close().catch((e) => this.log.warn({ err: e }, 'Error closing the error reporters'))
+  }
+}
+
+function outgoingRecord(
+  record: SourceRecord,
+  headers: Array<[string, Buffer | null]> | undefined,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+): OutgoingRecord {
+  return {
+    topic: record.topic,
+    partition: record.kafkaPartition ?? undefined,
+    key: key ? toBuffer(key) : null,
+    value: value ? toBuffer(value) : null,
+    timestamp: record.timestamp ?? undefined,
+    headers,
   }
 }
 

@@ -1,3 +1,8 @@
+import type { ErrorReporter } from '../errors/error-reporter.ts'
+import {
+  RetriesInterruptedException,
+  type RetryWithToleranceOperator,
+} from '../errors/retry-with-tolerance-operator.ts'
 import type { Logger } from '../logger.ts'
 
 export interface ConnectorTaskId {
@@ -14,6 +19,15 @@ export interface TaskStatusListener {
   onResume(id: ConnectorTaskId): void
   onFailure(id: ConnectorTaskId, error: Error): void
   onShutdown(id: ConnectorTaskId): void
+}
+
+/** A task's error handling (`errors.*`): the operator its records go through, and its reporters. */
+export interface TaskErrorHandling<T> {
+  operator: RetryWithToleranceOperator<T>
+  /** Creates the reporters (log, dead letter queue) when the task starts; a failure fails the task. */
+  reporters: () => Promise<ErrorReporter<T>[]>
+  /** The converters' class names, as error reports name them. */
+  converterClasses: { key: string; value: string; header: string }
 }
 
 export function taskName(id: ConnectorTaskId): string {
@@ -63,6 +77,10 @@ export abstract class WorkerTask {
         else this.listener.onStartup(this.id)
         await this.execute()
       } catch (e) {
+        if (this.#stopping && e instanceof RetriesInterruptedException) {
+          this.log.info(`${taskName(this.id)} stopped while retrying a failed operation; its record was not processed`)
+          return
+        }
         const error = e instanceof Error ? e : new Error(String(e))
         this.#failed = true
         this.log.error({ err: error }, `${taskName(this.id)} failed: ${error.message}`)

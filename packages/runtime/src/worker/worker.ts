@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   ConnectException,
   type Connector,
@@ -13,8 +14,17 @@ import {
   type SourceTask,
   type Transformation,
 } from '@ferry/api'
+import { type ErrorHandlingConfig, parseErrorHandlingConfig } from '../config/connector-config.ts'
 import { type WorkerConfig, withPrefix } from '../config/worker-config.ts'
-import { KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
+import {
+  DeadLetterQueueReporter,
+  type DeadLetterQueueSettings,
+  ensureDeadLetterQueueTopic,
+} from '../errors/dead-letter-queue-reporter.ts'
+import type { ErrorReporter } from '../errors/error-reporter.ts'
+import { LogReporter } from '../errors/log-reporter.ts'
+import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
+import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
 import type { PluginRegistry } from '../plugins/registry.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
@@ -24,10 +34,25 @@ import { WorkerSourceTask } from './worker-source-task.ts'
 import {
   type ConnectorTaskId,
   type TargetState,
+  type TaskErrorHandling,
   type TaskStatusListener,
   taskName,
   type WorkerTask,
 } from './worker-task.ts'
+
+/**
+ * Runs a function outside any async context set since this module loaded: the dead letter queue clients are made
+ * this way, so the herder's topic tracking (KIP-558) does not count the DLQ topic as a topic the connector uses.
+ */
+const outsideTopicTracking = AsyncLocalStorage.snapshot()
+
+interface Converters {
+  key: Converter
+  value: Converter
+  header: HeaderConverter
+  /** The configured class names, as error reports name them. */
+  classes: { key: string; value: string; header: string }
+}
 
 /** Told about a connector's life; the herder turns these into the status it reports. */
 export interface ConnectorStatusListener {
@@ -155,7 +180,7 @@ export class Worker {
     try {
       if (!running) throw new ConnectException(`Connector ${id.connector} is not running`)
       const converters = this.#converters(connectorConfig)
-      const tolerateAll = connectorConfig['errors.tolerance'] === 'all'
+      const errors = parseErrorHandlingConfig(connectorConfig)
       const clientId = this.config.clientId
       const settings = {
         bootstrapServers: this.config.bootstrapServers,
@@ -180,11 +205,11 @@ export class Worker {
           {
             offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
             offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
-            errorsToleranceAll: tolerateAll,
           },
           state,
           listener,
           this.#log,
+          this.#sourceErrorHandling(id, errors, converters),
         )
       } else {
         const taskClass = running.connector.taskClass()
@@ -214,11 +239,13 @@ export class Worker {
             topics,
             offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
             maxPollRecords: intOverride(overrides, 'max.poll.records') ?? 500,
-            errorsToleranceAll: tolerateAll,
+            // Apache's SinkConnectorConfig.enableErrantRecordReporter.
+            errantRecordReporter: errors.deadLetterQueue.topic !== '' || errors.logEnable,
           },
           state,
           listener,
           this.#log,
+          this.#sinkErrorHandling(id, errors, converters),
         )
       }
       this.#tasks.set(name, task)
@@ -228,6 +255,70 @@ export class Worker {
       this.#log.error({ task: name, err: error }, `Failed to start task ${name}: ${error.message}`)
       listener.onFailure(id, error)
     }
+  }
+
+  /** A source task's error handling: log reporter, and the DLQ when `errors.deadletterqueue.topic.name` is set. */
+  #sourceErrorHandling(
+    id: ConnectorTaskId,
+    errors: ErrorHandlingConfig,
+    converters: Converters,
+  ): TaskErrorHandling<SourceRecord> {
+    const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
+    return {
+      operator: new RetryWithToleranceOperator(errors),
+      converterClasses: converters.classes,
+      reporters: async () => {
+        const reporters: ErrorReporter<SourceRecord>[] = [LogReporter.source(id, log, this.#log)]
+        const dlq = errors.deadLetterQueue
+        if (dlq.topic !== '') {
+          const producer = await this.#deadLetterQueueProducer(id, dlq)
+          reporters.push(DeadLetterQueueReporter.source(producer, dlq, id, converters, this.#log))
+        }
+        return reporters
+      },
+    }
+  }
+
+  /** A sink task's error handling: log reporter, and the DLQ when `errors.deadletterqueue.topic.name` is set. */
+  #sinkErrorHandling(
+    id: ConnectorTaskId,
+    errors: ErrorHandlingConfig,
+    converters: Converters,
+  ): TaskErrorHandling<IncomingRecord> {
+    const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
+    return {
+      operator: new RetryWithToleranceOperator(errors),
+      converterClasses: converters.classes,
+      reporters: async () => {
+        const reporters: ErrorReporter<IncomingRecord>[] = [LogReporter.sink(id, log, this.#log)]
+        const dlq = errors.deadLetterQueue
+        if (dlq.topic !== '') {
+          const producer = await this.#deadLetterQueueProducer(id, dlq)
+          reporters.push(DeadLetterQueueReporter.sink(producer, dlq, id, this.#log))
+        }
+        return reporters
+      },
+    }
+  }
+
+  /** Creates the DLQ topic when it is missing, then a producer for it (Apache's client ids). */
+  async #deadLetterQueueProducer(id: ConnectorTaskId, dlq: DeadLetterQueueSettings): Promise<KafkaProducer> {
+    const settings = {
+      bootstrapServers: this.config.bootstrapServers,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+    }
+    const clientId = this.config.clientId
+    const admin = outsideTopicTracking(
+      () => new KafkaAdmin({ ...settings, clientId: clientId || 'connector-dlq-adminclient-' }),
+    )
+    try {
+      await ensureDeadLetterQueueTopic(admin, dlq.topic, dlq.replicationFactor, this.#log)
+    } finally {
+      await admin.close().catch(() => {})
+    }
+    return outsideTopicTracking(
+      () => new KafkaProducer({ ...settings, clientId: clientId || `connector-dlq-producer-${taskName(id)}` }),
+    )
   }
 
   /** Topics for a sink: `topics`, or the existing topics that `topics.regex` matches entirely (read once at start). */
@@ -249,18 +340,18 @@ export class Worker {
     }
   }
 
-  #converters(config: Record<string, string>): { key: Converter; value: Converter; header: HeaderConverter } {
+  #converters(config: Record<string, string>): Converters {
     const worker = this.config.originals
     const make = <T>(
       key: string,
       kind: 'converter' | 'header_converter',
       what: string,
-    ): { instance: T; props: Record<string, string> } => {
+    ): { instance: T; props: Record<string, string>; className: string } => {
       const fromConnector = config[key]
       const className = fromConnector ?? worker[key] ?? (kind === 'header_converter' ? this.config.headerConverter : '')
       const plugin = this.plugins.resolve(className, [kind], what)
       const props = withPrefix(fromConnector ? config : worker, `${key}.`)
-      return { instance: plugin.create() as T, props }
+      return { instance: plugin.create() as T, props, className: plugin.className }
     }
     const k = make<Converter>('key.converter', 'converter', 'Converter')
     k.instance.configure(k.props, true)
@@ -268,7 +359,12 @@ export class Worker {
     v.instance.configure(v.props, false)
     const h = make<HeaderConverter>('header.converter', 'header_converter', 'HeaderConverter')
     h.instance.configure(h.props)
-    return { key: k.instance, value: v.instance, header: h.instance }
+    return {
+      key: k.instance,
+      value: v.instance,
+      header: h.instance,
+      classes: { key: k.className, value: v.className, header: h.className },
+    }
   }
 
   /** Builds the `transforms` chain: `transforms.<alias>.type` plus its keys, and an optional predicate. */
@@ -291,7 +387,7 @@ export class Worker {
         predicate = pplugin.create() as Predicate<R>
         predicate.configure(pprops)
       }
-      stages.push({ alias, transformation, predicate, negate: props.negate === 'true' })
+      stages.push({ alias, transformation, predicate, negate: props.negate === 'true', className: plugin.className })
     }
     return new TransformationChain<R>(stages)
   }

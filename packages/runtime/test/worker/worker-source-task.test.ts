@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigDef, type Converter, type HeaderConverter, Schema, SourceRecord, SourceTask } from '@ferry/api'
+import {
+  ConfigDef,
+  type Converter,
+  DataException,
+  type HeaderConverter,
+  Schema,
+  SourceRecord,
+  SourceTask,
+} from '@ferry/api'
+import type { ErrorReporter } from '../../src/errors/error-reporter.ts'
+import { RetryWithToleranceOperator } from '../../src/errors/retry-with-tolerance-operator.ts'
 import type { KafkaProducer, OutgoingRecord } from '../../src/kafka/clients.ts'
 import { silentLogger } from '../../src/logger.ts'
 import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
@@ -79,7 +89,7 @@ function makeTask(batches: SourceRecord[][], producer: ManualProducer, store: Me
     new TransformationChain([]),
     producer as unknown as KafkaProducer,
     store,
-    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000, errorsToleranceAll: false },
+    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000 },
     'STARTED',
     listener,
     silentLogger(),
@@ -145,7 +155,7 @@ test('a record dropped by a transform still advances its offset', async () => {
     new TransformationChain([{ alias: 'drop', transformation: dropB, predicate: null, negate: false }]),
     producer as unknown as KafkaProducer,
     store,
-    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000, errorsToleranceAll: false },
+    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000 },
     'STARTED',
     listener,
     silentLogger(),
@@ -157,4 +167,122 @@ test('a record dropped by a transform still advances its offset', async () => {
   await worker.stop(1000)
   assert.deepEqual(store.get('c', { p: 'b' }), { position: 7 })
   assert.deepEqual(store.get('c', { p: 'a' }), { position: 1 })
+})
+
+/** A transform that fails on values starting with `bad`. */
+const failOnBad = {
+  configure() {},
+  config: () => new ConfigDef(),
+  close() {},
+  apply: (r: SourceRecord) => {
+    if (String(r.value).startsWith('bad')) throw new DataException(`cannot cast ${r.value}`)
+    return r
+  },
+}
+
+function makeFailingTask(
+  batches: SourceRecord[][],
+  producer: ManualProducer,
+  store: MemoryOffsetBackingStore,
+  tolerance: 'none' | 'all',
+  reporter: ErrorReporter<SourceRecord>,
+  onFailure: (e: Error) => void = () => {},
+) {
+  const task = new ScriptedTask(batches)
+  const operator = new RetryWithToleranceOperator<SourceRecord>({ retryTimeoutMs: 0, retryDelayMaxMs: 1000, tolerance })
+  const worker = new WorkerSourceTask(
+    { connector: 'c', task: 0 },
+    task,
+    {},
+    { key: utf8, value: utf8, header: utf8 },
+    new TransformationChain([
+      { alias: 'cast', transformation: failOnBad, predicate: null, negate: false, className: 'com.example.Cast' },
+    ]),
+    producer as unknown as KafkaProducer,
+    store,
+    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000 },
+    'STARTED',
+    { ...listener, onFailure: (_id, e) => onFailure(e) },
+    silentLogger(),
+    { operator, reporters: async () => [reporter], converterClasses: { key: 'K', value: 'V', header: 'H' } },
+  )
+  return { task, worker }
+}
+
+test('with errors.tolerance=all a record that fails a transform is reported and skipped, and its offset advances once the report is written', async () => {
+  const producer = new ManualProducer()
+  const store = new MemoryOffsetBackingStore()
+  const reports: Array<{ value: unknown; stage: string | null; cls: string | null; done: () => void }> = []
+  const reporter: ErrorReporter<SourceRecord> = {
+    report: (c) =>
+      new Promise<void>((resolve) =>
+        reports.push({ value: c.original.value, stage: c.stage, cls: c.executingClass, done: resolve }),
+      ),
+    close() {},
+  }
+  const { worker } = makeFailingTask(
+    [[record('a', 1), record('bad', 2), record('a', 3)]],
+    producer,
+    store,
+    'all',
+    reporter,
+  )
+  worker.run()
+  await until(() => producer.sends.length === 1)
+  assert.deepEqual(
+    producer.sends[0]?.records.map((r) => r.value?.toString()),
+    ['a@1', 'a@3'],
+  )
+  assert.deepEqual(
+    reports.map((r) => [r.value, r.stage, r.cls]),
+    [['bad@2', 'TRANSFORMATION', 'com.example.Cast']],
+  )
+  producer.sends[0]?.ack()
+  await new Promise((r) => setTimeout(r, 20))
+  const stopping = worker.stop(1000)
+  await new Promise((r) => setTimeout(r, 20))
+  reports[0]?.done()
+  await stopping
+  assert.deepEqual(store.get('c', { p: 'a' }), { position: 3 })
+  assert.deepEqual(store.get('c', { p: 'bad' }), { position: 2 }, 'the failed record’s offset advanced')
+})
+
+test('with errors.tolerance=none a record that fails a transform fails the task with Apache’s message', async () => {
+  const producer = new ManualProducer()
+  const store = new MemoryOffsetBackingStore()
+  let failure: Error | null = null
+  const { worker } = makeFailingTask(
+    [[record('a', 1), record('bad', 2)]],
+    producer,
+    store,
+    'none',
+    { report() {}, close() {} },
+    (e) => {
+      failure = e
+    },
+  )
+  worker.run()
+  await until(() => failure !== null)
+  assert.equal(failure!.message, 'Tolerance exceeded in error handler')
+  assert.match(String((failure!.cause as Error).message), /cannot cast bad@2/)
+  assert.match(failure!.stack ?? '', /Executing stage 'TRANSFORMATION' with class 'com\.example\.Cast'/)
+  await worker.stop(1000)
+  assert.equal(producer.sends.length, 0)
+  assert.equal(store.get('c', { p: 'a' }), null, 'nothing of the failed batch is committed')
+})
+
+test('a batch Kafka refuses fails the task at once, even when no further records come', async () => {
+  const producer = new ManualProducer()
+  const store = new MemoryOffsetBackingStore()
+  let failure: Error | null = null
+  const { worker } = makeFailingTask([[record('a', 1)]], producer, store, 'none', { report() {}, close() {} }, (e) => {
+    failure = e
+  })
+  worker.run()
+  await until(() => producer.sends.length === 1)
+  producer.sends[0]?.fail(new Error('MESSAGE_TOO_LARGE'))
+  await until(() => failure !== null)
+  assert.match(failure!.message, /Failed to produce records to Kafka: MESSAGE_TOO_LARGE/)
+  await worker.stop(1000)
+  assert.equal(store.get('c', { p: 'a' }), null)
 })

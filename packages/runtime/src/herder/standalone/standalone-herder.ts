@@ -9,6 +9,7 @@ import {
   SourceConnector,
   type TopicPartition,
 } from '@ferry/api'
+import { parseRestartPolicy, type RestartPolicy, restartBackoffMs } from '../../config/connector-config.ts'
 import { isConnectionError, KafkaAdmin, kafkaErrorIds, withTopicTracking } from '../../kafka/clients.ts'
 import type { Logger } from '../../logger.ts'
 import type { PluginDescriptor } from '../../plugins/registry.ts'
@@ -42,7 +43,7 @@ import {
   type TaskState,
 } from '../herder.ts'
 import { Loggers } from '../loggers.ts'
-import { MemoryStatusStore } from '../status-store.ts'
+import { MemoryStatusStore, traceOf } from '../status-store.ts'
 
 export { invalidConfigMessage } from '../connector-validation.ts'
 export { BadRequestException } from '../herder.ts'
@@ -54,6 +55,15 @@ interface ConnectorEntry {
   /** The connector config the current tasks were started with. */
   appliedConfig: Record<string, string> | null
   type: ConnectorType
+}
+
+/** Ferry's automatic restart (`errors.restart.*`) of one connector or task. */
+interface RestartState {
+  /** Automatic restarts made since the count was last reset. */
+  attempts: number
+  /** When it last reported RUNNING; a long enough run resets `attempts` at the next failure. */
+  runningSince: number | null
+  timer: NodeJS.Timeout | null
 }
 
 /** Options of a standalone herder beyond the worker it drives. */
@@ -107,6 +117,8 @@ export class StandaloneHerder implements Herder {
   #clusterId: string | null = null
   #ready = false
   #queue: Promise<unknown> = Promise.resolve()
+  /** Automatic restart state by connector (`[name]`) and task (`[name, task]`), as JSON. */
+  readonly #restarts = new Map<string, RestartState>()
 
   constructor(worker: Worker, workerId: string, log: Logger, options: StandaloneHerderOptions = {}) {
     this.#worker = worker
@@ -115,6 +127,8 @@ export class StandaloneHerder implements Herder {
     this.#log = this.#loggers.logger('org.apache.kafka.connect.runtime.standalone.StandaloneHerder')
     this.#topicTracking = (worker.config.originals['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false'
     this.#clusterIdLookup = options.clusterId ?? (() => this.#lookUpClusterId())
+    // A bad worker-level errors.restart.* value fails here, before anything runs.
+    parseRestartPolicy({}, worker.config.originals)
   }
 
   #validation(): ValidationContext {
@@ -160,6 +174,8 @@ export class StandaloneHerder implements Herder {
   async stop(): Promise<void> {
     await this.#serial(async () => {
       this.#ready = false
+      for (const state of this.#restarts.values()) if (state.timer) clearTimeout(state.timer)
+      this.#restarts.clear()
       for (const name of [...this.#connectors.keys()]) await this.#stopConnector(name)
       await this.#worker.stop()
       await this.#worker.offsets.stop()
@@ -307,10 +323,13 @@ export class StandaloneHerder implements Herder {
   /** Starts the Connector instance in its target state; with `reconfigure`, then makes its tasks match. */
   async #startConnector(name: string, entry: ConnectorEntry, reconfigure = true): Promise<void> {
     const listener = {
-      onStartup: (c: string) => this.#status.putConnector(c, 'RUNNING'),
+      onStartup: (c: string) => {
+        this.#status.putConnector(c, 'RUNNING')
+        this.#markRunning([c])
+      },
       onPause: (c: string) => this.#status.putConnector(c, 'PAUSED'),
       onStop: (c: string) => this.#status.putConnector(c, 'STOPPED'),
-      onFailure: (c: string, e: Error) => this.#status.putConnector(c, 'FAILED', e),
+      onFailure: (c: string, e: Error) => this.#connectorFailed(c, e),
       onShutdown: (c: string) => this.#status.putConnector(c, 'UNASSIGNED'),
     }
     const started = await this.#worker.startConnector(name, entry.config, entry.targetState, listener, () => {
@@ -337,7 +356,7 @@ export class StandaloneHerder implements Herder {
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e))
       this.#log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
-      this.#status.putConnector(name, 'FAILED', error)
+      this.#connectorFailed(name, error)
       return
     }
     const running = this.#worker.taskIds(name).length
@@ -350,6 +369,7 @@ export class StandaloneHerder implements Herder {
     }
     await this.#worker.stopTasks(this.#worker.taskIds(name))
     this.#status.removeTasks(name)
+    this.#forgetRestarts(name, 'tasks')
     entry.taskConfigs = taskConfigs
     entry.appliedConfig = { ...entry.config }
     for (let task = 0; task < taskConfigs.length; task++) await this.#startTask({ connector: name, task }, entry)
@@ -359,10 +379,16 @@ export class StandaloneHerder implements Herder {
     this.#status.putTask(id.connector, id.task, 'UNASSIGNED')
     const start = () =>
       this.#worker.startTask(id, entry.config, entry.taskConfigs[id.task] ?? {}, entry.targetState, {
-        onStartup: (t) => this.#status.putTask(t.connector, t.task, 'RUNNING'),
+        onStartup: (t) => {
+          this.#status.putTask(t.connector, t.task, 'RUNNING')
+          this.#markRunning([t.connector, t.task])
+        },
         onPause: (t) => this.#status.putTask(t.connector, t.task, 'PAUSED'),
-        onResume: (t) => this.#status.putTask(t.connector, t.task, 'RUNNING'),
-        onFailure: (t, e) => this.#status.putTask(t.connector, t.task, 'FAILED', e),
+        onResume: (t) => {
+          this.#status.putTask(t.connector, t.task, 'RUNNING')
+          this.#markRunning([t.connector, t.task])
+        },
+        onFailure: (t, e) => this.#taskFailed(t, e),
         onShutdown: (t) => this.#status.putTask(t.connector, t.task, 'UNASSIGNED'),
       })
     if (!this.#topicTracking) return start()
@@ -383,8 +409,116 @@ export class StandaloneHerder implements Herder {
   }
 
   async #stopConnector(name: string): Promise<void> {
+    this.#forgetRestarts(name, 'all')
     await this.#worker.stopTasks(this.#worker.taskIds(name))
     await this.#worker.stopConnector(name)
+  }
+
+  #restartPolicy(name: string): RestartPolicy | null {
+    const entry = this.#connectors.get(name)
+    if (!entry) return null
+    try {
+      return parseRestartPolicy(entry.config, this.#worker.config.originals)
+    } catch (e) {
+      this.#log.error({ connector: name, err: e }, `No automatic restart for ${name}: ${(e as Error).message}`)
+      return null
+    }
+  }
+
+  #restartState(key: [string] | [string, number]): RestartState {
+    const k = JSON.stringify(key)
+    let state = this.#restarts.get(k)
+    if (!state) {
+      state = { attempts: 0, runningSince: null, timer: null }
+      this.#restarts.set(k, state)
+    }
+    return state
+  }
+
+  #markRunning(key: [string] | [string, number]): void {
+    if (this.#restarts.has(JSON.stringify(key)) || this.#restartPolicy(key[0])?.enabled) {
+      this.#restartState(key).runningSince = Date.now()
+    }
+  }
+
+  /**
+   * Drops automatic restart state, with any restart pending: of the connector and its tasks (`all`), of the
+   * connector only, of all its tasks, or of the given tasks.
+   */
+  #forgetRestarts(name: string, scope: 'all' | 'connector' | 'tasks' | readonly number[]): void {
+    for (const [k, state] of this.#restarts) {
+      const [connector, task] = JSON.parse(k) as [string, number?]
+      if (connector !== name) continue
+      const matches =
+        scope === 'all' ||
+        (scope === 'connector'
+          ? task === undefined
+          : task !== undefined && (scope === 'tasks' || (scope as readonly number[]).includes(task)))
+      if (!matches) continue
+      if (state.timer) clearTimeout(state.timer)
+      this.#restarts.delete(k)
+    }
+  }
+
+  /**
+   * A FAILED connector or task under `errors.restart.enable=true`: schedules its next automatic restart after the
+   * backoff and returns the failure with a line saying so (the attempt, its time), for the status trace. Returns the
+   * failure unchanged when there is no automatic restart.
+   */
+  #scheduleRestart(key: [string] | [string, number], what: string, error: Error, restart: () => Promise<void>): Error {
+    const policy = this.#restartPolicy(key[0])
+    if (!policy?.enabled || !this.#ready) return error
+    const state = this.#restartState(key)
+    const now = Date.now()
+    if (state.runningSince !== null && now - state.runningSince >= policy.resetAfterMs) state.attempts = 0
+    state.runningSince = null
+    if (state.timer) clearTimeout(state.timer)
+    state.timer = null
+    if (policy.maxAttempts >= 0 && state.attempts >= policy.maxAttempts) {
+      const note = `Ferry automatic restart: gave up after ${state.attempts} attempts (errors.restart.max.attempts=${policy.maxAttempts}); restart it through the REST API`
+      this.#log.error(`${what} failed and stays FAILED: automatic restart gave up after ${state.attempts} attempts`)
+      return withNote(error, note)
+    }
+    state.attempts++
+    const attempt = state.attempts
+    const delay = restartBackoffMs(policy, attempt)
+    const at = new Date(now + delay).toISOString()
+    const of = policy.maxAttempts >= 0 ? ` of ${policy.maxAttempts}` : ''
+    this.#log.warn(`${what} failed; automatic restart attempt ${attempt}${of} at ${at} (in ${delay} ms)`)
+    state.timer = setTimeout(() => {
+      state.timer = null
+      this.#serial(async () => {
+        if (this.#restarts.get(JSON.stringify(key)) !== state || !this.#ready) return
+        this.#log.info(`Restarting ${what} automatically (attempt ${attempt}${of})`)
+        await restart()
+      }).catch((e) => this.#log.error({ err: e }, `Automatic restart of ${what} failed`))
+    }, delay)
+    state.timer.unref()
+    return withNote(error, `Ferry automatic restart: attempt ${attempt}${of} at ${at} (in ${delay} ms)`)
+  }
+
+  #taskFailed(id: ConnectorTaskId, error: Error): void {
+    const name = `${id.connector}-${id.task}`
+    const noted = this.#scheduleRestart([id.connector, id.task], `task ${name}`, error, async () => {
+      const entry = this.#connectors.get(id.connector)
+      const status = this.#status.tasks(id.connector).find((t) => t.id === id.task)
+      if (entry?.targetState !== 'STARTED' || status?.state !== 'FAILED' || !entry.taskConfigs[id.task]) {
+        return
+      }
+      await this.#worker.stopTasks([id])
+      await this.#startTask(id, entry)
+    })
+    this.#status.putTask(id.connector, id.task, 'FAILED', noted)
+  }
+
+  #connectorFailed(name: string, error: Error): void {
+    const noted = this.#scheduleRestart([name], `connector ${name}`, error, async () => {
+      const entry = this.#connectors.get(name)
+      if (!entry || this.#status.connector(name)?.state !== 'FAILED') return
+      await this.#worker.stopConnector(name)
+      await this.#startConnector(name, entry)
+    })
+    this.#status.putConnector(name, 'FAILED', noted)
   }
 
   async deleteConnector(name: string): Promise<void> {
@@ -401,6 +535,7 @@ export class StandaloneHerder implements Herder {
     await this.#serial(async () => {
       const entry = this.#entry(name, `Unknown connector ${name}`)
       if (entry.targetState === 'PAUSED') return
+      this.#forgetRestarts(name, 'all')
       const wasStopped = entry.targetState === 'STOPPED'
       entry.targetState = 'PAUSED'
       if (wasStopped) {
@@ -434,6 +569,7 @@ export class StandaloneHerder implements Herder {
   async stopConnector(name: string): Promise<void> {
     await this.#serial(async () => {
       const entry = this.#entry(name)
+      this.#forgetRestarts(name, 'all')
       await this.#worker.stopTasks(this.#worker.taskIds(name))
       this.#status.removeTasks(name)
       entry.taskConfigs = []
@@ -447,6 +583,7 @@ export class StandaloneHerder implements Herder {
   async restartConnector(name: string): Promise<void> {
     await this.#serial(async () => {
       const entry = this.#entry(name)
+      this.#forgetRestarts(name, 'connector')
       await this.#worker.stopConnector(name)
       await this.#startConnector(name, entry)
     })
@@ -480,6 +617,8 @@ export class StandaloneHerder implements Herder {
         `Restarting ${restartConnector ? 'the connector and ' : ''}${restartTasks.length} of ${tasks.length} tasks of ${name}`,
       )
       const ids = restartTasks.map((task) => ({ connector: name, task }))
+      if (restartConnector) this.#forgetRestarts(name, 'connector')
+      if (restartTasks.length > 0) this.#forgetRestarts(name, restartTasks)
       if (restartConnector) {
         await this.#worker.stopConnector(name)
         this.#status.putConnector(name, 'RESTARTING')
@@ -498,6 +637,7 @@ export class StandaloneHerder implements Herder {
     await this.#serial(async () => {
       const entry = this.#entry(id.connector)
       if (!entry.taskConfigs[id.task]) throw new NotFoundException(`Task ${id.connector}-${id.task} not found`)
+      this.#forgetRestarts(id.connector, [id.task])
       await this.#worker.stopTasks([id])
       await this.#startTask(id, entry)
     })
@@ -691,6 +831,14 @@ function sinkGroupId(
   worker: Readonly<Record<string, string>>,
 ): string {
   return config['consumer.override.group.id'] ?? worker['consumer.group.id'] ?? `connect-${name}`
+}
+
+/** The failure with a line appended to its trace. */
+function withNote(error: Error, note: string): Error {
+  const noted = new Error(error.message)
+  noted.name = error.name
+  noted.stack = `${traceOf(error)}\n${note}`
+  return noted
 }
 
 function withVersion(info: StateInfo, version: string | null): StateInfo {

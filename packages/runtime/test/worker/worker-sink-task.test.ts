@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  ConfigDef,
+  type Converter,
+  DataException,
+  type HeaderConverter,
+  type PartitionOffsets,
+  Schema,
+  type SinkRecord,
+  SinkTask,
+  type TopicPartition,
+} from '@ferry/api'
+import type { ErrorReporter } from '../../src/errors/error-reporter.ts'
+import { RetryWithToleranceOperator } from '../../src/errors/retry-with-tolerance-operator.ts'
+import type { IncomingRecord, KafkaConsumer, PartitionOffset } from '../../src/kafka/clients.ts'
+import { silentLogger } from '../../src/logger.ts'
+import { TransformationChain } from '../../src/worker/transformation-chain.ts'
+import { WorkerSinkTask } from '../../src/worker/worker-sink-task.ts'
+
+/** Reads values as text; `!bad` cannot be converted. */
+const text: Converter & HeaderConverter = {
+  configure() {},
+  config: () => new ConfigDef(),
+  fromConnectData: (_t, _h, _s, v) => (v == null ? null : Buffer.from(`converted:${String(v)}`)),
+  toConnectData: (_t, _h, v) => {
+    if (v?.toString() === '!bad') throw new DataException('cannot read !bad')
+    return { schema: Schema.OPTIONAL_STRING_SCHEMA, value: v === null ? null : v.toString() }
+  },
+  fromConnectHeader: (_t, _k, _s, v) => (v == null ? null : Buffer.from(String(v))),
+  toConnectHeader: (_t, _k, v) => ({ schema: Schema.OPTIONAL_STRING_SCHEMA, value: v?.toString() ?? null }),
+}
+
+/** A consumer that hands out the given records once, to one partition it assigns at subscribe. */
+class FakeConsumer {
+  onAssignment: ((a: TopicPartition[]) => void) | null = null
+  readonly commits: PartitionOffset[][] = []
+  #records: IncomingRecord[]
+  constructor(records: IncomingRecord[]) {
+    this.#records = records
+  }
+  async subscribe() {
+    this.onAssignment?.([{ topic: 't', partition: 0 }])
+  }
+  async poll(_max: number, timeoutMs: number) {
+    const out = this.#records
+    this.#records = []
+    if (out.length === 0) await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 10)))
+    return out
+  }
+  retainOnly() {}
+  async commit(offsets: PartitionOffset[]) {
+    this.commits.push(offsets)
+  }
+  async close() {}
+}
+
+const consumed = (offset: number, value: string): IncomingRecord => ({
+  topic: 't',
+  partition: 0,
+  offset,
+  timestamp: 1700000000000,
+  key: Buffer.from(`k${offset}`),
+  value: Buffer.from(value),
+  headers: [],
+})
+
+/** A sink task that reports every record whose value is `reject` and keeps the others. */
+class ReportingTask extends SinkTask {
+  readonly put_: string[] = []
+  swallow = false
+  version = () => 'test'
+  start() {}
+  async put(records: SinkRecord[]) {
+    const reporter = this.context.errantRecordReporter()
+    for (const r of records) {
+      if (r.value === 'reject') {
+        assert.ok(reporter, 'the task gets a reporter when a DLQ or the error log is configured')
+        try {
+          // Not awaited: the worker waits for reports before it commits.
+          void reporter.report(r, new Error('the external system refused it')).catch(() => {})
+        } catch (e) {
+          if (!this.swallow) throw e
+        }
+      } else this.put_.push(String(r.value))
+    }
+  }
+  stop() {}
+  override async preCommit(offsets: PartitionOffsets) {
+    return offsets
+  }
+}
+
+function makeSinkTask(
+  records: IncomingRecord[],
+  tolerance: 'none' | 'all',
+  reporter: ErrorReporter<IncomingRecord> | null,
+  onFailure: (e: Error) => void = () => {},
+) {
+  const task = new ReportingTask()
+  const consumer = new FakeConsumer(records)
+  const worker = new WorkerSinkTask(
+    { connector: 'sink', task: 0 },
+    task,
+    {},
+    { key: text, value: text, header: text },
+    new TransformationChain([]),
+    consumer as unknown as KafkaConsumer,
+    { topics: ['t'], offsetFlushIntervalMs: 50, maxPollRecords: 100, errantRecordReporter: reporter !== null },
+    'STARTED',
+    {
+      onStartup() {},
+      onPause() {},
+      onResume() {},
+      onFailure: (_id, e) => onFailure(e),
+      onShutdown() {},
+    },
+    silentLogger(),
+    {
+      operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 1000, tolerance }),
+      reporters: async () => (reporter ? [reporter] : []),
+      converterClasses: { key: 'K', value: 'V', header: 'H' },
+    },
+  )
+  return { task, consumer, worker }
+}
+
+async function until(check: () => boolean) {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5))
+  assert.ok(check(), 'condition not reached')
+}
+
+test('without a DLQ or error log the task gets no ErrantRecordReporter, as in Apache', async () => {
+  let seen: unknown = 'unset'
+  class Probe extends ReportingTask {
+    override start() {
+      seen = this.context.errantRecordReporter()
+    }
+  }
+  const consumer = new FakeConsumer([])
+  const worker = new WorkerSinkTask(
+    { connector: 'sink', task: 0 },
+    new Probe(),
+    {},
+    { key: text, value: text, header: text },
+    new TransformationChain([]),
+    consumer as unknown as KafkaConsumer,
+    { topics: ['t'], offsetFlushIntervalMs: 50, maxPollRecords: 100 },
+    'STARTED',
+    { onStartup() {}, onPause() {}, onResume() {}, onFailure() {}, onShutdown() {} },
+    silentLogger(),
+  )
+  worker.run()
+  await until(() => seen !== 'unset')
+  await worker.stop(1000)
+  assert.equal(seen, null)
+})
+
+test('records that fail conversion and records the task reports are reported with their consumed bytes; offsets are committed after the reports', async () => {
+  const reported: Array<{ offset: number; value: string; stage: string | null; finish: () => void }> = []
+  const reporter: ErrorReporter<IncomingRecord> = {
+    report: (c) =>
+      new Promise<void>((resolve) =>
+        reported.push({
+          offset: c.original.offset,
+          value: c.original.value!.toString(),
+          stage: c.stage,
+          finish: resolve,
+        }),
+      ),
+    close() {},
+  }
+  const { task, consumer, worker } = makeSinkTask(
+    [consumed(0, 'a'), consumed(1, '!bad'), consumed(2, 'reject'), consumed(3, 'b')],
+    'all',
+    reporter,
+  )
+  worker.run()
+  await until(() => reported.length === 2)
+  assert.deepEqual(task.put_, ['a', 'b'])
+  assert.deepEqual(
+    reported.map((r) => [r.offset, r.value, r.stage]),
+    [
+      [1, '!bad', 'VALUE_CONVERTER'],
+      [2, 'reject', 'TASK_PUT'],
+    ],
+  )
+  await new Promise((r) => setTimeout(r, 150))
+  assert.deepEqual(consumer.commits, [], 'no commit while a report is not written')
+  for (const r of reported) r.finish()
+  await until(() => consumer.commits.length > 0)
+  assert.deepEqual(consumer.commits[0], [{ topic: 't', partition: 0, offset: 4 }])
+  await worker.stop(1000)
+})
+
+test('with errors.tolerance=none a reported record fails the task, even when the task catches the error', async () => {
+  let failure: Error | null = null
+  const { task, worker } = makeSinkTask([consumed(0, 'reject')], 'none', { report() {}, close() {} }, (e) => {
+    failure = e
+  })
+  task.swallow = true
+  worker.run()
+  await until(() => failure !== null)
+  assert.equal(failure!.message, 'Tolerance exceeded in error handler')
+  assert.equal((failure!.cause as Error).message, 'the external system refused it')
+  await worker.stop(1000)
+})
