@@ -5,6 +5,7 @@ import {
   type Converter,
   DataException,
   type HeaderConverter,
+  RetriableException,
   Schema,
   SourceRecord,
   SourceTask,
@@ -285,4 +286,52 @@ test('a batch Kafka refuses fails the task at once, even when no further records
   assert.match(failure!.message, /Failed to produce records to Kafka: MESSAGE_TOO_LARGE/)
   await worker.stop(1000)
   assert.equal(store.get('c', { p: 'a' }), null)
+})
+
+test('a transform that throws RetriableException is retried within errors.retry.timeout, and the batch keeps its order', async () => {
+  const producer = new ManualProducer()
+  const store = new MemoryOffsetBackingStore()
+  // The first failure sends the record down the error-handling path, where it fails twice more: 300 ms, 600 ms.
+  let failures = 3
+  const flaky = {
+    configure() {},
+    config: () => new ConfigDef(),
+    close() {},
+    apply: (r: SourceRecord) => {
+      if (r.value === 'a@2' && failures-- > 0) throw new RetriableException('not yet')
+      return r
+    },
+  }
+  const worker = new WorkerSourceTask(
+    { connector: 'c', task: 0 },
+    new ScriptedTask([[record('a', 1), record('a', 2), record('a', 3)]]),
+    {},
+    { key: utf8, value: utf8, header: utf8 },
+    new TransformationChain([{ alias: 'flaky', transformation: flaky, predicate: null, negate: false }]),
+    producer as unknown as KafkaProducer,
+    store,
+    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000 },
+    'STARTED',
+    listener,
+    silentLogger(),
+    {
+      operator: new RetryWithToleranceOperator({ retryTimeoutMs: 5000, retryDelayMaxMs: 1000, tolerance: 'none' }),
+      reporters: async () => [],
+      converterClasses: { key: 'K', value: 'V', header: 'H' },
+    },
+  )
+  const started = Date.now()
+  worker.run()
+  try {
+    await until(() => producer.sends.length === 1)
+    assert.ok(Date.now() - started >= 800, 'waited 300 ms, then 600 ms')
+    assert.deepEqual(
+      producer.sends[0]?.records.map((r) => r.value?.toString()),
+      ['a@1', 'a@2', 'a@3'],
+    )
+    producer.sends[0]?.ack()
+  } finally {
+    await worker.stop(1000)
+  }
+  assert.deepEqual(store.get('c', { p: 'a' }), { position: 3 })
 })
