@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { BigDecimal, type Schema, Struct } from '@ferry/api'
-import { buildSchema, buildValue, int64, type NeutralSchema, type Tagged } from '@ferry/testing'
+import { int64, type NeutralSchema, type Tagged } from '@ferry/testing'
 
 export { buildSchema, buildValue, type NeutralSchema, type Tagged } from '@ferry/testing'
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { ConfigDef } from '@ferry/api'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import {
   connectorPluginConfig,

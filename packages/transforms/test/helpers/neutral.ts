@@ -9,7 +9,6 @@ import {
   javaDoubleToString,
   javaFloatToString,
   type Schema,
-  SchemaBuilder,
   SinkRecord,
   SourceRecord,
   Struct,
