@@ -63,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     process.stderr.write(`ferry: ${oneLine(e)}\n`)
-    return e instanceof UsageError ? 2 : 1
+    // A config mistake (UsageError, or a ConfigException by its stable code) is the user's to fix: exit 2.
+    return e instanceof UsageError || (e as { code?: string }).code === 'FERRY_ERR_CONFIG' ? 2 : 1
   }
 }
 
