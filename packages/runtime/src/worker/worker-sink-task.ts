@@ -10,7 +10,11 @@ import {
   type TopicPartition,
 } from '@ferry/api'
 import { ProcessingContext } from '../errors/processing-context.ts'
-import { PendingRetry, type Retrying, RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
+import {
+  PendingRetry,
+  type Retrying,
+  type RetryWithToleranceOperator,
+} from '../errors/retry-with-tolerance-operator.ts'
 import { Stage } from '../errors/stage.ts'
 import { WorkerErrantRecordReporter } from '../errors/worker-errant-record-reporter.ts'
 import type { IncomingRecord, KafkaConsumer } from '../kafka/clients.ts'
@@ -18,6 +22,7 @@ import type { Logger } from '../logger.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import {
   type ConnectorTaskId,
+  defaultErrorHandling,
   type TargetState,
   type TaskErrorHandling,
   type TaskStatusListener,
@@ -100,15 +105,7 @@ export class WorkerSinkTask extends WorkerTask {
     errors?: TaskErrorHandling<IncomingRecord>,
   ) {
     super(id, initialState, listener, log)
-    this.#errors = errors ?? {
-      operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 60000, tolerance: 'none' }),
-      reporters: async () => [],
-      converterClasses: {
-        key: converters.key.constructor.name,
-        value: converters.value.constructor.name,
-        header: converters.header.constructor.name,
-      },
-    }
+    this.#errors = errors ?? defaultErrorHandling(converters)
     this.#operator = this.#errors.operator
     this.#task = task
     this.#props = props

@@ -7,7 +7,11 @@ import {
   SourceTask,
 } from '@ferry/api'
 import { ProcessingContext } from '../errors/processing-context.ts'
-import { PendingRetry, type Retrying, RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
+import {
+  PendingRetry,
+  type Retrying,
+  type RetryWithToleranceOperator,
+} from '../errors/retry-with-tolerance-operator.ts'
 import { Stage, WORKER_SOURCE_TASK_CLASS } from '../errors/stage.ts'
 import { isConnectionError, type KafkaProducer, type OutgoingRecord } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
@@ -15,6 +19,7 @@ import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import {
   type ConnectorTaskId,
+  defaultErrorHandling,
   type TargetState,
   type TaskErrorHandling,
   type TaskStatusListener,
@@ -93,15 +98,7 @@ export class WorkerSourceTask extends WorkerTask {
     errors?: TaskErrorHandling<SourceRecord>,
   ) {
     super(id, initialState, listener, log)
-    this.#errors = errors ?? {
-      operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 60000, tolerance: 'none' }),
-      reporters: async () => [],
-      converterClasses: {
-        key: converters.key.constructor.name,
-        value: converters.value.constructor.name,
-        header: converters.header.constructor.name,
-      },
-    }
+    this.#errors = errors ?? defaultErrorHandling(converters)
     this.#operator = this.#errors.operator
     this.#task = task
     this.#props = props

@@ -1,8 +1,5 @@
 import type { ErrorReporter } from '../errors/error-reporter.ts'
-import {
-  RetriesInterruptedException,
-  type RetryWithToleranceOperator,
-} from '../errors/retry-with-tolerance-operator.ts'
+import { RetriesInterruptedException, RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
 import type { Logger } from '../logger.ts'
 
 export interface ConnectorTaskId {
@@ -28,6 +25,23 @@ export interface TaskErrorHandling<T> {
   reporters: () => Promise<ErrorReporter<T>[]>
   /** The converters' class names, as error reports name them. */
   converterClasses: { key: string; value: string; header: string }
+}
+
+/** Apache's defaults: no retries, no tolerance, no reporters. */
+export function defaultErrorHandling<T>(converters: {
+  key: object
+  value: object
+  header: object
+}): TaskErrorHandling<T> {
+  return {
+    operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 60000, tolerance: 'none' }),
+    reporters: async () => [],
+    converterClasses: {
+      key: converters.key.constructor.name,
+      value: converters.value.constructor.name,
+      header: converters.header.constructor.name,
+    },
+  }
 }
 
 export function taskName(id: ConnectorTaskId): string {
