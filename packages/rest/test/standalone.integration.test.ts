@@ -116,26 +116,23 @@ test('a FileStreamSource driven over REST: create, pause, resume, stop, offsets,
     offsets: [{ partition: { filename: input }, offset: { position: 14 } }],
   })
 
-  const supportsAlter = FileStreamSourceConnector.prototype.alterOffsets !== SourceConnector.prototype.alterOffsets
   const altered = await h.call('PATCH', `/connectors/${name}/offsets`, {
     offsets: [{ partition: { filename: input }, offset: { position: 4 } }],
   })
+  assert.equal(altered.status, 200)
+  assert.match(altered.body.message, /altered successfully/)
+  assert.deepEqual((await h.call('GET', `/connectors/${name}/offsets`)).body, {
+    offsets: [{ partition: { filename: input }, offset: { position: 4 } }],
+  })
+  const refused = await h.call('PATCH', `/connectors/${name}/offsets`, {
+    offsets: [{ partition: { filename: input }, offset: { position: -1 } }],
+  })
+  assert.equal(refused.status, 500)
+  assert.match(refused.body.message, /should be a non-negative value/)
   const reset = await h.call('DELETE', `/connectors/${name}/offsets`)
-  if (supportsAlter) {
-    assert.equal(altered.status, 200)
-    assert.match(altered.body.message, /altered successfully/)
-    assert.equal(reset.status, 200)
-    assert.match(reset.body.message, /reset successfully/)
-    assert.deepEqual((await h.call('GET', `/connectors/${name}/offsets`)).body, { offsets: [] })
-  } else {
-    // Apache's answer for a source connector that does not implement alterOffsets.
-    for (const res of [altered, reset]) {
-      assert.deepEqual(res.body, {
-        error_code: 500,
-        message: `Failed to modify offsets for connector ${name} because it doesn't support external modification of offsets`,
-      })
-    }
-  }
+  assert.equal(reset.status, 200)
+  assert.match(reset.body.message, /reset successfully/)
+  assert.deepEqual((await h.call('GET', `/connectors/${name}/offsets`)).body, { offsets: [] })
 
   // Resuming a stopped connector brings its tasks back.
   assert.equal((await h.call('PUT', `/connectors/${name}/resume`)).status, 202)

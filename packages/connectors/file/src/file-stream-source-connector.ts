@@ -1,5 +1,5 @@
-import { ConfigDef, ConnectException, Range, SourceConnector, type TaskClass } from '@ferry/api'
-import { FileStreamSourceTask } from './file-stream-source-task.ts'
+import { ConfigDef, ConnectException, type OffsetMap, Range, SourceConnector, type TaskClass } from '@ferry/api'
+import { FILENAME_FIELD, FileStreamSourceTask, POSITION_FIELD } from './file-stream-source-task.ts'
 import { VERSION } from './version.ts'
 
 export const FILE_CONFIG = 'file'
@@ -71,5 +71,40 @@ export class FileStreamSourceConnector extends SourceConnector {
   override exactlyOnceSupport(props: Record<string, string>): 'SUPPORTED' | 'UNSUPPORTED' {
     // Reading from a file is deterministic; standard input is not.
     return props[FILE_CONFIG] ? 'SUPPORTED' : 'UNSUPPORTED'
+  }
+
+  /**
+   * Accepts new offsets (KIP-875) when each is null or a non-negative integer `position` for a partition that names
+   * a `filename`, as Apache does; the task checks the position against the file when it starts.
+   */
+  override alterOffsets(props: Record<string, string>, offsets: Map<OffsetMap, OffsetMap | null>): boolean {
+    if (!props[FILE_CONFIG]) {
+      throw new ConnectException(
+        `Offsets cannot be modified if the '${FILE_CONFIG}' configuration is unspecified. This is because stdin is used for input and offsets are not tracked.`,
+      )
+    }
+    for (const [partition, offset] of offsets) {
+      // Tombstones are allowed for anything, so stray offsets can be cleaned up.
+      if (offset === null) continue
+      if (!(POSITION_FIELD in offset)) {
+        throw new ConnectException(`Offset objects should either be null or contain the key '${POSITION_FIELD}'`)
+      }
+      const position = offset[POSITION_FIELD]
+      if (!(typeof position === 'bigint' || (typeof position === 'number' && Number.isInteger(position)))) {
+        throw new ConnectException(
+          `The value for the '${POSITION_FIELD}' key in the offset is expected to be a Long value`,
+        )
+      }
+      if (position < 0) {
+        throw new ConnectException(
+          `The value for the '${POSITION_FIELD}' key in the offset should be a non-negative value`,
+        )
+      }
+      if (partition === null) throw new ConnectException('Partition objects cannot be null')
+      if (!(FILENAME_FIELD in partition)) {
+        throw new ConnectException(`Partition objects should contain the key '${FILENAME_FIELD}'`)
+      }
+    }
+    return true
   }
 }
