@@ -1,7 +1,6 @@
 /** What the bench reads about a process from Linux's /proc: CPU time and memory. */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 
 let ticks: number | undefined
 
@@ -49,17 +48,4 @@ export function memory(pid: number): Memory | undefined {
   }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
   return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 }
-}
-
-/** A loopback TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }

@@ -3,9 +3,10 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { freePort } from '@ferry/testing'
 import { REPO_ROOT } from '../kafka/harness.ts'
 import { type ApacheConnect, CONNECT_JVM_OPTIONS, log4jConfig } from './apache.ts'
-import { cpuSeconds, freePort, type Memory, memory } from './proc.ts'
+import { cpuSeconds, type Memory, memory } from './proc.ts'
 
 export type Engine = 'apache' | 'ferry'
 export const ENGINES: readonly Engine[] = ['apache', 'ferry']

@@ -15,7 +15,7 @@ import {
 import { Stage, WORKER_SOURCE_TASK_CLASS } from '../errors/stage.ts'
 import { isConnectionError, type KafkaProducer, type OutgoingRecord } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
-import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts'
+import { type OffsetBackingStore, offsetKey, offsetReader } from '../storage/offset-store.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import {
   type ConnectorTaskId,
@@ -118,10 +118,7 @@ export class WorkerSourceTask extends WorkerTask {
     const connector = this.id.connector
     this.#task.initialize({
       configs: () => this.#props,
-      offsetStorageReader: () => ({
-        offset: (partition) => store.get(connector, partition),
-        offsets: (partitions) => new Map(partitions.map((p) => [p, store.get(connector, p)])),
-      }),
+      offsetStorageReader: () => offsetReader(store, connector),
     })
     await this.#task.start(this.#props)
     this.#started = true
