@@ -294,5 +294,6 @@ export function workerConfig(originals: Record<string, string> = {}): WorkerConf
     clientId: '',
     requestTimeoutMs: 40000,
     offsetStorageFile: null,
+    distributed: null,
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigDef, ConfigException, Range } from '@ferry/api'
+import { ConfigDef, ConfigException, Range, ValidList, ValidString } from '@ferry/api'
 
 /** Worker keys shared by standalone and distributed mode, with Apache's names and defaults (WorkerConfig). */
 export const WORKER_CONFIG_DEF = new ConfigDef()
@@ -94,6 +94,213 @@ export const STANDALONE_CONFIG_DEF = new ConfigDef().define({
   documentation: "File to store source connector offsets in (JSON; Ferry does not read Apache's Java-serialised file).",
 })
 
+/** HMAC algorithms by their Java names (`inter.worker.*`), as node:crypto names them. */
+export const HMAC_ALGORITHMS: Readonly<Record<string, string>> = {
+  HmacSHA256: 'sha256',
+  HmacSHA384: 'sha384',
+  HmacSHA512: 'sha512',
+  HmacSHA224: 'sha224',
+  HmacSHA1: 'sha1',
+  HmacMD5: 'md5',
+}
+
+const replicationFactor = (name: string) => ({
+  name,
+  type: 'SHORT' as const,
+  defaultValue: 3,
+  validator: {
+    ensureValid(key: string, value: unknown) {
+      const n = Number(value)
+      if (n !== -1 && n < 1) {
+        throw new ConfigException(
+          key,
+          value,
+          "Replication factor must be positive and not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default",
+        )
+      }
+    },
+    toString: () =>
+      "Positive number not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default",
+  },
+  importance: 'LOW' as const,
+  documentation: `Replication factor used when creating the ${name.split('.')[0]} storage topic`,
+})
+
+/** Distributed-only keys (DistributedConfig), Apache's names and defaults. */
+export const DISTRIBUTED_CONFIG_DEF = new ConfigDef()
+  .define({
+    name: 'group.id',
+    type: 'STRING',
+    importance: 'HIGH',
+    documentation: 'A unique string that identifies the Connect cluster group this worker belongs to.',
+  })
+  .define({
+    name: 'config.storage.topic',
+    type: 'STRING',
+    importance: 'HIGH',
+    documentation: 'The name of the Kafka topic where connector configurations are stored',
+  })
+  .define(replicationFactor('config.storage.replication.factor'))
+  .define({
+    name: 'offset.storage.topic',
+    type: 'STRING',
+    importance: 'HIGH',
+    documentation: 'The name of the Kafka topic where source connector offsets are stored',
+  })
+  .define({
+    name: 'offset.storage.partitions',
+    type: 'INT',
+    defaultValue: 25,
+    validator: Range.atLeast(-1),
+    importance: 'LOW',
+    documentation: 'The number of partitions used when creating the offset storage topic',
+  })
+  .define(replicationFactor('offset.storage.replication.factor'))
+  .define({
+    name: 'status.storage.topic',
+    type: 'STRING',
+    importance: 'HIGH',
+    documentation: 'The name of the Kafka topic where connector and task status are stored',
+  })
+  .define({
+    name: 'status.storage.partitions',
+    type: 'INT',
+    defaultValue: 5,
+    validator: Range.atLeast(-1),
+    importance: 'LOW',
+    documentation: 'The number of partitions used when creating the status storage topic',
+  })
+  .define(replicationFactor('status.storage.replication.factor'))
+  .define({
+    name: 'session.timeout.ms',
+    type: 'INT',
+    defaultValue: 10000,
+    importance: 'HIGH',
+    documentation: 'The timeout used to detect worker failures.',
+  })
+  .define({
+    name: 'heartbeat.interval.ms',
+    type: 'INT',
+    defaultValue: 3000,
+    importance: 'HIGH',
+    documentation:
+      "The expected time between heartbeats to the group coordinator when using Kafka's group management facilities.",
+  })
+  .define({
+    name: 'rebalance.timeout.ms',
+    type: 'INT',
+    defaultValue: 60000,
+    importance: 'HIGH',
+    documentation: 'The maximum allowed time for each worker to join the group once a rebalance has begun.',
+  })
+  .define({
+    name: 'worker.sync.timeout.ms',
+    type: 'INT',
+    defaultValue: 3000,
+    importance: 'MEDIUM',
+    documentation:
+      'When the worker is out of sync with other workers and needs to resynchronize configurations, wait up to this amount of time before giving up, leaving the group, and waiting a backoff period before rejoining.',
+  })
+  .define({
+    name: 'worker.unsync.backoff.ms',
+    type: 'INT',
+    defaultValue: 300000,
+    importance: 'MEDIUM',
+    documentation:
+      'When the worker is out of sync with other workers and fails to catch up within worker.sync.timeout.ms, leave the Connect cluster for this long before rejoining.',
+  })
+  .define({
+    name: 'connect.protocol',
+    type: 'STRING',
+    defaultValue: 'sessioned',
+    validator: ValidString.in('eager', 'compatible', 'sessioned'),
+    importance: 'LOW',
+    documentation: 'Compatibility mode for Kafka Connect Protocol',
+  })
+  .define({
+    name: 'scheduled.rebalance.max.delay.ms',
+    type: 'INT',
+    defaultValue: 300000,
+    validator: Range.between(0, 2147483647),
+    importance: 'LOW',
+    documentation:
+      'The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group.',
+  })
+  .define({
+    name: 'exactly.once.source.support',
+    type: 'STRING',
+    defaultValue: 'disabled',
+    validator: ValidString.in('disabled'),
+    importance: 'HIGH',
+    documentation:
+      "Whether to enable exactly-once support for source connectors. Ferry supports only 'disabled' so far (see docs/compat.md).",
+  })
+  .define({
+    name: 'inter.worker.key.generation.algorithm',
+    type: 'STRING',
+    defaultValue: 'HmacSHA256',
+    validator: ValidString.in(...Object.keys(HMAC_ALGORITHMS)),
+    importance: 'LOW',
+    documentation: 'The algorithm to use for generating internal request keys.',
+  })
+  .define({
+    name: 'inter.worker.key.size',
+    type: 'INT',
+    defaultValue: null,
+    importance: 'LOW',
+    documentation:
+      'The size of the key to use for signing internal requests, in bits. If null, the default key size for the key generation algorithm will be used.',
+  })
+  .define({
+    name: 'inter.worker.key.ttl.ms',
+    type: 'INT',
+    defaultValue: 3600000,
+    validator: Range.between(0, 2147483647),
+    importance: 'LOW',
+    documentation: 'The TTL of generated session keys used for internal request validation (in milliseconds)',
+  })
+  .define({
+    name: 'inter.worker.signature.algorithm',
+    type: 'STRING',
+    defaultValue: 'HmacSHA256',
+    validator: ValidString.in(...Object.keys(HMAC_ALGORITHMS)),
+    importance: 'LOW',
+    documentation: 'The algorithm used to sign internal requests.',
+  })
+  .define({
+    name: 'inter.worker.verification.algorithms',
+    type: 'LIST',
+    defaultValue: 'HmacSHA256',
+    validator: ValidList.in(...Object.keys(HMAC_ALGORITHMS)),
+    importance: 'LOW',
+    documentation: 'A list of permitted algorithms for verifying internal requests.',
+  })
+
+/** The parsed distributed keys. */
+export interface DistributedSettings {
+  groupId: string
+  configTopic: string
+  configReplicationFactor: number
+  offsetTopic: string
+  offsetPartitions: number
+  offsetReplicationFactor: number
+  statusTopic: string
+  statusPartitions: number
+  statusReplicationFactor: number
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+  rebalanceTimeoutMs: number
+  workerSyncTimeoutMs: number
+  workerUnsyncBackoffMs: number
+  connectProtocol: 'eager' | 'compatible' | 'sessioned'
+  scheduledRebalanceMaxDelayMs: number
+  keyGenerationAlgorithm: string
+  keySizeBits: number | null
+  keyTtlMs: number
+  signatureAlgorithm: string
+  verificationAlgorithms: string[]
+}
+
 /** Parsed worker settings the runtime uses. The raw properties stay available for prefixed client and converter keys. */
 export interface WorkerConfig {
   readonly originals: Readonly<Record<string, string>>
@@ -107,12 +314,13 @@ export interface WorkerConfig {
   readonly clientId: string
   readonly requestTimeoutMs: number
   readonly offsetStorageFile: string | null
+  /** Distributed mode's keys; null in standalone mode. */
+  readonly distributed: DistributedSettings | null
 }
 
 /** Validates and parses worker properties; every problem is reported at once, each on its key. */
-export function parseWorkerConfig(props: Record<string, string>, mode: 'standalone'): WorkerConfig {
-  const defs = [WORKER_CONFIG_DEF]
-  if (mode === 'standalone') defs.push(STANDALONE_CONFIG_DEF)
+export function parseWorkerConfig(props: Record<string, string>, mode: 'standalone' | 'distributed'): WorkerConfig {
+  const defs = [WORKER_CONFIG_DEF, mode === 'standalone' ? STANDALONE_CONFIG_DEF : DISTRIBUTED_CONFIG_DEF]
   const problems: string[] = []
   for (const def of defs) {
     for (const v of def.validate(props)) for (const m of v.errorMessages) problems.push(m)
@@ -120,6 +328,7 @@ export function parseWorkerConfig(props: Record<string, string>, mode: 'standalo
   if (problems.length > 0) throw new ConfigException(`Invalid worker configuration: ${problems.join('; ')}`)
   const parsed: Record<string, unknown> = {}
   for (const def of defs) Object.assign(parsed, def.parse(props))
+  const distributed = mode === 'distributed' ? distributedSettings(parsed) : null
   return {
     originals: { ...props },
     bootstrapServers: (parsed['bootstrap.servers'] as string[]) ?? ['localhost:9092'],
@@ -132,6 +341,57 @@ export function parseWorkerConfig(props: Record<string, string>, mode: 'standalo
     clientId: (parsed['client.id'] as string) ?? '',
     requestTimeoutMs: Number(parsed['request.timeout.ms']),
     offsetStorageFile: (parsed['offset.storage.file.filename'] as string | undefined) ?? null,
+    distributed,
+  }
+}
+
+function distributedSettings(parsed: Record<string, unknown>): DistributedSettings {
+  const n = (key: string) => Number(parsed[key])
+  const topics = ['config.storage.topic', 'offset.storage.topic', 'status.storage.topic']
+  for (const key of topics) {
+    if (!String(parsed[key]).trim()) throw new ConfigException(key, parsed[key], 'Must specify a non-empty topic name')
+  }
+  for (let i = 0; i < topics.length; i++) {
+    for (let j = i + 1; j < topics.length; j++) {
+      if (parsed[topics[i]!] === parsed[topics[j]!]) {
+        throw new ConfigException(
+          `Invalid worker configuration: ${topics[i]} and ${topics[j]} are both '${parsed[topics[i]!]}'; the three internal topics must differ`,
+        )
+      }
+    }
+  }
+  const signature = parsed['inter.worker.signature.algorithm'] as string
+  const verification = parsed['inter.worker.verification.algorithms'] as string[]
+  if (!verification.includes(signature)) {
+    throw new ConfigException(
+      'inter.worker.verification.algorithms',
+      verification.join(','),
+      `Signature algorithm '${signature}' must be present in inter.worker.verification.algorithms list.`,
+    )
+  }
+  const keySize = parsed['inter.worker.key.size']
+  return {
+    groupId: parsed['group.id'] as string,
+    configTopic: parsed['config.storage.topic'] as string,
+    configReplicationFactor: n('config.storage.replication.factor'),
+    offsetTopic: parsed['offset.storage.topic'] as string,
+    offsetPartitions: n('offset.storage.partitions'),
+    offsetReplicationFactor: n('offset.storage.replication.factor'),
+    statusTopic: parsed['status.storage.topic'] as string,
+    statusPartitions: n('status.storage.partitions'),
+    statusReplicationFactor: n('status.storage.replication.factor'),
+    sessionTimeoutMs: n('session.timeout.ms'),
+    heartbeatIntervalMs: n('heartbeat.interval.ms'),
+    rebalanceTimeoutMs: n('rebalance.timeout.ms'),
+    workerSyncTimeoutMs: n('worker.sync.timeout.ms'),
+    workerUnsyncBackoffMs: n('worker.unsync.backoff.ms'),
+    connectProtocol: parsed['connect.protocol'] as DistributedSettings['connectProtocol'],
+    scheduledRebalanceMaxDelayMs: n('scheduled.rebalance.max.delay.ms'),
+    keyGenerationAlgorithm: parsed['inter.worker.key.generation.algorithm'] as string,
+    keySizeBits: keySize === null || keySize === undefined ? null : Number(keySize),
+    keyTtlMs: n('inter.worker.key.ttl.ms'),
+    signatureAlgorithm: signature,
+    verificationAlgorithms: verification,
   }
 }
 
