@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import { PortInUseError, type RunningRestServer, startRestServer, workerIdFor } from '@ferry/rest'
+import { advertisedUrl, PortInUseError, type RunningRestServer, startRestServer, workerIdFor } from '@ferry/rest'
 import {
   builtinRegistry,
+  clientIdBase,
   createLogger,
+  DistributedHerder,
   FileOffsetBackingStore,
   isConnectionError,
   KafkaAdmin,
+  KafkaOffsetBackingStore,
   type Logger,
   parseBootstrapServers,
   parseProperties,
@@ -23,6 +26,10 @@ Commands:
       Run a standalone worker (same arguments as Apache Kafka's connect-standalone), with Apache
       Connect's REST API on the worker's listeners (default http://:8083).
       A connector JSON file is either {"name": ..., "config": {...}} or a flat config map.
+  distributed <connect-distributed.properties>
+      Run a worker of a Connect cluster (same argument as Apache Kafka's connect-distributed): workers
+      with the same group.id share connectors and tasks through Kafka and keep their configs, offsets
+      and statuses in the config/offset/status storage topics. Manage it through the REST API.
   plugins
       List the connectors and converters this Ferry can run, with their class names.
 
@@ -58,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       case 'standalone':
         return await standalone(args)
+      case 'distributed':
+        return await distributed(args)
       default:
         throw new UsageError(`unknown command '${command}'. Run ferry --help for the commands.`)
     }
@@ -227,6 +236,105 @@ async function standalone(args: string[]): Promise<number> {
   await stopping
   process.off('SIGINT', onSigint)
   process.off('SIGTERM', onSigterm)
+  log.info('Ferry stopped')
+  log.flush?.()
+  return 0
+}
+
+async function distributed(args: string[]): Promise<number> {
+  if (args.length !== 1 || args.includes('-h') || args.includes('--help')) {
+    process.stdout.write('Usage: ferry distributed <connect-distributed.properties>\n')
+    return args.length !== 1 ? 2 : 0
+  }
+  const workerFile = args[0]!
+  const workerProps = parseProperties(await readText(workerFile, 'worker config'))
+  let config: WorkerConfig
+  let workerId: string
+  let restUrl: string
+  try {
+    config = parseWorkerConfig(workerProps, 'distributed')
+    parseBootstrapServers(config.bootstrapServers.join(','))
+    workerId = workerIdFor(config.originals)
+    const url = advertisedUrl(config.originals)
+    restUrl = `${url.protocol}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}/`
+  } catch (e) {
+    throw new UsageError(`${workerFile}: ${(e as Error).message}`)
+  }
+  const settings = config.distributed!
+  const log = createLogger()
+  const registry = builtinRegistry()
+  const workerLog = log.child({})
+  const restLog = log.child({})
+  const offsets = new KafkaOffsetBackingStore({
+    bootstrapServers: config.bootstrapServers,
+    requestTimeoutMs: config.requestTimeoutMs,
+    clientId: `${clientIdBase(settings.groupId, config.clientId)}offsets`,
+    topic: settings.offsetTopic,
+    partitions: settings.offsetPartitions,
+    replicationFactor: settings.offsetReplicationFactor,
+    logger: log,
+  })
+  const worker = new Worker(config, registry, offsets, workerLog)
+  const herder = new DistributedHerder(worker, workerId, log, {
+    restUrl,
+    loggers: {
+      'org.apache.kafka.connect.runtime.Worker': workerLog,
+      'org.apache.kafka.connect.runtime.rest.RestServer': restLog,
+    },
+  })
+
+  let stopping: Promise<void> | null = null
+  let started = false
+  let rest: RunningRestServer | null = null
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting without waiting for tasks`)
+      process.exit(130)
+    }
+    log.info(`${signal} received: stopping tasks, committing offsets and leaving the group`)
+    stopping = (async () => {
+      await rest?.close()
+      if (started) await herder.stop()
+    })()
+  }
+  const onSigint = () => stop('SIGINT')
+  const onSigterm = () => stop('SIGTERM')
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigterm)
+  const cleanUp = () => {
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigterm)
+  }
+
+  // The REST API comes up first, so /health answers "starting" while the worker waits for Kafka and joins.
+  try {
+    rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog })
+  } catch (e) {
+    cleanUp()
+    if (e instanceof PortInUseError) {
+      process.stderr.write(`ferry: ${e.message}\n`)
+      log.flush?.()
+      return 1
+    }
+    throw e
+  }
+  const reachable = await waitForKafka(config, log, () => stopping !== null)
+  if (reachable && !stopping) {
+    try {
+      started = true
+      await herder.start()
+    } catch (e) {
+      cleanUp()
+      await rest.close()
+      await herder.stop().catch(() => {})
+      log.flush?.()
+      throw e
+    }
+    log.info(`Ferry distributed worker ${workerId} started in group ${settings.groupId}`)
+  }
+  while (!stopping) await new Promise((r) => setTimeout(r, 200))
+  await stopping
+  cleanUp()
   log.info('Ferry stopped')
   log.flush?.()
   return 0

@@ -65,6 +65,11 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorMe
     body: { error_code: code, message },
   })
   if (error instanceof ConnectRestException) return reply(error.statusCode, error.message, error.errorCode)
+  // The runtime's own REST-status errors (signature checks), matched by name.
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode
+  if ((error as Error)?.name === 'ConnectRestException' && typeof statusCode === 'number') {
+    return reply(statusCode, (error as Error).message)
+  }
   if (error instanceof NotFoundException) return reply(404, error.message)
   if (error instanceof AlreadyExistsException) return reply(409, error.message)
   if (isBadRequest(error) || error instanceof ConfigException) return reply(400, (error as Error).message)

@@ -9,8 +9,9 @@ import { hostname } from 'node:os'
 import { ConfigException } from '@ferry/api'
 import type { Herder, Logger, PluginRegistry, WorkerConfig } from '@ferry/runtime'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { HttpMethod, RestContext, RouteSpec } from './context.ts'
+import { type HttpMethod, keepRawBody, type RestContext, type RouteSpec } from './context.ts'
 import { ConnectRestException, httpStatusError, toErrorResponse } from './errors.ts'
+import { forwardRequest, requestTarget } from './forwarding.ts'
 import { connectorPluginRoutes } from './routes/connector-plugins.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -68,8 +69,9 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
 
   // JSON only, as Apache's resources (@Consumes(APPLICATION_JSON)): other bodies are 415.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = String(body)
+    keepRawBody(request, text)
     if (text.trim() === '') return done(null, undefined)
     try {
       done(null, JSON.parse(text))
@@ -78,7 +80,9 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     }
   })
 
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
+    const target = requestTarget(error)
+    if (target !== undefined) return forwardRequest(ctx, target, request, reply)
     const { status, body } = toErrorResponse(error)
     if (status >= 500) ctx.log.error({ err: error }, `Uncaught exception in REST call to ${request.url}`)
     else ctx.log.debug({ err: error }, `REST call to ${request.url} failed: ${body.message}`)

@@ -1,12 +1,21 @@
 export { CONNECTOR_CONFIG_DEF, SINK_CONNECTOR_CONFIG_DEF } from './config/connector-config.ts'
 export { parseProperties } from './config/properties.ts'
-export { parseWorkerConfig, WORKER_CONFIG_DEF, type WorkerConfig, withPrefix } from './config/worker-config.ts'
+export {
+  DISTRIBUTED_CONFIG_DEF,
+  parseWorkerConfig,
+  WORKER_CONFIG_DEF,
+  type WorkerConfig,
+  withPrefix,
+} from './config/worker-config.ts'
+export { DistributedHerder } from './herder/distributed/distributed-herder.ts'
 export type * from './herder/herder.ts'
 export { BadRequestException, invalidConfigMessage, StandaloneHerder } from './herder/standalone/standalone-herder.ts'
+export { clientIdBase } from './kafka/based-log.ts'
 export { isConnectionError, KafkaAdmin, parseBootstrapServers } from './kafka/clients.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
 export { builtinRegistry } from './plugins/builtins.ts'
 export { aliasesOf, type PluginDescriptor, type PluginKind, PluginRegistry } from './plugins/registry.ts'
+export { KafkaOffsetBackingStore } from './storage/kafka-offset-store.ts'
 export { FileOffsetBackingStore, MemoryOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.ts'
 export { Worker } from './worker/worker.ts'
 export type { ConnectorTaskId, TargetState } from './worker/worker-task.ts'

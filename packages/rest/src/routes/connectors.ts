@@ -1,7 +1,7 @@
 import { NotFoundException } from '@ferry/api'
-import type { TargetState } from '@ferry/runtime'
+import type { InternalRequestSignature, TargetState } from '@ferry/runtime'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { params, query, type RestContext, type RouteSpec, withTimeout } from '../context.ts'
+import { params, query, type RestContext, type RouteSpec, rawBody, withTimeout } from '../context.ts'
 import {
   connectorOffsets,
   createConnectorRequest,
@@ -268,11 +268,14 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
       url: '/connectors/:connector/tasks',
       summary: 'Internal (distributed mode): task configs from the leader; 500 in standalone mode',
       handler: async (request: FastifyRequest, _reply: FastifyReply) => {
-        const internal = herder as { putTaskConfigs?: (name: string, configs: unknown) => Promise<void> }
+        const internal = herder as {
+          putTaskConfigs?: (name: string, configs: unknown, signature: InternalRequestSignature | null) => Promise<void>
+        }
         if (!internal.putTaskConfigs) {
           throw new Error('Kafka Connect in standalone mode does not support externally setting task configurations.')
         }
-        return wait(internal.putTaskConfigs(connectorName(request), request.body))
+        await wait(internal.putTaskConfigs(connectorName(request), request.body, requestSignature(request)))
+        return _reply.code(204).send()
       },
     },
     {
@@ -288,4 +291,12 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
       },
     },
   ]
+}
+
+/** The KIP-507 signature headers of an internal request, or null when either is missing (as Apache). */
+function requestSignature(request: FastifyRequest): InternalRequestSignature | null {
+  const signature = request.headers['x-connect-authorization']
+  const algorithm = request.headers['x-connect-request-signature-algorithm']
+  if (typeof signature !== 'string' || typeof algorithm !== 'string') return null
+  return { body: Buffer.from(rawBody(request) ?? '', 'utf8'), algorithm, signature }
 }

@@ -43,7 +43,7 @@ export function loggerRoutes(ctx: RestContext): RouteSpec[] {
         const scopeParam = query(request).scope
         const scope = (Array.isArray(scopeParam) ? scopeParam[0] : scopeParam) ?? 'worker'
         if (scope.toLowerCase() === 'cluster') {
-          ctx.herder.setClusterLoggerLevel(namespace, level)
+          await ctx.herder.setClusterLoggerLevel(namespace, level)
           return reply.code(204).send()
         }
         if (scope.toLowerCase() !== 'worker') {

@@ -192,5 +192,37 @@ export interface Herder {
   allLoggerLevels(): Record<string, LoggerLevel>
   /** Sets a namespace's level in this worker; returns the loggers whose level changed, sorted. */
   setWorkerLoggerLevel(namespace: string, level: string): string[]
-  setClusterLoggerLevel(namespace: string, level: string): void
+  setClusterLoggerLevel(namespace: string, level: string): void | Promise<void>
+}
+
+/**
+ * The request must be handled by another worker (Apache's `RequestTargetException`): the REST layer forwards it to
+ * `forwardUrl`, or answers 409 when no URL is known. Matched by `name` and `forwardUrl` across package copies.
+ */
+export class RequestTargetException extends ConnectException {
+  readonly forwardUrl: string | null
+
+  constructor(message: string, forwardUrl: string | null) {
+    super(message)
+    this.forwardUrl = forwardUrl
+  }
+}
+
+/** Only the leader can do this (Apache's `NotLeaderException`): forwarded to the leader. */
+export class NotLeaderException extends RequestTargetException {}
+
+/** Another worker runs the connector or task (Apache's `NotAssignedException`): forwarded to it. */
+export class NotAssignedException extends RequestTargetException {}
+
+/** The cluster is rebalancing, or this worker's config is stale (Apache's `RebalanceNeededException`; 409). */
+export class RebalanceNeededException extends ConnectException {}
+
+/** What an internal request carried to prove it came from a worker (KIP-507). */
+export interface InternalRequestSignature {
+  /** The exact body bytes that were signed. */
+  body: Buffer
+  /** `X-Connect-Request-Signature-Algorithm`, e.g. `HmacSHA256`. */
+  algorithm: string
+  /** `X-Connect-Authorization`: the base64 MAC. */
+  signature: string
 }

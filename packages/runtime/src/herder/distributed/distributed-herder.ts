@@ -1,0 +1,1067 @@
+/**
+ * Distributed mode's herder (Apache's `DistributedHerder`): workers share connectors and tasks through a Connect
+ * group, and keep configs, offsets and statuses in the three internal topics.
+ *
+ * Every change goes through one serial queue, Apache's tick thread: rebalance results, config-topic updates and
+ * REST operations. Reads (connectors, configs, task configs, statuses, offsets) answer from the local snapshot at
+ * once, also during a rebalance. Writes that only the leader may make throw `NotLeaderException` on a follower and
+ * the REST layer forwards them; writes that arrive during a rebalance wait for it to end (bounded) before they fail
+ * with `RebalanceNeededException` (409).
+ */
+import { AlreadyExistsException, NotFoundException } from '@ferry/api'
+import { clientIdBase } from '../../kafka/based-log.ts'
+import { isConnectionError, KafkaAdmin, withTopicTracking } from '../../kafka/clients.ts'
+import type { Logger } from '../../logger.ts'
+import { type ClusterConfigState, KafkaConfigBackingStore, type RawConfig } from '../../storage/kafka-config-store.ts'
+import type { KafkaOffsetBackingStore } from '../../storage/kafka-offset-store.ts'
+import { KafkaStatusBackingStore, type StatusState } from '../../storage/kafka-status-store.ts'
+import type { Worker } from '../../worker/worker.ts'
+import type { ConnectorTaskId, TargetState } from '../../worker/worker-task.ts'
+import { AutoRestarts } from '../auto-restart.ts'
+import { modifyConnectorOffsets, notStoppedMessage, readConnectorOffsets } from '../connector-offsets.ts'
+import {
+  connectorPluginConfig,
+  connectorTypeOf,
+  invalidConfigMessage,
+  type ValidationContext,
+  validateConnectorConfig,
+} from '../connector-validation.ts'
+import {
+  type ActiveTopicsInfo,
+  BadRequestException,
+  type ConfigInfos,
+  type ConfigKeyInfo,
+  type ConnectorInfo,
+  type ConnectorOffset,
+  type ConnectorOffsets,
+  type ConnectorStateInfo,
+  type ConnectorType,
+  type Herder,
+  type InternalRequestSignature,
+  type LoggerLevel,
+  type Message,
+  NotAssignedException,
+  NotLeaderException,
+  RebalanceNeededException,
+  type RestartRequest,
+  type State,
+  type StateInfo,
+  type TaskInfo,
+  type TaskState,
+} from '../herder.ts'
+import { Loggers } from '../loggers.ts'
+import { connectorVersions, taskWithVersion, withVersion } from '../plugin-versions.ts'
+import { traceOf } from '../status-store.ts'
+import { type Assignment, NO_ERROR } from './connect-protocol.ts'
+import { generateSessionKey, signatureHeaders, verifySignature } from './request-signature.ts'
+import { WorkerCoordinator } from './worker-coordinator.ts'
+
+export interface DistributedHerderOptions {
+  /** This worker's advertised REST URL, `http://host:port/`, sent to the group so others can forward to it. */
+  restUrl: string
+  /** Loggers the worker and REST server use, by namespace, so `/admin/loggers` can change them. */
+  loggers?: Readonly<Record<string, Logger>>
+  /** How long a write waits for a rebalance in progress before it answers 409 (default 15 s). */
+  rebalanceWaitMs?: number
+  now?: () => number
+}
+
+/** How long `start` waits for the cluster id before going on without it. */
+const CLUSTER_ID_TIMEOUT_MS = 10_000
+/** Apache's backoff for failed task reconfigurations: 250 ms doubling to 60 s. */
+const RECONFIGURE_BACKOFF_INITIAL_MS = 250
+const RECONFIGURE_BACKOFF_MAX_MS = 60_000
+
+const taskKey = (id: ConnectorTaskId) => `${id.connector}-${id.task}`
+
+/** A config as the worker takes it: keys with null values (possible in the topic) left out. */
+function present(config: RawConfig | null): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(config ?? {})) if (v !== null) out[k] = v
+  return out
+}
+
+function sameConfig(a: RawConfig | null, b: RawConfig | null): boolean {
+  if (!a || !b) return a === b
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
+}
+
+/** See the module comment. */
+export class DistributedHerder implements Herder {
+  readonly #worker: Worker
+  readonly #workerId: string
+  readonly #restUrl: string
+  readonly #log: Logger
+  readonly #loggers: Loggers
+  readonly #configStore: KafkaConfigBackingStore
+  readonly #statusStore: KafkaStatusBackingStore
+  readonly #coordinator: WorkerCoordinator
+  readonly #restarts: AutoRestarts
+  readonly #settings: NonNullable<Worker['config']['distributed']>
+  readonly #topicTracking: boolean
+  readonly #rebalanceWaitMs: number
+  readonly #now: () => number
+  #snapshot: ClusterConfigState
+  /** The last assignment this worker started its work from. */
+  #assignment: Assignment | null = null
+  #clusterId: string | null = null
+  #ready = false
+  #stopping = false
+  #queue: Promise<unknown> = Promise.resolve()
+  #tickScheduled = false
+  #delayTimer: NodeJS.Timeout | null = null
+  #keyTimer: NodeJS.Timeout | null = null
+  /** Changes read from the config topic, handled at the next tick (Apache's `connectorConfigUpdates` etc.). */
+  readonly #configUpdates = new Set<string>()
+  readonly #targetStateChanges = new Set<string>()
+  readonly #taskConfigUpdates = new Set<string>()
+  readonly #restartRequests = new Map<string, RestartRequest>()
+  #needsRejoin = false
+  /** Pending retries of failed task reconfigurations, by connector, with their next backoff. */
+  readonly #reconfigureRetries = new Map<string, { timer: NodeJS.Timeout; backoffMs: number }>()
+  /** Topics each local task has used, so each is written to the status topic once (KIP-558). */
+  readonly #seenTopics = new Set<string>()
+
+  constructor(worker: Worker, workerId: string, log: Logger, options: DistributedHerderOptions) {
+    const settings = worker.config.distributed
+    if (!settings) throw new Error('A distributed herder needs a worker config parsed in distributed mode')
+    this.#settings = settings
+    this.#worker = worker
+    this.#workerId = workerId
+    this.#restUrl = options.restUrl
+    this.#now = options.now ?? Date.now
+    this.#rebalanceWaitMs = options.rebalanceWaitMs ?? 15_000
+    this.#loggers = new Loggers(log, options.loggers ?? {})
+    this.#log = this.#loggers.logger('org.apache.kafka.connect.runtime.distributed.DistributedHerder')
+    this.#topicTracking = (worker.config.originals['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false'
+    const base = clientIdBase(settings.groupId, worker.config.clientId)
+    const connection = {
+      bootstrapServers: worker.config.bootstrapServers,
+      requestTimeoutMs: worker.config.requestTimeoutMs,
+      logger: this.#loggers.logger('org.apache.kafka.connect.storage'),
+    }
+    this.#configStore = new KafkaConfigBackingStore({
+      ...connection,
+      clientId: `${base}configs`,
+      topic: settings.configTopic,
+      replicationFactor: settings.configReplicationFactor,
+    })
+    this.#statusStore = new KafkaStatusBackingStore({
+      ...connection,
+      clientId: `${base}statuses`,
+      topic: settings.statusTopic,
+      partitions: settings.statusPartitions,
+      replicationFactor: settings.statusReplicationFactor,
+    })
+    this.#snapshot = this.#configStore.snapshot()
+    this.#configStore.setUpdateListener({
+      onConnectorConfigRemove: (c) => this.#onConfigUpdate(c),
+      onConnectorConfigUpdate: (c) => this.#onConfigUpdate(c),
+      onTaskConfigUpdate: (tasks) => {
+        for (const t of tasks) this.#taskConfigUpdates.add(t.connector)
+        this.#scheduleTick()
+      },
+      onConnectorTargetStateChange: (c) => {
+        this.#targetStateChanges.add(c)
+        this.#scheduleTick()
+      },
+      onSessionKeyUpdate: () => this.#scheduleTick(),
+      onRestartRequest: (request) => {
+        this.#restartRequests.set(request.connector, request)
+        this.#scheduleTick()
+      },
+      onLoggingLevelUpdate: (namespace, level) => {
+        this.#log.info(`Setting level of namespace ${namespace} and children to ${level}`)
+        this.#loggers.setLevel(namespace, level)
+      },
+    })
+    this.#coordinator = new WorkerCoordinator({
+      ...connection,
+      clientId: `${base}coordinator`,
+      logger: this.#loggers.logger('org.apache.kafka.connect.runtime.distributed.WorkerCoordinator'),
+      groupId: settings.groupId,
+      restUrl: options.restUrl,
+      connectProtocol: settings.connectProtocol,
+      sessionTimeoutMs: settings.sessionTimeoutMs,
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
+      scheduledRebalanceMaxDelayMs: settings.scheduledRebalanceMaxDelayMs,
+      configSnapshot: () => this.#configStore.snapshot(),
+      listener: {
+        onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#stopWork(connectors, tasks)),
+        onAssigned: (assignment, generation) => this.#serial(() => this.#onAssigned(assignment, generation)),
+      },
+      now: options.now,
+    })
+    this.#restarts = new AutoRestarts({
+      log: this.#log,
+      connectorConfig: (name) => (this.#snapshot.contains(name) ? present(this.#snapshot.connectorConfig(name)) : null),
+      workerConfig: worker.config.originals,
+      run: (fn) => this.#serial(fn),
+      active: () => this.#ready && !this.#stopping,
+    })
+  }
+
+  #validation(): ValidationContext {
+    return { plugins: this.#worker.plugins, workerConfig: this.#worker.config }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Life cycle
+
+  /**
+   * Starts the stores (creating missing internal topics, reading each to its end) and joins the group in the
+   * background. The herder is ready (`/health` 200) once its first assignment has been handled.
+   */
+  async start(): Promise<void> {
+    await this.#statusStore.start()
+    await this.#worker.offsets.start()
+    await this.#configStore.start()
+    this.#snapshot = this.#configStore.snapshot()
+    this.#clusterId = await this.#lookUpClusterId()
+    this.#log.info(`Joining group ${this.#settings.groupId} as ${this.#restUrl}`)
+    this.#coordinator.start()
+  }
+
+  async #lookUpClusterId(): Promise<string | null> {
+    const admin = this.#admin('ferry-cluster-id')
+    let timer: NodeJS.Timeout | undefined
+    try {
+      return await Promise.race([
+        admin.clusterId(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), CLUSTER_ID_TIMEOUT_MS)
+        }),
+      ])
+    } catch (e) {
+      const reason = isConnectionError(e) ? 'connection failed' : (e as Error).message
+      this.#log.warn(`Could not read the Kafka cluster id (${reason}); GET / shows null`)
+      return null
+    } finally {
+      clearTimeout(timer)
+      await admin.close().catch(() => {})
+    }
+  }
+
+  #admin(clientId: string): KafkaAdmin {
+    return new KafkaAdmin({
+      bootstrapServers: this.#worker.config.bootstrapServers,
+      clientId: this.#worker.config.clientId || clientId,
+      requestTimeoutMs: this.#worker.config.requestTimeoutMs,
+    })
+  }
+
+  /** Stops the local work (committing offsets), leaves the group, then stops the stores. */
+  async stop(): Promise<void> {
+    this.#stopping = true
+    this.#ready = false
+    for (const timer of [this.#delayTimer, this.#keyTimer]) if (timer) clearTimeout(timer)
+    for (const retry of this.#reconfigureRetries.values()) clearTimeout(retry.timer)
+    this.#reconfigureRetries.clear()
+    this.#restarts.clear()
+    await this.#serial(async () => {
+      await this.#worker.stop()
+    })
+    await this.#coordinator.stop()
+    await this.#statusStore.flush().catch(() => {})
+    await this.#statusStore.stop()
+    await this.#configStore.stop()
+    await this.#worker.offsets.stop()
+  }
+
+  isReady(): boolean {
+    return this.#ready
+  }
+
+  async healthCheck(): Promise<void> {
+    await this.#serial(async () => {})
+  }
+
+  kafkaClusterId(): string | null {
+    return this.#clusterId
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The tick: config-topic changes, restart requests, leader duties
+
+  #onConfigUpdate(connector: string): void {
+    // A connector that appeared or went away changes what there is to share: rebalance (Apache does the same).
+    const existed = this.#snapshot.contains(connector)
+    const exists = this.#configStore.contains(connector)
+    if (existed !== exists) this.#needsRejoin = true
+    this.#configUpdates.add(connector)
+    this.#scheduleTick()
+  }
+
+  #scheduleTick(): void {
+    if (this.#tickScheduled || this.#stopping) return
+    this.#tickScheduled = true
+    void this.#serial(async () => {
+      this.#tickScheduled = false
+      if (this.#stopping) return
+      await this.#tick()
+    }).catch((e) => this.#log.error({ err: e }, `Unexpected error in the herder: ${(e as Error).message}`))
+  }
+
+  async #tick(): Promise<void> {
+    this.#snapshot = this.#configStore.snapshot()
+    await this.#rotateSessionKey()
+    if (!this.#assignment) {
+      // Nothing runs here before the first assignment; what changed is seen in the snapshot then.
+      this.#configUpdates.clear()
+      this.#targetStateChanges.clear()
+      this.#taskConfigUpdates.clear()
+      this.#restartRequests.clear()
+      return
+    }
+    const configUpdates = [...this.#configUpdates]
+    this.#configUpdates.clear()
+    for (const name of configUpdates) {
+      if (!this.#ownsConnector(name)) continue
+      const remains = this.#snapshot.contains(name)
+      this.#log.info(
+        `Handling connector-only config update by ${remains ? 'restarting' : 'stopping'} connector ${name}`,
+      )
+      this.#restarts.forget(name, 'connector')
+      await this.#worker.stopConnector(name)
+      if (remains) await this.#startConnector(name)
+    }
+    const targetStates = [...this.#targetStateChanges]
+    this.#targetStateChanges.clear()
+    for (const name of targetStates) await this.#applyTargetState(name)
+    const taskUpdates = [...this.#taskConfigUpdates]
+    this.#taskConfigUpdates.clear()
+    if (taskUpdates.length > 0) {
+      // New task configs: stop the local tasks of those connectors; the rebalance hands out the new set.
+      const stale = this.#worker.taskIds().filter((id) => taskUpdates.includes(id.connector))
+      if (stale.length > 0) {
+        this.#log.info(`Stopping ${stale.length} tasks whose configs changed: ${stale.map(taskKey).join(', ')}`)
+        await this.#stopTasks(stale)
+      }
+      this.#needsRejoin = true
+    }
+    const restarts = [...this.#restartRequests.values()]
+    this.#restartRequests.clear()
+    for (const request of restarts) await this.#processRestartRequest(request)
+    if (this.#needsRejoin) {
+      this.#needsRejoin = false
+      this.#coordinator.requestRejoin('config change')
+    }
+  }
+
+  /** The leader keeps a session key that is fresh and made with the configured algorithm (KIP-507). */
+  async #rotateSessionKey(): Promise<void> {
+    if (!this.#coordinator.isLeader || this.#coordinator.currentProtocolVersion < 2 || this.#stopping) return
+    const key = this.#snapshot.sessionKey
+    const now = this.#now()
+    const expiresAt = key ? key.creationTimestamp + this.#settings.keyTtlMs : 0
+    if (key && key.algorithm === this.#settings.keyGenerationAlgorithm && expiresAt > now) {
+      this.#scheduleKeyRotation(expiresAt - now)
+      return
+    }
+    this.#log.info(key ? 'Rotating the session key' : 'Writing a new session key')
+    const fresh = generateSessionKey(this.#settings.keyGenerationAlgorithm, this.#settings.keySizeBits, now)
+    try {
+      await this.#configStore.putSessionKey(fresh)
+      this.#snapshot = this.#configStore.snapshot()
+      this.#scheduleKeyRotation(this.#settings.keyTtlMs)
+    } catch (e) {
+      this.#log.error({ err: e }, `Failed to write a new session key: ${(e as Error).message}`)
+      this.#scheduleKeyRotation(1000)
+    }
+  }
+
+  #scheduleKeyRotation(inMs: number): void {
+    if (this.#keyTimer) clearTimeout(this.#keyTimer)
+    this.#keyTimer = setTimeout(() => this.#scheduleTick(), Math.min(inMs, 2 ** 31 - 1))
+    this.#keyTimer.unref()
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Rebalances
+
+  /** Apache's `handleRebalanceCompleted`: catch up with the config topic, then start what was assigned. */
+  async #onAssigned(assignment: Assignment, generation: number): Promise<void> {
+    if (this.#stopping) return
+    if (assignment.error !== NO_ERROR) {
+      this.#log.info(`Assignment failed (config offset ${assignment.offset}): reading the config topic to its end`)
+      await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs).catch(() => {})
+      return
+    }
+    if (this.#configStore.offset < assignment.offset) {
+      try {
+        await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs)
+      } catch {
+        this.#log.warn(
+          `Could not read the config topic to offset ${assignment.offset} within worker.sync.timeout.ms; leaving the group for worker.unsync.backoff.ms (${this.#settings.workerUnsyncBackoffMs} ms)`,
+        )
+        await this.#coordinator.leaveGroup('config out of sync', this.#settings.workerUnsyncBackoffMs)
+        return
+      }
+      if (this.#configStore.offset !== assignment.offset) {
+        this.#log.info(
+          `Config offset ${this.#configStore.offset} differs from the assignment's ${assignment.offset}: rejoining`,
+        )
+        this.#coordinator.requestRejoin('config offset mismatch')
+        return
+      }
+    }
+    this.#snapshot = this.#configStore.snapshot()
+    this.#assignment = assignment
+    this.#log.info(
+      `Joined generation ${generation} as ${this.#coordinator.isLeader ? 'leader' : 'follower'}: ${assignment.connectors.length} connectors, ${assignment.tasks.length} tasks`,
+    )
+    // Whatever runs here but was not assigned stops (eager rebalances revoked it already).
+    const connectors = new Set(assignment.connectors)
+    const tasks = new Set(assignment.tasks.map(taskKey))
+    await this.#stopWork(
+      this.#worker.connectorNames().filter((c) => !connectors.has(c)),
+      this.#worker.taskIds().filter((t) => !tasks.has(taskKey(t))),
+    )
+    const running = new Set(this.#worker.connectorNames())
+    for (const name of assignment.connectors) if (!running.has(name)) await this.#startConnector(name)
+    const runningTasks = new Set(this.#worker.taskIds().map(taskKey))
+    for (const id of assignment.tasks) if (!runningTasks.has(taskKey(id))) await this.#startTask(id)
+    if (assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0) {
+      this.#coordinator.requestRejoin('follow-up after revocations')
+    }
+    if (this.#delayTimer) clearTimeout(this.#delayTimer)
+    this.#delayTimer = null
+    if (assignment.delay > 0) {
+      this.#log.info(`The leader scheduled a rebalance in ${assignment.delay} ms`)
+      this.#delayTimer = setTimeout(() => this.#coordinator.requestRejoin('scheduled rebalance'), assignment.delay)
+      this.#delayTimer.unref()
+    }
+    if (!this.#ready) this.#log.info('Worker has joined the cluster and read the config topic')
+    this.#ready = true
+    await this.#tick()
+  }
+
+  async #stopWork(connectors: string[], tasks: ConnectorTaskId[]): Promise<void> {
+    if (tasks.length > 0) await this.#stopTasks(tasks)
+    for (const name of connectors) {
+      this.#restarts.forget(name, 'connector')
+      await this.#worker.stopConnector(name)
+    }
+    if (this.#assignment) {
+      const revoked = new Set(connectors)
+      const revokedTasks = new Set(tasks.map(taskKey))
+      this.#assignment = {
+        ...this.#assignment,
+        connectors: this.#assignment.connectors.filter((c) => !revoked.has(c)),
+        tasks: this.#assignment.tasks.filter((t) => !revokedTasks.has(taskKey(t))),
+      }
+    }
+  }
+
+  async #stopTasks(ids: ConnectorTaskId[]): Promise<void> {
+    for (const id of ids) this.#restarts.forget(id.connector, [id.task])
+    await this.#worker.stopTasks(ids)
+  }
+
+  #ownsConnector(name: string): boolean {
+    return this.#assignment?.connectors.includes(name) ?? false
+  }
+
+  #ownsTask(id: ConnectorTaskId): boolean {
+    return this.#assignment?.tasks.some((t) => t.connector === id.connector && t.task === id.task) ?? false
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Running connectors and tasks
+
+  #writeStatus(
+    kind: 'connector' | 'task',
+    id: string | ConnectorTaskId,
+    state: State,
+    error?: Error,
+    safe = false,
+  ): void {
+    const connector = typeof id === 'string' ? id : id.connector
+    // A connector that was deleted leaves no status behind (Apache's DESTROYED, written as a tombstone).
+    const finalState: StatusState =
+      state === 'UNASSIGNED' && !this.#configStore.contains(connector) ? 'DESTROYED' : state
+    const versions = connectorVersions(
+      this.#worker.plugins,
+      present(this.#snapshot.connectorConfig(connector))['connector.class'] ?? '',
+    )
+    const base = {
+      state: finalState,
+      trace: error ? traceOf(error) : null,
+      workerId: this.#workerId,
+      generation: this.#coordinator.generationId,
+    }
+    if (kind === 'connector') {
+      const status = { ...base, connector, version: versions.connector }
+      if (safe && finalState !== 'DESTROYED') this.#statusStore.putConnectorSafe(status)
+      else this.#statusStore.putConnector(status)
+    } else {
+      const status = { ...base, id: id as ConnectorTaskId, version: versions.task }
+      if (safe && finalState !== 'DESTROYED') this.#statusStore.putTaskSafe(status)
+      else this.#statusStore.putTask(status)
+    }
+  }
+
+  /** Starts an assigned connector in its target state and, when it is STARTED, reconciles its task configs. */
+  async #startConnector(name: string): Promise<void> {
+    const config = this.#snapshot.connectorConfig(name)
+    const state = this.#snapshot.targetState(name)
+    if (!config || !state) return
+    const started = await this.#worker.startConnector(
+      name,
+      present(config),
+      state,
+      {
+        onStartup: (c) => {
+          this.#writeStatus('connector', c, 'RUNNING')
+          this.#restarts.markRunning([c])
+        },
+        onPause: (c) => this.#writeStatus('connector', c, 'PAUSED'),
+        onStop: (c) => this.#writeStatus('connector', c, 'STOPPED'),
+        onFailure: (c, e) => this.#connectorFailed(c, e),
+        onShutdown: (c) => this.#writeStatus('connector', c, 'UNASSIGNED', undefined, true),
+      },
+      () => this.#requestTaskReconfiguration(name),
+    )
+    if (started && state === 'STARTED') await this.#reconfigureTasks(name)
+  }
+
+  #requestTaskReconfiguration(name: string): void {
+    void this.#serial(() => this.#reconfigureTasks(name)).catch((e) =>
+      this.#log.error({ connector: name, err: e }, 'Task reconfiguration failed'),
+    )
+  }
+
+  /**
+   * Apache's `reconfigureConnector`: the connector's owner asks it for task configs and, when they differ from the
+   * committed ones (or the connector config changed since), writes them: itself when it leads, else through the
+   * leader's internal endpoint, signed. Failures are retried with backoff.
+   */
+  async #reconfigureTasks(name: string): Promise<void> {
+    if (this.#stopping || !this.#ownsConnector(name)) return
+    if (this.#snapshot.targetState(name) !== 'STARTED' || !this.#worker.connectorNames().includes(name)) return
+    const config = this.#snapshot.connectorConfig(name)
+    const maxTasks = Number(config?.['tasks.max'] ?? 1)
+    let taskConfigs: Record<string, string>[]
+    try {
+      taskConfigs = await this.#worker.connectorTaskConfigs(name, maxTasks)
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e))
+      this.#log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
+      this.#connectorFailed(name, error)
+      return
+    }
+    const current = this.#snapshot.tasks(name).map((id) => this.#snapshot.taskConfig(id))
+    const unchanged =
+      current.length === taskConfigs.length &&
+      taskConfigs.every((c, i) => sameConfig(c, current[i] ?? null)) &&
+      sameConfig(config, this.#snapshot.appliedConnectorConfig(name))
+    if (unchanged) {
+      this.#clearReconfigureRetry(name)
+      return
+    }
+    try {
+      if (this.#coordinator.isLeader) {
+        await this.#configStore.putTaskConfigs(name, taskConfigs)
+        this.#snapshot = this.#configStore.snapshot()
+      } else {
+        await this.#sendTaskConfigsToLeader(name, taskConfigs)
+      }
+      this.#clearReconfigureRetry(name)
+    } catch (e) {
+      const previous = this.#reconfigureRetries.get(name)
+      const backoffMs = previous
+        ? Math.min(previous.backoffMs * 2, RECONFIGURE_BACKOFF_MAX_MS)
+        : RECONFIGURE_BACKOFF_INITIAL_MS
+      this.#log.error(
+        { connector: name, err: e },
+        `Failed to write the task configs of ${name} (${(e as Error).message}); retrying in ${backoffMs} ms`,
+      )
+      if (previous) clearTimeout(previous.timer)
+      const timer = setTimeout(() => this.#requestTaskReconfiguration(name), backoffMs)
+      timer.unref()
+      this.#reconfigureRetries.set(name, { timer, backoffMs })
+    }
+  }
+
+  #clearReconfigureRetry(name: string): void {
+    const retry = this.#reconfigureRetries.get(name)
+    if (retry) clearTimeout(retry.timer)
+    this.#reconfigureRetries.delete(name)
+  }
+
+  async #sendTaskConfigsToLeader(name: string, configs: Record<string, string>[]): Promise<void> {
+    const leaderUrl = this.#coordinator.leaderUrl
+    if (!leaderUrl) throw new Error('no known leader URL')
+    const body = Buffer.from(JSON.stringify(configs))
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' }
+    const key = this.#snapshot.sessionKey
+    if (this.#coordinator.currentProtocolVersion >= 2) {
+      if (!key) throw new Error('no session key has been read yet')
+      Object.assign(headers, signatureHeaders(key, this.#settings.signatureAlgorithm, body))
+    }
+    const url = `${leaderUrl.replace(/\/$/, '')}/connectors/${encodeURIComponent(name)}/tasks?forward=true`
+    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) })
+    if (response.status >= 400) {
+      const text = await response.text()
+      throw new Error(`the leader answered ${response.status}: ${text}`)
+    }
+  }
+
+  async #startTask(id: ConnectorTaskId): Promise<void> {
+    const taskConfig = this.#snapshot.taskConfig(id)
+    const connectorConfig = this.#snapshot.connectorConfig(id.connector)
+    const state = this.#snapshot.targetState(id.connector)
+    if (!taskConfig || !connectorConfig || !state) return
+    this.#writeStatus('task', id, 'UNASSIGNED', undefined, true)
+    const start = () =>
+      this.#worker.startTask(id, present(connectorConfig), present(taskConfig), state, {
+        onStartup: (t) => {
+          this.#writeStatus('task', t, 'RUNNING')
+          this.#restarts.markRunning([t.connector, t.task])
+        },
+        onPause: (t) => this.#writeStatus('task', t, 'PAUSED'),
+        onResume: (t) => {
+          this.#writeStatus('task', t, 'RUNNING')
+          this.#restarts.markRunning([t.connector, t.task])
+        },
+        onFailure: (t, e) => this.#taskFailed(t, e),
+        onShutdown: (t) => this.#writeStatus('task', t, 'UNASSIGNED', undefined, true),
+      })
+    if (!this.#topicTracking) return start()
+    await withTopicTracking((topic) => this.#recordActiveTopic(id, topic), start)
+  }
+
+  #recordActiveTopic(id: ConnectorTaskId, topic: string): void {
+    const key = `${id.connector}\u0000${topic}`
+    if (this.#seenTopics.has(key) || this.#statusStore.getTopic(id.connector, topic)) return
+    this.#seenTopics.add(key)
+    this.#statusStore.putTopic({ topic, connector: id.connector, task: id.task, discoverTimestamp: this.#now() })
+  }
+
+  async #applyTargetState(name: string): Promise<void> {
+    const state = this.#snapshot.targetState(name)
+    if (!state) return
+    if (this.#ownsConnector(name)) {
+      const running = this.#worker.connectorNames().includes(name)
+      this.#restarts.forget(name, 'all')
+      if (state === 'STOPPED' || !running || this.#workerConnectorStopped(name)) {
+        // Into or out of STOPPED the Connector instance is restarted in the new state.
+        await this.#worker.stopConnector(name)
+        await this.#startConnector(name)
+      } else {
+        this.#worker.setTargetState(name, state)
+        this.#writeStatus('connector', name, state === 'PAUSED' ? 'PAUSED' : 'RUNNING')
+        if (state === 'STARTED') await this.#reconfigureTasks(name)
+      }
+    }
+    const tasks = this.#worker.taskIds(name)
+    if (tasks.length > 0 && state !== 'STOPPED') this.#worker.setTargetState(name, state)
+  }
+
+  #workerConnectorStopped(name: string): boolean {
+    return this.#statusStore.getConnector(name)?.state === 'STOPPED'
+  }
+
+  #taskFailed(id: ConnectorTaskId, error: Error): void {
+    const noted = this.#restarts.schedule([id.connector, id.task], `task ${taskKey(id)}`, error, async () => {
+      if (!this.#ownsTask(id) || this.#snapshot.targetState(id.connector) !== 'STARTED') return
+      if (this.#statusStore.getTask(id)?.state !== 'FAILED') return
+      await this.#worker.stopTasks([id])
+      await this.#startTask(id)
+    })
+    this.#writeStatus('task', id, 'FAILED', noted, true)
+  }
+
+  #connectorFailed(name: string, error: Error): void {
+    const noted = this.#restarts.schedule([name], `connector ${name}`, error, async () => {
+      if (!this.#ownsConnector(name) || this.#statusStore.getConnector(name)?.state !== 'FAILED') return
+      await this.#worker.stopConnector(name)
+      await this.#startConnector(name)
+    })
+    this.#writeStatus('connector', name, 'FAILED', noted, true)
+  }
+
+  /** KIP-745: every worker restarts what it runs of a restart request read from the config topic. */
+  async #processRestartRequest(request: RestartRequest): Promise<void> {
+    const name = request.connector
+    if (!this.#snapshot.contains(name)) return
+    const plan = this.#restartPlan(request)
+    if (!plan) return
+    const restartConnector = plan.connector.state === 'RESTARTING' && this.#ownsConnector(name)
+    const tasks = plan.tasks
+      .filter((t) => t.state === 'RESTARTING')
+      .map((t) => ({ connector: name, task: t.id }))
+      .filter((id) => this.#ownsTask(id))
+    if (!restartConnector && tasks.length === 0) return
+    this.#log.info(
+      `Restarting ${restartConnector ? 'the connector and ' : ''}${tasks.length} tasks of ${name} on this worker`,
+    )
+    if (restartConnector) {
+      this.#restarts.forget(name, 'connector')
+      await this.#worker.stopConnector(name)
+      this.#writeStatus('connector', name, 'RESTARTING')
+    }
+    if (tasks.length > 0) {
+      await this.#stopTasks(tasks)
+      for (const id of tasks) this.#writeStatus('task', id, 'RESTARTING')
+    }
+    if (restartConnector) await this.#startConnector(name)
+    for (const id of tasks) await this.#startTask(id)
+  }
+
+  /** Which parts of the connector a restart request selects, from the status topic; null without a status. */
+  #restartPlan(request: RestartRequest): ConnectorStateInfo | null {
+    const name = request.connector
+    const connectorStatus = this.#statusStore.getConnector(name)
+    if (!connectorStatus) return null
+    const current = this.connectorStatus(name)
+    const restartConnector = !request.onlyFailed || connectorStatus.state === 'FAILED'
+    const restartTasks = new Set(
+      request.includeTasks
+        ? current.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id)
+        : [],
+    )
+    return {
+      ...current,
+      connector: restartConnector ? { ...current.connector, state: 'RESTARTING' } : current.connector,
+      tasks: current.tasks.map((t) => (restartTasks.has(t.id) ? { ...t, state: 'RESTARTING' } : t)),
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Reads: from the local snapshot, also during a rebalance
+
+  connectors(): string[] {
+    return this.#snapshot.connectors().sort()
+  }
+
+  #config(name: string, message = `Connector ${name} not found`): Record<string, string> {
+    this.#snapshot = this.#configStore.snapshot()
+    const config = this.#snapshot.connectorConfig(name)
+    if (!config) throw new NotFoundException(message)
+    return config as Record<string, string>
+  }
+
+  #type(config: Record<string, string>): ConnectorType {
+    return connectorTypeOf(this.#worker.plugins, config['connector.class'])
+  }
+
+  connectorInfo(name: string): ConnectorInfo {
+    const config = this.#config(name)
+    return {
+      name,
+      config: { ...config },
+      tasks: this.#snapshot.tasks(name).map((id) => ({ connector: id.connector, task: id.task })),
+      type: this.#type(config),
+    }
+  }
+
+  connectorConfig(name: string): Record<string, string> {
+    return { ...this.#config(name) }
+  }
+
+  connectorStatus(name: string): ConnectorStateInfo {
+    const connector = this.#statusStore.getConnector(name)
+    if (!connector) throw new NotFoundException(`No status found for connector ${name}`)
+    const config = present(this.#configStore.snapshot().connectorConfig(name))
+    const versions = connectorVersions(this.#worker.plugins, config['connector.class'] ?? '')
+    return {
+      name,
+      connector: withVersion(stateInfo(connector), connector.version ?? versions.connector),
+      tasks: this.#statusStore
+        .getAll(name)
+        .sort((a, b) => a.id.task - b.id.task)
+        .map((t) => taskWithVersion({ id: t.id.task, ...stateInfo(t) }, t.version ?? versions.task)),
+      type: config['connector.class'] ? this.#type(config) : 'unknown',
+    }
+  }
+
+  taskStatus(id: ConnectorTaskId): TaskState {
+    const task = this.#statusStore.getTask(id)
+    if (!task) throw new NotFoundException(`No status found for task ${taskKey(id)}`)
+    return taskWithVersion({ id: id.task, ...stateInfo(task) }, task.version)
+  }
+
+  taskConfigs(name: string): TaskInfo[] {
+    this.#config(name)
+    return this.#snapshot.tasks(name).map((id) => ({
+      id: { connector: name, task: id.task },
+      config: { ...(this.#snapshot.taskConfig(id) as Record<string, string>) },
+    }))
+  }
+
+  tasksConfig(name: string): Record<string, Record<string, string>> {
+    const tasks = this.taskConfigs(name)
+    if (tasks.length === 0) throw new NotFoundException(`Connector ${name} not found`)
+    const out: Record<string, Record<string, string>> = {}
+    for (const t of tasks) out[`${name}-${t.id.task}`] = t.config
+    return out
+  }
+
+  async validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
+    return validateConnectorConfig(this.#validation(), config)
+  }
+
+  connectorPluginConfig(pluginName: string, version?: string): ConfigKeyInfo[] {
+    return connectorPluginConfig(this.#validation(), pluginName, version)
+  }
+
+  connectorActiveTopics(name: string): ActiveTopicsInfo {
+    return {
+      connector: name,
+      topics: this.#statusStore
+        .getAllTopics(name)
+        .map((t) => t.topic)
+        .sort(),
+    }
+  }
+
+  resetConnectorActiveTopics(name: string): void {
+    for (const t of this.#statusStore.getAllTopics(name)) this.#statusStore.deleteTopic(name, t.topic)
+    for (const key of [...this.#seenTopics]) if (key.startsWith(`${name}\u0000`)) this.#seenTopics.delete(key)
+  }
+
+  async connectorOffsets(name: string): Promise<ConnectorOffsets> {
+    const config = present(this.#config(name))
+    const offsets = this.#worker.offsets as Partial<KafkaOffsetBackingStore>
+    if (this.#type(config) !== 'sink') await offsets.refresh?.()
+    return readConnectorOffsets(this.#worker, name, config, this.#type(config))
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Writes
+
+  /** Waits (bounded) for a rebalance in progress to end; 409 when it does not. */
+  async #awaitStable(): Promise<void> {
+    const deadline = this.#now() + this.#rebalanceWaitMs
+    while (!this.#stable()) {
+      if (this.#stopping || this.#now() >= deadline) {
+        throw new RebalanceNeededException('Request cannot be completed because a rebalance is expected')
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  #stable(): boolean {
+    return this.#ready && this.#assignment !== null && !this.#coordinator.rejoinNeededOrPending
+  }
+
+  /** For writes only the leader makes: waits for a stable group, then throws `NotLeaderException` on a follower. */
+  async #asLeader<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    await this.#awaitStable()
+    return this.#serial(async () => {
+      if (!this.#coordinator.isLeader) {
+        throw new NotLeaderException(`Only the leader can ${what}.`, this.#coordinator.leaderUrl)
+      }
+      await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs)
+      this.#snapshot = this.#configStore.snapshot()
+      return fn()
+    })
+  }
+
+  async putConnectorConfig(
+    name: string,
+    config: Record<string, string | null>,
+    allowReplace: boolean,
+    initialState: TargetState = 'STARTED',
+  ): Promise<{ created: boolean; info: ConnectorInfo }> {
+    const submitted = { ...config, name }
+    await this.#awaitStable()
+    if (!this.#coordinator.isLeader) {
+      throw new NotLeaderException('Only the leader can set connector configs.', this.#coordinator.leaderUrl)
+    }
+    const infos = await this.validateConnectorConfig(submitted)
+    if (infos.error_count > 0) throw new BadRequestException(invalidConfigMessage(infos))
+    return this.#asLeader('set connector configs', async () => {
+      const exists = this.#snapshot.contains(name)
+      if (exists && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`)
+      await this.#configStore.putConnectorConfig(name, submitted, exists ? null : initialState)
+      this.#snapshot = this.#configStore.snapshot()
+      this.#log.info(`Connector ${name} config ${exists ? 'updated' : 'created'}`)
+      return { created: !exists, info: this.connectorInfo(name) }
+    })
+  }
+
+  async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    await this.#awaitStable()
+    if (!this.#coordinator.isLeader) {
+      throw new NotLeaderException('Only the leader can set connector configs.', this.#coordinator.leaderUrl)
+    }
+    const patched: Record<string, string> = { ...this.#config(name) }
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete patched[key]
+      else patched[key] = value
+    }
+    return (await this.putConnectorConfig(name, patched, true)).info
+  }
+
+  async deleteConnector(name: string): Promise<void> {
+    await this.#asLeader('delete connectors', async () => {
+      this.#config(name)
+      await this.#configStore.removeConnectorConfig(name)
+      this.#snapshot = this.#configStore.snapshot()
+      this.#log.info(`Connector ${name} deleted`)
+    })
+  }
+
+  async pauseConnector(name: string): Promise<void> {
+    this.#config(name, `Unknown connector ${name}`)
+    await this.#configStore.putTargetState(name, 'PAUSED')
+  }
+
+  async resumeConnector(name: string): Promise<void> {
+    this.#config(name, `Unknown connector ${name}`)
+    await this.#configStore.putTargetState(name, 'STARTED')
+  }
+
+  /** KIP-875: the leader writes zero task configs, then the STOPPED target state. */
+  async stopConnector(name: string): Promise<void> {
+    await this.#asLeader('stop connectors', async () => {
+      this.#config(name)
+      await this.#configStore.putTaskConfigs(name, [])
+      await this.#configStore.putTargetState(name, 'STOPPED')
+      await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs)
+      this.#snapshot = this.#configStore.snapshot()
+    })
+  }
+
+  /** Restarts the Connector instance where it runs: here, or forwarded (through the leader) to its owner. */
+  async restartConnector(name: string): Promise<void> {
+    await this.#awaitStable()
+    await this.#serial(async () => {
+      this.#config(name, `Unknown connector: ${name}`)
+      if (this.#ownsConnector(name)) {
+        this.#restarts.forget(name, 'connector')
+        await this.#worker.stopConnector(name)
+        await this.#startConnector(name)
+      } else if (this.#coordinator.isLeader) {
+        throw new NotAssignedException(
+          'Cannot restart connector since it is not assigned to this member',
+          this.#coordinator.connectorOwnerUrl(name),
+        )
+      } else {
+        throw new NotLeaderException('Only the leader can process restart requests.', this.#coordinator.leaderUrl)
+      }
+    })
+  }
+
+  async restartTask(id: ConnectorTaskId): Promise<void> {
+    await this.#awaitStable()
+    await this.#serial(async () => {
+      this.#config(id.connector, `Unknown connector: ${id.connector}`)
+      if (!this.#snapshot.taskConfig(id)) throw new NotFoundException(`Unknown task: ${taskKey(id)}`)
+      if (this.#ownsTask(id)) {
+        this.#restarts.forget(id.connector, [id.task])
+        await this.#worker.stopTasks([id])
+        await this.#startTask(id)
+      } else if (this.#coordinator.isLeader) {
+        throw new NotAssignedException(
+          'Cannot restart task since it is not assigned to this member',
+          this.#coordinator.taskOwnerUrl(id),
+        )
+      } else {
+        throw new NotLeaderException('Only the leader can process restart requests.', this.#coordinator.leaderUrl)
+      }
+    })
+  }
+
+  /** KIP-745: the leader writes the request to the config topic; every worker restarts what it runs of it. */
+  async restartConnectorAndTasks(request: RestartRequest): Promise<ConnectorStateInfo> {
+    return this.#asLeader('process restart requests', async () => {
+      const name = request.connector
+      this.#config(name, `Unknown connector: ${name}`)
+      const plan = this.#restartPlan(request)
+      if (!plan) throw new NotFoundException(`Status for connector ${name} not found`)
+      await this.#configStore.putRestartRequest(request)
+      return plan
+    })
+  }
+
+  async alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<Message> {
+    return this.#modifyOffsets(name, offsets)
+  }
+
+  async resetConnectorOffsets(name: string): Promise<Message> {
+    return this.#modifyOffsets(name, null)
+  }
+
+  async #modifyOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<Message> {
+    return this.#asLeader('modify connector offsets', async () => {
+      const config = present(this.#config(name))
+      if (this.#snapshot.targetState(name) !== 'STOPPED' || this.#snapshot.taskCount(name) !== 0) {
+        throw new BadRequestException(notStoppedMessage(name))
+      }
+      return modifyConnectorOffsets(this.#worker, name, config, this.#type(config), offsets)
+    })
+  }
+
+  /**
+   * Internal endpoint (`POST /connectors/{c}/tasks`): a follower that runs the connector sends its task configs to
+   * the leader, signed under the `sessioned` protocol.
+   */
+  async putTaskConfigs(
+    name: string,
+    configs: unknown,
+    signature: InternalRequestSignature | null = null,
+  ): Promise<void> {
+    if (this.#coordinator.currentProtocolVersion >= 2) {
+      verifySignature(signature, this.#configStore.snapshot().sessionKey, this.#settings.verificationAlgorithms)
+    }
+    if (!Array.isArray(configs) || configs.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
+      throw new BadRequestException('Task configs must be a JSON array of objects')
+    }
+    await this.#asLeader('write task configurations', async () => {
+      this.#config(name)
+      if (this.#snapshot.targetState(name) === 'STOPPED' && configs.length > 0) {
+        throw new BadRequestException(`Cannot submit non-empty set of task configs for stopped connector ${name}`)
+      }
+      await this.#configStore.putTaskConfigs(name, configs as RawConfig[])
+      this.#snapshot = this.#configStore.snapshot()
+    })
+  }
+
+  loggerLevel(logger: string): LoggerLevel | null {
+    return this.#loggers.level(logger)
+  }
+
+  allLoggerLevels(): Record<string, LoggerLevel> {
+    return this.#loggers.allLevels()
+  }
+
+  setWorkerLoggerLevel(namespace: string, level: string): string[] {
+    if (!Loggers.isValidLevel(level)) {
+      this.#log.warn(`Ignoring request to set invalid level '${level}' for namespace ${namespace}`)
+      return []
+    }
+    return this.#loggers.setLevel(namespace, level)
+  }
+
+  /** KIP-976: written to the config topic; every worker (this one too) applies it when it reads it. */
+  async setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
+    await this.#configStore.putLoggerLevel(namespace, level)
+  }
+
+  /** For tests and the CLI: the URL of the leader, whether this worker leads, and what it runs. */
+  get membership(): { leaderUrl: string | null; isLeader: boolean; connectors: string[]; tasks: ConnectorTaskId[] } {
+    return {
+      leaderUrl: this.#coordinator.leaderUrl,
+      isLeader: this.#coordinator.isLeader,
+      connectors: this.#worker.connectorNames().sort(),
+      tasks: this.#worker.taskIds(),
+    }
+  }
+}
+
+function stateInfo(status: { state: StatusState; trace: string | null; workerId: string }): StateInfo {
+  const out: StateInfo = { state: status.state as State, worker_id: status.workerId }
+  if (status.trace) out.trace = status.trace
+  return out
+}
