@@ -5,13 +5,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   Admin,
+  type ClusterMetadata,
+  type Connection,
   Consumer,
   compatibilityPartitioner,
-  type Message,
-  type MessagesStream,
+  kGetConnection,
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka'
+import { type FetchResponse, type FetchTopicRequest, RecordBatchCursor, sendFetch } from './fetch.ts'
 
 /** A record on its way to Kafka; key, value and header values are already serialised. */
 export interface OutgoingRecord {
@@ -185,29 +187,58 @@ export interface ConsumerSettings extends ClientSettings {
   sessionTimeoutMs?: number
   heartbeatIntervalMs?: number
   rebalanceTimeoutMs?: number
-  /** Records buffered before the client stops fetching. */
-  maxBuffered?: number
+  /** Bytes one fetch asks of a partition (Java's `max.partition.fetch.bytes`, 1 MiB). */
+  maxPartitionFetchBytes?: number
 }
+
+interface PartitionState {
+  topic: string
+  partition: number
+  /** The next offset to fetch; null until it is known (committed offset, else the earliest). */
+  position: number | null
+  /** The position was out of range: start again at the earliest offset, not the committed one. */
+  reset: boolean
+}
+
+/** Fetch errors after which the partition's leader is looked up again and the fetch retried. */
+const RETRIABLE_FETCH_ERRORS = new Set([3, 5, 6, 9, 56, 74, 75, 78, 100])
+const OFFSET_OUT_OF_RANGE = 1
+/** Consecutive failed fetches (connection errors) before the consumer reports the failure. */
+const MAX_FETCH_FAILURES = 10
 
 /**
  * A group member that subscribes to topics and hands out records in batches. Offsets are committed only by
  * `commit` (never automatically). `onAssignment` is told the full assignment after every rebalance.
+ *
+ * The client's Consumer does the group membership (join, sync, heartbeats, commits, offset look-ups); fetching is
+ * ours (`./fetch.ts`): one Fetch in flight per partition leader, Java's `max.partition.fetch.bytes` (1 MiB) per
+ * partition, the next fetch sent while the worker still works through the previous response (up to about one
+ * response per partition buffered), and records decoded only when `poll` hands them out. A partition starts at the
+ * group's committed offset, else at the earliest one (Connect's `auto.offset.reset=earliest`), and goes back to the
+ * earliest when its position is out of range. Reads are read_committed, as the client's default was.
  */
 export class KafkaConsumer {
   readonly #consumer: Consumer
-  readonly #settings: ConsumerSettings
-  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null
-  readonly #buffer: Message<Buffer, Buffer, Buffer, Buffer>[] = []
-  #bufferHead = 0
+  readonly #fetchBytes: number
+  #topics: string[] = []
+  readonly #partitions = new Map<string, PartitionState>()
+  /** Fetched data not yet handed out, in fetch order. */
+  #chunks: RecordBatchCursor[] = []
+  #bufferedBytes = 0
+  #metadata: ClusterMetadata | null = null
+  #metadataRefresh: Promise<void> | null = null
+  readonly #inflight = new Set<number>()
+  #initializing = false
+  #failures = 0
+  #started = false
   #waiter: (() => void) | null = null
   #error: Error | null = null
-  #paused = false
   #closed = false
-  readonly #topics = new TopicReporter()
+  readonly #topicReporter = new TopicReporter()
   onAssignment: ((assignment: Array<{ topic: string; partition: number }>) => void) | null = null
 
   constructor(settings: ConsumerSettings) {
-    this.#settings = settings
+    this.#fetchBytes = settings.maxPartitionFetchBytes ?? 1024 * 1024
     this.#consumer = new Consumer({
       ...baseOptions(settings),
       groupId: settings.groupId,
@@ -215,15 +246,18 @@ export class KafkaConsumer {
       heartbeatInterval: settings.heartbeatIntervalMs ?? 3000,
       rebalanceTimeout: settings.rebalanceTimeoutMs ?? 300000,
       autocommit: false,
-      maxWaitTime: 500,
       autocreateTopics: false,
     })
     this.#consumer.on('consumer:group:join', (payload) => {
       const assignment: Array<{ topic: string; partition: number }> = []
       for (const a of payload.assignments ?? [])
         for (const p of a.partitions) assignment.push({ topic: a.topic, partition: p })
+      this.#assigned(assignment)
       this.onAssignment?.(assignment)
+      this.#kick()
     })
+    // A failed rejoin: without a listener an 'error' event would end the process.
+    this.#consumer.on('error', (e: Error) => this.#fail(e))
   }
 
   /** Joins the group and starts fetching; reading starts at the committed offset, else at the earliest one. */
@@ -232,7 +266,7 @@ export class KafkaConsumer {
     // where the broker does not, wait for them to appear instead of failing.
     for (;;) {
       try {
-        await this.#consumer.metadata({ topics, autocreateTopics: true })
+        this.#metadata = await this.#consumer.metadata({ topics, autocreateTopics: true })
         break
       } catch (e) {
         if (this.#closed || stopped?.() || !/Unknown topic/i.test(String((e as Error).message))) throw e
@@ -241,26 +275,37 @@ export class KafkaConsumer {
         if (this.#closed || stopped?.()) return
       }
     }
-    const stream = await this.#consumer.consume({
-      topics,
-      mode: 'committed',
-      fallbackMode: 'earliest',
-      autocommit: false,
-      highWaterMark: this.#settings.maxBuffered ?? 2048,
-    })
-    this.#stream = stream
-    stream.on('data', (m) => {
-      this.#buffer.push(m)
-      if (!this.#paused && this.#buffer.length - this.#bufferHead >= (this.#settings.maxBuffered ?? 2048)) {
-        this.#paused = true
-        stream.pause()
-      }
-      this.#wake()
-    })
-    stream.on('error', (e) => {
-      this.#error = e
-      this.#wake()
-    })
+    this.#topics = [...topics]
+    this.#consumer.topics.trackAll(...topics)
+    await this.#consumer.joinGroup({})
+    this.#started = true
+    this.#kick()
+  }
+
+  /** Keeps the positions of partitions still assigned, forgets the others and their fetched data. */
+  #assigned(assignment: Array<{ topic: string; partition: number }>): void {
+    const keys = new Set<string>()
+    for (const tp of assignment) {
+      const key = `${tp.topic}\u0000${tp.partition}`
+      keys.add(key)
+      if (!this.#partitions.has(key))
+        this.#partitions.set(key, { topic: tp.topic, partition: tp.partition, position: null, reset: false })
+    }
+    for (const key of [...this.#partitions.keys()]) if (!keys.has(key)) this.#partitions.delete(key)
+    this.#dropChunks((c) => keys.has(`${c.topic}\u0000${c.partition}`))
+  }
+
+  #dropChunks(keep: (c: RecordBatchCursor) => boolean): void {
+    const kept = this.#chunks.filter(keep)
+    if (kept.length === this.#chunks.length) return
+    this.#chunks = kept
+    this.#bufferedBytes = kept.reduce((n, c) => n + c.remainingBytes, 0)
+  }
+
+  #fail(e: Error): void {
+    if (this.#closed) return
+    this.#error ??= e
+    this.#wake()
   }
 
   #wake(): void {
@@ -271,9 +316,186 @@ export class KafkaConsumer {
     }
   }
 
+  /** Sends fetches to every leader that has none in flight, while less than one response per partition is buffered. */
+  #kick(): void {
+    if (!this.#started || this.#closed || this.#error !== null) return
+    const unknown: PartitionState[] = []
+    for (const p of this.#partitions.values()) if (p.position === null) unknown.push(p)
+    if (unknown.length > 0 && !this.#initializing) {
+      this.#initializing = true
+      this.#initPositions(unknown).then(
+        () => {
+          this.#initializing = false
+          this.#kick()
+        },
+        (e: Error) => {
+          this.#initializing = false
+          this.#fail(e)
+        },
+      )
+    }
+    if (this.#bufferedBytes >= this.#fetchBytes * Math.max(1, this.#partitions.size)) return
+    const metadata = this.#metadata
+    if (metadata === null) {
+      this.#refreshMetadata()
+      return
+    }
+    const byNode = new Map<number, PartitionState[]>()
+    let stale = false
+    for (const p of this.#partitions.values()) {
+      if (p.position === null) continue
+      const leader = metadata.topics.get(p.topic)?.partitions[p.partition]?.leader ?? -1
+      if (leader < 0 || !metadata.brokers.has(leader)) {
+        stale = true
+        continue
+      }
+      if (this.#inflight.has(leader)) continue
+      const list = byNode.get(leader)
+      if (list) list.push(p)
+      else byNode.set(leader, [p])
+    }
+    for (const [node, partitions] of byNode) void this.#fetchFrom(metadata, node, partitions)
+    if (stale) this.#refreshMetadata()
+  }
+
+  #refreshMetadata(): void {
+    if (this.#metadataRefresh || this.#closed) return
+    this.#metadataRefresh = (async () => {
+      try {
+        this.#metadata = await this.#consumer.metadata({ topics: this.#topics, forceUpdate: true })
+      } catch (e) {
+        if (++this.#failures > MAX_FETCH_FAILURES) this.#fail(e as Error)
+        else await new Promise((r) => setTimeout(r, 250))
+      } finally {
+        this.#metadataRefresh = null
+      }
+      this.#kick()
+    })()
+  }
+
+  async #fetchFrom(metadata: ClusterMetadata, node: number, partitions: PartitionState[]): Promise<void> {
+    this.#inflight.add(node)
+    const requested = new Map<string, number>()
+    const byTopic = new Map<string, FetchTopicRequest>()
+    for (const p of partitions) {
+      requested.set(`${p.topic}\u0000${p.partition}`, p.position!)
+      let t = byTopic.get(p.topic)
+      if (!t) {
+        t = { topic: p.topic, partitions: [] }
+        byTopic.set(p.topic, t)
+      }
+      t.partitions.push({ partition: p.partition, fetchOffset: p.position!, partitionMaxBytes: this.#fetchBytes })
+    }
+    let retry = false
+    try {
+      const connection = await new Promise<Connection>((resolve, reject) =>
+        this.#consumer[kGetConnection](metadata.brokers.get(node)!, (e: Error | null, c: Connection | undefined) =>
+          e ? reject(e) : resolve(c!),
+        ),
+      )
+      const response = await sendFetch(
+        connection,
+        { maxWaitMs: FETCH_MAX_WAIT_MS, minBytes: 1, maxBytes: FETCH_MAX_BYTES, isolationLevel: 1 },
+        [...byTopic.values()],
+      )
+      this.#failures = 0
+      retry = this.#apply(response, requested)
+    } catch (e) {
+      if (this.#closed) return
+      // A lost connection or a broker that went away: look the leaders up again and retry, a few times.
+      if (++this.#failures > MAX_FETCH_FAILURES) this.#fail(e as Error)
+      else {
+        this.#metadata = null
+        await new Promise((r) => setTimeout(r, 100 * Math.min(this.#failures, 5)))
+      }
+    } finally {
+      this.#inflight.delete(node)
+    }
+    if (retry) {
+      this.#metadata = null
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    this.#kick()
+  }
+
+  /** Takes a fetch response in; true when a partition's leader has to be looked up again. */
+  #apply(response: FetchResponse, requested: Map<string, number>): boolean {
+    let stale = false
+    let added = false
+    for (const t of response.responses) {
+      for (const p of t.partitions) {
+        const key = `${t.topic}\u0000${p.partition}`
+        const state = this.#partitions.get(key)
+        const offset = requested.get(key)
+        // Revoked, or repositioned, while the fetch was in flight: its data is not for the current position.
+        if (!state || offset === undefined || state.position !== offset) continue
+        if (p.errorCode === 0) {
+          if (p.records === null) continue
+          const cursor = new RecordBatchCursor(t.topic, p.partition, p.records, offset, p.abortedTransactions)
+          state.position = cursor.nextOffset
+          if (cursor.remainingBytes > 0) {
+            this.#chunks.push(cursor)
+            this.#bufferedBytes += cursor.remainingBytes
+            added = true
+          }
+        } else if (p.errorCode === OFFSET_OUT_OF_RANGE) {
+          state.position = null
+          state.reset = true
+        } else if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
+          stale = true
+        } else {
+          this.#fail(
+            new Error(`Fetch of ${t.topic}-${p.partition} at offset ${offset} failed with error code ${p.errorCode}`),
+          )
+        }
+      }
+    }
+    if (added) this.#wake()
+    return stale
+  }
+
+  /** Sets the positions of newly assigned partitions: the committed offset, else the earliest. */
+  async #initPositions(partitions: PartitionState[]): Promise<void> {
+    const positions = new Map<PartitionState, number>()
+    const committed = partitions.filter((p) => !p.reset)
+    if (committed.length > 0) {
+      const topics = new Map<string, number[]>()
+      for (const p of committed) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition])
+      const offsets = await this.#consumer.listCommittedOffsets({
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+      })
+      for (const p of committed) {
+        const o = offsets.get(p.topic)?.[p.partition]
+        if (typeof o === 'bigint' && o >= 0n) positions.set(p, Number(o))
+      }
+    }
+    const earliest = partitions.filter((p) => !positions.has(p))
+    if (earliest.length > 0) {
+      const topics = new Map<string, number[]>()
+      for (const p of earliest) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition])
+      const offsets = await this.#consumer.listOffsets({
+        topics: [...topics.keys()],
+        partitions: Object.fromEntries(topics),
+        timestamp: -2n,
+      })
+      for (const p of earliest) {
+        const o = offsets.get(p.topic)?.[p.partition]
+        if (typeof o !== 'bigint' || o < 0n) throw new Error(`No earliest offset for ${p.topic}-${p.partition}`)
+        positions.set(p, Number(o))
+      }
+    }
+    for (const [p, offset] of positions) {
+      // Still the same assignment of the partition, and not positioned meanwhile.
+      if (this.#partitions.get(`${p.topic}\u0000${p.partition}`) === p && p.position === null) {
+        p.position = offset
+        p.reset = false
+      }
+    }
+  }
+
   /** Up to `max` buffered records, waiting at most `timeoutMs` for the first one. Throws a fetch error once. */
   async poll(max: number, timeoutMs: number): Promise<IncomingRecord[]> {
-    if (this.#buffer.length - this.#bufferHead === 0 && !this.#error) {
+    if (this.#chunks.length === 0 && !this.#error) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.#waiter = null
@@ -290,45 +512,35 @@ export class KafkaConsumer {
       this.#error = null
       throw e
     }
-    const n = Math.min(max, this.#buffer.length - this.#bufferHead)
-    const out = new Array<IncomingRecord>(n)
-    for (let i = 0; i < n; i++) {
-      const m = this.#buffer[this.#bufferHead + i]!
-      this.#topics.report(m.topic)
-      const headers: Array<[string, Buffer | null]> = []
-      for (const [k, v] of m.headerEntries) headers.push([k.toString('utf8'), v ?? null])
-      out[i] = {
-        topic: m.topic,
-        partition: m.partition,
-        offset: Number(m.offset),
-        timestamp: Number(m.timestamp),
-        key: m.key ?? null,
-        value: m.value ?? null,
-        headers,
+    const out: IncomingRecord[] = []
+    const chunks = this.#chunks
+    let done = 0
+    while (out.length < max && done < chunks.length) {
+      const chunk = chunks[done]!
+      const before = chunk.remainingBytes
+      this.#topicReporter.report(chunk.topic)
+      while (out.length < max) {
+        const r = chunk.next()
+        if (r === null) break
+        out.push(r)
+      }
+      this.#bufferedBytes -= before - chunk.remainingBytes
+      if (out.length < max) {
+        // The chunk is exhausted.
+        this.#bufferedBytes -= chunk.remainingBytes
+        done++
       }
     }
-    this.#bufferHead += n
-    if (this.#bufferHead === this.#buffer.length) {
-      this.#buffer.length = 0
-      this.#bufferHead = 0
-    } else if (this.#bufferHead > 4096) {
-      this.#buffer.splice(0, this.#bufferHead)
-      this.#bufferHead = 0
-    }
-    if (this.#paused && this.#buffer.length - this.#bufferHead < (this.#settings.maxBuffered ?? 2048) / 2) {
-      this.#paused = false
-      this.#stream?.resume()
-    }
+    if (done > 0) chunks.splice(0, done)
+    if (chunks.length === 0) this.#bufferedBytes = 0
+    this.#kick()
     return out
   }
 
   /** Drops buffered records of partitions no longer assigned, so they are not delivered twice. */
   retainOnly(assignment: Array<{ topic: string; partition: number }>): void {
     const keep = new Set(assignment.map((tp) => `${tp.topic}\u0000${tp.partition}`))
-    const rest = this.#buffer.slice(this.#bufferHead).filter((m) => keep.has(`${m.topic}\u0000${m.partition}`))
-    this.#buffer.length = 0
-    this.#bufferHead = 0
-    this.#buffer.push(...rest)
+    this.#dropChunks((c) => keep.has(`${c.topic}\u0000${c.partition}`))
   }
 
   /** Commits the next offsets to read for each partition. */
@@ -347,13 +559,14 @@ export class KafkaConsumer {
   async close(): Promise<void> {
     this.#closed = true
     this.#wake()
-    try {
-      await this.#stream?.close()
-    } finally {
-      await this.#consumer.close(true)
-    }
+    await this.#consumer.close(true)
   }
 }
+
+/** How long a fetch waits on the broker for new records (as the client's consumer was set up). */
+const FETCH_MAX_WAIT_MS = 500
+/** Java's fetch.max.bytes. */
+const FETCH_MAX_BYTES = 50 * 1024 * 1024
 
 /** Topic administration for the worker. */
 export class KafkaAdmin {

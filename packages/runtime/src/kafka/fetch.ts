@@ -1,0 +1,375 @@
+/**
+ * Kafka's Fetch API (v12) with a response parser of our own, on the Kafka client's protocol layer (its public
+ * `createAPI`, request writer and connections). The client's own Fetch parser decodes every record through a
+ * chunked buffer whose every read walks the chunk list from the start, so decoding a 1 MiB response costs more than
+ * the rest of a sink pipeline; here each partition's record batches are copied once into one contiguous Buffer and
+ * decoded lazily, record by record, when the worker polls them (`RecordBatchCursor`).
+ */
+import { type Connection, compressionsAlgorithmsByBitmask, createAPI, fetchV12, type Reader } from '@platformatic/kafka'
+import type { IncomingRecord } from './clients.ts'
+
+export interface FetchPartitionRequest {
+  partition: number
+  fetchOffset: number
+  partitionMaxBytes: number
+}
+
+export interface FetchTopicRequest {
+  topic: string
+  partitions: FetchPartitionRequest[]
+}
+
+export interface AbortedTransaction {
+  producerId: bigint
+  firstOffset: number
+}
+
+export interface FetchedPartition {
+  partition: number
+  errorCode: number
+  highWatermark: number
+  logStartOffset: number
+  abortedTransactions: AbortedTransaction[] | null
+  /** The partition's record batches, one contiguous Buffer; null when there were none. */
+  records: Buffer | null
+}
+
+export interface FetchResponse {
+  errorCode: number
+  responses: Array<{ topic: string; partitions: FetchedPartition[] }>
+}
+
+function skipTaggedFields(r: Reader): void {
+  const count = r.readUnsignedVarInt()
+  for (let i = 0; i < count; i++) {
+    r.readUnsignedVarInt() // tag
+    r.skip(r.readUnsignedVarInt())
+  }
+}
+
+/*
+  Fetch Response (Version: 12) => throttle_time_ms error_code session_id [responses] TAG_BUFFER
+    responses => topic [partitions] TAG_BUFFER
+      partitions => partition_index error_code high_watermark last_stable_offset log_start_offset
+                    [aborted_transactions] preferred_read_replica records TAG_BUFFER
+        aborted_transactions => producer_id first_offset TAG_BUFFER
+*/
+function parseResponse(_correlationId: number, _apiKey: number, _apiVersion: number, r: Reader): FetchResponse {
+  r.readInt32() // throttle_time_ms
+  const errorCode = r.readInt16()
+  r.readInt32() // session_id
+  const topicCount = r.readUnsignedVarInt() - 1
+  const responses: FetchResponse['responses'] = []
+  for (let t = 0; t < topicCount; t++) {
+    const topic = r.readString(true)
+    const partitionCount = r.readUnsignedVarInt() - 1
+    const partitions: FetchedPartition[] = []
+    for (let p = 0; p < partitionCount; p++) {
+      const partition = r.readInt32()
+      const partitionError = r.readInt16()
+      const highWatermark = Number(r.readInt64())
+      r.readInt64() // last_stable_offset
+      const logStartOffset = Number(r.readInt64())
+      let abortedTransactions: AbortedTransaction[] | null = null
+      const abortedCount = r.readUnsignedVarInt() - 1
+      if (abortedCount >= 0) {
+        abortedTransactions = []
+        for (let a = 0; a < abortedCount; a++) {
+          const producerId = r.readInt64()
+          const firstOffset = Number(r.readInt64())
+          skipTaggedFields(r)
+          abortedTransactions.push({ producerId, firstOffset })
+        }
+      }
+      r.readInt32() // preferred_read_replica
+      const size = r.readUnsignedVarInt() - 1
+      let records: Buffer | null = null
+      if (size > 0) {
+        // One copy when the bytes span several socket chunks; a view when they are in one.
+        records = r.buffer.slice(r.position, r.position + size)
+        r.skip(size)
+      }
+      skipTaggedFields(r)
+      partitions.push({
+        partition,
+        errorCode: partitionError,
+        highWatermark,
+        logStartOffset,
+        abortedTransactions,
+        records,
+      })
+    }
+    skipTaggedFields(r)
+    responses.push({ topic, partitions })
+  }
+  skipTaggedFields(r)
+  return { errorCode, responses }
+}
+
+const fetchApi = createAPI<unknown[], FetchResponse>(1, 12, fetchV12.createRequest, parseResponse)
+
+/** Sends one full (session-less) Fetch request on a connection. */
+export function sendFetch(
+  connection: Connection,
+  options: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: 0 | 1 },
+  topics: FetchTopicRequest[],
+): Promise<FetchResponse> {
+  const requestTopics = topics.map((t) => ({
+    // Fetch v12 names topics (later versions use topic ids); the client's request writer calls the field topicId.
+    topicId: t.topic,
+    partitions: t.partitions.map((p) => ({
+      partition: p.partition,
+      currentLeaderEpoch: -1,
+      fetchOffset: BigInt(p.fetchOffset),
+      lastFetchedEpoch: -1,
+      partitionMaxBytes: p.partitionMaxBytes,
+    })),
+  }))
+  return new Promise((resolve, reject) => {
+    fetchApi(
+      connection,
+      options.maxWaitMs,
+      options.minBytes,
+      options.maxBytes,
+      options.isolationLevel,
+      0, // session_id: no fetch session
+      -1, // session_epoch: FINAL_EPOCH, a full fetch
+      requestTopics,
+      [],
+      '',
+      (error: Error | null, response: FetchResponse) => (error ? reject(error) : resolve(response)),
+    )
+  })
+}
+
+const BATCH_HEADER = 61
+const COMPRESSION_MASK = 0x07
+const TIMESTAMP_LOG_APPEND = 0x08
+const TRANSACTIONAL = 0x10
+const CONTROL = 0x20
+
+/**
+ * Hands out the records of one partition's fetched record batches one at a time, from `fetchOffset` on, decoding
+ * each only when asked. Skips control batches and (with `abortedTransactions`, read_committed) the batches of
+ * aborted transactions. `nextOffset` is where the next fetch of the partition starts.
+ */
+export class RecordBatchCursor {
+  readonly topic: string
+  readonly partition: number
+  /** Offset after the last complete batch in the data (or `fetchOffset` when there was none). */
+  readonly nextOffset: number
+  /** Approximate bytes still to hand out. */
+  remainingBytes: number
+  readonly #data: Buffer
+  readonly #fetchOffset: number
+  #pos = 0
+  // The batch being read.
+  #buf: Buffer = EMPTY
+  #at = 0
+  #left = 0
+  #baseOffset = 0
+  #baseTimestamp = 0
+  #logAppendTime = -1
+  readonly #aborted: AbortedTransaction[] | null
+  readonly #abortedProducers = new Set<bigint>()
+
+  constructor(
+    topic: string,
+    partition: number,
+    data: Buffer,
+    fetchOffset: number,
+    abortedTransactions: AbortedTransaction[] | null,
+  ) {
+    this.topic = topic
+    this.partition = partition
+    this.#data = data
+    this.#fetchOffset = fetchOffset
+    this.#aborted = abortedTransactions && abortedTransactions.length > 0 ? abortedTransactions : null
+    this.#aborted?.sort((a, b) => a.firstOffset - b.firstOffset)
+    // Walk the batch headers once for the offset after the last complete batch.
+    let next = fetchOffset
+    let pos = 0
+    while (data.length - pos >= BATCH_HEADER) {
+      const length = data.readInt32BE(pos + 8)
+      if (data.length - pos - 12 < length) break // a partial batch at the end of the response
+      const last = readInt64(data, pos) + data.readInt32BE(pos + 23)
+      if (last + 1 > next) next = last + 1
+      pos += 12 + length
+    }
+    this.nextOffset = next
+    this.#dataEnd = pos
+    this.remainingBytes = pos
+  }
+
+  readonly #dataEnd: number
+
+  /** The next record, or null when the data is exhausted. */
+  next(): IncomingRecord | null {
+    for (;;) {
+      const record = this.#read()
+      if (record === null || record.offset >= this.#fetchOffset) return record
+    }
+  }
+
+  #read(): IncomingRecord | null {
+    while (this.#left === 0) if (!this.#nextBatch()) return null
+    const buf = this.#buf
+    let at = this.#at
+    // length: varint (skipped by reading the fields); attributes: int8
+    let v = readVarUint(buf, at)
+    at = VARINT_END
+    const recordEnd = at + zigzag(v)
+    at += 1
+    const timestampDelta = readVarLong(buf, at)
+    at = VARINT_END
+    v = readVarUint(buf, at)
+    at = VARINT_END
+    const offset = this.#baseOffset + zigzag(v)
+    v = readVarUint(buf, at)
+    at = VARINT_END
+    let keyLength = zigzag(v)
+    let key: Buffer | null = null
+    if (keyLength >= 0) {
+      key = buf.subarray(at, at + keyLength)
+      at += keyLength
+    } else keyLength = 0
+    v = readVarUint(buf, at)
+    at = VARINT_END
+    let valueLength = zigzag(v)
+    let value: Buffer | null = null
+    if (valueLength >= 0) {
+      value = buf.subarray(at, at + valueLength)
+      at += valueLength
+    } else valueLength = 0
+    v = readVarUint(buf, at)
+    at = VARINT_END
+    const headerCount = zigzag(v)
+    const headers: Array<[string, Buffer | null]> = []
+    for (let h = 0; h < headerCount; h++) {
+      v = readVarUint(buf, at)
+      at = VARINT_END
+      const kl = zigzag(v)
+      const k = buf.toString('utf8', at, at + kl)
+      at += kl
+      v = readVarUint(buf, at)
+      at = VARINT_END
+      const vl = zigzag(v)
+      let hv: Buffer | null = null
+      if (vl >= 0) {
+        hv = buf.subarray(at, at + vl)
+        at += vl
+      }
+      headers.push([k, hv])
+    }
+    this.#at = recordEnd
+    this.#left--
+    this.remainingBytes -= keyLength + valueLength
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset,
+      timestamp: this.#logAppendTime >= 0 ? this.#logAppendTime : this.#baseTimestamp + timestampDelta,
+      key,
+      value,
+      headers,
+    }
+  }
+
+  /** Moves to the next batch that has records to hand out; false at the end of the data. */
+  #nextBatch(): boolean {
+    const data = this.#data
+    while (this.#pos < this.#dataEnd) {
+      const pos = this.#pos
+      const baseOffset = readInt64(data, pos)
+      const length = data.readInt32BE(pos + 8)
+      const end = pos + 12 + length
+      this.#pos = end
+      const magic = data.readInt8(pos + 16)
+      if (magic !== 2) throw new Error(`Unsupported record batch format (magic ${magic}) at offset ${baseOffset}`)
+      const attributes = data.readInt16BE(pos + 21)
+      const lastOffset = baseOffset + data.readInt32BE(pos + 23)
+      const producerId = data.readBigInt64BE(pos + 43)
+      const count = data.readInt32BE(pos + 57)
+      if (lastOffset < this.#fetchOffset) continue
+      if (this.#aborted) {
+        // Java's Fetcher: aborted transactions that started at or before this batch mark their producers aborted.
+        while (this.#aborted.length > 0 && this.#aborted[0]!.firstOffset <= lastOffset)
+          this.#abortedProducers.add(this.#aborted.shift()!.producerId)
+      }
+      if (attributes & CONTROL) {
+        // An abort marker (control record key type 0) ends that producer's aborted transaction.
+        if (attributes & TRANSACTIONAL && this.#abortedProducers.has(producerId) && isAbortMarker(data, pos, end))
+          this.#abortedProducers.delete(producerId)
+        continue
+      }
+      if (attributes & TRANSACTIONAL && this.#abortedProducers.has(producerId)) continue
+      if (count <= 0) continue
+      const compression = attributes & COMPRESSION_MASK
+      if (compression === 0) {
+        this.#buf = data
+        this.#at = pos + BATCH_HEADER
+      } else {
+        const algorithm = compressionsAlgorithmsByBitmask[compression]
+        if (!algorithm) throw new Error(`Unsupported compression (attributes ${attributes}) at offset ${baseOffset}`)
+        this.#buf = algorithm.decompressSync(data.subarray(pos + BATCH_HEADER, end))
+        this.#at = 0
+      }
+      this.#left = count
+      this.#baseOffset = baseOffset
+      this.#baseTimestamp = readInt64(data, pos + 27)
+      this.#logAppendTime = attributes & TIMESTAMP_LOG_APPEND ? readInt64(data, pos + 35) : -1
+      return true
+    }
+    this.#left = 0
+    return false
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+function readInt64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4)
+}
+
+/** The end of the last varint read (module state, so the hot loop allocates nothing). */
+let VARINT_END = 0
+
+/** An unsigned varint of up to 35 bits (Kafka's int32 varints, zigzag encoded). */
+function readVarUint(buf: Buffer, at: number): number {
+  let b = buf[at++]!
+  if (b < 0x80) {
+    VARINT_END = at
+    return b
+  }
+  let value = b & 0x7f
+  let shift = 7
+  do {
+    b = buf[at++]!
+    value += (b & 0x7f) * 2 ** shift
+    shift += 7
+  } while (b >= 0x80 && shift < 70)
+  VARINT_END = at
+  return value
+}
+
+function zigzag(v: number): number {
+  return v % 2 === 0 ? v / 2 : -(v + 1) / 2
+}
+
+/** A zigzag varlong as a Number (exact up to 2^53). */
+function readVarLong(buf: Buffer, at: number): number {
+  return zigzag(readVarUint(buf, at))
+}
+
+/** Whether the control batch at `pos` holds an abort marker (key: version int16, type int16 = 0). */
+function isAbortMarker(data: Buffer, pos: number, end: number): boolean {
+  let at = pos + BATCH_HEADER
+  if (at >= end) return false
+  readVarUint(data, at) // length
+  at = VARINT_END + 1 // attributes
+  readVarUint(data, at) // timestamp delta
+  readVarUint(data, VARINT_END) // offset delta
+  const keyLength = zigzag(readVarUint(data, VARINT_END))
+  at = VARINT_END
+  return keyLength >= 4 && data.readInt16BE(at + 2) === 0
+}
