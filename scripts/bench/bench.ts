@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { KAFKA_VERSION, REPO_ROOT, startKafka } from '../kafka/harness.ts'
 import { CONNECT_JVM_OPTIONS, ensureApacheConnect, javaVersion, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
 import { admin, createTopic, jsonRecord, LINE_BYTES, line, produce, writeLinesFile } from './data.ts'
+import { prepareJdbc } from './jdbc.ts'
 import { summarizeProfileDir } from './profile.ts'
 import type { BenchResults, ProfileResult, WorkloadResult } from './results.ts'
 import { ratio, type Summary, summarize } from './stats.ts'
@@ -29,6 +30,8 @@ export interface BenchOptions {
   /** Override the record counts (workloads 1, 2, 6 and 3). */
   records?: number | undefined
   jsonRecords?: number | undefined
+  /** Records of workload 7 (default: as workload 3). */
+  jdbcRecords?: number | undefined
   idleSettleMs?: number | undefined
   /** Where to keep the .cpuprofile files. */
   profileDir: string
@@ -39,11 +42,19 @@ export interface BenchOptions {
 export const FULL = {
   records: 1_000_000,
   jsonRecords: 1_000_000,
+  jdbcRecords: 1_000_000,
   idleSettleMs: 20_000,
   pollMs: 100,
   runTimeoutMs: 600_000,
 }
-export const QUICK = { records: 20_000, jsonRecords: 10_000, idleSettleMs: 3_000, pollMs: 50, runTimeoutMs: 180_000 }
+export const QUICK = {
+  records: 20_000,
+  jsonRecords: 10_000,
+  jdbcRecords: 20_000,
+  idleSettleMs: 3_000,
+  pollMs: 50,
+  runTimeoutMs: 180_000,
+}
 
 const run = promisify(execFile)
 
@@ -143,6 +154,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       log,
     }
     if (ctx.ferryJsonSkip) log(`Workload 3 skipped for Ferry: ${ctx.ferryJsonSkip}`)
+    if (options.workloads.includes('jdbc')) {
+      const jdbcRecords =
+        options.jdbcRecords ?? (options.records ? Math.min(options.records, preset.jdbcRecords) : preset.jdbcRecords)
+      ctx.jdbc = await prepareJdbc({ records: jdbcRecords, engines: options.engines })
+      for (const [engine, why] of Object.entries(ctx.jdbc.skip)) log(`Workload 7 skipped for ${engine}: ${why}`)
+    }
 
     // ------------------------------------------------------------ data
     const wants = (id: WorkloadId) => options.workloads.includes(id)
@@ -160,6 +177,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       log(`Loading ${jsonRecords} JSON records (~${ctx.jsonRecordBytes} bytes) into topic ${ctx.jsonTopic}...`)
       await createTopic(bootstrap, ctx.jsonTopic)
       await produce(bootstrap, ctx.jsonTopic, jsonRecords, jsonRecord)
+    }
+    const jdbc = ctx.jdbc
+    if (jdbc && options.engines.some((e) => !jdbc.skip[e])) {
+      if (wants('json') && jsonRunners.length > 0 && jsonRecords === jdbc.records) jdbc.topic = ctx.jsonTopic
+      else {
+        log(`Loading ${jdbc.records} JSON records (~${ctx.jsonRecordBytes} bytes) into topic ${jdbc.topic}...`)
+        await createTopic(bootstrap, jdbc.topic)
+        await produce(bootstrap, jdbc.topic, jdbc.records, jsonRecord)
+      }
     }
 
     // ------------------------------------------------------------ rounds

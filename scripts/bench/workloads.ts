@@ -10,11 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { KafkaAdmin } from '../../packages/runtime/src/kafka/clients.ts'
 import { type ApacheConnect, log4jConfig, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts'
+import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
 import { type Engine, startWorker, type Worker } from './workers.ts'
 
-export type WorkloadId = 'source' | 'sink' | 'json' | 'idle' | 'startup' | 'ceiling'
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['source', 'sink', 'json', 'idle', 'startup', 'ceiling']
+export type WorkloadId = 'source' | 'sink' | 'json' | 'idle' | 'startup' | 'ceiling' | 'jdbc'
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['source', 'sink', 'json', 'idle', 'startup', 'ceiling', 'jdbc']
 
 /** Who runs in a workload: the two workers, or the broker's own perf tools for the ceiling. */
 export type Runner = Engine | 'producer-perf' | 'consumer-perf'
@@ -53,6 +54,8 @@ export interface BenchContext {
   jsonTopic: string
   /** Why Ferry cannot run workload 3 (its registry lacks the transformations), or undefined. */
   ferryJsonSkip: string | undefined
+  /** Workload 7 (jdbc.ts): its topic, record count, the Debezium plugin, what is skipped. */
+  jdbc?: JdbcSetup | undefined
   pollMs: number
   runTimeoutMs: number
   keepFiles: boolean
@@ -656,4 +659,6 @@ const ceiling: Workload = {
   },
 }
 
-export const WORKLOADS: readonly Workload[] = [source, sink, json, idle, startup, ceiling]
+const jdbc = jdbcWorkload({ runDir, cleanup, failure, measureThroughput })
+
+export const WORKLOADS: readonly Workload[] = [source, sink, json, idle, startup, ceiling, jdbc]
