@@ -31,6 +31,11 @@ export const CHART_METRICS: Record<string, Array<Omit<RatioRow, 'workload'>>> = 
     { metric: 'healthSeconds', label: 'time to /health 200', better: 'lower', target: 0.2 },
     { metric: 'firstRecordSeconds', label: 'time to first record', better: 'lower' },
   ],
+  jdbc: [
+    { metric: 'msgsPerSec', label: 'msgs/s', better: 'higher', target: 1 },
+    { metric: 'cpuSecondsPerMillion', label: 'CPU s per M records', better: 'lower' },
+    { metric: 'peakRssMb', label: 'peak RSS', better: 'lower' },
+  ],
 }
 
 /** Short workload names for the chart's row labels. */
@@ -40,6 +45,7 @@ const SHORT: Record<string, string> = {
   json: '3. JSON + 3 transforms',
   idle: '4. idle, 10 connectors',
   startup: '5. start-up',
+  jdbc: '7. topic → PostgreSQL upsert',
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')

@@ -40,6 +40,9 @@ export interface JdbcSetup {
   skip: Partial<Record<Engine, string>>
 }
 
+/** The Debezium plugin of this bench run, for the workload's description. */
+let debeziumUsed: DebeziumJdbc | undefined
+
 function openDb(): Promise<Db> {
   return connect({
     url: JDBC_URL,
@@ -71,6 +74,7 @@ export async function prepareJdbc(options: { records: number; engines: readonly 
   if (options.engines.includes('apache')) {
     try {
       setup.debezium = await ensureDebeziumJdbc()
+      debeziumUsed = setup.debezium
     } catch (e) {
       setup.skip.apache = (e as Error).message
     }
@@ -141,7 +145,10 @@ export const jdbcWorkload = ({ runDir, cleanup, failure, measureThroughput }: Wo
   id: 'jdbc',
   number: 7,
   title: 'Topic → PostgreSQL upsert (JDBC sink)',
-  description: `JsonConverter (schemas.enable=true) reads the JSON envelopes of workload 3 (unique ids) from a prepared topic, and a JDBC sink upserts them into a new PostgreSQL table per run (same DDL for both, \`id\` the primary key taken from the value, ${JDBC_BATCH_SIZE} rows per batch): Ferry's \`io.confluent.connect.jdbc.JdbcSinkConnector\` (\`insert.mode=upsert\`, \`pk.mode=record_value\`, \`batch.size=${JDBC_BATCH_SIZE}\`) against the Debezium JDBC sink \`io.debezium.connector.jdbc.JdbcSinkConnector\` on Apache Connect (\`insert.mode=upsert\`, \`primary.key.mode=record_value\`, \`batch.size=${JDBC_BATCH_SIZE}\`); done when the table has every row. CPU is the worker's; PostgreSQL's own is not counted.`,
+  get description() {
+    const from = debeziumUsed ? ` ${debeziumUsed.version} (${debeziumUsed.note}, from Maven Central)` : ''
+    return `JsonConverter (schemas.enable=true) reads the JSON envelopes of workload 3 (unique ids) from a prepared topic, and a JDBC sink upserts them into a new PostgreSQL table per run (the same DDL for both, \`id\` the primary key, taken from the value; ${JDBC_BATCH_SIZE} rows per batch): Ferry's \`io.confluent.connect.jdbc.JdbcSinkConnector\` (\`insert.mode=upsert\`, \`pk.mode=record_value\`, \`batch.size=${JDBC_BATCH_SIZE}\`) against the Debezium JDBC sink \`io.debezium.connector.jdbc.JdbcSinkConnector\`${from} on Apache Connect (\`insert.mode=upsert\`, \`primary.key.mode=record_value\`, \`batch.size=${JDBC_BATCH_SIZE}\`, \`schema.evolution=none\`); done when the table has every row. The worker's CPU only: PostgreSQL's is not counted.`
+  },
   runners: () => ['apache', 'ferry'],
   records: (ctx) => ctx.jdbc?.records ?? 0,
   recordBytes: (ctx) => ctx.jsonRecordBytes,

@@ -87,6 +87,14 @@ function targets(results: BenchResults): string {
       )
     }
   }
+  const jdbc = byId.get('jdbc')
+  if (jdbc) {
+    const r = jdbc.ratios.msgsPerSec
+    const skipped = jdbc.skipped.ferry ? 'Ferry skipped' : jdbc.skipped.apache ? 'Debezium skipped' : '-'
+    rows.push(
+      `| ${jdbc.number}. ${jdbc.title}: throughput ≥ 1.0× the Debezium JDBC sink on Apache (issue 8) | ${r === undefined ? skipped : ratioLabel(r)} | ${verdict(r === undefined ? undefined : r >= 1)} |`,
+    )
+  }
   const startup = byId.get('startup')?.summary.ferry?.healthSeconds?.median
   if (startup !== undefined)
     rows.push(`| 5. Start-up under 1 s (Ferry, to /health 200) | ${num(startup, 2)} s | ${verdict(startup < 1)} |`)
@@ -209,7 +217,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## How it is measured
 
 - Each run starts a fresh worker process and measures it from outside: the topic's end offsets (workloads 1, 5), the
-  sink's output file (2, 3), \`GET /health\` and \`GET /connectors?expand=status\` on its REST API, and
+  sink's output file (2, 3), the rows of the sink's PostgreSQL table (7), \`GET /health\` and \`GET /connectors?expand=status\` on its REST API, and
   \`/proc/<pid>\` for CPU (user + system, all threads) and memory.
 - **msgs/s and MiB/s** (MiB = 2²⁰ bytes, as the perf tools print) count from the first poll that saw a record to the
   poll that saw the last one, so the worker's start-up is not part of them; **CPU s per million records** is the CPU
@@ -244,7 +252,7 @@ ${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US
 ${workloadTable(w)}`,
   )
   .join('\n')}
-## Targets (issue 7)
+## Targets (issues 7 and 8)
 
 ${targets(results)}
 ## Where the time goes

@@ -18,11 +18,12 @@ test("the quick bench's Ferry half runs every workload on tiny data and writes r
     quick: true,
     rounds: 1,
     engines: ['ferry'],
-    workloads: ['source', 'sink', 'json', 'idle', 'startup'],
+    workloads: ['source', 'sink', 'json', 'idle', 'startup', 'jdbc'],
     bootstrap,
     profile: true,
     records: 2000,
     jsonRecords: 300,
+    jdbcRecords: 300,
     idleSettleMs: 1000,
     profileDir: join(out, 'profiles'),
     log: () => {},
@@ -46,6 +47,10 @@ test("the quick bench's Ferry half runs every workload on tiny data and writes r
   else assert.ok((json.summary.ferry?.msgsPerSec?.median ?? 0) > 0)
   assert.ok((byId.get('idle')?.summary.ferry?.idleRssMb?.median ?? 0) > 10)
   assert.ok((byId.get('startup')?.summary.ferry?.healthSeconds?.median ?? 0) > 0)
+  const jdbc = byId.get('jdbc')!
+  assert.equal(jdbc.skipped.ferry, undefined)
+  assert.ok((jdbc.summary.ferry?.msgsPerSec?.median ?? 0) > 0, 'jdbc msgs/s')
+  assert.equal(jdbc.runs[0]?.sample, '(0,customer-0000,customer0@example.com,0,USD,t,ref-00000000)')
 
   assert.deepEqual(
     results.profiles.map((p) => p.workload),
@@ -57,7 +62,7 @@ test("the quick bench's Ferry half runs every workload on tiny data and writes r
 
   const files = await writeResults(results, out)
   const stored = JSON.parse(await readFile(files.json, 'utf8')) as typeof results
-  assert.equal(stored.workloads.length, 5)
+  assert.equal(stored.workloads.length, 6)
   assert.match(await readFile(files.svg, 'utf8'), /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
   const docs = join(out, 'benchmarks.md')
   await writeDocs(results, files, docs)
