@@ -7,6 +7,7 @@ import {
   ConfigDef,
   ConfigException,
   type ConnectRecord,
+  type Field,
   type Schema,
   SchemaBuilder,
   Schema as Schemas,
@@ -19,6 +20,19 @@ import { copyMap, mapSet } from './util/maps.ts'
 import { newRecordWith, operatingSchema, operatingValue, type Side } from './util/operating.ts'
 import { requireMap, requireSinkRecord, requireStruct } from './util/requirements.ts'
 import { copySchemaBasics, SchemaCache } from './util/schema-util.ts'
+
+/** What `applyWithSchema` does for one value schema, worked out once. */
+interface InsertPlan {
+  schema: Schema
+  /** The value's fields, and the updated schema's field each goes to. */
+  from: readonly Field[]
+  to: Field[]
+  topic: Field | null
+  partition: Field | null
+  offset: Field | null
+  timestamp: Field | null
+  static: Field | null
+}
 
 export const INSERT_FIELD_OVERVIEW_DOC =
   'Insert field(s) using attributes from the record metadata or a configured static value.<p/>Use the concrete transformation type designed for the record key (<code>org.apache.kafka.connect.transforms.InsertField$Key</code>) or value (<code>org.apache.kafka.connect.transforms.InsertField$Value</code>).'
@@ -87,7 +101,7 @@ export abstract class InsertField<R extends ConnectRecord = ConnectRecord> imple
   private staticField: InsertionSpec | null = null
   private staticValue: string | null = null
   private replaceNullWithDefault = true
-  private schemaUpdateCache = new SchemaCache()
+  private schemaUpdateCache = new SchemaCache<InsertPlan>()
 
   configure(props: Record<string, unknown>): void {
     const config = simpleConfig(INSERT_FIELD_CONFIG_DEF, props)
@@ -114,7 +128,7 @@ export abstract class InsertField<R extends ConnectRecord = ConnectRecord> imple
         `No value specified for static field: ${specToString(this.staticField)}`,
       )
     }
-    this.schemaUpdateCache = new SchemaCache()
+    this.schemaUpdateCache = new SchemaCache<InsertPlan>()
   }
 
   apply(record: R): R {
@@ -128,7 +142,7 @@ export abstract class InsertField<R extends ConnectRecord = ConnectRecord> imple
   }
 
   close(): void {
-    this.schemaUpdateCache = new SchemaCache()
+    this.schemaUpdateCache = new SchemaCache<InsertPlan>()
   }
 
   private applySchemaless(record: R): R {
@@ -150,27 +164,47 @@ export abstract class InsertField<R extends ConnectRecord = ConnectRecord> imple
 
   private applyWithSchema(record: R): R {
     const value = requireStruct(operatingValue(record, this.side), PURPOSE)
-    let updatedSchema = this.schemaUpdateCache.get(value.schema)
-    if (updatedSchema === undefined) {
-      updatedSchema = this.makeUpdatedSchema(value.schema)
-      this.schemaUpdateCache.put(value.schema, updatedSchema)
+    let plan = this.schemaUpdateCache.get(value.schema)
+    if (plan === undefined) {
+      plan = this.makePlan(value.schema)
+      this.schemaUpdateCache.put(value.schema, plan)
     }
-    const updated = new Struct(updatedSchema)
-    for (const field of value.schema.fields()) {
-      updated.put(field.name, this.replaceNullWithDefault ? value.get(field) : value.getWithoutDefault(field.name))
+    const updated = new Struct(plan.schema)
+    // Fields by object rather than by name: the same puts (and validation) without a name lookup each.
+    const { from, to } = plan
+    for (let i = 0; i < from.length; i++) {
+      updated.put(to[i]!, this.replaceNullWithDefault ? value.get(from[i]!) : value.getWithoutDefault(from[i]!))
     }
-    if (this.topicField !== null) updated.put(this.topicField.name, record.topic)
-    if (this.partitionField !== null && record.kafkaPartition != null) {
-      updated.put(this.partitionField.name, record.kafkaPartition)
+    if (plan.topic !== null) updated.put(plan.topic, record.topic)
+    if (plan.partition !== null && record.kafkaPartition != null) {
+      updated.put(plan.partition, record.kafkaPartition)
     }
-    if (this.offsetField !== null) {
-      updated.put(this.offsetField.name, requireSinkRecord(record, PURPOSE).kafkaOffset)
+    if (plan.offset !== null) {
+      updated.put(plan.offset, requireSinkRecord(record, PURPOSE).kafkaOffset)
     }
-    if (this.timestampField !== null && record.timestamp != null) {
-      updated.put(this.timestampField.name, new Date(record.timestamp))
+    if (plan.timestamp !== null && record.timestamp != null) {
+      updated.put(plan.timestamp, new Date(record.timestamp))
     }
-    if (this.staticField !== null && this.staticValue !== null) updated.put(this.staticField.name, this.staticValue)
-    return newRecordWith(record, this.side, updatedSchema, updated)
+    if (plan.static !== null && this.staticValue !== null) updated.put(plan.static, this.staticValue)
+    return newRecordWith(record, this.side, plan.schema, updated)
+  }
+
+  /** The updated schema and, for each put, the field it goes to (the value fields keep their order). */
+  private makePlan(schema: Schema): InsertPlan {
+    const updated = this.makeUpdatedSchema(schema)
+    const field = (spec: { name: string } | null): Field | null =>
+      spec === null ? null : (updated.field(spec.name) ?? null)
+    const from = schema.fields()
+    return {
+      schema: updated,
+      from,
+      to: from.map((f) => updated.field(f.name)!),
+      topic: field(this.topicField),
+      partition: field(this.partitionField),
+      offset: field(this.offsetField),
+      timestamp: field(this.timestampField),
+      static: field(this.staticField),
+    }
   }
 
   private makeUpdatedSchema(schema: Schema): Schema {

@@ -6,6 +6,7 @@ import {
   ConfigDef,
   ConfigException,
   type ConnectRecord,
+  type Field,
   LambdaValidator,
   type Schema,
   SchemaBuilder,
@@ -23,6 +24,13 @@ import { emptyLike, mapEntries, mapSet } from './util/maps.ts'
 import { newRecordWith, operatingSchema, operatingValue, type Side } from './util/operating.ts'
 import { requireMap, requireStruct } from './util/requirements.ts'
 import { copySchemaBasics, SchemaCache } from './util/schema-util.ts'
+
+/** The updated schema of one value schema, and the value field each of its fields comes from. */
+interface ReplacePlan {
+  schema: Schema
+  to: readonly Field[]
+  from: Array<Field | null>
+}
 
 export const REPLACE_FIELD_OVERVIEW_DOC =
   'Filter or rename fields.<p/>Use the concrete transformation type designed for the record key (<code>org.apache.kafka.connect.transforms.ReplaceField$Key</code>) or value (<code>org.apache.kafka.connect.transforms.ReplaceField$Value</code>).'
@@ -92,7 +100,7 @@ export abstract class ReplaceField<R extends ConnectRecord = ConnectRecord> impl
   private renames: Map<string, string> = new Map()
   private reverseRenames: Map<string, string> = new Map()
   private replaceNullWithDefault = true
-  private schemaUpdateCache = new SchemaCache()
+  private schemaUpdateCache = new SchemaCache<ReplacePlan>()
 
   configure(props: Record<string, unknown>): void {
     const config = simpleConfig(REPLACE_FIELD_CONFIG_DEF, props)
@@ -102,7 +110,7 @@ export abstract class ReplaceField<R extends ConnectRecord = ConnectRecord> impl
     this.reverseRenames = new Map()
     for (const [k, v] of this.renames) this.reverseRenames.set(v, k)
     this.replaceNullWithDefault = config.getBoolean(REPLACE_NULL_WITH_DEFAULT_CONFIG)!
-    this.schemaUpdateCache = new SchemaCache()
+    this.schemaUpdateCache = new SchemaCache<ReplacePlan>()
   }
 
   private filter(fieldName: string): boolean {
@@ -128,7 +136,7 @@ export abstract class ReplaceField<R extends ConnectRecord = ConnectRecord> impl
   }
 
   close(): void {
-    this.schemaUpdateCache = new SchemaCache()
+    this.schemaUpdateCache = new SchemaCache<ReplacePlan>()
   }
 
   private applySchemaless(record: R): R {
@@ -143,17 +151,22 @@ export abstract class ReplaceField<R extends ConnectRecord = ConnectRecord> impl
 
   private applyWithSchema(record: R): R {
     const value = requireStruct(operatingValue(record, this.side), PURPOSE)
-    let updatedSchema = this.schemaUpdateCache.get(value.schema)
-    if (updatedSchema === undefined) {
-      updatedSchema = this.makeUpdatedSchema(value.schema)
-      this.schemaUpdateCache.put(value.schema, updatedSchema)
+    let plan = this.schemaUpdateCache.get(value.schema)
+    if (plan === undefined) {
+      const schema = this.makeUpdatedSchema(value.schema)
+      const to = schema.fields()
+      // The value's field each updated field comes from (null: none, the lookup by name throws as Apache's does).
+      const from = to.map((f) => value.schema.field(this.reverseRenamed(f.name)))
+      plan = { schema, to, from }
+      this.schemaUpdateCache.put(value.schema, plan)
     }
-    const updated = new Struct(updatedSchema)
-    for (const field of updatedSchema.fields()) {
-      const original = this.reverseRenamed(field.name)
-      updated.put(field.name, this.replaceNullWithDefault ? value.get(original) : value.getWithoutDefault(original))
+    const updated = new Struct(plan.schema)
+    const { to, from } = plan
+    for (let i = 0; i < to.length; i++) {
+      const original = from[i] ?? this.reverseRenamed(to[i]!.name)
+      updated.put(to[i]!, this.replaceNullWithDefault ? value.get(original) : value.getWithoutDefault(original))
     }
-    return newRecordWith(record, this.side, updatedSchema, updated)
+    return newRecordWith(record, this.side, plan.schema, updated)
   }
 
   private makeUpdatedSchema(schema: Schema): Schema {

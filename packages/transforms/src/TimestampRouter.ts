@@ -44,6 +44,10 @@ export class TimestampRouter<R extends ConnectRecord = ConnectRecord> implements
   private topicFormat = ''
   private timestampFormat: SimpleDateFormat | null = null
   private formatError: IllegalArgumentException | null = null
+  // The last record's topic and timestamp and the topic they gave: records of one batch often share a timestamp.
+  private lastTimestamp: number | null = null
+  private lastTopic = ''
+  private lastUpdatedTopic = ''
 
   configure(props: Record<string, unknown>): void {
     const config = simpleConfig(TIMESTAMP_ROUTER_CONFIG_DEF, props)
@@ -51,6 +55,7 @@ export class TimestampRouter<R extends ConnectRecord = ConnectRecord> implements
     const pattern = config.getString(TIMESTAMP_FORMAT)!
     this.timestampFormat = null
     this.formatError = null
+    this.lastTimestamp = null
     try {
       this.timestampFormat = new SimpleDateFormat(pattern)
     } catch (e) {
@@ -65,9 +70,16 @@ export class TimestampRouter<R extends ConnectRecord = ConnectRecord> implements
     const timestamp = record.timestamp
     if (timestamp == null) throw new DataException(`Timestamp missing on record: ${javaRecordString(record)}`)
     if (this.formatError !== null) throw new IllegalArgumentException(this.formatError.message)
-    const formatted = this.timestampFormat!.format(timestamp)
-    const replaced = this.topicFormat.split(TOPIC_PLACEHOLDER).join(record.topic)
-    const updatedTopic = replaced.split(TIMESTAMP_PLACEHOLDER).join(formatted)
+    let updatedTopic: string
+    if (timestamp === this.lastTimestamp && record.topic === this.lastTopic) updatedTopic = this.lastUpdatedTopic
+    else {
+      const formatted = this.timestampFormat!.format(timestamp)
+      const replaced = this.topicFormat.split(TOPIC_PLACEHOLDER).join(record.topic)
+      updatedTopic = replaced.split(TIMESTAMP_PLACEHOLDER).join(formatted)
+      this.lastTimestamp = timestamp
+      this.lastTopic = record.topic
+      this.lastUpdatedTopic = updatedTopic
+    }
     return record.newRecord(
       updatedTopic,
       record.kafkaPartition,

@@ -180,9 +180,12 @@ export class WorkerSinkTask extends WorkerTask {
       const converted = this.#convert(incoming)
       const records = converted instanceof Promise ? await converted : converted
       await this.#deliver(records)
-      for (const r of incoming) {
-        const key = tpKey(r.topic, r.partition)
-        this.#current.set(key, { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
+      // The last record of each run of one partition (offsets only grow within a partition).
+      for (let i = 0; i < incoming.length; i++) {
+        const r = incoming[i]!
+        const next = incoming[i + 1]
+        if (next !== undefined && next.partition === r.partition && next.topic === r.topic) continue
+        this.#current.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
       }
     }
   }

@@ -17,26 +17,41 @@ export function copySchemaBasics(source: Schema, builder?: SchemaBuilder): Schem
 }
 
 /** Apache's `SynchronizedCache(new LRUCache(16))`, keyed by schema identity. */
-export class SchemaCache {
-  private readonly map = new Map<Schema, Schema>()
+export class SchemaCache<V = Schema> {
+  private readonly map = new Map<Schema, V>()
   private readonly capacity: number
+  /** The most recently used entry: a stream of records with one schema hits it without touching the map. */
+  private lastKey: Schema | undefined = undefined
+  private lastValue: V | undefined = undefined
 
   constructor(capacity = 16) {
     this.capacity = capacity
   }
 
-  get(key: Schema): Schema | undefined {
+  get(key: Schema): V | undefined {
+    if (key === this.lastKey) return this.lastValue
     const value = this.map.get(key)
     if (value !== undefined) {
       this.map.delete(key)
       this.map.set(key, value)
+      this.lastKey = key
+      this.lastValue = value
     }
     return value
   }
 
-  put(key: Schema, value: Schema): void {
+  put(key: Schema, value: V): void {
     this.map.delete(key)
     this.map.set(key, value)
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as Schema)
+    this.lastKey = key
+    this.lastValue = value
+    if (this.map.size > this.capacity) {
+      const eldest = this.map.keys().next().value as Schema
+      this.map.delete(eldest)
+      if (eldest === this.lastKey) {
+        this.lastKey = undefined
+        this.lastValue = undefined
+      }
+    }
   }
 }
