@@ -175,6 +175,19 @@ export class ConfigException extends Error {
 }
 brand(ConfigException, BRANDS.ConfigException, ErrorCode.CONFIG)
 
+// The last date rendered: records of one batch (a sink writing Structs with a timestamp) often share one.
+let lastDateTime = Number.NaN
+let lastDateString = ''
+
+function dateString(value: Date): string {
+  const time = value.getTime()
+  if (time === lastDateTime) return lastDateString
+  if (Number.isNaN(time)) return 'Invalid Date'
+  lastDateTime = time
+  lastDateString = value.toISOString()
+  return lastDateString
+}
+
 /**
  * Renders a value the way Java's string concatenation would: `null`, lists as `[a, b]`, maps as `{k=v}`, other
  * objects through their `toString()` (so a `Password` shows `[hidden]`).
@@ -193,6 +206,7 @@ export function javaString(value: unknown): string {
     case 'symbol':
       return value.toString()
   }
+  if (value instanceof Date) return dateString(value)
   if (Array.isArray(value)) {
     let out = '['
     for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + javaString(value[i])
@@ -212,7 +226,6 @@ export function javaString(value: unknown): string {
     }
     return `${out}}`
   }
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
   const proto = Object.getPrototypeOf(value)
   if (proto === Object.prototype || proto === null) {
     let out = '{'
