@@ -7,7 +7,14 @@ export {
   objectsPossible,
   type Tagged,
 } from './neutral.ts'
-export { type StandaloneOptions, type StandaloneProcess, startStandalone } from './standalone-process.ts'
+export {
+  type DistributedOptions,
+  type DistributedProcess,
+  type StandaloneOptions,
+  type StandaloneProcess,
+  startDistributed,
+  startStandalone,
+} from './standalone-process.ts'
 export {
   type ConformanceOptions,
   predicateConformance,

@@ -48,12 +48,47 @@ export async function startStandalone(t: TestContext, options: StandaloneOptions
     await writeFile(file, toProperties(c))
     files.push(file)
   }
-  const logPath = join(options.dir, `worker${label}.log`)
+  return spawnFerry(t, ['standalone', workerFile, ...files], options.dir, label, options.env)
+}
+
+export interface DistributedOptions {
+  /** Directory for the config file and the log. */
+  dir: string
+  /** Worker properties; `listeners` defaults to a free loopback port. */
+  worker: Record<string, string>
+  /** File name suffix, so workers can share a directory. */
+  label?: string
+  env?: Record<string, string>
+}
+
+/** A `ferry distributed` worker process; `url` is its REST API (`http://127.0.0.1:<port>`). */
+export interface DistributedProcess extends StandaloneProcess {
+  readonly url: string
+}
+
+/** Starts `ferry distributed` as a separate process, the way a user runs it; it is killed after the test. */
+export async function startDistributed(t: TestContext, options: DistributedOptions): Promise<DistributedProcess> {
+  const label = options.label ?? ''
+  const workerFile = join(options.dir, `worker${label}.properties`)
+  const worker = { listeners: `http://127.0.0.1:${await freePort()}`, ...options.worker }
+  await writeFile(workerFile, toProperties(worker))
+  const url = (worker.listeners.split(',')[0] ?? '').trim().replace(/\/+$/, '')
+  return { ...(await spawnFerry(t, ['distributed', workerFile], options.dir, label, options.env)), url }
+}
+
+async function spawnFerry(
+  t: TestContext,
+  args: string[],
+  dir: string,
+  label: string,
+  env: Record<string, string> = {},
+): Promise<StandaloneProcess> {
+  const logPath = join(dir, `worker${label}.log`)
   const log = createWriteStream(logPath, { flags: 'a' })
-  const child = spawn(process.execPath, [FERRY_BIN, 'standalone', workerFile, ...files], {
-    cwd: options.dir,
+  const child = spawn(process.execPath, [FERRY_BIN, ...args], {
+    cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FERRY_LOG_LEVEL: 'info', ...options.env },
+    env: { ...process.env, FERRY_LOG_LEVEL: 'info', ...env },
   })
   child.stdout?.pipe(log, { end: false })
   child.stderr?.pipe(log, { end: false })

@@ -166,7 +166,7 @@ export class Worker {
     }
   }
 
-  /** Starts one task of a running connector. Failures are reported to the listener. */
+  /** Starts one task of a connector (running here or not). Failures are reported to the listener. */
   async startTask(
     id: ConnectorTaskId,
     connectorConfig: Record<string, string>,
@@ -176,9 +176,14 @@ export class Worker {
   ): Promise<void> {
     const name = taskName(id)
     if (this.#tasks.has(name)) throw new ConnectException(`Task ${name} already running`)
-    const running = this.#connectors.get(id.connector)
+    this.#log.info({ task: name }, `Creating task ${name}`)
     try {
-      if (!running) throw new ConnectException(`Connector ${id.connector} is not running`)
+      // In distributed mode the Connector instance may run on another worker: its class still names the task class.
+      const running = {
+        connector:
+          this.#connectors.get(id.connector)?.connector ??
+          this.instantiateConnector(connectorConfig['connector.class'] ?? ''),
+      }
       const converters = this.#converters(connectorConfig)
       const errors = parseErrorHandlingConfig(connectorConfig)
       const clientId = this.config.clientId

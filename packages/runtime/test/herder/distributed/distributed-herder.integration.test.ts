@@ -1,0 +1,398 @@
+import assert from 'node:assert/strict'
+import { appendFile, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { type DistributedProcess, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
+import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
+import { signatureHeaders } from '../../../src/herder/distributed/request-signature.ts'
+import { KafkaAdmin, KafkaProducer } from '../../../src/kafka/clients.ts'
+import { KafkaConfigBackingStore } from '../../../src/storage/kafka-config-store.ts'
+
+const STRING = 'org.apache.kafka.connect.storage.StringConverter'
+const SESSION_TIMEOUT_MS = 6000
+const MAX_DELAY_MS = 3000
+
+type TestContext = Parameters<typeof tempDir>[0]
+
+/** Worker properties for a cluster `group` (its own internal topics), with short timeouts for tests. */
+function workerProps(group: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'bootstrap.servers': testBootstrap(),
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '3',
+    'status.storage.partitions': '3',
+    'key.converter': STRING,
+    'value.converter': STRING,
+    'session.timeout.ms': String(SESSION_TIMEOUT_MS),
+    'heartbeat.interval.ms': '1000',
+    'rebalance.timeout.ms': '20000',
+    'scheduled.rebalance.max.delay.ms': String(MAX_DELAY_MS),
+    'offset.flush.interval.ms': '1000',
+    ...extra,
+  }
+}
+
+interface Reply {
+  status: number
+  body: unknown
+  headers: Headers
+}
+
+async function http(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await response.text()
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers }
+}
+
+async function startWorkers(
+  t: TestContext,
+  dir: string,
+  group: string,
+  count: number,
+  first = 0,
+  extra: Record<string, string> = {},
+): Promise<DistributedProcess[]> {
+  const workers = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startDistributed(t, { dir, worker: workerProps(group, extra), label: `-${first + i}` }),
+    ),
+  )
+  for (const w of workers) {
+    await waitFor(`worker ${w.url} healthy`, async () => (await http(`${w.url}/health`)).status === 200, 60_000)
+  }
+  return workers
+}
+
+interface ConnectorStatus {
+  name: string
+  connector: { state: string; worker_id: string; trace?: string }
+  tasks: Array<{ id: number; state: string; worker_id: string; trace?: string }>
+}
+
+async function statuses(url: string): Promise<Record<string, ConnectorStatus>> {
+  const reply = await http(`${url}/connectors?expand=status`)
+  const out: Record<string, ConnectorStatus> = {}
+  for (const [name, v] of Object.entries(reply.body as Record<string, { status: ConnectorStatus }>))
+    out[name] = v.status
+  return out
+}
+
+/** Task counts per worker id when every one of `connectors` × `tasks` is RUNNING, else undefined. */
+async function runningTasksPerWorker(
+  url: string,
+  connectors: string[],
+  tasks: number,
+): Promise<Map<string, number> | undefined> {
+  const all = await statuses(url)
+  const perWorker = new Map<string, number>()
+  for (const name of connectors) {
+    const s = all[name]
+    if (s?.connector.state !== 'RUNNING' || s.tasks.length !== tasks) return undefined
+    for (const task of s.tasks) {
+      if (task.state !== 'RUNNING') return undefined
+      perWorker.set(task.worker_id, (perWorker.get(task.worker_id) ?? 0) + 1)
+    }
+  }
+  return perWorker
+}
+
+function workerId(w: DistributedProcess): string {
+  return w.url.replace(/^http:\/\//, '')
+}
+
+/** How many times each task was created on the worker, from its log. */
+async function creations(w: DistributedProcess): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const m of (await w.log()).matchAll(/Creating task ([\w.-]+)/g)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1)
+  return out
+}
+
+function sinkConfig(topic: string, file: string, tasks: number): Record<string, string> {
+  return {
+    'connector.class': 'FileStreamSink',
+    topics: topic,
+    file,
+    'tasks.max': String(tasks),
+  }
+}
+
+test('three workers share 10 connectors × 3 tasks within one task of each other; a fourth joins, gets its share, and tasks that stay put are not restarted', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-balance')
+  const topic = randomName('dist-balance-in')
+  const admin = new KafkaAdmin({ bootstrapServers: testBootstrap().split(','), clientId: randomName('admin') })
+  t.after(() => admin.close())
+  await admin.createTopic(topic, 3, 1)
+  const workers = await startWorkers(t, dir, group, 3)
+  const names = Array.from({ length: 10 }, (_, i) => `sink-${i}`)
+  for (const [i, name] of names.entries()) {
+    // Through every worker in turn: followers forward to the leader.
+    const reply = await http(`${workers[i % 3]!.url}/connectors`, 'POST', {
+      name,
+      config: sinkConfig(topic, join(dir, `${name}.txt`), 3),
+    })
+    assert.equal(reply.status, 201, JSON.stringify(reply.body))
+    assert.equal(reply.headers.get('location'), `${workers[i % 3]!.url}/connectors/${name}`)
+  }
+  for (const w of workers) assert.deepEqual((await http(`${w.url}/connectors`)).body, [...names].sort())
+
+  const balanced = (counts: Map<string, number>, n: number) =>
+    counts.size === n && Math.max(...counts.values()) - Math.min(...counts.values()) <= 1
+  const before = await waitFor(
+    '30 running tasks spread over 3 workers within ±1',
+    async () => {
+      const counts = await runningTasksPerWorker(workers[0]!.url, names, 3)
+      return counts && balanced(counts, 3) ? counts : undefined
+    },
+    120_000,
+    500,
+  )
+  assert.deepEqual([...before.values()].sort(), [10, 10, 10])
+  const placement = new Map<string, string>()
+  for (const s of Object.values(await statuses(workers[0]!.url))) {
+    for (const task of s.tasks) placement.set(`${s.name}-${task.id}`, task.worker_id)
+  }
+  const createdBefore = await Promise.all(workers.map(creations))
+
+  const [fourth] = await startWorkers(t, dir, group, 1, 3)
+  const after = await waitFor(
+    'the fourth worker to get its share (7 or 8 tasks each)',
+    async () => {
+      const counts = await runningTasksPerWorker(workers[0]!.url, names, 3)
+      return counts && balanced(counts, 4) ? counts : undefined
+    },
+    120_000,
+    500,
+  )
+  assert.ok((after.get(workerId(fourth!)) ?? 0) >= 7, JSON.stringify([...after]))
+  const createdAfter = await Promise.all(workers.map(creations))
+  for (const s of Object.values(await statuses(workers[0]!.url))) {
+    for (const task of s.tasks) {
+      const key = `${s.name}-${task.id}`
+      const owner = workers.findIndex((w) => workerId(w) === task.worker_id)
+      if (owner < 0 || placement.get(key) !== task.worker_id) continue
+      assert.equal(
+        createdAfter[owner]!.get(key),
+        createdBefore[owner]!.get(key),
+        `task ${key} stayed on ${task.worker_id} but was restarted`,
+      )
+    }
+  }
+})
+
+test('a worker killed under load: its source task runs elsewhere within the scheduled delay plus the session timeout, and the file pipeline loses no line', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-failover')
+  const topic = randomName('dist-failover-lines')
+  const input = join(dir, 'in.txt')
+  const output = join(dir, 'out.txt')
+  const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line-${from + i}`)
+  await writeFile(input, `${lines(0, 5000).join('\n')}\n`)
+  const workers = await startWorkers(t, dir, group, 3)
+  await http(`${workers[0]!.url}/connectors`, 'POST', {
+    name: 'source',
+    config: { 'connector.class': 'FileStreamSource', file: input, topic, 'tasks.max': '1' },
+  })
+  await http(`${workers[1]!.url}/connectors`, 'POST', { name: 'sink', config: sinkConfig(topic, output, 1) })
+  const running = async () => {
+    const s = await statuses(workers.find((w) => w.child.exitCode === null && w.child.signalCode === null)!.url)
+    const task = s.source?.tasks[0]
+    return task?.state === 'RUNNING' && s.sink?.tasks[0]?.state === 'RUNNING' ? task.worker_id : undefined
+  }
+  const sourceWorker = await waitFor('source and sink running', running, 60_000, 200)
+  // Keep the source busy, then crash the worker that runs it.
+  let next = 5000
+  const writer = setInterval(() => {
+    void appendFile(input, `${lines(next, next + 200).join('\n')}\n`)
+    next += 200
+  }, 50)
+  t.after(() => clearInterval(writer))
+  await new Promise((r) => setTimeout(r, 1000))
+  const victim = workers.find((w) => workerId(w) === sourceWorker)!
+  const killedAt = Date.now()
+  await victim.kill()
+  const survivors = workers.filter((w) => w !== victim)
+  const newOwner = await waitFor(
+    'the source task RUNNING on another worker',
+    async () => {
+      const task = (await statuses(survivors[0]!.url)).source?.tasks[0]
+      return task?.state === 'RUNNING' && task.worker_id !== sourceWorker ? task.worker_id : undefined
+    },
+    60_000,
+    200,
+  )
+  const tookMs = Date.now() - killedAt
+  assert.notEqual(newOwner, sourceWorker)
+  assert.ok(
+    tookMs <= MAX_DELAY_MS + SESSION_TIMEOUT_MS + 10_000,
+    `failover took ${tookMs} ms (max delay ${MAX_DELAY_MS} + session timeout ${SESSION_TIMEOUT_MS} + 10 s slack)`,
+  )
+  await new Promise((r) => setTimeout(r, 1000))
+  clearInterval(writer)
+  const expected = lines(0, next)
+  await waitFor(
+    `all ${expected.length} lines in the sink file`,
+    async () => {
+      const got = new Set((await readFile(output, 'utf8').catch(() => '')).split('\n'))
+      return expected.every((l) => got.has(l))
+    },
+    90_000,
+    500,
+  )
+})
+
+test('pause survives a full cluster restart; restart?includeTasks&onlyFailed restarts the failed task on the worker that runs it; a follower forwards', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-pause')
+  const topic = randomName('dist-pause-in')
+  const bad = randomName('dist-bad-json')
+  const producer = new KafkaProducer({ bootstrapServers: testBootstrap().split(','), clientId: randomName('test') })
+  t.after(() => producer.close())
+  await producer.send([{ topic: bad, key: null, value: Buffer.from('not json {') }])
+  let workers = await startWorkers(t, dir, group, 2)
+  await http(`${workers[0]!.url}/connectors`, 'POST', {
+    name: 'paused',
+    config: sinkConfig(topic, join(dir, 'paused.txt'), 2),
+  })
+  await http(`${workers[1]!.url}/connectors`, 'POST', {
+    name: 'failing',
+    config: {
+      ...sinkConfig(bad, join(dir, 'bad.txt'), 1),
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    },
+  })
+  await waitFor(
+    'paused to run',
+    async () => (await runningTasksPerWorker(workers[0]!.url, ['paused'], 2)) !== undefined,
+  )
+  assert.equal((await http(`${workers[1]!.url}/connectors/paused/pause`, 'PUT')).status, 202)
+  const allPaused = async (url: string) => {
+    const s = (await statuses(url)).paused
+    return s?.connector.state === 'PAUSED' && s.tasks.length === 2 && s.tasks.every((x) => x.state === 'PAUSED')
+  }
+  await waitFor('connector and tasks PAUSED', () => allPaused(workers[0]!.url))
+
+  const failed = await waitFor('the failing task FAILED', async () => {
+    const task = (await statuses(workers[0]!.url)).failing?.tasks[0]
+    return task?.state === 'FAILED' ? task : undefined
+  })
+  const owner = workers.find((w) => workerId(w) === failed.worker_id)!
+  const createdBefore = (await creations(owner)).get('failing-0')
+  for (const w of workers) {
+    const reply = await http(`${w.url}/connectors/failing/restart?includeTasks=true&onlyFailed=true`, 'POST')
+    assert.equal(reply.status, 202, JSON.stringify(reply.body))
+    const plan = reply.body as ConnectorStatus
+    assert.equal(plan.connector.state, 'RUNNING')
+    assert.equal(plan.tasks[0]!.state, 'RESTARTING')
+  }
+  await waitFor('the failed task to be created again where it runs', async () => {
+    return ((await creations(owner)).get('failing-0') ?? 0) > (createdBefore ?? 0)
+  })
+
+  // Stop the whole cluster, start a new one on the same topics: the connector comes back PAUSED.
+  await Promise.all(workers.map((w) => w.stop()))
+  workers = await startWorkers(t, dir, group, 2, 2)
+  await waitFor('paused still PAUSED after the restart', () => allPaused(workers[1]!.url), 60_000, 300)
+  assert.equal((await http(`${workers[0]!.url}/connectors/paused/resume`, 'PUT')).status, 202)
+  await waitFor('paused RUNNING after resume', async () => {
+    return (await runningTasksPerWorker(workers[1]!.url, ['paused'], 2)) !== undefined
+  })
+})
+
+test('internal task config requests: 400 without a signature, 403 with a bad one; the leader takes a signed one', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-sign')
+  const [worker] = await startWorkers(t, dir, group, 1)
+  const url = worker!.url
+  await http(`${url}/connectors`, 'POST', {
+    name: 'src',
+    config: { 'connector.class': 'FileStreamSource', file: join(dir, 'none.txt'), topic: randomName('t') },
+  })
+  await waitFor(
+    'the task config',
+    async () => ((await http(`${url}/connectors/src/tasks`)).body as unknown[]).length === 1,
+  )
+  const body = JSON.stringify([{ 'task.class': 'FileStreamSourceTask', file: 'x', topic: 'y' }])
+  const missing = await http(`${url}/connectors/src/tasks`, 'POST', body)
+  assert.deepEqual(missing.body, { error_code: 400, message: 'Internal request missing required signature' })
+  const forged = await http(`${url}/connectors/src/tasks`, 'POST', body, {
+    'X-Connect-Authorization': Buffer.from('forged').toString('base64'),
+    'X-Connect-Request-Signature-Algorithm': 'HmacSHA256',
+  })
+  assert.deepEqual(forged.body, { error_code: 403, message: 'Internal request contained invalid signature.' })
+  const unknownAlgorithm = await http(`${url}/connectors/src/tasks`, 'POST', body, {
+    'X-Connect-Authorization': 'AAAA',
+    'X-Connect-Request-Signature-Algorithm': 'HmacMD4',
+  })
+  assert.equal(unknownAlgorithm.status, 400)
+  assert.match((unknownAlgorithm.body as { message: string }).message, /does not support the 'HmacMD4' key signing/)
+  const tasks = await http(`${url}/connectors/src/tasks`)
+  assert.notEqual(
+    (tasks.body as Array<{ config: { file: string } }>)[0]!.config.file,
+    'x',
+    'a rejected request changed nothing',
+  )
+
+  // Signed with the session key the leader wrote to the config topic, the same request is taken.
+  const store = new KafkaConfigBackingStore({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('reader'),
+    topic: `${group}-configs`,
+  })
+  await store.start()
+  t.after(() => store.stop())
+  const key = store.snapshot().sessionKey
+  assert.ok(key, 'the leader wrote a session key')
+  const signed = await http(
+    `${url}/connectors/src/tasks`,
+    'POST',
+    body,
+    signatureHeaders(key, 'HmacSHA256', Buffer.from(body)),
+  )
+  assert.equal(signed.status, 204, JSON.stringify(signed.body))
+  const taken = await http(`${url}/connectors/src/tasks`)
+  assert.equal((taken.body as Array<{ config: { file: string } }>)[0]!.config.file, 'x')
+})
+
+test('an existing internal topic that is not compacted is refused with Apache message and a non-zero exit', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-policy')
+  const admin = new KafkaAdmin({ bootstrapServers: testBootstrap().split(','), clientId: randomName('admin') })
+  t.after(() => admin.close())
+  await admin.createTopic(`${group}-status`, 1, 1, { 'cleanup.policy': 'delete' })
+  const worker = await startDistributed(t, { dir, worker: workerProps(group) })
+  const code = await worker.exited
+  assert.notEqual(code, 0)
+  const log = await worker.log()
+  assert.match(
+    log,
+    /ferry: Topic '.*-status' supplied via the 'status.storage.topic' property is required to have 'cleanup.policy=compact'/,
+  )
+})
+
+test('before it can reach Kafka a worker answers /health with starting and says why in its log', async (t) => {
+  const dir = await tempDir(t)
+  const worker = await startDistributed(t, {
+    dir,
+    worker: workerProps(randomName('dist-down'), { 'bootstrap.servers': '127.0.0.1:9' }),
+  })
+  const health = await waitFor('the REST API', async () => {
+    const reply = await http(`${worker.url}/health`).catch(() => undefined)
+    return reply?.status === 503 ? reply : undefined
+  })
+  assert.deepEqual(health.body, { status: 'starting', message: 'Worker is still starting up.' })
+  await waitFor('the log line', async () =>
+    /Cannot reach Kafka at bootstrap.servers=127.0.0.1:9/.test(await worker.log()),
+  )
+  assert.equal(await worker.stop(), 0)
+})
