@@ -96,6 +96,8 @@ class PostgresDb implements Db {
   readonly #quote: QuoteMode
   readonly #timeZone: string
   readonly #notNull = new Map<string, boolean>()
+  /** Prepared statement names by SQL text (a sink prepares a few statements and runs them over and over). */
+  readonly #statementNames = new Map<string, string>()
   #cursors = 0
 
   constructor(client: pg.Client, url: JdbcUrl, quote: QuoteMode, timeZone: string) {
@@ -134,7 +136,15 @@ class PostgresDb implements Db {
 
   async execute(sql: string, params: unknown[] = [], name?: string): Promise<number> {
     const config: pg.QueryConfig = { text: sql, values: params }
-    if (name) config.name = `ferry_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`
+    if (name) {
+      let statement = this.#statementNames.get(sql)
+      if (statement === undefined) {
+        if (this.#statementNames.size >= 256) this.#statementNames.clear()
+        statement = `ferry_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`
+        this.#statementNames.set(sql, statement)
+      }
+      config.name = statement
+    }
     const result = await this.#client.query(config)
     return result.rowCount ?? 0
   }

@@ -6,6 +6,7 @@
 import {
   ConnectException,
   DataException,
+  type Field,
   isPrimitiveType,
   Schema as S,
   type Schema,
@@ -30,6 +31,8 @@ export interface Plan {
   tableName: string
   keys: Column[]
   nonKeys: Column[]
+  /** Multi-row INSERT/upsert statements by row count (the SQL of a 3000-row statement is long to build). */
+  statements: Map<number, string>
 }
 
 type Op = 'insert' | 'upsert' | 'update' | 'delete'
@@ -61,6 +64,8 @@ export class SinkWriter {
   readonly #schemaIds = new WeakMap<Schema, number>()
   #nextSchemaId = 1
   readonly #tables = new Map<string, TableDefinition>()
+  /** The last record's topic and schemas and the plan they gave: consecutive records mostly share them. */
+  #last: { topic: string; keySchema: Schema | null; valueSchema: Schema | null; plan: Plan } | null = null
 
   constructor(settings: SinkSettings, connector: string) {
     this.#settings = settings
@@ -127,14 +132,24 @@ export class SinkWriter {
     const s = this.#settings
     const op: Op = record.value == null ? 'delete' : s.insertMode
     if (op === 'delete' && !s.deleteEnabled) return null
-    const tableName = s.tableNameFormat.replace(/\$\{topic\}/g, record.topic)
     const valueSchema = op === 'delete' ? null : record.valueSchema
+    const last = this.#last
+    if (
+      last !== null &&
+      last.topic === record.topic &&
+      last.keySchema === record.keySchema &&
+      last.valueSchema === valueSchema
+    ) {
+      return { record, op, plan: last.plan }
+    }
+    const tableName = s.tableNameFormat.replace(/\$\{topic\}/g, record.topic)
     const key = `${tableName}\u0000${this.#id(record.keySchema)}\u0000${this.#id(valueSchema)}`
     let plan = this.#plans.get(key)
     if (!plan) {
       plan = this.#plan(db.parseTableName(tableName), tableName, record.keySchema, valueSchema)
       this.#plans.set(key, plan)
     }
+    this.#last = { topic: record.topic, keySchema: record.keySchema, valueSchema, plan }
     return { record, op, plan }
   }
 
@@ -153,6 +168,12 @@ export class SinkWriter {
     const s = this.#settings
     const get = (struct: unknown, field: string) => {
       if (!(struct instanceof Struct)) return null
+      return s.replaceNullWithDefault ? struct.get(field) : struct.getWithoutDefault(field)
+    }
+    // A value of the plan's own schema: its field by position, without the lookup by name.
+    const getValueField = (struct: unknown, field: Field) => {
+      if (!(struct instanceof Struct)) return null
+      if (struct.schema !== valueSchema) return get(struct, field.name)
       return s.replaceNullWithDefault ? struct.get(field) : struct.getWithoutDefault(field)
     }
     const keys: Column[] = []
@@ -210,7 +231,7 @@ export class SinkWriter {
               `PK mode for table '${tableName}' is RECORD_VALUE with configured PK fields [${s.pkFields.join(', ')}], but record value schema does not contain field: ${name}`,
             )
           }
-          keys.push({ name, schema: field.schema, get: (r) => get(r.value, name) })
+          keys.push({ name, schema: field.schema, get: (r) => getValueField(r.value, field) })
         }
         break
       }
@@ -221,7 +242,7 @@ export class SinkWriter {
       for (const field of valueSchema.fields()) {
         if (keyNames.has(field.name)) continue
         if (s.fieldsWhitelist.length > 0 && !s.fieldsWhitelist.includes(field.name)) continue
-        nonKeys.push({ name: field.name, schema: field.schema, get: (r) => get(r.value, field.name) })
+        nonKeys.push({ name: field.name, schema: field.schema, get: (r) => getValueField(r.value, field) })
       }
     }
     if (keys.length === 0 && nonKeys.length === 0) {
@@ -234,7 +255,7 @@ export class SinkWriter {
         )
       }
     }
-    return { table, tableName, keys, nonKeys }
+    return { table, tableName, keys, nonKeys, statements: new Map() }
   }
 
   #tableKey(db: Db, table: TableId): string {
@@ -320,6 +341,17 @@ export class SinkWriter {
     }
   }
 
+  #insertSql(db: Db, plan: Plan, rows: number, upsert: boolean): string {
+    const key = upsert ? rows : -rows
+    let sql = plan.statements.get(key)
+    if (sql === undefined) {
+      const names = (columns: Column[]) => columns.map((c) => c.name)
+      sql = db.insertSql(plan.table, names(plan.keys), names(plan.nonKeys), rows, upsert)
+      plan.statements.set(key, sql)
+    }
+    return sql
+  }
+
   async #run(db: Db, op: Op, plan: Plan, items: Item[]): Promise<void> {
     const table = db.quoteTable(plan.table)
     if (op === 'update') {
@@ -337,7 +369,7 @@ export class SinkWriter {
     }
     if (op === 'delete') {
       let rows = items.map(({ record }) => plan.keys.map((c) => this.#bind(db, c, record)))
-      rows = dedupe(rows, (r) => r)
+      rows = dedupe(rows, plan.keys.length)
       const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / plan.keys.length))
       for (const size of chunkSizes(rows.length, Math.min(this.#settings.batchSize, perStatement))) {
         const chunk = rows.splice(0, size)
@@ -356,27 +388,52 @@ export class SinkWriter {
       return
     }
     const columns = [...plan.keys, ...plan.nonKeys]
-    let rows = items.map(({ record }) => columns.map((c) => this.#bind(db, c, record)))
+    const width = columns.length
+    let rows: unknown[][] = new Array(items.length)
+    for (let i = 0; i < items.length; i++) {
+      const record = items[i]!.record
+      const row: unknown[] = new Array(width)
+      for (let c = 0; c < width; c++) row[c] = this.#bind(db, columns[c]!, record)
+      rows[i] = row
+    }
     // ON CONFLICT cannot touch a row twice in one statement: the last record of a key wins, as it would one by one.
-    if (op === 'upsert') rows = dedupe(rows, (r) => r.slice(0, plan.keys.length))
-    const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length))
-    const keyNames = plan.keys.map((c) => c.name)
-    const nonKeyNames = plan.nonKeys.map((c) => c.name)
+    if (op === 'upsert') rows = dedupe(rows, plan.keys.length)
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / width))
+    let at = 0
     for (const size of chunkSizes(rows.length, Math.min(this.#settings.batchSize, perStatement))) {
-      const chunk = rows.splice(0, size)
-      await db.execute(db.insertSql(plan.table, keyNames, nonKeyNames, size, op === 'upsert'), chunk.flat(), op)
+      const params: unknown[] = new Array(size * width)
+      let n = 0
+      for (let r = at; r < at + size; r++) {
+        const row = rows[r]!
+        for (let c = 0; c < width; c++) params[n++] = row[c]
+      }
+      at += size
+      await db.execute(this.#insertSql(db, plan, size, op === 'upsert'), params, op)
     }
   }
 }
 
-/** Keeps the last row of each key, in the order of those last rows. */
-function dedupe(rows: unknown[][], keyOf: (row: unknown[]) => unknown[]): unknown[][] {
-  const last = new Map<string, number>()
-  const keyText = (key: unknown[]) =>
-    JSON.stringify(key, (_k, v) => (typeof v === 'bigint' ? `${v}n` : Buffer.isBuffer(v) ? v.toString('hex') : v))
-  rows.forEach((row, i) => {
-    last.set(keyText(keyOf(row)), i)
-  })
+/** Keeps the last row of each key (its first `keyWidth` values), in the order of those last rows. */
+function dedupe(rows: unknown[][], keyWidth: number): unknown[][] {
+  const last = new Map<unknown, number>()
+  const keyText = (row: unknown[]) =>
+    `\u0000${JSON.stringify(row.slice(0, keyWidth), (_k, v) =>
+      typeof v === 'bigint' ? `${v}n` : Buffer.isBuffer(v) ? v.toString('hex') : v,
+    )}`
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!
+    const first = row[0]
+    // One string or number key (the common case: an INT64 is bound as a number, or as its digits when it is not a
+    // safe integer) is its own map key; anything else goes through its JSON text.
+    last.set(
+      keyWidth === 1 && typeof first === 'string'
+        ? first
+        : keyWidth === 1 && typeof first === 'number'
+          ? String(first)
+          : keyText(row),
+      i,
+    )
+  }
   if (last.size === rows.length) return rows
   const keep = new Set(last.values())
   return rows.filter((_, i) => keep.has(i))

@@ -158,3 +158,66 @@ for (const database of DATABASES) {
     )
   })
 }
+
+for (const database of DATABASES) {
+  test(`${database.name}: a batch holding a key several times (number and string keys) upserts each key once, with its last value`, async (t) => {
+    const { db, table } = await testDb(t, database)
+    const byNumber = table('sink_dup_n')
+    const byString = table('sink_dup_s')
+    const named = SchemaBuilder.struct()
+      .name('named')
+      .field('name', Schema.STRING_SCHEMA)
+      .field('version', Schema.INT32_SCHEMA)
+      .build()
+    const keys = 7
+    const versions = 40
+    const numbered = []
+    const strings = []
+    for (let version = 1; version <= versions; version++) {
+      for (let id = 0; id < keys; id++) {
+        numbered.push({
+          valueSchema: ROW,
+          value: new Struct(ROW).put('id', id).put('version', version).put('payload', `${id}@${version}`),
+        })
+        strings.push({ valueSchema: named, value: new Struct(named).put('name', `k${id}`).put('version', version) })
+      }
+    }
+    await produce(byNumber, numbered)
+    await produce(byString, strings)
+    const dir = await tempDir(t)
+    const common = {
+      'connector.class': 'JdbcSink',
+      'connection.url': database.url,
+      'connection.user': database.user,
+      'auto.create': 'true',
+      'insert.mode': 'upsert',
+      'pk.mode': 'record_value',
+      'batch.size': '100',
+    }
+    await startStandalone(t, {
+      dir,
+      worker: await workerProps(dir),
+      connectors: [
+        { ...common, name: randomName('dup-n'), topics: byNumber, 'pk.fields': 'id' },
+        { ...common, name: randomName('dup-s'), topics: byString, 'pk.fields': 'name' },
+      ],
+    })
+    const rows = (name: string, columns: string, order: string) =>
+      db
+        .query(`SELECT ${columns} FROM ${database.q(name)} ORDER BY ${database.q(order)}`)
+        .catch(() => [] as unknown[][])
+    const last = async (name: string, order: string) =>
+      (await rows(name, '*', order)).length === keys &&
+      (await rows(name, 'version', order)).every((r) => Number(r[0]) === versions)
+    await waitFor('every numbered key at its last version', () => last(byNumber, 'id'), 60_000, 200)
+    await waitFor('every named key at its last version', () => last(byString, 'name'), 60_000, 200)
+    assert.deepEqual(
+      (await rows(byNumber, 'payload', 'id')).map((r) => String(r[0])),
+      Array.from({ length: keys }, (_, id) => `${id}@${versions}`),
+    )
+    assert.deepEqual(
+      (await rows(byString, 'name', 'name')).map((r) => String(r[0])),
+      Array.from({ length: keys }, (_, id) => `k${id}`),
+    )
+  })
+}
