@@ -54,6 +54,10 @@ export interface KafkaCluster {
   logFiles: readonly string[]
   /** SIGTERM, wait, SIGKILL after a timeout, remove the data dir. Idempotent. */
   stop(): Promise<void>
+  /** Stops one node (0-based) as `stop` does, keeping its data, so it can be started again. */
+  stopNode(index: number): Promise<void>
+  /** Starts a stopped node again on the same ports and data; resolves once every node sees all brokers. */
+  startNode(index: number): Promise<void>
 }
 
 // ---------------------------------------------------------------- fetching jars
@@ -330,25 +334,7 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
 
     for (const node of nodes) {
       opts.signal?.throwIfAborted()
-      const fd = openSync(node.logFile, 'a')
-      try {
-        node.child = spawn(
-          java,
-          [
-            ...jvmArgs('512m'),
-            `-Dlog4j2.configurationFile=${log4j}`,
-            `-Dkafka.logs.dir=${node.dir}`,
-            '-cp',
-            join(libs, '*'),
-            'kafka.Kafka',
-            node.config,
-          ],
-          { cwd: node.dir, stdio: ['ignore', fd, fd] },
-        )
-      } finally {
-        closeSync(fd)
-      }
-      node.child.on('error', () => {}) // surfaced through exitCode / the readiness wait
+      spawnNode(node, java, libs, log4j)
     }
 
     state.watchdog = spawnWatchdog(nodes, dataDir)
@@ -380,6 +366,20 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
     brokers: count,
     dataDir,
     logFiles: nodes.map((n) => n.logFile),
+    async stopNode(index: number) {
+      const node = nodes[index]
+      if (!node) throw new Error(`no node ${index}`)
+      await stopNodes([node.child])
+    },
+    async startNode(index: number) {
+      const node = nodes[index]
+      if (!node) throw new Error(`no node ${index}`)
+      if (node.child && node.child.exitCode === null && node.child.signalCode === null) return
+      spawnNode(node, java, libs, log4j)
+      state.watchdog?.kill('SIGKILL')
+      state.watchdog = spawnWatchdog(nodes, dataDir)
+      await waitReady(nodes, opts.signal)
+    },
     stop() {
       stopping ??= (async () => {
         opts.signal?.removeEventListener('abort', onAbort)
@@ -393,6 +393,29 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
   }
   opts.signal?.addEventListener('abort', onAbort, { once: true })
   return cluster
+}
+
+/** Starts one node's broker process, its output appended to its log file. */
+function spawnNode(node: Node, java: string, libs: string, log4j: string): void {
+  const fd = openSync(node.logFile, 'a')
+  try {
+    node.child = spawn(
+      java,
+      [
+        ...jvmArgs('512m'),
+        `-Dlog4j2.configurationFile=${log4j}`,
+        `-Dkafka.logs.dir=${node.dir}`,
+        '-cp',
+        join(libs, '*'),
+        'kafka.Kafka',
+        node.config,
+      ],
+      { cwd: node.dir, stdio: ['ignore', fd, fd] },
+    )
+  } finally {
+    closeSync(fd)
+  }
+  node.child.on('error', () => {}) // surfaced through exitCode / the readiness wait
 }
 
 function jvmArgs(heap: string): string[] {

@@ -445,6 +445,11 @@ export class DistributedHerder implements Herder {
   }
 
   async #stopWork(connectors: string[], tasks: ConnectorTaskId[]): Promise<void> {
+    if (connectors.length + tasks.length > 0) {
+      this.#log.info(
+        `Stopping ${connectors.length} connectors and ${tasks.length} tasks: ${[...connectors, ...tasks.map(taskKey)].join(', ')}`,
+      )
+    }
     if (tasks.length > 0) await this.#stopTasks(tasks)
     for (const name of connectors) {
       this.#restarts.forget(name, 'connector')
