@@ -276,6 +276,9 @@ npm run bench -- --report bench/results/<file>.json   # rewrite this page and th
 \`\`\`
 
 Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and Maven; the Apache jars go to
-\`.cache/bench/\`. Results: \`bench/results/<timestamp>.json\` and \`.svg\`.
+\`.cache/bench/\`. Results: \`bench/results/<timestamp>.json\` and \`.svg\`. Workload 7 needs PostgreSQL
+(\`FERRY_BENCH_POSTGRES_URL\`, default \`jdbc:postgresql://127.0.0.1:5432/test\`, user \`FERRY_BENCH_POSTGRES_USER\` or
+\`postgres\`) and fetches the Debezium JDBC sink with Maven into \`.cache/bench/\` too; without them it is skipped with a
+note saying why.
 `
 }
