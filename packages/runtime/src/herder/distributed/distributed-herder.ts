@@ -324,8 +324,10 @@ export class DistributedHerder implements Herder {
     const configUpdates = [...this.#configUpdates]
     this.#configUpdates.clear()
     for (const name of configUpdates) {
-      if (!this.#ownsConnector(name)) continue
       const remains = this.#snapshot.contains(name)
+      // A deleted connector leaves no status: the leader removes what is there, owners what they stop later.
+      if (!remains && this.#coordinator.isLeader) this.#destroyStatuses(name)
+      if (!this.#ownsConnector(name)) continue
       this.#log.info(
         `Handling connector-only config update by ${remains ? 'restarting' : 'stopping'} connector ${name}`,
       )
@@ -455,6 +457,9 @@ export class DistributedHerder implements Herder {
       this.#restarts.forget(name, 'connector')
       await this.#worker.stopConnector(name)
     }
+    for (const name of new Set([...connectors, ...tasks.map((t) => t.connector)])) {
+      if (!this.#configStore.contains(name)) this.#destroyStatuses(name)
+    }
     if (this.#assignment) {
       const revoked = new Set(connectors)
       const revokedTasks = new Set(tasks.map(taskKey))
@@ -485,7 +490,7 @@ export class DistributedHerder implements Herder {
   #writeStatus(
     kind: 'connector' | 'task',
     id: string | ConnectorTaskId,
-    state: State,
+    state: StatusState,
     error?: Error,
     safe = false,
   ): void {
@@ -512,6 +517,12 @@ export class DistributedHerder implements Herder {
       if (safe && finalState !== 'DESTROYED') this.#statusStore.putTaskSafe(status)
       else this.#statusStore.putTask(status)
     }
+  }
+
+  /** Removes the statuses of a deleted connector and its tasks (Apache's DESTROYED, a tombstone). */
+  #destroyStatuses(name: string): void {
+    for (const task of this.#statusStore.getAll(name)) this.#writeStatus('task', task.id, 'DESTROYED')
+    this.#writeStatus('connector', name, 'DESTROYED')
   }
 
   /** Starts an assigned connector in its target state and, when it is STARTED, reconciles its task configs. */

@@ -396,3 +396,110 @@ test('before it can reach Kafka a worker answers /health with starting and says 
   )
   assert.equal(await worker.stop(), 0)
 })
+
+test('through any worker: stop, offset changes, restarts reach the worker that can do them; cluster logger levels reach every worker; delete leaves no status; failed tasks restart automatically', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-ops')
+  const workers = await startWorkers(t, dir, group, 2)
+  const input = join(dir, 'in.txt')
+  await writeFile(input, 'a\nb\nc\n')
+  const topic = randomName('dist-ops-lines')
+  await http(`${workers[0]!.url}/connectors`, 'POST', {
+    name: 'src',
+    config: { 'connector.class': 'FileStreamSource', file: input, topic },
+  })
+  await waitFor('src running', async () => (await runningTasksPerWorker(workers[0]!.url, ['src'], 1)) !== undefined)
+  await waitFor('the source offset', async () => {
+    const reply = await http(`${workers[1]!.url}/connectors/src/offsets`)
+    const offsets = (reply.body as { offsets: Array<{ offset: { position: number } }> }).offsets
+    return offsets[0]?.offset.position === 6
+  })
+
+  // Restarts are forwarded to the owner, whichever worker is asked.
+  for (const w of workers) {
+    const owner = (await statuses(w.url)).src!.tasks[0]!.worker_id
+    const ownerWorker = workers.find((x) => workerId(x) === owner)!
+    const before = (await creations(ownerWorker)).get('src-0') ?? 0
+    assert.equal((await http(`${w.url}/connectors/src/tasks/0/restart`, 'POST')).status, 204)
+    await waitFor('the task created again', async () => ((await creations(ownerWorker)).get('src-0') ?? 0) > before)
+    assert.equal((await http(`${w.url}/connectors/src/restart`, 'POST')).status, 204)
+  }
+  assert.deepEqual((await http(`${workers[1]!.url}/connectors/nope/tasks/0/restart`, 'POST')).body, {
+    error_code: 404,
+    message: 'Unknown connector: nope',
+  })
+
+  // Offsets change only once the connector is stopped; both requests work through a follower.
+  const patch = { offsets: [{ partition: { filename: input }, offset: { position: 2 } }] }
+  const early = await http(`${workers[1]!.url}/connectors/src/offsets`, 'PATCH', patch)
+  assert.equal(early.status, 400)
+  assert.match((early.body as { message: string }).message, /must be in the STOPPED state/)
+  for (const w of workers) assert.equal((await http(`${w.url}/connectors/src/stop`, 'PUT')).status, 204)
+  await waitFor('src STOPPED with no tasks', async () => {
+    const s = (await statuses(workers[0]!.url)).src
+    return (
+      s?.connector.state === 'STOPPED' &&
+      ((await http(`${workers[1]!.url}/connectors/src/tasks`)).body as []).length === 0
+    )
+  })
+  for (const w of workers) {
+    const altered = await http(`${w.url}/connectors/src/offsets`, 'PATCH', patch)
+    assert.deepEqual(altered.body, { message: 'The offsets for this connector have been altered successfully' })
+  }
+  const offsets = await http(`${workers[0]!.url}/connectors/src/offsets`)
+  assert.deepEqual(offsets.body, { offsets: [{ partition: { filename: input }, offset: { position: 2 } }] })
+  const reset = await http(`${workers[1]!.url}/connectors/src/offsets`, 'DELETE')
+  assert.deepEqual(reset.body, { message: 'The offsets for this connector have been reset successfully' })
+
+  // A cluster-scope logger level is written to the config topic and applied by every worker.
+  const level = await http(
+    `${workers[1]!.url}/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask?scope=cluster`,
+    'PUT',
+    { level: 'DEBUG' },
+  )
+  assert.equal(level.status, 204)
+  for (const w of workers) {
+    await waitFor(`the level on ${w.url}`, async () => {
+      const reply = await http(`${w.url}/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask`)
+      return (reply.body as { level?: string }).level === 'DEBUG'
+    })
+  }
+
+  // Ferry's automatic restart works in distributed mode too.
+  const bad = randomName('dist-ops-bad')
+  const producer = new KafkaProducer({ bootstrapServers: testBootstrap().split(','), clientId: randomName('test') })
+  t.after(() => producer.close())
+  await producer.send([{ topic: bad, key: null, value: Buffer.from('not json {') }])
+  await http(`${workers[1]!.url}/connectors`, 'POST', {
+    name: 'flaky',
+    config: {
+      ...sinkConfig(bad, join(dir, 'flaky.txt'), 1),
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      'errors.restart.enable': 'true',
+      'errors.restart.max.attempts': '2',
+      'errors.restart.backoff.initial.ms': '100',
+    },
+  })
+  const gaveUp = await waitFor(
+    'the task FAILED after two automatic restarts',
+    async () => {
+      const task = (await statuses(workers[0]!.url)).flaky?.tasks[0]
+      return task?.state === 'FAILED' && /gave up after 2 attempts/.test(task.trace ?? '') ? task : undefined
+    },
+    60_000,
+    200,
+  )
+  const owner = workers.find((w) => workerId(w) === gaveUp.worker_id)!
+  assert.equal((await creations(owner)).get('flaky-0'), 3)
+
+  // Deleting a connector removes its status everywhere.
+  assert.equal((await http(`${workers[1]!.url}/connectors/flaky`, 'DELETE')).status, 204)
+  for (const w of workers) {
+    await waitFor(`no flaky status on ${w.url}`, async () => {
+      return (
+        (await http(`${w.url}/connectors/flaky/status`)).status === 404 && (await statuses(w.url)).flaky === undefined
+      )
+    })
+  }
+  assert.deepEqual((await http(`${workers[0]!.url}/connectors`)).body, ['src'])
+})
