@@ -11,21 +11,10 @@ import {
   silentLogger,
   Worker,
 } from '@ferry/runtime'
-import { freePort, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { freePort, randomName, runFerry, startStandalone, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../scripts/kafka/test-env.ts'
 
-const FERRY = resolve(import.meta.dirname, '../../packages/cli/bin/ferry.js')
-
-function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [FERRY, ...args], { cwd })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => done({ code, stdout, stderr }))
-  })
-}
+const run = runFerry
 
 async function writeConfigs(dir: string, connector: Record<string, string>): Promise<string[]> {
   const worker = join(dir, 'worker.properties')

@@ -10,6 +10,7 @@ export {
 export {
   type DistributedOptions,
   type DistributedProcess,
+  runFerry,
   type StandaloneOptions,
   type StandaloneProcess,
   startDistributed,

@@ -76,6 +76,21 @@ export async function startDistributed(t: TestContext, options: DistributedOptio
   return { ...(await spawnFerry(t, ['distributed', workerFile], options.dir, label, options.env)), url }
 }
 
+/** Runs the `ferry` command to its end (for commands that exit: bad input, help, plugins). */
+export function runFerry(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [FERRY_BIN, ...args], { cwd })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('exit', (code) => done({ code, stdout, stderr }))
+  })
+}
+
 async function spawnFerry(
   t: TestContext,
   args: string[],
