@@ -1,0 +1,324 @@
+/**
+ * Interop with Apache Kafka Connect 4.4.0's distributed worker (the Maven Central jars on the machine's Java 17,
+ * started by scripts/kafka/apache-connect.ts): each side reads the internal topics the other wrote, a FileStreamSource
+ * migrates from an Apache cluster to Ferry workers without losing or repeating a line, and one Apache worker and one
+ * Ferry worker share a group (what happens there is described in docs/compat.md, "Mixed clusters").
+ */
+import assert from 'node:assert/strict'
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { type DistributedProcess, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
+import { type ApacheConnectProcess, startApacheConnect } from '../../../../../scripts/kafka/apache-connect.ts'
+import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
+import { KafkaBasedLog } from '../../../src/kafka/based-log.ts'
+
+const STRING = 'org.apache.kafka.connect.storage.StringConverter'
+
+type TestContext = Parameters<typeof tempDir>[0]
+type Side = 'apache' | 'ferry'
+
+/** The same worker properties for both sides: one cluster `group` with its own internal topics. */
+function workerProps(group: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'bootstrap.servers': testBootstrap(),
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '3',
+    'status.storage.partitions': '3',
+    'key.converter': STRING,
+    'value.converter': STRING,
+    'session.timeout.ms': '6000',
+    'heartbeat.interval.ms': '1000',
+    'rebalance.timeout.ms': '20000',
+    'scheduled.rebalance.max.delay.ms': '3000',
+    'offset.flush.interval.ms': '1000',
+    ...extra,
+  }
+}
+
+interface Worker {
+  side: Side
+  url: string
+  workerId: string
+  stop(): Promise<unknown>
+  log(): Promise<string>
+}
+
+async function startWorker(t: TestContext, side: Side, dir: string, group: string, label: string): Promise<Worker> {
+  if (side === 'apache') {
+    const apache: ApacheConnectProcess = await startApacheConnect({
+      mode: 'distributed',
+      dir,
+      label,
+      worker: { ...workerProps(group), 'plugin.discovery': 'service_load' },
+    })
+    t.after(() => apache.stop())
+    return { side, url: apache.url, workerId: apache.workerId, stop: () => apache.stop(), log: apache.log }
+  }
+  const ferry: DistributedProcess = await startDistributed(t, { dir, worker: workerProps(group), label })
+  await waitFor(
+    `Ferry worker ${ferry.url} healthy`,
+    async () => (await http(`${ferry.url}/health`)).status === 200,
+    60_000,
+    200,
+  )
+  return {
+    side,
+    url: ferry.url,
+    workerId: ferry.url.replace(/^http:\/\//, ''),
+    stop: () => ferry.stop(),
+    log: () => ferry.log(),
+  }
+}
+
+interface Reply {
+  status: number
+  body: any
+}
+
+async function http(url: string, method = 'GET', body?: unknown): Promise<Reply> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  })
+  const text = await response.text()
+  return { status: response.status, body: text ? JSON.parse(text) : null }
+}
+
+async function ok(url: string, method = 'GET', body?: unknown): Promise<any> {
+  const reply = await http(url, method, body)
+  assert.ok(
+    reply.status >= 200 && reply.status < 300,
+    `${method} ${url}: ${reply.status} ${JSON.stringify(reply.body)}`,
+  )
+  return reply.body
+}
+
+interface Status {
+  connector: { state: string; worker_id: string; trace?: string }
+  tasks: Array<{ id: number; state: string; worker_id: string; trace?: string }>
+}
+
+async function status(url: string, name: string): Promise<Status | undefined> {
+  const reply = await http(`${url}/connectors/${name}/status`)
+  return reply.status === 200 ? reply.body : undefined
+}
+
+/** Connector and task states as one string, e.g. `RUNNING,RUNNING`, and whether all are on `workerId`. */
+function states(s: Status | undefined, workerId?: string): string | undefined {
+  if (!s) return undefined
+  const all = [s.connector, ...s.tasks]
+  if (workerId && all.some((x) => x.worker_id !== workerId)) return undefined
+  return all.map((x) => x.state).join(',')
+}
+
+/** waitFor, with what was last seen in the timeout message. */
+async function waitUntil(what: string, check: () => Promise<{ done: boolean; seen: unknown }>, timeoutMs = 60_000) {
+  let seen: unknown
+  try {
+    await waitFor(
+      what,
+      async () => {
+        const r = await check()
+        seen = r.seen
+        return r.done
+      },
+      timeoutMs,
+      250,
+    )
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last seen: ${JSON.stringify(seen)}`)
+  }
+}
+
+const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line-${from + i}`)
+
+/** Every record value of `topic` (one partition or more), read from the start. */
+async function topicValues(topic: string): Promise<string[]> {
+  const values: string[] = []
+  const log = new KafkaBasedLog({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('interop-reader'),
+    topic,
+    readOnly: true,
+    onRecord: (r) => values.push(r.value?.toString('utf8') ?? ''),
+  })
+  await log.start()
+  await log.stop()
+  return values
+}
+
+/** The connectors of one cluster, all named per run (sink consumer groups `connect-<name>` share the broker). */
+function connectorSet(dir: string, topic: string) {
+  const id = randomName('c').slice(2)
+  return {
+    source: `source-${id}`,
+    sink: `sink-${id}`,
+    paused: `paused-${id}`,
+    stopped: `stopped-${id}`,
+    input: join(dir, 'in.txt'),
+    pausedInput: join(dir, 'paused-in.txt'),
+    output: join(dir, 'out.txt'),
+    topic,
+  }
+}
+
+type Connectors = ReturnType<typeof connectorSet>
+
+/** What a worker's REST API says about the connectors: the part both sides must agree on. */
+async function restView(url: string, c: Connectors) {
+  const names = [c.paused, c.sink, c.source, c.stopped]
+  const view: Record<string, { config: unknown; tasks: unknown; offsets: unknown }> = {}
+  for (const name of names) {
+    view[name] = {
+      config: await ok(`${url}/connectors/${name}/config`),
+      tasks: await ok(`${url}/connectors/${name}/tasks`),
+      offsets: await ok(`${url}/connectors/${name}/offsets`),
+    }
+  }
+  return { connectors: ((await ok(`${url}/connectors`)) as string[]).sort(), view }
+}
+
+/**
+ * Creates on `writer`: a FileStreamSource and a FileStreamSink (running), a FileStreamSource that ran and was
+ * paused, and one created STOPPED; waits until the source offset and the sink's consumer offset cover the 100 lines.
+ */
+async function createAndSettle(writer: Worker, c: Connectors): Promise<void> {
+  const url = writer.url
+  await ok(`${url}/connectors`, 'POST', {
+    name: c.source,
+    config: { 'connector.class': 'FileStreamSource', file: c.input, topic: c.topic, 'tasks.max': '1' },
+  })
+  await ok(`${url}/connectors`, 'POST', {
+    name: c.sink,
+    config: { 'connector.class': 'FileStreamSink', file: c.output, topics: c.topic, 'tasks.max': '1' },
+  })
+  await ok(`${url}/connectors`, 'POST', {
+    name: c.paused,
+    config: { 'connector.class': 'FileStreamSource', file: c.pausedInput, topic: `${c.topic}-paused` },
+  })
+  await ok(`${url}/connectors`, 'POST', {
+    name: c.stopped,
+    config: { 'connector.class': 'FileStreamSource', file: c.input, topic: `${c.topic}-stopped` },
+    initial_state: 'STOPPED',
+  })
+  const size = (await stat(c.input)).size
+  const pausedSize = (await stat(c.pausedInput)).size
+  await waitUntil(`${c.paused} running on ${writer.side}, its offset committed`, async () => {
+    const seen = {
+      offsets: (await http(`${url}/connectors/${c.paused}/offsets`)).body,
+      states: states(await status(url, c.paused)),
+    }
+    return {
+      done: seen.offsets?.offsets?.[0]?.offset?.position === pausedSize && seen.states === 'RUNNING,RUNNING',
+      seen,
+    }
+  })
+  await ok(`${url}/connectors/${c.paused}/pause`, 'PUT')
+  await waitUntil(`${writer.side}: the connectors settled, offsets committed`, async () => {
+    const seen = {
+      source: (await http(`${url}/connectors/${c.source}/offsets`)).body,
+      sink: (await http(`${url}/connectors/${c.sink}/offsets`)).body,
+      paused: (await http(`${url}/connectors/${c.paused}/offsets`)).body,
+      states: [
+        states(await status(url, c.source)),
+        states(await status(url, c.sink)),
+        states(await status(url, c.paused)),
+        states(await status(url, c.stopped)),
+      ],
+    }
+    const done =
+      seen.source?.offsets?.[0]?.offset?.position === size &&
+      seen.paused?.offsets?.[0]?.offset?.position === pausedSize &&
+      seen.sink?.offsets?.[0]?.offset?.kafka_offset === 100 &&
+      seen.states.join(' ') === 'RUNNING,RUNNING RUNNING,RUNNING PAUSED,PAUSED STOPPED'
+    return { done, seen }
+  })
+}
+
+/** One cluster writes the topics, stops; a cluster of the other kind starts on them and carries on. */
+async function handOver(t: TestContext, from: Side, to: Side): Promise<void> {
+  const dir = await tempDir(t)
+  const group = randomName(`interop-${from}-to-${to}`)
+  const c = connectorSet(dir, randomName(`interop-${from}-lines`))
+  await writeFile(c.input, `${lines(0, 100).join('\n')}\n`)
+  await writeFile(c.pausedInput, 'p-0\np-1\n')
+
+  const writer = await startWorker(t, from, dir, group, `-${from}`)
+  await createAndSettle(writer, c)
+  const written = await restView(writer.url, c)
+  assert.deepEqual(written.connectors, [c.paused, c.sink, c.source, c.stopped].sort())
+  await writer.stop()
+
+  const reader = await startWorker(t, to, dir, group, `-${to}`)
+  // Read from the topics before the reader's leader has rewritten anything.
+  const read = await restView(reader.url, c)
+  assert.deepEqual(read.connectors, written.connectors)
+  for (const name of written.connectors) {
+    assert.deepEqual(read.view[name]!.config, written.view[name]!.config, `${name}: config`)
+    assert.deepEqual(read.view[name]!.offsets, written.view[name]!.offsets, `${name}: offsets`)
+  }
+  // Connectors that do not run keep the task configs the writer stored (task.class included).
+  assert.deepEqual(read.view[c.paused]!.tasks, written.view[c.paused]!.tasks, 'paused: task configs')
+  assert.deepEqual(read.view[c.stopped]!.tasks, [], 'stopped: no task configs')
+
+  // Target states hold on the reader: paused stays paused, stopped stays stopped; the others run there. Apache
+  // instantiates the `task.class` of a stored task config: Ferry writes its own (JS) class name there, which Apache
+  // cannot load, so a task Ferry configured fails on Apache until the connector runs and writes new task configs:
+  // the running ones recover at once, the paused one stays FAILED (see docs/compat.md, "Mixed clusters").
+  const pausedTaskClass: string = (written.view[c.paused]!.tasks as any)[0].config['task.class']
+  const pausedTask = to === 'apache' && !pausedTaskClass.includes('.') ? 'FAILED' : 'PAUSED'
+  const want = `RUNNING,RUNNING RUNNING,RUNNING PAUSED,${pausedTask} STOPPED`
+  await waitUntil(`${to}: every connector in its target state on ${reader.workerId} (${want})`, async () => {
+    const seen = await Promise.all([c.source, c.sink, c.paused, c.stopped].map((n) => status(reader.url, n)))
+    return { done: seen.map((s) => states(s, reader.workerId)).join(' ') === want, seen }
+  })
+  if (pausedTask === 'FAILED') {
+    assert.match(
+      (await status(reader.url, c.paused))!.tasks[0]!.trace ?? '',
+      /Invalid value FileStreamSourceTask for configuration task.class: Class FileStreamSourceTask could not be found/,
+    )
+  }
+  // The running connectors' task configs were generated again by the reader's connector: the same file and topic
+  // (each side adds its own task class, and Apache copies the connector's settings into a file task's config).
+  const essentials = (tasks: Array<{ id: unknown; config: Record<string, string> }>) =>
+    tasks.map(({ id, config }) => ({ id, file: config.file, topic: config.topic, topics: config.topics }))
+  for (const name of [c.source, c.sink]) {
+    assert.deepEqual(
+      essentials(await ok(`${reader.url}/connectors/${name}/tasks`)),
+      essentials(written.view[name]!.tasks as any),
+      `${name}: task configs`,
+    )
+  }
+
+  // The source resumes at the stored position and the sink at the committed consumer offset: 20 more lines make
+  // the topic and the sink file hold each of the 120 lines exactly once.
+  await appendFile(c.input, `${lines(100, 120).join('\n')}\n`)
+  const expected = lines(0, 120)
+  await waitFor(
+    'the 20 new lines in the sink file',
+    async () => (await readFile(c.output, 'utf8')).split('\n').length - 1 >= expected.length,
+    60_000,
+    250,
+  )
+  await new Promise((r) => setTimeout(r, 1500))
+  assert.deepEqual((await readFile(c.output, 'utf8')).split('\n').slice(0, -1), expected, 'sink file')
+  assert.deepEqual(await topicValues(c.topic), expected, 'topic')
+  assert.deepEqual(await topicValues(`${c.topic}-paused`), ['p-0', 'p-1'], 'the paused source did not run again')
+}
+
+test('Ferry reads an Apache cluster internal topics: connectors, configs, task configs, target states, statuses, source and sink offsets', async (t) => {
+  await handOver(t, 'apache', 'ferry')
+})
+
+test('Apache reads the internal topics of a Ferry cluster: connectors, configs, task configs, target states, statuses, source and sink offsets', async (t) => {
+  await handOver(t, 'ferry', 'apache')
+})
