@@ -503,3 +503,57 @@ test('through any worker: stop, offset changes, restarts reach the worker that c
   }
   assert.deepEqual((await http(`${workers[0]!.url}/connectors`)).body, ['src'])
 })
+
+test('with connect.protocol=eager two workers share the work, a config change moves a sink to its new file, and a stopped worker hands its work over at once', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-eager')
+  const topic = randomName('dist-eager-in')
+  const producer = new KafkaProducer({ bootstrapServers: testBootstrap().split(','), clientId: randomName('test') })
+  t.after(() => producer.close())
+  const workers = await startWorkers(t, dir, group, 2, 0, { 'connect.protocol': 'eager' })
+  const names = ['a', 'b', 'c', 'd']
+  for (const name of names) {
+    await http(`${workers[1]!.url}/connectors`, 'POST', {
+      name,
+      config: sinkConfig(topic, join(dir, `${name}.txt`), 1),
+    })
+  }
+  const counts = await waitFor('four sinks over two workers, two each', async () => {
+    const c = await runningTasksPerWorker(workers[0]!.url, names, 1)
+    return c && c.size === 2 && [...c.values()].every((n) => n === 2) ? c : undefined
+  })
+  assert.equal(counts.size, 2)
+
+  // A changed connector config: its tasks get new configs and write to the new file.
+  const moved = join(dir, 'a-moved.txt')
+  const created = async () => {
+    let n = 0
+    for (const w of workers) n += (await creations(w)).get('a-0') ?? 0
+    return n
+  }
+  const createdBefore = await created()
+  const put = await http(`${workers[0]!.url}/connectors/a/config`, 'PUT', sinkConfig(topic, moved, 1))
+  assert.equal(put.status, 200, JSON.stringify(put.body))
+  await waitFor('the new task config', async () => {
+    const tasks = (await http(`${workers[1]!.url}/connectors/a/tasks`)).body as Array<{ config: { file: string } }>
+    return tasks[0]?.config.file === moved
+  })
+  // The old task runs until the rebalance replaces it: send once the new one runs.
+  await waitFor('the task created again', async () => (await created()) > createdBefore)
+  await waitFor('the task RUNNING', async () => (await runningTasksPerWorker(workers[0]!.url, ['a'], 1)) !== undefined)
+  await producer.send([{ topic, key: null, value: Buffer.from('hello') }])
+  await waitFor('the record in the new file', async () => (await readFile(moved, 'utf8').catch(() => '')) === 'hello\n')
+
+  // A worker that stops cleanly leaves the group: its work moves without waiting for the scheduled delay.
+  await workers[0]!.stop()
+  const survivor = workerId(workers[1]!)
+  await waitFor(
+    'every sink on the remaining worker',
+    async () => {
+      const c = await runningTasksPerWorker(workers[1]!.url, names, 1)
+      return c?.get(survivor) === 4
+    },
+    MAX_DELAY_MS,
+    100,
+  )
+})
