@@ -2,8 +2,6 @@ import assert from 'node:assert/strict'
 import { appendFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { SourceConnector } from '@ferry/api'
-import { FileStreamSourceConnector } from '@ferry/connector-file'
 import {
   builtinRegistry,
   FileOffsetBackingStore,
