@@ -266,7 +266,8 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'POST',
       url: '/connectors/:connector/tasks',
-      summary: 'Internal (distributed mode): task configs from the leader; 500 in standalone mode',
+      summary:
+        'Internal (distributed mode): a follower sends the task configs it generated to the leader, HMAC-signed (KIP-507): 204; 400 unsigned, 403 bad signature; 500 in standalone mode',
       handler: async (request: FastifyRequest, _reply: FastifyReply) => {
         const internal = herder as {
           putTaskConfigs?: (name: string, configs: unknown, signature: InternalRequestSignature | null) => Promise<void>
