@@ -12,6 +12,8 @@ import { type DistributedProcess, randomName, startDistributed, tempDir, waitFor
 import { type ApacheConnectProcess, startApacheConnect } from '../../../../../scripts/kafka/apache-connect.ts'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
 import { KafkaBasedLog } from '../../../src/kafka/based-log.ts'
+import { KafkaAdmin } from '../../../src/kafka/clients.ts'
+import { KafkaOffsetBackingStore } from '../../../src/storage/kafka-offset-store.ts'
 
 const STRING = 'org.apache.kafka.connect.storage.StringConverter'
 
@@ -321,4 +323,158 @@ test('Ferry reads an Apache cluster internal topics: connectors, configs, task c
 
 test('Apache reads the internal topics of a Ferry cluster: connectors, configs, task configs, target states, statuses, source and sink offsets', async (t) => {
   await handOver(t, 'ferry', 'apache')
+})
+
+test('migration: a FileStreamSource moves from an Apache cluster to two Ferry workers and resumes at the offset Apache committed, no line lost or repeated', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('interop-migrate')
+  const topic = randomName('interop-migrate-lines')
+  const input = join(dir, 'in.txt')
+  const name = randomName('file-source')
+  await writeFile(input, `${lines(0, 2000).join('\n')}\n`)
+  const admin = new KafkaAdmin({ bootstrapServers: testBootstrap().split(','), clientId: randomName('admin') })
+  t.after(() => admin.close())
+  await admin.createTopic(topic, 1, 1)
+
+  const apache = await startWorker(t, 'apache', dir, group, '-apache')
+  await ok(`${apache.url}/connectors`, 'POST', {
+    name,
+    config: { 'connector.class': 'FileStreamSource', file: input, topic, 'tasks.max': '1' },
+  })
+  await waitUntil('the source running on Apache', async () => {
+    const seen = states(await status(apache.url, name), apache.workerId)
+    return { done: seen === 'RUNNING,RUNNING', seen }
+  })
+  // Lines keep coming while Apache runs, while it stops and while Ferry takes over.
+  let next = 2000
+  let appending = Promise.resolve()
+  const writer = setInterval(() => {
+    const from = next
+    next += 100
+    appending = appending.then(() => appendFile(input, `${lines(from, from + 100).join('\n')}\n`))
+  }, 50)
+  t.after(() => clearInterval(writer))
+  await new Promise((r) => setTimeout(r, 2000))
+  await apache.stop()
+
+  // What Apache committed on its way out covers exactly the lines it produced: the offset is the byte length of
+  // the first N lines, and the topic holds those N lines.
+  const offsets = new KafkaOffsetBackingStore({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('interop-offsets'),
+    topic: `${group}-offsets`,
+  })
+  await offsets.start()
+  const committed = offsets.get(name, { filename: input })?.position as number
+  await offsets.stop()
+  const byApache = await topicValues(topic)
+  assert.ok(byApache.length > 2000, `Apache produced ${byApache.length} lines`)
+  assert.deepEqual(byApache, lines(0, byApache.length), 'what Apache produced')
+  assert.equal(committed, Buffer.byteLength(`${byApache.join('\n')}\n`), 'Apache committed the offset of its last line')
+
+  const ferry = await Promise.all([
+    startWorker(t, 'ferry', dir, group, '-ferry-0'),
+    startWorker(t, 'ferry', dir, group, '-ferry-1'),
+  ])
+  await waitUntil('the source running on a Ferry worker', async () => {
+    const s = await status(ferry[0]!.url, name)
+    const worker = s?.tasks[0]?.worker_id
+    const done = states(s) === 'RUNNING,RUNNING' && ferry.some((w) => w.workerId === worker)
+    return { done, seen: s }
+  })
+  await new Promise((r) => setTimeout(r, 1500))
+  clearInterval(writer)
+  await appending
+  const expected = lines(0, next)
+  await waitUntil(`all ${expected.length} lines in the topic`, async () => {
+    const count = (await admin.offsets(topic)).reduce((n, p) => n + p.end - p.start, 0)
+    return { done: count >= expected.length, seen: count }
+  })
+  await new Promise((r) => setTimeout(r, 1500))
+  const got = await topicValues(topic)
+  const seen = new Map<string, number>()
+  for (const line of got) seen.set(line, (seen.get(line) ?? 0) + 1)
+  assert.deepEqual(
+    expected.filter((l) => !seen.has(l)),
+    [],
+    'lines lost',
+  )
+  assert.deepEqual(
+    [...seen].filter(([, n]) => n > 1),
+    [],
+    'lines repeated',
+  )
+  assert.deepEqual(got, expected)
+})
+
+test('mixed group: an Apache worker leads, a Ferry worker joins; both forward to the leader, agree on connectors and statuses, share the sources, and Ferry takes everything over when Apache leaves', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('interop-mixed')
+  const topic = randomName('interop-mixed-lines')
+  const apache = await startWorker(t, 'apache', dir, group, '-apache')
+  const ferry = await startWorker(t, 'ferry', dir, group, '-ferry')
+  const names = Array.from({ length: 4 }, (_, i) => `source-${i}`)
+  for (const [i, name] of names.entries()) {
+    await writeFile(join(dir, `${name}.txt`), `${name}-a\n${name}-b\n`)
+    // Through each worker in turn: a request to the follower is forwarded to the leader.
+    const via = i % 2 === 0 ? ferry : apache
+    const reply = await http(`${via.url}/connectors`, 'POST', {
+      name,
+      config: { 'connector.class': 'FileStreamSource', file: join(dir, `${name}.txt`), topic, 'tasks.max': '1' },
+    })
+    assert.equal(reply.status, 201, `create ${name} through ${via.side}: ${JSON.stringify(reply.body)}`)
+  }
+  for (const w of [apache, ferry]) assert.deepEqual(((await ok(`${w.url}/connectors`)) as string[]).sort(), names)
+
+  // Both workers get work. A task whose connector runs on Ferry has Ferry's task class in its config, which Apache
+  // cannot load: such a task FAILS on the Apache worker. Every other task runs, wherever its connector is.
+  const expected = async (name: string, s: Status) => {
+    const tasks: Array<{ config: Record<string, string> }> = await ok(`${ferry.url}/connectors/${name}/tasks`)
+    const javaTaskClass = tasks[0]?.config['task.class']?.includes('.') ?? false
+    return s.tasks.map((task) =>
+      s.connector.worker_id === ferry.workerId && task.worker_id === apache.workerId && !javaTaskClass
+        ? 'FAILED'
+        : 'RUNNING',
+    )
+  }
+  await waitUntil('each source in its expected state, work on both workers', async () => {
+    const seen: Record<string, Status | undefined> = {}
+    let done = true
+    for (const name of names) {
+      const s = await status(ferry.url, name)
+      seen[name] = s
+      if (s?.connector.state !== 'RUNNING' || s.tasks.length !== 1) done = false
+      else if (s.tasks.map((x) => x.state).join() !== (await expected(name, s)).join()) done = false
+    }
+    const owners = new Set(Object.values(seen).flatMap((s) => (s ? [s.connector.worker_id] : [])))
+    return { done: done && owners.has(apache.workerId) && owners.has(ferry.workerId), seen }
+  })
+  for (const name of names) {
+    const [fromApache, fromFerry] = await Promise.all([status(apache.url, name), status(ferry.url, name)])
+    const strip = (s: Status | undefined) => ({
+      connector: s?.connector.worker_id,
+      tasks: s?.tasks.map((x) => [x.state, x.worker_id]),
+    })
+    assert.deepEqual(strip(fromApache), strip(fromFerry), `${name}: the same status on both workers`)
+    assert.deepEqual(
+      await ok(`${apache.url}/connectors/${name}/tasks`),
+      await ok(`${ferry.url}/connectors/${name}/tasks`),
+      `${name}: the same task configs on both workers`,
+    )
+    const failed = fromFerry!.tasks.find((x) => x.state === 'FAILED')
+    if (failed) assert.match(failed.trace ?? '', /Class FileStreamSourceTask could not be found/)
+  }
+
+  // The group coordinator made the first member, Apache, the leader.
+  assert.match(await ferry.log(), /Joined generation \d+ as follower/)
+  assert.doesNotMatch(await ferry.log(), /Joined generation \d+ as leader/)
+
+  // Apache leaves (gracefully): after scheduled.rebalance.max.delay.ms Ferry runs every connector and task.
+  await apache.stop()
+  await waitUntil('every source running on Ferry', async () => {
+    const seen = await Promise.all(names.map((n) => status(ferry.url, n)))
+    return { done: seen.every((s) => states(s, ferry.workerId) === 'RUNNING,RUNNING'), seen }
+  })
+  const values = new Set(await topicValues(topic))
+  for (const name of names) for (const line of [`${name}-a`, `${name}-b`]) assert.ok(values.has(line), line)
 })
