@@ -375,10 +375,10 @@ export class KafkaConsumer {
 
   async #fetchFrom(metadata: ClusterMetadata, node: number, partitions: PartitionState[]): Promise<void> {
     this.#inflight.add(node)
-    const requested = new Map<string, number>()
+    const requested = new Map<string, { state: PartitionState; offset: number }>()
     const byTopic = new Map<string, FetchTopicRequest>()
     for (const p of partitions) {
-      requested.set(`${p.topic}\u0000${p.partition}`, p.position!)
+      requested.set(`${p.topic}\u0000${p.partition}`, { state: p, offset: p.position! })
       let t = byTopic.get(p.topic)
       if (!t) {
         t = { topic: p.topic, partitions: [] }
@@ -419,16 +419,18 @@ export class KafkaConsumer {
   }
 
   /** Takes a fetch response in; true when a partition's leader has to be looked up again. */
-  #apply(response: FetchResponse, requested: Map<string, number>): boolean {
+  #apply(response: FetchResponse, requested: Map<string, { state: PartitionState; offset: number }>): boolean {
     let stale = false
     let added = false
     for (const t of response.responses) {
       for (const p of t.partitions) {
         const key = `${t.topic}\u0000${p.partition}`
-        const state = this.#partitions.get(key)
-        const offset = requested.get(key)
-        // Revoked, or repositioned, while the fetch was in flight: its data is not for the current position.
-        if (!state || offset === undefined || state.position !== offset) continue
+        const asked = requested.get(key)
+        // Revoked (or revoked and assigned again), or repositioned, while the fetch was in flight: its data is not
+        // for the current position.
+        if (asked === undefined || this.#partitions.get(key) !== asked.state || asked.state.position !== asked.offset)
+          continue
+        const { state, offset } = asked
         if (p.errorCode === 0) {
           if (p.records === null) continue
           const cursor = new RecordBatchCursor(t.topic, p.partition, p.records, offset, p.abortedTransactions)

@@ -1,0 +1,241 @@
+/**
+ * KafkaConsumer against a real broker: it fetches on its own (src/kafka/fetch.ts), so these tests check what the
+ * client's stream used to guarantee: every record once and in order per partition, keys/values/headers/timestamps as
+ * produced, compressed batches, committed offsets resumed, aborted transactions skipped, and a rebalance between two
+ * members that loses and duplicates nothing once offsets are committed.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { randomName } from '@ferry/testing'
+import { ProduceAcks, Producer } from '@platformatic/kafka'
+import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
+import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../../src/kafka/clients.ts'
+
+const bootstrapServers = () => testBootstrap().split(',')
+
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = new KafkaAdmin({ bootstrapServers: bootstrapServers(), clientId: randomName('admin') })
+  try {
+    await admin.createTopic(topic, partitions, 1)
+  } finally {
+    await admin.close()
+  }
+}
+
+function consumer(groupId: string, extra: { maxPartitionFetchBytes?: number } = {}): KafkaConsumer {
+  return new KafkaConsumer({
+    bootstrapServers: bootstrapServers(),
+    clientId: randomName('consumer'),
+    groupId,
+    sessionTimeoutMs: 10000,
+    heartbeatIntervalMs: 500,
+    rebalanceTimeoutMs: 10000,
+    ...extra,
+  })
+}
+
+/** Polls until `count` records arrived (or the deadline), then a little longer to see that no more come. */
+async function pollUntil(c: KafkaConsumer, count: number, out: IncomingRecord[] = [], ms = 30000) {
+  const deadline = Date.now() + ms
+  while (out.length < count && Date.now() < deadline) out.push(...(await c.poll(500, 200)))
+  out.push(...(await c.poll(500, 300)))
+  return out
+}
+
+test('records come back once, in order, with keys, values, headers and timestamps, across many fetches', async () => {
+  const topic = randomName('consumer-order')
+  await createTopic(topic, 1)
+  const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), clientId: randomName('p') })
+  const total = 5000
+  try {
+    for (let start = 0; start < total; start += 1000) {
+      const batch = []
+      for (let i = start; i < start + 1000; i++) {
+        batch.push({
+          topic,
+          partition: 0,
+          key: i % 7 === 0 ? null : Buffer.from(`k${i}`),
+          value: i % 11 === 0 ? null : Buffer.from(`value-${i}-${'x'.repeat(i % 300)}`),
+          timestamp: 1_700_000_000_000 + i,
+          headers:
+            i % 5 === 0
+              ? ([
+                  ['h', Buffer.from(`${i}`)],
+                  ['n', null],
+                ] as Array<[string, Buffer | null]>)
+              : [],
+        })
+      }
+      await producer.send(batch)
+    }
+  } finally {
+    await producer.close()
+  }
+  // Small fetches: every response ends in a partial batch, so positions must come from complete batches only.
+  const c = consumer(randomName('g'), { maxPartitionFetchBytes: 16 * 1024 })
+  try {
+    await c.subscribe([topic])
+    const got = await pollUntil(c, total)
+    assert.equal(got.length, total)
+    got.forEach((r, i) => {
+      assert.equal(r.offset, i)
+      assert.equal(r.topic, topic)
+      assert.equal(r.partition, 0)
+      assert.equal(r.timestamp, 1_700_000_000_000 + i)
+      assert.equal(r.key === null ? null : r.key.toString(), i % 7 === 0 ? null : `k${i}`)
+      assert.equal(
+        r.value === null ? null : r.value.toString(),
+        i % 11 === 0 ? null : `value-${i}-${'x'.repeat(i % 300)}`,
+      )
+      const headers = r.headers.map(([k, v]) => [k, v === null ? null : v.toString()])
+      // KafkaProducer writes a null header value as empty bytes.
+      assert.deepEqual(
+        headers,
+        i % 5 === 0
+          ? [
+              ['h', `${i}`],
+              ['n', ''],
+            ]
+          : [],
+      )
+    })
+  } finally {
+    await c.close()
+  }
+})
+
+test('compressed batches are read, a committed offset is resumed, and aborted transactions are skipped', async () => {
+  const topic = randomName('consumer-compressed')
+  await createTopic(topic, 1)
+  const producer = new Producer({
+    clientId: randomName('p'),
+    bootstrapBrokers: bootstrapServers(),
+    compression: 'gzip',
+    acks: ProduceAcks.ALL,
+    idempotent: true,
+    transactionalId: randomName('tx'),
+  })
+  const send = (from: number, to: number) => {
+    const messages = []
+    for (let i = from; i < to; i++) messages.push({ topic, partition: 0, value: Buffer.from(`v${i}`) })
+    return messages
+  }
+  try {
+    let tx = await producer.beginTransaction()
+    await tx.send({ messages: send(0, 100) })
+    await tx.commit()
+    tx = await producer.beginTransaction()
+    await tx.send({ messages: send(1000, 1050) })
+    await tx.abort()
+    tx = await producer.beginTransaction()
+    await tx.send({ messages: send(100, 200) })
+    await tx.commit()
+  } finally {
+    await producer.close()
+  }
+  const expected = [...Array.from({ length: 200 }, (_, i) => `v${i}`)]
+  const group = randomName('g')
+  const first = consumer(group)
+  let firstHalf: IncomingRecord[]
+  try {
+    await first.subscribe([topic])
+    const got = await pollUntil(first, expected.length)
+    assert.deepEqual(
+      got.map((r) => r.value?.toString()),
+      expected,
+    )
+    firstHalf = got.slice(0, 120)
+    const last = firstHalf[firstHalf.length - 1]!
+    await first.commit([{ topic, partition: 0, offset: last.offset + 1 }])
+  } finally {
+    await first.close()
+  }
+  const second = consumer(group)
+  try {
+    await second.subscribe([topic])
+    const got = await pollUntil(second, expected.length - 120)
+    assert.deepEqual(
+      got.map((r) => r.value?.toString()),
+      expected.slice(120),
+    )
+  } finally {
+    await second.close()
+  }
+})
+
+test('two members of a group split the partitions; with commits, every record is delivered and none twice', async () => {
+  const topic = randomName('consumer-group')
+  await createTopic(topic, 4)
+  const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), clientId: randomName('p') })
+  const perPartition = 500
+  const produce = async (round: number) => {
+    const batch = []
+    for (let p = 0; p < 4; p++)
+      for (let i = 0; i < perPartition; i++)
+        batch.push({ topic, partition: p, key: null, value: Buffer.from(`${round}-${p}-${i}`) })
+    await producer.send(batch)
+  }
+  const group = randomName('g')
+  const a = consumer(group)
+  const b = consumer(group)
+  // Deliveries per record, by partition and offset (a produce retry may write a value twice; that is not ours).
+  const seen = new Map<string, number>()
+  const take = async (c: KafkaConsumer) => {
+    const records = await c.poll(1000, 200)
+    const next = new Map<number, number>()
+    for (const r of records) {
+      const key = `${r.partition}:${r.offset}`
+      seen.set(key, (seen.get(key) ?? 0) + 1)
+      next.set(r.partition, r.offset + 1)
+    }
+    if (next.size > 0) await c.commit([...next].map(([partition, offset]) => ({ topic, partition, offset })))
+    return records.length
+  }
+  const written = async () => {
+    const admin = new KafkaAdmin({ bootstrapServers: bootstrapServers(), clientId: randomName('admin') })
+    try {
+      return await admin.recordCount(topic)
+    } finally {
+      await admin.close()
+    }
+  }
+  let assignedA: number[] = []
+  let assignedB: number[] = []
+  a.onAssignment = (as) => {
+    assignedA = as.map((tp) => tp.partition)
+  }
+  b.onAssignment = (as) => {
+    assignedB = as.map((tp) => tp.partition)
+  }
+  try {
+    await produce(1)
+    const first = await written()
+    await a.subscribe([topic])
+    const deadline = Date.now() + 30000
+    while (seen.size < first && Date.now() < deadline) await take(a)
+    assert.equal(seen.size, first)
+    assert.deepEqual(assignedA.sort(), [0, 1, 2, 3])
+    // A second member joins: the partitions are split, and new records go to whoever holds their partition.
+    const joined = b.subscribe([topic])
+    while (assignedB.length === 0 && Date.now() < deadline) await take(a)
+    await joined
+    await produce(2)
+    const all = await written()
+    while (seen.size < all && Date.now() < deadline) {
+      await take(a)
+      await take(b)
+    }
+    await take(a)
+    await take(b)
+    assert.deepEqual([...assignedA, ...assignedB].sort(), [0, 1, 2, 3])
+    assert.ok(assignedA.length > 0 && assignedB.length > 0)
+    assert.equal(seen.size, all)
+    assert.deepEqual(
+      [...seen].filter(([, n]) => n !== 1),
+      [],
+    )
+  } finally {
+    await Promise.all([a.close(), b.close()])
+    await producer.close()
+  }
+})
