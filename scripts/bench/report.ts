@@ -149,6 +149,38 @@ export interface ReportOptions {
   resultsLink: string
   /** Path of the chart, relative to docs/. */
   chartLink: string
+  /** Earlier full runs (bench/results), oldest first, for the before/after table. */
+  history?: BenchResults[]
+}
+
+/** Ferry/Apache ratios of this run and the earlier full runs, so each change's effect stays on record. */
+function history(results: BenchResults, earlier: BenchResults[]): string {
+  const runs = [...earlier.filter((r) => r.startedAt < results.startedAt), results].filter(
+    (r) => r.mode === 'full' && r.engines.includes('apache') && r.engines.includes('ferry'),
+  )
+  if (runs.length < 2) return ''
+  const ratio = (r: BenchResults, id: string, metric: string) => {
+    const x = r.workloads.find((w) => w.id === id)?.ratios[metric]
+    return x === undefined ? '-' : ratioLabel(x)
+  }
+  const health = (r: BenchResults) => {
+    const x = r.workloads.find((w) => w.id === 'startup')?.summary.ferry?.healthSeconds?.median
+    return x === undefined ? '-' : `${num(x, 2)} s`
+  }
+  const rows = runs.map(
+    (r) =>
+      `| ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${r.versions.ferry} | ${ratio(r, 'source', 'msgsPerSec')} | ${ratio(r, 'sink', 'msgsPerSec')} | ${ratio(r, 'json', 'msgsPerSec')} | ${ratio(r, 'source', 'peakRssMb')} | ${ratio(r, 'sink', 'peakRssMb')} | ${ratio(r, 'json', 'peakRssMb')} | ${ratio(r, 'idle', 'idleRssMb')} | ${health(r)} |`,
+  )
+  return `## Before and after
+
+Ferry / Apache ratios of every full run in \`bench/results/\`, oldest first (this run last): throughput (msgs/s,
+higher is better) and peak or idle RSS (lower is better) of workloads 1–4, and Ferry's start-up to \`GET /health\`.
+
+| run (UTC) | Ferry | 1. msgs/s | 2. msgs/s | 3. msgs/s | 1. peak RSS | 2. peak RSS | 3. peak RSS | 4. idle RSS | 5. Ferry start-up |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+
+`
 }
 
 export function renderReport(results: BenchResults, links: ReportOptions): string {
@@ -255,7 +287,7 @@ ${workloadTable(w)}`,
 ## Targets (issues 7 and 8)
 
 ${targets(results)}
-## Where the time goes
+${history(results, links.history ?? [])}## Where the time goes
 
 Ferry profiled with \`node --cpu-prof\` on workloads 1 and 2 (one extra run each, after the timed rounds): self time
 per function, as a share of the time the main thread was busy.

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { REPO_ROOT } from '../kafka/harness.ts'
@@ -65,6 +65,20 @@ export async function writeResults(
   return { json, svg }
 }
 
+/** The full runs' results files in a directory, oldest first (for the report's before/after table). */
+async function earlierRuns(dir: string): Promise<BenchResults[]> {
+  const out: BenchResults[] = []
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.includes('-quick')).sort()) {
+    try {
+      const r = JSON.parse(await readFile(join(dir, name), 'utf8')) as BenchResults
+      if (r.mode === 'full') out.push(r)
+    } catch {
+      // not a results file
+    }
+  }
+  return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+}
+
 /** Rewrites the docs page for a results file (and its chart, which sits next to it). */
 export async function writeDocs(
   results: BenchResults,
@@ -74,7 +88,11 @@ export async function writeDocs(
   const from = join(docsFile, '..')
   await writeFile(
     docsFile,
-    renderReport(results, { resultsLink: relative(from, files.json), chartLink: relative(from, files.svg) }),
+    renderReport(results, {
+      resultsLink: relative(from, files.json),
+      chartLink: relative(from, files.svg),
+      history: await earlierRuns(join(files.json, '..')),
+    }),
   )
   await biomeFormat(docsFile)
 }
