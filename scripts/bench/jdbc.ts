@@ -124,7 +124,22 @@ function connectorConfig(runner: Engine, name: string, topic: string, table: str
     'primary.key.fields': 'id',
     'schema.evolution': 'none',
     'batch.size': String(JDBC_BATCH_SIZE),
+    ...extraDebeziumProps(),
   }
+}
+
+/**
+ * For side experiments only (the bench's figures use each connector's defaults): `FERRY_BENCH_DEBEZIUM_PROPS` adds
+ * `key=value` pairs, comma-separated, to the Debezium connector's config, e.g.
+ * `dialect.postgres.unnest.insert.enabled=true`.
+ */
+function extraDebeziumProps(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const pair of (process.env.FERRY_BENCH_DEBEZIUM_PROPS ?? '').split(',')) {
+    const at = pair.indexOf('=')
+    if (at > 0) out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim()
+  }
+  return out
 }
 
 /** workloads.ts's run helpers, handed in so that this file imports only its types (no import cycle). */
