@@ -430,7 +430,10 @@ export class DistributedHerder implements Herder {
     const running = new Set(this.#worker.connectorNames())
     for (const name of assignment.connectors) if (!running.has(name)) await this.#startConnector(name)
     const runningTasks = new Set(this.#worker.taskIds().map(taskKey))
-    for (const id of assignment.tasks) if (!runningTasks.has(taskKey(id))) await this.#startTask(id)
+    const toStart = assignment.tasks.filter((id) => !runningTasks.has(taskKey(id)))
+    // Source tasks taken over from another worker resume from its last commit: read the offsets topic to its end.
+    if (toStart.length > 0) await this.#readOffsetsToEnd()
+    for (const id of toStart) await this.#startTask(id)
     if (assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0) {
       this.#coordinator.requestRejoin('follow-up after revocations')
     }
@@ -444,6 +447,15 @@ export class DistributedHerder implements Herder {
     if (!this.#ready) this.#log.info('Worker has joined the cluster and read the config topic')
     this.#ready = true
     await this.#tick()
+  }
+
+  async #readOffsetsToEnd(): Promise<void> {
+    const offsets = this.#worker.offsets as Partial<KafkaOffsetBackingStore>
+    try {
+      await offsets.refresh?.(this.#settings.workerSyncTimeoutMs)
+    } catch (e) {
+      this.#log.warn(`Could not read the offsets topic to its end before starting tasks: ${(e as Error).message}`)
+    }
   }
 
   async #stopWork(connectors: string[], tasks: ConnectorTaskId[]): Promise<void> {
@@ -618,7 +630,7 @@ export class DistributedHerder implements Herder {
     if (!leaderUrl) throw new Error('no known leader URL')
     const body = Buffer.from(JSON.stringify(configs))
     const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' }
-    const key = this.#snapshot.sessionKey
+    const key = this.#configStore.snapshot().sessionKey
     if (this.#coordinator.currentProtocolVersion >= 2) {
       if (!key) throw new Error('no session key has been read yet')
       Object.assign(headers, signatureHeaders(key, this.#settings.signatureAlgorithm, body))

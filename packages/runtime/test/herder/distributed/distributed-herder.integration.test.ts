@@ -144,7 +144,12 @@ test('three workers share 10 connectors × 3 tasks within one task of each other
     assert.equal(reply.status, 201, JSON.stringify(reply.body))
     assert.equal(reply.headers.get('location'), `${workers[i % 3]!.url}/connectors/${name}`)
   }
-  for (const w of workers) assert.deepEqual((await http(`${w.url}/connectors`)).body, [...names].sort())
+  for (const w of workers) {
+    const expected = JSON.stringify([...names].sort())
+    await waitFor(`all connectors listed by ${w.url}`, async () => {
+      return JSON.stringify((await http(`${w.url}/connectors`)).body) === expected
+    })
+  }
 
   const balanced = (counts: Map<string, number>, n: number) =>
     counts.size === n && Math.max(...counts.values()) - Math.min(...counts.values()) <= 1
@@ -556,4 +561,42 @@ test('with connect.protocol=eager two workers share the work, a config change mo
     MAX_DELAY_MS,
     100,
   )
+})
+
+test('the leader rotates the session key after inter.worker.key.ttl.ms, and followers keep getting their task configs accepted', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-keys')
+  const workers = await startWorkers(t, dir, group, 2, 0, { 'inter.worker.key.ttl.ms': '1500' })
+  const store = new KafkaConfigBackingStore({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('reader'),
+    topic: `${group}-configs`,
+  })
+  const keys = new Set<string>()
+  store.setUpdateListener({
+    onConnectorConfigRemove() {},
+    onConnectorConfigUpdate() {},
+    onTaskConfigUpdate() {},
+    onConnectorTargetStateChange() {},
+    onSessionKeyUpdate: (key) => keys.add(key.key.toString('base64')),
+    onRestartRequest() {},
+    onLoggingLevelUpdate() {},
+  })
+  await store.start()
+  t.after(() => store.stop())
+  await waitFor('two rotations', () => keys.size >= 2, 30_000)
+  // Connectors spread over both workers: the follower's task configs reach the leader signed with the current key.
+  const names = ['k1', 'k2', 'k3', 'k4']
+  for (const name of names) {
+    await http(`${workers[0]!.url}/connectors`, 'POST', {
+      name,
+      config: { 'connector.class': 'FileStreamSource', file: join(dir, `${name}.txt`), topic: randomName('keys') },
+    })
+  }
+  const counts = await waitFor('every task running, on both workers', async () => {
+    const c = await runningTasksPerWorker(workers[1]!.url, names, 1)
+    return c?.size === 2 ? c : undefined
+  })
+  assert.deepEqual([...counts.values()].sort(), [2, 2])
+  assert.ok(keys.size >= 3, `the key kept rotating (${keys.size} keys)`)
 })
