@@ -1,6 +1,7 @@
 /**
- * The only module that talks to the Kafka client library (@platformatic/kafka). Everything else in Ferry sees the
- * small interfaces below, so the client can be swapped or upgraded in one place.
+ * The only module (with ./fetch.ts, its Fetch request and record decoder) that talks to the Kafka client library
+ * (@platformatic/kafka) for the worker's tasks. Everything else in Ferry sees the small interfaces below, so the
+ * client can be swapped or upgraded in one place.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
