@@ -169,15 +169,16 @@ function history(results: BenchResults, earlier: BenchResults[]): string {
   }
   const rows = runs.map(
     (r) =>
-      `| ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${r.versions.ferry} | ${ratio(r, 'source', 'msgsPerSec')} | ${ratio(r, 'sink', 'msgsPerSec')} | ${ratio(r, 'json', 'msgsPerSec')} | ${ratio(r, 'source', 'peakRssMb')} | ${ratio(r, 'sink', 'peakRssMb')} | ${ratio(r, 'json', 'peakRssMb')} | ${ratio(r, 'idle', 'idleRssMb')} | ${health(r)} |`,
+      `| ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${r.versions.ferry} | ${ratio(r, 'source', 'msgsPerSec')} | ${ratio(r, 'sink', 'msgsPerSec')} | ${ratio(r, 'json', 'msgsPerSec')} | ${ratio(r, 'source', 'peakRssMb')} | ${ratio(r, 'sink', 'peakRssMb')} | ${ratio(r, 'json', 'peakRssMb')} | ${ratio(r, 'idle', 'idleRssMb')} | ${health(r)} | ${ratio(r, 'jdbc', 'msgsPerSec')} |`,
   )
   return `## Before and after
 
 Ferry / Apache ratios of every full run in \`bench/results/\`, oldest first (this run last): throughput (msgs/s,
-higher is better) and peak or idle RSS (lower is better) of workloads 1–4, and Ferry's start-up to \`GET /health\`.
+higher is better) and peak or idle RSS (lower is better) of workloads 1–4, Ferry's start-up to \`GET /health\`, and
+workload 7's throughput against the Debezium JDBC sink.
 
-| run (UTC) | Ferry | 1. msgs/s | 2. msgs/s | 3. msgs/s | 1. peak RSS | 2. peak RSS | 3. peak RSS | 4. idle RSS | 5. Ferry start-up |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| run (UTC) | Ferry | 1. msgs/s | 2. msgs/s | 3. msgs/s | 1. peak RSS | 2. peak RSS | 3. peak RSS | 4. idle RSS | 5. Ferry start-up | 7. msgs/s |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 `
