@@ -7,10 +7,9 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   Admin,
   type ClusterMetadata,
-  type Connection,
+  ConnectionPool,
   Consumer,
   compatibilityPartitioner,
-  kGetConnection,
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka'
@@ -220,6 +219,11 @@ const MAX_FETCH_FAILURES = 10
  */
 export class KafkaConsumer {
   readonly #consumer: Consumer
+  /**
+   * Fetches have connections of their own (as the client's stream had): a broker answers one request of a connection
+   * at a time, so a long-polling fetch would hold up the group's heartbeats and commits, and a JoinGroup the fetches.
+   */
+  readonly #fetchPool: ConnectionPool
   readonly #fetchBytes: number
   #topics: string[] = []
   readonly #partitions = new Map<string, PartitionState>()
@@ -240,6 +244,7 @@ export class KafkaConsumer {
 
   constructor(settings: ConsumerSettings) {
     this.#fetchBytes = settings.maxPartitionFetchBytes ?? 1024 * 1024
+    this.#fetchPool = new ConnectionPool(settings.clientId, { requestTimeout: settings.requestTimeoutMs ?? 30000 })
     this.#consumer = new Consumer({
       ...baseOptions(settings),
       groupId: settings.groupId,
@@ -389,11 +394,7 @@ export class KafkaConsumer {
     }
     let retry = false
     try {
-      const connection = await new Promise<Connection>((resolve, reject) =>
-        this.#consumer[kGetConnection](metadata.brokers.get(node)!, (e: Error | null, c: Connection | undefined) =>
-          e ? reject(e) : resolve(c!),
-        ),
-      )
+      const connection = await this.#fetchPool.get(metadata.brokers.get(node)!)
       const response = await sendFetch(
         connection,
         { maxWaitMs: FETCH_MAX_WAIT_MS, minBytes: 1, maxBytes: FETCH_MAX_BYTES, isolationLevel: 1 },
@@ -562,7 +563,11 @@ export class KafkaConsumer {
   async close(): Promise<void> {
     this.#closed = true
     this.#wake()
-    await this.#consumer.close(true)
+    try {
+      await this.#consumer.close(true)
+    } finally {
+      await this.#fetchPool.close()
+    }
   }
 }
 
