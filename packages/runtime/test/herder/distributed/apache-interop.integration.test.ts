@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { isDeepStrictEqual } from 'node:util'
 import { type DistributedProcess, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
 import { type ApacheConnectProcess, startApacheConnect } from '../../../../../scripts/kafka/apache-connect.ts'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
@@ -424,7 +425,13 @@ test('mixed group: an Apache worker leads, a Ferry worker joins; both forward to
     })
     assert.equal(reply.status, 201, `create ${name} through ${via.side}: ${JSON.stringify(reply.body)}`)
   }
-  for (const w of [apache, ferry]) assert.deepEqual(((await ok(`${w.url}/connectors`)) as string[]).sort(), names)
+  // A follower lists a new connector once it has read it from the config topic (Apache's followers too).
+  for (const w of [apache, ferry]) {
+    await waitUntil(`${w.side} lists the four connectors`, async () => {
+      const seen = ((await ok(`${w.url}/connectors`)) as string[]).sort()
+      return { done: isDeepStrictEqual(seen, names), seen }
+    })
+  }
 
   // Both workers get work. A task whose connector runs on Ferry has Ferry's task class in its config, which Apache
   // cannot load: such a task FAILS on the Apache worker. Every other task runs, wherever its connector is.
@@ -449,21 +456,42 @@ test('mixed group: an Apache worker leads, a Ferry worker joins; both forward to
     const owners = new Set(Object.values(seen).flatMap((s) => (s ? [s.connector.worker_id] : [])))
     return { done: done && owners.has(apache.workerId) && owners.has(ferry.workerId), seen }
   })
+  // Both workers read the same topics: they come to report the same statuses and task configs (each one a moment
+  // after the other, as a status or config record reaches it).
+  const strip = (s: Status | undefined) => ({
+    connector: s?.connector.worker_id,
+    tasks: s?.tasks.map((x) => [x.state, x.worker_id]),
+  })
   for (const name of names) {
-    const [fromApache, fromFerry] = await Promise.all([status(apache.url, name), status(ferry.url, name)])
-    const strip = (s: Status | undefined) => ({
-      connector: s?.connector.worker_id,
-      tasks: s?.tasks.map((x) => [x.state, x.worker_id]),
+    await waitUntil(`${name}: the same status and task configs on both workers`, async () => {
+      const [a, f] = await Promise.all([apache, ferry].map((w) => status(w.url, name)))
+      const [at, ft] = await Promise.all([apache, ferry].map((w) => ok(`${w.url}/connectors/${name}/tasks`)))
+      const done = isDeepStrictEqual(strip(a), strip(f)) && isDeepStrictEqual(at, ft)
+      return { done, seen: { apache: [strip(a), at], ferry: [strip(f), ft] } }
     })
-    assert.deepEqual(strip(fromApache), strip(fromFerry), `${name}: the same status on both workers`)
-    assert.deepEqual(
-      await ok(`${apache.url}/connectors/${name}/tasks`),
-      await ok(`${ferry.url}/connectors/${name}/tasks`),
-      `${name}: the same task configs on both workers`,
-    )
-    const failed = fromFerry!.tasks.find((x) => x.state === 'FAILED')
+    const failed = (await status(ferry.url, name))!.tasks.find((x) => x.state === 'FAILED')
     if (failed) assert.match(failed.trace ?? '', /Class FileStreamSourceTask could not be found/)
   }
+
+  // A target state written through one kind of worker is obeyed by the other: pause a running connector through
+  // the worker that does not run it, resume it through the one that does.
+  let name: string | undefined
+  for (const n of names) if (!name && states(await status(ferry.url, n)) === 'RUNNING,RUNNING') name = n
+  assert.ok(name, 'a connector whose task runs')
+  const owner = (await status(ferry.url, name))!.connector.worker_id === ferry.workerId ? ferry : apache
+  const other = owner === ferry ? apache : ferry
+  assert.equal((await http(`${other.url}/connectors/${name}/pause`, 'PUT')).status, 202)
+  for (const w of [apache, ferry]) {
+    await waitUntil(`${name} PAUSED as ${w.side} reports it`, async () => {
+      const seen = states(await status(w.url, name))
+      return { done: seen === 'PAUSED,PAUSED', seen }
+    })
+  }
+  assert.equal((await http(`${owner.url}/connectors/${name}/resume`, 'PUT')).status, 202)
+  await waitUntil(`${name} RUNNING again`, async () => {
+    const seen = states(await status(other.url, name))
+    return { done: seen === 'RUNNING,RUNNING', seen }
+  })
 
   // The group coordinator made the first member, Apache, the leader.
   assert.match(await ferry.log(), /Joined generation \d+ as follower/)
