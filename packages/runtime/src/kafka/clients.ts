@@ -10,10 +10,11 @@ import {
   ConnectionPool,
   Consumer,
   compatibilityPartitioner,
+  kGetApi,
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka'
-import { type FetchResponse, type FetchTopicRequest, RecordBatchCursor, sendFetch } from './fetch.ts'
+import { type FetchResponse, type FetchTopicRequest, fetchVersion, RecordBatchCursor, sendFetch } from './fetch.ts'
 
 /** A record on its way to Kafka; key, value and header values are already serialised. */
 export interface OutgoingRecord {
@@ -189,6 +190,8 @@ export interface ConsumerSettings extends ClientSettings {
   rebalanceTimeoutMs?: number
   /** Bytes one fetch asks of a partition (Java's `max.partition.fetch.bytes`, 1 MiB). */
   maxPartitionFetchBytes?: number
+  /** The newest Fetch version to use (tests of the older one); the broker's newest of 11 and 12 otherwise. */
+  maxFetchVersion?: 11 | 12
 }
 
 interface PartitionState {
@@ -225,6 +228,8 @@ export class KafkaConsumer {
    */
   readonly #fetchPool: ConnectionPool
   readonly #fetchBytes: number
+  #fetchVersion: 11 | 12 = 12
+  readonly #maxFetchVersion: number
   #topics: string[] = []
   readonly #partitions = new Map<string, PartitionState>()
   /** Fetched data not yet handed out, in fetch order. */
@@ -244,6 +249,7 @@ export class KafkaConsumer {
 
   constructor(settings: ConsumerSettings) {
     this.#fetchBytes = settings.maxPartitionFetchBytes ?? 1024 * 1024
+    this.#maxFetchVersion = settings.maxFetchVersion ?? 12
     this.#fetchPool = new ConnectionPool(settings.clientId, { requestTimeout: settings.requestTimeoutMs ?? 30000 })
     this.#consumer = new Consumer({
       ...baseOptions(settings),
@@ -281,6 +287,16 @@ export class KafkaConsumer {
         if (this.#closed || stopped?.()) return
       }
     }
+    // The broker's newest Fetch version the client knows (v17 for Kafka 4) tells which of ours to send.
+    const api = await new Promise<{ version: number }>((resolve, reject) =>
+      this.#consumer[kGetApi]('Fetch', (e: Error | null, a: unknown) =>
+        e ? reject(e) : resolve(a as { version: number }),
+      ),
+    )
+    const version = fetchVersion(Math.min(api.version, this.#maxFetchVersion))
+    if (version === null)
+      throw new Error(`The broker only supports Fetch up to v${api.version}; Ferry needs v11 (Kafka 2.3)`)
+    this.#fetchVersion = version
     this.#topics = [...topics]
     this.#consumer.topics.trackAll(...topics)
     await this.#consumer.joinGroup({})
@@ -397,7 +413,13 @@ export class KafkaConsumer {
       const connection = await this.#fetchPool.get(metadata.brokers.get(node)!)
       const response = await sendFetch(
         connection,
-        { maxWaitMs: FETCH_MAX_WAIT_MS, minBytes: 1, maxBytes: FETCH_MAX_BYTES, isolationLevel: 1 },
+        {
+          version: this.#fetchVersion,
+          maxWaitMs: FETCH_MAX_WAIT_MS,
+          minBytes: 1,
+          maxBytes: FETCH_MAX_BYTES,
+          isolationLevel: 1,
+        },
         [...byTopic.values()],
       )
       this.#failures = 0

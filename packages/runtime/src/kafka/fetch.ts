@@ -5,7 +5,14 @@
  * the rest of a sink pipeline; here each partition's record batches are copied once into one contiguous Buffer and
  * decoded lazily, record by record, when the worker polls them (`RecordBatchCursor`).
  */
-import { type Connection, compressionsAlgorithmsByBitmask, createAPI, fetchV12, type Reader } from '@platformatic/kafka'
+import {
+  type Connection,
+  compressionsAlgorithmsByBitmask,
+  createAPI,
+  fetchV11,
+  fetchV12,
+  type Reader,
+} from '@platformatic/kafka'
 import type { IncomingRecord } from './clients.ts'
 
 export interface FetchPartitionRequest {
@@ -53,16 +60,22 @@ function skipTaggedFields(r: Reader): void {
       partitions => partition_index error_code high_watermark last_stable_offset log_start_offset
                     [aborted_transactions] preferred_read_replica records TAG_BUFFER
         aborted_transactions => producer_id first_offset TAG_BUFFER
+  Version 11 is the same without the tagged fields, with INT16 string and INT32 array and bytes lengths.
 */
-function parseResponse(_correlationId: number, _apiKey: number, _apiVersion: number, r: Reader): FetchResponse {
+function parseResponse(_correlationId: number, _apiKey: number, apiVersion: number, r: Reader): FetchResponse {
+  const flexible = apiVersion >= 12
+  const arrayLength = () => (flexible ? r.readUnsignedVarInt() - 1 : r.readInt32())
+  const tags = () => {
+    if (flexible) skipTaggedFields(r)
+  }
   r.readInt32() // throttle_time_ms
   const errorCode = r.readInt16()
   r.readInt32() // session_id
-  const topicCount = r.readUnsignedVarInt() - 1
+  const topicCount = arrayLength()
   const responses: FetchResponse['responses'] = []
   for (let t = 0; t < topicCount; t++) {
-    const topic = r.readString(true)
-    const partitionCount = r.readUnsignedVarInt() - 1
+    const topic = r.readString(flexible)
+    const partitionCount = arrayLength()
     const partitions: FetchedPartition[] = []
     for (let p = 0; p < partitionCount; p++) {
       const partition = r.readInt32()
@@ -71,25 +84,25 @@ function parseResponse(_correlationId: number, _apiKey: number, _apiVersion: num
       r.readInt64() // last_stable_offset
       const logStartOffset = Number(r.readInt64())
       let abortedTransactions: AbortedTransaction[] | null = null
-      const abortedCount = r.readUnsignedVarInt() - 1
+      const abortedCount = arrayLength()
       if (abortedCount >= 0) {
         abortedTransactions = []
         for (let a = 0; a < abortedCount; a++) {
           const producerId = r.readInt64()
           const firstOffset = Number(r.readInt64())
-          skipTaggedFields(r)
+          tags()
           abortedTransactions.push({ producerId, firstOffset })
         }
       }
       r.readInt32() // preferred_read_replica
-      const size = r.readUnsignedVarInt() - 1
+      const size = flexible ? r.readUnsignedVarInt() - 1 : r.readInt32()
       let records: Buffer | null = null
       if (size > 0) {
         // One copy when the bytes span several socket chunks; a view when they are in one.
         records = r.buffer.slice(r.position, r.position + size)
         r.skip(size)
       }
-      skipTaggedFields(r)
+      tags()
       partitions.push({
         partition,
         errorCode: partitionError,
@@ -99,19 +112,28 @@ function parseResponse(_correlationId: number, _apiKey: number, _apiVersion: num
         records,
       })
     }
-    skipTaggedFields(r)
+    tags()
     responses.push({ topic, partitions })
   }
-  skipTaggedFields(r)
+  tags()
   return { errorCode, responses }
 }
 
-const fetchApi = createAPI<unknown[], FetchResponse>(1, 12, fetchV12.createRequest, parseResponse)
+const fetchApis = {
+  12: createAPI<unknown[], FetchResponse>(1, 12, fetchV12.createRequest, parseResponse),
+  // Brokers before Kafka 2.8 (Fetch v11 came with 2.3).
+  11: createAPI<unknown[], FetchResponse>(1, 11, fetchV11.createRequest, parseResponse, false, false),
+}
 
-/** Sends one full (session-less) Fetch request on a connection. */
+/** The Fetch version to use with a broker that supports up to `maxVersion`; null when it is too old. */
+export function fetchVersion(maxVersion: number): 11 | 12 | null {
+  return maxVersion >= 12 ? 12 : maxVersion === 11 ? 11 : null
+}
+
+/** Sends one full (session-less) Fetch request (v12, or v11 for older brokers) on a connection. */
 export function sendFetch(
   connection: Connection,
-  options: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: 0 | 1 },
+  options: { version: 11 | 12; maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: 0 | 1 },
   topics: FetchTopicRequest[],
 ): Promise<FetchResponse> {
   const requestTopics = topics.map((t) => ({
@@ -126,7 +148,7 @@ export function sendFetch(
     })),
   }))
   return new Promise((resolve, reject) => {
-    fetchApi(
+    fetchApis[options.version](
       connection,
       options.maxWaitMs,
       options.minBytes,

@@ -22,7 +22,10 @@ async function createTopic(topic: string, partitions: number): Promise<void> {
   }
 }
 
-function consumer(groupId: string, extra: { maxPartitionFetchBytes?: number } = {}): KafkaConsumer {
+function consumer(
+  groupId: string,
+  extra: { maxPartitionFetchBytes?: number; maxFetchVersion?: 11 | 12 } = {},
+): KafkaConsumer {
   return new KafkaConsumer({
     bootstrapServers: bootstrapServers(),
     clientId: randomName('consumer'),
@@ -42,67 +45,69 @@ async function pollUntil(c: KafkaConsumer, count: number, out: IncomingRecord[] 
   return out
 }
 
-test('records come back once, in order, with keys, values, headers and timestamps, across many fetches', async () => {
-  const topic = randomName('consumer-order')
-  await createTopic(topic, 1)
-  const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), clientId: randomName('p') })
-  const total = 5000
-  try {
-    for (let start = 0; start < total; start += 1000) {
-      const batch = []
-      for (let i = start; i < start + 1000; i++) {
-        batch.push({
-          topic,
-          partition: 0,
-          key: i % 7 === 0 ? null : Buffer.from(`k${i}`),
-          value: i % 11 === 0 ? null : Buffer.from(`value-${i}-${'x'.repeat(i % 300)}`),
-          timestamp: 1_700_000_000_000 + i,
-          headers:
-            i % 5 === 0
-              ? ([
-                  ['h', Buffer.from(`${i}`)],
-                  ['n', null],
-                ] as Array<[string, Buffer | null]>)
-              : [],
-        })
+for (const version of [12, 11] as const) {
+  test(`records come back once, in order, with keys, values, headers and timestamps, across many fetches (Fetch v${version})`, async () => {
+    const topic = randomName('consumer-order')
+    await createTopic(topic, 1)
+    const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), clientId: randomName('p') })
+    const total = 5000
+    try {
+      for (let start = 0; start < total; start += 1000) {
+        const batch = []
+        for (let i = start; i < start + 1000; i++) {
+          batch.push({
+            topic,
+            partition: 0,
+            key: i % 7 === 0 ? null : Buffer.from(`k${i}`),
+            value: i % 11 === 0 ? null : Buffer.from(`value-${i}-${'x'.repeat(i % 300)}`),
+            timestamp: 1_700_000_000_000 + i,
+            headers:
+              i % 5 === 0
+                ? ([
+                    ['h', Buffer.from(`${i}`)],
+                    ['n', null],
+                  ] as Array<[string, Buffer | null]>)
+                : [],
+          })
+        }
+        await producer.send(batch)
       }
-      await producer.send(batch)
+    } finally {
+      await producer.close()
     }
-  } finally {
-    await producer.close()
-  }
-  // Small fetches: every response ends in a partial batch, so positions must come from complete batches only.
-  const c = consumer(randomName('g'), { maxPartitionFetchBytes: 16 * 1024 })
-  try {
-    await c.subscribe([topic])
-    const got = await pollUntil(c, total)
-    assert.equal(got.length, total)
-    got.forEach((r, i) => {
-      assert.equal(r.offset, i)
-      assert.equal(r.topic, topic)
-      assert.equal(r.partition, 0)
-      assert.equal(r.timestamp, 1_700_000_000_000 + i)
-      assert.equal(r.key === null ? null : r.key.toString(), i % 7 === 0 ? null : `k${i}`)
-      assert.equal(
-        r.value === null ? null : r.value.toString(),
-        i % 11 === 0 ? null : `value-${i}-${'x'.repeat(i % 300)}`,
-      )
-      const headers = r.headers.map(([k, v]) => [k, v === null ? null : v.toString()])
-      // KafkaProducer writes a null header value as empty bytes.
-      assert.deepEqual(
-        headers,
-        i % 5 === 0
-          ? [
-              ['h', `${i}`],
-              ['n', ''],
-            ]
-          : [],
-      )
-    })
-  } finally {
-    await c.close()
-  }
-})
+    // Small fetches: every response ends in a partial batch, so positions must come from complete batches only.
+    const c = consumer(randomName('g'), { maxPartitionFetchBytes: 16 * 1024, maxFetchVersion: version })
+    try {
+      await c.subscribe([topic])
+      const got = await pollUntil(c, total)
+      assert.equal(got.length, total)
+      got.forEach((r, i) => {
+        assert.equal(r.offset, i)
+        assert.equal(r.topic, topic)
+        assert.equal(r.partition, 0)
+        assert.equal(r.timestamp, 1_700_000_000_000 + i)
+        assert.equal(r.key === null ? null : r.key.toString(), i % 7 === 0 ? null : `k${i}`)
+        assert.equal(
+          r.value === null ? null : r.value.toString(),
+          i % 11 === 0 ? null : `value-${i}-${'x'.repeat(i % 300)}`,
+        )
+        const headers = r.headers.map(([k, v]) => [k, v === null ? null : v.toString()])
+        // KafkaProducer writes a null header value as empty bytes.
+        assert.deepEqual(
+          headers,
+          i % 5 === 0
+            ? [
+                ['h', `${i}`],
+                ['n', ''],
+              ]
+            : [],
+        )
+      })
+    } finally {
+      await c.close()
+    }
+  })
+}
 
 test('compressed batches are read, a committed offset is resumed, and aborted transactions are skipped', async () => {
   const topic = randomName('consumer-compressed')
