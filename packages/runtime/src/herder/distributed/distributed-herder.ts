@@ -10,27 +10,20 @@
  */
 import { AlreadyExistsException, NotFoundException } from '@ferry/api'
 import { clientIdBase } from '../../kafka/based-log.ts'
-import { isConnectionError, KafkaAdmin, withTopicTracking } from '../../kafka/clients.ts'
+import { withTopicTracking } from '../../kafka/clients.ts'
 import type { Logger } from '../../logger.ts'
 import { type ClusterConfigState, KafkaConfigBackingStore, type RawConfig } from '../../storage/kafka-config-store.ts'
 import type { KafkaOffsetBackingStore } from '../../storage/kafka-offset-store.ts'
 import { KafkaStatusBackingStore, type StatusState } from '../../storage/kafka-status-store.ts'
 import type { Worker } from '../../worker/worker.ts'
 import type { ConnectorTaskId, TargetState } from '../../worker/worker-task.ts'
+import { AbstractHerder, type AbstractHerderOptions } from '../abstract-herder.ts'
 import { AutoRestarts } from '../auto-restart.ts'
 import { modifyConnectorOffsets, notStoppedMessage, readConnectorOffsets } from '../connector-offsets.ts'
-import {
-  connectorPluginConfig,
-  connectorTypeOf,
-  invalidConfigMessage,
-  type ValidationContext,
-  validateConnectorConfig,
-} from '../connector-validation.ts'
+import { connectorTypeOf, invalidConfigMessage } from '../connector-validation.ts'
 import {
   type ActiveTopicsInfo,
   BadRequestException,
-  type ConfigInfos,
-  type ConfigKeyInfo,
   type ConnectorInfo,
   type ConnectorOffset,
   type ConnectorOffsets,
@@ -38,7 +31,6 @@ import {
   type ConnectorType,
   type Herder,
   type InternalRequestSignature,
-  type LoggerLevel,
   type Message,
   NotAssignedException,
   NotLeaderException,
@@ -49,25 +41,20 @@ import {
   type TaskInfo,
   type TaskState,
 } from '../herder.ts'
-import { Loggers } from '../loggers.ts'
 import { connectorVersions, taskWithVersion, withVersion } from '../plugin-versions.ts'
 import { traceOf } from '../status-store.ts'
 import { type Assignment, NO_ERROR } from './connect-protocol.ts'
 import { generateSessionKey, signatureHeaders, verifySignature } from './request-signature.ts'
 import { WorkerCoordinator } from './worker-coordinator.ts'
 
-export interface DistributedHerderOptions {
+export interface DistributedHerderOptions extends AbstractHerderOptions {
   /** This worker's advertised REST URL, `http://host:port/`, sent to the group so others can forward to it. */
   restUrl: string
-  /** Loggers the worker and REST server use, by namespace, so `/admin/loggers` can change them. */
-  loggers?: Readonly<Record<string, Logger>>
   /** How long a write waits for a rebalance in progress before it answers 409 (default 15 s). */
   rebalanceWaitMs?: number
   now?: () => number
 }
 
-/** How long `start` waits for the cluster id before going on without it. */
-const CLUSTER_ID_TIMEOUT_MS = 10_000
 /** Apache's backoff for failed task reconfigurations: 250 ms doubling to 60 s. */
 const RECONFIGURE_BACKOFF_INITIAL_MS = 250
 const RECONFIGURE_BACKOFF_MAX_MS = 60_000
@@ -88,27 +75,20 @@ function sameConfig(a: RawConfig | null, b: RawConfig | null): boolean {
 }
 
 /** See the module comment. */
-export class DistributedHerder implements Herder {
-  readonly #worker: Worker
+export class DistributedHerder extends AbstractHerder implements Herder {
   readonly #workerId: string
   readonly #restUrl: string
-  readonly #log: Logger
-  readonly #loggers: Loggers
   readonly #configStore: KafkaConfigBackingStore
   readonly #statusStore: KafkaStatusBackingStore
   readonly #coordinator: WorkerCoordinator
   readonly #restarts: AutoRestarts
   readonly #settings: NonNullable<Worker['config']['distributed']>
-  readonly #topicTracking: boolean
   readonly #rebalanceWaitMs: number
   readonly #now: () => number
   #snapshot: ClusterConfigState
   /** The last assignment this worker started its work from. */
   #assignment: Assignment | null = null
-  #clusterId: string | null = null
-  #ready = false
   #stopping = false
-  #queue: Promise<unknown> = Promise.resolve()
   #tickScheduled = false
   #delayTimer: NodeJS.Timeout | null = null
   #keyTimer: NodeJS.Timeout | null = null
@@ -124,22 +104,19 @@ export class DistributedHerder implements Herder {
   readonly #seenTopics = new Set<string>()
 
   constructor(worker: Worker, workerId: string, log: Logger, options: DistributedHerderOptions) {
+    super(worker, log, 'org.apache.kafka.connect.runtime.distributed.DistributedHerder', options)
     const settings = worker.config.distributed
     if (!settings) throw new Error('A distributed herder needs a worker config parsed in distributed mode')
     this.#settings = settings
-    this.#worker = worker
     this.#workerId = workerId
     this.#restUrl = options.restUrl
     this.#now = options.now ?? Date.now
     this.#rebalanceWaitMs = options.rebalanceWaitMs ?? 15_000
-    this.#loggers = new Loggers(log, options.loggers ?? {})
-    this.#log = this.#loggers.logger('org.apache.kafka.connect.runtime.distributed.DistributedHerder')
-    this.#topicTracking = (worker.config.originals['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false'
     const base = clientIdBase(settings.groupId, worker.config.clientId)
     const connection = {
       bootstrapServers: worker.config.bootstrapServers,
       requestTimeoutMs: worker.config.requestTimeoutMs,
-      logger: this.#loggers.logger('org.apache.kafka.connect.storage'),
+      logger: this.loggers.logger('org.apache.kafka.connect.storage'),
     }
     this.#configStore = new KafkaConfigBackingStore({
       ...connection,
@@ -172,14 +149,14 @@ export class DistributedHerder implements Herder {
         this.#scheduleTick()
       },
       onLoggingLevelUpdate: (namespace, level) => {
-        this.#log.info(`Setting level of namespace ${namespace} and children to ${level}`)
-        this.#loggers.setLevel(namespace, level)
+        this.log.info(`Setting level of namespace ${namespace} and children to ${level}`)
+        this.loggers.setLevel(namespace, level)
       },
     })
     this.#coordinator = new WorkerCoordinator({
       ...connection,
       clientId: `${base}coordinator`,
-      logger: this.#loggers.logger('org.apache.kafka.connect.runtime.distributed.WorkerCoordinator'),
+      logger: this.loggers.logger('org.apache.kafka.connect.runtime.distributed.WorkerCoordinator'),
       groupId: settings.groupId,
       restUrl: options.restUrl,
       connectProtocol: settings.connectProtocol,
@@ -189,22 +166,18 @@ export class DistributedHerder implements Herder {
       scheduledRebalanceMaxDelayMs: settings.scheduledRebalanceMaxDelayMs,
       configSnapshot: () => this.#configStore.snapshot(),
       listener: {
-        onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#stopWork(connectors, tasks)),
-        onAssigned: (assignment, generation) => this.#serial(() => this.#onAssigned(assignment, generation)),
+        onRevoked: (_leader, connectors, tasks) => this.serial(() => this.#stopWork(connectors, tasks)),
+        onAssigned: (assignment, generation) => this.serial(() => this.#onAssigned(assignment, generation)),
       },
       now: options.now,
     })
     this.#restarts = new AutoRestarts({
-      log: this.#log,
+      log: this.log,
       connectorConfig: (name) => (this.#snapshot.contains(name) ? present(this.#snapshot.connectorConfig(name)) : null),
       workerConfig: worker.config.originals,
-      run: (fn) => this.#serial(fn),
-      active: () => this.#ready && !this.#stopping,
+      run: (fn) => this.serial(fn),
+      active: () => this.ready && !this.#stopping,
     })
-  }
-
-  #validation(): ValidationContext {
-    return { plugins: this.#worker.plugins, workerConfig: this.#worker.config }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -216,76 +189,30 @@ export class DistributedHerder implements Herder {
    */
   async start(): Promise<void> {
     await this.#statusStore.start()
-    await this.#worker.offsets.start()
+    await this.worker.offsets.start()
     await this.#configStore.start()
     this.#snapshot = this.#configStore.snapshot()
-    this.#clusterId = await this.#lookUpClusterId()
-    this.#log.info(`Joining group ${this.#settings.groupId} as ${this.#restUrl}`)
+    await this.readClusterId()
+    this.log.info(`Joining group ${this.#settings.groupId} as ${this.#restUrl}`)
     this.#coordinator.start()
-  }
-
-  async #lookUpClusterId(): Promise<string | null> {
-    const admin = this.#admin('ferry-cluster-id')
-    let timer: NodeJS.Timeout | undefined
-    try {
-      return await Promise.race([
-        admin.clusterId(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timed out')), CLUSTER_ID_TIMEOUT_MS)
-        }),
-      ])
-    } catch (e) {
-      const reason = isConnectionError(e) ? 'connection failed' : (e as Error).message
-      this.#log.warn(`Could not read the Kafka cluster id (${reason}); GET / shows null`)
-      return null
-    } finally {
-      clearTimeout(timer)
-      await admin.close().catch(() => {})
-    }
-  }
-
-  #admin(clientId: string): KafkaAdmin {
-    return new KafkaAdmin({
-      bootstrapServers: this.#worker.config.bootstrapServers,
-      clientId: this.#worker.config.clientId || clientId,
-      requestTimeoutMs: this.#worker.config.requestTimeoutMs,
-    })
   }
 
   /** Stops the local work (committing offsets), leaves the group, then stops the stores. */
   async stop(): Promise<void> {
     this.#stopping = true
-    this.#ready = false
+    this.ready = false
     for (const timer of [this.#delayTimer, this.#keyTimer]) if (timer) clearTimeout(timer)
     for (const retry of this.#reconfigureRetries.values()) clearTimeout(retry.timer)
     this.#reconfigureRetries.clear()
     this.#restarts.clear()
-    await this.#serial(async () => {
-      await this.#worker.stop()
+    await this.serial(async () => {
+      await this.worker.stop()
     })
     await this.#coordinator.stop()
     await this.#statusStore.flush().catch(() => {})
     await this.#statusStore.stop()
     await this.#configStore.stop()
-    await this.#worker.offsets.stop()
-  }
-
-  isReady(): boolean {
-    return this.#ready
-  }
-
-  async healthCheck(): Promise<void> {
-    await this.#serial(async () => {})
-  }
-
-  kafkaClusterId(): string | null {
-    return this.#clusterId
-  }
-
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn)
-    this.#queue = run.catch(() => {})
-    return run
+    await this.worker.offsets.stop()
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -303,11 +230,11 @@ export class DistributedHerder implements Herder {
   #scheduleTick(): void {
     if (this.#tickScheduled || this.#stopping) return
     this.#tickScheduled = true
-    void this.#serial(async () => {
+    void this.serial(async () => {
       this.#tickScheduled = false
       if (this.#stopping) return
       await this.#tick()
-    }).catch((e) => this.#log.error({ err: e }, `Unexpected error in the herder: ${(e as Error).message}`))
+    }).catch((e) => this.log.error({ err: e }, `Unexpected error in the herder: ${(e as Error).message}`))
   }
 
   async #tick(): Promise<void> {
@@ -328,11 +255,9 @@ export class DistributedHerder implements Herder {
       // A deleted connector leaves no status: the leader removes what is there, owners what they stop later.
       if (!remains && this.#coordinator.isLeader) this.#destroyStatuses(name)
       if (!this.#ownsConnector(name)) continue
-      this.#log.info(
-        `Handling connector-only config update by ${remains ? 'restarting' : 'stopping'} connector ${name}`,
-      )
+      this.log.info(`Handling connector-only config update by ${remains ? 'restarting' : 'stopping'} connector ${name}`)
       this.#restarts.forget(name, 'connector')
-      await this.#worker.stopConnector(name)
+      await this.worker.stopConnector(name)
       if (remains) await this.#startConnector(name)
     }
     const targetStates = [...this.#targetStateChanges]
@@ -342,9 +267,9 @@ export class DistributedHerder implements Herder {
     this.#taskConfigUpdates.clear()
     if (taskUpdates.length > 0) {
       // New task configs: stop the local tasks of those connectors; the rebalance hands out the new set.
-      const stale = this.#worker.taskIds().filter((id) => taskUpdates.includes(id.connector))
+      const stale = this.worker.taskIds().filter((id) => taskUpdates.includes(id.connector))
       if (stale.length > 0) {
-        this.#log.info(`Stopping ${stale.length} tasks whose configs changed: ${stale.map(taskKey).join(', ')}`)
+        this.log.info(`Stopping ${stale.length} tasks whose configs changed: ${stale.map(taskKey).join(', ')}`)
         await this.#stopTasks(stale)
       }
       this.#needsRejoin = true
@@ -368,14 +293,14 @@ export class DistributedHerder implements Herder {
       this.#scheduleKeyRotation(expiresAt - now)
       return
     }
-    this.#log.info(key ? 'Rotating the session key' : 'Writing a new session key')
+    this.log.info(key ? 'Rotating the session key' : 'Writing a new session key')
     const fresh = generateSessionKey(this.#settings.keyGenerationAlgorithm, this.#settings.keySizeBits, now)
     try {
       await this.#configStore.putSessionKey(fresh)
       this.#snapshot = this.#configStore.snapshot()
       this.#scheduleKeyRotation(this.#settings.keyTtlMs)
     } catch (e) {
-      this.#log.error({ err: e }, `Failed to write a new session key: ${(e as Error).message}`)
+      this.log.error({ err: e }, `Failed to write a new session key: ${(e as Error).message}`)
       this.#scheduleKeyRotation(1000)
     }
   }
@@ -393,7 +318,7 @@ export class DistributedHerder implements Herder {
   async #onAssigned(assignment: Assignment, generation: number): Promise<void> {
     if (this.#stopping) return
     if (assignment.error !== NO_ERROR) {
-      this.#log.info(`Assignment failed (config offset ${assignment.offset}): reading the config topic to its end`)
+      this.log.info(`Assignment failed (config offset ${assignment.offset}): reading the config topic to its end`)
       await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs).catch(() => {})
       return
     }
@@ -401,14 +326,14 @@ export class DistributedHerder implements Herder {
       try {
         await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs)
       } catch {
-        this.#log.warn(
+        this.log.warn(
           `Could not read the config topic to offset ${assignment.offset} within worker.sync.timeout.ms; leaving the group for worker.unsync.backoff.ms (${this.#settings.workerUnsyncBackoffMs} ms)`,
         )
         await this.#coordinator.leaveGroup('config out of sync', this.#settings.workerUnsyncBackoffMs)
         return
       }
       if (this.#configStore.offset !== assignment.offset) {
-        this.#log.info(
+        this.log.info(
           `Config offset ${this.#configStore.offset} differs from the assignment's ${assignment.offset}: rejoining`,
         )
         this.#coordinator.requestRejoin('config offset mismatch')
@@ -417,19 +342,19 @@ export class DistributedHerder implements Herder {
     }
     this.#snapshot = this.#configStore.snapshot()
     this.#assignment = assignment
-    this.#log.info(
+    this.log.info(
       `Joined generation ${generation} as ${this.#coordinator.isLeader ? 'leader' : 'follower'}: ${assignment.connectors.length} connectors, ${assignment.tasks.length} tasks`,
     )
     // Whatever runs here but was not assigned stops (eager rebalances revoked it already).
     const connectors = new Set(assignment.connectors)
     const tasks = new Set(assignment.tasks.map(taskKey))
     await this.#stopWork(
-      this.#worker.connectorNames().filter((c) => !connectors.has(c)),
-      this.#worker.taskIds().filter((t) => !tasks.has(taskKey(t))),
+      this.worker.connectorNames().filter((c) => !connectors.has(c)),
+      this.worker.taskIds().filter((t) => !tasks.has(taskKey(t))),
     )
-    const running = new Set(this.#worker.connectorNames())
+    const running = new Set(this.worker.connectorNames())
     for (const name of assignment.connectors) if (!running.has(name)) await this.#startConnector(name)
-    const runningTasks = new Set(this.#worker.taskIds().map(taskKey))
+    const runningTasks = new Set(this.worker.taskIds().map(taskKey))
     const toStart = assignment.tasks.filter((id) => !runningTasks.has(taskKey(id)))
     // Source tasks taken over from another worker resume from its last commit: read the offsets topic to its end.
     if (toStart.length > 0) await this.#readOffsetsToEnd()
@@ -440,34 +365,34 @@ export class DistributedHerder implements Herder {
     if (this.#delayTimer) clearTimeout(this.#delayTimer)
     this.#delayTimer = null
     if (assignment.delay > 0) {
-      this.#log.info(`The leader scheduled a rebalance in ${assignment.delay} ms`)
+      this.log.info(`The leader scheduled a rebalance in ${assignment.delay} ms`)
       this.#delayTimer = setTimeout(() => this.#coordinator.requestRejoin('scheduled rebalance'), assignment.delay)
       this.#delayTimer.unref()
     }
-    if (!this.#ready) this.#log.info('Worker has joined the cluster and read the config topic')
-    this.#ready = true
+    if (!this.ready) this.log.info('Worker has joined the cluster and read the config topic')
+    this.ready = true
     await this.#tick()
   }
 
   async #readOffsetsToEnd(): Promise<void> {
-    const offsets = this.#worker.offsets as Partial<KafkaOffsetBackingStore>
+    const offsets = this.worker.offsets as Partial<KafkaOffsetBackingStore>
     try {
       await offsets.refresh?.(this.#settings.workerSyncTimeoutMs)
     } catch (e) {
-      this.#log.warn(`Could not read the offsets topic to its end before starting tasks: ${(e as Error).message}`)
+      this.log.warn(`Could not read the offsets topic to its end before starting tasks: ${(e as Error).message}`)
     }
   }
 
   async #stopWork(connectors: string[], tasks: ConnectorTaskId[]): Promise<void> {
     if (connectors.length + tasks.length > 0) {
-      this.#log.info(
+      this.log.info(
         `Stopping ${connectors.length} connectors and ${tasks.length} tasks: ${[...connectors, ...tasks.map(taskKey)].join(', ')}`,
       )
     }
     if (tasks.length > 0) await this.#stopTasks(tasks)
     for (const name of connectors) {
       this.#restarts.forget(name, 'connector')
-      await this.#worker.stopConnector(name)
+      await this.worker.stopConnector(name)
     }
     for (const name of new Set([...connectors, ...tasks.map((t) => t.connector)])) {
       if (!this.#configStore.contains(name)) this.#destroyStatuses(name)
@@ -485,7 +410,7 @@ export class DistributedHerder implements Herder {
 
   async #stopTasks(ids: ConnectorTaskId[]): Promise<void> {
     for (const id of ids) this.#restarts.forget(id.connector, [id.task])
-    await this.#worker.stopTasks(ids)
+    await this.worker.stopTasks(ids)
   }
 
   #ownsConnector(name: string): boolean {
@@ -511,7 +436,7 @@ export class DistributedHerder implements Herder {
     const finalState: StatusState =
       state === 'UNASSIGNED' && !this.#configStore.contains(connector) ? 'DESTROYED' : state
     const versions = connectorVersions(
-      this.#worker.plugins,
+      this.worker.plugins,
       present(this.#snapshot.connectorConfig(connector))['connector.class'] ?? '',
     )
     const base = {
@@ -542,7 +467,7 @@ export class DistributedHerder implements Herder {
     const config = this.#snapshot.connectorConfig(name)
     const state = this.#snapshot.targetState(name)
     if (!config || !state) return
-    const started = await this.#worker.startConnector(
+    const started = await this.worker.startConnector(
       name,
       present(config),
       state,
@@ -562,8 +487,8 @@ export class DistributedHerder implements Herder {
   }
 
   #requestTaskReconfiguration(name: string): void {
-    void this.#serial(() => this.#reconfigureTasks(name)).catch((e) =>
-      this.#log.error({ connector: name, err: e }, 'Task reconfiguration failed'),
+    void this.serial(() => this.#reconfigureTasks(name)).catch((e) =>
+      this.log.error({ connector: name, err: e }, 'Task reconfiguration failed'),
     )
   }
 
@@ -574,15 +499,15 @@ export class DistributedHerder implements Herder {
    */
   async #reconfigureTasks(name: string): Promise<void> {
     if (this.#stopping || !this.#ownsConnector(name)) return
-    if (this.#snapshot.targetState(name) !== 'STARTED' || !this.#worker.connectorNames().includes(name)) return
+    if (this.#snapshot.targetState(name) !== 'STARTED' || !this.worker.connectorNames().includes(name)) return
     const config = this.#snapshot.connectorConfig(name)
     const maxTasks = Number(config?.['tasks.max'] ?? 1)
     let taskConfigs: Record<string, string>[]
     try {
-      taskConfigs = await this.#worker.connectorTaskConfigs(name, maxTasks)
+      taskConfigs = await this.worker.connectorTaskConfigs(name, maxTasks)
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e))
-      this.#log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
+      this.log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
       this.#connectorFailed(name, error)
       return
     }
@@ -608,7 +533,7 @@ export class DistributedHerder implements Herder {
       const backoffMs = previous
         ? Math.min(previous.backoffMs * 2, RECONFIGURE_BACKOFF_MAX_MS)
         : RECONFIGURE_BACKOFF_INITIAL_MS
-      this.#log.error(
+      this.log.error(
         { connector: name, err: e },
         `Failed to write the task configs of ${name} (${(e as Error).message}); retrying in ${backoffMs} ms`,
       )
@@ -650,7 +575,7 @@ export class DistributedHerder implements Herder {
     if (!taskConfig || !connectorConfig || !state) return
     this.#writeStatus('task', id, 'UNASSIGNED', undefined, true)
     const start = () =>
-      this.#worker.startTask(id, present(connectorConfig), present(taskConfig), state, {
+      this.worker.startTask(id, present(connectorConfig), present(taskConfig), state, {
         onStartup: (t) => {
           this.#writeStatus('task', t, 'RUNNING')
           this.#restarts.markRunning([t.connector, t.task])
@@ -663,7 +588,7 @@ export class DistributedHerder implements Herder {
         onFailure: (t, e) => this.#taskFailed(t, e),
         onShutdown: (t) => this.#writeStatus('task', t, 'UNASSIGNED', undefined, true),
       })
-    if (!this.#topicTracking) return start()
+    if (!this.topicTracking) return start()
     await withTopicTracking((topic) => this.#recordActiveTopic(id, topic), start)
   }
 
@@ -678,20 +603,20 @@ export class DistributedHerder implements Herder {
     const state = this.#snapshot.targetState(name)
     if (!state) return
     if (this.#ownsConnector(name)) {
-      const running = this.#worker.connectorNames().includes(name)
+      const running = this.worker.connectorNames().includes(name)
       this.#restarts.forget(name, 'all')
       if (state === 'STOPPED' || !running || this.#workerConnectorStopped(name)) {
         // Into or out of STOPPED the Connector instance is restarted in the new state.
-        await this.#worker.stopConnector(name)
+        await this.worker.stopConnector(name)
         await this.#startConnector(name)
       } else {
-        this.#worker.setTargetState(name, state)
+        this.worker.setTargetState(name, state)
         this.#writeStatus('connector', name, state === 'PAUSED' ? 'PAUSED' : 'RUNNING')
         if (state === 'STARTED') await this.#reconfigureTasks(name)
       }
     }
-    const tasks = this.#worker.taskIds(name)
-    if (tasks.length > 0 && state !== 'STOPPED') this.#worker.setTargetState(name, state)
+    const tasks = this.worker.taskIds(name)
+    if (tasks.length > 0 && state !== 'STOPPED') this.worker.setTargetState(name, state)
   }
 
   #workerConnectorStopped(name: string): boolean {
@@ -702,7 +627,7 @@ export class DistributedHerder implements Herder {
     const noted = this.#restarts.schedule([id.connector, id.task], `task ${taskKey(id)}`, error, async () => {
       if (!this.#ownsTask(id) || this.#snapshot.targetState(id.connector) !== 'STARTED') return
       if (this.#statusStore.getTask(id)?.state !== 'FAILED') return
-      await this.#worker.stopTasks([id])
+      await this.worker.stopTasks([id])
       await this.#startTask(id)
     })
     this.#writeStatus('task', id, 'FAILED', noted, true)
@@ -711,7 +636,7 @@ export class DistributedHerder implements Herder {
   #connectorFailed(name: string, error: Error): void {
     const noted = this.#restarts.schedule([name], `connector ${name}`, error, async () => {
       if (!this.#ownsConnector(name) || this.#statusStore.getConnector(name)?.state !== 'FAILED') return
-      await this.#worker.stopConnector(name)
+      await this.worker.stopConnector(name)
       await this.#startConnector(name)
     })
     this.#writeStatus('connector', name, 'FAILED', noted, true)
@@ -729,12 +654,12 @@ export class DistributedHerder implements Herder {
       .map((t) => ({ connector: name, task: t.id }))
       .filter((id) => this.#ownsTask(id))
     if (!restartConnector && tasks.length === 0) return
-    this.#log.info(
+    this.log.info(
       `Restarting ${restartConnector ? 'the connector and ' : ''}${tasks.length} tasks of ${name} on this worker`,
     )
     if (restartConnector) {
       this.#restarts.forget(name, 'connector')
-      await this.#worker.stopConnector(name)
+      await this.worker.stopConnector(name)
       this.#writeStatus('connector', name, 'RESTARTING')
     }
     if (tasks.length > 0) {
@@ -779,7 +704,7 @@ export class DistributedHerder implements Herder {
   }
 
   #type(config: Record<string, string>): ConnectorType {
-    return connectorTypeOf(this.#worker.plugins, config['connector.class'])
+    return connectorTypeOf(this.worker.plugins, config['connector.class'])
   }
 
   connectorInfo(name: string): ConnectorInfo {
@@ -800,7 +725,7 @@ export class DistributedHerder implements Herder {
     const connector = this.#statusStore.getConnector(name)
     if (!connector) throw new NotFoundException(`No status found for connector ${name}`)
     const config = present(this.#configStore.snapshot().connectorConfig(name))
-    const versions = connectorVersions(this.#worker.plugins, config['connector.class'] ?? '')
+    const versions = connectorVersions(this.worker.plugins, config['connector.class'] ?? '')
     return {
       name,
       connector: withVersion(stateInfo(connector), connector.version ?? versions.connector),
@@ -834,14 +759,6 @@ export class DistributedHerder implements Herder {
     return out
   }
 
-  async validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
-    return validateConnectorConfig(this.#validation(), config)
-  }
-
-  connectorPluginConfig(pluginName: string, version?: string): ConfigKeyInfo[] {
-    return connectorPluginConfig(this.#validation(), pluginName, version)
-  }
-
   connectorActiveTopics(name: string): ActiveTopicsInfo {
     return {
       connector: name,
@@ -859,9 +776,9 @@ export class DistributedHerder implements Herder {
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const config = present(this.#config(name))
-    const offsets = this.#worker.offsets as Partial<KafkaOffsetBackingStore>
+    const offsets = this.worker.offsets as Partial<KafkaOffsetBackingStore>
     if (this.#type(config) !== 'sink') await offsets.refresh?.()
-    return readConnectorOffsets(this.#worker, name, config, this.#type(config))
+    return readConnectorOffsets(this.worker, name, config, this.#type(config))
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -879,13 +796,13 @@ export class DistributedHerder implements Herder {
   }
 
   #stable(): boolean {
-    return this.#ready && this.#assignment !== null && !this.#coordinator.rejoinNeededOrPending
+    return this.ready && this.#assignment !== null && !this.#coordinator.rejoinNeededOrPending
   }
 
   /** For writes only the leader makes: waits for a stable group, then throws `NotLeaderException` on a follower. */
   async #asLeader<T>(what: string, fn: () => Promise<T>): Promise<T> {
     await this.#awaitStable()
-    return this.#serial(async () => {
+    return this.serial(async () => {
       if (!this.#coordinator.isLeader) {
         throw new NotLeaderException(`Only the leader can ${what}.`, this.#coordinator.leaderUrl)
       }
@@ -913,7 +830,7 @@ export class DistributedHerder implements Herder {
       if (exists && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`)
       await this.#configStore.putConnectorConfig(name, submitted, exists ? null : initialState)
       this.#snapshot = this.#configStore.snapshot()
-      this.#log.info(`Connector ${name} config ${exists ? 'updated' : 'created'}`)
+      this.log.info(`Connector ${name} config ${exists ? 'updated' : 'created'}`)
       return { created: !exists, info: this.connectorInfo(name) }
     })
   }
@@ -936,7 +853,7 @@ export class DistributedHerder implements Herder {
       this.#config(name)
       await this.#configStore.removeConnectorConfig(name)
       this.#snapshot = this.#configStore.snapshot()
-      this.#log.info(`Connector ${name} deleted`)
+      this.log.info(`Connector ${name} deleted`)
     })
   }
 
@@ -964,11 +881,11 @@ export class DistributedHerder implements Herder {
   /** Restarts the Connector instance where it runs: here, or forwarded (through the leader) to its owner. */
   async restartConnector(name: string): Promise<void> {
     await this.#awaitStable()
-    await this.#serial(async () => {
+    await this.serial(async () => {
       this.#config(name, `Unknown connector: ${name}`)
       if (this.#ownsConnector(name)) {
         this.#restarts.forget(name, 'connector')
-        await this.#worker.stopConnector(name)
+        await this.worker.stopConnector(name)
         await this.#startConnector(name)
       } else if (this.#coordinator.isLeader) {
         throw new NotAssignedException(
@@ -983,12 +900,12 @@ export class DistributedHerder implements Herder {
 
   async restartTask(id: ConnectorTaskId): Promise<void> {
     await this.#awaitStable()
-    await this.#serial(async () => {
+    await this.serial(async () => {
       this.#config(id.connector, `Unknown connector: ${id.connector}`)
       if (!this.#snapshot.taskConfig(id)) throw new NotFoundException(`Unknown task: ${taskKey(id)}`)
       if (this.#ownsTask(id)) {
         this.#restarts.forget(id.connector, [id.task])
-        await this.#worker.stopTasks([id])
+        await this.worker.stopTasks([id])
         await this.#startTask(id)
       } else if (this.#coordinator.isLeader) {
         throw new NotAssignedException(
@@ -1027,7 +944,7 @@ export class DistributedHerder implements Herder {
       if (this.#snapshot.targetState(name) !== 'STOPPED' || this.#snapshot.taskCount(name) !== 0) {
         throw new BadRequestException(notStoppedMessage(name))
       }
-      return modifyConnectorOffsets(this.#worker, name, config, this.#type(config), offsets)
+      return modifyConnectorOffsets(this.worker, name, config, this.#type(config), offsets)
     })
   }
 
@@ -1056,22 +973,6 @@ export class DistributedHerder implements Herder {
     })
   }
 
-  loggerLevel(logger: string): LoggerLevel | null {
-    return this.#loggers.level(logger)
-  }
-
-  allLoggerLevels(): Record<string, LoggerLevel> {
-    return this.#loggers.allLevels()
-  }
-
-  setWorkerLoggerLevel(namespace: string, level: string): string[] {
-    if (!Loggers.isValidLevel(level)) {
-      this.#log.warn(`Ignoring request to set invalid level '${level}' for namespace ${namespace}`)
-      return []
-    }
-    return this.#loggers.setLevel(namespace, level)
-  }
-
   /** KIP-976: written to the config topic; every worker (this one too) applies it when it reads it. */
   async setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
     await this.#configStore.putLoggerLevel(namespace, level)
@@ -1082,8 +983,8 @@ export class DistributedHerder implements Herder {
     return {
       leaderUrl: this.#coordinator.leaderUrl,
       isLeader: this.#coordinator.isLeader,
-      connectors: this.#worker.connectorNames().sort(),
-      tasks: this.#worker.taskIds(),
+      connectors: this.worker.connectorNames().sort(),
+      tasks: this.worker.taskIds(),
     }
   }
 }

@@ -1,35 +1,26 @@
 import { AlreadyExistsException, NotFoundException } from '@ferry/api'
-import { isConnectionError, KafkaAdmin, withTopicTracking } from '../../kafka/clients.ts'
+import { withTopicTracking } from '../../kafka/clients.ts'
 import type { Logger } from '../../logger.ts'
 import type { Worker } from '../../worker/worker.ts'
 import type { ConnectorTaskId, TargetState } from '../../worker/worker-task.ts'
+import { AbstractHerder, type AbstractHerderOptions } from '../abstract-herder.ts'
 import { AutoRestarts } from '../auto-restart.ts'
 import { modifyConnectorOffsets, notStoppedMessage, readConnectorOffsets } from '../connector-offsets.ts'
-import {
-  connectorPluginConfig,
-  connectorTypeOf,
-  invalidConfigMessage,
-  type ValidationContext,
-  validateConnectorConfig,
-} from '../connector-validation.ts'
+import { connectorTypeOf, invalidConfigMessage } from '../connector-validation.ts'
 import {
   type ActiveTopicsInfo,
   BadRequestException,
-  type ConfigInfos,
-  type ConfigKeyInfo,
   type ConnectorInfo,
   type ConnectorOffset,
   type ConnectorOffsets,
   type ConnectorStateInfo,
   type ConnectorType,
   type Herder,
-  type LoggerLevel,
   type Message,
   type RestartRequest,
   type TaskInfo,
   type TaskState,
 } from '../herder.ts'
-import { Loggers } from '../loggers.ts'
 import { connectorVersions, taskWithVersion, withVersion } from '../plugin-versions.ts'
 import { MemoryStatusStore } from '../status-store.ts'
 
@@ -46,15 +37,7 @@ interface ConnectorEntry {
 }
 
 /** Options of a standalone herder beyond the worker it drives. */
-export interface StandaloneHerderOptions {
-  /** Loggers the worker and REST server use, by namespace, so `/admin/loggers` can change them (root is `log`). */
-  loggers?: Readonly<Record<string, Logger>>
-  /** Reads the Kafka cluster id at start; the default asks the worker's cluster through the admin client. */
-  clusterId?: () => Promise<string>
-}
-
-/** How long `start` waits for the cluster id before going on without it. */
-const CLUSTER_ID_TIMEOUT_MS = 10_000
+export type StandaloneHerderOptions = AbstractHerderOptions
 
 function sameConfigs(a: readonly Record<string, string>[], b: readonly Record<string, string>[]): boolean {
   return a.length === b.length && a.every((c, i) => sameConfig(c, b[i]!))
@@ -70,102 +53,38 @@ function sameConfig(a: Record<string, string>, b: Record<string, string> | null)
  * Standalone mode's herder: one process, configs and status in memory, offsets in the worker's offset store.
  * Operations are serialised so a delete cannot race its own start.
  */
-export class StandaloneHerder implements Herder {
-  readonly #worker: Worker
-  readonly #log: Logger
+export class StandaloneHerder extends AbstractHerder implements Herder {
   readonly #status: MemoryStatusStore
   readonly #connectors = new Map<string, ConnectorEntry>()
   readonly #topics = new Map<string, Set<string>>()
-  readonly #topicTracking: boolean
-  readonly #loggers: Loggers
-  readonly #clusterIdLookup: () => Promise<string>
-  #clusterId: string | null = null
-  #ready = false
-  #queue: Promise<unknown> = Promise.resolve()
   readonly #restarts: AutoRestarts
 
   constructor(worker: Worker, workerId: string, log: Logger, options: StandaloneHerderOptions = {}) {
-    this.#worker = worker
+    super(worker, log, 'org.apache.kafka.connect.runtime.standalone.StandaloneHerder', options)
     this.#status = new MemoryStatusStore(workerId)
-    this.#loggers = new Loggers(log, options.loggers ?? {})
-    this.#log = this.#loggers.logger('org.apache.kafka.connect.runtime.standalone.StandaloneHerder')
-    this.#topicTracking = (worker.config.originals['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false'
-    this.#clusterIdLookup = options.clusterId ?? (() => this.#lookUpClusterId())
     this.#restarts = new AutoRestarts({
-      log: this.#log,
+      log: this.log,
       connectorConfig: (name) => this.#connectors.get(name)?.config ?? null,
       workerConfig: worker.config.originals,
-      run: (fn) => this.#serial(fn),
-      active: () => this.#ready,
+      run: (fn) => this.serial(fn),
+      active: () => this.ready,
     })
-  }
-
-  #validation(): ValidationContext {
-    return { plugins: this.#worker.plugins, workerConfig: this.#worker.config }
   }
 
   async start(): Promise<void> {
-    await this.#worker.offsets.start()
-    let timer: NodeJS.Timeout | undefined
-    try {
-      this.#clusterId = await Promise.race([
-        this.#clusterIdLookup(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timed out')), CLUSTER_ID_TIMEOUT_MS)
-        }),
-      ])
-    } catch (e) {
-      const reason = isConnectionError(e) ? 'connection failed' : (e as Error).message
-      this.#log.warn(`Could not read the Kafka cluster id (${reason}); GET / shows null`)
-    } finally {
-      clearTimeout(timer)
-    }
-    this.#ready = true
-  }
-
-  async #lookUpClusterId(): Promise<string> {
-    const admin = this.#admin('ferry-cluster-id')
-    try {
-      return await admin.clusterId()
-    } finally {
-      await admin.close().catch(() => {})
-    }
-  }
-
-  #admin(clientId: string): KafkaAdmin {
-    return new KafkaAdmin({
-      bootstrapServers: this.#worker.config.bootstrapServers,
-      clientId: this.#worker.config.clientId || clientId,
-      requestTimeoutMs: this.#worker.config.requestTimeoutMs,
-    })
+    await this.worker.offsets.start()
+    await this.readClusterId()
+    this.ready = true
   }
 
   async stop(): Promise<void> {
-    await this.#serial(async () => {
-      this.#ready = false
+    await this.serial(async () => {
+      this.ready = false
       this.#restarts.clear()
       for (const name of [...this.#connectors.keys()]) await this.#stopConnector(name)
-      await this.#worker.stop()
-      await this.#worker.offsets.stop()
+      await this.worker.stop()
+      await this.worker.offsets.stop()
     })
-  }
-
-  isReady(): boolean {
-    return this.#ready
-  }
-
-  async healthCheck(): Promise<void> {
-    await this.#serial(async () => {})
-  }
-
-  kafkaClusterId(): string | null {
-    return this.#clusterId
-  }
-
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn)
-    this.#queue = run.catch(() => {})
-    return run
   }
 
   connectors(): string[] {
@@ -193,7 +112,7 @@ export class StandaloneHerder implements Herder {
   }
 
   #versions(entry: ConnectorEntry): { connector: string | null; task: string | null } {
-    return connectorVersions(this.#worker.plugins, entry.config['connector.class'] ?? '')
+    return connectorVersions(this.worker.plugins, entry.config['connector.class'] ?? '')
   }
 
   connectorStatus(name: string): ConnectorStateInfo {
@@ -231,21 +150,13 @@ export class StandaloneHerder implements Herder {
     return out
   }
 
-  async validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
-    return validateConnectorConfig(this.#validation(), config)
-  }
-
-  connectorPluginConfig(pluginName: string, version?: string): ConfigKeyInfo[] {
-    return connectorPluginConfig(this.#validation(), pluginName, version)
-  }
-
   async putConnectorConfig(
     name: string,
     config: Record<string, string | null>,
     allowReplace: boolean,
     initialState: TargetState = 'STARTED',
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
-    return this.#serial(() => this.#put(name, { ...config, name }, allowReplace, initialState))
+    return this.serial(() => this.#put(name, { ...config, name }, allowReplace, initialState))
   }
 
   async #put(
@@ -266,7 +177,7 @@ export class StandaloneHerder implements Herder {
       targetState: existing?.targetState ?? initialState,
       taskConfigs: existing?.taskConfigs ?? [],
       appliedConfig: existing?.appliedConfig ?? null,
-      type: connectorTypeOf(this.#worker.plugins, config['connector.class']),
+      type: connectorTypeOf(this.worker.plugins, config['connector.class']),
     }
     this.#connectors.set(name, entry)
     await this.#startConnector(name, entry)
@@ -274,7 +185,7 @@ export class StandaloneHerder implements Herder {
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    return this.#serial(async () => {
+    return this.serial(async () => {
       const entry = this.#entry(name)
       const patched: Record<string, string> = { ...entry.config }
       for (const [key, value] of Object.entries(patch)) {
@@ -297,9 +208,9 @@ export class StandaloneHerder implements Herder {
       onFailure: (c: string, e: Error) => this.#connectorFailed(c, e),
       onShutdown: (c: string) => this.#status.putConnector(c, 'UNASSIGNED'),
     }
-    const started = await this.#worker.startConnector(name, entry.config, entry.targetState, listener, () => {
-      void this.#serial(() => this.#reconfigureTasks(name)).catch((e) =>
-        this.#log.error({ connector: name, err: e }, 'Task reconfiguration failed'),
+    const started = await this.worker.startConnector(name, entry.config, entry.targetState, listener, () => {
+      void this.serial(() => this.#reconfigureTasks(name)).catch((e) =>
+        this.log.error({ connector: name, err: e }, 'Task reconfiguration failed'),
       )
     })
     if (!started || !reconfigure) return
@@ -313,18 +224,18 @@ export class StandaloneHerder implements Herder {
   async #reconfigureTasks(name: string): Promise<void> {
     const entry = this.#connectors.get(name)
     if (entry?.targetState !== 'STARTED') return
-    if (!this.#worker.connectorNames().includes(name)) return
+    if (!this.worker.connectorNames().includes(name)) return
     const maxTasks = Number(entry.config['tasks.max'] ?? 1)
     let taskConfigs: Record<string, string>[]
     try {
-      taskConfigs = await this.#worker.connectorTaskConfigs(name, maxTasks)
+      taskConfigs = await this.worker.connectorTaskConfigs(name, maxTasks)
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e))
-      this.#log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
+      this.log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
       this.#connectorFailed(name, error)
       return
     }
-    const running = this.#worker.taskIds(name).length
+    const running = this.worker.taskIds(name).length
     if (
       sameConfigs(taskConfigs, entry.taskConfigs) &&
       sameConfig(entry.config, entry.appliedConfig) &&
@@ -332,7 +243,7 @@ export class StandaloneHerder implements Herder {
     ) {
       return
     }
-    await this.#worker.stopTasks(this.#worker.taskIds(name))
+    await this.worker.stopTasks(this.worker.taskIds(name))
     this.#status.removeTasks(name)
     this.#restarts.forget(name, 'tasks')
     entry.taskConfigs = taskConfigs
@@ -343,7 +254,7 @@ export class StandaloneHerder implements Herder {
   async #startTask(id: ConnectorTaskId, entry: ConnectorEntry): Promise<void> {
     this.#status.putTask(id.connector, id.task, 'UNASSIGNED')
     const start = () =>
-      this.#worker.startTask(id, entry.config, entry.taskConfigs[id.task] ?? {}, entry.targetState, {
+      this.worker.startTask(id, entry.config, entry.taskConfigs[id.task] ?? {}, entry.targetState, {
         onStartup: (t) => {
           this.#status.putTask(t.connector, t.task, 'RUNNING')
           this.#restarts.markRunning([t.connector, t.task])
@@ -356,7 +267,7 @@ export class StandaloneHerder implements Herder {
         onFailure: (t, e) => this.#taskFailed(t, e),
         onShutdown: (t) => this.#status.putTask(t.connector, t.task, 'UNASSIGNED'),
       })
-    if (!this.#topicTracking) return start()
+    if (!this.topicTracking) return start()
     await withTopicTracking((topic) => this.#recordActiveTopic(id.connector, topic), start)
   }
 
@@ -369,14 +280,14 @@ export class StandaloneHerder implements Herder {
     }
     if (!topics.has(topic)) {
       topics.add(topic)
-      this.#log.debug({ connector }, `Connector ${connector} uses topic ${topic}`)
+      this.log.debug({ connector }, `Connector ${connector} uses topic ${topic}`)
     }
   }
 
   async #stopConnector(name: string): Promise<void> {
     this.#restarts.forget(name, 'all')
-    await this.#worker.stopTasks(this.#worker.taskIds(name))
-    await this.#worker.stopConnector(name)
+    await this.worker.stopTasks(this.worker.taskIds(name))
+    await this.worker.stopConnector(name)
   }
 
   #taskFailed(id: ConnectorTaskId, error: Error): void {
@@ -387,7 +298,7 @@ export class StandaloneHerder implements Herder {
       if (entry?.targetState !== 'STARTED' || status?.state !== 'FAILED' || !entry.taskConfigs[id.task]) {
         return
       }
-      await this.#worker.stopTasks([id])
+      await this.worker.stopTasks([id])
       await this.#startTask(id, entry)
     })
     this.#status.putTask(id.connector, id.task, 'FAILED', noted)
@@ -397,14 +308,14 @@ export class StandaloneHerder implements Herder {
     const noted = this.#restarts.schedule([name], `connector ${name}`, error, async () => {
       const entry = this.#connectors.get(name)
       if (!entry || this.#status.connector(name)?.state !== 'FAILED') return
-      await this.#worker.stopConnector(name)
+      await this.worker.stopConnector(name)
       await this.#startConnector(name, entry)
     })
     this.#status.putConnector(name, 'FAILED', noted)
   }
 
   async deleteConnector(name: string): Promise<void> {
-    await this.#serial(async () => {
+    await this.serial(async () => {
       this.#entry(name)
       await this.#stopConnector(name)
       this.#connectors.delete(name)
@@ -414,7 +325,7 @@ export class StandaloneHerder implements Herder {
   }
 
   async pauseConnector(name: string): Promise<void> {
-    await this.#serial(async () => {
+    await this.serial(async () => {
       const entry = this.#entry(name, `Unknown connector ${name}`)
       if (entry.targetState === 'PAUSED') return
       this.#restarts.forget(name, 'all')
@@ -422,57 +333,57 @@ export class StandaloneHerder implements Herder {
       entry.targetState = 'PAUSED'
       if (wasStopped) {
         // The Connector instance comes back (paused); its tasks only once it is resumed.
-        await this.#worker.stopConnector(name)
+        await this.worker.stopConnector(name)
         await this.#startConnector(name, entry)
         return
       }
-      this.#worker.setTargetState(name, 'PAUSED')
+      this.worker.setTargetState(name, 'PAUSED')
       this.#status.putConnector(name, 'PAUSED')
     })
   }
 
   async resumeConnector(name: string): Promise<void> {
-    await this.#serial(async () => {
+    await this.serial(async () => {
       const entry = this.#entry(name, `Unknown connector ${name}`)
       if (entry.targetState === 'STARTED') return
       const wasStopped = entry.targetState === 'STOPPED'
       entry.targetState = 'STARTED'
       if (wasStopped) {
-        await this.#worker.stopConnector(name)
+        await this.worker.stopConnector(name)
         await this.#startConnector(name, entry)
         return
       }
-      this.#worker.setTargetState(name, 'STARTED')
+      this.worker.setTargetState(name, 'STARTED')
       this.#status.putConnector(name, 'RUNNING')
       await this.#reconfigureTasks(name)
     })
   }
 
   async stopConnector(name: string): Promise<void> {
-    await this.#serial(async () => {
+    await this.serial(async () => {
       const entry = this.#entry(name)
       this.#restarts.forget(name, 'all')
-      await this.#worker.stopTasks(this.#worker.taskIds(name))
+      await this.worker.stopTasks(this.worker.taskIds(name))
       this.#status.removeTasks(name)
       entry.taskConfigs = []
       entry.appliedConfig = null
       entry.targetState = 'STOPPED'
-      await this.#worker.stopConnector(name)
+      await this.worker.stopConnector(name)
       await this.#startConnector(name, entry)
     })
   }
 
   async restartConnector(name: string): Promise<void> {
-    await this.#serial(async () => {
+    await this.serial(async () => {
       const entry = this.#entry(name)
       this.#restarts.forget(name, 'connector')
-      await this.#worker.stopConnector(name)
+      await this.worker.stopConnector(name)
       await this.#startConnector(name, entry)
     })
   }
 
   async restartConnectorAndTasks(request: RestartRequest): Promise<ConnectorStateInfo> {
-    return this.#serial(async () => {
+    return this.serial(async () => {
       const name = request.connector
       const entry = this.#entry(name, `Unknown connector: ${name}`)
       const connectorStatus = this.#status.connector(name)
@@ -494,7 +405,7 @@ export class StandaloneHerder implements Herder {
         ),
         type: entry.type,
       }
-      this.#log.info(
+      this.log.info(
         { connector: name },
         `Restarting ${restartConnector ? 'the connector and ' : ''}${restartTasks.length} of ${tasks.length} tasks of ${name}`,
       )
@@ -502,11 +413,11 @@ export class StandaloneHerder implements Herder {
       if (restartConnector) this.#restarts.forget(name, 'connector')
       if (restartTasks.length > 0) this.#restarts.forget(name, restartTasks)
       if (restartConnector) {
-        await this.#worker.stopConnector(name)
+        await this.worker.stopConnector(name)
         this.#status.putConnector(name, 'RESTARTING')
       }
       if (ids.length > 0) {
-        await this.#worker.stopTasks(ids)
+        await this.worker.stopTasks(ids)
         for (const id of ids) this.#status.putTask(name, id.task, 'RESTARTING')
       }
       if (restartConnector) await this.#startConnector(name, entry, false)
@@ -516,11 +427,11 @@ export class StandaloneHerder implements Herder {
   }
 
   async restartTask(id: ConnectorTaskId): Promise<void> {
-    await this.#serial(async () => {
+    await this.serial(async () => {
       const entry = this.#entry(id.connector)
       if (!entry.taskConfigs[id.task]) throw new NotFoundException(`Task ${id.connector}-${id.task} not found`)
       this.#restarts.forget(id.connector, [id.task])
-      await this.#worker.stopTasks([id])
+      await this.worker.stopTasks([id])
       await this.#startTask(id, entry)
     })
   }
@@ -535,20 +446,20 @@ export class StandaloneHerder implements Herder {
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const entry = this.#entry(name)
-    return readConnectorOffsets(this.#worker, name, entry.config, entry.type)
+    return readConnectorOffsets(this.worker, name, entry.config, entry.type)
   }
 
   async alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<Message> {
-    return this.#serial(async () => {
+    return this.serial(async () => {
       const entry = this.#modifiableEntry(name)
-      return modifyConnectorOffsets(this.#worker, name, entry.config, entry.type, offsets)
+      return modifyConnectorOffsets(this.worker, name, entry.config, entry.type, offsets)
     })
   }
 
   async resetConnectorOffsets(name: string): Promise<Message> {
-    return this.#serial(async () => {
+    return this.serial(async () => {
       const entry = this.#modifiableEntry(name)
-      return modifyConnectorOffsets(this.#worker, name, entry.config, entry.type, null)
+      return modifyConnectorOffsets(this.worker, name, entry.config, entry.type, null)
     })
   }
 
@@ -558,22 +469,6 @@ export class StandaloneHerder implements Herder {
       throw new BadRequestException(notStoppedMessage(name))
     }
     return entry
-  }
-
-  loggerLevel(logger: string): LoggerLevel | null {
-    return this.#loggers.level(logger)
-  }
-
-  allLoggerLevels(): Record<string, LoggerLevel> {
-    return this.#loggers.allLevels()
-  }
-
-  setWorkerLoggerLevel(namespace: string, level: string): string[] {
-    if (!Loggers.isValidLevel(level)) {
-      this.#log.warn(`Ignoring request to set invalid level '${level}' for namespace ${namespace}`)
-      return []
-    }
-    return this.#loggers.setLevel(namespace, level)
   }
 
   setClusterLoggerLevel(namespace: string, level: string): void {
