@@ -231,12 +231,13 @@ async function createAndSettle(writer: Worker, c: Connectors): Promise<void> {
       source: (await http(`${url}/connectors/${c.source}/offsets`)).body,
       sink: (await http(`${url}/connectors/${c.sink}/offsets`)).body,
       paused: (await http(`${url}/connectors/${c.paused}/offsets`)).body,
-      states: [
-        states(await status(url, c.source)),
-        states(await status(url, c.sink)),
-        states(await status(url, c.paused)),
-        states(await status(url, c.stopped)),
-      ],
+      states: [] as Array<string | undefined>,
+      traces: [] as string[],
+    }
+    for (const name of [c.source, c.sink, c.paused, c.stopped]) {
+      const st = await status(url, name)
+      seen.states.push(states(st))
+      for (const x of [st?.connector, ...(st?.tasks ?? [])]) if (x?.trace) seen.traces.push(x.trace.slice(0, 400))
     }
     const done =
       seen.source?.offsets?.[0]?.offset?.position === size &&
@@ -276,19 +277,32 @@ async function handOver(t: TestContext, from: Side, to: Side): Promise<void> {
   // Target states hold on the reader: paused stays paused, stopped stays stopped; the others run there. Apache
   // instantiates the `task.class` of a stored task config: Ferry writes its own (JS) class name there, which Apache
   // cannot load, so a task Ferry configured fails on Apache until the connector runs and writes new task configs:
-  // the running ones recover at once, the paused one stays FAILED (see docs/compat.md, "Mixed clusters").
+  // the running ones recover at once, the paused one fails (see docs/compat.md, "Apache interop"). Apache logs the
+  // failure every time; its FAILED status record is sometimes missing (seen in about one run of five; the status then
+  // stays the UNASSIGNED that Ferry wrote on its way out), so either status is accepted and the log is checked.
   const pausedTaskClass: string = (written.view[c.paused]!.tasks as any)[0].config['task.class']
-  const pausedTask = to === 'apache' && !pausedTaskClass.includes('.') ? 'FAILED' : 'PAUSED'
-  const want = `RUNNING,RUNNING RUNNING,RUNNING PAUSED,${pausedTask} STOPPED`
-  await waitUntil(`${to}: every connector in its target state on ${reader.workerId} (${want})`, async () => {
+  const pausedFails = to === 'apache' && !pausedTaskClass.includes('.')
+  const want = 'RUNNING,RUNNING RUNNING,RUNNING PAUSED,PAUSED STOPPED'
+  await waitUntil(`${to}: every connector in its target state on ${reader.workerId}`, async () => {
     const seen = await Promise.all([c.source, c.sink, c.paused, c.stopped].map((n) => status(reader.url, n)))
-    return { done: seen.map((s) => states(s, reader.workerId)).join(' ') === want, seen }
+    const got = seen.map((s) => states(s, reader.workerId))
+    if (pausedFails) {
+      const task = seen[2]?.tasks[0]
+      const failedHere = task?.state === 'FAILED' && task.worker_id === reader.workerId
+      if (seen[2]?.connector.state === 'PAUSED' && (failedHere || task?.state === 'UNASSIGNED'))
+        got[2] = 'PAUSED,PAUSED'
+    }
+    return { done: got.join(' ') === want, seen }
   })
-  if (pausedTask === 'FAILED') {
-    assert.match(
-      (await status(reader.url, c.paused))!.tasks[0]!.trace ?? '',
-      /Invalid value FileStreamSourceTask for configuration task.class: Class FileStreamSourceTask could not be found/,
-    )
+  if (pausedFails) {
+    const message =
+      /Invalid value FileStreamSourceTask for configuration task.class: Class FileStreamSourceTask could not be found/
+    await waitUntil(`${reader.side} says why the paused task failed`, async () => ({
+      done: message.test(await reader.log()),
+      seen: (await status(reader.url, c.paused))?.tasks,
+    }))
+    const task = (await status(reader.url, c.paused))!.tasks[0]!
+    if (task.state === 'FAILED') assert.match(task.trace ?? '', message)
   }
   // The running connectors' task configs were generated again by the reader's connector: the same file and topic
   // (each side adds its own task class, and Apache copies the connector's settings into a file task's config).
