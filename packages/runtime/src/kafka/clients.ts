@@ -7,14 +7,17 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   Admin,
   type ClusterMetadata,
+  type Connection,
   ConnectionPool,
   Consumer,
   compatibilityPartitioner,
   kGetApi,
+  kGetConnection,
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka'
 import { type FetchResponse, type FetchTopicRequest, fetchVersion, RecordBatchCursor, sendFetch } from './fetch.ts'
+import { encodeRecordBatch, type ProduceResponse, sendProduce } from './produce.ts'
 
 /** A record on its way to Kafka; key, value and header values are already serialised. */
 export interface OutgoingRecord {
@@ -103,10 +106,13 @@ class TopicReporter {
 
 /** Produces batches; resolves when every record of the batch is acked by all in-sync replicas (acks=all). */
 export class KafkaProducer {
+  /** Metadata and connections; the batches are encoded and sent by `#send`. */
   readonly #producer: Producer
   readonly #topics = new TopicReporter()
+  readonly #requestTimeoutMs: number
 
   constructor(settings: ClientSettings) {
+    this.#requestTimeoutMs = settings.requestTimeoutMs ?? 30000
     this.#producer = new Producer({
       ...baseOptions(settings),
       acks: ProduceAcks.ALL,
@@ -149,29 +155,91 @@ export class KafkaProducer {
     return [...first.values()]
   }
 
+  /**
+   * Sends records (already cut to request size) with our own record batch encoder (`./produce.ts`), one Produce
+   * request per partition leader. Partitions whose leader moved or that are not ready yet (retriable errors) are
+   * sent again after the metadata is refreshed; other errors reject with the client's error.
+   */
   async #send(records: OutgoingRecord[], sticky: number): Promise<PartitionOffset[]> {
-    const messages = new Array(records.length)
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!
-      let headers: Map<Buffer, Buffer> | undefined
-      if (r.headers && r.headers.length > 0) {
-        headers = new Map()
-        // Distinct Buffer objects as keys keep repeated header names (a Connect header list is a multimap).
-        for (const [k, v] of r.headers) headers.set(Buffer.from(k), v ?? EMPTY)
+    const topics = [...new Set(records.map((r) => r.topic))]
+    const offsets = new Map<string, PartitionOffset>()
+    let pending = records
+    for (let attempt = 0; ; attempt++) {
+      const metadata = await this.#producer.metadata({ topics, autocreateTopics: true, forceUpdate: attempt > 0 })
+      // leader → topic → partition → records, in the order given
+      const byNode = new Map<number, Map<string, Map<number, OutgoingRecord[]>>>()
+      let unknown: OutgoingRecord[] | null = null
+      for (const r of pending) {
+        const topic = metadata.topics.get(r.topic)
+        const count = topic?.partitionsCount ?? 0
+        const chosen =
+          r.partition ?? (r.key === null ? sticky : compatibilityPartitioner(undefined as never, r.key as never))
+        const partition = count > 0 ? chosen % count : -1
+        const leader = partition >= 0 ? (topic!.partitions[partition]?.leader ?? -1) : -1
+        if (leader < 0 || !metadata.brokers.has(leader)) {
+          unknown ??= []
+          unknown.push(r)
+          continue
+        }
+        let byTopic = byNode.get(leader)
+        if (!byTopic) {
+          byTopic = new Map()
+          byNode.set(leader, byTopic)
+        }
+        let byPartition = byTopic.get(r.topic)
+        if (!byPartition) {
+          byPartition = new Map()
+          byTopic.set(r.topic, byPartition)
+        }
+        const list = byPartition.get(partition)
+        if (list) list.push(r)
+        else byPartition.set(partition, [r])
       }
-      messages[i] = {
-        topic: r.topic,
-        // The client reduces an out-of-range number modulo the topic's partition count.
-        partition: r.partition ?? (r.key === null ? sticky : undefined),
-        key: r.key ?? undefined,
-        value: r.value ?? undefined,
-        timestamp: r.timestamp === undefined ? undefined : BigInt(r.timestamp),
-        headers,
-      }
+      const retry: OutgoingRecord[] = unknown ?? []
+      let retryError: unknown = null
+      const now = Date.now()
+      await Promise.all(
+        [...byNode].map(async ([node, byTopic]) => {
+          const request = [...byTopic].map(([name, partitions]) => ({
+            name,
+            partitions: [...partitions].map(([index, rs]) => ({ index, batch: encodeRecordBatch(rs, now) })),
+          }))
+          let response: ProduceResponse
+          try {
+            const connection = await new Promise<Connection>((resolve, reject) =>
+              this.#producer[kGetConnection](metadata.brokers.get(node)!, (e: Error | null, c?: Connection) =>
+                e ? reject(e) : resolve(c!),
+              ),
+            )
+            response = await sendProduce(connection, ProduceAcks.ALL, this.#requestTimeoutMs, request)
+          } catch (e) {
+            const partial = (e as { response?: ProduceResponse }).response
+            if (!partial?.responses) throw e
+            response = partial
+            for (const t of partial.responses)
+              for (const p of t.partitionResponses) {
+                if (p.errorCode === 0) continue
+                if (!RETRIABLE_PRODUCE_ERRORS.has(p.errorCode) || attempt >= MAX_PRODUCE_RETRIES) throw e
+                retryError = e
+                retry.push(...byTopic.get(t.name)!.get(p.index)!)
+              }
+          }
+          for (const t of response.responses)
+            for (const p of t.partitionResponses) {
+              const key = `${t.name}:${p.index}`
+              if (p.errorCode === 0 && !offsets.has(key))
+                offsets.set(key, { topic: t.name, partition: p.index, offset: Number(p.baseOffset) })
+            }
+        }),
+      )
+      if (retry.length === 0) break
+      if (attempt >= MAX_PRODUCE_RETRIES)
+        throw retryError ?? new Error(`No leader for ${[...new Set(retry.map((r) => r.topic))].join(', ')}`)
+      pending = retry
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)))
     }
-    const result = await this.#producer.send({ messages })
-    for (const r of records) this.#topics.report(r.topic)
-    return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }))
+    for (const t of topics) this.#topics.report(t)
+    return [...offsets.values()]
   }
 
   async close(): Promise<void> {
@@ -179,7 +247,9 @@ export class KafkaProducer {
   }
 }
 
-const EMPTY = Buffer.alloc(0)
+/** Errors after which a partition's records are sent again (leader moved, topic not ready, not enough replicas). */
+const RETRIABLE_PRODUCE_ERRORS = new Set([3, 5, 6, 7, 19, 20, 56, 74, 75])
+const MAX_PRODUCE_RETRIES = 5
 /** Below the broker's default `message.max.bytes` (1 MiB), which bounds one partition's batch in a request. */
 const MAX_REQUEST_BYTES = 512 * 1024
 
