@@ -1,5 +1,5 @@
 /**
- * The only module (with ./fetch.ts, its Fetch request and record decoder) that talks to the Kafka client library
+ * The only module (with ./fetch.ts and ./produce.ts, our Fetch and Produce requests) that talks to the Kafka client library
  * (@platformatic/kafka) for the worker's tasks. Everything else in Ferry sees the small interfaces below, so the
  * client can be swapped or upgraded in one place.
  */
