@@ -1,7 +1,7 @@
 /**
- * The only module (with ./fetch.ts and ./produce.ts, our Fetch and Produce requests) that talks to the Kafka client library
- * (@platformatic/kafka) for the worker's tasks. Everything else in Ferry sees the small interfaces below, so the
- * client can be swapped or upgraded in one place.
+ * The only module (with ./fetch.ts and ./produce.ts, our Fetch and Produce requests) that talks to the Kafka client
+ * library (@platformatic/kafka) for the worker's tasks. Everything else in Ferry sees the small interfaces below, so
+ * the client can be swapped or upgraded in one place.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
