@@ -10,11 +10,13 @@ export { JdbcSourceTask } from './source-task.ts'
 export const plugins = [
   {
     className: 'io.confluent.connect.jdbc.JdbcSourceConnector',
+    taskClassName: 'io.confluent.connect.jdbc.source.JdbcSourceTask',
     kind: ['source'],
     create: () => new JdbcSourceConnector(),
   },
   {
     className: 'io.confluent.connect.jdbc.JdbcSinkConnector',
+    taskClassName: 'io.confluent.connect.jdbc.sink.JdbcSinkTask',
     kind: ['sink'],
     create: () => new JdbcSinkConnector(),
   },

@@ -12,6 +12,11 @@ export interface PluginDescriptor<T = unknown> {
   aliases?: readonly string[]
   kind: readonly PluginKind[]
   version?: string
+  /**
+   * Connectors: the Java task class written as `task.class` in task configs, so Apache workers sharing the topics can
+   * load the tasks Ferry configured. Default: the task class's name in the connector class's package.
+   */
+  taskClassName?: string
   create(): T
 }
 

@@ -144,9 +144,10 @@ export class Worker {
         `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
       )
     }
-    const taskClass = running.connector.taskClass()
+    const plugin = this.plugins.resolve(running.config['connector.class'] ?? '', ['source', 'sink'], 'Connector')
+    const taskClass = plugin.taskClassName ?? javaTaskClassName(plugin.className, running.connector.taskClass().name)
     return configs.map((c) => {
-      const out: Record<string, string> = { ...c, 'task.class': taskClass.name }
+      const out: Record<string, string> = { ...c, 'task.class': taskClass }
       if (running.connector instanceof SinkConnector) {
         if (running.config.topics !== undefined) out.topics = running.config.topics
         if (running.config['topics.regex'] !== undefined) out['topics.regex'] = running.config['topics.regex']
@@ -441,4 +442,14 @@ function intOverride(overrides: Record<string, string>, key: string): number | u
   if (!Number.isInteger(n) || n < 0)
     throw new ConnectException(`Invalid value ${raw} for configuration ${key}: Not a number of type INT`)
   return n
+}
+
+/**
+ * The `task.class` Ferry writes when the plugin does not name one: the task class in the connector class's Java
+ * package (`org.apache.kafka.connect.file.FileStreamSourceTask` for `...file.FileStreamSourceConnector`). Apache
+ * instantiates the class named there; Ferry takes the task class from the connector and ignores the field.
+ */
+export function javaTaskClassName(connectorClassName: string, taskClassName: string): string {
+  const dot = connectorClassName.lastIndexOf('.')
+  return dot < 0 ? taskClassName : `${connectorClassName.slice(0, dot + 1)}${taskClassName}`
 }
