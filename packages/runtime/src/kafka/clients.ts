@@ -329,6 +329,11 @@ export class KafkaConsumer {
       rebalanceTimeout: settings.rebalanceTimeoutMs ?? 300000,
       autocommit: false,
       autocreateTopics: false,
+      // Java's consumers offer `range` first (then `cooperative-sticky`): offering it too lets a Ferry sink task and
+      // an Apache one share a consumer group (a mixed Connect cluster, a rolling migration) instead of the second to
+      // join being refused with INCONSISTENT_GROUP_PROTOCOL.
+      protocols: [{ name: 'range', version: 0 }],
+      partitionAssigner: rangeAssigner,
     })
     this.#consumer.on('consumer:group:join', (payload) => {
       const assignment: Array<{ topic: string; partition: number }> = []
@@ -795,4 +800,33 @@ export function isConnectionError(error: unknown): boolean {
   if (code === 'PLT_KFK_NETWORK' || code === 'PLT_KFK_TIMEOUT') return true
   const errors = (error as { errors?: unknown[] } | null)?.errors
   return Array.isArray(errors) && errors.length > 0 && errors.every(isConnectionError)
+}
+
+/**
+ * Java's `RangeAssignor`: per topic, the members subscribed to it in member id order; each gets
+ * `partitions / members` consecutive partitions and the first `partitions % members` one more.
+ */
+export function rangeAssigner(
+  _current: string,
+  members: Map<string, { topics?: string[] | undefined }>,
+  _topics: Set<string>,
+  metadata: { topics: Map<string, { partitionsCount: number }> },
+): Array<{ memberId: string; assignments: Map<string, { topic: string; partitions: number[] }> }> {
+  const out = new Map<string, Map<string, { topic: string; partitions: number[] }>>()
+  for (const id of members.keys()) out.set(id, new Map())
+  const subscribers = new Map<string, string[]>()
+  for (const [id, m] of members)
+    for (const topic of m.topics ?? []) subscribers.set(topic, [...(subscribers.get(topic) ?? []), id])
+  for (const [topic, ids] of subscribers) {
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0
+    ids.sort()
+    const per = Math.floor(count / ids.length)
+    const extra = count % ids.length
+    ids.forEach((id, i) => {
+      const start = per * i + Math.min(i, extra)
+      const length = per + (i < extra ? 1 : 0)
+      if (length > 0) out.get(id)!.set(topic, { topic, partitions: Array.from({ length }, (_, k) => start + k) })
+    })
+  }
+  return [...out].map(([memberId, assignments]) => ({ memberId, assignments }))
 }

@@ -136,6 +136,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       onConnectorConfigRemove: (c) => this.#onConfigUpdate(c),
       onConnectorConfigUpdate: (c) => this.#onConfigUpdate(c),
       onTaskConfigUpdate: (tasks) => {
+        // Always a rebalance, as Apache: an empty list (a connector stopped, or reduced to no tasks) has tasks to revoke.
+        this.#needsRejoin = true
         for (const t of tasks) this.#taskConfigUpdates.add(t.connector)
         this.#scheduleTick()
       },
