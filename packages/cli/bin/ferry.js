@@ -3,6 +3,7 @@
 // older Node, it hands over to the Node.js 24 that `npm ci` installed in the repository.
 import { spawn } from 'node:child_process'
 import { existsSync, realpathSync } from 'node:fs'
+import { enableCompileCache } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -20,6 +21,9 @@ if (major < 24) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)))
 } else {
+  // V8's compiled code (the type-stripped TypeScript included) is kept in the OS temp dir: later starts skip most of
+  // the parsing and compiling. NODE_COMPILE_CACHE, when set, says where instead; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  enableCompileCache()
   const { main } = await import('../src/main.ts')
   process.exit(await main(process.argv.slice(2)))
 }
