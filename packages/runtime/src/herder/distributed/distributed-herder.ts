@@ -979,16 +979,6 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
     await this.#configStore.putLoggerLevel(namespace, level)
   }
-
-  /** For tests and the CLI: the URL of the leader, whether this worker leads, and what it runs. */
-  get membership(): { leaderUrl: string | null; isLeader: boolean; connectors: string[]; tasks: ConnectorTaskId[] } {
-    return {
-      leaderUrl: this.#coordinator.leaderUrl,
-      isLeader: this.#coordinator.isLeader,
-      connectors: this.worker.connectorNames().sort(),
-      tasks: this.worker.taskIds(),
-    }
-  }
 }
 
 function stateInfo(status: { state: StatusState; trace: string | null; workerId: string }): StateInfo {
