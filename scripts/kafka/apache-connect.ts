@@ -16,9 +16,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Writable } from 'node:stream'
 import { freePort } from '@ferry/testing'
 import { ensureApacheConnect, log4jConfig } from '../bench/apache.ts'
+import { spawnWatchdog } from './harness.ts'
 
 export type ApacheMode = 'standalone' | 'distributed'
 
@@ -124,7 +124,7 @@ export async function startApacheConnect(options: ApacheConnectOptions): Promise
     closeSync(fd)
   }
   live.add(child)
-  const watchdog = spawnWatchdog(child)
+  const watchdog = spawnWatchdog([child.pid])
   const exited = new Promise<number | string | null>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(child)
@@ -178,22 +178,5 @@ export async function startApacheConnect(options: ApacheConnectOptions): Promise
       )
     }
     await new Promise((r) => setTimeout(r, 300))
-  }
-}
-
-/** A detached shell that SIGKILLs the JVM when our end of its stdin pipe closes (this process died). */
-function spawnWatchdog(child: ChildProcess): ChildProcess | undefined {
-  if (!child.pid) return undefined
-  try {
-    const dog = spawn('/bin/sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null', String(child.pid)], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-      detached: true,
-    })
-    dog.on('error', () => {})
-    dog.unref()
-    ;(dog.stdin as (Writable & { unref?: () => void }) | null)?.unref?.()
-    return dog
-  } catch {
-    return undefined
   }
 }

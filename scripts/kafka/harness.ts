@@ -337,7 +337,10 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
       spawnNode(node, java, libs, log4j)
     }
 
-    state.watchdog = spawnWatchdog(nodes, dataDir)
+    state.watchdog = spawnWatchdog(
+      nodes.map((n) => n.child?.pid),
+      dataDir,
+    )
     await waitReady(nodes, opts.signal)
   } catch (err) {
     killNow(state, false)
@@ -377,7 +380,10 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
       if (node.child && node.child.exitCode === null && node.child.signalCode === null) return
       spawnNode(node, java, libs, log4j)
       state.watchdog?.kill('SIGKILL')
-      state.watchdog = spawnWatchdog(nodes, dataDir)
+      state.watchdog = spawnWatchdog(
+        nodes.map((n) => n.child?.pid),
+        dataDir,
+      )
       await waitReady(nodes, opts.signal)
     },
     stop() {
@@ -623,12 +629,17 @@ function killNow(state: Live, removeDir: boolean): void {
 /**
  * Exit hooks do not run when this process is SIGKILLed or crashes hard. A tiny
  * detached shell blocks reading a pipe from us; when the pipe closes (we are
- * gone) it kills the brokers and removes the data dir. Killed on a normal stop.
+ * gone) it kills `pids` (the brokers, an Apache worker) and removes `removeDir`
+ * when given. Kill the watchdog on a normal stop.
  */
-function spawnWatchdog(nodes: Node[], dataDir: string): ChildProcess | undefined {
-  const pids = nodes.flatMap((n) => (n.child?.pid ? [String(n.child.pid)] : []))
+export function spawnWatchdog(pids: ReadonlyArray<number | undefined>, removeDir?: string): ChildProcess | undefined {
+  const ids = pids.flatMap((pid) => (pid ? [String(pid)] : []))
+  if (ids.length === 0) return undefined
+  const script = removeDir
+    ? 'read _; kill -9 "$@" 2>/dev/null; sleep 1; rm -rf "$0"'
+    : 'read _; kill -9 "$@" 2>/dev/null'
   try {
-    const dog = spawn('/bin/sh', ['-c', 'read _; kill -9 "$@" 2>/dev/null; sleep 1; rm -rf "$0"', dataDir, ...pids], {
+    const dog = spawn('/bin/sh', ['-c', script, removeDir ?? 'watchdog', ...ids], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
     })

@@ -10,6 +10,7 @@ export {
 export {
   type DistributedOptions,
   type DistributedProcess,
+  distributedWorkerProps,
   runFerry,
   type StandaloneOptions,
   type StandaloneProcess,

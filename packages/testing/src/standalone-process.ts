@@ -61,6 +61,40 @@ export interface DistributedOptions {
   env?: Record<string, string>
 }
 
+/**
+ * Worker properties for a test cluster `group` with its own internal topics (`<group>-configs`, `-offsets`,
+ * `-status`, few partitions), string converters and short timeouts, so rebalances and failovers take seconds.
+ * `extra` overrides any key. Apache's distributed worker takes the same file.
+ */
+export function distributedWorkerProps(
+  bootstrap: string,
+  group: string,
+  extra: Record<string, string> = {},
+  replicationFactor = 1,
+): Record<string, string> {
+  const string = 'org.apache.kafka.connect.storage.StringConverter'
+  return {
+    'bootstrap.servers': bootstrap,
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': String(replicationFactor),
+    'offset.storage.replication.factor': String(replicationFactor),
+    'status.storage.replication.factor': String(replicationFactor),
+    'offset.storage.partitions': '3',
+    'status.storage.partitions': '3',
+    'key.converter': string,
+    'value.converter': string,
+    'session.timeout.ms': '6000',
+    'heartbeat.interval.ms': '1000',
+    'rebalance.timeout.ms': '20000',
+    'scheduled.rebalance.max.delay.ms': '3000',
+    'offset.flush.interval.ms': '1000',
+    ...extra,
+  }
+}
+
 /** A `ferry distributed` worker process; `url` is its REST API (`http://127.0.0.1:<port>`). */
 export interface DistributedProcess extends StandaloneProcess {
   readonly url: string

@@ -695,12 +695,19 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   // Reads: from the local snapshot, also during a rebalance
 
   connectors(): string[] {
-    return this.#snapshot.connectors().sort()
+    return this.#configStore.snapshot().connectors().sort()
   }
 
-  #config(name: string, message = `Connector ${name} not found`): Record<string, string> {
-    this.#snapshot = this.#configStore.snapshot()
-    const config = this.#snapshot.connectorConfig(name)
+  /**
+   * A connector's config as the config topic has been read so far (reads never change the snapshot the herder works
+   * from), or `NotFoundException` with `message`.
+   */
+  #config(
+    name: string,
+    message = `Connector ${name} not found`,
+    snapshot = this.#configStore.snapshot(),
+  ): Record<string, string> {
+    const config = snapshot.connectorConfig(name)
     if (!config) throw new NotFoundException(message)
     return config as Record<string, string>
   }
@@ -710,11 +717,12 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   }
 
   connectorInfo(name: string): ConnectorInfo {
-    const config = this.#config(name)
+    const snapshot = this.#configStore.snapshot()
+    const config = this.#config(name, undefined, snapshot)
     return {
       name,
       config: { ...config },
-      tasks: this.#snapshot.tasks(name).map((id) => ({ connector: id.connector, task: id.task })),
+      tasks: snapshot.tasks(name).map((id) => ({ connector: id.connector, task: id.task })),
       type: this.#type(config),
     }
   }
@@ -746,10 +754,11 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   }
 
   taskConfigs(name: string): TaskInfo[] {
-    this.#config(name)
-    return this.#snapshot.tasks(name).map((id) => ({
+    const snapshot = this.#configStore.snapshot()
+    this.#config(name, undefined, snapshot)
+    return snapshot.tasks(name).map((id) => ({
       id: { connector: name, task: id.task },
-      config: { ...(this.#snapshot.taskConfig(id) as Record<string, string>) },
+      config: { ...(snapshot.taskConfig(id) as Record<string, string>) },
     }))
   }
 
@@ -903,8 +912,9 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async restartTask(id: ConnectorTaskId): Promise<void> {
     await this.#awaitStable()
     await this.serial(async () => {
-      this.#config(id.connector, `Unknown connector: ${id.connector}`)
-      if (!this.#snapshot.taskConfig(id)) throw new NotFoundException(`Unknown task: ${taskKey(id)}`)
+      const snapshot = this.#configStore.snapshot()
+      this.#config(id.connector, `Unknown connector: ${id.connector}`, snapshot)
+      if (!snapshot.taskConfig(id)) throw new NotFoundException(`Unknown task: ${taskKey(id)}`)
       if (this.#ownsTask(id)) {
         this.#restarts.forget(id.connector, [id.task])
         await this.worker.stopTasks([id])

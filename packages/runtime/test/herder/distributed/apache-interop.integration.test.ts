@@ -9,41 +9,25 @@ import { appendFile, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
-import { type DistributedProcess, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
+import {
+  type DistributedProcess,
+  distributedWorkerProps,
+  randomName,
+  startDistributed,
+  tempDir,
+  waitFor,
+} from '@ferry/testing'
 import { type ApacheConnectProcess, startApacheConnect } from '../../../../../scripts/kafka/apache-connect.ts'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
 import { KafkaBasedLog } from '../../../src/kafka/based-log.ts'
 import { KafkaAdmin } from '../../../src/kafka/clients.ts'
 import { KafkaOffsetBackingStore } from '../../../src/storage/kafka-offset-store.ts'
 
-const STRING = 'org.apache.kafka.connect.storage.StringConverter'
-
 type TestContext = Parameters<typeof tempDir>[0]
 type Side = 'apache' | 'ferry'
 
-/** The same worker properties for both sides: one cluster `group` with its own internal topics. */
-function workerProps(group: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'bootstrap.servers': testBootstrap(),
-    'group.id': group,
-    'config.storage.topic': `${group}-configs`,
-    'offset.storage.topic': `${group}-offsets`,
-    'status.storage.topic': `${group}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '3',
-    'status.storage.partitions': '3',
-    'key.converter': STRING,
-    'value.converter': STRING,
-    'session.timeout.ms': '6000',
-    'heartbeat.interval.ms': '1000',
-    'rebalance.timeout.ms': '20000',
-    'scheduled.rebalance.max.delay.ms': '3000',
-    'offset.flush.interval.ms': '1000',
-    ...extra,
-  }
-}
+const workerProps = (group: string, extra: Record<string, string> = {}) =>
+  distributedWorkerProps(testBootstrap(), group, extra)
 
 interface Worker {
   side: Side

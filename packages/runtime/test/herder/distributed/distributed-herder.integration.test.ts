@@ -2,41 +2,26 @@ import assert from 'node:assert/strict'
 import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { type DistributedProcess, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
+import {
+  type DistributedProcess,
+  distributedWorkerProps,
+  randomName,
+  startDistributed,
+  tempDir,
+  waitFor,
+} from '@ferry/testing'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
 import { signatureHeaders } from '../../../src/herder/distributed/request-signature.ts'
 import { KafkaAdmin, KafkaProducer } from '../../../src/kafka/clients.ts'
 import { KafkaConfigBackingStore } from '../../../src/storage/kafka-config-store.ts'
 
-const STRING = 'org.apache.kafka.connect.storage.StringConverter'
-const SESSION_TIMEOUT_MS = 6000
-const MAX_DELAY_MS = 3000
-
 type TestContext = Parameters<typeof tempDir>[0]
 
-/** Worker properties for a cluster `group` (its own internal topics), with short timeouts for tests. */
-function workerProps(group: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'bootstrap.servers': testBootstrap(),
-    'group.id': group,
-    'config.storage.topic': `${group}-configs`,
-    'offset.storage.topic': `${group}-offsets`,
-    'status.storage.topic': `${group}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '3',
-    'status.storage.partitions': '3',
-    'key.converter': STRING,
-    'value.converter': STRING,
-    'session.timeout.ms': String(SESSION_TIMEOUT_MS),
-    'heartbeat.interval.ms': '1000',
-    'rebalance.timeout.ms': '20000',
-    'scheduled.rebalance.max.delay.ms': String(MAX_DELAY_MS),
-    'offset.flush.interval.ms': '1000',
-    ...extra,
-  }
-}
+const workerProps = (group: string, extra: Record<string, string> = {}) =>
+  distributedWorkerProps(testBootstrap(), group, extra)
+
+const SESSION_TIMEOUT_MS = Number(distributedWorkerProps('', 'any')['session.timeout.ms'])
+const MAX_DELAY_MS = Number(distributedWorkerProps('', 'any')['scheduled.rebalance.max.delay.ms'])
 
 interface Reply {
   status: number

@@ -6,32 +6,18 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { type DistributedProcess, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
+import {
+  type DistributedProcess,
+  distributedWorkerProps,
+  randomName,
+  startDistributed,
+  tempDir,
+  waitFor,
+} from '@ferry/testing'
 import { startKafka } from '../../../../../scripts/kafka/harness.ts'
 
-const STRING = 'org.apache.kafka.connect.storage.StringConverter'
-
-function workerProps(bootstrap: string, group: string, replication: number): Record<string, string> {
-  return {
-    'bootstrap.servers': bootstrap,
-    'group.id': group,
-    'config.storage.topic': `${group}-configs`,
-    'offset.storage.topic': `${group}-offsets`,
-    'status.storage.topic': `${group}-status`,
-    'config.storage.replication.factor': String(replication),
-    'offset.storage.replication.factor': String(replication),
-    'status.storage.replication.factor': String(replication),
-    'offset.storage.partitions': '3',
-    'status.storage.partitions': '3',
-    'key.converter': STRING,
-    'value.converter': STRING,
-    'session.timeout.ms': '6000',
-    'heartbeat.interval.ms': '1000',
-    'scheduled.rebalance.max.delay.ms': '3000',
-    'offset.flush.interval.ms': '1000',
-    'request.timeout.ms': '10000',
-  }
-}
+const workerProps = (bootstrap: string, group: string, replication: number) =>
+  distributedWorkerProps(bootstrap, group, { 'request.timeout.ms': '10000' }, replication)
 
 async function http(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, {
