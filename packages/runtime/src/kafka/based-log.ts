@@ -19,6 +19,8 @@ import {
 } from '@platformatic/kafka'
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
+import type { ClientSettings } from './client-settings.ts'
+import { clientOptions } from './clients.ts'
 
 /** One record of the log. */
 export interface LogRecord {
@@ -46,22 +48,11 @@ export interface InternalTopicSpec {
   purpose: string
 }
 
-export interface ConnectionSettings {
-  bootstrapServers: string[]
-  clientId: string
-  /** Milliseconds for one request before it counts as failed (default 30000). */
-  requestTimeoutMs?: number
-}
-
-function baseOptions(s: ConnectionSettings, retries = 3) {
-  return {
-    clientId: s.clientId,
-    bootstrapBrokers: s.bootstrapServers,
-    timeout: s.requestTimeoutMs ?? 30000,
-    retries,
-    retryDelay: 250,
-  }
-}
+/**
+ * How the internal topics' clients reach the brokers: bootstrap servers, client id, security (TLS, SASL) and
+ * timeouts, as every client of Ferry's (`./client-settings.ts`).
+ */
+export type ConnectionSettings = ClientSettings
 
 /** The protocol error ids in an error from the client (`TOPIC_ALREADY_EXISTS`, ...). */
 function errorIds(error: unknown): string[] {
@@ -105,7 +96,7 @@ export async function ensureInternalTopic(
   options: { logger?: Logger; timeoutMs?: number; backoffMs?: number } = {},
 ): Promise<{ created: boolean }> {
   const logger = options.logger ?? silentLogger()
-  const admin = new Admin(baseOptions(settings))
+  const admin = new Admin(clientOptions(settings))
   try {
     const deadline = Date.now() + (options.timeoutMs ?? 60000)
     let created = false
@@ -291,7 +282,7 @@ export class KafkaBasedLog {
     if (o.topicSpec) await ensureInternalTopic(o, o.topicSpec, { logger: this.#logger })
     if (!o.readOnly) {
       this.#producer = new Producer({
-        ...baseOptions(o, o.producerRetries ?? 3),
+        ...clientOptions(o, o.producerRetries ?? 3),
         acks: ProduceAcks.ALL,
         idempotent: false,
         autocreateTopics: false,
@@ -299,7 +290,7 @@ export class KafkaBasedLog {
       })
     }
     this.#consumer = new Consumer({
-      ...baseOptions(o),
+      ...clientOptions(o),
       // Never joins: the log reads by fetching its partitions directly.
       groupId: `${o.clientId}-unused-group`,
       autocommit: false,

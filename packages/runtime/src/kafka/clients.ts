@@ -4,20 +4,37 @@
  * the client can be swapped or upgraded in one place.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { isIP } from 'node:net'
+import { ConfigException } from '@ferry/api'
 import {
   Admin,
+  type BaseOptions,
   type ClusterMetadata,
   type Connection,
+  type ConnectionOptions,
   ConnectionPool,
   Consumer,
   compatibilityPartitioner,
+  FetchIsolationLevels,
   kGetApi,
+  kGetBootstrapConnection,
   kGetConnection,
-  ProduceAcks,
   Producer,
+  protocolErrors,
+  protocolErrorsCodesById,
 } from '@platformatic/kafka'
+import type {
+  AdminSettings,
+  ClientSettings,
+  CompressionType,
+  ConsumerSettings,
+  ProducerSettings,
+} from './client-settings.ts'
+import { validateCompressionLevel } from './compression.ts'
 import { type FetchResponse, type FetchTopicRequest, fetchVersion, RecordBatchCursor, sendFetch } from './fetch.ts'
-import { encodeRecordBatch, type ProduceResponse, sendProduce } from './produce.ts'
+import { encodeRecordBatch, type ProduceResponse, recordSizeUpperBound, sendProduce, stampProducer } from './produce.ts'
+
+export type { AdminSettings, ClientSettings, ConsumerSettings, ProducerSettings } from './client-settings.ts'
 
 /** A record on its way to Kafka; key, value and header values are already serialised. */
 export interface OutgoingRecord {
@@ -46,13 +63,6 @@ export interface PartitionOffset {
   offset: number
 }
 
-export interface ClientSettings {
-  bootstrapServers: string[]
-  clientId: string
-  /** Milliseconds for one request before it counts as failed. */
-  requestTimeoutMs?: number
-}
-
 /** Parses `bootstrap.servers` (`host:port,host:port`) and names the key when it is malformed. */
 export function parseBootstrapServers(value: string): string[] {
   const servers = value
@@ -68,13 +78,95 @@ export function parseBootstrapServers(value: string): string[] {
   return servers
 }
 
-function baseOptions(s: ClientSettings) {
+/** Apache's client defaults for the settings every client takes. */
+export const CLIENT_DEFAULTS = {
+  requestTimeoutMs: 30000,
+  retryBackoffMs: 100,
+  retryBackoffMaxMs: 1000,
+  metadataMaxAgeMs: 300000,
+  connectTimeoutMs: 10000,
+} as const
+
+/**
+ * Java's `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)`: the wait before retry number
+ * `attempt` (1 for the first retry), doubling from `retry.backoff.ms` up to `retry.backoff.max.ms`, ±20% jitter.
+ */
+export function retryBackoff(settings: ClientSettings, attempt: number): number {
+  const initial = settings.retryBackoffMs ?? CLIENT_DEFAULTS.retryBackoffMs
+  const max = Math.max(initial, settings.retryBackoffMaxMs ?? CLIENT_DEFAULTS.retryBackoffMaxMs)
+  if (max <= initial) return initial
+  const expMax = Math.log(max / initial) / Math.log(2)
+  const term = initial * 2 ** Math.min(Math.max(0, attempt - 1), expMax)
+  return Math.min(Math.floor(term * (0.8 + Math.random() * 0.4)), max)
+}
+
+/**
+ * How every connection Ferry opens reaches the brokers (`ConnectionSecurity`, timeouts): TLS first when the protocol
+ * is SSL or SASL_SSL, then SASL authentication on the (TLS) socket when it is SASL_*, as the client library does
+ * when given both. Used as is for Ferry's own connection pools, and through `clientOptions` by the library's
+ * clients.
+ */
+export function connectionOptions(settings: ClientSettings): ConnectionOptions {
+  const security = settings.security
+  const protocol = security?.protocol ?? 'PLAINTEXT'
+  const options: ConnectionOptions = {
+    requestTimeout: settings.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs,
+    connectTimeout: settings.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs,
+  }
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    options.tls = { ...security?.tls }
+    // SNI with the broker's host name, as Java's clients send it (Node sends none by default); IP literals take none.
+    if (options.tls.servername === undefined && settings.bootstrapServers.every((s) => isIP(hostOf(s)) === 0))
+      options.tlsServerName = true
+  }
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    if (!security?.sasl) throw new Error(`security.protocol=${protocol} needs a sasl.mechanism and its credentials`)
+    options.sasl = security.sasl
+  }
+  return options
+}
+
+function hostOf(server: string): string {
+  const at = server.lastIndexOf(':')
+  const host = at > 0 ? server.slice(0, at) : server
+  return host.startsWith('[') ? host.slice(1, -1) : host
+}
+
+/**
+ * The client library's base options for one of Ferry's clients (Producer, Consumer, Admin, the group member's Base):
+ * client id, brokers, security and timeouts from `settings`, Java's exponential retry backoff, and `retries`
+ * attempts of the library's own requests (metadata, offsets, admin calls).
+ */
+export function clientOptions(settings: ClientSettings, retries = 3): BaseOptions {
+  const requestTimeout = settings.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs
   return {
-    clientId: s.clientId,
-    bootstrapBrokers: s.bootstrapServers,
-    timeout: s.requestTimeoutMs ?? 30000,
-    retries: 3,
-    retryDelay: 250,
+    ...connectionOptions(settings),
+    clientId: settings.clientId,
+    bootstrapBrokers: settings.bootstrapServers,
+    // The broker-side timeout of Produce, CreateTopics and the like; the connection's `requestTimeout` is the other.
+    timeout: requestTimeout,
+    retries,
+    retryDelay: (_client, _operation, attempt) => retryBackoff(settings, attempt),
+    metadataMaxAge: settings.metadataMaxAgeMs ?? CLIENT_DEFAULTS.metadataMaxAgeMs,
+  }
+}
+
+/** An error of Apache's client API, named after its Java class (`RecordTooLargeException`, `TimeoutException`, ...). */
+export class KafkaClientException extends Error {
+  /** Kafka's error id when the broker refused (`MESSAGE_TOO_LARGE`, ...). */
+  readonly apiId: string | undefined
+  /** Whether sending again may succeed (Kafka's RetriableException). */
+  readonly canRetry: boolean
+
+  constructor(
+    name: string,
+    message: string,
+    options: { cause?: unknown; apiId?: string | undefined; canRetry?: boolean } = {},
+  ) {
+    super(message, { cause: options.cause })
+    this.name = name
+    this.apiId = options.apiId
+    this.canRetry = options.canRetry ?? false
   }
 }
 
@@ -104,174 +196,862 @@ class TopicReporter {
   }
 }
 
-/** Produces batches; resolves when every record of the batch is acked by all in-sync replicas (acks=all). */
+/** Apache's producer defaults (`ProducerConfig`) where Ferry follows them. */
+export const PRODUCER_DEFAULTS = {
+  acks: -1,
+  lingerMs: 0,
+  maxRequestSize: 1048576,
+  bufferMemory: 33554432,
+  maxBlockMs: 60000,
+  maxInFlightRequestsPerConnection: 5,
+  deliveryTimeoutMs: 120000,
+  retries: 2147483647,
+} as const
+
+/**
+ * When `batch.size` is not set: a partition's batch takes up to 512 KiB of a send (Java's 16 KiB default fills a
+ * Produce request, which carries one batch per partition, with 16 KiB per partition).
+ */
+const DEFAULT_BATCH_BYTES = 512 * 1024
+const RECORD_BATCH_OVERHEAD = 61
+
+/** One `send` call waiting for its records to be delivered. */
+interface PendingSend {
+  records: OutgoingRecord[]
+  /** Java's size estimate of each record (`recordSizeUpperBound`). */
+  sizes: number[]
+  /** Their sum: what the send holds of `buffer.memory`. */
+  bytes: number
+  /** Keyless records of one send go to one partition (Java's sticky partitioning); the next send takes the next. */
+  sticky: number
+  createdAt: number
+  resolve: (offsets: PartitionOffset[]) => void
+  reject: (error: unknown) => void
+}
+
+/** One partition's record batch of a delivery. */
+interface Batch {
+  topic: string
+  partition: number
+  records: OutgoingRecord[]
+  /** Index of the batch's first record among its partition's records in the delivery. */
+  start: number
+  encoded: Buffer
+  /** Idempotence: the base sequence the batch was stamped with; -1 without idempotence. */
+  sequence: number
+  /** The batch's offset once acked; -1 when the broker's answer did not say (acks=0, a duplicate). */
+  baseOffset: number
+  done: boolean
+  error: unknown
+  /** Times sent. */
+  attempts: number
+  /** Sent without an answer (a lost connection, a timeout): it may have been written. */
+  unknownFate: boolean
+}
+
+const ERROR = {
+  MESSAGE_TOO_LARGE: 10,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  DUPLICATE_SEQUENCE_NUMBER: 46,
+  INVALID_PRODUCER_EPOCH: 47,
+  UNKNOWN_PRODUCER_ID: 59,
+  PRODUCER_FENCED: 90,
+} as const
+
+function protocolError(code: number): { id: string; canRetry: boolean; message: string } {
+  const id = protocolErrorsCodesById[code] ?? `UNKNOWN_ERROR_${code}`
+  const known = protocolErrors[id]
+  return { id, canRetry: known?.canRetry ?? false, message: known?.message ?? `Kafka error code ${code}` }
+}
+
+/**
+ * Produces batches as Apache's Java producer would, with `ProducerSettings`:
+ *
+ * - `send(records)` resolves once every record is acknowledged (`acks`: -1 = all in-sync replicas, the default; 1 =
+ *   the leader; 0 = written to the socket, when offsets are unknown and `send` returns none). It returns the base
+ *   offset of every topic-partition written (the first one, when the records took several batches).
+ * - Records are cut per partition into batches of at most `batch.size` bytes (512 KiB when unset) and batches into
+ *   Produce requests of at most `max.request.size` bytes (1 MiB), one batch per partition per request, encoded by
+ *   `./produce.ts` and compressed with `compression.type` at its level. A record larger than `max.request.size`
+ *   (or `buffer.memory`) fails the send before anything is written, with Java's RecordTooLargeException message.
+ * - `linger.ms`: a send whose records hold less than `batch.size` bytes waits up to `linger.ms` before it is
+ *   delivered, and sends made meanwhile (or while an earlier delivery is in flight) go in the same requests: Java's
+ *   record accumulator, at the grain of Ferry's `send`. Default 0: Ferry's callers hand over whole batches (a
+ *   source task's poll), so a wait would only add latency; deliveries are one at a time, in call order.
+ * - `buffer.memory` / `max.block.ms`: the records of unacknowledged sends count against `buffer.memory`; a send that
+ *   does not fit waits until earlier ones are acknowledged, up to `max.block.ms`, then fails with Java's
+ *   BufferExhaustedException message. A send larger than the whole buffer goes in parts that each fit.
+ * - Retries: a batch refused with a retriable error (leader moved, not enough replicas, a lost connection, a
+ *   request timeout after `request.timeout.ms`) is sent again after Java's exponential backoff (`retry.backoff.ms`
+ *   to `retry.backoff.max.ms`), at most `retries` times and while `delivery.timeout.ms` since the send has not
+ *   passed (then Java's TimeoutException message "Expiring N record(s) for ..."). `max.in.flight.requests.per.
+ *   connection` bounds the requests one connection carries at once.
+ * - Idempotence (`enable.idempotence`, default on as Java's clients, off unless acks=all, retries > 0 and at most 5
+ *   requests in flight, when not asked for explicitly): a producer id from InitProducerId, and per partition a base
+ *   sequence in every batch, so a batch sent again after a lost connection or a timeout is stored once (the broker
+ *   answers with the first write's offset, or DUPLICATE_SEQUENCE_NUMBER) and never out of order.
+ *   OUT_OF_ORDER_SEQUENCE_NUMBER with a real gap and UNKNOWN_PRODUCER_ID bump the epoch locally (KIP-360) and send
+ *   the batches again from sequence 0; INVALID_PRODUCER_EPOCH and PRODUCER_FENCED take a new producer id. A batch
+ *   that fails for good leaves its partition's sequence unknown: the next delivery bumps the epoch first.
+ */
 export class KafkaProducer {
-  /** Metadata and connections; the batches are encoded and sent by `#send`. */
+  /** Metadata and connections; the batches are encoded and sent by `#deliver`. */
   readonly #producer: Producer
   readonly #topics = new TopicReporter()
+  readonly #settings: ProducerSettings
+  readonly #acks: 0 | 1 | -1
+  readonly #compression: CompressionType
+  readonly #level: number | undefined
+  readonly #lingerMs: number
+  readonly #batchBytes: number
+  readonly #maxRequestSize: number
+  readonly #bufferMemory: number
+  readonly #maxBlockMs: number
+  readonly #deliveryTimeoutMs: number
+  readonly #retries: number
   readonly #requestTimeoutMs: number
+  readonly #idempotent: boolean
 
-  constructor(settings: ClientSettings) {
-    this.#requestTimeoutMs = settings.requestTimeoutMs ?? 30000
+  #sticky = 0
+  #queue: PendingSend[] = []
+  #queuedBytes = 0
+  #delivering = false
+  #lingerTimer: NodeJS.Timeout | null = null
+  #memoryUsed = 0
+  #memoryWaiters: Array<{ bytes: number; grant: () => void }> = []
+  #closed = false
+  #idleWaiters: Array<() => void> = []
+  /** Wakes backoff waits when the producer closes. */
+  #abort = new AbortController()
+
+  // Idempotence: producer id, epoch and the next sequence of each partition.
+  #producerId = -1n
+  #epoch = -1
+  readonly #sequences = new Map<string, number>()
+  /** A sequenced batch failed for good, or its fate is unknown: bump the epoch before the next delivery. */
+  #needsBump = false
+
+  constructor(settings: ProducerSettings) {
+    this.#settings = settings
+    this.#acks = settings.acks ?? PRODUCER_DEFAULTS.acks
+    this.#compression = settings.compression?.type ?? 'none'
+    this.#level = settings.compression?.level
+    validateCompressionLevel(this.#compression, this.#level)
+    this.#lingerMs = settings.lingerMs ?? PRODUCER_DEFAULTS.lingerMs
+    this.#maxRequestSize = settings.maxRequestSize ?? PRODUCER_DEFAULTS.maxRequestSize
+    this.#batchBytes = settings.batchSize ?? Math.min(DEFAULT_BATCH_BYTES, this.#maxRequestSize)
+    this.#bufferMemory = settings.bufferMemory ?? PRODUCER_DEFAULTS.bufferMemory
+    this.#maxBlockMs = settings.maxBlockMs ?? PRODUCER_DEFAULTS.maxBlockMs
+    this.#retries = settings.retries ?? PRODUCER_DEFAULTS.retries
+    this.#requestTimeoutMs = settings.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs
+    const inFlight = settings.maxInFlightRequestsPerConnection ?? PRODUCER_DEFAULTS.maxInFlightRequestsPerConnection
+    // Java's ProducerConfig checks: idempotence asked for explicitly must be possible; by default it is on only
+    // where it is.
+    if (settings.idempotence === true) {
+      if (inFlight > 5)
+        throw new ConfigException(
+          'Must set max.in.flight.requests.per.connection to at most 5 when using the idempotent producer.',
+        )
+      if (this.#retries === 0)
+        throw new ConfigException('Must set retries to non-zero when using the idempotent producer.')
+      if (this.#acks !== -1)
+        throw new ConfigException(
+          'Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.',
+        )
+    }
+    this.#idempotent = (settings.idempotence ?? true) && inFlight <= 5 && this.#retries > 0 && this.#acks === -1
+    const deliveryTimeout = settings.deliveryTimeoutMs ?? PRODUCER_DEFAULTS.deliveryTimeoutMs
+    if (deliveryTimeout < this.#lingerMs + this.#requestTimeoutMs) {
+      if (settings.deliveryTimeoutMs !== undefined)
+        throw new ConfigException(
+          'delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms',
+        )
+      this.#deliveryTimeoutMs = this.#lingerMs + this.#requestTimeoutMs
+    } else this.#deliveryTimeoutMs = deliveryTimeout
     this.#producer = new Producer({
-      ...baseOptions(settings),
-      acks: ProduceAcks.ALL,
-      idempotent: false,
+      ...clientOptions(settings),
+      maxInflights: inFlight,
       autocreateTopics: true,
       // Java's murmur2 partitioner for keyed records, so keys land where Apache Connect would put them.
       partitioner: compatibilityPartitioner,
     })
   }
 
-  // Keyless records of one batch go to one partition (Java's sticky partitioning); the next batch takes the next.
-  #sticky = 0
+  /** Whether batches carry a producer id and sequence numbers (`enable.idempotence` and its conditions). */
+  get idempotent(): boolean {
+    return this.#idempotent
+  }
 
   /**
-   * Sends one batch; returns the base offset of every topic-partition written (the first one, when the batch had
-   * to be split). Batches larger than `MAX_REQUEST_BYTES` go as several requests at once on the same connection,
-   * which the broker handles in order.
+   * Sends records; resolves with the base offset of every topic-partition written once all are acknowledged (none
+   * with acks=0). See the class comment.
    */
   async send(records: OutgoingRecord[]): Promise<PartitionOffset[]> {
+    if (this.#closed) throw new KafkaClientException('KafkaException', 'Producer is closed forcefully.')
+    if (records.length === 0) return []
     const sticky = this.#sticky++
-    const chunks: OutgoingRecord[][] = []
+    // Sizes first: a record too large fails the send before any of it is written.
+    const sizes = new Array<number>(records.length)
+    let total = 0
+    for (let i = 0; i < records.length; i++) {
+      const size = recordSizeUpperBound(records[i]!)
+      if (size > this.#maxRequestSize)
+        throw new KafkaClientException(
+          'RecordTooLargeException',
+          `The message is ${size} bytes when serialized which is larger than ${this.#maxRequestSize}, which is the value of the max.request.size configuration.`,
+          { apiId: 'MESSAGE_TOO_LARGE' },
+        )
+      if (size > this.#bufferMemory)
+        throw new KafkaClientException(
+          'RecordTooLargeException',
+          `The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`,
+          { apiId: 'MESSAGE_TOO_LARGE' },
+        )
+      sizes[i] = size
+      total += size
+    }
+    if (total <= this.#bufferMemory) return this.#enqueue(records, sizes, total, sticky)
+    // Larger than the whole buffer: parts that each fit, queued in order.
+    const parts: Promise<PartitionOffset[]>[] = []
     let start = 0
     let bytes = 0
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!
-      const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 64
-      if (bytes + size > MAX_REQUEST_BYTES && i > start) {
-        chunks.push(records.slice(start, i))
+    for (let i = 0; i <= records.length; i++) {
+      if (i === records.length || bytes + sizes[i]! > this.#bufferMemory) {
+        parts.push(this.#enqueue(records.slice(start, i), sizes.slice(start, i), bytes, sticky))
         start = i
         bytes = 0
       }
-      bytes += size
+      if (i < records.length) bytes += sizes[i]!
     }
-    if (start === 0) return this.#send(records, sticky)
-    chunks.push(records.slice(start))
-    const results = await Promise.all(chunks.map((c) => this.#send(c, sticky)))
+    const results = await Promise.all(parts)
     const first = new Map<string, PartitionOffset>()
     for (const result of results)
-      for (const o of result) if (!first.has(`${o.topic}:${o.partition}`)) first.set(`${o.topic}:${o.partition}`, o)
+      for (const o of result)
+        if (!first.has(`${o.topic}\u0000${o.partition}`)) first.set(`${o.topic}\u0000${o.partition}`, o)
     return [...first.values()]
   }
 
-  /**
-   * Sends records (already cut to request size) with our own record batch encoder (`./produce.ts`), one Produce
-   * request per partition leader. Partitions whose leader moved or that are not ready yet (retriable errors) are
-   * sent again after the metadata is refreshed; other errors reject with the client's error.
-   */
-  async #send(records: OutgoingRecord[], sticky: number): Promise<PartitionOffset[]> {
-    const topics = [...new Set(records.map((r) => r.topic))]
-    const offsets = new Map<string, PartitionOffset>()
-    let pending = records
-    for (let attempt = 0; ; attempt++) {
-      const metadata = await this.#producer.metadata({ topics, autocreateTopics: true, forceUpdate: attempt > 0 })
-      // leader → topic → partition → records, in the order given
-      const byNode = new Map<number, Map<string, Map<number, OutgoingRecord[]>>>()
-      let unknown: OutgoingRecord[] | null = null
-      for (const r of pending) {
-        const topic = metadata.topics.get(r.topic)
-        const count = topic?.partitionsCount ?? 0
-        const chosen =
-          r.partition ?? (r.key === null ? sticky : compatibilityPartitioner(undefined as never, r.key as never))
-        const partition = count > 0 ? chosen % count : -1
-        const leader = partition >= 0 ? (topic!.partitions[partition]?.leader ?? -1) : -1
-        if (leader < 0 || !metadata.brokers.has(leader)) {
-          unknown ??= []
-          unknown.push(r)
-          continue
-        }
-        let byTopic = byNode.get(leader)
-        if (!byTopic) {
-          byTopic = new Map()
-          byNode.set(leader, byTopic)
-        }
-        let byPartition = byTopic.get(r.topic)
-        if (!byPartition) {
-          byPartition = new Map()
-          byTopic.set(r.topic, byPartition)
-        }
-        const list = byPartition.get(partition)
-        if (list) list.push(r)
-        else byPartition.set(partition, [r])
-      }
-      const retry: OutgoingRecord[] = unknown ?? []
-      let retryError: unknown = null
-      const now = Date.now()
-      await Promise.all(
-        [...byNode].map(async ([node, byTopic]) => {
-          const request = [...byTopic].map(([name, partitions]) => ({
-            name,
-            partitions: [...partitions].map(([index, rs]) => ({ index, batch: encodeRecordBatch(rs, now) })),
-          }))
-          let response: ProduceResponse
-          try {
-            const connection = await new Promise<Connection>((resolve, reject) =>
-              this.#producer[kGetConnection](metadata.brokers.get(node)!, (e: Error | null, c?: Connection) =>
-                e ? reject(e) : resolve(c!),
-              ),
-            )
-            response = await sendProduce(connection, ProduceAcks.ALL, this.#requestTimeoutMs, request)
-          } catch (e) {
-            const partial = (e as { response?: ProduceResponse }).response
-            if (!partial?.responses) throw e
-            response = partial
-            for (const t of partial.responses)
-              for (const p of t.partitionResponses) {
-                if (p.errorCode === 0) continue
-                if (!RETRIABLE_PRODUCE_ERRORS.has(p.errorCode) || attempt >= MAX_PRODUCE_RETRIES) throw e
-                retryError = e
-                retry.push(...byTopic.get(t.name)!.get(p.index)!)
-              }
-          }
-          for (const t of response.responses)
-            for (const p of t.partitionResponses) {
-              const key = `${t.name}:${p.index}`
-              if (p.errorCode === 0 && !offsets.has(key))
-                offsets.set(key, { topic: t.name, partition: p.index, offset: Number(p.baseOffset) })
-            }
-        }),
-      )
-      if (retry.length === 0) break
-      if (attempt >= MAX_PRODUCE_RETRIES)
-        throw retryError ?? new Error(`No leader for ${[...new Set(retry.map((r) => r.topic))].join(', ')}`)
-      pending = retry
-      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)))
+  async #enqueue(
+    records: OutgoingRecord[],
+    sizes: number[],
+    bytes: number,
+    sticky: number,
+  ): Promise<PartitionOffset[]> {
+    await this.#allocate(bytes)
+    try {
+      return await new Promise<PartitionOffset[]>((resolve, reject) => {
+        this.#queue.push({ records, sizes, bytes, sticky, createdAt: Date.now(), resolve, reject })
+        this.#queuedBytes += bytes
+        this.#schedule()
+      })
+    } finally {
+      this.#release(bytes)
     }
-    for (const t of topics) this.#topics.report(t)
-    return [...offsets.values()]
   }
 
+  /** Waits until `bytes` fit in `buffer.memory` (first come, first served), at most `max.block.ms`. */
+  async #allocate(bytes: number): Promise<void> {
+    if (this.#memoryWaiters.length === 0 && this.#memoryUsed + bytes <= this.#bufferMemory) {
+      this.#memoryUsed += bytes
+      return
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        bytes,
+        grant: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      const timer = setTimeout(() => {
+        this.#memoryWaiters = this.#memoryWaiters.filter((w) => w !== waiter)
+        reject(
+          new KafkaClientException(
+            'BufferExhaustedException',
+            `Failed to allocate ${bytes} bytes within the configured max blocking time ${this.#maxBlockMs} ms. Total memory: ${this.#bufferMemory} bytes. Available memory: ${this.#bufferMemory - this.#memoryUsed} bytes. Poolable size: ${this.#batchBytes} bytes`,
+          ),
+        )
+      }, this.#maxBlockMs)
+      this.#memoryWaiters.push(waiter)
+    })
+  }
+
+  #release(bytes: number): void {
+    this.#memoryUsed -= bytes
+    while (this.#memoryWaiters.length > 0) {
+      const next = this.#memoryWaiters[0]!
+      if (this.#memoryUsed + next.bytes > this.#bufferMemory) break
+      this.#memoryWaiters.shift()
+      this.#memoryUsed += next.bytes
+      next.grant()
+    }
+  }
+
+  /** Starts a delivery of everything queued once it is due: linger passed, `batch.size` bytes queued, or closing. */
+  #schedule(): void {
+    if (this.#delivering || this.#queue.length === 0) return
+    if (this.#lingerMs > 0 && !this.#closed && this.#queuedBytes < this.#batchBytes) {
+      const wait = this.#queue[0]!.createdAt + this.#lingerMs - Date.now()
+      if (wait > 0) {
+        if (this.#lingerTimer === null)
+          this.#lingerTimer = setTimeout(() => {
+            this.#lingerTimer = null
+            this.#schedule()
+          }, wait)
+        return
+      }
+    }
+    if (this.#lingerTimer !== null) {
+      clearTimeout(this.#lingerTimer)
+      this.#lingerTimer = null
+    }
+    const entries = this.#queue
+    this.#queue = []
+    this.#queuedBytes = 0
+    this.#delivering = true
+    this.#deliver(entries)
+      .catch((e: unknown) => {
+        for (const entry of entries) entry.reject(e)
+      })
+      .finally(() => {
+        this.#delivering = false
+        this.#schedule()
+        if (!this.#delivering) for (const resolve of this.#idleWaiters.splice(0)) resolve()
+      })
+  }
+
+  /** Delivers the records of some sends: partitions, batches, requests, retries; settles every send. */
+  async #deliver(entries: PendingSend[]): Promise<void> {
+    const started = entries[0]!.createdAt
+    const deadline = started + this.#deliveryTimeoutMs
+    const topics = [...new Set(entries.flatMap((e) => [...new Set(e.records.map((r) => r.topic))]))]
+    let metadata = await this.#partitionMetadata(topics, started)
+
+    // Each record's partition, chosen once: a batch sent again stays where its sequence numbers are.
+    const partitions = new Map<
+      string,
+      { topic: string; partition: number; records: OutgoingRecord[]; sizes: number[] }
+    >()
+    /** Per send: per topic-partition, the indexes of its first and last records there. */
+    const spans: Array<Map<string, { first: number; last: number }>> = entries.map(() => new Map())
+    const refused = new Map<PendingSend, unknown>()
+    for (let e = 0; e < entries.length; e++) {
+      const entry = entries[e]!
+      for (let i = 0; i < entry.records.length; i++) {
+        const r = entry.records[i]!
+        const count = metadata.topics.get(r.topic)!.partitionsCount
+        let partition: number
+        if (r.partition !== undefined) {
+          if (r.partition < 0 || r.partition >= count) {
+            refused.set(
+              entry,
+              new KafkaClientException(
+                'TimeoutException',
+                `Partition ${r.partition} of topic ${r.topic} with partition count ${count} is not present in metadata after ${this.#maxBlockMs} ms.`,
+              ),
+            )
+            break
+          }
+          partition = r.partition
+        } else if (r.key === null) partition = entry.sticky % count
+        else partition = (compatibilityPartitioner(undefined as never, r.key as never) as number) % count
+        const key = `${r.topic}\u0000${partition}`
+        let list = partitions.get(key)
+        if (!list) {
+          list = { topic: r.topic, partition, records: [], sizes: [] }
+          partitions.set(key, list)
+        }
+        const span = spans[e]!.get(key)
+        if (span) span.last = list.records.length
+        else spans[e]!.set(key, { first: list.records.length, last: list.records.length })
+        list.records.push(r)
+        list.sizes.push(entry.sizes[i]!)
+      }
+    }
+    if (refused.size > 0) {
+      // A send naming a partition the topic does not have fails alone; the others go without it.
+      for (const [entry, error] of refused) entry.reject(error)
+      const rest = entries.filter((e) => !refused.has(e))
+      if (rest.length > 0) await this.#deliver(rest)
+      return
+    }
+
+    if (this.#idempotent) await this.#prepareProducerId()
+    const now = Date.now()
+    const batches: Batch[] = []
+    const byPartition = new Map<string, Batch[]>()
+    for (const [key, p] of partitions) {
+      const list: Batch[] = []
+      let start = 0
+      let bytes = RECORD_BATCH_OVERHEAD
+      for (let i = 0; i <= p.records.length; i++) {
+        const size = i < p.records.length ? p.sizes[i]! - RECORD_BATCH_OVERHEAD : 0
+        if (i === p.records.length || (i > start && bytes + size > this.#batchBytes)) {
+          list.push(this.#newBatch(p.topic, p.partition, p.records.slice(start, i), start, now))
+          start = i
+          bytes = RECORD_BATCH_OVERHEAD
+        }
+        bytes += size
+      }
+      byPartition.set(key, list)
+      batches.push(...list)
+    }
+
+    let pending = batches
+    let newIdRequested = false
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) {
+        const wait = retryBackoff(this.#settings, round)
+        if (Date.now() + wait >= deadline) {
+          for (const b of pending) this.#expire(b, started)
+          break
+        }
+        await this.#sleep(wait)
+        if (this.#closed) {
+          for (const b of pending)
+            this.#fail(b, new KafkaClientException('KafkaException', 'Producer is closed forcefully.'))
+          break
+        }
+        try {
+          metadata = await this.#producer.metadata({ topics, autocreateTopics: true, forceUpdate: true })
+        } catch (e) {
+          for (const b of pending) b.error = e
+          pending = this.#retriable(pending, deadline, started)
+          continue
+        }
+      }
+      const outcome = await this.#sendRound(pending, metadata, deadline)
+      if (outcome.newId) {
+        if (newIdRequested) {
+          for (const b of pending) if (!b.done) this.#fail(b, b.error)
+          break
+        }
+        newIdRequested = true
+      }
+      pending = this.#retriable(
+        pending.filter((b) => !b.done),
+        deadline,
+        started,
+      )
+      if (pending.length === 0) break
+      if (this.#idempotent && (outcome.newId || (outcome.bump && !pending.some((b) => b.unknownFate)))) {
+        // New epoch (or producer id): every pending batch gets sequences again, from 0, in partition order.
+        if (outcome.newId || this.#epoch >= 32767) await this.#initProducerId()
+        else this.#epoch++
+        this.#sequences.clear()
+        this.#needsBump = false
+        for (const list of byPartition.values())
+          for (const b of list) {
+            if (b.done) continue
+            b.sequence = this.#nextSequence(b.topic, b.partition, b.records.length)
+            stampProducer(b.encoded, this.#producerId, this.#epoch, b.sequence)
+          }
+      }
+    }
+    if (batches.some((b) => b.error !== null && b.sequence >= 0)) this.#needsBump = true
+
+    // Settle each send: its first offset in each partition, or the first error of its batches.
+    const acked = new Set<string>()
+    for (let e = 0; e < entries.length; e++) {
+      const entry = entries[e]!
+      const offsets: PartitionOffset[] = []
+      let error: unknown = null
+      for (const [key, { first, last }] of spans[e]!) {
+        const list = byPartition.get(key)!
+        for (const b of list) {
+          if (b.start > last || b.start + b.records.length <= first) continue
+          if (b.error !== null) error ??= b.error
+          else if (first >= b.start && first < b.start + b.records.length && b.baseOffset >= 0)
+            offsets.push({ topic: b.topic, partition: b.partition, offset: b.baseOffset + first - b.start })
+        }
+        if (error === null) acked.add(list[0]!.topic)
+      }
+      if (error !== null) entry.reject(error)
+      else entry.resolve(offsets)
+    }
+    for (const t of acked) this.#topics.report(t)
+  }
+
+  #newBatch(topic: string, partition: number, records: OutgoingRecord[], start: number, now: number): Batch {
+    const sequence = this.#idempotent ? this.#nextSequence(topic, partition, records.length) : -1
+    const encoded =
+      this.#compression === 'none' && !this.#idempotent
+        ? encodeRecordBatch(records, now)
+        : encodeRecordBatch(records, now, {
+            producerId: this.#producerId,
+            producerEpoch: this.#epoch,
+            baseSequence: sequence,
+            compression: this.#compression,
+            level: this.#level,
+          })
+    return {
+      topic,
+      partition,
+      records,
+      start,
+      encoded,
+      sequence,
+      baseOffset: -1,
+      done: false,
+      error: null,
+      attempts: 0,
+      unknownFate: false,
+    }
+  }
+
+  #nextSequence(topic: string, partition: number, count: number): number {
+    const key = `${topic}\u0000${partition}`
+    const sequence = this.#sequences.get(key) ?? 0
+    // Sequences wrap at 2^31 as Java's (DefaultRecordBatch.incrementSequence).
+    this.#sequences.set(key, (sequence + count) % 2147483648)
+    return sequence
+  }
+
+  /** The batches still worth sending: retriable, not sent `retries` times yet; the others fail or expire. */
+  #retriable(batches: Batch[], deadline: number, started: number): Batch[] {
+    const out: Batch[] = []
+    for (const b of batches) {
+      if (b.done) continue
+      if (b.attempts > this.#retries) this.#fail(b, b.error)
+      else if (Date.now() >= deadline) this.#expire(b, started)
+      else out.push(b)
+    }
+    return out
+  }
+
+  #fail(b: Batch, error: unknown): void {
+    b.done = true
+    b.error = error ?? new KafkaClientException('KafkaException', `Failed to send to ${b.topic}-${b.partition}`)
+  }
+
+  #expire(b: Batch, started: number): void {
+    b.done = true
+    b.error = new KafkaClientException(
+      'TimeoutException',
+      `Expiring ${b.records.length} record(s) for ${b.topic}-${b.partition}:${Date.now() - started} ms has passed since batch creation`,
+      { cause: b.error, canRetry: true },
+    )
+  }
+
+  /**
+   * One round: the pending batches grouped by leader, and per leader into requests of at most `max.request.size`
+   * holding one batch per partition (a partition's batches in sequence order, in successive requests on one
+   * connection). Marks each batch done, failed or to retry; tells whether the epoch or the producer id must change.
+   */
+  async #sendRound(
+    pending: Batch[],
+    metadata: ClusterMetadata,
+    deadline: number,
+  ): Promise<{ bump: boolean; newId: boolean }> {
+    let bump = false
+    let newId = false
+    const byLeader = new Map<number, Map<string, Batch[]>>()
+    for (const b of pending) {
+      const leader = metadata.topics.get(b.topic)?.partitions[b.partition]?.leader ?? -1
+      if (leader < 0 || !metadata.brokers.has(leader)) {
+        b.attempts++
+        b.error = new KafkaClientException(
+          'NotLeaderOrFollowerException',
+          `No leader known for ${b.topic}-${b.partition}`,
+          { apiId: 'LEADER_NOT_AVAILABLE', canRetry: true },
+        )
+        continue
+      }
+      let byPartition = byLeader.get(leader)
+      if (!byPartition) {
+        byPartition = new Map()
+        byLeader.set(leader, byPartition)
+      }
+      const key = `${b.topic}\u0000${b.partition}`
+      const list = byPartition.get(key)
+      if (list) list.push(b)
+      else byPartition.set(key, [b])
+    }
+    /** Per partition: a batch before this one failed or went unanswered in this round. */
+    const broken = new Set<string>()
+    await Promise.all(
+      [...byLeader].map(async ([node, byPartition]) => {
+        const requests: Batch[][] = []
+        const requestBytes: number[] = []
+        for (const list of byPartition.values()) {
+          list.sort((a, b) => a.start - b.start)
+          let r = 0
+          for (const b of list) {
+            // One batch per partition per request; a request holds at most max.request.size (always one batch).
+            while (requests[r] !== undefined && requestBytes[r]! + b.encoded.length > this.#maxRequestSize) r++
+            if (requests[r] === undefined) {
+              requests[r] = []
+              requestBytes[r] = 0
+            }
+            requests[r]!.push(b)
+            requestBytes[r]! += b.encoded.length
+            r++
+          }
+        }
+        let connection: Connection
+        try {
+          connection = await new Promise<Connection>((resolve, reject) =>
+            this.#producer[kGetConnection](metadata.brokers.get(node)!, (e: Error | null, c?: Connection) =>
+              e ? reject(e) : resolve(c!),
+            ),
+          )
+        } catch (e) {
+          for (const list of byPartition.values())
+            for (const b of list) {
+              b.attempts++
+              b.error = e
+            }
+          return
+        }
+        await Promise.all(
+          requests.map(async (batches) => {
+            const topics = new Map<string, Array<{ index: number; batch: Buffer }>>()
+            for (const b of batches) {
+              b.attempts++
+              const list = topics.get(b.topic)
+              if (list) list.push({ index: b.partition, batch: b.encoded })
+              else topics.set(b.topic, [{ index: b.partition, batch: b.encoded }])
+            }
+            let response: ProduceResponse | null
+            try {
+              response = await this.#withDeadline(
+                sendProduce(
+                  connection,
+                  this.#acks,
+                  this.#requestTimeoutMs,
+                  [...topics].map(([name, partitions]) => ({ name, partitions })),
+                ),
+                deadline,
+              )
+            } catch (e) {
+              const partial = (e as { response?: ProduceResponse }).response
+              if (!partial?.responses) {
+                // No answer: each batch may or may not have been written; sending it again under the same sequence
+                // is safe with idempotence (the broker keeps the first write).
+                for (const b of batches) {
+                  b.error = e
+                  b.unknownFate = true
+                  broken.add(`${b.topic}\u0000${b.partition}`)
+                }
+                return
+              }
+              response = partial
+            }
+            if (response === null) {
+              // acks=0: written to the socket, no offsets.
+              for (const b of batches) b.done = true
+              return
+            }
+            const codes = new Map<string, { errorCode: number; baseOffset: bigint }>()
+            for (const t of response.responses)
+              for (const p of t.partitionResponses) codes.set(`${t.name}\u0000${p.index}`, p)
+            for (const b of batches) {
+              const key = `${b.topic}\u0000${b.partition}`
+              const p = codes.get(key)
+              const code = p?.errorCode ?? -1
+              b.unknownFate = false
+              if (code === 0 || code === ERROR.DUPLICATE_SEQUENCE_NUMBER) {
+                b.done = true
+                b.error = null
+                b.baseOffset = code === 0 ? Number(p!.baseOffset) : -1
+                continue
+              }
+              const known = protocolError(code)
+              b.error = new KafkaClientException(known.id, `${known.message} (${b.topic}-${b.partition})`, {
+                apiId: known.id,
+                canRetry: known.canRetry,
+              })
+              const earlierBroken = broken.has(key)
+              broken.add(key)
+              if (code === ERROR.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ERROR.UNKNOWN_PRODUCER_ID) {
+                // Retried; a real gap (no earlier batch of the partition failed in this round) needs a new epoch.
+                if (!earlierBroken) bump = true
+              } else if (code === ERROR.INVALID_PRODUCER_EPOCH || code === ERROR.PRODUCER_FENCED) {
+                newId = true
+              } else if (code === ERROR.MESSAGE_TOO_LARGE) {
+                if (b.records.length === 1)
+                  this.#fail(
+                    b,
+                    new KafkaClientException(
+                      'RecordTooLargeException',
+                      'The request included a message larger than the max message size the server will accept.',
+                      { apiId: known.id },
+                    ),
+                  )
+                else this.#fail(b, b.error)
+              } else if (!known.canRetry) this.#fail(b, b.error)
+            }
+          }),
+        )
+      }),
+    )
+    return { bump, newId }
+  }
+
+  /** Resolves or rejects as `promise`, or rejects with a TimeoutException when the delivery deadline comes first. */
+  #withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+    const left = deadline - Date.now()
+    if (left > 2147483647) return promise
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new KafkaClientException('TimeoutException', 'delivery.timeout.ms passed', { canRetry: true })),
+        Math.max(0, left),
+      )
+      promise.then(
+        (v) => {
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (e: unknown) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      )
+    })
+  }
+
+  /**
+   * Metadata that knows every topic's partitions (a topic just created by auto-creation may take a moment), waiting
+   * at most `max.block.ms` as Java's producer; a broker that cannot be reached fails at once (nothing was sent).
+   */
+  async #partitionMetadata(topics: string[], started: number): Promise<ClusterMetadata> {
+    for (let attempt = 0; ; attempt++) {
+      let metadata: ClusterMetadata | null = null
+      try {
+        metadata = await this.#producer.metadata({ topics, autocreateTopics: true, forceUpdate: attempt > 0 })
+      } catch (e) {
+        if (isConnectionError(e) || !/Unknown topic|LEADER_NOT_AVAILABLE|UNKNOWN_TOPIC/i.test(allMessages(e))) throw e
+      }
+      const missing = topics.find((t) => (metadata?.topics.get(t)?.partitionsCount ?? 0) <= 0)
+      if (metadata !== null && missing === undefined) return metadata
+      const elapsed = Date.now() - started
+      if (elapsed >= this.#maxBlockMs || this.#closed)
+        throw new KafkaClientException(
+          'TimeoutException',
+          `Topic ${missing ?? topics[0]} not present in metadata after ${this.#maxBlockMs} ms.`,
+          { canRetry: true },
+        )
+      await this.#sleep(Math.min(retryBackoff(this.#settings, attempt + 1), this.#maxBlockMs - elapsed))
+    }
+  }
+
+  /** Idempotence: a producer id before the first delivery; a new epoch when a previous delivery left doubt. */
+  async #prepareProducerId(): Promise<void> {
+    if (this.#producerId < 0n) await this.#initProducerId()
+    else if (this.#needsBump) {
+      if (this.#epoch >= 32767) await this.#initProducerId()
+      else this.#epoch++
+      this.#sequences.clear()
+    }
+    this.#needsBump = false
+  }
+
+  /** InitProducerId without a transactional id: a new producer id and epoch from any broker. */
+  async #initProducerId(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await new Promise<{ producerId: bigint; producerEpoch: number }>((resolve, reject) => {
+          this.#producer[kGetBootstrapConnection]((error: Error | null, connection?: Connection) => {
+            if (error) return reject(error)
+            this.#producer[kGetApi]('InitProducerId', (e: Error | null, api: unknown) => {
+              if (e) return reject(e)
+              ;(api as (...args: unknown[]) => void)(
+                connection,
+                null,
+                this.#requestTimeoutMs,
+                -1n,
+                -1,
+                (err: Error | null, r: { producerId: bigint; producerEpoch: number }) =>
+                  err ? reject(err) : resolve(r),
+              )
+            })
+          })
+        })
+        this.#producerId = response.producerId
+        this.#epoch = response.producerEpoch
+        this.#sequences.clear()
+        return
+      } catch (e) {
+        if (this.#closed || attempt > 3 || !isRetriable(e)) throw e
+        await this.#sleep(retryBackoff(this.#settings, attempt))
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#abort.signal.aborted) return resolve()
+      const timer = setTimeout(done, ms)
+      const signal = this.#abort.signal
+      function done() {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  /**
+   * Delivers what is queued (a linger ends at once) with one more attempt at most for each batch (retry waits end),
+   * then closes the connections.
+   */
   async close(): Promise<void> {
+    this.#closed = true
+    this.#abort.abort()
+    this.#schedule()
+    while (this.#delivering || this.#queue.length > 0)
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve))
     await this.#producer.close()
   }
 }
 
-/** Errors after which a partition's records are sent again (leader moved, topic not ready, not enough replicas). */
-const RETRIABLE_PRODUCE_ERRORS = new Set([3, 5, 6, 7, 19, 20, 56, 74, 75])
-const MAX_PRODUCE_RETRIES = 5
-/** Below the broker's default `message.max.bytes` (1 MiB), which bounds one partition's batch in a request. */
-const MAX_REQUEST_BYTES = 512 * 1024
+function allMessages(error: unknown): string {
+  const out: string[] = []
+  const visit = (e: unknown, depth: number) => {
+    if (e === null || typeof e !== 'object' || depth > 5) return
+    out.push(String((e as Error).message ?? ''), String((e as { apiId?: string }).apiId ?? ''))
+    const errors = (e as { errors?: unknown }).errors
+    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1)
+    visit((e as { cause?: unknown }).cause, depth + 1)
+  }
+  visit(error, 0)
+  return out.join(' ')
+}
 
-export interface ConsumerSettings extends ClientSettings {
-  groupId: string
-  sessionTimeoutMs?: number
-  heartbeatIntervalMs?: number
-  rebalanceTimeoutMs?: number
-  /** Bytes one fetch asks of a partition (Java's `max.partition.fetch.bytes`, 1 MiB). */
-  maxPartitionFetchBytes?: number
-  /** The newest Fetch version to use (tests of the older one); the broker's newest of 11 and 12 otherwise. */
-  maxFetchVersion?: 11 | 12
+/** Whether every error underneath says the request may succeed if repeated. */
+function isRetriable(error: unknown): boolean {
+  if (isConnectionError(error)) return true
+  const errors = (error as { errors?: unknown[] } | null)?.errors
+  if (Array.isArray(errors) && errors.length > 0) return errors.every(isRetriable)
+  return (error as { canRetry?: unknown } | null)?.canRetry === true
 }
 
 interface PartitionState {
   topic: string
   partition: number
-  /** The next offset to fetch; null until it is known (committed offset, else the earliest). */
+  /** The next offset to fetch; null until it is known (committed offset, else `auto.offset.reset`). */
   position: number | null
-  /** The position was out of range: start again at the earliest offset, not the committed one. */
+  /** The position was out of range: start again where `auto.offset.reset` says, not at the committed offset. */
   reset: boolean
+  /** The position found out of range (for `auto.offset.reset=none`'s error). */
+  outOfRange?: number
+  /** KIP-392: the replica the leader named to fetch from (`client.rack`), until `metadata.max.age.ms` passes. */
+  preferred: { node: number; until: number } | null
 }
+
+/** Apache's consumer defaults (`ConsumerConfig`), and Connect's `auto.offset.reset` for sink tasks. */
+export const CONSUMER_DEFAULTS = {
+  sessionTimeoutMs: 45000,
+  heartbeatIntervalMs: 3000,
+  rebalanceTimeoutMs: 300000,
+  fetchMinBytes: 1,
+  fetchMaxWaitMs: 500,
+  maxPartitionFetchBytes: 1048576,
+  fetchMaxBytes: 52428800,
+  isolationLevel: 'read_uncommitted',
+  autoOffsetReset: 'earliest',
+} as const
 
 /** Fetch errors after which the partition's leader is looked up again and the fetch retried. */
 const RETRIABLE_FETCH_ERRORS = new Set([3, 5, 6, 9, 56, 74, 75, 78, 100])
@@ -284,11 +1064,16 @@ const MAX_FETCH_FAILURES = 10
  * `commit` (never automatically). `onAssignment` is told the full assignment after every rebalance.
  *
  * The client's Consumer does the group membership (join, sync, heartbeats, commits, offset look-ups); fetching is
- * ours (`./fetch.ts`): one Fetch in flight per partition leader, Java's `max.partition.fetch.bytes` (1 MiB) per
- * partition, the next fetch sent while the worker still works through the previous response (up to about one
- * response per partition buffered), and records decoded only when `poll` hands them out. A partition starts at the
- * group's committed offset, else at the earliest one (Connect's `auto.offset.reset=earliest`), and goes back to the
- * earliest when its position is out of range. Reads are read_committed, as the client's default was.
+ * ours (`./fetch.ts`): one Fetch in flight per broker, `max.partition.fetch.bytes` per partition, `fetch.max.bytes`,
+ * `fetch.min.bytes` and `fetch.max.wait.ms` per request, the next fetch sent while the worker still works through
+ * the previous response (up to about one response per partition buffered), and records decoded only when `poll`
+ * hands them out. Reads follow `isolation.level` (Apache's default read_uncommitted; read_committed skips aborted
+ * transactions). A partition starts at the group's committed offset, else where `auto.offset.reset` says (earliest,
+ * Connect's default for sink tasks; latest; none fails the consumer with Java's NoOffsetForPartitionException
+ * message), and goes there again when its position is out of range (none: Java's OffsetOutOfRangeException).
+ * With `client.rack`, fetches carry the rack (KIP-392) and a partition whose leader names a preferred read replica
+ * is fetched from that replica until `metadata.max.age.ms` passes or it answers with an error. Metadata older than
+ * `metadata.max.age.ms` is fetched again; failures are retried with Java's exponential backoff.
  */
 export class KafkaConsumer {
   readonly #consumer: Consumer
@@ -297,7 +1082,16 @@ export class KafkaConsumer {
    * at a time, so a long-polling fetch would hold up the group's heartbeats and commits, and a JoinGroup the fetches.
    */
   readonly #fetchPool: ConnectionPool
+  readonly #settings: ConsumerSettings
   readonly #fetchBytes: number
+  readonly #fetchMaxBytes: number
+  readonly #fetchMinBytes: number
+  readonly #fetchMaxWaitMs: number
+  readonly #isolationLevel: 0 | 1
+  readonly #autoOffsetReset: 'earliest' | 'latest' | 'none'
+  readonly #rack: string
+  readonly #metadataMaxAgeMs: number
+  #metadataAt = 0
   #fetchVersion: 11 | 12 = 12
   readonly #maxFetchVersion: number
   #topics: string[] = []
@@ -318,15 +1112,26 @@ export class KafkaConsumer {
   onAssignment: ((assignment: Array<{ topic: string; partition: number }>) => void) | null = null
 
   constructor(settings: ConsumerSettings) {
-    this.#fetchBytes = settings.maxPartitionFetchBytes ?? 1024 * 1024
+    this.#settings = settings
+    this.#fetchBytes = settings.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes
+    this.#fetchMaxBytes = settings.fetchMaxBytes ?? CONSUMER_DEFAULTS.fetchMaxBytes
+    this.#fetchMinBytes = settings.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes
+    this.#fetchMaxWaitMs = settings.fetchMaxWaitMs ?? CONSUMER_DEFAULTS.fetchMaxWaitMs
+    this.#isolationLevel = (settings.isolationLevel ?? CONSUMER_DEFAULTS.isolationLevel) === 'read_committed' ? 1 : 0
+    this.#autoOffsetReset = settings.autoOffsetReset ?? CONSUMER_DEFAULTS.autoOffsetReset
+    this.#rack = settings.clientRack ?? ''
+    this.#metadataMaxAgeMs = settings.metadataMaxAgeMs ?? CLIENT_DEFAULTS.metadataMaxAgeMs
     this.#maxFetchVersion = settings.maxFetchVersion ?? 12
-    this.#fetchPool = new ConnectionPool(settings.clientId, { requestTimeout: settings.requestTimeoutMs ?? 30000 })
+    this.#fetchPool = new ConnectionPool(settings.clientId, connectionOptions(settings))
     this.#consumer = new Consumer({
-      ...baseOptions(settings),
+      ...clientOptions(settings),
       groupId: settings.groupId,
-      sessionTimeout: settings.sessionTimeoutMs ?? 45000,
-      heartbeatInterval: settings.heartbeatIntervalMs ?? 3000,
-      rebalanceTimeout: settings.rebalanceTimeoutMs ?? 300000,
+      sessionTimeout: settings.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs,
+      rebalanceTimeout: settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs,
+      isolationLevel:
+        this.#isolationLevel === 1 ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+      ...(this.#rack ? { clientRack: this.#rack } : {}),
       autocommit: false,
       autocreateTopics: false,
       // Java's consumers offer `range` first (then `cooperative-sticky`): offering it too lets a Ferry sink task and
@@ -354,6 +1159,7 @@ export class KafkaConsumer {
     for (;;) {
       try {
         this.#metadata = await this.#consumer.metadata({ topics, autocreateTopics: true })
+        this.#metadataAt = Date.now()
         break
       } catch (e) {
         if (this.#closed || stopped?.() || !/Unknown topic/i.test(String((e as Error).message))) throw e
@@ -386,7 +1192,13 @@ export class KafkaConsumer {
       const key = `${tp.topic}\u0000${tp.partition}`
       keys.add(key)
       if (!this.#partitions.has(key))
-        this.#partitions.set(key, { topic: tp.topic, partition: tp.partition, position: null, reset: false })
+        this.#partitions.set(key, {
+          topic: tp.topic,
+          partition: tp.partition,
+          position: null,
+          reset: false,
+          preferred: null,
+        })
     }
     for (const key of [...this.#partitions.keys()]) if (!keys.has(key)) this.#partitions.delete(key)
     this.#dropChunks((c) => keys.has(`${c.topic}\u0000${c.partition}`))
@@ -437,19 +1249,24 @@ export class KafkaConsumer {
       this.#refreshMetadata()
       return
     }
+    const now = Date.now()
     const byNode = new Map<number, PartitionState[]>()
-    let stale = false
+    let stale = now - this.#metadataAt >= this.#metadataMaxAgeMs
     for (const p of this.#partitions.values()) {
       if (p.position === null) continue
-      const leader = metadata.topics.get(p.topic)?.partitions[p.partition]?.leader ?? -1
-      if (leader < 0 || !metadata.brokers.has(leader)) {
+      let node = metadata.topics.get(p.topic)?.partitions[p.partition]?.leader ?? -1
+      if (p.preferred !== null) {
+        if (p.preferred.until > now && metadata.brokers.has(p.preferred.node)) node = p.preferred.node
+        else p.preferred = null
+      }
+      if (node < 0 || !metadata.brokers.has(node)) {
         stale = true
         continue
       }
-      if (this.#inflight.has(leader)) continue
-      const list = byNode.get(leader)
+      if (this.#inflight.has(node)) continue
+      const list = byNode.get(node)
       if (list) list.push(p)
-      else byNode.set(leader, [p])
+      else byNode.set(node, [p])
     }
     for (const [node, partitions] of byNode) void this.#fetchFrom(metadata, node, partitions)
     if (stale) this.#refreshMetadata()
@@ -460,9 +1277,10 @@ export class KafkaConsumer {
     this.#metadataRefresh = (async () => {
       try {
         this.#metadata = await this.#consumer.metadata({ topics: this.#topics, forceUpdate: true })
+        this.#metadataAt = Date.now()
       } catch (e) {
         if (++this.#failures > MAX_FETCH_FAILURES) this.#fail(e as Error)
-        else await new Promise((r) => setTimeout(r, 250))
+        else await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, this.#failures)))
       } finally {
         this.#metadataRefresh = null
       }
@@ -490,35 +1308,42 @@ export class KafkaConsumer {
         connection,
         {
           version: this.#fetchVersion,
-          maxWaitMs: FETCH_MAX_WAIT_MS,
-          minBytes: 1,
-          maxBytes: FETCH_MAX_BYTES,
-          isolationLevel: 1,
+          maxWaitMs: this.#fetchMaxWaitMs,
+          minBytes: this.#fetchMinBytes,
+          maxBytes: this.#fetchMaxBytes,
+          isolationLevel: this.#isolationLevel,
+          rackId: this.#rack,
         },
         [...byTopic.values()],
       )
       this.#failures = 0
-      retry = this.#apply(response, requested)
+      retry = this.#apply(response, requested, node)
     } catch (e) {
       if (this.#closed) return
       // A lost connection or a broker that went away: look the leaders up again and retry, a few times.
       if (++this.#failures > MAX_FETCH_FAILURES) this.#fail(e as Error)
       else {
         this.#metadata = null
-        await new Promise((r) => setTimeout(r, 100 * Math.min(this.#failures, 5)))
+        // A preferred replica that cannot be reached: back to the leaders.
+        for (const p of partitions) if (p.preferred?.node === node) p.preferred = null
+        await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, this.#failures)))
       }
     } finally {
       this.#inflight.delete(node)
     }
     if (retry) {
       this.#metadata = null
-      await new Promise((r) => setTimeout(r, 100))
+      await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, 1)))
     }
     this.#kick()
   }
 
-  /** Takes a fetch response in; true when a partition's leader has to be looked up again. */
-  #apply(response: FetchResponse, requested: Map<string, { state: PartitionState; offset: number }>): boolean {
+  /** Takes a fetch response from `node` in; true when a partition's leader has to be looked up again. */
+  #apply(
+    response: FetchResponse,
+    requested: Map<string, { state: PartitionState; offset: number }>,
+    node: number,
+  ): boolean {
     let stale = false
     let added = false
     for (const t of response.responses) {
@@ -530,6 +1355,17 @@ export class KafkaConsumer {
         if (asked === undefined || this.#partitions.get(key) !== asked.state || asked.state.position !== asked.offset)
           continue
         const { state, offset } = asked
+        const fromPreferred = state.preferred !== null && state.preferred.node === node
+        if (p.errorCode === 0 && p.preferredReadReplica >= 0 && p.preferredReadReplica !== node) {
+          // KIP-392: the leader names the replica to read from (it sends no records then).
+          state.preferred = { node: p.preferredReadReplica, until: Date.now() + this.#metadataMaxAgeMs }
+          if (p.records === null) continue
+        }
+        if (p.errorCode !== 0 && fromPreferred) {
+          // Any error from the preferred replica (it may lag: OFFSET_OUT_OF_RANGE): back to the leader first, as Java.
+          state.preferred = null
+          continue
+        }
         if (p.errorCode === 0) {
           if (p.records === null) continue
           const cursor = new RecordBatchCursor(t.topic, p.partition, p.records, offset, p.abortedTransactions)
@@ -542,6 +1378,7 @@ export class KafkaConsumer {
         } else if (p.errorCode === OFFSET_OUT_OF_RANGE) {
           state.position = null
           state.reset = true
+          state.outOfRange = offset
         } else if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
           stale = true
         } else {
@@ -555,7 +1392,7 @@ export class KafkaConsumer {
     return stale
   }
 
-  /** Sets the positions of newly assigned partitions: the committed offset, else the earliest. */
+  /** Sets the positions of newly assigned partitions: the committed offset, else where `auto.offset.reset` says. */
   async #initPositions(partitions: PartitionState[]): Promise<void> {
     const positions = new Map<PartitionState, number>()
     const committed = partitions.filter((p) => !p.reset)
@@ -570,18 +1407,33 @@ export class KafkaConsumer {
         if (typeof o === 'bigint' && o >= 0n) positions.set(p, Number(o))
       }
     }
-    const earliest = partitions.filter((p) => !positions.has(p))
-    if (earliest.length > 0) {
+    const unknown = partitions.filter((p) => !positions.has(p))
+    if (unknown.length > 0) {
+      if (this.#autoOffsetReset === 'none') {
+        const outOfRange = unknown.find((p) => p.reset)
+        if (outOfRange)
+          throw new KafkaClientException(
+            'OffsetOutOfRangeException',
+            `Fetch position FetchPosition{offset=${outOfRange.outOfRange}, offsetEpoch=Optional.empty} is out of range for partition ${outOfRange.topic}-${outOfRange.partition}`,
+          )
+        throw new KafkaClientException(
+          'NoOffsetForPartitionException',
+          `Undefined offset with no reset policy for partitions: [${unknown.map((p) => `${p.topic}-${p.partition}`).join(', ')}]`,
+        )
+      }
       const topics = new Map<string, number[]>()
-      for (const p of earliest) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition])
+      for (const p of unknown) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition])
       const offsets = await this.#consumer.listOffsets({
         topics: [...topics.keys()],
         partitions: Object.fromEntries(topics),
-        timestamp: -2n,
+        timestamp: this.#autoOffsetReset === 'latest' ? -1n : -2n,
+        isolationLevel:
+          this.#isolationLevel === 1 ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
       })
-      for (const p of earliest) {
+      for (const p of unknown) {
         const o = offsets.get(p.topic)?.[p.partition]
-        if (typeof o !== 'bigint' || o < 0n) throw new Error(`No earliest offset for ${p.topic}-${p.partition}`)
+        if (typeof o !== 'bigint' || o < 0n)
+          throw new Error(`No ${this.#autoOffsetReset} offset for ${p.topic}-${p.partition}`)
         positions.set(p, Number(o))
       }
     }
@@ -668,17 +1520,12 @@ export class KafkaConsumer {
   }
 }
 
-/** How long a fetch waits on the broker for new records (as the client's consumer was set up). */
-const FETCH_MAX_WAIT_MS = 500
-/** Java's fetch.max.bytes. */
-const FETCH_MAX_BYTES = 50 * 1024 * 1024
-
 /** Topic administration for the worker. */
 export class KafkaAdmin {
   readonly #admin: Admin
 
-  constructor(settings: ClientSettings) {
-    this.#admin = new Admin(baseOptions(settings))
+  constructor(settings: AdminSettings) {
+    this.#admin = new Admin(clientOptions(settings))
   }
 
   async listTopics(): Promise<string[]> {
@@ -798,6 +1645,9 @@ export function kafkaErrorIds(error: unknown): string[] {
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code ?? ''
   if (code === 'PLT_KFK_NETWORK' || code === 'PLT_KFK_TIMEOUT') return true
+  // A producer delivery that timed out because the brokers could not be reached.
+  if (error instanceof KafkaClientException && error.name === 'TimeoutException' && error.cause !== undefined)
+    return isConnectionError(error.cause)
   const errors = (error as { errors?: unknown[] } | null)?.errors
   return Array.isArray(errors) && errors.length > 0 && errors.every(isConnectionError)
 }

@@ -37,6 +37,8 @@ export interface FetchedPartition {
   highWatermark: number
   logStartOffset: number
   abortedTransactions: AbortedTransaction[] | null
+  /** KIP-392: the replica the leader wants this client to fetch the partition from; -1 for none. */
+  preferredReadReplica: number
   /** The partition's record batches, one contiguous Buffer; null when there were none. */
   records: Buffer | null
 }
@@ -94,7 +96,7 @@ function parseResponse(_correlationId: number, _apiKey: number, apiVersion: numb
           abortedTransactions.push({ producerId, firstOffset })
         }
       }
-      r.readInt32() // preferred_read_replica
+      const preferredReadReplica = r.readInt32()
       const size = flexible ? r.readUnsignedVarInt() - 1 : r.readInt32()
       let records: Buffer | null = null
       if (size > 0) {
@@ -109,6 +111,7 @@ function parseResponse(_correlationId: number, _apiKey: number, apiVersion: numb
         highWatermark,
         logStartOffset,
         abortedTransactions,
+        preferredReadReplica,
         records,
       })
     }
@@ -130,10 +133,20 @@ export function fetchVersion(maxVersion: number): 11 | 12 | null {
   return maxVersion >= 12 ? 12 : maxVersion === 11 ? 11 : null
 }
 
-/** Sends one full (session-less) Fetch request (v12, or v11 for older brokers) on a connection. */
+/**
+ * Sends one full (session-less) Fetch request (v12, or v11 for older brokers) on a connection. `rackId` is the
+ * client's rack (`client.rack`, KIP-392; empty for none).
+ */
 export function sendFetch(
   connection: Connection,
-  options: { version: 11 | 12; maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: 0 | 1 },
+  options: {
+    version: 11 | 12
+    maxWaitMs: number
+    minBytes: number
+    maxBytes: number
+    isolationLevel: 0 | 1
+    rackId?: string | undefined
+  },
   topics: FetchTopicRequest[],
 ): Promise<FetchResponse> {
   const requestTopics = topics.map((t) => ({
@@ -158,7 +171,7 @@ export function sendFetch(
       -1, // session_epoch: FINAL_EPOCH, a full fetch
       requestTopics,
       [],
-      '',
+      options.rackId ?? '',
       (error: Error | null, response: FetchResponse) => (error ? reject(error) : resolve(response)),
     )
   })

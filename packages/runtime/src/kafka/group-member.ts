@@ -14,7 +14,8 @@ import {
   kGetBootstrapConnection,
   kGetConnection,
 } from '@platformatic/kafka'
-import type { ConnectionSettings } from './based-log.ts'
+import type { ClientSettings } from './client-settings.ts'
+import { clientOptions } from './clients.ts'
 
 /** One protocol offered in JoinGroup. */
 export interface GroupProtocol {
@@ -85,7 +86,7 @@ function classify(error: unknown, what: string): GroupError {
   return new GroupError('fatal', id, message, error)
 }
 
-export interface GroupMemberOptions extends ConnectionSettings {
+export interface GroupMemberOptions extends ClientSettings {
   groupId: string
   protocolType: string
   sessionTimeoutMs: number
@@ -112,13 +113,9 @@ export class GroupMember {
 
   #newClient(): Base {
     const o = this.#options
-    return new Base({
-      clientId: o.clientId,
-      bootstrapBrokers: o.bootstrapServers,
-      // A JoinGroup waits for the whole group, up to the rebalance timeout (Java adds 5 s, as here).
-      timeout: Math.max(o.requestTimeoutMs ?? 30000, o.rebalanceTimeoutMs + 5000),
-      retries: 0,
-    })
+    // A JoinGroup waits for the whole group, up to the rebalance timeout (Java adds 5 s, as here).
+    const requestTimeout = Math.max(o.requestTimeoutMs ?? 30000, o.rebalanceTimeoutMs + 5000)
+    return new Base({ ...clientOptions(o, 0), timeout: requestTimeout, requestTimeout })
   }
 
   /** The member id the coordinator gave (empty before the first join, and after it forgot us). */

@@ -5,7 +5,9 @@
  * each partition's batch is one Buffer, sized first and then written once.
  */
 import { type Connection, crc32c, createAPI, produceV7, Writer } from '@platformatic/kafka'
+import type { CompressionType } from './client-settings.ts'
 import type { OutgoingRecord } from './clients.ts'
+import { COMPRESSION_BITS, compress } from './compression.ts'
 
 export interface ProducePartition {
   index: number
@@ -39,6 +41,8 @@ function createRequest(acks: number, timeoutMs: number, topics: ProduceTopic[]):
     w.appendString(t.name, false).appendInt32(t.partitions.length)
     for (const p of t.partitions) w.appendInt32(p.index).appendInt32(p.batch.length).append(p.batch)
   }
+  // acks=0: the broker sends no response; the connection completes the request once it is written.
+  if (acks === 0) w.context.noResponse = true
   return w
 }
 
@@ -51,16 +55,19 @@ const produceApi = createAPI<unknown[], ProduceResponse>(
   false,
 )
 
-/** Sends one Produce request; rejects with the client's ResponseError (its `response` holds every partition's). */
+/**
+ * Sends one Produce request; rejects with the client's ResponseError (its `response` holds every partition's).
+ * With acks=0 the broker does not answer: resolves with null once the request is written.
+ */
 export function sendProduce(
   connection: Connection,
   acks: number,
   timeoutMs: number,
   topics: ProduceTopic[],
-): Promise<ProduceResponse> {
+): Promise<ProduceResponse | null> {
   return new Promise((resolve, reject) => {
     produceApi(connection, acks, timeoutMs, topics, (error: Error | null, response: ProduceResponse) =>
-      error ? reject(error) : resolve(response),
+      error ? reject(error) : resolve(acks === 0 ? null : response),
     )
   })
 }
@@ -95,12 +102,36 @@ function writeInt64(buf: Buffer, at: number, v: number): void {
   buf.writeUInt32BE(v - high * 4294967296, at + 4)
 }
 
+/** What goes into a batch besides its records: the idempotent producer's fields and the codec. */
+export interface BatchOptions {
+  /** -1n without idempotence. */
+  producerId: bigint
+  /** -1 without idempotence. */
+  producerEpoch: number
+  /** The sequence number of the batch's first record; -1 without idempotence. */
+  baseSequence: number
+  compression: CompressionType
+  /** The codec's level (`compression.<type>.level`); the codec's default when absent. */
+  level?: number | undefined
+}
+
+/*
+  RecordBatch (magic 2), the layout `encodeRecordBatch` writes:
+    baseOffset: int64 | batchLength: int32 | partitionLeaderEpoch: int32 | magic: int8 (2) | crc: uint32 (CRC-32C of
+    everything after it) | attributes: int16 (bits 0-2 codec, 3 timestamp type, 4 transactional, 5 control) |
+    lastOffsetDelta: int32 | baseTimestamp: int64 | maxTimestamp: int64 | producerId: int64 | producerEpoch: int16 |
+    baseSequence: int32 | records count: int32 | records (compressed as a whole when the codec is not none)
+    Record => length: varint | attributes: int8 | timestampDelta: varlong | offsetDelta: varint | key: varint length
+              + bytes (-1: null) | value: likewise | headers count: varint | [key: varint length + utf8, value: varint
+              length + bytes]
+*/
+
 /**
- * One magic-2 record batch of `records` (uncompressed, no producer id, as Apache's worker producer writes without
- * idempotence), with base offset 0 and `now` for records without a timestamp. A null header value is written as
- * empty bytes, as before.
+ * One magic-2 record batch of `records`, with base offset 0 and `now` for records without a timestamp. Without
+ * `options` it is uncompressed and carries no producer id (as Apache's worker producer writes without idempotence).
+ * A null header value is written as empty bytes, as before.
  */
-export function encodeRecordBatch(records: readonly OutgoingRecord[], now: number): Buffer {
+export function encodeRecordBatch(records: readonly OutgoingRecord[], now: number, options?: BatchOptions): Buffer {
   const n = records.length
   const firstTimestamp = records[0]?.timestamp ?? now
   let maxTimestamp = firstTimestamp
@@ -177,6 +208,51 @@ export function encodeRecordBatch(records: readonly OutgoingRecord[], now: numbe
       }
     }
   }
-  buf.writeUInt32BE(crc32c(buf.subarray(21)), 17)
-  return buf
+  if (options === undefined) {
+    buf.writeUInt32BE(crc32c(buf.subarray(21)), 17)
+    return buf
+  }
+  let out = buf
+  if (options.compression !== 'none') {
+    const compressed = compress(options.compression, options.level, buf.subarray(61))
+    out = Buffer.allocUnsafe(61 + compressed.length)
+    buf.copy(out, 0, 0, 61)
+    compressed.copy(out, 61)
+    out.writeInt32BE(out.length - 12, 8)
+    out.writeInt16BE(COMPRESSION_BITS[options.compression], 21)
+  }
+  stampProducer(out, options.producerId, options.producerEpoch, options.baseSequence)
+  return out
+}
+
+/**
+ * Writes the idempotent producer's id, epoch and base sequence into an encoded batch and its CRC again (a batch
+ * re-sent under a bumped epoch keeps its records and codec).
+ */
+export function stampProducer(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  batch.writeBigInt64BE(producerId, 43)
+  batch.writeInt16BE(producerEpoch, 51)
+  batch.writeInt32BE(baseSequence, 53)
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17)
+}
+
+/**
+ * Java's upper bound of a record's size in a batch of its own (`DefaultRecordBatch.estimateBatchSizeUpperBound`:
+ * the 61-byte batch header, 21 bytes of record overhead, the key, value and headers with their length varints),
+ * the size `max.request.size` and `buffer.memory` are checked against.
+ */
+export function recordSizeUpperBound(r: OutgoingRecord): number {
+  let size = 61 + 21
+  size += r.key === null ? 1 : varintSize(zigzag(r.key.length)) + r.key.length
+  size += r.value === null ? 1 : varintSize(zigzag(r.value.length)) + r.value.length
+  const headers = r.headers
+  const count = headers?.length ?? 0
+  size += varintSize(zigzag(count))
+  for (let h = 0; h < count; h++) {
+    const [k, v] = headers![h]!
+    const keyLength = Buffer.byteLength(k, 'utf8')
+    size += varintSize(zigzag(keyLength)) + keyLength
+    size += v === null ? 1 : varintSize(zigzag(v.length)) + v.length
+  }
+  return size
 }

@@ -9,7 +9,13 @@ import { test } from 'node:test'
 import { randomName } from '@ferry/testing'
 import { ProduceAcks, Producer } from '@platformatic/kafka'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
-import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../../src/kafka/clients.ts'
+import {
+  type ConsumerSettings,
+  type IncomingRecord,
+  KafkaAdmin,
+  KafkaConsumer,
+  KafkaProducer,
+} from '../../src/kafka/clients.ts'
 
 const bootstrapServers = () => testBootstrap().split(',')
 
@@ -22,10 +28,7 @@ async function createTopic(topic: string, partitions: number): Promise<void> {
   }
 }
 
-function consumer(
-  groupId: string,
-  extra: { maxPartitionFetchBytes?: number; maxFetchVersion?: 11 | 12 } = {},
-): KafkaConsumer {
+function consumer(groupId: string, extra: Partial<ConsumerSettings> = {}): KafkaConsumer {
   return new KafkaConsumer({
     bootstrapServers: bootstrapServers(),
     clientId: randomName('consumer'),
@@ -109,7 +112,7 @@ for (const version of [12, 11] as const) {
   })
 }
 
-test('compressed batches are read, a committed offset is resumed, and aborted transactions are skipped', async () => {
+test('compressed batches are read, a committed offset is resumed, and aborted transactions are skipped when read_committed', async () => {
   const topic = randomName('consumer-compressed')
   await createTopic(topic, 1)
   const producer = new Producer({
@@ -138,9 +141,25 @@ test('compressed batches are read, a committed offset is resumed, and aborted tr
   } finally {
     await producer.close()
   }
+  // Apache's default isolation.level, read_uncommitted, hands out the aborted records too.
+  const uncommitted = consumer(randomName('g'))
+  try {
+    await uncommitted.subscribe([topic])
+    const got = await pollUntil(uncommitted, 250)
+    assert.deepEqual(
+      got.map((r) => r.value?.toString()),
+      [
+        ...Array.from({ length: 100 }, (_, i) => `v${i}`),
+        ...Array.from({ length: 50 }, (_, i) => `v${1000 + i}`),
+        ...Array.from({ length: 100 }, (_, i) => `v${100 + i}`),
+      ],
+    )
+  } finally {
+    await uncommitted.close()
+  }
   const expected = [...Array.from({ length: 200 }, (_, i) => `v${i}`)]
   const group = randomName('g')
-  const first = consumer(group)
+  const first = consumer(group, { isolationLevel: 'read_committed' })
   let firstHalf: IncomingRecord[]
   try {
     await first.subscribe([topic])
@@ -155,7 +174,7 @@ test('compressed batches are read, a committed offset is resumed, and aborted tr
   } finally {
     await first.close()
   }
-  const second = consumer(group)
+  const second = consumer(group, { isolationLevel: 'read_committed' })
   try {
     await second.subscribe([topic])
     const got = await pollUntil(second, expected.length - 120)
