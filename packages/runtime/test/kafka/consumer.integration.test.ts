@@ -263,3 +263,83 @@ test('two members of a group split the partitions; with commits, every record is
     await producer.close()
   }
 })
+
+test('auto.offset.reset: latest starts at the end, none fails with Java’s NoOffsetForPartitionException message', async () => {
+  const topic = randomName('consumer-reset')
+  await createTopic(topic, 2)
+  const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), clientId: randomName('p') })
+  const batch = (from: number) =>
+    Array.from({ length: 10 }, (_, i) => ({ topic, partition: i % 2, key: null, value: Buffer.from(`v${from + i}`) }))
+  try {
+    await producer.send(batch(0))
+    const latest = consumer(randomName('g'), { autoOffsetReset: 'latest' })
+    try {
+      await latest.subscribe([topic])
+      // Nothing of what was there before the partitions were positioned.
+      assert.deepEqual(await latest.poll(100, 1500), [])
+      await producer.send(batch(10))
+      const got = await pollUntil(latest, 10)
+      assert.deepEqual(
+        got.map((r) => r.value!.toString()).sort(),
+        batch(10)
+          .map((r) => r.value.toString())
+          .sort(),
+      )
+    } finally {
+      await latest.close()
+    }
+  } finally {
+    await producer.close()
+  }
+  const none = consumer(randomName('g'), { autoOffsetReset: 'none' })
+  try {
+    await none.subscribe([topic])
+    await assert.rejects(
+      (async () => {
+        for (const deadline = Date.now() + 15000; Date.now() < deadline; ) await none.poll(100, 200)
+      })(),
+      {
+        name: 'NoOffsetForPartitionException',
+        message: new RegExp(
+          `^Undefined offset with no reset policy for partitions: \\[(${topic}-0, ${topic}-1|${topic}-1, ${topic}-0)\\]$`,
+        ),
+      },
+    )
+  } finally {
+    await none.close()
+  }
+})
+
+test('small fetch sizes (max.partition.fetch.bytes, fetch.max.bytes) and fetch.min.bytes still deliver every record in order', async () => {
+  const topic = randomName('consumer-fetch-sizes')
+  await createTopic(topic, 1)
+  const producer = new KafkaProducer({
+    bootstrapServers: bootstrapServers(),
+    clientId: randomName('p'),
+    batchSize: 2000,
+  })
+  const total = 2000
+  try {
+    await producer.send(
+      Array.from({ length: total }, (_, i) => ({ topic, partition: 0, key: null, value: Buffer.from(`value-${i}`) })),
+    )
+  } finally {
+    await producer.close()
+  }
+  const c = consumer(randomName('g'), {
+    maxPartitionFetchBytes: 3000,
+    fetchMaxBytes: 4000,
+    fetchMinBytes: 1024 * 1024,
+    fetchMaxWaitMs: 100,
+  })
+  try {
+    await c.subscribe([topic])
+    const got = await pollUntil(c, total)
+    assert.deepEqual(
+      got.map((r) => r.value!.toString()),
+      Array.from({ length: total }, (_, i) => `value-${i}`),
+    )
+  } finally {
+    await c.close()
+  }
+})
