@@ -387,7 +387,8 @@ export class KafkaProducer {
    * with acks=0). See the class comment.
    */
   async send(records: OutgoingRecord[]): Promise<PartitionOffset[]> {
-    if (this.#closed) throw new KafkaClientException('KafkaException', 'Producer is closed forcefully.')
+    if (this.#closed)
+      throw new KafkaClientException('IllegalStateException', 'Cannot perform operation after producer has been closed')
     if (records.length === 0) return []
     const sticky = this.#sticky++
     // Sizes first: a record too large fails the send before any of it is written.
