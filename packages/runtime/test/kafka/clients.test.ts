@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server, type Socket } from 'node:net'
 import { test } from 'node:test'
+import { createServer as createTlsServer } from 'node:tls'
 import { ensureInternalTopic, KafkaBasedLog } from '../../src/kafka/based-log.ts'
 import type { ClientSettings, ConnectionSecurity } from '../../src/kafka/client-settings.ts'
 import {
@@ -255,3 +256,65 @@ for (const [name, start] of clients) {
     }
   })
 }
+
+/** A throwaway self-signed certificate for 127.0.0.1 (EC P-256, valid for 100 years): a test fixture, no secret. */
+const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgUEpsebgg5FBkiKOa
+NPukHpKO/p10Q/EIgdEMAzIgjqahRANCAATPECIaausMNmLediUke8LgsjYmy9B7
+LIjvZo0SbMtEkdYa0ieNBUf/ew5Dtq83gbg4ci5SxmNhcJeE7amezjcv
+-----END PRIVATE KEY-----`
+const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgIUVvMLg3V2QRIZppu9oYzAPPdVLbkwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTIwMzAzMzY0OFoYDzIxMjYxMTA5
+MDMzNjQ4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATPECIaausMNmLediUke8LgsjYmy9B7LIjvZo0SbMtEkdYa0ieNBUf/
+ew5Dtq83gbg4ci5SxmNhcJeE7amezjcvo28wbTAdBgNVHQ4EFgQUQ1lWTi3ZOabm
+aG+u5+WNYjFaA3wwHwYDVR0jBBgwFoAUQ1lWTi3ZOabmaG+u5+WNYjFaA3wwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI
+zj0EAwIDSAAwRQIhAODnWSHqoyFN4DApWczyhCaO9NM7qO2R9ZcqOLxJSAYRAiBK
+Elm9zGnlrfpDtAXP11aqylvF5/lXP+MMHONAY5HuIg==
+-----END CERTIFICATE-----`
+
+test('SASL_SSL authenticates inside the TLS session: the SaslHandshake arrives over TLS, after the handshake', async (t) => {
+  const apiKeys: number[] = []
+  const server = createTlsServer({ key: TEST_KEY, cert: TEST_CERT }, (socket) => {
+    let buffer = Buffer.alloc(0)
+    socket.on('error', () => {})
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk])
+      while (buffer.length >= 4 && buffer.length >= 4 + buffer.readInt32BE(0)) {
+        const apiKey = buffer.readInt16BE(4)
+        const correlationId = buffer.readInt32BE(8)
+        buffer = buffer.subarray(4 + buffer.readInt32BE(0))
+        apiKeys.push(apiKey)
+        if (apiKey !== 18) {
+          socket.destroy()
+          return
+        }
+        const response = Buffer.alloc(18)
+        response.writeInt32BE(14, 0)
+        response.writeInt32BE(correlationId, 4)
+        response.writeInt16BE(35, 8)
+        socket.write(response)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise((resolve) => server.close(resolve)))
+  const admin = new KafkaAdmin({
+    bootstrapServers: [`127.0.0.1:${(server.address() as { port: number }).port}`],
+    clientId: 'sasl-ssl-test',
+    security: { ...SASL, protocol: 'SASL_SSL', tls: { ca: TEST_CERT } },
+    requestTimeoutMs: 2000,
+    connectTimeoutMs: 2000,
+  })
+  admin.listTopics().catch(() => {})
+  try {
+    const deadline = Date.now() + 10000
+    while (apiKeys.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    // The requests were read from the TLS session (the server only sees decrypted data): ApiVersions, SaslHandshake.
+    assert.deepEqual(apiKeys.slice(0, 2), [18, 17])
+  } finally {
+    await admin.close().catch(() => {})
+  }
+})
