@@ -5,11 +5,14 @@
  * <loginModuleClass> <controlFlag> (<optionName>=<optionValue>)*;
  * ```
  *
- * Apache tokenizes with `java.io.StreamTokenizer`, set up so that: bytes 0-32 are white space; `;` and `=` stand alone;
- * `"` and `'` quote a string (ended by the same quote or by the end of the line; `\n`, `\t`, `\b`, `\f`, `\r`, `\a`,
- * `\v`, octal `\ooo` and `\<any>` are escapes); `/` starts a comment to the end of the line, and `//` and `/* *\/`
- * are comments too; everything else (33-128, 160-255 and beyond 255) makes up words; 129-159 stand alone. This module
- * reproduces that tokenizer, so a value Apache reads one way Ferry reads the same way.
+ * Apache (4.x) tokenizes with `java.io.StreamTokenizer` in its default syntax, plus `//` and `/* *\/` comments and
+ * `-`, `_` and `$` as word characters. So: a word starts with a letter, `_`, `$` or a character from 160 up, and goes
+ * on through letters, digits, `.`, `-`, `_` and `$` (a class name is one word); a token starting with a digit, `.` or
+ * `-` is a number, which is no value (so `password=123` is refused: quote it); `"` and `'` quote a string (ended by
+ * the same quote or the end of the line; `\n`, `\t`, `\b`, `\f`, `\r`, `\a`, `\v`, octal `\ooo` and `\<any>` are
+ * escapes); `/` comments out the rest of the line (and the next line when a line break follows it); bytes 0-32 are
+ * white space; anything else (`;`, `=`, `:`, `@`, ...) stands alone. This module reproduces that tokenizer, so a
+ * value Apache reads one way Ferry reads the same way, and one Apache refuses Ferry refuses.
  *
  * Errors never quote an option's value or a quoted string: the values are passwords and client secrets.
  */
@@ -33,34 +36,46 @@ export class JaasConfigError extends Error {
 }
 
 const EOF = -1
+const NUMBER = -2
 const WORD = -3
 // StreamTokenizer's ttype for a quoted string is the quote character itself.
 const DOUBLE_QUOTE = 34
 const SINGLE_QUOTE = 39
 
 interface Token {
-  /** WORD, EOF, a quote character (quoted string) or an ordinary character's code. */
+  /** WORD, NUMBER, EOF, a quote character (quoted string) or an ordinary character's code. */
   type: number
-  /** The word or the string; null for EOF and ordinary characters. */
+  /** The word or the string; null for numbers, EOF and ordinary characters. */
   text: string | null
 }
 
 const CLASS = {
   whitespace: 1,
+  /** A letter, `_`, `$`, or 160 and up. */
   word: 2,
-  quote: 3,
-  comment: 4,
-  ordinary: 5,
+  /** A digit or `.`: starts a number, continues a word. */
+  digit: 3,
+  /** `-`: starts a number (or stands alone), continues a word. */
+  minus: 4,
+  quote: 5,
+  comment: 6,
+  ordinary: 7,
 } as const
 
 function charClass(c: number): number {
-  if (c > 255) return CLASS.word
+  if (c > 255 || c >= 160) return CLASS.word
   if (c <= 32) return CLASS.whitespace
-  if (c === 59 || c === 61) return CLASS.ordinary // ';' '='
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36) return CLASS.word
+  if ((c >= 48 && c <= 57) || c === 46) return CLASS.digit
+  if (c === 45) return CLASS.minus
   if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) return CLASS.quote
-  if (c === 47) return CLASS.comment // '/'
-  if (c <= 128 || c >= 160) return CLASS.word
+  if (c === 47) return CLASS.comment
   return CLASS.ordinary
+}
+
+const continuesWord = (c: number) => {
+  const cls = charClass(c)
+  return cls === CLASS.word || cls === CLASS.digit || cls === CLASS.minus
 }
 
 /** Java's StreamTokenizer with the syntax Apache's JaasConfig sets up. */
@@ -91,12 +106,29 @@ class Tokenizer {
       while (c !== EOF && charClass(c) === CLASS.whitespace) c = this.#read()
       if (c === EOF) return { type: EOF, text: null }
       const cls = charClass(c)
+      if (cls === CLASS.digit || cls === CLASS.minus) {
+        if (c === 45) {
+          const next = this.#read()
+          if (next !== 46 && (next < 48 || next > 57)) {
+            this.#peek = next
+            return { type: 45, text: null }
+          }
+          c = next
+        }
+        let seenDot = false
+        while ((c === 46 && !seenDot) || (c >= 48 && c <= 57)) {
+          if (c === 46) seenDot = true
+          c = this.#read()
+        }
+        this.#peek = c
+        return { type: NUMBER, text: null }
+      }
       if (cls === CLASS.word) {
         let word = ''
         do {
           word += String.fromCharCode(c)
           c = this.#read()
-        } while (c !== EOF && charClass(c) === CLASS.word)
+        } while (c !== EOF && continuesWord(c))
         this.#peek = c
         return { type: WORD, text: word }
       }
@@ -168,6 +200,7 @@ class Tokenizer {
 function describe(token: Token): string {
   if (token.type === EOF) return 'the end of the value'
   if (token.type === WORD) return `'${token.text}'`
+  if (token.type === NUMBER) return 'a number'
   if (token.type === DOUBLE_QUOTE || token.type === SINGLE_QUOTE) return 'a quoted string'
   return `'${String.fromCharCode(token.type)}'`
 }
@@ -206,7 +239,9 @@ export function parseJaasConfig(text: string): JaasModule[] {
       const equals = tokenizer.next()
       const value = equals.type === 61 ? tokenizer.next() : equals
       if (equals.type !== 61 || value.type === EOF || value.text === null) {
-        throw new JaasConfigError(`Value not specified for key '${key}' in JAAS config`)
+        throw new JaasConfigError(
+          `Value not specified for key '${key}' in JAAS config${value.type === NUMBER ? ' (a value starting with a digit, . or - must be quoted)' : ''}`,
+        )
       }
       options.set(key, value.text)
       token = tokenizer.next()
