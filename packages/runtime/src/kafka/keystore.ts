@@ -52,14 +52,33 @@ export class KeyStoreError extends Error {
  * store password) unlocks the private keys.
  */
 export function readKeyStore(data: Buffer, password: string | null, keyPassword: string | null): KeyStoreContents {
-  if (data.length >= 4 && data.readUInt32BE(0) === JKS_MAGIC) return readJks(data, password, keyPassword ?? password)
+  return read(data, password, keyPassword, true)
+}
+
+/**
+ * The certificates a Java trust manager trusts in a JKS or PKCS12 trust store: its trusted entries and each key
+ * entry's own certificate. The private keys are not recovered (Java does not need their password to trust).
+ */
+export function readTrustStore(data: Buffer, password: string | null): X509Certificate[] {
+  const store = read(data, password, null, false)
+  return [...store.trusted, ...store.chains.flatMap((chain) => (chain[0] ? [chain[0]] : []))]
+}
+
+function read(
+  data: Buffer,
+  password: string | null,
+  keyPassword: string | null,
+  withKeys: boolean,
+): KeyStoreContents & { chains: X509Certificate[][] } {
+  if (data.length >= 4 && data.readUInt32BE(0) === JKS_MAGIC)
+    return readJks(data, password, keyPassword ?? password, withKeys)
   if (data.length >= 4 && data.readUInt32BE(0) === JCEKS_MAGIC) {
     throw new KeyStoreError(
       'format',
       'JCEKS stores are not supported; convert it with keytool -importkeystore -deststoretype PKCS12',
     )
   }
-  if (data.length > 0 && data[0] === 0x30) return readPkcs12(data, password, keyPassword ?? password)
+  if (data.length > 0 && data[0] === 0x30) return readPkcs12(data, password, keyPassword ?? password, withKeys)
   throw new KeyStoreError('format', 'not a JKS or PKCS12 store')
 }
 
@@ -239,7 +258,12 @@ function utf16be(password: string): Buffer {
   return out
 }
 
-function readJks(data: Buffer, password: string | null, keyPassword: string | null): KeyStoreContents {
+function readJks(
+  data: Buffer,
+  password: string | null,
+  keyPassword: string | null,
+  withKeys: boolean,
+): KeyStoreContents & { chains: X509Certificate[][] } {
   let pos = 4
   const need = (n: number) => {
     if (pos + n > data.length) throw new KeyStoreError('format', 'truncated JKS store')
@@ -301,11 +325,13 @@ function readJks(data: Buffer, password: string | null, keyPassword: string | nu
       throw new KeyStoreError('password', 'Keystore was tampered with, or password was incorrect')
     }
   }
+  const chains = protectedKeys.map((k) => k.chain)
+  if (!withKeys) return { format: 'JKS', keys: [], trusted, chains }
   const keys = protectedKeys.map(({ alias, protectedKey, chain }) => {
     if (keyPassword === null) throw new KeyStoreError('key-password', `no password to recover the key '${alias}'`)
     return { alias, key: recoverJksKey(protectedKey, keyPassword, alias), chain }
   })
-  return { format: 'JKS', keys, trusted }
+  return { format: 'JKS', keys, trusted, chains }
 }
 
 /** sun.security.provider.KeyProtector#recover. */
@@ -484,7 +510,12 @@ interface Pkcs12Bag {
   trusted: boolean
 }
 
-function readPkcs12(data: Buffer, password: string | null, keyPassword: string | null): KeyStoreContents {
+function readPkcs12(
+  data: Buffer,
+  password: string | null,
+  keyPassword: string | null,
+  withKeys: boolean,
+): KeyStoreContents & { chains: X509Certificate[][] } {
   let pfx: Der
   try {
     pfx = decode(data)
@@ -532,9 +563,16 @@ function readPkcs12(data: Buffer, password: string | null, keyPassword: string |
     })
     .filter((c) => c !== null)
   const keys: KeyEntry[] = []
+  const chains: X509Certificate[][] = []
+  const all = certs.map((c) => c.cert)
   for (const bag of bags) {
     if (bag.type !== OID.keyBag && bag.type !== OID.shroudedKeyBag) continue
     const alias = bag.friendlyName ?? bag.localKeyId ?? `key${keys.length}`
+    const byId = certs.find((c) => bag.localKeyId !== null && c.bag.localKeyId === bag.localKeyId)?.cert
+    if (!withKeys) {
+      if (byId) chains.push(chainFrom(byId, all))
+      continue
+    }
     let pkcs8: Buffer
     if (bag.type === OID.keyBag) pkcs8 = Buffer.from(bag.value.raw)
     else {
@@ -545,22 +583,13 @@ function readPkcs12(data: Buffer, password: string | null, keyPassword: string |
       pkcs8 = plain
     }
     const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
-    const leaf =
-      certs.find((c) => bag.localKeyId !== null && c.bag.localKeyId === bag.localKeyId)?.cert ??
-      certs.find((c) => c.cert.checkPrivateKey(key))?.cert
-    keys.push({
-      alias,
-      key,
-      chain: leaf
-        ? chainFrom(
-            leaf,
-            certs.map((c) => c.cert),
-          )
-        : [],
-    })
+    const leaf = byId ?? certs.find((c) => c.cert.checkPrivateKey(key))?.cert
+    const chain = leaf ? chainFrom(leaf, all) : []
+    keys.push({ alias, key, chain })
+    chains.push(chain)
   }
   const trusted = certs.filter((c) => c.bag.trusted).map((c) => c.cert)
-  return { format: 'PKCS12', keys, trusted }
+  return { format: 'PKCS12', keys, trusted, chains }
 }
 
 function verifyMac(macData: Der, content: Buffer, password: string): void {

@@ -16,7 +16,7 @@ import {
   readKeyStore,
   readPemCertificates,
   readPemKeyPair,
-  trustedCertificates,
+  readTrustStore,
 } from './keystore.ts'
 
 /** The `ssl.*` values, parsed (passwords as plain strings: they never leave this module). */
@@ -292,10 +292,7 @@ function truststore(cfg: SslConfig, report: Report): string[] | null | undefined
     const data = readFile('ssl.truststore.location', path, report)
     if (data === null) return undefined
     try {
-      certs =
-        type === 'PEM'
-          ? readPemCertificates(data.toString('utf8'))
-          : trustedCertificates(readKeyStore(data, cfg.truststorePassword, null))
+      certs = type === 'PEM' ? readPemCertificates(data.toString('utf8')) : readTrustStore(data, cfg.truststorePassword)
     } catch (e) {
       report(
         'ssl.truststore.location',
