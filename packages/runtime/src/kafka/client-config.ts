@@ -1419,14 +1419,20 @@ function defaultFor(key: ClientKey, kind: ClientKind): string | null {
 
 const DEFS = new Map<string, ConfigDef>()
 
-function configDef(kinds: readonly ClientKind[], only?: (key: ClientKey) => boolean): ConfigDef {
-  const id = `${kinds.join(',')}${only ? ':security' : ''}`
+/** A subset of the keys, named for the cache of definitions. */
+interface KeyFilter {
+  id: string
+  test: (key: ClientKey) => boolean
+}
+
+function configDef(kinds: readonly ClientKind[], only?: KeyFilter): ConfigDef {
+  const id = `${kinds.join(',')}:${only?.id ?? 'all'}`
   let def = DEFS.get(id)
   if (def === undefined) {
     def = new ConfigDef()
     for (const key of CLIENT_KEYS) {
       const kind = kinds.find((k) => key.clients.includes(k))
-      if (kind === undefined || (only && !only(key))) continue
+      if (kind === undefined || (only && !only.test(key))) continue
       def.define({
         name: key.name,
         type: key.type,
@@ -1441,11 +1447,16 @@ function configDef(kinds: readonly ClientKind[], only?: (key: ClientKey) => bool
   return def
 }
 
-const isSecurityKey = (key: ClientKey) =>
-  key.name === 'security.protocol' ||
-  key.name === 'security.providers' ||
-  key.name.startsWith('ssl.') ||
-  key.name.startsWith('sasl.')
+const SECURITY_KEYS: KeyFilter = {
+  id: 'security',
+  test: (key) =>
+    key.name === 'security.protocol' ||
+    key.name === 'security.providers' ||
+    key.name.startsWith('ssl.') ||
+    key.name.startsWith('sasl.'),
+}
+
+const SSL_KEYS: KeyFilter = { id: 'ssl', test: (key) => key.name.startsWith('ssl.') }
 
 /** The PASSWORD-typed keys (Apache's): their values are secrets. */
 export const PASSWORD_KEYS: ReadonlySet<string> = new Set(
@@ -1529,7 +1540,7 @@ function parse(
   props: Readonly<Record<string, string>>,
   kinds: readonly ClientKind[],
   problems: Problems,
-  only?: (key: ClientKey) => boolean,
+  only?: KeyFilter,
 ): Parsed {
   const def = configDef(kinds, only)
   const values: Record<string, unknown> = {}
@@ -1860,7 +1871,7 @@ function oauthbearer(
     const jaasSsl: Record<string, string> = {}
     for (const [k, v] of module.options) if (k.startsWith('ssl.')) jaasSsl[k] = v
     const sslProblems = new Problems()
-    const parsed = parse(jaasSsl, ['producer'], sslProblems, (k) => k.name.startsWith('ssl.'))
+    const parsed = parse(jaasSsl, ['producer'], sslProblems, SSL_KEYS)
     const result = sslOptions(sslConfig(parsed.values), (key, value, message) =>
       sslProblems.invalid(key, value, message),
     )
@@ -2033,7 +2044,7 @@ function securityFrom(
  */
 export function parseSecurity(props: Readonly<Record<string, string>>, options: ParseOptions = {}): ConnectionSecurity {
   const problems = new Problems()
-  const { values, set } = parse(props, ['producer', 'consumer', 'admin'], problems, isSecurityKey)
+  const { values, set } = parse(props, ['producer', 'consumer', 'admin'], problems, SECURITY_KEYS)
   const security = securityFrom(values, set, problems, options)
   problems.throwIfAny('client security')
   return security!
@@ -2166,7 +2177,8 @@ export function producerSettings(props: Readonly<Record<string, string>>, base: 
       }
     }
     const inFlight = n('max.in.flight.requests.per.connection')
-    if (inFlight > 5 && (userIdempotence || idempotence)) {
+    // Apache 4.x refuses this even when acks or retries turned idempotence off just above.
+    if (inFlight > 5) {
       problems.add(
         'max.in.flight.requests.per.connection',
         `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${inFlight}.`,

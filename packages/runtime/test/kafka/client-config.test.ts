@@ -279,7 +279,7 @@ describe('producerSettings', () => {
     )
   })
 
-  it('turns idempotence off, with a warning, when acks, retries or in-flight requests conflict and it was not asked for', () => {
+  it('turns idempotence off, with a warning, when acks or retries conflict and it was not asked for', () => {
     const warnings: string[] = []
     const s = producerSettings({ ...BOOTSTRAP, acks: '1', retries: '0' }, { onWarning: (m) => warnings.push(m) })
     assert.equal(s.idempotence, false)
@@ -320,6 +320,13 @@ describe('producerSettings', () => {
     // Apache 4.x refuses more than 5 in flight with the default (idempotent) producer too.
     assert.deepEqual(
       keysOf(problems(() => producerSettings({ ...BOOTSTRAP, 'max.in.flight.requests.per.connection': '6' }))),
+      ['max.in.flight.requests.per.connection'],
+    )
+    // Even when acks turned idempotence off (checked against Apache 4.4's ProducerConfig).
+    assert.deepEqual(
+      keysOf(
+        problems(() => producerSettings({ ...BOOTSTRAP, acks: '1', 'max.in.flight.requests.per.connection': '10' })),
+      ),
       ['max.in.flight.requests.per.connection'],
     )
   })
