@@ -7,6 +7,10 @@
  * - `startKafka()` formats fresh KRaft storage in a temp dir and starts one
  *   combined broker+controller node, or three combined nodes forming a
  *   controller quorum, on free loopback ports.
+ * - `startSecuredKafka()` starts one node with TLS, mTLS, SASL (PLAIN, SCRAM)
+ *   and OAUTHBEARER listeners and an ACL authorizer beside PLAINTEXT; see
+ *   ./security.ts for the listeners, ./certs.ts and ./oauth.ts for the
+ *   certificates and tokens, ./console.ts for Apache's console clients.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -17,6 +21,16 @@ import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { makeCertificates } from './certs.ts'
+import {
+  LISTENERS,
+  type PreparedSecurity,
+  prepareSecurity,
+  type SecuredKafkaCluster,
+  type SecurityOptions,
+} from './security.ts'
+
+export type { SecuredKafkaCluster, SecurityOptions } from './security.ts'
 
 /** Kafka release used by default (org.apache.kafka:kafka_2.13 on Maven Central). */
 export const KAFKA_VERSION = '4.4.0'
@@ -232,6 +246,8 @@ interface Node {
   dir: string
   config: string
   logFile: string
+  /** JVM system properties beyond the defaults (the secured node's OAuth allow-lists). */
+  jvmArgs: string[]
   child?: ChildProcess
 }
 
@@ -243,7 +259,23 @@ interface Live {
 
 const live = new Set<Live>()
 
-export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaCluster> {
+export function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaCluster> {
+  return start(opts, undefined)
+}
+
+export interface StartSecuredKafkaOptions extends Omit<StartKafkaOptions, 'brokers'>, SecurityOptions {}
+
+/**
+ * One combined node with the secured listeners of ./security.ts (SSL, MTLS, SASL_PLAINTEXT, SASL_SSL, OAUTH,
+ * WRONG_HOST) beside PLAINTEXT, SCRAM users made at format time and the StandardAuthorizer. Resolves once every
+ * listener has answered a Metadata request through its own TLS and SASL handshakes.
+ */
+export function startSecuredKafka(opts: StartSecuredKafkaOptions = {}): Promise<SecuredKafkaCluster> {
+  const { users, certificates, oauth, ...rest } = opts
+  return start({ ...rest, brokers: 1 }, { users, certificates, oauth }) as Promise<SecuredKafkaCluster>
+}
+
+async function start(opts: StartKafkaOptions, security: SecurityOptions | undefined): Promise<KafkaCluster> {
   const count = opts.brokers ?? 1
   if (count !== 1 && count !== 3) throw new Error(`brokers must be 1 or 3, got ${String(count)}`)
   const version = opts.version ?? KAFKA_VERSION
@@ -259,7 +291,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted()
     try {
-      return await startOnce(count, libs, java, opts)
+      return await startOnce(count, libs, java, opts, security)
     } catch (err) {
       if (!(err instanceof PortClashError) || attempt >= 3) throw err
     }
@@ -268,9 +300,16 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
 
 class PortClashError extends Error {}
 
-async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKafkaOptions): Promise<KafkaCluster> {
+async function startOnce(
+  count: 1 | 3,
+  libs: string,
+  java: string,
+  opts: StartKafkaOptions,
+  security: SecurityOptions | undefined,
+): Promise<KafkaCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ferry-kafka-'))
-  const ports = await freePorts(count * 2)
+  const securedPorts = security ? LISTENERS.length - 1 : 0 // PLAINTEXT is the node's own port
+  const ports = await freePorts(count * 2 + securedPorts)
   const clusterId = kafkaUuid()
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
   const nodes: Node[] = []
@@ -287,6 +326,7 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
       logFile: opts.logDir
         ? join(opts.logDir, `kafka-${stamp}-${process.pid}-${clusterId.slice(0, 6)}-node${id}.log`)
         : join(dir, 'kafka.log'),
+      jvmArgs: [],
     })
   }
   const state: Live = { nodes, dataDir }
@@ -297,12 +337,27 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
   const toolsLog4j = join(dataDir, 'tools-log4j2.properties')
   await writeFile(log4j, log4jConfig('INFO'))
   await writeFile(toolsLog4j, log4jConfig('WARN'))
-  for (const node of nodes) {
-    await mkdir(node.dir, { recursive: true })
-    await writeFile(node.config, serverProperties(node, nodes))
-  }
+  let secured: PreparedSecurity | undefined
 
   try {
+    if (security) {
+      const node = nodes[0] as Node
+      const dir = join(dataDir, 'security')
+      await mkdir(dir, { recursive: true })
+      secured = await prepareSecurity({
+        dir,
+        ports: [node.port, ...ports.slice(count * 2)],
+        controllerPort: node.controllerPort,
+        certificates: security.certificates ?? (await makeCertificates(join(dir, 'certs'))),
+        security,
+      })
+      node.jvmArgs = secured.jvmArgs
+    }
+    for (const node of nodes) {
+      await mkdir(node.dir, { recursive: true })
+      await writeFile(node.config, serverProperties(node, nodes, secured?.serverProps))
+    }
+
     // Kafka 4.x: `format` needs the cluster id and, for a dynamic controller quorum,
     // either --standalone (single controller) or --initial-controllers id@host:port:directoryId.
     const quorum =
@@ -323,6 +378,7 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
           '--cluster-id',
           clusterId,
           ...quorum,
+          ...(secured?.formatArgs ?? []),
         ])
         if (res.error || res.code !== 0) {
           throw new Error(
@@ -342,6 +398,7 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
       dataDir,
     )
     await waitReady(nodes, opts.signal)
+    await secured?.waitListeners(Date.now() + 30_000, opts.signal)
   } catch (err) {
     killNow(state, false)
     live.delete(state)
@@ -398,7 +455,7 @@ async function startOnce(count: 1 | 3, libs: string, java: string, opts: StartKa
     },
   }
   opts.signal?.addEventListener('abort', onAbort, { once: true })
-  return cluster
+  return secured ? secured.extend(cluster) : cluster
 }
 
 /** Starts one node's broker process, its output appended to its log file. */
@@ -409,6 +466,7 @@ function spawnNode(node: Node, java: string, libs: string, log4j: string): void 
       java,
       [
         ...jvmArgs('512m'),
+        ...node.jvmArgs,
         `-Dlog4j2.configurationFile=${log4j}`,
         `-Dkafka.logs.dir=${node.dir}`,
         '-cp',
@@ -437,7 +495,8 @@ function jvmArgs(heap: string): string[] {
   ]
 }
 
-function serverProperties(node: Node, nodes: Node[]): string {
+/** The node's broker properties; `overrides` (the secured listeners) replace or add keys. */
+function serverProperties(node: Node, nodes: Node[], overrides: Record<string, string> = {}): string {
   const n = nodes.length
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
@@ -467,6 +526,7 @@ function serverProperties(node: Node, nodes: Node[]): string {
     'num.recovery.threads.per.data.dir': 1,
     'log.flush.interval.messages': Number.MAX_SAFE_INTEGER,
     'controlled.shutdown.enable': true,
+    ...overrides,
   }
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${String(v)}`)
