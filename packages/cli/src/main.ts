@@ -14,9 +14,12 @@ import {
   parseBootstrapServers,
   parseProperties,
   parseWorkerConfig,
+  SecretRedactor,
   StandaloneHerder,
+  showReferencesIn,
   Worker,
   type WorkerConfig,
+  WorkerConfigTransformer,
 } from '@ferry/runtime'
 
 export const USAGE = `Usage: ferry <command> [options]
@@ -47,6 +50,8 @@ export class UsageError extends Error {}
 /** Runs the CLI; resolves with the exit code. Long-running commands resolve when they are stopped. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv
+  // Every value a config provider resolves joins it: no message or log line of this process shows one.
+  const redactor = new SecretRedactor()
   try {
     switch (command) {
       case undefined:
@@ -64,14 +69,14 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${p.kind.join(',').padEnd(28)} ${p.className}\n`)
         return 0
       case 'standalone':
-        return await standalone(args)
+        return await standalone(args, redactor)
       case 'distributed':
-        return await distributed(args)
+        return await distributed(args, redactor)
       default:
         throw new UsageError(`unknown command '${command}'. Run ferry --help for the commands.`)
     }
   } catch (e) {
-    process.stderr.write(`ferry: ${oneLine(e)}\n`)
+    process.stderr.write(`ferry: ${redactor.redact(oneLine(e))}\n`)
     // A config mistake (UsageError, or a ConfigException by its stable code) is the user's to fix: exit 2.
     return e instanceof UsageError || (e as { code?: string }).code === 'FERRY_ERR_CONFIG' ? 2 : 1
   }
@@ -138,35 +143,56 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-async function standalone(args: string[]): Promise<number> {
+/**
+ * Reads a worker config file and resolves its config provider references (`config.providers` keys), before it is
+ * parsed; a provider that cannot be set up, or a reference that cannot be resolved, is a `UsageError` naming the key.
+ */
+async function readWorkerConfig(
+  workerFile: string,
+  redactor: SecretRedactor,
+  log: Logger,
+): Promise<{ raw: Record<string, string>; props: Record<string, string>; transformer: WorkerConfigTransformer }> {
+  const raw = parseProperties(await readText(workerFile, 'worker config'))
+  try {
+    const transformer = WorkerConfigTransformer.fromWorkerConfig(raw, { redactor, logger: log })
+    return { raw, props: await transformer.resolveWorkerConfig(raw), transformer }
+  } catch (e) {
+    throw new UsageError(`${workerFile}: ${redactor.redact((e as Error).message)}`)
+  }
+}
+
+async function standalone(args: string[], redactor: SecretRedactor): Promise<number> {
   if (args.length < 1 || args.includes('-h') || args.includes('--help')) {
     process.stdout.write('Usage: ferry standalone <worker.properties> [connector.properties|connector.json ...]\n')
     return args.length < 1 ? 2 : 0
   }
   const [workerFile, ...connectorFiles] = args as [string, ...string[]]
-  const workerProps = parseProperties(await readText(workerFile, 'worker config'))
+  const log = createLogger({ redact: redactor.redactJsonLine })
+  const { raw, props: workerProps, transformer } = await readWorkerConfig(workerFile, redactor, log)
+  const invalid = (e: unknown) =>
+    new UsageError(`${workerFile}: ${showReferencesIn((e as Error).message, raw, workerProps, redactor)}`)
   let config: WorkerConfig
   try {
     config = parseWorkerConfig(workerProps, 'standalone')
     parseBootstrapServers(config.bootstrapServers.join(','))
   } catch (e) {
-    throw new UsageError(`${workerFile}: ${(e as Error).message}`)
+    throw invalid(e)
   }
   let workerId: string
   try {
     workerId = workerIdFor(config.originals)
   } catch (e) {
-    throw new UsageError(`${workerFile}: ${(e as Error).message}`)
+    throw invalid(e)
   }
   const connectors = []
   for (const file of connectorFiles) connectors.push({ file, ...(await readConnectorFile(file)) })
 
-  const log = createLogger()
   const registry = builtinRegistry()
   // Named loggers, so PUT /admin/loggers/<namespace> changes what they log (the names are Apache's).
   const workerLog = log.child({})
   const restLog = log.child({})
-  const worker = new Worker(config, registry, new FileOffsetBackingStore(config.offsetStorageFile!), workerLog)
+  const offsets = new FileOffsetBackingStore(config.offsetStorageFile!)
+  const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer })
   const herder = new StandaloneHerder(worker, workerId, log, {
     loggers: {
       'org.apache.kafka.connect.runtime.Worker': workerLog,
@@ -234,6 +260,7 @@ async function standalone(args: string[]): Promise<number> {
   // Run until a signal arrives.
   while (!stopping) await new Promise((r) => setTimeout(r, 200))
   await stopping
+  await transformer.close()
   process.off('SIGINT', onSigint)
   process.off('SIGTERM', onSigterm)
   log.info('Ferry stopped')
@@ -241,13 +268,14 @@ async function standalone(args: string[]): Promise<number> {
   return 0
 }
 
-async function distributed(args: string[]): Promise<number> {
+async function distributed(args: string[], redactor: SecretRedactor): Promise<number> {
   if (args.length !== 1 || args.includes('-h') || args.includes('--help')) {
     process.stdout.write('Usage: ferry distributed <connect-distributed.properties>\n')
     return args.length !== 1 ? 2 : 0
   }
   const workerFile = args[0]!
-  const workerProps = parseProperties(await readText(workerFile, 'worker config'))
+  const log = createLogger({ redact: redactor.redactJsonLine })
+  const { raw, props: workerProps, transformer } = await readWorkerConfig(workerFile, redactor, log)
   let config: WorkerConfig
   let workerId: string
   let restUrl: string
@@ -258,10 +286,9 @@ async function distributed(args: string[]): Promise<number> {
     const url = advertisedUrl(config.originals)
     restUrl = `${url.protocol}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}/`
   } catch (e) {
-    throw new UsageError(`${workerFile}: ${(e as Error).message}`)
+    throw new UsageError(`${workerFile}: ${showReferencesIn((e as Error).message, raw, workerProps, redactor)}`)
   }
   const settings = config.distributed!
-  const log = createLogger()
   const registry = builtinRegistry()
   const workerLog = log.child({})
   const restLog = log.child({})
@@ -274,7 +301,7 @@ async function distributed(args: string[]): Promise<number> {
     replicationFactor: settings.offsetReplicationFactor,
     logger: log,
   })
-  const worker = new Worker(config, registry, offsets, workerLog)
+  const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer })
   const herder = new DistributedHerder(worker, workerId, log, {
     restUrl,
     loggers: {
@@ -334,6 +361,7 @@ async function distributed(args: string[]): Promise<number> {
   }
   while (!stopping) await new Promise((r) => setTimeout(r, 200))
   await stopping
+  await transformer.close()
   cleanUp()
   log.info('Ferry stopped')
   log.flush?.()

@@ -1,5 +1,15 @@
+export {
+  builtinConfigProviders,
+  type ConfigProvider,
+  type ConfigProviderDescriptor,
+  ConfigProviderRegistry,
+  isConfigProviderKey,
+  showReferencesIn,
+  WorkerConfigTransformer,
+} from './config/config-providers.ts'
 export { CONNECTOR_CONFIG_DEF, SINK_CONNECTOR_CONFIG_DEF } from './config/connector-config.ts'
 export { parseProperties } from './config/properties.ts'
+export { HIDDEN, hidePasswords, isPasswordKey, SecretRedactor } from './config/secrets.ts'
 export {
   DISTRIBUTED_CONFIG_DEF,
   parseWorkerConfig,

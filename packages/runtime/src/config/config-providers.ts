@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { isAbsolute, join, normalize, sep } from 'node:path'
-import { ConfigException } from '@ferry/api'
+import { type ConfigDef, ConfigException, type ConfigKey } from '@ferry/api'
 import type { Logger } from '../logger.ts'
 import { parseProperties } from './properties.ts'
 import { HIDDEN, isPasswordKey, SecretRedactor } from './secrets.ts'
@@ -458,6 +458,28 @@ export interface ConfigTransformerResult<V extends string | null = string> {
   failures: ReferenceFailure[]
 }
 
+/**
+ * An error message about a resolved config, as the config's author may see it: ConfigException's `Invalid value
+ * <value> for configuration <key>` shows the key's raw value (its reference) when the value was resolved, and any
+ * other resolved value the redactor knows shows as its reference.
+ */
+export function showReferencesIn(
+  message: string,
+  raw: Readonly<Record<string, string | null>>,
+  resolved: Readonly<Record<string, string | null>>,
+  redactor: SecretRedactor,
+): string {
+  let out = message
+  for (const [key, value] of Object.entries(resolved)) {
+    const before = raw[key]
+    if (value === null || before === null || before === undefined || before === value) continue
+    out = out
+      .split(`Invalid value ${value} for configuration ${key}`)
+      .join(`Invalid value ${before} for configuration ${key}`)
+  }
+  return redactor.redact(out)
+}
+
 /** `Cannot resolve ${file:/x:pw} in db.password: no key pw in /x`. */
 export function failureMessage(f: ReferenceFailure): string {
   return `Cannot resolve ${f.reference} in ${f.configKey}: ${f.reason}`
@@ -661,6 +683,20 @@ export class WorkerConfigTransformer {
       )
     }
     return result
+  }
+
+  /** The values of a plugin's PASSWORD-typed keys join the redactor (hidden as `[hidden]` wherever they show). */
+  hidePasswords(config: Readonly<Record<string, string>>, def: (() => ConfigDef | null | undefined) | undefined): void {
+    let keys: ReadonlyMap<string, ConfigKey>
+    try {
+      keys = def?.()?.configKeys() ?? new Map()
+    } catch {
+      return // a plugin whose config() fails: its start reports that
+    }
+    for (const [name, key] of keys) {
+      const value = config[name]
+      if (key.type === 'PASSWORD' && value !== undefined) this.redactor.add(value, HIDDEN)
+    }
   }
 
   /** Resolves a config to start a connector or task; throws `ConfigException` naming every failed reference. */

@@ -85,6 +85,15 @@ export const WORKER_CONFIG_DEF = new ConfigDef()
     importance: 'LOW',
     documentation: 'Accepted for compatibility; Ferry loads plugins as npm packages.',
   })
+  // Its `config.providers.<name>.class` and `.param.*` keys are checked by config/config-providers.ts.
+  .define({
+    name: 'config.providers',
+    type: 'LIST',
+    defaultValue: [],
+    importance: 'LOW',
+    documentation:
+      'Comma-separated names of <code>ConfigProvider</code> classes, loaded and used in the order specified. Implementing the interface  <code>ConfigProvider</code> allows you to replace variable references in connector configurations, such as for externalized secrets. ',
+  })
 
 /** Standalone-only keys (StandaloneConfig). */
 export const STANDALONE_CONFIG_DEF = new ConfigDef().define({

@@ -1,7 +1,12 @@
 import { isConnectionError, KafkaAdmin } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
 import type { Worker } from '../worker/worker.ts'
-import { connectorPluginConfig, type ValidationContext, validateConnectorConfig } from './connector-validation.ts'
+import {
+  connectorPluginConfig,
+  showReferences,
+  type ValidationContext,
+  validateConnectorConfig,
+} from './connector-validation.ts'
 import type { ConfigInfos, ConfigKeyInfo, LoggerLevel } from './herder.ts'
 import { Loggers } from './loggers.ts'
 
@@ -97,8 +102,28 @@ export abstract class AbstractHerder {
     return this.#clusterId
   }
 
+  /**
+   * Validates the config with its provider references resolved (Apache's), then shows the references again: the
+   * result holds no resolved value, and a reference that cannot be resolved is an error on its key.
+   */
   async validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
-    return validateConnectorConfig(this.#validation(), config)
+    const transformer = this.worker.configTransformer
+    const resolved = await transformer.transform(config)
+    let infos: ConfigInfos
+    try {
+      infos = await validateConnectorConfig(this.#validation(), resolved.data)
+    } catch (e) {
+      throw transformer.redactor.redactError(e)
+    }
+    return showReferences(infos, config, resolved, transformer.redactor)
+  }
+
+  /**
+   * A stored connector config with its provider references resolved, for the work the herder does itself with it
+   * (reading and changing offsets); throws `ConfigException` naming a reference that cannot be resolved.
+   */
+  protected async resolvedConnectorConfig(config: Record<string, string>): Promise<Record<string, string>> {
+    return (await this.worker.configTransformer.resolve(config)).config
   }
 
   connectorPluginConfig(pluginName: string, version?: string): ConfigKeyInfo[] {

@@ -29,7 +29,9 @@ import {
   type Validator,
   ValidString,
 } from '@ferry/api'
+import { type ConfigTransformerResult, failureMessage, showReferencesIn } from '../config/config-providers.ts'
 import { DEAD_LETTER_QUEUE_CONFIG_DEF, RESTART_CONFIG_DEF } from '../config/connector-config.ts'
+import { HIDDEN, isPasswordKey, type SecretRedactor } from '../config/secrets.ts'
 import type { WorkerConfig } from '../config/worker-config.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
 import {
@@ -686,12 +688,17 @@ export function convertConfigKey(key: ConfigKey, prefix = ''): ConfigKeyInfo {
   }
 }
 
-/** Apache's `convertConfigValue`: values as strings (passwords `[hidden]`), LIST recommendations as strings. */
+/**
+ * Apache's `convertConfigValue`: values as strings (passwords `[hidden]`), LIST recommendations as strings. A key no
+ * ConfigDef defines that is one of Apache's client PASSWORD keys (`producer.override.ssl.key.password`, ...) is
+ * hidden too, as Apache's client ConfigDefs would type it.
+ */
 export function convertConfigValue(value: ConfigValue, type: ConfigType | null): ConfigValueInfo {
   const recommendedType: ConfigType | null = type === 'LIST' ? 'STRING' : type
+  const hidden = type === null && value.value !== null && value.value !== undefined && isPasswordKey(value.name)
   return {
     name: value.name,
-    value: ConfigDef.convertToString(value.value, type),
+    value: hidden ? HIDDEN : ConfigDef.convertToString(value.value, type),
     recommended_values: value.recommendedValues.map((v) => ConfigDef.convertToString(v, recommendedType) ?? 'null'),
     errors: [...value.errorMessages],
     visible: value.visible,
@@ -787,6 +794,54 @@ function mergeConfigInfos(connType: string, ...all: Array<ConfigInfos | null>): 
     for (const g of infos.groups) if (!groups.includes(g)) groups.push(g)
   }
   return { name: connType, error_count: errorCount, groups, configs }
+}
+
+/**
+ * A validation result (of the config with its provider references resolved) as the submitter may see it: a key whose
+ * value held a reference shows the reference, errors show references where they quoted resolved values, and a
+ * reference that could not be resolved is an error on its key. No resolved value is left in it.
+ */
+export function showReferences(
+  infos: ConfigInfos,
+  submitted: Readonly<Record<string, string | null>>,
+  result: ConfigTransformerResult<string | null>,
+  redactor: SecretRedactor,
+): ConfigInfos {
+  const changed = new Map<string, { raw: string; resolved: string }>()
+  for (const [key, raw] of Object.entries(submitted)) {
+    const resolved = result.data[key]
+    if (raw !== null && resolved !== null && resolved !== undefined && resolved !== raw) {
+      changed.set(key, { raw, resolved })
+    }
+  }
+  if (changed.size === 0 && result.failures.length === 0) return infos
+  const redact = (message: string, own?: { raw: string; resolved: string }): string => {
+    // An error on the key itself quotes its value without the key's full name (`schemas.enable` for
+    // `value.converter.schemas.enable`).
+    const out = own ? message.split(`Invalid value ${own.resolved} `).join(`Invalid value ${own.raw} `) : message
+    return showReferencesIn(out, submitted, result.data, redactor)
+  }
+  const configs: ConfigInfo[] = infos.configs.map((info) => {
+    if (!info.value) return info
+    const own = changed.get(info.value.name)
+    const value = own && info.value.value !== HIDDEN ? own.raw : info.value.value
+    return { ...info, value: { ...info.value, value, errors: info.value.errors.map((e) => redact(e, own)) } }
+  })
+  let errorCount = infos.error_count
+  for (const failure of result.failures) {
+    const message = failureMessage(failure)
+    const info = configs.find((c) => c.value?.name === failure.configKey)
+    if (info?.value) info.value.errors.push(message)
+    else {
+      const raw = submitted[failure.configKey] ?? null
+      configs.unshift({
+        definition: null,
+        value: { name: failure.configKey, value: raw, recommended_values: [], errors: [message], visible: true },
+      })
+    }
+    errorCount++
+  }
+  return { ...infos, error_count: errorCount, configs }
 }
 
 /** Apache's message for an invalid connector config, listing every error. */

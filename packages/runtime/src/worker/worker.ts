@@ -14,7 +14,9 @@ import {
   type SourceTask,
   type Transformation,
 } from '@ferry/api'
+import { type ResolvedReference, reverseTransform, WorkerConfigTransformer } from '../config/config-providers.ts'
 import { type ErrorHandlingConfig, parseErrorHandlingConfig } from '../config/connector-config.ts'
+import type { SecretRedactor } from '../config/secrets.ts'
 import { type WorkerConfig, withPrefix } from '../config/worker-config.ts'
 import {
   DeadLetterQueueReporter,
@@ -66,8 +68,19 @@ export interface ConnectorStatusListener {
 interface RunningConnector {
   name: string
   connector: Connector
+  /** The config the connector started with, references resolved. */
   config: Record<string, string>
+  /** The config as stored, with its `${provider:path:key}` references. */
+  rawConfig: Record<string, string>
+  /** What the references resolved to, for writing task configs back with references. */
+  resolved: ResolvedReference[]
   state: TargetState
+}
+
+/** What a worker takes beyond its config. */
+export interface WorkerOptions {
+  /** Resolves `${provider:path:key}` references; by default from the worker config's `config.providers` keys. */
+  configTransformer?: WorkerConfigTransformer
 }
 
 /**
@@ -78,15 +91,25 @@ export class Worker {
   readonly config: WorkerConfig
   readonly plugins: PluginRegistry
   readonly offsets: OffsetBackingStore
+  /** Resolves config provider references in connector and task configs when they start (and for validation). */
+  readonly configTransformer: WorkerConfigTransformer
   readonly #log: Logger
   readonly #connectors = new Map<string, RunningConnector>()
   readonly #tasks = new Map<string, WorkerTask>()
 
-  constructor(config: WorkerConfig, plugins: PluginRegistry, offsets: OffsetBackingStore, log: Logger) {
+  constructor(
+    config: WorkerConfig,
+    plugins: PluginRegistry,
+    offsets: OffsetBackingStore,
+    log: Logger,
+    options: WorkerOptions = {},
+  ) {
     this.config = config
     this.plugins = plugins
     this.offsets = offsets
     this.#log = log
+    this.configTransformer =
+      options.configTransformer ?? WorkerConfigTransformer.fromWorkerConfig(config.originals, { logger: log })
   }
 
   /** Creates the connector class a config names, without starting it. */
@@ -105,20 +128,26 @@ export class Worker {
   ): Promise<boolean> {
     if (this.#connectors.has(name)) throw new ConnectException(`Connector ${name} already running`)
     let connector: Connector
+    const redactor = this.configTransformer.redactor
     try {
-      connector = this.instantiateConnector(config['connector.class'] ?? '')
+      // Config provider references are resolved for the connector only; the herder keeps and shows them unresolved.
+      const resolved = state === 'STOPPED' ? { config, resolved: [] } : await this.configTransformer.resolve(config)
+      const instance = this.instantiateConnector(resolved.config['connector.class'] ?? '')
+      connector = instance
+      this.configTransformer.hidePasswords(resolved.config, () => instance.config())
       connector.initialize({
         requestTaskReconfiguration,
         raiseError: (error) => {
+          redactor.redactError(error)
           this.#log.error({ connector: name, err: error }, `Connector ${name} raised an error`)
           listener.onFailure(name, error)
         },
         offsetStorageReader: () => offsetReader(this.offsets, name),
       } as Parameters<Connector['initialize']>[0])
-      this.#connectors.set(name, { name, connector, config, state })
-      if (state !== 'STOPPED') await connector.start(config)
+      this.#connectors.set(name, { name, connector, ...resolved, rawConfig: config, state })
+      if (state !== 'STOPPED') await connector.start(resolved.config)
     } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e))
+      const error = redactor.redactError(e instanceof Error ? e : new Error(String(e)))
       this.#log.error({ connector: name, err: error }, `Failed to start connector ${name}: ${error.message}`)
       listener.onFailure(name, error)
       return false
@@ -138,7 +167,12 @@ export class Worker {
   async connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
     const running = this.#connectors.get(name)
     if (!running) throw new ConnectException(`Connector ${name} is not running`)
-    const configs = await running.connector.taskConfigs(maxTasks)
+    let configs: Record<string, string>[]
+    try {
+      configs = await running.connector.taskConfigs(maxTasks)
+    } catch (e) {
+      throw this.configTransformer.redactor.redactError(e)
+    }
     if (configs.length > maxTasks) {
       throw new ConnectException(
         `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
@@ -146,7 +180,7 @@ export class Worker {
     }
     const plugin = this.plugins.resolve(running.config['connector.class'] ?? '', ['source', 'sink'], 'Connector')
     const taskClass = plugin.taskClassName ?? javaTaskClassName(plugin.className, running.connector.taskClass().name)
-    return configs.map((c) => {
+    const out = configs.map((c) => {
       const out: Record<string, string> = { ...c, 'task.class': taskClass }
       if (running.connector instanceof SinkConnector) {
         if (running.config.topics !== undefined) out.topics = running.config.topics
@@ -154,6 +188,8 @@ export class Worker {
       }
       return out
     })
+    // Stored with their references (Apache's reverseTransform): no resolved value is written; tasks resolve again.
+    return reverseTransform(running.rawConfig, running.resolved, out)
   }
 
   async stopConnector(name: string): Promise<void> {
@@ -178,13 +214,18 @@ export class Worker {
     const name = taskName(id)
     if (this.#tasks.has(name)) throw new ConnectException(`Task ${name} already running`)
     this.#log.info({ task: name }, `Creating task ${name}`)
+    listener = redactingTaskListener(listener, this.configTransformer.redactor)
     try {
+      // Config provider references are resolved for the task only: its stored configs keep them.
+      connectorConfig = (await this.configTransformer.resolve(connectorConfig)).config
+      taskConfig = (await this.configTransformer.resolve(taskConfig)).config
       // In distributed mode the Connector instance may run on another worker: its class still names the task class.
       const running = {
         connector:
           this.#connectors.get(id.connector)?.connector ??
           this.instantiateConnector(connectorConfig['connector.class'] ?? ''),
       }
+      this.configTransformer.hidePasswords({ ...connectorConfig, ...taskConfig }, () => running.connector.config())
       const converters = this.#converters(connectorConfig)
       const errors = parseErrorHandlingConfig(connectorConfig)
       const clientId = this.config.clientId
@@ -431,6 +472,17 @@ export class Worker {
   async stop(): Promise<void> {
     await this.stopTasks(this.taskIds())
     await Promise.all(this.connectorNames().map((n) => this.stopConnector(n)))
+  }
+}
+
+/** The listener, with failures' messages and traces redacted (no resolved secret reaches a status). */
+function redactingTaskListener(listener: TaskStatusListener, redactor: SecretRedactor): TaskStatusListener {
+  return {
+    onStartup: (id) => listener.onStartup(id),
+    onPause: (id) => listener.onPause(id),
+    onResume: (id) => listener.onResume(id),
+    onFailure: (id, error) => listener.onFailure(id, redactor.redactError(error)),
+    onShutdown: (id) => listener.onShutdown(id),
   }
 }
 

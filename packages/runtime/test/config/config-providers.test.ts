@@ -363,7 +363,7 @@ test('reverseTransform writes task configs back with the references, also where 
     { configKey: 'token', reference: '${file:/s.properties:token}', value: 'tok-123456' },
     { configKey: 'tasks.max', reference: '${env:N}', value: '2' },
   ]
-  const tasks = [
+  const tasks: Record<string, string>[] = [
     { file: '/tmp/out.txt', topics: 't', header: 'Bearer tok-123456', 'task.id': '2' },
     { file: '/tmp/other.txt', token: 'derived' },
   ]

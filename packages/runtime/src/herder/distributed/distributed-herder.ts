@@ -789,7 +789,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     const config = present(this.#config(name))
     const offsets = this.worker.offsets as Partial<KafkaOffsetBackingStore>
     if (this.#type(config) !== 'sink') await offsets.refresh?.()
-    return readConnectorOffsets(this.worker, name, config, this.#type(config))
+    return readConnectorOffsets(this.worker, name, await this.resolvedConnectorConfig(config), this.#type(config))
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -956,7 +956,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       if (this.#snapshot.targetState(name) !== 'STOPPED' || this.#snapshot.taskCount(name) !== 0) {
         throw new BadRequestException(notStoppedMessage(name))
       }
-      return modifyConnectorOffsets(this.worker, name, config, this.#type(config), offsets)
+      const resolved = await this.resolvedConnectorConfig(config)
+      return modifyConnectorOffsets(this.worker, name, resolved, this.#type(config), offsets)
     })
   }
 

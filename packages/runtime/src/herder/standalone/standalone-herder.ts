@@ -446,20 +446,22 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const entry = this.#entry(name)
-    return readConnectorOffsets(this.worker, name, entry.config, entry.type)
+    return readConnectorOffsets(this.worker, name, await this.resolvedConnectorConfig(entry.config), entry.type)
   }
 
   async alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<Message> {
     return this.serial(async () => {
       const entry = this.#modifiableEntry(name)
-      return modifyConnectorOffsets(this.worker, name, entry.config, entry.type, offsets)
+      const config = await this.resolvedConnectorConfig(entry.config)
+      return modifyConnectorOffsets(this.worker, name, config, entry.type, offsets)
     })
   }
 
   async resetConnectorOffsets(name: string): Promise<Message> {
     return this.serial(async () => {
       const entry = this.#modifiableEntry(name)
-      return modifyConnectorOffsets(this.worker, name, entry.config, entry.type, null)
+      const config = await this.resolvedConnectorConfig(entry.config)
+      return modifyConnectorOffsets(this.worker, name, config, entry.type, null)
     })
   }
 

@@ -1,0 +1,188 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the tests write provider references, ${provider:path:key}, literally
+import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { ConfigDef, SinkConnector, SinkTask, type TaskClass } from '@ferry/api'
+import { tempDir } from '@ferry/testing'
+import {
+  configProvidersFromWorkerConfig,
+  EnvVarConfigProvider,
+  WorkerConfigTransformer,
+} from '../../src/config/config-providers.ts'
+import { parseWorkerConfig } from '../../src/config/worker-config.ts'
+import { silentLogger } from '../../src/logger.ts'
+import { builtinRegistry } from '../../src/plugins/builtins.ts'
+import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
+import { Worker } from '../../src/worker/worker.ts'
+import type { ConnectorTaskId } from '../../src/worker/worker-task.ts'
+
+class NoopTask extends SinkTask {
+  version(): string {
+    return '1'
+  }
+  start(): void {}
+  async put(): Promise<void> {}
+  stop(): void {}
+}
+
+/** A sink connector that fails to start with an error quoting its `token` (as a careless plugin might). */
+class QuotingConnector extends SinkConnector {
+  version(): string {
+    return '1'
+  }
+  start(props: Record<string, string>): void {
+    throw new Error(`login refused for token ${props.token}`)
+  }
+  taskClass(): TaskClass {
+    return NoopTask
+  }
+  taskConfigs(): Record<string, string>[] {
+    return []
+  }
+  stop(): void {}
+  config(): ConfigDef {
+    return new ConfigDef().define({ name: 'api.secret', type: 'PASSWORD', importance: 'HIGH', documentation: 'x' })
+  }
+}
+
+/** A worker with `file` and `env` providers; `dir` holds secrets.properties with a token. */
+async function worker(t: Parameters<typeof tempDir>[0], env: Record<string, string> = {}) {
+  const dir = await tempDir(t)
+  const secret = `tok-${Math.random().toString(36).slice(2)}`
+  await writeFile(join(dir, 'secrets.properties'), `token=${secret}\n`)
+  const props = {
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'offset.storage.file.filename': join(dir, 'offsets'),
+    'config.providers': 'file,env',
+    'config.providers.file.class': 'FileConfigProvider',
+    'config.providers.file.param.allowed.paths': dir,
+    'config.providers.env.class': 'EnvVarConfigProvider',
+  }
+  const providers = configProvidersFromWorkerConfig(props)
+  // The env provider reads the test's variables instead of the process's.
+  const envProvider = new EnvVarConfigProvider(env)
+  envProvider.configure({})
+  providers.set('env', envProvider)
+  const registry = builtinRegistry().register({
+    className: 'com.example.QuotingConnector',
+    kind: ['sink'],
+    create: () => new QuotingConnector(),
+  })
+  const w = new Worker(
+    parseWorkerConfig(props, 'standalone'),
+    registry,
+    new MemoryOffsetBackingStore(),
+    silentLogger(),
+    {
+      configTransformer: new WorkerConfigTransformer(providers),
+    },
+  )
+  t.after(() => w.stop())
+  return { worker: w, dir, secret, tokenRef: `\${file:${dir}/secrets.properties:token}` }
+}
+
+function connectorListener() {
+  const events: Array<[string, string, Error?]> = []
+  return {
+    events,
+    listener: {
+      onStartup: (c: string) => events.push(['startup', c]),
+      onPause: (c: string) => events.push(['pause', c]),
+      onStop: (c: string) => events.push(['stop', c]),
+      onFailure: (c: string, e: Error) => events.push(['failure', c, e]),
+      onShutdown: (c: string) => events.push(['shutdown', c]),
+    },
+  }
+}
+
+function taskListener() {
+  const failures: Array<[ConnectorTaskId, Error]> = []
+  return {
+    failures,
+    listener: {
+      onStartup: () => {},
+      onPause: () => {},
+      onResume: () => {},
+      onFailure: (id: ConnectorTaskId, e: Error) => failures.push([id, e]),
+      onShutdown: () => {},
+    },
+  }
+}
+
+test('a connector starts with resolved values, and its task configs come back with the references', async (t) => {
+  const { worker: w, tokenRef } = await worker(t, { OUT: '/tmp/ferry-worker-test/out.txt' })
+  const { events, listener } = connectorListener()
+  const raw = {
+    name: 'sink',
+    'connector.class': 'FileStreamSink',
+    topics: 't',
+    file: '${env:OUT}',
+    token: tokenRef,
+  }
+  assert.equal(await w.startConnector('sink', raw, 'STARTED', listener, () => {}), true)
+  assert.deepEqual(
+    events.map((e) => e.slice(0, 2)),
+    [['startup', 'sink']],
+  )
+  assert.deepEqual(await w.connectorTaskConfigs('sink', 2), [
+    { file: '${env:OUT}', 'task.class': 'org.apache.kafka.connect.file.FileStreamSinkTask', topics: 't' },
+    { file: '${env:OUT}', 'task.class': 'org.apache.kafka.connect.file.FileStreamSinkTask', topics: 't' },
+  ])
+})
+
+test('a reference that cannot be resolved fails the connector with a message naming it', async (t) => {
+  const { worker: w, dir } = await worker(t)
+  const { events, listener } = connectorListener()
+  const ref = `\${file:${dir}/secrets.properties:nope}`
+  const config = { name: 'c', 'connector.class': 'FileStreamSink', topics: 't', file: ref }
+  assert.equal(await w.startConnector('c', config, 'STARTED', listener, () => {}), false)
+  const failure = events.find((e) => e[0] === 'failure')
+  assert.equal(failure?.[2]?.message, `Cannot resolve ${ref} in file: no key nope in ${dir}/secrets.properties`)
+})
+
+test('a STOPPED connector is not resolved, so a missing secret does not fail it', async (t) => {
+  const { worker: w } = await worker(t)
+  const { events, listener } = connectorListener()
+  const config = { name: 'c', 'connector.class': 'FileStreamSink', topics: 't', file: '${env:UNSET}' }
+  assert.equal(await w.startConnector('c', config, 'STOPPED', listener, () => {}), true)
+  assert.deepEqual(
+    events.map((e) => e[0]),
+    ['stop'],
+  )
+})
+
+test('a connector error that quotes a resolved secret reaches the status without it', async (t) => {
+  const { worker: w, secret, tokenRef } = await worker(t)
+  const { events, listener } = connectorListener()
+  const config = { name: 'q', 'connector.class': 'com.example.QuotingConnector', topics: 't', token: tokenRef }
+  assert.equal(await w.startConnector('q', config, 'STARTED', listener, () => {}), false)
+  const error = events.find((e) => e[0] === 'failure')?.[2]
+  assert.equal(error?.message, `login refused for token ${tokenRef}`)
+  assert.ok(!error?.stack?.includes(secret), 'the trace has no secret either')
+})
+
+test('a plugin’s PASSWORD-typed values are hidden in errors, resolved or not', async (t) => {
+  const { worker: w } = await worker(t)
+  const { events, listener } = connectorListener()
+  const config = {
+    name: 'q',
+    'connector.class': 'com.example.QuotingConnector',
+    topics: 't',
+    'api.secret': 'plain-api-secret',
+    token: 'plain-api-secret',
+  }
+  await w.startConnector('q', config, 'STARTED', listener, () => {})
+  assert.equal(events.find((e) => e[0] === 'failure')?.[2]?.message, 'login refused for token [hidden]')
+})
+
+test('a task whose config holds a reference that cannot be resolved fails naming the reference', async (t) => {
+  const { worker: w } = await worker(t)
+  const { failures, listener } = taskListener()
+  const connectorConfig = { name: 'c', 'connector.class': 'FileStreamSink', topics: 't' }
+  await w.startTask({ connector: 'c', task: 0 }, connectorConfig, { file: '${env:GONE}' }, 'STARTED', listener)
+  assert.equal(failures.length, 1)
+  assert.equal(failures[0]![1].message, 'Cannot resolve ${env:GONE} in file: the environment variable GONE is not set')
+  assert.deepEqual(w.taskIds(), [])
+})
