@@ -34,6 +34,11 @@ export interface ConsoleProducerOptions extends ConsoleToolOptions {
   lines: string[]
   compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
   keySeparator?: string
+  /**
+   * Send each record alone and wait for it (`--sync`). Default false: the lines go out together after a 20 ms linger
+   * (one compressed batch), a failed send still fails the run.
+   */
+  sync?: boolean
 }
 
 export interface ConsoleConsumerOptions extends ConsoleToolOptions {
@@ -58,18 +63,26 @@ export class ConsoleToolError extends Error {
   }
 }
 
-/** Sends `lines` with Apache's console producer (synchronously: a failed send fails the run). */
+/** Sends `lines` with Apache's console producer; resolves once all are acknowledged, rejects if any is not. */
 export async function runConsoleProducer(opts: ConsoleProducerOptions): Promise<void> {
-  const args = ['--topic', opts.topic, '--sync']
+  // --timeout is the producer's linger.ms (the tool's default, 1000, costs a second per run).
+  const args = ['--topic', opts.topic, '--timeout', opts.sync ? '0' : '20']
+  if (opts.sync) args.push('--sync')
   if (opts.compression) args.push('--compression-codec', opts.compression)
   if (opts.keySeparator !== undefined) {
     args.push('--reader-property', 'parse.key=true', '--reader-property', `key.separator=${opts.keySeparator}`)
   }
   const input = opts.lines.length > 0 ? `${opts.lines.join('\n')}\n` : ''
   const { output } = await runTool('org.apache.kafka.tools.ConsoleProducer', args, opts, input)
-  // --sync makes a failed send exit 1; the callback's log line is a second guard.
-  const failure = /ERROR Error when sending message.*/.exec(output)
-  if (failure) throw new ConsoleToolError(`console producer: ${failure[0]}`, 0, output)
+  // A failed asynchronous send is only logged by the tool's callback (--sync exits 1 instead).
+  const failed = output.indexOf('Error when sending message')
+  if (failed >= 0) {
+    const line = output
+      .slice(failed)
+      .split('\n')[0]
+      ?.replace(/ \(org\.apache[^)]*\)$/, '')
+    throw new ConsoleToolError(`console producer: ${line} ${summary(output.slice(failed))}`, 0, output)
+  }
 }
 
 /** Reads up to `maxMessages` records with Apache's console consumer and returns them, one string each. */

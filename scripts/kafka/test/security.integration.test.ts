@@ -263,3 +263,35 @@ test('client properties files hold the secrets only where Apache expects them', 
   )
   assert.match(text, /^ssl.truststore.type=PKCS12$/m)
 })
+
+test('client properties name what does not fit the listener', () => {
+  assert.throws(() => cluster.clientProps('SSL', 'PLAIN'), /listener SSL has no SASL: mechanism PLAIN does not apply/)
+  assert.throws(
+    () => cluster.clientProps('SASL_PLAINTEXT', 'OAUTHBEARER'),
+    /listener SASL_PLAINTEXT takes SASL mechanisms PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, not OAUTHBEARER/,
+  )
+  assert.throws(() => cluster.clientProps('OAUTH'), /OAUTHBEARER client properties need opts.tokenEndpoint/)
+  assert.throws(() => cluster.clientProps('SASL_SSL', 'PLAIN', 'carol'), /no SASL user carol; users: admin, alice, bob/)
+  assert.throws(
+    () => cluster.clientProps('SSL', undefined, undefined, { keystore: 'PEM' }),
+    /does not ask for a client/,
+  )
+  assert.throws(
+    () => cluster.clientProps('SASL_PLAINTEXT', 'PLAIN', 'alice', { truststore: 'PEM' }),
+    /does not use TLS/,
+  )
+})
+
+test('inline PEM client properties carry the certificates themselves', async () => {
+  const p = cluster.clientProps('MTLS', undefined, undefined, {
+    keystore: 'PEM_INLINE_ENCRYPTED',
+    truststore: 'PEM_INLINE',
+  })
+  const { certificates: certs } = cluster
+  assert.equal(p['ssl.truststore.certificates'], await readFile(certs.truststore.pem.path, 'utf8'))
+  assert.equal(p['ssl.keystore.certificate.chain'], await readFile(certs.client.pemEncrypted.certChain, 'utf8'))
+  assert.equal(p['ssl.keystore.key'], await readFile(certs.client.pemEncrypted.key, 'utf8'))
+  assert.equal(p['ssl.key.password'], certs.client.pemEncrypted.keyPassword)
+  assert.equal(p['ssl.keystore.type'], 'PEM')
+  assert.equal(p['ssl.keystore.location'], undefined)
+})
