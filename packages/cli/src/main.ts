@@ -293,9 +293,7 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
   const workerLog = log.child({})
   const restLog = log.child({})
   const offsets = new KafkaOffsetBackingStore({
-    bootstrapServers: config.bootstrapServers,
-    requestTimeoutMs: config.requestTimeoutMs,
-    clientId: `${clientIdBase(settings.groupId, config.clientId)}offsets`,
+    ...config.clients.internal(`${clientIdBase(settings.groupId, config.clientId)}offsets`),
     topic: settings.offsetTopic,
     partitions: settings.offsetPartitions,
     replicationFactor: settings.offsetReplicationFactor,
@@ -372,11 +370,7 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
 async function waitForKafka(config: WorkerConfig, log: Logger, stopped: () => boolean): Promise<boolean> {
   const servers = config.bootstrapServers.join(',')
   for (let attempt = 1; !stopped(); attempt++) {
-    const admin = new KafkaAdmin({
-      bootstrapServers: config.bootstrapServers,
-      clientId: 'ferry-startup',
-      requestTimeoutMs: 5000,
-    })
+    const admin = new KafkaAdmin({ ...config.clients.internal('ferry-startup'), requestTimeoutMs: 5000 })
     try {
       await admin.listTopics()
       if (attempt > 1) log.info(`Kafka at ${servers} is reachable`)

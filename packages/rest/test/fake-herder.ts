@@ -20,6 +20,7 @@ import type {
   TaskState,
   WorkerConfig,
 } from '@ferry/runtime'
+import { WorkerClients } from '@ferry/runtime'
 
 /** The herder's 400 (same name as the runtime's, which is what the REST layer matches). */
 export class BadRequestException extends ConnectException {}
@@ -295,5 +296,6 @@ export function workerConfig(originals: Record<string, string> = {}): WorkerConf
     requestTimeoutMs: 40000,
     offsetStorageFile: null,
     distributed: null,
+    clients: new WorkerClients(originals, ['localhost:9092']),
   }
 }

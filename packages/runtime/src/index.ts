@@ -28,4 +28,5 @@ export { aliasesOf, type PluginDescriptor, type PluginKind, PluginRegistry } fro
 export { KafkaOffsetBackingStore } from './storage/kafka-offset-store.ts'
 export { FileOffsetBackingStore, MemoryOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.ts'
 export { Worker } from './worker/worker.ts'
+export { WorkerClients } from './worker/worker-clients.ts'
 export type { ConnectorTaskId, TargetState } from './worker/worker-task.ts'

@@ -55,3 +55,10 @@ function unescapeProperty(s: string): string {
     }
   })
 }
+
+/** Keys under `prefix`, with the prefix removed (Apache's `originalsWithPrefix(prefix, true)`). */
+export function withPrefix(props: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v
+  return out
+}

@@ -1,4 +1,5 @@
 import { ConfigDef, ConfigException, Range, ValidList, ValidString } from '@ferry/api'
+import { WorkerClients } from '../worker/worker-clients.ts'
 
 /** Worker keys shared by standalone and distributed mode, with Apache's names and defaults (WorkerConfig). */
 export const WORKER_CONFIG_DEF = new ConfigDef()
@@ -325,6 +326,8 @@ export interface WorkerConfig {
   readonly offsetStorageFile: string | null
   /** Distributed mode's keys; null in standalone mode. */
   readonly distributed: DistributedSettings | null
+  /** The Kafka client keys (security, `producer.*`, `consumer.*`, `admin.*`), parsed for each kind of client. */
+  readonly clients: WorkerClients
 }
 
 /** Validates and parses worker properties; every problem is reported at once, each on its key. */
@@ -338,9 +341,10 @@ export function parseWorkerConfig(props: Record<string, string>, mode: 'standalo
   const parsed: Record<string, unknown> = {}
   for (const def of defs) Object.assign(parsed, def.parse(props))
   const distributed = mode === 'distributed' ? distributedSettings(parsed) : null
+  const bootstrapServers = (parsed['bootstrap.servers'] as string[]) ?? ['localhost:9092']
   return {
     originals: { ...props },
-    bootstrapServers: (parsed['bootstrap.servers'] as string[]) ?? ['localhost:9092'],
+    bootstrapServers,
     keyConverter: parsed['key.converter'] as string,
     valueConverter: parsed['value.converter'] as string,
     headerConverter: parsed['header.converter'] as string,
@@ -351,6 +355,7 @@ export function parseWorkerConfig(props: Record<string, string>, mode: 'standalo
     requestTimeoutMs: Number(parsed['request.timeout.ms']),
     offsetStorageFile: (parsed['offset.storage.file.filename'] as string | undefined) ?? null,
     distributed,
+    clients: new WorkerClients(props, bootstrapServers),
   }
 }
 
@@ -404,9 +409,4 @@ function distributedSettings(parsed: Record<string, unknown>): DistributedSettin
   }
 }
 
-/** Keys under `prefix`, with the prefix removed (Apache's `originalsWithPrefix(prefix, true)`). */
-export function withPrefix(props: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v
-  return out
-}
+export { withPrefix } from './properties.ts'

@@ -79,11 +79,7 @@ export abstract class AbstractHerder {
   }
 
   protected admin(clientId: string): KafkaAdmin {
-    return new KafkaAdmin({
-      bootstrapServers: this.worker.config.bootstrapServers,
-      clientId: this.worker.config.clientId || clientId,
-      requestTimeoutMs: this.worker.config.requestTimeoutMs,
-    })
+    return new KafkaAdmin(this.worker.config.clients.internal(this.worker.config.clientId || clientId))
   }
 
   #validation(): ValidationContext {

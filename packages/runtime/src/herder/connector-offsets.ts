@@ -35,12 +35,9 @@ function modifiedMessage(alterResult: boolean, reset: boolean): Message {
   }
 }
 
-function admin(worker: Worker, clientId: string): KafkaAdmin {
-  return new KafkaAdmin({
-    bootstrapServers: worker.config.bootstrapServers,
-    clientId: worker.config.clientId || clientId,
-    requestTimeoutMs: worker.config.requestTimeoutMs,
-  })
+/** Apache's connector admin for offsets: the worker's admin keys and the connector's `admin.override.*`. */
+function admin(worker: Worker, clientId: string, config: Record<string, string>): KafkaAdmin {
+  return new KafkaAdmin(worker.config.clients.admin(config, clientId))
 }
 
 /** `GET /connectors/{c}/offsets`: source offsets from the worker's store, sink offsets from the consumer group. */
@@ -51,7 +48,7 @@ export async function readConnectorOffsets(
   type: ConnectorType,
 ): Promise<ConnectorOffsets> {
   if (type === 'sink') {
-    const client = admin(worker, `connector-worker-adminclient-${name}`)
+    const client = admin(worker, `connector-worker-adminclient-${name}`, config)
     try {
       const offsets = await client.consumerGroupOffsets(sinkGroupId(name, config, worker.config.originals))
       return {
@@ -99,7 +96,7 @@ async function modifySinkOffsets(
   offsets: Array<{ tp: TopicPartition; offset: number | null }> | null,
 ): Promise<Message> {
   const groupId = sinkGroupId(name, config, worker.config.originals)
-  const client = admin(worker, `connector-worker-adminclient-${name}`)
+  const client = admin(worker, `connector-worker-adminclient-${name}`, config)
   try {
     const reset = offsets === null
     let toWrite = offsets

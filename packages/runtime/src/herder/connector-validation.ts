@@ -1052,17 +1052,28 @@ function validateClientOverrides(
 ): ConfigInfos {
   const policy = (ctx.workerConfig.originals['connector.client.config.override.policy'] ?? 'All').trim()
   const values: ConfigValue[] = []
+  let allAllowed = true
   for (const [k, v] of Object.entries(props)) {
     if (!k.startsWith(prefix)) continue
     const value: ConfigValue = { ...newConfigValue(k.slice(prefix.length)), value: v }
     const name = policy.slice(policy.lastIndexOf('.') + 1).replace(/ConnectorClientConfigOverridePolicy$/, '')
     const allowed = name === 'None' ? false : name === 'Principal' ? PRINCIPAL_ALLOWED.has(value.name) : true
     if (!allowed) {
+      allAllowed = false
       value.errorMessages.push(
         `The '${name}' policy does not allow '${value.name}' to be overridden in the connector configuration.`,
       )
     }
     values.push(value)
+  }
+  // Values the policy allows must also be valid for the client, and honoured by Ferry (or refused, naming why).
+  if (allAllowed && values.length > 0) {
+    const kind = prefix.slice(0, prefix.indexOf('.')) as 'producer' | 'consumer' | 'admin'
+    for (const problem of ctx.workerConfig.clients.validateOverrides(kind, props)) {
+      const value = values.find((v) => `${prefix}${v.name}` === problem.key)
+      if (value) value.errorMessages.push(problem.message)
+      else values.push({ ...newConfigValue(problem.key.slice(prefix.length)), errorMessages: [problem.message] })
+    }
   }
   return prefixedConfigInfos(
     new Map(),

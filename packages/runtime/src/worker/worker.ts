@@ -108,6 +108,7 @@ export class Worker {
     this.plugins = plugins
     this.offsets = offsets
     this.#log = log
+    for (const warning of config.clients.drainWarnings()) log.warn(warning)
     this.configTransformer =
       options.configTransformer ?? WorkerConfigTransformer.fromWorkerConfig(config.originals, { logger: log })
   }
@@ -228,19 +229,16 @@ export class Worker {
       this.configTransformer.hidePasswords({ ...connectorConfig, ...taskConfig }, () => running.connector.config())
       const converters = this.#converters(connectorConfig)
       const errors = parseErrorHandlingConfig(connectorConfig)
-      const clientId = this.config.clientId
-      const settings = {
-        bootstrapServers: this.config.bootstrapServers,
-        requestTimeoutMs: this.config.requestTimeoutMs,
-      }
+      const clients = this.config.clients
+      for (const warning of clients.unknownOverrides(connectorConfig)) this.#log.warn({ task: name }, warning)
+      clients.drainWarnings()
       let task: WorkerTask
       if (running.connector instanceof SourceConnector) {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
-        const producer = new KafkaProducer({
-          ...settings,
-          clientId: clientId || `connector-producer-${id.connector}-${id.task}`,
-        })
+        const producer = new KafkaProducer(
+          clients.producer(connectorConfig, `connector-producer-${id.connector}-${id.task}`),
+        )
         task = new WorkerSourceTask(
           id,
           instance,
@@ -256,25 +254,19 @@ export class Worker {
           state,
           listener,
           this.#log,
-          this.#sourceErrorHandling(id, errors, converters),
+          this.#sourceErrorHandling(id, errors, converters, connectorConfig),
         )
       } else {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SinkTask
         const topics = await this.#sinkTopics(connectorConfig)
         // Worker-wide `consumer.*` keys, overridden per connector by `consumer.override.*` (Apache's precedence).
-        const overrides = {
-          ...withPrefix(this.config.originals, 'consumer.'),
-          ...withPrefix(connectorConfig, 'consumer.override.'),
-        }
-        const consumer = new KafkaConsumer({
-          ...settings,
-          clientId: clientId || `connector-consumer-${id.connector}-${id.task}`,
-          groupId: overrides['group.id'] ?? `connect-${id.connector}`,
-          sessionTimeoutMs: intOverride(overrides, 'session.timeout.ms'),
-          heartbeatIntervalMs: intOverride(overrides, 'heartbeat.interval.ms'),
-          rebalanceTimeoutMs: intOverride(overrides, 'max.poll.interval.ms'),
-        })
+        const consumerSettings = clients.consumer(
+          connectorConfig,
+          `connector-consumer-${id.connector}-${id.task}`,
+          `connect-${id.connector}`,
+        )
+        const consumer = new KafkaConsumer(consumerSettings)
         task = new WorkerSinkTask(
           id,
           instance,
@@ -285,16 +277,17 @@ export class Worker {
           {
             topics,
             offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
-            maxPollRecords: intOverride(overrides, 'max.poll.records') ?? 500,
+            maxPollRecords: consumerSettings.maxPollRecords ?? 500,
             // Apache's SinkConnectorConfig.enableErrantRecordReporter.
             errantRecordReporter: errors.deadLetterQueue.topic !== '' || errors.logEnable,
           },
           state,
           listener,
           this.#log,
-          this.#sinkErrorHandling(id, errors, converters),
+          this.#sinkErrorHandling(id, errors, converters, connectorConfig),
         )
       }
+      for (const warning of clients.drainWarnings()) this.#log.warn({ task: name }, warning)
       this.#tasks.set(name, task)
       task.run()
     } catch (e) {
@@ -309,6 +302,7 @@ export class Worker {
     id: ConnectorTaskId,
     errors: ErrorHandlingConfig,
     converters: Converters,
+    connectorConfig: Record<string, string>,
   ): TaskErrorHandling<SourceRecord> {
     const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
     return {
@@ -318,7 +312,7 @@ export class Worker {
         const reporters: ErrorReporter<SourceRecord>[] = [LogReporter.source(id, log, this.#log)]
         const dlq = errors.deadLetterQueue
         if (dlq.topic !== '') {
-          const producer = await this.#deadLetterQueueProducer(id, dlq)
+          const producer = await this.#deadLetterQueueProducer(id, dlq, connectorConfig)
           reporters.push(DeadLetterQueueReporter.source(producer, dlq, id, converters, this.#log))
         }
         return reporters
@@ -331,6 +325,7 @@ export class Worker {
     id: ConnectorTaskId,
     errors: ErrorHandlingConfig,
     converters: Converters,
+    connectorConfig: Record<string, string>,
   ): TaskErrorHandling<IncomingRecord> {
     const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
     return {
@@ -340,7 +335,7 @@ export class Worker {
         const reporters: ErrorReporter<IncomingRecord>[] = [LogReporter.sink(id, log, this.#log)]
         const dlq = errors.deadLetterQueue
         if (dlq.topic !== '') {
-          const producer = await this.#deadLetterQueueProducer(id, dlq)
+          const producer = await this.#deadLetterQueueProducer(id, dlq, connectorConfig)
           reporters.push(DeadLetterQueueReporter.sink(producer, dlq, id, this.#log))
         }
         return reporters
@@ -349,14 +344,14 @@ export class Worker {
   }
 
   /** Creates the DLQ topic when it is missing, then a producer for it (Apache's client ids). */
-  async #deadLetterQueueProducer(id: ConnectorTaskId, dlq: DeadLetterQueueSettings): Promise<KafkaProducer> {
-    const settings = {
-      bootstrapServers: this.config.bootstrapServers,
-      requestTimeoutMs: this.config.requestTimeoutMs,
-    }
-    const clientId = this.config.clientId
+  async #deadLetterQueueProducer(
+    id: ConnectorTaskId,
+    dlq: DeadLetterQueueSettings,
+    connectorConfig: Record<string, string>,
+  ): Promise<KafkaProducer> {
+    const clients = this.config.clients
     const admin = outsideTopicTracking(
-      () => new KafkaAdmin({ ...settings, clientId: clientId || 'connector-dlq-adminclient-' }),
+      () => new KafkaAdmin(clients.admin(connectorConfig, 'connector-dlq-adminclient-')),
     )
     try {
       await ensureDeadLetterQueueTopic(admin, dlq.topic, dlq.replicationFactor, this.#log)
@@ -364,7 +359,7 @@ export class Worker {
       await admin.close().catch(() => {})
     }
     return outsideTopicTracking(
-      () => new KafkaProducer({ ...settings, clientId: clientId || `connector-dlq-producer-${taskName(id)}` }),
+      () => new KafkaProducer(clients.producer(connectorConfig, `connector-dlq-producer-${taskName(id)}`)),
     )
   }
 
@@ -376,10 +371,7 @@ export class Worker {
       .filter(Boolean)
     if (listed.length > 0) return listed
     const regex = new RegExp(`^(?:${config['topics.regex']})$`)
-    const admin = new KafkaAdmin({
-      bootstrapServers: this.config.bootstrapServers,
-      clientId: `${this.config.clientId || 'ferry'}-topics`,
-    })
+    const admin = new KafkaAdmin(this.config.clients.admin(config, `${this.config.clientId || 'ferry'}-topics`))
     try {
       return (await admin.listTopics()).filter((t) => regex.test(t))
     } finally {
@@ -484,16 +476,6 @@ function redactingTaskListener(listener: TaskStatusListener, redactor: SecretRed
     onFailure: (id, error) => listener.onFailure(id, redactor.redactError(error)),
     onShutdown: (id) => listener.onShutdown(id),
   }
-}
-
-/** A numeric client setting from overrides, or undefined for the client's default; a non-number names the key. */
-function intOverride(overrides: Record<string, string>, key: string): number | undefined {
-  const raw = overrides[key]
-  if (raw === undefined) return undefined
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 0)
-    throw new ConnectException(`Invalid value ${raw} for configuration ${key}: Not a number of type INT`)
-  return n
 }
 
 /**

@@ -114,8 +114,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     this.#rebalanceWaitMs = options.rebalanceWaitMs ?? 15_000
     const base = clientIdBase(settings.groupId, worker.config.clientId)
     const connection = {
-      bootstrapServers: worker.config.bootstrapServers,
-      requestTimeoutMs: worker.config.requestTimeoutMs,
+      ...worker.config.clients.internal(''),
       logger: this.loggers.logger('org.apache.kafka.connect.storage'),
     }
     this.#configStore = new KafkaConfigBackingStore({

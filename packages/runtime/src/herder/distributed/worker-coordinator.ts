@@ -104,7 +104,12 @@ export class WorkerCoordinator {
     this.#member = new GroupMember({
       bootstrapServers: options.bootstrapServers,
       clientId: options.clientId,
+      security: options.security,
       requestTimeoutMs: options.requestTimeoutMs,
+      retryBackoffMs: options.retryBackoffMs,
+      retryBackoffMaxMs: options.retryBackoffMaxMs,
+      metadataMaxAgeMs: options.metadataMaxAgeMs,
+      connectTimeoutMs: options.connectTimeoutMs,
       groupId: options.groupId,
       protocolType: 'connect',
       sessionTimeoutMs: options.sessionTimeoutMs ?? 10000,
