@@ -271,8 +271,11 @@ export interface StartSecuredKafkaOptions extends Omit<StartKafkaOptions, 'broke
  * listener has answered a Metadata request through its own TLS and SASL handshakes.
  */
 export function startSecuredKafka(opts: StartSecuredKafkaOptions = {}): Promise<SecuredKafkaCluster> {
-  const { users, certificates, oauth, ...rest } = opts
-  return start({ ...rest, brokers: 1 }, { users, certificates, oauth }) as Promise<SecuredKafkaCluster>
+  const { users, certificates, oauth, connectionsMaxReauthMs, ...rest } = opts
+  return start(
+    { ...rest, brokers: 1 },
+    { users, certificates, oauth, connectionsMaxReauthMs },
+  ) as Promise<SecuredKafkaCluster>
 }
 
 async function start(opts: StartKafkaOptions, security: SecurityOptions | undefined): Promise<KafkaCluster> {

@@ -86,6 +86,11 @@ export interface SecurityOptions {
   certificates?: Certificates
   /** The OAuth issuer whose JWKS the broker trusts; a new one otherwise. */
   oauth?: OAuthIssuer
+  /**
+   * `connections.max.reauth.ms` for every SASL listener (KIP-368): the broker closes a connection that has not
+   * re-authenticated within this time (or before its OAuth token expires, if sooner). Default 0: never.
+   */
+  connectionsMaxReauthMs?: number
 }
 
 export interface ClientPropsOptions {
@@ -260,6 +265,12 @@ export async function prepareSecurity(opts: {
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'allow.everyone.if.no.acl.found': 'true',
     'super.users': SUPER_USERS.join(';'),
+  }
+  const reauth = opts.security.connectionsMaxReauthMs
+  if (reauth !== undefined) {
+    if (!Number.isInteger(reauth) || reauth < 0)
+      throw new Error(`connectionsMaxReauthMs must be a whole number of milliseconds >= 0, got ${reauth}`)
+    sp['connections.max.reauth.ms'] = String(reauth)
   }
   const plainUsers = Object.entries(users)
     .map(([name, password]) => `user_${name}=${jaasQuote(password)}`)
@@ -531,7 +542,7 @@ function clientProps(
 
 // ---------------------------------------------------------------- readiness probe (a few raw Kafka requests)
 
-interface ProbeSasl {
+export interface ProbeSasl {
   mechanism: 'PLAIN' | 'OAUTHBEARER'
   /** The mechanisms the listener must list in its SaslHandshake answer. */
   expected: readonly SaslMechanism[]
@@ -539,15 +550,16 @@ interface ProbeSasl {
 }
 
 /**
- * Connects (TLS when `tls` is given), runs SaslHandshake v1 + SaslAuthenticate v0 when `sasl` is given, then a
- * Metadata v4 request; resolves with the broker count. Request header v1; all three answer with header v0.
+ * Connects (TLS when `tls` is given), runs SaslHandshake v1 + SaslAuthenticate v1 when `sasl` is given, then a
+ * Metadata v4 request. Resolves with the broker count and the SASL session lifetime the broker granted (0: no
+ * re-authentication needed; undefined without SASL). Request header v1; all three answer with header v0.
  */
 export async function probeListener(
   port: number,
   tls: { ca: string; cert?: string; key?: string; checkServerIdentity?: () => undefined } | undefined,
   sasl: ProbeSasl | undefined,
   timeoutMs: number,
-): Promise<number> {
+): Promise<{ brokers: number; sessionLifetimeMs: number | undefined }> {
   const socket: Socket = await new Promise((ok, ko) => {
     const s = tls
       ? tlsConnect({ host: '127.0.0.1', port, ...tls }, () => ok(s))
@@ -556,6 +568,7 @@ export async function probeListener(
     s.setTimeout(timeoutMs, () => s.destroy(new Error(`no answer within ${timeoutMs} ms`)))
   })
   const conn = new ProbeConnection(socket)
+  let sessionLifetimeMs: number | undefined
   try {
     if (sasl) {
       const hs = await conn.request(17, 1, str(sasl.mechanism))
@@ -573,21 +586,37 @@ export async function probeListener(
       const missing = sasl.expected.filter((m) => !mechanisms.includes(m))
       if (missing.length > 0)
         throw new Error(`SASL mechanisms ${missing.join(', ')} not enabled (has ${mechanisms.join(', ')})`)
-      const auth = Buffer.from(sasl.authBytes)
-      const size = Buffer.alloc(4)
-      size.writeInt32BE(auth.length)
-      const res = await conn.request(36, 0, Buffer.concat([size, auth]))
-      const code = res.readInt16BE(0)
-      if (code !== 0) {
-        const len = res.readInt16BE(2)
+      const authenticate = async (bytes: Buffer) => {
+        const size = Buffer.alloc(4)
+        size.writeInt32BE(bytes.length)
+        // error_code, error_message (nullable string), auth_bytes (bytes), session_lifetime_ms (int64)
+        const res = await conn.request(36, 1, Buffer.concat([size, bytes]))
+        const messageLength = res.readInt16BE(2)
+        const afterMessage = 4 + Math.max(messageLength, 0)
+        const bytesLength = Math.max(res.readInt32BE(afterMessage), 0)
+        return {
+          code: res.readInt16BE(0),
+          message: messageLength >= 0 ? res.toString('utf8', 4, afterMessage) : '',
+          challenge: res.toString('utf8', afterMessage + 4, afterMessage + 4 + bytesLength),
+          sessionLifetimeMs: Number(res.readBigInt64BE(afterMessage + 4 + bytesLength)),
+        }
+      }
+      const res = await authenticate(Buffer.from(sasl.authBytes))
+      if (res.code !== 0) throw new Error(`SaslAuthenticate (${sasl.mechanism}) error ${res.code}: ${res.message}`)
+      if (sasl.mechanism === 'OAUTHBEARER' && res.challenge !== '') {
+        // RFC 7628 3.2.2: a refused token is answered with an error challenge (error code 0); the client sends
+        // %x01 and the server then fails the exchange.
+        const final = await authenticate(Buffer.from([1]))
         throw new Error(
-          `SaslAuthenticate (${sasl.mechanism}) error ${code}: ${len >= 0 ? res.toString('utf8', 4, 4 + len) : ''}`,
+          `SaslAuthenticate (OAUTHBEARER) error ${final.code}: ${final.message} (challenge ${res.challenge})`,
         )
       }
+      sessionLifetimeMs = res.sessionLifetimeMs
     }
     // topics: empty array, allow_auto_topic_creation=false
     const md = await conn.request(3, 4, Buffer.from([0, 0, 0, 0, 0]))
-    return md.readInt32BE(4) // after throttle_time_ms: the brokers array length
+    // after throttle_time_ms: the brokers array length
+    return { brokers: md.readInt32BE(4), sessionLifetimeMs }
   } finally {
     socket.destroy()
   }

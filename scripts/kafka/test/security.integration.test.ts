@@ -4,12 +4,13 @@ import { readFile } from 'node:fs/promises'
 import { after, before, test } from 'node:test'
 import { ConsoleToolError, runConsoleConsumer, runConsoleProducer } from '../console.ts'
 import { type SecuredKafkaCluster, startSecuredKafka } from '../harness.ts'
-import type { ClientPropsOptions, ListenerName, SaslMechanism } from '../security.ts'
+import { type ClientPropsOptions, type ListenerName, probeListener, type SaslMechanism } from '../security.ts'
 
 let cluster: SecuredKafkaCluster
 
 before(async () => {
-  cluster = await startSecuredKafka()
+  // Long enough not to disturb the other tests; the broker still reports it on every SASL login.
+  cluster = await startSecuredKafka({ connectionsMaxReauthMs: 600_000 })
 })
 after(() => cluster?.stop())
 
@@ -294,4 +295,51 @@ test('inline PEM client properties carry the certificates themselves', async () 
   assert.equal(p['ssl.key.password'], certs.client.pemEncrypted.keyPassword)
   assert.equal(p['ssl.keystore.type'], 'PEM')
   assert.equal(p['ssl.keystore.location'], undefined)
+})
+
+test('the OAUTH listener takes tokens the issuer signed and refuses expired, foreign or misaddressed ones', async () => {
+  const port = cluster.listeners.OAUTH.port
+  const login = (token: string) =>
+    probeListener(
+      port,
+      undefined,
+      { mechanism: 'OAUTHBEARER', expected: ['OAUTHBEARER'], authBytes: `n,,\x01auth=Bearer ${token}\x01\x01` },
+      5_000,
+    )
+  const ok = await login(cluster.oauth.mintToken({ subject: 'alice', lifetimeSeconds: 120 }))
+  assert.equal(ok.brokers, 1)
+  assert.ok(ok.sessionLifetimeMs !== undefined && ok.sessionLifetimeMs > 0 && ok.sessionLifetimeMs <= 120_000)
+  await assert.rejects(
+    login(cluster.oauth.mintToken({ subject: 'alice', lifetimeSeconds: -60 })),
+    /error 58: .*invalid_token/,
+  )
+  await assert.rejects(
+    login(cluster.oauth.mintToken({ subject: 'alice', untrustedKey: true })),
+    /error 58: .*invalid_token/,
+  )
+  await assert.rejects(
+    login(cluster.oauth.mintToken({ subject: 'alice', audience: 'someone-else' })),
+    /error 58: .*invalid_token/,
+  )
+  await assert.rejects(
+    login(cluster.oauth.mintToken({ subject: 'alice', issuer: 'https://other.invalid' })),
+    /error 58: .*invalid_token/,
+  )
+})
+
+test('SASL logins get the re-authentication deadline the broker was given', async () => {
+  const { port } = cluster.listeners.SASL_PLAINTEXT
+  const plain = (password: string) =>
+    probeListener(
+      port,
+      undefined,
+      { mechanism: 'PLAIN', expected: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], authBytes: `\0alice\0${password}` },
+      5_000,
+    )
+  const ok = await plain(cluster.users.alice as string)
+  assert.ok(ok.sessionLifetimeMs !== undefined && ok.sessionLifetimeMs > 590_000 && ok.sessionLifetimeMs <= 600_000)
+  await assert.rejects(
+    plain('wrong'),
+    /SaslAuthenticate \(PLAIN\) error 58: Authentication failed: Invalid username or password/,
+  )
 })
