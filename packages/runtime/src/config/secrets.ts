@@ -8,24 +8,16 @@
  *   its config, say) by the reference it came from, `${file:/secrets/db.properties:password}`.
  */
 
+import { PASSWORD_KEYS } from '../kafka/client-config.ts'
+
 /** How a hidden value shows (Apache's `Password.HIDDEN`). */
 export const HIDDEN = '[hidden]'
 
 /**
- * The PASSWORD-typed keys of Apache's clients (`SslConfigs`, `SaslConfigs`, KIP-1139's OAuth secrets). A key is one of
- * them under any prefix (`producer.`, `consumer.override.`, `listeners.https.`, ...).
+ * The PASSWORD-typed keys of Apache's clients (`SslConfigs`, `SaslConfigs`, KIP-1139's OAuth secrets), from the one
+ * client key table. A key is one of them under any prefix (`producer.`, `consumer.override.`, `listeners.https.`, ...).
  */
-export const CLIENT_PASSWORD_KEYS: readonly string[] = [
-  'ssl.key.password',
-  'ssl.keystore.password',
-  'ssl.keystore.key',
-  'ssl.keystore.certificate.chain',
-  'ssl.truststore.password',
-  'ssl.truststore.certificates',
-  'sasl.jaas.config',
-  'sasl.oauthbearer.client.credentials.client.secret',
-  'sasl.oauthbearer.assertion.private.key.passphrase',
-]
+export const CLIENT_PASSWORD_KEYS: readonly string[] = [...PASSWORD_KEYS]
 
 /** True for one of Apache's client PASSWORD keys, bare or under a prefix (`admin.override.sasl.jaas.config`). */
 export function isPasswordKey(key: string): boolean {

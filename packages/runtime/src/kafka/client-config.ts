@@ -1464,20 +1464,6 @@ export const PASSWORD_KEYS: ReadonlySet<string> = new Set(
 )
 
 /**
- * The props with every secret value as `[hidden]`, for logging: Apache's PASSWORD keys (`ssl.*.password`,
- * `ssl.keystore.key`, `sasl.jaas.config`, the OAuth client secret, ...), also under a prefix (`producer.`,
- * `consumer.override.`, ...).
- */
-export function redactClientProps(props: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(props)) {
-    const secret = PASSWORD_KEYS.has(key) || [...PASSWORD_KEYS].some((p) => key.endsWith(`.${p}`))
-    out[key] = secret ? Password.HIDDEN : value
-  }
-  return out
-}
-
-/**
  * The keys of `props` that none of the given clients knows; the caller logs Apache's warning for each:
  * `The configuration '<key>' was supplied but isn't a known config.`
  */

@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import { inspect } from 'node:util'
+import { hidePasswords } from '../../src/config/secrets.ts'
 import {
   adminSettings,
   CLIENT_KEYS,
@@ -14,7 +15,6 @@ import {
   PASSWORD_KEYS,
   parseSecurity,
   producerSettings,
-  redactClientProps,
   unknownKeys,
 } from '../../src/kafka/client-config.ts'
 
@@ -169,7 +169,7 @@ describe('CLIENT_KEYS', () => {
   })
 })
 
-describe('unknownKeys and redactClientProps', () => {
+describe('unknownKeys and hidePasswords', () => {
   it("returns the keys a client does not know, for Apache's warning", () => {
     assert.deepEqual(unknownKeys({ acks: '1', 'group.id': 'g', 'foo.bar': 'x' }, 'producer'), ['group.id', 'foo.bar'])
     assert.deepEqual(unknownKeys({ acks: '1', 'group.id': 'g', 'foo.bar': 'x' }, ['producer', 'consumer']), ['foo.bar'])
@@ -177,7 +177,7 @@ describe('unknownKeys and redactClientProps', () => {
 
   it('hides secrets, also under a prefix', () => {
     assert.deepEqual(
-      redactClientProps({
+      hidePasswords({
         'ssl.keystore.password': 'p1',
         'producer.override.sasl.jaas.config': 'p2',
         'consumer.sasl.oauthbearer.client.credentials.client.secret': 'p3',
