@@ -4,10 +4,18 @@
  * `createRestServer` builds one app (tests use `inject()` on it); `startRestServer` reads the worker's REST keys
  * (`listeners`, `admin.listeners`, `rest.advertised.*`, `access.control.allow.*`) and listens.
  */
-import { readFileSync } from 'node:fs'
+
 import { hostname } from 'node:os'
+import type { TlsOptions as TlsServerOptions } from 'node:tls'
 import { ConfigException } from '@ferry/api'
-import type { Herder, Logger, PluginRegistry, WorkerConfig } from '@ferry/runtime'
+import {
+  type Herder,
+  type Logger,
+  type PluginRegistry,
+  type SslConfig,
+  sslOptions,
+  type WorkerConfig,
+} from '@ferry/runtime'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type HttpMethod, keepRawBody, type RestContext, type RouteSpec } from './context.ts'
 import { ConnectRestException, httpStatusError, toErrorResponse } from './errors.ts'
@@ -32,7 +40,7 @@ export interface RestServerOptions {
   /** The largest request body accepted (413 beyond it); default 8 MiB. */
   bodyLimit?: number
   /** TLS for an `https` listener. */
-  https?: { pfx?: Buffer; passphrase?: string; key?: string | Buffer; cert?: string | Buffer } | null
+  https?: TlsServerOptions | null
 }
 
 const ALL_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
@@ -238,35 +246,64 @@ export class PortInUseError extends Error {
   readonly code = 'EADDRINUSE'
 }
 
-/** TLS options from `listeners.https.ssl.*` (else `ssl.*`): PKCS12 or PEM keystores. */
-export function httpsOptions(
-  originals: Readonly<Record<string, string>>,
-  prefix: string,
-): { pfx?: Buffer; passphrase?: string; key?: string | Buffer; cert?: string | Buffer } {
-  const get = (key: string) => originals[`${prefix}${key}`] ?? originals[key]
-  const type = (get('ssl.keystore.type') ?? 'PKCS12').trim().toUpperCase()
-  const location = get('ssl.keystore.location')
-  const password = get('ssl.keystore.password')
-  if (type === 'PKCS12') {
-    if (!location)
-      throw new ConfigException(`${prefix}ssl.keystore.location`, null, 'an https listener needs a keystore')
-    return { pfx: readFileSync(location), ...(password ? { passphrase: password } : {}) }
+/**
+ * TLS server options for an https listener from `listeners.https.ssl.*` (else `ssl.*`), as Apache's RestServerConfig
+ * reads them: the keystore (JKS, Apache's default type, PKCS12 or PEM, files or inline), `ssl.client.auth` (none,
+ * requested, required) with the truststore that checks client certificates, `ssl.enabled.protocols`,
+ * `ssl.cipher.suites`. Every problem is one `ConfigException` naming the keys; passwords are never shown.
+ */
+export function httpsOptions(originals: Readonly<Record<string, string>>, prefix: string): TlsServerOptions {
+  const get = (key: string): string | null => originals[`${prefix}${key}`] ?? originals[key] ?? null
+  const problems: string[] = []
+  const report = (key: string, value: string | null, message: string) =>
+    problems.push(`Invalid value ${value ?? 'null'} for configuration ${prefix}${key}: ${message}`)
+  const list = (key: string, fallback: string[]) => {
+    const v = get(key)
+    return v === null
+      ? fallback
+      : v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
   }
-  if (type === 'PEM') {
-    const chain = get('ssl.keystore.certificate.chain')
-    const key = get('ssl.keystore.key')
-    if (chain && key)
-      return { cert: chain, key, ...(get('ssl.key.password') ? { passphrase: get('ssl.key.password') } : {}) }
-    if (!location)
-      throw new ConfigException(`${prefix}ssl.keystore.location`, null, 'an https listener needs a keystore')
-    const pem = readFileSync(location, 'utf8')
-    return { cert: pem, key: pem, ...(get('ssl.key.password') ? { passphrase: get('ssl.key.password') } : {}) }
+  const clientAuth = (get('ssl.client.auth') ?? 'none').trim().toLowerCase()
+  if (!['none', 'requested', 'required'].includes(clientAuth))
+    report('ssl.client.auth', clientAuth, 'String must be one of: required, requested, none')
+  const cfg: SslConfig = {
+    keystoreType: (get('ssl.keystore.type') ?? 'JKS').trim(),
+    keystoreLocation: get('ssl.keystore.location'),
+    keystorePassword: get('ssl.keystore.password'),
+    keyPassword: get('ssl.key.password'),
+    keystoreKey: get('ssl.keystore.key'),
+    keystoreCertificateChain: get('ssl.keystore.certificate.chain'),
+    truststoreType: (get('ssl.truststore.type') ?? 'JKS').trim(),
+    truststoreLocation: get('ssl.truststore.location'),
+    truststorePassword: get('ssl.truststore.password'),
+    truststoreCertificates: get('ssl.truststore.certificates'),
+    // The host name check is a client's; a server checks its clients' certificates against the truststore.
+    endpointIdentificationAlgorithm: '',
+    enabledProtocols: list('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3']),
+    protocol: get('ssl.protocol') ?? 'TLSv1.3',
+    cipherSuites: list('ssl.cipher.suites', []),
+    keymanagerAlgorithm: get('ssl.keymanager.algorithm'),
+    trustmanagerAlgorithm: get('ssl.trustmanager.algorithm'),
+    secureRandomImplementation: get('ssl.secure.random.implementation'),
+    engineFactoryClass: get('ssl.engine.factory.class'),
+    provider: get('ssl.provider'),
   }
-  throw new ConfigException(
-    `${prefix}ssl.keystore.type`,
-    type,
-    'Ferry reads PKCS12 and PEM keystores (convert a JKS keystore with keytool -importkeystore)',
-  )
+  if (cfg.keystoreLocation === null && cfg.keystoreKey === null)
+    report('ssl.keystore.location', null, 'an https listener needs a keystore')
+  const ssl = problems.length === 0 ? sslOptions(cfg, report) : null
+  if (ssl === null || problems.length > 0) throw new ConfigException(problems.join('; '))
+  const { key, cert, ca, minVersion, maxVersion, ciphers } = ssl.tls
+  return {
+    key,
+    cert,
+    minVersion,
+    maxVersion,
+    ...(ciphers ? { ciphers } : {}),
+    ...(clientAuth === 'none' ? {} : { ca, requestCert: true, rejectUnauthorized: clientAuth === 'required' }),
+  }
 }
 
 /**
