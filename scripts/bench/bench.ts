@@ -8,26 +8,34 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { KAFKA_VERSION, REPO_ROOT, startKafka } from '../kafka/harness.ts'
+import { KAFKA_VERSION, REPO_ROOT, type SecuredKafkaCluster, startKafka } from '../kafka/harness.ts'
 import { CONNECT_JVM_OPTIONS, ensureApacheConnect, javaVersion, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
 import { admin, createTopic, jsonRecord, LINE_BYTES, line, produce, writeLinesFile } from './data.ts'
 import { prepareJdbc } from './jdbc.ts'
 import { summarizeProfileDir } from './profile.ts'
-import type { BenchResults, ProfileResult, WorkloadResult } from './results.ts'
+import { type BenchResults, isSecured, type ProfileResult, type WorkloadResult } from './results.ts'
+import { describeCheck, prepareSecured, SECURED_LISTENER, type SecuredBrokerInfo } from './secured.ts'
 import { ratio, type Summary, summarize } from './stats.ts'
 import { type Engine, FERRY_BIN } from './workers.ts'
-import { type BenchContext, type Runner, type RunResult, WORKLOADS, type WorkloadId } from './workloads.ts'
+import {
+  type BenchContext,
+  type Runner,
+  type RunResult,
+  WORKLOADS,
+  type Workload,
+  type WorkloadId,
+} from './workloads.ts'
 
 export interface BenchOptions {
   quick: boolean
   rounds: number
   engines: Engine[]
   workloads: WorkloadId[]
-  /** Use this broker instead of starting one. */
+  /** Use this broker instead of starting one (workloads 1–7; 8–11 always start their own secured broker). */
   bootstrap?: string | undefined
-  /** Profile Ferry on workloads 1 and 2 (node --cpu-prof). */
+  /** Profile Ferry on the workloads that ask for it: 1, 2, 8 and 9 (node --cpu-prof). */
   profile: boolean
-  /** Override the record counts (workloads 1, 2, 6 and 3). */
+  /** Override the record counts (workloads 1, 2, 6, 8 and 9; and 3, 10 and 11 when smaller than theirs). */
   records?: number | undefined
   jsonRecords?: number | undefined
   /** Records of workload 7 (default: as workload 3). */
@@ -104,7 +112,7 @@ function describe(workload: WorkloadId, r: RunResult): string {
     case 'startup':
       return `/health ${fmt(m.healthSeconds, 2)} s, first record ${fmt(m.firstRecordSeconds, 2)} s, RSS ${fmt(m.rssAtHealthMb)} MiB`
     default:
-      return `${fmt(m.msgsPerSec)} msgs/s, ${fmt(m.mbPerSec, 1)} MiB/s, ${fmt(m.cpuSecondsPerMillion, 1)} CPU s/M, peak RSS ${fmt(m.peakRssMb)} MiB`
+      return `${fmt(m.msgsPerSec)} msgs/s, ${fmt(m.mbPerSec, 1)} MiB/s, ${fmt(m.cpuSecondsPerMillion, 1)} CPU s/M, peak RSS ${fmt(m.peakRssMb)} MiB${r.compression ? `; output: ${describeCheck(r.compression)}` : ''}`
   }
 }
 
@@ -116,23 +124,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const selected = WORKLOADS.filter((w) => options.workloads.includes(w.id))
   const needApache = options.engines.includes('apache') || options.workloads.includes('ceiling')
   const notes: string[] = []
+  const wants = (id: WorkloadId) => options.workloads.includes(id)
 
   const apache = needApache ? await ensureApacheConnect() : undefined
   const workDir = await mkdtemp(join(tmpdir(), 'ferry-bench-'))
-  let cluster: Awaited<ReturnType<typeof startKafka>> | undefined
-  if (!options.bootstrap) {
-    log('Starting a Kafka broker...')
-    cluster = await startKafka()
-  }
-  const bootstrap = options.bootstrap ?? cluster!.bootstrapServers
-  const kafkaAdmin = admin(bootstrap)
   try {
     const records = options.records ?? preset.records
     const jsonRecords =
       options.jsonRecords ?? (options.records ? Math.min(options.records, preset.jsonRecords) : preset.jsonRecords)
-    const ctx: BenchContext = {
-      bootstrap,
-      admin: kafkaAdmin,
+    const wantsJson = selected.some((w) => w.id === 'json' || w.id.startsWith('json-sasl-'))
+    const base = {
       apache,
       workDir,
       quick: options.quick,
@@ -146,71 +147,46 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       linesFile: join(workDir, 'lines.txt'),
       linesTopic: `bench-lines-${randomUUID().slice(0, 8)}`,
       jsonTopic: `bench-json-${randomUUID().slice(0, 8)}`,
-      ferryJsonSkip:
-        options.engines.includes('ferry') && options.workloads.includes('json') ? await ferryJsonSkip() : undefined,
+      ferryJsonSkip: options.engines.includes('ferry') && wantsJson ? await ferryJsonSkip() : undefined,
       pollMs: preset.pollMs,
       runTimeoutMs: preset.runTimeoutMs,
       keepFiles: options.keepFiles ?? false,
       log,
     }
-    if (ctx.ferryJsonSkip) log(`Workload 3 skipped for Ferry: ${ctx.ferryJsonSkip}`)
-    if (options.workloads.includes('jdbc')) {
-      const jdbcRecords =
-        options.jdbcRecords ?? (options.records ? Math.min(options.records, preset.jdbcRecords) : preset.jdbcRecords)
-      ctx.jdbc = await prepareJdbc({ records: jdbcRecords, engines: options.engines })
-      for (const [engine, why] of Object.entries(ctx.jdbc.skip)) log(`Workload 7 skipped for ${engine}: ${why}`)
-    }
-
-    // ------------------------------------------------------------ data
-    const wants = (id: WorkloadId) => options.workloads.includes(id)
-    if (wants('source') || wants('sink')) {
+    if (base.ferryJsonSkip) log(`Workloads 3, 10 and 11 skipped for Ferry: ${base.ferryJsonSkip}`)
+    if (selected.some((w) => w.id === 'source' || w.id === 'sink' || w.id.startsWith('source-sasl-'))) {
       log(`Writing ${records} lines of ${LINE_BYTES} bytes...`)
-      await writeLinesFile(ctx.linesFile, records)
-    }
-    if (wants('sink')) {
-      log(`Loading them into topic ${ctx.linesTopic}...`)
-      await createTopic(bootstrap, ctx.linesTopic)
-      await produce(bootstrap, ctx.linesTopic, records, line)
-    }
-    const jsonRunners = options.engines.filter((e) => !(e === 'ferry' && ctx.ferryJsonSkip))
-    if (wants('json') && jsonRunners.length > 0) {
-      log(`Loading ${jsonRecords} JSON records (~${ctx.jsonRecordBytes} bytes) into topic ${ctx.jsonTopic}...`)
-      await createTopic(bootstrap, ctx.jsonTopic)
-      await produce(bootstrap, ctx.jsonTopic, jsonRecords, jsonRecord)
-    }
-    const jdbc = ctx.jdbc
-    if (jdbc && options.engines.some((e) => !jdbc.skip[e])) {
-      if (wants('json') && jsonRunners.length > 0 && jsonRecords === jdbc.records) jdbc.topic = ctx.jsonTopic
-      else {
-        log(`Loading ${jdbc.records} JSON records (~${ctx.jsonRecordBytes} bytes) into topic ${jdbc.topic}...`)
-        await createTopic(bootstrap, jdbc.topic)
-        await produce(bootstrap, jdbc.topic, jdbc.records, jsonRecord)
-      }
+      await writeLinesFile(base.linesFile, records)
     }
 
-    // ------------------------------------------------------------ rounds
     const runs = new Map<WorkloadId, RunResult[]>(selected.map((w) => [w.id, []]))
-    for (let round = 1; round <= options.rounds; round++) {
-      for (const w of selected) {
-        let runners = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
-        // Alternate who goes first, so a slow drift of the machine does not favour one side.
-        if (w.id !== 'ceiling' && round % 2 === 0) runners = [...runners].reverse()
-        for (const runner of runners) {
-          if (w.skip?.(ctx, runner)) continue
-          const t0 = performance.now()
-          const result = await w.run(ctx, runner, round)
-          runs.get(w.id)!.push(result)
-          log(
-            `round ${round}/${options.rounds}  ${w.number}. ${w.title}  ${runner.padEnd(13)} ${describe(w.id, result)}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-          )
+    /** The context each workload ran in (its broker's), for the summary. */
+    const contexts = new Map<WorkloadId, BenchContext>()
+    const profiles: ProfileResult[] = []
+    let securedBroker: SecuredBrokerInfo | undefined
+    let plainBootstrap: string | undefined
+
+    /** The rounds of some workloads on one broker, then the Ferry profiles of those that ask for one. */
+    const runPhase = async (ctx: BenchContext, phase: readonly Workload[]) => {
+      for (const w of phase) contexts.set(w.id, ctx)
+      for (let round = 1; round <= options.rounds; round++) {
+        for (const w of phase) {
+          let runners = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
+          // Alternate who goes first, so a slow drift of the machine does not favour one side.
+          if (w.id !== 'ceiling' && round % 2 === 0) runners = [...runners].reverse()
+          for (const runner of runners) {
+            if (w.skip?.(ctx, runner)) continue
+            const t0 = performance.now()
+            const result = await w.run(ctx, runner, round)
+            runs.get(w.id)!.push(result)
+            log(
+              `round ${round}/${options.rounds}  ${w.number}. ${w.title}  ${runner.padEnd(13)} ${describe(w.id, result)}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+            )
+          }
         }
       }
-    }
-
-    // ------------------------------------------------------------ profiles
-    const profiles: ProfileResult[] = []
-    if (options.profile && options.engines.includes('ferry')) {
-      for (const w of selected.filter((x) => x.id === 'source' || x.id === 'sink')) {
+      if (!options.profile || !options.engines.includes('ferry')) return
+      for (const w of phase.filter((x) => x.profile && !x.skip?.(ctx, 'ferry'))) {
         const dir = join(options.profileDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${w.id}`)
         await mkdir(dir, { recursive: true })
         log(`Profiling Ferry on ${w.number}. ${w.title} (node --cpu-prof)...`)
@@ -234,8 +210,90 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
     }
 
+    // ------------------------------------------------------------ workloads 1–7: the plain broker
+    const plain = selected.filter((w) => !isSecured(w.id))
+    if (plain.length > 0) {
+      let cluster: Awaited<ReturnType<typeof startKafka>> | undefined
+      if (!options.bootstrap) {
+        log('Starting a Kafka broker...')
+        cluster = await startKafka()
+      }
+      const bootstrap = options.bootstrap ?? cluster!.bootstrapServers
+      plainBootstrap = bootstrap
+      const ctx: BenchContext = { ...base, bootstrap, admin: admin(bootstrap) }
+      try {
+        if (wants('jdbc')) {
+          const jdbcRecords =
+            options.jdbcRecords ??
+            (options.records ? Math.min(options.records, preset.jdbcRecords) : preset.jdbcRecords)
+          ctx.jdbc = await prepareJdbc({ records: jdbcRecords, engines: options.engines })
+          for (const [engine, why] of Object.entries(ctx.jdbc.skip)) log(`Workload 7 skipped for ${engine}: ${why}`)
+        }
+        if (wants('sink')) {
+          log(`Loading them into topic ${ctx.linesTopic}...`)
+          await createTopic(bootstrap, ctx.linesTopic)
+          await produce(bootstrap, ctx.linesTopic, records, line)
+        }
+        const jsonRunners = options.engines.filter((e) => !(e === 'ferry' && ctx.ferryJsonSkip))
+        if (wants('json') && jsonRunners.length > 0) {
+          log(`Loading ${jsonRecords} JSON records (~${ctx.jsonRecordBytes} bytes) into topic ${ctx.jsonTopic}...`)
+          await createTopic(bootstrap, ctx.jsonTopic)
+          await produce(bootstrap, ctx.jsonTopic, jsonRecords, jsonRecord)
+        }
+        const jdbc = ctx.jdbc
+        if (jdbc && options.engines.some((e) => !jdbc.skip[e])) {
+          if (wants('json') && jsonRunners.length > 0 && jsonRecords === jdbc.records) jdbc.topic = ctx.jsonTopic
+          else {
+            log(`Loading ${jdbc.records} JSON records (~${ctx.jsonRecordBytes} bytes) into topic ${jdbc.topic}...`)
+            await createTopic(bootstrap, jdbc.topic)
+            await produce(bootstrap, jdbc.topic, jdbc.records, jsonRecord)
+          }
+        }
+        await runPhase(ctx, plain)
+      } finally {
+        await ctx.admin.close().catch(() => {})
+        await cluster?.stop()
+      }
+    }
+
+    // ------------------------------------------------------------ workloads 8–11: the secured broker
+    const secured = selected.filter((w) => isSecured(w.id))
+    if (secured.length > 0) {
+      let cluster: SecuredKafkaCluster | undefined
+      let ctx: BenchContext
+      try {
+        const jsonCodecs = (['lz4', 'zstd'] as const).filter(
+          (c) => wants(`json-sasl-${c}`) && options.engines.some((e) => !(e === 'ferry' && base.ferryJsonSkip)),
+        )
+        const prepared = await prepareSecured({ jsonRecords, jsonCodecs, jsonRecord, log })
+        cluster = prepared.cluster
+        securedBroker = prepared.broker
+        log(
+          `Secured broker up in ${prepared.broker.startupSeconds.toFixed(1)} s; ${SECURED_LISTENER} at ${prepared.setup.bootstrap}`,
+        )
+        ctx = {
+          ...base,
+          bootstrap: cluster.bootstrapServers,
+          admin: admin(cluster.bootstrapServers),
+          secured: prepared.setup,
+        }
+      } catch (e) {
+        const why = `the secured broker could not be prepared: ${(e as Error).message.split('\n')[0]}`
+        log(`Workloads 8–11 skipped: ${why}`)
+        // Every run of 8–11 is skipped with `why`: this admin client is never used.
+        ctx = { ...base, bootstrap: '127.0.0.1:9', admin: admin('127.0.0.1:9'), securedSkip: why }
+      }
+      try {
+        await runPhase(ctx, secured)
+      } finally {
+        await ctx.admin.close().catch(() => {})
+        await cluster?.stop()
+      }
+    }
+
     // ------------------------------------------------------------ summary
     const workloads: WorkloadResult[] = selected.map((w) => {
+      const ctx = contexts.get(w.id)!
       const list = runs.get(w.id) ?? []
       const runnersOf = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
       const skipped: Partial<Record<Runner, string>> = {}
@@ -262,6 +320,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           const x = ratio(a[key]?.median, f[key]?.median)
           if (x !== undefined) ratios[key] = x
         }
+      const input = w.inputCompression?.(ctx)
       return {
         id: w.id,
         number: w.number,
@@ -274,6 +333,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         runs: list,
         summary,
         ratios,
+        ...(input ? { inputCompression: input } : {}),
       }
     })
     const ceiling = workloads.find((w) => w.id === 'ceiling')
@@ -317,15 +377,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         perfToolJvmOptions: [...PERF_TOOL_JVM_OPTIONS],
       },
       broker: options.bootstrap
-        ? { bootstrap, startedByBench: false }
-        : { bootstrap, startedByBench: true, settings: 'scripts/kafka/harness.ts: one KRaft node, -Xmx512m, C1 only' },
+        ? { bootstrap: options.bootstrap, startedByBench: false }
+        : {
+            bootstrap: plainBootstrap ?? '',
+            startedByBench: true,
+            settings: 'scripts/kafka/harness.ts: one KRaft node, -Xmx512m, C1 only',
+          },
+      ...(securedBroker ? { securedBroker } : {}),
       workloads,
       profiles,
       notes,
     }
   } finally {
-    await kafkaAdmin.close().catch(() => {})
-    await cluster?.stop()
     if (!options.keepFiles) await rm(workDir, { recursive: true, force: true })
   }
 }

@@ -1,5 +1,5 @@
 /** A small hand-written SVG chart of the results (no browser, no dependencies). */
-import type { BenchResults, WorkloadResult } from './results.ts'
+import { type BenchResults, SECURED_WORKLOAD_IDS, type WorkloadResult } from './results.ts'
 
 export interface RatioRow {
   workload: WorkloadResult
@@ -36,6 +36,15 @@ export const CHART_METRICS: Record<string, Array<Omit<RatioRow, 'workload'>>> = 
     { metric: 'cpuSecondsPerMillion', label: 'CPU s per M records', better: 'lower' },
     { metric: 'peakRssMb', label: 'peak RSS', better: 'lower' },
   ],
+  ...Object.fromEntries(
+    SECURED_WORKLOAD_IDS.map((id) => [
+      id,
+      [
+        { metric: 'msgsPerSec', label: 'msgs/s', better: 'higher' as const },
+        { metric: 'peakRssMb', label: 'peak RSS', better: 'lower' as const },
+      ],
+    ]),
+  ),
 }
 
 /** Short workload names for the chart's row labels. */
@@ -46,6 +55,10 @@ const SHORT: Record<string, string> = {
   idle: '4. idle, 10 connectors',
   startup: '5. start-up',
   jdbc: '7. topic → PostgreSQL upsert',
+  'source-sasl-lz4': '8. file source, SASL_SSL + lz4',
+  'source-sasl-zstd': '9. file source, SASL_SSL + zstd',
+  'json-sasl-lz4': '10. JSON + transforms, SASL_SSL + lz4',
+  'json-sasl-zstd': '11. JSON + transforms, SASL_SSL + zstd',
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')

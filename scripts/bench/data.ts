@@ -3,6 +3,7 @@
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { open } from 'node:fs/promises'
+import type { CompressionType } from '../../packages/runtime/src/kafka/client-settings.ts'
 import { KafkaAdmin, KafkaProducer } from '../../packages/runtime/src/kafka/clients.ts'
 
 /** Every line of workloads 1 and 2 is this long (ASCII, without the newline). */
@@ -94,16 +95,21 @@ export async function createTopic(bootstrap: string, topic: string): Promise<voi
 }
 
 /**
- * Produces `count` records with null keys and `value(i)` values (acks=all), a few batches in flight. This only
- * fills the topics the sink workloads read; it is not measured.
+ * Produces `count` records with null keys and `value(i)` values (acks=all), a few batches in flight, compressed with
+ * `compression` (default none). This only fills the topics the sink workloads read; it is not measured.
  */
 export async function produce(
   bootstrap: string,
   topic: string,
   count: number,
   value: (i: number) => string,
+  compression: CompressionType = 'none',
 ): Promise<void> {
-  const producer = new KafkaProducer({ bootstrapServers: bootstrapList(bootstrap), clientId: 'ferry-bench-loader' })
+  const producer = new KafkaProducer({
+    bootstrapServers: bootstrapList(bootstrap),
+    clientId: 'ferry-bench-loader',
+    compression: { type: compression },
+  })
   try {
     const batch = 4000
     const inFlight = new Set<Promise<unknown>>()

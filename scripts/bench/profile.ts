@@ -67,6 +67,8 @@ export function displayFile(url: string): string {
 export function componentOf(url: string, functionName: string): string {
   if (url === '') return functionName === '(garbage collector)' ? 'V8 garbage collector' : 'V8 / native'
   if (url.startsWith('node:')) return 'Node.js built-ins (node:…)'
+  // A WebAssembly module (the lz4 codec of @platformatic/wasm-utils) has no package path of its own.
+  if (url.startsWith('wasm:')) return 'WebAssembly'
   const file = displayFile(url)
   if (file.startsWith('node_modules/')) {
     const parts = file.split('/')

@@ -1,6 +1,7 @@
 /** Writes docs/benchmarks.md from a results file. Everything in that page comes from here and the results. */
 import { CHART_METRICS, ratioLabel } from './chart.ts'
-import type { BenchResults, WorkloadResult } from './results.ts'
+import { type BenchResults, isSecured, type WorkloadResult } from './results.ts'
+import { describeCheck, SECURED_LISTENER, SECURED_MECHANISM, SECURED_USER, securedWorkerSample } from './secured.ts'
 import type { Summary } from './stats.ts'
 import type { Runner } from './workloads.ts'
 
@@ -25,6 +26,8 @@ export const METRICS: Record<string, MetricInfo> = {
   idleRssMb: { label: 'idle RSS, MiB', digits: 0, better: 'lower' },
   idleCpuPercent: { label: 'CPU while idle, %', digits: 2, better: 'lower' },
   readySeconds: { label: 'start → all 10 RUNNING, s', digits: 2, better: 'lower' },
+  recordsPerBatch: { label: 'records per batch in the log', digits: 0, better: 'higher' },
+  logBytesPerRecord: { label: 'bytes per record in the log', digits: 1, better: 'lower' },
 }
 
 const RUNNER_NAMES: Record<Runner, string> = {
@@ -108,11 +111,11 @@ function headline(s: BenchResults['profiles'][number]['summary']): string {
   return `Busy time by package: ${top.join(', ')}; Ferry's own packages (@ferry/…) ${num(ferry, 0)} %.`
 }
 
-function profiles(results: BenchResults): string {
-  if (results.profiles.length === 0)
-    return '_No profile in this run (`npm run bench` profiles Ferry on workloads 1 and 2 unless `--no-profile`)._\n'
+function profiles(results: BenchResults, list: BenchResults['profiles'], workloads: string): string {
+  if (list.length === 0)
+    return `_No profile in this run (\`npm run bench\` profiles Ferry on workloads ${workloads} unless \`--no-profile\`)._\n`
   const out: string[] = []
-  for (const p of results.profiles) {
+  for (const p of list) {
     const w = results.workloads.find((x) => x.id === p.workload)
     const s = p.summary
     out.push(
@@ -151,12 +154,26 @@ export interface ReportOptions {
   chartLink: string
   /** Earlier full runs (bench/results), oldest first, for the before/after table. */
   history?: BenchResults[]
+  /**
+   * Workloads 8–11's section: the run it comes from (the page's own run when that has them, else the latest full
+   * run that did), with the links of that run's results and chart.
+   */
+  secured?: { results: BenchResults; resultsLink: string; chartLink: string } | undefined
+}
+
+function hasPlain(r: BenchResults): boolean {
+  return r.workloads.some((w) => !isSecured(w.id))
+}
+
+function hasSecuredWorkloads(r: BenchResults): boolean {
+  return r.workloads.some((w) => isSecured(w.id))
 }
 
 /** Ferry/Apache ratios of this run and the earlier full runs, so each change's effect stays on record. */
 function history(results: BenchResults, earlier: BenchResults[]): string {
+  // Runs of workloads 8–11 alone have their own table (securedHistory).
   const runs = [...earlier.filter((r) => r.startedAt < results.startedAt), results].filter(
-    (r) => r.mode === 'full' && r.engines.includes('apache') && r.engines.includes('ferry'),
+    (r) => r.mode === 'full' && r.engines.includes('apache') && r.engines.includes('ferry') && hasPlain(r),
   )
   if (runs.length < 2) return ''
   const ratio = (r: BenchResults, id: string, metric: string) => {
@@ -184,21 +201,29 @@ ${rows.join('\n')}
 `
 }
 
-export function renderReport(results: BenchResults, links: ReportOptions): string {
-  const m = results.machine
-  const v = results.versions
-  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
-  const failures = results.workloads.flatMap((w) =>
-    w.runs
-      .filter((r) => !r.ok)
-      .map((r) => `- ${w.number}. ${w.title}, ${RUNNER_NAMES[r.runner]}, round ${r.round}: ${r.error?.split('\n')[0]}`),
-  )
-  const skips = results.workloads.flatMap((w) =>
-    Object.entries(w.skipped).map(
-      ([r, why]) => `- ${w.number}. ${w.title}: ${RUNNER_NAMES[r as Runner]} skipped: ${why}`,
-    ),
-  )
-  const samples = results.workloads
+function workloadSection(results: BenchResults, w: WorkloadResult): string {
+  return `### ${w.number}. ${w.title}
+
+${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US')}** of **${w.recordBytes} bytes** (value; keys are null).` : ''}${
+    w.ceilingFraction
+      ? ` Fraction of the perf-tool ceiling: ${Object.entries(w.ceilingFraction)
+          .map(([e, f]) => `${RUNNER_NAMES[e as Runner]} ${f.toFixed(2)}`)
+          .join(', ')}.`
+      : ''
+  }${w.id === 'ceiling' ? ceilingCaveat(results) : ''}${
+    Object.keys(w.skipped).length > 0
+      ? `\n\n**Skipped:** ${Object.entries(w.skipped)
+          .map(([r, why]) => `${RUNNER_NAMES[r as Runner]}: ${why}.`)
+          .join(' ')}`
+      : ''
+  }
+
+${workloadTable(w)}`
+}
+
+/** `- 2, Ferry: \`first line\`` for each sink workload and worker. */
+function outputSamples(workloads: WorkloadResult[]): string[] {
+  return workloads
     .filter((w) => w.runs.some((r) => r.sample))
     .flatMap((w) =>
       (['apache', 'ferry'] as const).flatMap((e) => {
@@ -206,6 +231,130 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
         return s ? [`- ${w.number}, ${RUNNER_NAMES[e]}: \`${s.length > 160 ? `${s.slice(0, 160)}…` : s}\``] : []
       }),
     )
+}
+
+/** Failed runs and skipped runners, one line each. */
+function problems(workloads: WorkloadResult[]): string[] {
+  const failures = workloads.flatMap((w) =>
+    w.runs
+      .filter((r) => !r.ok)
+      .map((r) => `- ${w.number}. ${w.title}, ${RUNNER_NAMES[r.runner]}, round ${r.round}: ${r.error?.split('\n')[0]}`),
+  )
+  const skips = workloads.flatMap((w) =>
+    Object.entries(w.skipped).map(
+      ([r, why]) => `- ${w.number}. ${w.title}: ${RUNNER_NAMES[r as Runner]} skipped: ${why}`,
+    ),
+  )
+  return [...skips, ...failures]
+}
+
+/** Ferry / Apache ratios of every full run of workloads 8–11, oldest first. */
+function securedHistory(results: BenchResults, earlier: BenchResults[]): string {
+  const runs = [...earlier.filter((r) => r.startedAt < results.startedAt), results].filter(
+    (r) => r.mode === 'full' && r.engines.includes('apache') && r.engines.includes('ferry') && hasSecuredWorkloads(r),
+  )
+  if (runs.length < 2) return ''
+  const ids = ['source-sasl-lz4', 'source-sasl-zstd', 'json-sasl-lz4', 'json-sasl-zstd']
+  const ratio = (r: BenchResults, id: string, metric: string) => {
+    const x = r.workloads.find((w) => w.id === id)?.ratios[metric]
+    return x === undefined ? '-' : ratioLabel(x)
+  }
+  const rows = runs.map(
+    (r) =>
+      `| ${r.startedAt.slice(0, 16).replace('T', ' ')} | ${r.versions.ferry} | ${ids.map((id) => ratio(r, id, 'msgsPerSec')).join(' | ')} | ${ids.map((id) => ratio(r, id, 'peakRssMb')).join(' | ')} |`,
+  )
+  return `### Before and after
+
+Ferry / Apache ratios of every full run of workloads 8–11 in \`bench/results/\`, oldest first.
+
+| run (UTC) | Ferry | 8. msgs/s | 9. msgs/s | 10. msgs/s | 11. msgs/s | 8. peak RSS | 9. peak RSS | 10. peak RSS | 11. peak RSS |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+
+`
+}
+
+/** Workloads 8–11: their own section, from their own run when that is not the page's. */
+function securedSection(
+  s: BenchResults,
+  links: { resultsLink: string; chartLink: string; separate: boolean; history: BenchResults[] },
+): string {
+  const workloads = s.workloads.filter((w) => isSecured(w.id))
+  const broker = s.securedBroker
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  const run = links.separate
+    ? `These figures come from a separate run of \`npm run bench\` (${s.startedAt}, ${s.mode} run, ${s.rounds} round${s.rounds === 1 ? '' : 's'}, Ferry ${s.versions.ferry}, load average before ${load(s.machine.loadAverageBefore)}, after ${load(s.machine.loadAverageAfter)}; results: [${links.resultsLink.split('/').at(-1)}](${links.resultsLink})), on the same machine and Apache Connect ${s.versions.apacheConnect ?? '-'} set-up as above.\n\n![Ferry / Apache ratios, workloads 8–11](${links.chartLink})\n\n`
+    : ''
+  const brokerLine = broker
+    ? `The bench starts a secured broker for them once per run (${broker.settings}); it was up in **${num(broker.startupSeconds, 1)} s** (\`startSecuredKafka()\` until every listener had answered a Metadata request through its own TLS and SASL handshakes: certificates made with openssl and keytool, SCRAM users written at format time). Both workers connect to its \`${broker.listener}\` listener as \`${broker.user}\` with ${broker.mechanism}, trusting the broker's CA through a ${broker.truststore} truststore.`
+    : `The bench starts a secured broker for them once per run; both workers connect to its \`${SECURED_LISTENER}\` listener as \`${SECURED_USER}\` with ${SECURED_MECHANISM}.`
+  const checks = workloads.flatMap((w) => {
+    const lines: string[] = []
+    if (w.inputCompression)
+      lines.push(
+        `- ${w.number}, the topic both sinks read (written by the bench): ${describeCheck(w.inputCompression)}`,
+      )
+    for (const e of ['apache', 'ferry'] as const) {
+      const runs = w.runs.filter((r) => r.runner === e && r.compression)
+      const first = runs[0]?.compression
+      if (first)
+        lines.push(
+          `- ${w.number}, ${RUNNER_NAMES[e]}: ${describeCheck(first)}${runs.length > 1 ? ` (round ${runs[0]!.round}; ${runs.length} runs checked)` : ''}`,
+        )
+    }
+    return lines
+  })
+  const samples = outputSamples(workloads)
+  const notes = [...problems(workloads), ...(links.separate ? s.notes.map((n) => `- ${n}`) : [])]
+  const profiled = s.profiles.filter((p) => isSecured(p.workload))
+  return `## Secured broker: SASL_SSL with lz4 and zstd (workloads 8–11)
+
+${run}Workloads 1 and 3 again, against a secured broker with producer compression. ${brokerLine} Apache Connect and
+Ferry get the same worker file: the workload's converters and \`offset.flush.interval.ms\` as above, then these keys
+(passwords hidden here; \`zstd\` for workloads 9 and 11):
+
+\`\`\`properties
+${securedWorkerSample('lz4')}
+\`\`\`
+
+Apache needs the security keys repeated under \`producer.\` and \`consumer.\`: its task clients do not inherit the
+top-level ones. Ferry's would; with them repeated, the two behave the same. Topics are created, progress is polled and
+the codec checks fetch through the broker's PLAINTEXT listener, which costs the workers nothing.
+
+${workloads.map((w) => workloadSection(s, w)).join('\n')}
+### Codec check
+
+The first MiB of record batches of each run's output topic (8, 9; after every run) and of the topic the sinks read
+(10, 11; once, when the bench writes it) fetched raw: every batch must carry the codec, or the run fails. A run also
+fails if its worker's log holds the SASL or the truststore password.
+
+${checks.length > 0 ? checks.join('\n') : '_No run was checked._'}
+
+${securedHistory(s, links.history)}${
+  profiled.length > 0
+    ? `### Where the time goes\n\nFerry profiled with \`node --cpu-prof\` (one extra run each, after the timed rounds), as above.\n\n${profiles(s, profiled, '8 and 9').replace(/^### /gm, '#### ')}\n`
+    : ''
+}${samples.length > 0 ? `### Output check\n\nThe first line each sink wrote:\n\n${samples.join('\n')}\n\n` : ''}${
+  notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''
+}`
+}
+
+export function renderReport(results: BenchResults, links: ReportOptions): string {
+  const m = results.machine
+  const v = results.versions
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  const plain = results.workloads.filter((w) => !isSecured(w.id))
+  const samples = outputSamples(plain)
+  const notes = problems(plain)
+  const secured = links.secured && hasSecuredWorkloads(links.secured.results) ? links.secured : undefined
+  const securedText = secured
+    ? securedSection(secured.results, {
+        resultsLink: secured.resultsLink,
+        chartLink: secured.chartLink,
+        separate: secured.results !== results,
+        history: links.history ?? [],
+      })
+    : ''
 
   return `# Benchmarks: Ferry and Apache Kafka Connect side by side
 
@@ -213,7 +362,7 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
 
 Every figure comes from one run of \`npm run bench\` in which Apache Kafka Connect and Ferry ran the same workloads
 with the same worker and connector config files against the same local broker, alternating over ${results.rounds}
-round${results.rounds === 1 ? '' : 's'}. The machine is shared and noisy, so read the **ratios**; absolute numbers
+round${results.rounds === 1 ? '' : 's'}${secured && secured.results !== results ? ' (the secured workloads 8–11 from a run of their own, named in their section)' : ''}. The machine is shared and noisy, so read the **ratios**; absolute numbers
 move from run to run. Cells show the median and, in brackets, the lowest and highest round.
 
 ![Ferry / Apache ratios](${links.chartLink})
@@ -264,28 +413,8 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 
 ## Results
 
-${results.workloads
-  .map(
-    (w) => `### ${w.number}. ${w.title}
-
-${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US')}** of **${w.recordBytes} bytes** (value; keys are null).` : ''}${
-      w.ceilingFraction
-        ? ` Fraction of the perf-tool ceiling: ${Object.entries(w.ceilingFraction)
-            .map(([e, f]) => `${RUNNER_NAMES[e as Runner]} ${f.toFixed(2)}`)
-            .join(', ')}.`
-        : ''
-    }${w.id === 'ceiling' ? ceilingCaveat(results) : ''}${
-      Object.keys(w.skipped).length > 0
-        ? `\n\n**Skipped:** ${Object.entries(w.skipped)
-            .map(([r, why]) => `${RUNNER_NAMES[r as Runner]}: ${why}.`)
-            .join(' ')}`
-        : ''
-    }
-
-${workloadTable(w)}`,
-  )
-  .join('\n')}
-## Targets (issues 7 and 8)
+${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
+${securedText}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes
@@ -293,10 +422,14 @@ ${history(results, links.history ?? [])}## Where the time goes
 Ferry profiled with \`node --cpu-prof\` on workloads 1 and 2 (one extra run each, after the timed rounds): self time
 per function, as a share of the time the main thread was busy.
 
-${profiles(results)}
+${profiles(
+  results,
+  results.profiles.filter((p) => !isSecured(p.workload)),
+  '1 and 2',
+)}
 ${samples.length > 0 ? `## Output check\n\nThe first line each sink wrote:\n\n${samples.join('\n')}\n\n` : ''}${
-  failures.length + skips.length + results.notes.length > 0
-    ? `## Notes\n\n${[...skips, ...failures, ...results.notes.map((n) => `- ${n}`)].join('\n')}\n\n`
+  notes.length + results.notes.length > 0
+    ? `## Notes\n\n${[...notes, ...results.notes.map((n) => `- ${n}`)].join('\n')}\n\n`
     : ''
 }## Running it
 
@@ -305,13 +438,19 @@ npm run bench                      # full run: 1,000,000 records, ${results.mode
 npm run bench -- --quick           # smoke run of everything on small data (results file only)
 npm run bench -- --rounds 5        # more rounds
 npm run bench -- --only ferry --workloads source,sink --no-profile
+npm run bench -- --workloads source-sasl-lz4,source-sasl-zstd,json-sasl-lz4,json-sasl-zstd   # only 8–11
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
 \`\`\`
+
+A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11 rewrites their section and
+keeps the rest from the latest full run with workloads 1–7, and a run without 8–11 keeps their section from the
+latest full run that had them.
 
 Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and Maven; the Apache jars go to
 \`.cache/bench/\`. Results: \`bench/results/<timestamp>.json\` and \`.svg\`. Workload 7 needs PostgreSQL
 (\`FERRY_BENCH_POSTGRES_URL\`, default \`jdbc:postgresql://127.0.0.1:5432/test\`, user \`FERRY_BENCH_POSTGRES_USER\` or
 \`postgres\`) and fetches the Debezium JDBC sink with Maven into \`.cache/bench/\` too; without them it is skipped with a
-note saying why.
+note saying why. Workloads 8–11 start their own secured broker (openssl and keytool make its certificates), also
+with \`--bootstrap-server\`.
 `
 }

@@ -1,8 +1,18 @@
 /** The shape of `bench/results/<timestamp>.json`. */
 import type { ProfileSummary } from './profile.ts'
+import type { CompressionCheck, SecuredBrokerInfo } from './secured.ts'
 import type { Summary } from './stats.ts'
 import type { Engine } from './workers.ts'
 import type { Runner, RunResult, WorkloadId } from './workloads.ts'
+
+/** Workloads 8–11 (secured.ts): 1 and 3 again on a secured broker's SASL_SSL listener, with lz4 or zstd. */
+export const SECURED_WORKLOAD_IDS = ['source-sasl-lz4', 'source-sasl-zstd', 'json-sasl-lz4', 'json-sasl-zstd'] as const
+export type SecuredWorkloadId = (typeof SECURED_WORKLOAD_IDS)[number]
+
+/** Whether a workload runs on the secured broker (and has its own section in the report). */
+export function isSecured(id: string): id is SecuredWorkloadId {
+  return (SECURED_WORKLOAD_IDS as readonly string[]).includes(id)
+}
 
 export interface WorkloadResult {
   id: WorkloadId
@@ -22,6 +32,8 @@ export interface WorkloadResult {
   ratios: Record<string, number>
   /** Workloads 1 and 2: each worker's msgs/s as a fraction of the perf tool's. */
   ceilingFraction?: Partial<Record<Engine, number>>
+  /** Workloads 10 and 11: the codec check of the prepared topic the sinks read. */
+  inputCompression?: CompressionCheck
 }
 
 export interface ProfileResult {
@@ -59,6 +71,8 @@ export interface BenchResults {
   }
   apache: { jvmOptions: string[]; perfToolJvmOptions: string[] }
   broker: { bootstrap: string; startedByBench: boolean; settings?: string }
+  /** Workloads 8–11: the secured broker the bench started for them (absent in runs without them). */
+  securedBroker?: SecuredBrokerInfo
   workloads: WorkloadResult[]
   profiles: ProfileResult[]
   notes: string[]

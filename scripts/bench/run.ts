@@ -16,7 +16,7 @@ import { runBench } from './bench.ts'
 import { renderChart } from './chart.ts'
 import { summarizeProfileFile } from './profile.ts'
 import { renderReport } from './report.ts'
-import type { BenchResults } from './results.ts'
+import { type BenchResults, isSecured } from './results.ts'
 import { ENGINES, type Engine } from './workers.ts'
 import { WORKLOAD_IDS, type WorkloadId } from './workloads.ts'
 
@@ -29,10 +29,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --rounds N              rounds per workload (default 3, quick 1)
   --only apache|ferry     run one side only (the perf-tool ceiling still runs unless left out of --workloads)
   --workloads LIST        comma-separated: ${WORKLOAD_IDS.join(',')} (default all)
-  --records N             records for workloads 1, 2 and 6 (default 1000000, quick 20000)
-  --json-records N        records for workload 3 (default 1000000, quick 10000)
-  --bootstrap-server H:P  use this broker instead of starting one
-  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1 and 2
+  --records N             records for workloads 1, 2, 6, 8 and 9 (default 1000000, quick 20000)
+  --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
+  --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
+  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8 and 9
   --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
   --keep                  keep the scratch directory (configs, logs, output files)
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
@@ -65,33 +65,56 @@ export async function writeResults(
   return { json, svg }
 }
 
-/** The full runs' results files in a directory, oldest first (for the report's before/after table). */
-async function earlierRuns(dir: string): Promise<BenchResults[]> {
-  const out: BenchResults[] = []
+/** The full runs' results files in a directory, oldest first (for the before/after tables and merged sections). */
+async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; json: string }>> {
+  const out: Array<{ results: BenchResults; json: string }> = []
   for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.includes('-quick')).sort()) {
     try {
       const r = JSON.parse(await readFile(join(dir, name), 'utf8')) as BenchResults
-      if (r.mode === 'full') out.push(r)
+      if (r.mode === 'full') out.push({ results: r, json: join(dir, name) })
     } catch {
       // not a results file
     }
   }
-  return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+  return out.sort((a, b) => a.results.startedAt.localeCompare(b.results.startedAt))
 }
 
-/** Rewrites the docs page for a results file (and its chart, which sits next to it). */
+/**
+ * Rewrites the docs page for a results file (and its chart, which sits next to it). A full run of only the secured
+ * workloads (8–11) keeps the rest of the page from the latest full run with workloads 1–7; a full run without them
+ * keeps their section from the latest full run that had them.
+ */
 export async function writeDocs(
   results: BenchResults,
   files: { json: string; svg: string },
   docsFile: string = DOCS_FILE,
 ): Promise<void> {
   const from = join(docsFile, '..')
+  const runs = await earlierRuns(join(files.json, '..'))
+  const upTo = runs.filter((r) => r.results.startedAt < results.startedAt)
+  const svgOf = (json: string) => json.replace(/\.json$/, '.svg')
+  const plain = (r: BenchResults) => r.workloads.some((w) => !isSecured(w.id))
+  const secured = (r: BenchResults) => r.workloads.some((w) => isSecured(w.id))
+
+  let page = { results, json: files.json, svg: files.svg }
+  let securedRun: { results: BenchResults; json: string; svg: string } | undefined = secured(results) ? page : undefined
+  if (results.mode === 'full') {
+    const base = upTo.filter((r) => plain(r.results)).at(-1)
+    if (!plain(results) && base) page = { ...base, svg: svgOf(base.json) }
+    const before = upTo.filter((r) => secured(r.results)).at(-1)
+    if (!securedRun && before) securedRun = { ...before, svg: svgOf(before.json) }
+  }
   await writeFile(
     docsFile,
-    renderReport(results, {
-      resultsLink: relative(from, files.json),
-      chartLink: relative(from, files.svg),
-      history: await earlierRuns(join(files.json, '..')),
+    renderReport(page.results, {
+      resultsLink: relative(from, page.json),
+      chartLink: relative(from, page.svg),
+      history: runs.map((r) => r.results).filter((r) => r.startedAt <= results.startedAt),
+      secured: securedRun && {
+        results: securedRun.results,
+        resultsLink: relative(from, securedRun.json),
+        chartLink: relative(from, securedRun.svg),
+      },
     }),
   )
   await biomeFormat(docsFile)

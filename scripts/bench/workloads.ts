@@ -1,6 +1,7 @@
 /**
- * The six workloads. Each run starts a fresh worker process (or perf tool), measures it from the outside through
- * Kafka, the output file, its REST API and /proc, and stops it.
+ * The workloads. Each run starts a fresh worker process (or perf tool), measures it from the outside through Kafka,
+ * the output file, its REST API and /proc, and stops it. Workloads 8–11 (secured.ts) run 1 and 3 again on a secured
+ * broker's SASL_SSL listener with a compression codec.
  */
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -12,10 +13,21 @@ import { type ApacheConnect, log4jConfig, PERF_TOOL_JVM_OPTIONS } from './apache
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts'
 import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
+import { SECURED_WORKLOAD_IDS, type SecuredWorkloadId } from './results.ts'
+import { type CompressionCheck, type SecuredSetup, securedWorkloads } from './secured.ts'
 import { type Engine, startWorker, type Worker } from './workers.ts'
 
-export type WorkloadId = 'source' | 'sink' | 'json' | 'idle' | 'startup' | 'ceiling' | 'jdbc'
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['source', 'sink', 'json', 'idle', 'startup', 'ceiling', 'jdbc']
+export type WorkloadId = 'source' | 'sink' | 'json' | 'idle' | 'startup' | 'ceiling' | 'jdbc' | SecuredWorkloadId
+export const WORKLOAD_IDS: readonly WorkloadId[] = [
+  'source',
+  'sink',
+  'json',
+  'idle',
+  'startup',
+  'ceiling',
+  'jdbc',
+  ...SECURED_WORKLOAD_IDS,
+]
 
 /** Who runs in a workload: the two workers, or the broker's own perf tools for the ceiling. */
 export type Runner = Engine | 'producer-perf' | 'consumer-perf'
@@ -30,6 +42,8 @@ export interface RunResult {
   sample?: string
   /** The measured window on CLOCK_MONOTONIC in microseconds (V8 CPU profiles use the same clock). */
   window?: { startUs: number; endUs: number }
+  /** Workloads 8 and 9: the codec of the record batches the worker wrote (secured.ts). */
+  compression?: CompressionCheck
 }
 
 export interface BenchContext {
@@ -56,6 +70,10 @@ export interface BenchContext {
   ferryJsonSkip: string | undefined
   /** Workload 7 (jdbc.ts): its topic, record count, the Debezium plugin, what is skipped. */
   jdbc?: JdbcSetup | undefined
+  /** Workloads 8–11 (secured.ts): the SASL_SSL listener, its client properties, the compressed JSON topics. */
+  secured?: SecuredSetup | undefined
+  /** Why workloads 8–11 cannot run (the secured broker did not start), or undefined. */
+  securedSkip?: string | undefined
   pollMs: number
   runTimeoutMs: number
   keepFiles: boolean
@@ -73,6 +91,10 @@ export interface Workload {
   recordBytes(ctx: BenchContext): number
   skip?(ctx: BenchContext, runner: Runner): string | undefined
   run(ctx: BenchContext, runner: Runner, round: number, options?: { cpuProfileDir?: string }): Promise<RunResult>
+  /** Profile Ferry on it after the timed rounds (`node --cpu-prof`), unless `--no-profile`. */
+  profile?: boolean
+  /** Workloads 10 and 11: the codec check of the prepared topic the sinks read. */
+  inputCompression?(ctx: BenchContext): CompressionCheck | undefined
 }
 
 const MiB = 1024 * 1024
@@ -84,6 +106,15 @@ function stringWorker(ctx: BenchContext): Record<string, string> {
     'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
     // Apache's config/connect-standalone.properties sets 10 s (the default is 60 s).
     'offset.flush.interval.ms': '10000',
+  }
+}
+
+/** Workload 3's worker: JsonConverter with schemas for the values. */
+function jsonWorker(ctx: BenchContext): Record<string, string> {
+  return {
+    ...stringWorker(ctx),
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'true',
   }
 }
 
@@ -224,6 +255,57 @@ const workers: Runner[] = ['apache', 'ferry']
 
 // ---------------------------------------------------------------- 1. file source → topic
 
+/** After a run's worker stopped, before its directory is removed: more checks and metrics (secured.ts). */
+export type AfterRun = (
+  w: Pick<Worker, 'engine' | 'logPath'>,
+  topic: string,
+) => Promise<{ metrics?: Record<string, number>; compression?: CompressionCheck }>
+
+/** A file source run into a new topic: workloads 1, 8 and 9. */
+export async function runSource(
+  ctx: BenchContext,
+  workload: WorkloadId,
+  runner: Runner,
+  round: number,
+  spec: { worker: Record<string, string>; after?: AfterRun | undefined },
+  options: { cpuProfileDir?: string },
+): Promise<RunResult> {
+  const dir = await runDir(ctx, workload, runner, round)
+  const topic = `bench-${workload}-${runner}-${round}-${randomUUID().slice(0, 8)}`
+  let w: Worker | undefined
+  try {
+    await createTopic(ctx.bootstrap, topic)
+    w = await startWorker({
+      engine: runner as Engine,
+      dir,
+      apache: ctx.apache,
+      cpuProfileDir: options.cpuProfileDir,
+      worker: spec.worker,
+      connectors: [
+        { name: 'bench-source', 'connector.class': 'FileStreamSource', 'tasks.max': '1', file: ctx.linesFile, topic },
+      ],
+    })
+    const worker = w
+    const measured = await measureThroughput(ctx, worker, ctx.records, LINE_BYTES, () => topicEnd(ctx.admin, topic))
+    if (!spec.after) return { runner, round, ok: true, ...measured }
+    await worker.stop()
+    const checked = await spec.after(worker, topic)
+    return {
+      runner,
+      round,
+      ok: true,
+      ...measured,
+      metrics: { ...measured.metrics, ...checked.metrics },
+      ...(checked.compression ? { compression: checked.compression } : {}),
+    }
+  } catch (e) {
+    return failure(runner, round, e)
+  } finally {
+    await w?.stop()
+    await cleanup(ctx, dir)
+  }
+}
+
 const source: Workload = {
   id: 'source',
   number: 1,
@@ -233,42 +315,27 @@ const source: Workload = {
   runners: () => workers,
   records: (ctx) => ctx.records,
   recordBytes: () => LINE_BYTES,
-  async run(ctx, runner, round, options = {}) {
-    const dir = await runDir(ctx, 'source', runner, round)
-    const topic = `bench-source-${runner}-${round}-${randomUUID().slice(0, 8)}`
-    let w: Worker | undefined
-    try {
-      await createTopic(ctx.bootstrap, topic)
-      w = await startWorker({
-        engine: runner as Engine,
-        dir,
-        apache: ctx.apache,
-        cpuProfileDir: options.cpuProfileDir,
-        worker: stringWorker(ctx),
-        connectors: [
-          { name: 'bench-source', 'connector.class': 'FileStreamSource', 'tasks.max': '1', file: ctx.linesFile, topic },
-        ],
-      })
-      const worker = w
-      const measured = await measureThroughput(ctx, worker, ctx.records, LINE_BYTES, () => topicEnd(ctx.admin, topic))
-      return { runner, round, ok: true, ...measured }
-    } catch (e) {
-      return failure(runner, round, e)
-    } finally {
-      await w?.stop()
-      await cleanup(ctx, dir)
-    }
+  profile: true,
+  run(ctx, runner, round, options = {}) {
+    return runSource(ctx, 'source', runner, round, { worker: stringWorker(ctx) }, options)
   },
 }
 
 // ---------------------------------------------------------------- 2 and 3. topic → file sink
 
-async function runSink(
+/** A file sink run from a prepared topic: workloads 2, 3, 10 and 11. */
+export async function runSink(
   ctx: BenchContext,
   workload: WorkloadId,
   runner: Runner,
   round: number,
-  spec: { topic: string; records: number; recordBytes: number; worker: Record<string, string> },
+  spec: {
+    topic: string
+    records: number
+    recordBytes: number
+    worker: Record<string, string>
+    after?: AfterRun | undefined
+  },
   extra: Record<string, string>,
   options: { cpuProfileDir?: string },
 ): Promise<RunResult> {
@@ -297,7 +364,21 @@ async function runSink(
     const counter = new LineCounter(out)
     const measured = await measureThroughput(ctx, w, spec.records, spec.recordBytes, () => counter.count())
     const sample = await firstLine(out)
-    return { runner, round, ok: true, ...measured, ...(sample === undefined ? {} : { sample: sample.slice(0, 400) }) }
+    const result: RunResult = {
+      runner,
+      round,
+      ok: true,
+      ...measured,
+      ...(sample === undefined ? {} : { sample: sample.slice(0, 400) }),
+    }
+    if (!spec.after) return result
+    await w.stop()
+    const checked = await spec.after(w, spec.topic)
+    return {
+      ...result,
+      metrics: { ...result.metrics, ...checked.metrics },
+      ...(checked.compression ? { compression: checked.compression } : {}),
+    }
   } catch (e) {
     return failure(runner, round, e)
   } finally {
@@ -315,6 +396,7 @@ const sink: Workload = {
   runners: () => workers,
   records: (ctx) => ctx.records,
   recordBytes: () => LINE_BYTES,
+  profile: true,
   run(ctx, runner, round, options = {}) {
     return runSink(
       ctx,
@@ -348,11 +430,7 @@ const json: Workload = {
         topic: ctx.jsonTopic,
         records: ctx.jsonRecords,
         recordBytes: ctx.jsonRecordBytes,
-        worker: {
-          ...stringWorker(ctx),
-          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-          'value.converter.schemas.enable': 'true',
-        },
+        worker: jsonWorker(ctx),
       },
       JSON_TRANSFORMS,
       options,
@@ -661,4 +739,13 @@ const ceiling: Workload = {
 
 const jdbc = jdbcWorkload({ runDir, cleanup, failure, measureThroughput })
 
-export const WORKLOADS: readonly Workload[] = [source, sink, json, idle, startup, ceiling, jdbc]
+export const WORKLOADS: readonly Workload[] = [
+  source,
+  sink,
+  json,
+  idle,
+  startup,
+  ceiling,
+  jdbc,
+  ...securedWorkloads({ runSource, runSink, stringWorker, jsonWorker }),
+]
