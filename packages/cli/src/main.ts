@@ -6,6 +6,8 @@ import {
   clientIdBase,
   createLogger,
   DistributedHerder,
+  describeConnectionFailure,
+  diagnoseConnection,
   FileOffsetBackingStore,
   isConnectionError,
   KafkaAdmin,
@@ -366,20 +368,39 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
   return 0
 }
 
-/** Waits until the cluster answers; logs each failed attempt with the reason. False when stopped first. */
+/**
+ * Waits until the cluster answers the worker's own clients; logs one line per failed attempt saying why (the broker,
+ * and what failed: authentication with the mechanism and principal, TLS verification, a listener that speaks another
+ * protocol, or no answer), never a secret, and retries with a growing backoff (1 s, 2 s, 4 s, ... up to 10 s). False
+ * when stopped first.
+ */
 async function waitForKafka(config: WorkerConfig, log: Logger, stopped: () => boolean): Promise<boolean> {
   const servers = config.bootstrapServers.join(',')
+  const settings = { ...config.clients.internal('ferry-startup'), requestTimeoutMs: 5000 }
   for (let attempt = 1; !stopped(); attempt++) {
-    const admin = new KafkaAdmin({ ...config.clients.internal('ferry-startup'), requestTimeoutMs: 5000 })
+    const admin = new KafkaAdmin(settings)
     try {
       await admin.listTopics()
       if (attempt > 1) log.info(`Kafka at ${servers} is reachable`)
       return true
     } catch (e) {
-      const delay = Math.min(1000 * attempt, 10000)
-      const reason = isConnectionError(e) ? 'connection failed' : (e as Error).message
-      log.warn(`Cannot reach Kafka at bootstrap.servers=${servers} (${reason}); retrying in ${delay / 1000}s`)
-      await new Promise((r) => setTimeout(r, delay))
+      const delay = Math.min(1000 * 2 ** (attempt - 1), 10000)
+      let failure = describeConnectionFailure(e, settings.security)
+      // The client only saw the connection close: one connection of our own tells why (a TLS alert, a SASL listener).
+      if (failure === null && isConnectionError(e))
+        for (const server of config.bootstrapServers) {
+          failure = await diagnoseConnection(settings, server).catch(() => null)
+          if (failure !== null) break
+        }
+      const reason =
+        failure === null || failure.kind === 'unreachable'
+          ? `Cannot reach Kafka at bootstrap.servers=${servers} (${failure?.message ?? (isConnectionError(e) ? 'connection failed' : (e as Error).message)})`
+          : failure.message
+      if (stopped()) break
+      log.warn(`${reason}; retrying in ${delay / 1000}s`)
+      // A stop request ends the wait at once.
+      for (const until = Date.now() + delay; Date.now() < until && !stopped(); )
+        await new Promise((r) => setTimeout(r, Math.min(200, until - Date.now())))
     } finally {
       await admin.close().catch(() => {})
     }

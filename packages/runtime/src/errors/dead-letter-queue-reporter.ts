@@ -8,6 +8,7 @@ import {
   Values,
 } from '@ferry/api'
 import { type IncomingRecord, isConnectionError, kafkaErrorIds, type OutgoingRecord } from '../kafka/clients.ts'
+import { isAuthorizationFailure } from '../kafka/failures.ts'
 import type { Logger } from '../logger.ts'
 import type { ConnectorTaskId } from '../worker/worker-task.ts'
 import type { ErrorReporter } from './error-reporter.ts'
@@ -214,7 +215,7 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
       for (const p of batch) p.resolve()
       return
     } catch (e) {
-      if (this.#closed || isConnectionError(e) || batch.length === 1) {
+      if (this.#closed || isConnectionError(e) || isAuthorizationFailure(e) || batch.length === 1) {
         for (const p of batch) this.#failed(p, e)
         return
       }
@@ -223,7 +224,9 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
   }
 
   #failed(p: Pending, error: unknown): void {
-    if (this.#closed || isConnectionError(error)) {
+    // A DLQ topic the principal may not write fails the task (naming the topic and the ACL), as an unreachable broker
+    // does: skipping would drop every failed record without a trace.
+    if (this.#closed || isConnectionError(error) || isAuthorizationFailure(error)) {
       p.reject(new ConnectException(`Could not produce message to dead letter queue. topic=${this.#topic}`, error))
       return
     }

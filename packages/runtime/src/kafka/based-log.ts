@@ -20,7 +20,8 @@ import {
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { ClientSettings } from './client-settings.ts'
-import { clientOptions } from './clients.ts'
+import { clientOptions, KafkaAdmin, type TopicAccess } from './clients.ts'
+import { type AclOperation, aclHint, describeConnectionFailure } from './failures.ts'
 
 /** One record of the log. */
 export interface LogRecord {
@@ -198,6 +199,68 @@ function javaHashSetOrder(items: string[]): string[] {
     .map((e) => e.s)
 }
 
+/**
+ * Checks, before an internal topic is used, that the worker's principal may read it (and write it, when `write`):
+ * a missing ACL throws a ConnectException naming the worker key, the topic and the ACL, e.g.
+ * `the worker cannot read config.storage.topic 'connect-configs': User:bob needs READ on topic connect-configs`,
+ * where Apache would fail later with a bare TopicAuthorizationException. Resolves with whether the topic exists;
+ * null when the broker does not say what the principal may do (nothing is checked then).
+ */
+export async function internalTopicAccess(
+  settings: ConnectionSettings,
+  spec: Pick<InternalTopicSpec, 'name' | 'workerConfigKey'>,
+  write: boolean,
+  logger: Logger = silentLogger(),
+): Promise<{ exists: boolean } | null> {
+  const admin = new KafkaAdmin({ ...settings, clientId: `${settings.clientId}-access` })
+  let access: TopicAccess | undefined
+  try {
+    access = (await admin.topicAuthorizedOperations([spec.name])).get(spec.name)
+  } catch (e) {
+    logger.debug({ topic: spec.name, error: String(e) }, 'Could not look up the operations allowed on the topic')
+    return null
+  } finally {
+    await admin.close().catch(() => {})
+  }
+  if (access === undefined) return null
+  const wanted: AclOperation[] = write ? ['READ', 'WRITE'] : ['READ']
+  const missing =
+    access === 'denied' ? wanted : access.operations === null ? [] : wanted.filter((op) => !access.operations!.has(op))
+  if (missing.length > 0) {
+    const verb = missing.length === 2 ? 'read or write' : missing[0] === 'READ' ? 'read' : 'write'
+    throw new ConnectException(
+      `the worker cannot ${verb} ${spec.workerConfigKey} '${spec.name}': ${aclHint(settings.security, missing, `topic ${spec.name}`)}`,
+    )
+  }
+  return access === 'denied' ? null : { exists: access.exists }
+}
+
+/**
+ * Checks that the worker's principal may join the Connect group (READ on group `group.id`), before it tries to: a
+ * missing ACL throws `the worker cannot join group.id 'g': User:bob needs READ on group g`. Nothing is checked when
+ * the broker does not say.
+ */
+export async function checkGroupAccess(
+  settings: ConnectionSettings,
+  groupId: string,
+  logger: Logger = silentLogger(),
+): Promise<void> {
+  const admin = new KafkaAdmin({ ...settings, clientId: `${settings.clientId}-access` })
+  let access: Set<AclOperation> | null | 'denied'
+  try {
+    access = await admin.groupAuthorizedOperations(groupId)
+  } catch (e) {
+    logger.debug({ group: groupId, error: String(e) }, 'Could not look up the operations allowed on the group')
+    return
+  } finally {
+    await admin.close().catch(() => {})
+  }
+  if (access === 'denied' || (access !== null && !access.has('READ')))
+    throw new ConnectException(
+      `the worker cannot join group.id '${groupId}': ${aclHint(settings.security, ['READ'], `group ${groupId}`)}`,
+    )
+}
+
 /** Apache's refusal of a config topic with more than one partition. */
 export function configTopicPartitionsMessage(topic: string, partitions: number): string {
   return `Topic '${topic}' supplied via the 'config.storage.topic' property is required to have a single partition in order to guarantee consistency of connector configurations, but found ${partitions} partitions.`
@@ -279,7 +342,15 @@ export class KafkaBasedLog {
   async start(): Promise<void> {
     const o = this.#options
     this.#logger.info({ topic: this.topic }, `Starting KafkaBasedLog with topic ${this.topic}`)
-    if (o.topicSpec) await ensureInternalTopic(o, o.topicSpec, { logger: this.#logger })
+    if (o.topicSpec) {
+      const access = await internalTopicAccess(o, o.topicSpec, !o.readOnly, this.#logger)
+      const { created } = await ensureInternalTopic(o, o.topicSpec, { logger: this.#logger })
+      // Creation refused by the authorizer and nobody else made it: reading would only time out.
+      if (!created && access?.exists === false && (await internalTopicAccess(o, o.topicSpec, false))?.exists === false)
+        throw new ConnectException(
+          `the worker cannot create ${o.topicSpec.workerConfigKey} '${o.topicSpec.name}': ${aclHint(o.security, ['CREATE'], `topic ${o.topicSpec.name}`)} (or on the cluster), or create the topic beforehand with cleanup.policy=compact`,
+        )
+    }
     if (!o.readOnly) {
       this.#producer = new Producer({
         ...clientOptions(o, o.producerRetries ?? 3),
@@ -458,7 +529,7 @@ export class KafkaBasedLog {
         })
       } catch (e) {
         this.#logger.warn(
-          { topic: this.topic, error: innermostMessage(e) },
+          { topic: this.topic, error: this.#reason(e) },
           `Retriable error while reading log to end for topic '${this.topic}'. Retrying automatically.`,
         )
         await sleep(backoff)
@@ -526,13 +597,18 @@ export class KafkaBasedLog {
           } catch {}
         }
         this.#logger.warn(
-          { topic: this.topic, error: innermostMessage(e), ids: errorIds(e) },
+          { topic: this.topic, error: this.#reason(e), ids: errorIds(e) },
           `Retriable error while reading log to end for topic '${this.topic}'. Retrying automatically.`,
         )
         stale.value = true
         return
       }
     }
+  }
+
+  /** Why a request failed: the connection's failure (authentication, TLS, naming the broker) when that was it. */
+  #reason(e: unknown): string {
+    return describeConnectionFailure(e, this.#options.security)?.message ?? innermostMessage(e)
   }
 
   #handle(partitions: FetchedPartition[]): void {

@@ -31,6 +31,15 @@ import type {
   ProducerSettings,
 } from './client-settings.ts'
 import { validateCompressionLevel } from './compression.ts'
+import {
+  type AclOperation,
+  authorizationFailure,
+  authorizedOperations,
+  type ConnectionFailure,
+  KafkaClientException,
+  probeConnection,
+  topicAuthorizationException,
+} from './failures.ts'
 import { type FetchResponse, type FetchTopicRequest, fetchVersion, RecordBatchCursor, sendFetch } from './fetch.ts'
 import { encodeRecordBatch, type ProduceResponse, recordSizeUpperBound, sendProduce, stampProducer } from './produce.ts'
 
@@ -151,23 +160,21 @@ export function clientOptions(settings: ClientSettings, retries = 3): BaseOption
   }
 }
 
-/** An error of Apache's client API, named after its Java class (`RecordTooLargeException`, `TimeoutException`, ...). */
-export class KafkaClientException extends Error {
-  /** Kafka's error id when the broker refused (`MESSAGE_TOO_LARGE`, ...). */
-  readonly apiId: string | undefined
-  /** Whether sending again may succeed (Kafka's RetriableException). */
-  readonly canRetry: boolean
+export { KafkaClientException } from './failures.ts'
 
-  constructor(
-    name: string,
-    message: string,
-    options: { cause?: unknown; apiId?: string | undefined; canRetry?: boolean } = {},
-  ) {
-    super(message, { cause: options.cause })
-    this.name = name
-    this.apiId = options.apiId
-    this.canRetry = options.canRetry ?? false
-  }
+/**
+ * Opens one connection to `server` as the clients with `settings` do, and says why it fails when the clients' own
+ * errors could not (see `probeConnection`); null when it works.
+ */
+export function diagnoseConnection(settings: ClientSettings, server: string): Promise<ConnectionFailure | null> {
+  const options = connectionOptions(settings)
+  const timeout = Math.min(settings.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, 10000)
+  return probeConnection(
+    { ...options, connectTimeout: timeout, requestTimeout: timeout },
+    server,
+    settings.security,
+    settings.clientId,
+  )
 }
 
 const topicObserver = new AsyncLocalStorage<(topic: string) => void>()
@@ -377,6 +384,11 @@ export class KafkaProducer {
     })
   }
 
+  /** How the producer reaches the brokers (for messages: its description and principal, never a secret). */
+  get security(): ProducerSettings['security'] {
+    return this.#settings.security
+  }
+
   /** Whether batches carry a producer id and sequence numbers (`enable.idempotence` and its conditions). */
   get idempotent(): boolean {
     return this.#idempotent
@@ -445,6 +457,17 @@ export class KafkaProducer {
         this.#queuedBytes += bytes
         this.#schedule()
       })
+    } catch (e) {
+      // A refusal by the broker's authorizer (metadata, produce, InitProducerId) as Apache's exception, with the ACL
+      // that is missing.
+      throw (
+        authorizationFailure(e, {
+          security: this.#settings.security,
+          operation: 'WRITE',
+          topics: [...new Set(records.map((r) => r.topic))],
+          clusterOperation: 'IDEMPOTENT_WRITE',
+        }) ?? e
+      )
     } finally {
       this.#release(bytes)
     }
@@ -858,10 +881,13 @@ export class KafkaProducer {
                 continue
               }
               const known = protocolError(code)
-              b.error = new KafkaClientException(known.id, `${known.message} (${b.topic}-${b.partition})`, {
-                apiId: known.id,
-                canRetry: known.canRetry,
-              })
+              b.error =
+                known.id === 'TOPIC_AUTHORIZATION_FAILED'
+                  ? topicAuthorizationException([b.topic], 'WRITE', this.#settings.security)
+                  : new KafkaClientException(known.id, `${known.message} (${b.topic}-${b.partition})`, {
+                      apiId: known.id,
+                      canRetry: known.canRetry,
+                    })
               const earlierBroken = broken.has(key)
               broken.add(key)
               if (code === ERROR.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ERROR.UNKNOWN_PRODUCER_ID) {
@@ -1057,6 +1083,7 @@ export const CONSUMER_DEFAULTS = {
 /** Fetch errors after which the partition's leader is looked up again and the fetch retried. */
 const RETRIABLE_FETCH_ERRORS = new Set([3, 5, 6, 9, 56, 74, 75, 78, 100])
 const OFFSET_OUT_OF_RANGE = 1
+const TOPIC_AUTHORIZATION_FAILED = 29
 /** Consecutive failed fetches (connection errors) before the consumer reports the failure. */
 const MAX_FETCH_FAILURES = 10
 
@@ -1155,6 +1182,14 @@ export class KafkaConsumer {
 
   /** Joins the group and starts fetching; reading starts at the committed offset, else at the earliest one. */
   async subscribe(topics: string[], onWaiting?: (reason: string) => void, stopped?: () => boolean): Promise<void> {
+    try {
+      await this.#subscribe(topics, onWaiting, stopped)
+    } catch (e) {
+      throw this.#authorization(e, topics)
+    }
+  }
+
+  async #subscribe(topics: string[], onWaiting?: (reason: string) => void, stopped?: () => boolean): Promise<void> {
     // Like Java's consumer (allow.auto.create.topics=true), subscribing asks the broker to create missing topics;
     // where the broker does not, wait for them to appear instead of failing.
     for (;;) {
@@ -1214,8 +1249,20 @@ export class KafkaConsumer {
 
   #fail(e: Error): void {
     if (this.#closed) return
-    this.#error ??= e
+    this.#error ??= this.#authorization(e)
     this.#wake()
+  }
+
+  /** A refusal by the broker's authorizer as Apache's exception with the missing ACL (READ on topics or group). */
+  #authorization(e: unknown, topics: readonly string[] = this.#topics): Error {
+    return (
+      authorizationFailure(e, {
+        security: this.#settings.security,
+        operation: 'READ',
+        topics,
+        group: this.#settings.groupId,
+      }) ?? (e as Error)
+    )
   }
 
   #wake(): void {
@@ -1382,9 +1429,16 @@ export class KafkaConsumer {
           state.outOfRange = offset
         } else if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
           stale = true
+        } else if (p.errorCode === TOPIC_AUTHORIZATION_FAILED) {
+          this.#fail(topicAuthorizationException([t.topic], 'READ', this.#settings.security))
         } else {
+          const known = protocolError(p.errorCode)
           this.#fail(
-            new Error(`Fetch of ${t.topic}-${p.partition} at offset ${offset} failed with error code ${p.errorCode}`),
+            new KafkaClientException(
+              known.id,
+              `Fetch of ${t.topic}-${p.partition} at offset ${offset} failed: ${known.message} (error code ${p.errorCode})`,
+              { apiId: known.id, canRetry: known.canRetry },
+            ),
           )
         }
       }
@@ -1500,14 +1554,18 @@ export class KafkaConsumer {
   /** Commits the next offsets to read for each partition. */
   async commit(offsets: PartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return
-    await this.#consumer.commit({
-      offsets: offsets.map((o) => ({
-        topic: o.topic,
-        partition: o.partition,
-        offset: BigInt(o.offset),
-        leaderEpoch: -1,
-      })),
-    })
+    try {
+      await this.#consumer.commit({
+        offsets: offsets.map((o) => ({
+          topic: o.topic,
+          partition: o.partition,
+          offset: BigInt(o.offset),
+          leaderEpoch: -1,
+        })),
+      })
+    } catch (e) {
+      throw this.#authorization(e, [...new Set(offsets.map((o) => o.topic))])
+    }
   }
 
   async close(): Promise<void> {
@@ -1521,12 +1579,17 @@ export class KafkaConsumer {
   }
 }
 
+/** What `KafkaAdmin.topicAuthorizedOperations` says of a topic. */
+export type TopicAccess = { exists: boolean; operations: Set<AclOperation> | null } | 'denied'
+
 /** Topic administration for the worker. */
 export class KafkaAdmin {
   readonly #admin: Admin
+  readonly #security: AdminSettings['security']
 
   constructor(settings: AdminSettings) {
     this.#admin = new Admin(clientOptions(settings))
+    this.#security = settings.security
   }
 
   async listTopics(): Promise<string[]> {
@@ -1539,12 +1602,16 @@ export class KafkaAdmin {
     replicationFactor = -1,
     configs: Record<string, string> = {},
   ): Promise<void> {
-    await this.#admin.createTopics({
-      topics: [name],
-      partitions,
-      replicas: replicationFactor,
-      configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
-    })
+    try {
+      await this.#admin.createTopics({
+        topics: [name],
+        partitions,
+        replicas: replicationFactor,
+        configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      })
+    } catch (e) {
+      throw authorizationFailure(e, { security: this.#security, operation: 'CREATE', topics: [name] }) ?? e
+    }
   }
 
   /** The earliest and the next offset of every partition of a topic. */
@@ -1560,6 +1627,55 @@ export class KafkaAdmin {
     }
     const [start, end] = await Promise.all([ask(-2n), ask(-1n)])
     return [...end].map(([partition, e]) => ({ partition, start: start.get(partition) ?? 0, end: e }))
+  }
+
+  /**
+   * Whether each topic exists and what the principal may do on it (KIP-430's topic_authorized_operations, from a
+   * Metadata request that asks for them; they come for topics that do not exist too; null when the broker did not
+   * say), or `'denied'` for a topic the principal may not even describe.
+   */
+  async topicAuthorizedOperations(topics: string[]): Promise<Map<string, TopicAccess>> {
+    const response = await new Promise<{
+      topics: Array<{ name: string; errorCode: number; topicAuthorizedOperations: number }>
+    }>((resolve, reject) => {
+      this.#admin[kGetBootstrapConnection]((error: Error | null, connection?: Connection) => {
+        if (error) return reject(error)
+        this.#admin[kGetApi]('Metadata', (e: Error | null, api: unknown) => {
+          if (e)
+            return reject(e)
+            // topics, allow_auto_topic_creation=false, include_topic_authorized_operations=true (v8+)
+          ;(api as (...args: unknown[]) => void)(connection, topics, false, true, (err: Error | null, r: unknown) => {
+            // A topic with an error (unknown, not authorized) fails the call; its answer is still in the error.
+            const answer = (r ?? (err as { response?: unknown } | null)?.response) as
+              | { topics: Array<{ name: string; errorCode: number; topicAuthorizedOperations: number }> }
+              | undefined
+            if (answer?.topics) resolve(answer)
+            else reject(err)
+          })
+        })
+      })
+    })
+    const out = new Map<string, TopicAccess>()
+    for (const t of response.topics)
+      out.set(
+        t.name,
+        t.errorCode === 29
+          ? 'denied'
+          : { exists: t.errorCode !== 3, operations: authorizedOperations(t.topicAuthorizedOperations) },
+      )
+    return out
+  }
+
+  /** What the principal may do on a group (DescribeGroups' authorized_operations); `'denied'` without DESCRIBE. */
+  async groupAuthorizedOperations(group: string): Promise<Set<AclOperation> | null | 'denied'> {
+    try {
+      const groups = await this.#admin.describeGroups({ groups: [group], includeAuthorizedOperations: true })
+      const bits = groups.get(group)?.authorizedOperations
+      return typeof bits === 'number' ? authorizedOperations(bits) : null
+    } catch (e) {
+      if (kafkaErrorIds(e).includes('GROUP_AUTHORIZATION_FAILED')) return 'denied'
+      throw e
+    }
   }
 
   /** The cluster id the brokers report. */

@@ -1,4 +1,5 @@
 import {
+  ConnectException,
   type Converter,
   type HeaderConverter,
   type OffsetMap,
@@ -14,6 +15,7 @@ import {
 } from '../errors/retry-with-tolerance-operator.ts'
 import { Stage, WORKER_SOURCE_TASK_CLASS } from '../errors/stage.ts'
 import { isConnectionError, type KafkaProducer, type OutgoingRecord } from '../kafka/clients.ts'
+import { describeConnectionFailure, isAuthorizationFailure } from '../kafka/failures.ts'
 import type { Logger } from '../logger.ts'
 import { type OffsetBackingStore, offsetKey, offsetReader } from '../storage/offset-store.ts'
 import type { TransformationChain } from './transformation-chain.ts'
@@ -293,9 +295,9 @@ export class WorkerSourceTask extends WorkerTask {
         this.recordsProduced += outgoing.length
         if (this.#callsCommitRecord) this.#reportAcks(outgoing, kept, result)
       } catch (e) {
-        if (this.#operator.settings.tolerance !== 'all' || this.stopping) {
-          throw new Error(`Failed to produce records to Kafka: ${(e as Error).message}`, { cause: e })
-        }
+        // A refusal by the broker's authorizer is not the record's fault: no tolerance skips it.
+        if (this.#operator.settings.tolerance !== 'all' || this.stopping || isAuthorizationFailure(e))
+          throw producerSendFailure(e)
         await this.#sendOneByOne(batch, e)
       }
     }
@@ -314,8 +316,11 @@ export class WorkerSourceTask extends WorkerTask {
       } catch (e) {
         if (!isConnectionError(e) || this.stopping) throw e
         const delay = Math.min(100 * 2 ** Math.min(attempt, 7), 10000)
+        // Why, when a connection was refused: authentication or TLS, naming the broker (never a secret).
+        const failure = describeConnectionFailure(e, this.#producer.security)
+        const reason = failure && failure.kind !== 'unreachable' ? failure.message : (e as Error).message
         this.log.warn(
-          `Cannot reach Kafka to produce ${outgoing.length} records (${(e as Error).message}); retrying in ${delay} ms (attempt ${attempt})`,
+          `Cannot reach Kafka to produce ${outgoing.length} records (${reason}); retrying in ${delay} ms (attempt ${attempt})`,
         )
         await new Promise((r) => setTimeout(r, delay))
       }
@@ -340,7 +345,7 @@ export class WorkerSourceTask extends WorkerTask {
         this.recordsProduced++
         if (this.#callsCommitRecord) this.#reportAcks([out], [kept[i]!], result)
       } catch (e) {
-        if (this.stopping) throw new Error(`Failed to produce records to Kafka: ${(e as Error).message}`, { cause: e })
+        if (this.stopping || isAuthorizationFailure(e)) throw producerSendFailure(e)
         const context = contexts[i] ?? new ProcessingContext(kept[i]!)
         submitted.reports.push(this.#operator.executeFailed(context, Stage.KAFKA_PRODUCE, WORKER_SOURCE_TASK_CLASS, e))
         if (this.#callsCommitRecord) this.#task.commitRecord(kept[i]!, null)
@@ -435,6 +440,14 @@ export class WorkerSourceTask extends WorkerTask {
     await this.#producer.close().catch(() => {})
     await this.#operator.close().catch((e) => this.log.warn({ err: e }, 'Error closing the error reporters'))
   }
+}
+
+/**
+ * Apache's failure of a source task whose records Kafka would not take (the cause's message added, so the task's log
+ * line says why): `Unrecoverable exception from producer send callback: Not authorized to access topics: [t] (...)`.
+ */
+function producerSendFailure(cause: unknown): ConnectException {
+  return new ConnectException(`Unrecoverable exception from producer send callback: ${(cause as Error).message}`, cause)
 }
 
 function outgoingRecord(

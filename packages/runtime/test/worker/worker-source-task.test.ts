@@ -283,7 +283,7 @@ test('a batch Kafka refuses fails the task at once, even when no further records
   await until(() => producer.sends.length === 1)
   producer.sends[0]?.fail(new Error('MESSAGE_TOO_LARGE'))
   await until(() => failure !== null)
-  assert.match(failure!.message, /Failed to produce records to Kafka: MESSAGE_TOO_LARGE/)
+  assert.match(failure!.message, /Unrecoverable exception from producer send callback: MESSAGE_TOO_LARGE/)
   await worker.stop(1000)
   assert.equal(store.get('c', { p: 'a' }), null)
 })

@@ -9,7 +9,7 @@
  * with `RebalanceNeededException` (409).
  */
 import { AlreadyExistsException, NotFoundException } from '@ferry/api'
-import { clientIdBase } from '../../kafka/based-log.ts'
+import { checkGroupAccess, clientIdBase } from '../../kafka/based-log.ts'
 import { withTopicTracking } from '../../kafka/clients.ts'
 import type { Logger } from '../../logger.ts'
 import { type ClusterConfigState, KafkaConfigBackingStore, type RawConfig } from '../../storage/kafka-config-store.ts'
@@ -189,6 +189,15 @@ export class DistributedHerder extends AbstractHerder implements Herder {
    * background. The herder is ready (`/health` 200) once its first assignment has been handled.
    */
   async start(): Promise<void> {
+    // The principal's rights on the group first, then on each internal topic as its store starts: a missing ACL stops
+    // the worker with one line naming it, before anything is written.
+    await checkGroupAccess(
+      this.worker.config.clients.internal(
+        `${clientIdBase(this.#settings.groupId, this.worker.config.clientId)}coordinator`,
+      ),
+      this.#settings.groupId,
+      this.log,
+    )
     await this.#statusStore.start()
     await this.worker.offsets.start()
     await this.#configStore.start()
