@@ -151,7 +151,7 @@ test('SASL_SSL with SCRAM-SHA-512: top-level security keys alone run the tasks s
   for (const line of log.split('\n')) assert.ok(!line.includes(password), `a log line holds the password: ${line}`)
 })
 
-test('every listener and store type: SSL with a JKS trust store, mTLS with PKCS12 and encrypted PEM keys, SASL_PLAINTEXT PLAIN, SASL_SSL SCRAM-SHA-256, and a wrong-host certificate with host name verification off', async (t) => {
+test('every listener and store type: SSL with a JKS trust store, mTLS with PKCS12, JKS and encrypted PEM keys, SASL_PLAINTEXT PLAIN, SASL_SSL SCRAM-SHA-256, and a wrong-host certificate with host name verification off', async (t) => {
   const dir = await tempDir(t)
   const cases: Array<[string, string, Record<string, string>]> = [
     [
@@ -163,6 +163,11 @@ test('every listener and store type: SSL with a JKS trust store, mTLS with PKCS1
       'mTLS, PKCS12 key store',
       cluster.listeners.MTLS.bootstrap,
       cluster.clientProps('MTLS', undefined, undefined, { keystore: 'PKCS12', truststore: 'PKCS12' }),
+    ],
+    [
+      'mTLS, JKS key store with its own key password',
+      cluster.listeners.MTLS.bootstrap,
+      cluster.clientProps('MTLS', undefined, undefined, { keystore: 'JKS', truststore: 'JKS' }),
     ],
     [
       'mTLS, PEM key store with an encrypted key, PEM trust store',
