@@ -56,6 +56,11 @@ export interface StartKafkaOptions {
   logDir?: string
   /** Aborting stops the cluster (or cancels a startup in progress). */
   signal?: AbortSignal
+  /**
+   * Extra `server.properties` for node `index` (0-based), added to (and replacing) the harness's own: e.g. each
+   * node's `broker.rack` and a `replica.selector.class`.
+   */
+  nodeProperties?: (index: number) => Record<string, string | number | boolean>
 }
 
 export interface KafkaCluster {
@@ -356,9 +361,10 @@ async function startOnce(
       })
       node.jvmArgs = secured.jvmArgs
     }
-    for (const node of nodes) {
+    for (const [index, node] of nodes.entries()) {
       await mkdir(node.dir, { recursive: true })
-      await writeFile(node.config, serverProperties(node, nodes, secured?.serverProps))
+      const overrides = { ...secured?.serverProps, ...opts.nodeProperties?.(index) }
+      await writeFile(node.config, serverProperties(node, nodes, overrides))
     }
 
     // Kafka 4.x: `format` needs the cluster id and, for a dynamic controller quorum,
@@ -498,8 +504,12 @@ function jvmArgs(heap: string): string[] {
   ]
 }
 
-/** The node's broker properties; `overrides` (the secured listeners) replace or add keys. */
-function serverProperties(node: Node, nodes: Node[], overrides: Record<string, string> = {}): string {
+/** The node's broker properties; `overrides` (the secured listeners, `nodeProperties`) replace or add keys. */
+function serverProperties(
+  node: Node,
+  nodes: Node[],
+  overrides: Record<string, string | number | boolean> = {},
+): string {
   const n = nodes.length
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
