@@ -1216,7 +1216,21 @@ export class KafkaConsumer {
     this.#fetchVersion = version
     this.#topics = [...topics]
     this.#consumer.topics.trackAll(...topics)
-    await this.#consumer.joinGroup({})
+    // A coordinator that is moving or still loading the group (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, a lost
+    // connection) is waited for, as Java's consumer does, up to max.poll.interval.ms; the client library's own
+    // retries give up within a second.
+    const joinDeadline = Date.now() + (this.#settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#consumer.joinGroup({})
+        break
+      } catch (e) {
+        if (this.#closed || stopped?.()) return
+        if (!isRetriable(e) || Date.now() >= joinDeadline) throw e
+        await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, attempt)))
+        if (this.#closed || stopped?.()) return
+      }
+    }
     this.#started = true
     this.#kick()
   }
@@ -1304,8 +1318,14 @@ export class KafkaConsumer {
       if (p.position === null) continue
       let node = metadata.topics.get(p.topic)?.partitions[p.partition]?.leader ?? -1
       if (p.preferred !== null) {
-        if (p.preferred.until > now && metadata.brokers.has(p.preferred.node)) node = p.preferred.node
-        else p.preferred = null
+        if (p.preferred.until <= now) p.preferred = null
+        else if (metadata.brokers.has(p.preferred.node)) node = p.preferred.node
+        else {
+          // A replica the metadata does not know (it came back after the metadata was read): read the metadata
+          // again, as Java's consumer does, or the leader keeps naming it until metadata.max.age.ms passes.
+          p.preferred = null
+          stale = true
+        }
       }
       if (node < 0 || !metadata.brokers.has(node)) {
         stale = true
