@@ -309,9 +309,10 @@ function securedSection(
   const profiled = s.profiles.filter((p) => isSecured(p.workload))
   return `## Secured broker: SASL_SSL with lz4 and zstd (workloads 8–11)
 
-${run}Workloads 1 and 3 again, against a secured broker with producer compression. ${brokerLine} Apache Connect and
-Ferry get the same worker file: the workload's converters and \`offset.flush.interval.ms\` as above, then these keys
-(passwords hidden here; \`zstd\` for workloads 9 and 11):
+${run}Workloads 1 and 3 again, against a secured broker with producer compression. ${brokerLine}
+
+Apache Connect and Ferry get the same worker file: the workload's converters and \`offset.flush.interval.ms\` as
+above, then these keys (passwords hidden here; \`zstd\` for workloads 9 and 11):
 
 \`\`\`properties
 ${securedWorkerSample('lz4')}

@@ -81,8 +81,8 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
 
 /**
  * Rewrites the docs page for a results file (and its chart, which sits next to it). A full run of only the secured
- * workloads (8–11) keeps the rest of the page from the latest full run with workloads 1–7; a full run without them
- * keeps their section from the latest full run that had them.
+ * workloads (8–11) keeps the rest of the page from the latest full run of both workers with workloads 1–7; a full run
+ * without them keeps their section from the latest full run of both workers that had them.
  */
 export async function writeDocs(
   results: BenchResults,
@@ -91,7 +91,13 @@ export async function writeDocs(
 ): Promise<void> {
   const from = join(docsFile, '..')
   const runs = await earlierRuns(join(files.json, '..'))
-  const upTo = runs.filter((r) => r.results.startedAt < results.startedAt)
+  // Sections are kept only from earlier runs that compared both workers (not `--only ferry` ones).
+  const upTo = runs.filter(
+    (r) =>
+      r.results.startedAt < results.startedAt &&
+      r.results.engines.includes('apache') &&
+      r.results.engines.includes('ferry'),
+  )
   const svgOf = (json: string) => json.replace(/\.json$/, '.svg')
   const plain = (r: BenchResults) => r.workloads.some((w) => !isSecured(w.id))
   const secured = (r: BenchResults) => r.workloads.some((w) => isSecured(w.id))
