@@ -95,12 +95,13 @@ export async function ensureInternalTopic(
   settings: ConnectionSettings,
   spec: InternalTopicSpec,
   options: { logger?: Logger; timeoutMs?: number; backoffMs?: number } = {},
-): Promise<{ created: boolean }> {
+): Promise<{ created: boolean; refused?: true }> {
   const logger = options.logger ?? silentLogger()
   const admin = new Admin(clientOptions(settings))
   try {
     const deadline = Date.now() + (options.timeoutMs ?? 60000)
     let created = false
+    let refused = false
     for (;;) {
       try {
         await admin.createTopics({
@@ -123,6 +124,7 @@ export async function ensureInternalTopic(
             { topic: spec.name },
             `Unable to create topic(s) '${spec.name}'. Falling back to assume topic(s) exist or will be auto-created by the broker.`,
           )
+          refused = ids.some((id) => /AUTHORIZATION_FAILED/.test(id))
           break
         }
         const retriable = ids.length === 0 || ids.every((id) => RETRIABLE_CREATE.has(id))
@@ -141,7 +143,7 @@ export async function ensureInternalTopic(
       }
     }
     if (!created) await verifyCleanupPolicyCompact(admin, spec, logger)
-    return { created }
+    return refused ? { created, refused } : { created }
   } finally {
     await admin.close()
   }
@@ -344,9 +346,9 @@ export class KafkaBasedLog {
     this.#logger.info({ topic: this.topic }, `Starting KafkaBasedLog with topic ${this.topic}`)
     if (o.topicSpec) {
       const access = await internalTopicAccess(o, o.topicSpec, !o.readOnly, this.#logger)
-      const { created } = await ensureInternalTopic(o, o.topicSpec, { logger: this.#logger })
+      const { refused } = await ensureInternalTopic(o, o.topicSpec, { logger: this.#logger })
       // Creation refused by the authorizer and nobody else made it: reading would only time out.
-      if (!created && access?.exists === false && (await internalTopicAccess(o, o.topicSpec, false))?.exists === false)
+      if (refused && access?.exists === false && (await internalTopicAccess(o, o.topicSpec, false))?.exists === false)
         throw new ConnectException(
           `the worker cannot create ${o.topicSpec.workerConfigKey} '${o.topicSpec.name}': ${aclHint(o.security, ['CREATE'], `topic ${o.topicSpec.name}`)} (or on the cluster), or create the topic beforehand with cleanup.policy=compact`,
         )

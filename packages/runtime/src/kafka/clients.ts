@@ -16,6 +16,7 @@ import {
   Consumer,
   compatibilityPartitioner,
   FetchIsolationLevels,
+  FindCoordinatorKeyTypes,
   kGetApi,
   kGetBootstrapConnection,
   kGetConnection,
@@ -1686,16 +1687,60 @@ export class KafkaAdmin {
     return out
   }
 
-  /** What the principal may do on a group (DescribeGroups' authorized_operations); `'denied'` without DESCRIBE. */
+  /**
+   * What the principal may do on a group (DescribeGroups' authorized_operations, asked of the group's coordinator);
+   * `'denied'` without DESCRIBE on it. Sent without the library's Admin.describeGroups, which reads every member's
+   * metadata as a consumer's and cannot read a Connect group's.
+   */
   async groupAuthorizedOperations(group: string): Promise<Set<AclOperation> | null | 'denied'> {
+    const bootstrap = await new Promise<Connection>((resolve, reject) =>
+      this.#admin[kGetBootstrapConnection]((e: Error | null, c?: Connection) => (e ? reject(e) : resolve(c!))),
+    )
+    let found: { nodeId?: number; host: string; port: number; errorCode: number }
     try {
-      const groups = await this.#admin.describeGroups({ groups: [group], includeAuthorizedOperations: true })
-      const bits = groups.get(group)?.authorizedOperations
+      const response = await this.#call<{
+        coordinators?: Array<{ host: string; port: number; errorCode: number }>
+        host?: string
+        port?: number
+        errorCode?: number
+      }>('FindCoordinator', bootstrap, FindCoordinatorKeyTypes.GROUP, [group])
+      found = (response.coordinators?.[0] ?? response) as typeof found
+    } catch (e) {
+      if (kafkaErrorIds(e).includes('GROUP_AUTHORIZATION_FAILED')) return 'denied'
+      throw e
+    }
+    if (found.errorCode !== 0)
+      throw new Error(`FindCoordinator for group ${group} failed with error ${found.errorCode}`)
+    const coordinator = await new Promise<Connection>((resolve, reject) =>
+      this.#admin[kGetConnection]({ host: found.host, port: found.port }, (e: Error | null, c?: Connection) =>
+        e ? reject(e) : resolve(c!),
+      ),
+    )
+    try {
+      const response = await this.#call<{ groups: Array<{ authorizedOperations: number }> }>(
+        'DescribeGroups',
+        coordinator,
+        [group],
+        true,
+      )
+      const bits = response.groups[0]?.authorizedOperations
       return typeof bits === 'number' ? authorizedOperations(bits) : null
     } catch (e) {
       if (kafkaErrorIds(e).includes('GROUP_AUTHORIZATION_FAILED')) return 'denied'
       throw e
     }
+  }
+
+  /** Sends one request of the newest version both sides know. */
+  #call<T>(apiName: string, connection: Connection, ...args: unknown[]): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      this.#admin[kGetApi](apiName, (e: Error | null, api: unknown) => {
+        if (e) return reject(e)
+        ;(api as (...a: unknown[]) => void)(connection, ...args, (err: Error | null, r: T) =>
+          err ? reject(err) : resolve(r),
+        )
+      }),
+    )
   }
 
   /** The cluster id the brokers report. */
