@@ -332,7 +332,7 @@ test('a connection security refuses is logged once per attempt naming the broker
   )
 })
 
-test('wrong credentials are logged per attempt with the principal and the broker’s reason, never the password, with a growing backoff; the worker runs once the user exists', async (t) => {
+test('wrong credentials are logged per attempt with the principal and the broker’s reason, never the password, with a growing backoff; the worker runs once the user exists; task clients with wrong credentials fail (sink) or retry (source) saying why', async (t) => {
   const dir = await tempDir(t)
   const user = randomName('carol')
   const password = `carol-${randomName('pw')}`
@@ -375,8 +375,55 @@ test('wrong credentials are logged per attempt with the principal and the broker
   ])
   await waitFor('the line through once the user exists', async () => (await lines(p.output)).length >= 1, 60_000, 300)
   assert.ok((await logMessages(worker, /^Kafka at .* is reachable$/)).length === 1)
+
+  // Task clients with wrong credentials of their own: the sink task fails naming the broker and the principal, the
+  // source task retries saying why.
+  const wrong = `wrong-${randomName('pw')}`
+  const override = props['sasl.jaas.config']!.replace(`password="${password}"`, `password="${wrong}"`)
+  const url = await restUrl(dir)
+  const denied = randomName('wrong-creds')
+  await writeFile(join(dir, 'wrong.in'), 'x\n')
+  for (const [name, config] of [
+    [`${denied}-sink`, { 'connector.class': 'FileStreamSink', file: join(dir, 'wrong.out'), topics: p.topic }],
+    [`${denied}-source`, { 'connector.class': 'FileStreamSource', file: join(dir, 'wrong.in'), topic: denied }],
+  ] as const) {
+    const prefix = name.endsWith('sink') ? 'consumer' : 'producer'
+    const created = await http(`${url}/connectors`, 'POST', {
+      name,
+      config: { ...config, [`${prefix}.override.sasl.jaas.config`]: override },
+    })
+    assert.equal(created.status, 201, created.text)
+  }
+  const refusal = `Authentication failed at 127.0.0.1:${cluster.listeners.SASL_SSL.port} (SASL_SSL, SCRAM-SHA-512 as ${user}): Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512`
+  const sinkTrace = await waitFor(
+    'the sink task FAILED',
+    async () => {
+      const s = await http(`${url}/connectors/${denied}-sink/status`)
+      return s.json?.tasks?.[0]?.state === 'FAILED' ? (s.json.tasks[0].trace as string) : undefined
+    },
+    60_000,
+    300,
+  )
+  assert.ok(sinkTrace.startsWith(`SaslAuthenticationException: ${refusal}`), sinkTrace)
+  await waitFor(
+    'the source task retrying with the reason',
+    async () =>
+      (
+        await logMessages(
+          worker,
+          new RegExp(`^${refusal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; retrying in \\d+ ms to produce 1 records`),
+        )
+      ).length >= 2,
+    60_000,
+    300,
+  )
+  const status = await http(`${url}/connectors/${denied}-source/status`)
+  assert.equal(status.json.tasks[0].state, 'RUNNING')
+  assert.ok(!sinkTrace.includes(wrong))
+
   assert.equal(await worker.stop(), 0)
-  assert.ok(!(await worker.log()).includes(password), 'the password never reaches the log')
+  const log = await worker.log()
+  assert.ok(!log.includes(password) && !log.includes(wrong), 'no password reaches the log')
 })
 
 test('ACLs: a source without WRITE, a sink without READ on its topic or its group, and a DLQ that cannot be written fail their task naming the resource and the operation', async (t) => {

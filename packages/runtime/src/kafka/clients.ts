@@ -37,6 +37,7 @@ import {
   authorizationFailure,
   authorizedOperations,
   type ConnectionFailure,
+  connectionSecurityException,
   KafkaClientException,
   probeConnection,
   topicAuthorizationException,
@@ -1268,15 +1269,16 @@ export class KafkaConsumer {
     this.#wake()
   }
 
-  /** A refusal by the broker's authorizer as Apache's exception with the missing ACL (READ on topics or group). */
+  /**
+   * A refusal by the broker's authorizer as Apache's exception with the missing ACL (READ on topics or group); a
+   * connection refused for authentication or TLS as Apache's exception naming the broker and what failed.
+   */
   #authorization(e: unknown, topics: readonly string[] = this.#topics): Error {
+    const security = this.#settings.security
     return (
-      authorizationFailure(e, {
-        security: this.#settings.security,
-        operation: 'READ',
-        topics,
-        group: this.#settings.groupId,
-      }) ?? (e as Error)
+      authorizationFailure(e, { security, operation: 'READ', topics, group: this.#settings.groupId }) ??
+      connectionSecurityException(e, security) ??
+      (e as Error)
     )
   }
 

@@ -436,6 +436,26 @@ export function describeConnectionFailure(
   return result
 }
 
+/**
+ * A connection refused for security (not for being unreachable) as Apache's exception, with Ferry's one-line reason:
+ * `SaslAuthenticationException: Authentication failed at 127.0.0.1:9093 (SASL_SSL, SCRAM-SHA-512 as alice): ...`,
+ * `SslAuthenticationException: TLS host name verification failed at ...`. Null for any other error.
+ */
+export function connectionSecurityException(
+  error: unknown,
+  security: ConnectionSecurity | undefined,
+): KafkaClientException | null {
+  const failure = describeConnectionFailure(error, security)
+  if (failure === null || failure.kind === 'unreachable') return null
+  const name =
+    failure.kind === 'authentication'
+      ? 'SaslAuthenticationException'
+      : failure.kind === 'tls'
+        ? 'SslAuthenticationException'
+        : 'KafkaException'
+  return new KafkaClientException(name, failure.message, { cause: error })
+}
+
 /** Whether the error, or anything under it, says a connection failed authentication or its TLS handshake. */
 export function isSecurityFailure(error: unknown, security: ConnectionSecurity | undefined): boolean {
   const failure = describeConnectionFailure(error, security)

@@ -318,9 +318,10 @@ export class WorkerSourceTask extends WorkerTask {
         const delay = Math.min(100 * 2 ** Math.min(attempt, 7), 10000)
         // Why, when a connection was refused: authentication or TLS, naming the broker (never a secret).
         const failure = describeConnectionFailure(e, this.#producer.security)
-        const reason = failure && failure.kind !== 'unreachable' ? failure.message : (e as Error).message
         this.log.warn(
-          `Cannot reach Kafka to produce ${outgoing.length} records (${reason}); retrying in ${delay} ms (attempt ${attempt})`,
+          failure && failure.kind !== 'unreachable'
+            ? `${failure.message}; retrying in ${delay} ms to produce ${outgoing.length} records (attempt ${attempt})`
+            : `Cannot reach Kafka to produce ${outgoing.length} records (${(e as Error).message}); retrying in ${delay} ms (attempt ${attempt})`,
         )
         await new Promise((r) => setTimeout(r, delay))
       }

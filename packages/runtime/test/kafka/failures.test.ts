@@ -15,6 +15,7 @@ import { diagnoseConnection } from '../../src/kafka/clients.ts'
 import {
   authorizationFailure,
   authorizedOperations,
+  connectionSecurityException,
   describeConnectionFailure,
   isAuthorizationFailure,
   principalOf,
@@ -55,6 +56,13 @@ test('a refused SASL login names the broker, the mechanism and the principal, wi
       'Authentication failed at 127.0.0.1:9093 (SASL_SSL, SCRAM-SHA-512 as alice): Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
   })
   assert.ok(!failure!.message.includes('fake-password-1234'))
+  // As the exception a sink task fails with.
+  const exception = connectionSecurityException(error, SCRAM)
+  assert.equal(exception?.name, 'SaslAuthenticationException')
+  assert.equal(exception?.message, failure!.message)
+  assert.equal(exception?.cause, error)
+  const refusedTcp = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })
+  assert.equal(connectionSecurityException(connectFailed(refusedTcp), SCRAM), null)
 })
 
 test('TLS failures say whether the certificate chain or the host name failed, and what to check', () => {
