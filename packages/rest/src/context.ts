@@ -23,6 +23,10 @@ export interface RouteSpec {
   summary: string
   /** Served only where `admin.listeners` says (`/admin/*`). */
   admin?: boolean
+  /** Reads a JSON body: `request.body` is the parsed body (undefined when there is none). */
+  entity?: boolean
+  /** Takes any `Content-Type` (Apache's RootResource has no `@Consumes`); other routes want `application/json`. */
+  anyMediaType?: boolean
   handler(request: FastifyRequest, reply: FastifyReply): Promise<unknown>
 }
 
@@ -52,16 +56,4 @@ export function params(request: FastifyRequest): Record<string, string> {
 
 export function query(request: FastifyRequest): Record<string, string | string[] | undefined> {
   return request.query as Record<string, string | string[] | undefined>
-}
-
-const RAW_BODIES = new WeakMap<object, string>()
-
-/** Keeps the exact request body text (signatures cover its bytes; forwarding re-sends it). */
-export function keepRawBody(request: FastifyRequest, text: string): void {
-  RAW_BODIES.set(request, text)
-}
-
-/** The exact body text of the request, or undefined when it had none. */
-export function rawBody(request: FastifyRequest): string | undefined {
-  return RAW_BODIES.get(request)
 }

@@ -4,7 +4,8 @@
  * message; Ferry keeps the status and says what was wrong in the same words where it can.
  */
 import type { ConnectorOffset, TargetState } from '@ferry/runtime'
-import { ConnectRestException } from './errors.ts'
+import { badRequest, ConnectRestException } from './errors.ts'
+import { numberText } from './request-body.ts'
 
 const ENTITIES = 'org.apache.kafka.connect.runtime.rest.entities'
 
@@ -25,23 +26,70 @@ export function missingBody(what: string): ConnectRestException {
   return new ConnectRestException(500, `The request body is missing: expected ${what}`)
 }
 
-/** A JSON scalar as Jackson turns it into a Java String (null stays null). */
-function asJavaString(value: unknown, where: string): string | null {
+/**
+ * A JSON scalar as Jackson turns it into a Java String (null stays null): a number keeps the text it was written as
+ * when `holder[key]` came from the request body.
+ */
+function asJavaString(value: unknown, where: string, holder?: object, key?: string): string | null {
   if (value === null) return null
   if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (typeof value === 'number') return (holder && key !== undefined && numberText(holder, key)) || String(value)
+  if (typeof value === 'boolean') return String(value)
   throw cannotDeserialize(where, value)
 }
 
-/** A `Map<String, String>` body (connector configs); values may be null. */
+/** A `Map<String, String>` body (connector configs); values may be null. A null body is as good as none. */
 export function stringMap(body: unknown): Record<string, string | null> {
-  if (body === undefined) throw missingBody('a JSON object of config keys and string values')
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  if (body === undefined || body === null) throw missingBody('a JSON object of config keys and string values')
+  if (typeof body !== 'object' || Array.isArray(body)) {
     throw cannotDeserialize('java.util.LinkedHashMap<java.lang.String,java.lang.String>', body)
   }
   const out: Record<string, string | null> = {}
-  for (const [key, value] of Object.entries(body)) out[key] = asJavaString(value, 'java.lang.String')
+  for (const [key, value] of Object.entries(body)) {
+    // defineProperty: a "__proto__" key is a config key like any other, not the object's prototype.
+    Object.defineProperty(out, key, {
+      value: asJavaString(value, 'java.lang.String', body, key),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
   return out
+}
+
+/** Java's `String.trim()`: strips characters up to U+0020 only (not U+00A0, U+2028 or other Unicode spaces). */
+export function javaTrim(text: string): string {
+  let start = 0
+  let end = text.length
+  while (start < end && text.charCodeAt(start) <= 0x20) start++
+  while (end > start && text.charCodeAt(end - 1) <= 0x20) end--
+  return text.slice(start, end)
+}
+
+/**
+ * The longest connector name Ferry creates, in characters once percent-encoded: its URLs (`/connectors/{name}/...`)
+ * must fit in a request line, which Node limits to 16 KiB with the headers (Jetty, Apache's server, to 8 KiB).
+ */
+export const MAX_CONNECTOR_NAME_URL_LENGTH = 8192
+
+/**
+ * 400 for a name no URL can reach, so a connector that could never be read, changed or deleted is not created:
+ * a lone UTF-16 surrogate (Apache creates it and answers 400 to every URL for it), or a name too long for a URL.
+ */
+export function checkAddressableName(name: string): void {
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(name)
+  if (lone) {
+    const unit = lone[0].charCodeAt(0).toString(16).toUpperCase()
+    throw badRequest(
+      `Connector name is invalid: it has a lone UTF-16 surrogate (\\u${unit} at index ${lone.index}), which no URL can name`,
+    )
+  }
+  const length = encodeURIComponent(name).length
+  if (length > MAX_CONNECTOR_NAME_URL_LENGTH) {
+    throw badRequest(
+      `Connector name is too long: ${length} characters once URL-encoded, at most ${MAX_CONNECTOR_NAME_URL_LENGTH} (its URLs must fit in an HTTP request line)`,
+    )
+  }
 }
 
 /** Apache's CreateConnectorRequest: `{"name", "config", "initial_state"}`. */
@@ -58,9 +106,9 @@ const INITIAL_STATES: Readonly<Record<string, TargetState>> = {
 }
 
 export function createConnectorRequest(body: unknown): CreateConnectorRequest {
-  if (body === undefined) throw missingBody('{"name": ..., "config": {...}}')
+  if (body === undefined || body === null) throw missingBody('{"name": ..., "config": {...}}')
   const type = `${ENTITIES}.CreateConnectorRequest`
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw cannotDeserialize(type, body)
+  if (typeof body !== 'object' || Array.isArray(body)) throw cannotDeserialize(type, body)
   const known = ['config', 'name', 'initial_state']
   for (const key of Object.keys(body)) {
     if (!known.includes(key)) {
@@ -71,7 +119,7 @@ export function createConnectorRequest(body: unknown): CreateConnectorRequest {
     }
   }
   const raw = body as { name?: unknown; config?: unknown; initial_state?: unknown }
-  const name = raw.name === undefined ? null : asJavaString(raw.name, 'java.lang.String')
+  const name = raw.name === undefined ? null : asJavaString(raw.name, 'java.lang.String', raw, 'name')
   const config = raw.config === undefined || raw.config === null ? null : stringMap(raw.config)
   let initialState: TargetState | null = null
   if (raw.initial_state !== undefined && raw.initial_state !== null) {

@@ -5,8 +5,9 @@
  * receives `forward=false` and still cannot handle it answers 409.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { query, type RestContext, rawBody } from './context.ts'
+import { query, type RestContext } from './context.ts'
 import { ConnectRestException } from './errors.ts'
+import { rawBody } from './request-body.ts'
 
 const TARGET_ERRORS = new Set(['NotLeaderException', 'NotAssignedException', 'RequestTargetException'])
 

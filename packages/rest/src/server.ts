@@ -16,10 +16,12 @@ import {
   sslOptions,
   type WorkerConfig,
 } from '@ferry/runtime'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { type HttpMethod, keepRawBody, type RestContext, type RouteSpec } from './context.ts'
-import { ConnectRestException, httpStatusError, toErrorResponse } from './errors.ts'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { HttpMethod, RestContext, RouteSpec } from './context.ts'
+import { httpStatusError, toErrorResponse } from './errors.ts'
 import { forwardRequest, requestTarget } from './forwarding.ts'
+import { answerAndClose, protocolErrorStatus } from './protocol-errors.ts'
+import { checkContentTypeSyntax, checkJsonMediaType, jsonBody, keepRawBody } from './request-body.ts'
 import { connectorPluginRoutes } from './routes/connector-plugins.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -43,8 +45,9 @@ export interface RestServerOptions {
   https?: TlsServerOptions | null
 }
 
-const ALL_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
+/** Path parameters are limited only by the request line (Node's 16 KiB header limit), not fastify's 100 characters. */
+const MAX_PARAM_LENGTH = 64 * 1024
 
 /** Every endpoint, in the order docs/rest.md lists them. */
 export function restRoutes(ctx: RestContext): RouteSpec[] {
@@ -67,26 +70,40 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
     healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? 10_000,
   }
+  const admin = options.admin ?? 'include'
+  const routes = restRoutes(ctx).filter((r) =>
+    admin === 'include' ? true : admin === 'only' ? r.admin === true : r.admin !== true,
+  )
+  const knownPath = pathMatcher(routes.map((r) => r.url))
+
   const app = Fastify({
     logger: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
+    // A path fastify cannot decode (bad percent-encoding or UTF-8): Jetty's 400, with Apache's body.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.code === 'FST_ERR_BAD_URL' ? 400 : (error.statusCode ?? 500)
+      const message =
+        status === 400 ? 'HTTP 400 Bad Request: the path is not valid percent-encoded UTF-8' : error.message
+      return reply.code(status).send({ error_code: status, message })
+    },
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return
+      answerAndClose(socket, protocolErrorStatus(error, knownPath))
+    },
     ...(options.https ? { https: options.https } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance
+  // Node closes a CONNECT request's socket without a word unless someone listens; Jetty answers 400.
+  app.server.on('connect', (_request, socket) => answerAndClose(socket, 400))
 
-  // JSON only, as Apache's resources (@Consumes(APPLICATION_JSON)): other bodies are 415.
+  // Bodies are kept as bytes and read by the routes that take one (request-body.ts), after the route is chosen.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = String(body)
-    keepRawBody(request, text)
-    if (text.trim() === '') return done(null, undefined)
-    try {
-      done(null, JSON.parse(text))
-    } catch (e) {
-      done(new ConnectRestException(500, `Malformed JSON in the request body: ${(e as Error).message}`), undefined)
-    }
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    keepRawBody(request, body as Buffer)
+    done(null, undefined)
   })
+  app.addHook('onRequest', async (request) => checkContentTypeSyntax(request))
 
   app.setErrorHandler(async (error, request, reply) => {
     const target = requestTarget(error)
@@ -96,37 +113,31 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     else ctx.log.debug({ err: error }, `REST call to ${request.url} failed: ${body.message}`)
     return reply.code(status).send(body)
   })
-  app.setNotFoundHandler((_request, reply) => {
-    const e = httpStatusError(404)
-    return reply.code(404).send({ error_code: 404, message: e.message })
+  // Jersey answers any other method on a known path with 405 (HEAD too where there is no GET), else 404.
+  app.setNotFoundHandler((request, reply) => {
+    const status = knownPath(request.url.split('?')[0]!) ? 405 : 404
+    return reply.code(status).send({ error_code: status, message: httpStatusError(status).message })
   })
   app.addHook('onResponse', async (request, reply) => {
     ctx.log.debug(`"${request.method} ${request.url}" ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`)
   })
   installCors(app, options.workerConfig.originals)
 
-  const admin = options.admin ?? 'include'
-  const routes = restRoutes(ctx).filter((r) =>
-    admin === 'include' ? true : admin === 'only' ? r.admin === true : r.admin !== true,
-  )
   const methodsByUrl = new Map<string, HttpMethod[]>()
   for (const route of routes) {
-    app.route({ method: route.method, url: route.url, handler: route.handler })
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request, reply) => {
+        if (!route.anyMediaType) checkJsonMediaType(request, route.entity === true)
+        if (route.entity) request.body = jsonBody(request)
+        return route.handler(request, reply)
+      },
+    })
     methodsByUrl.set(route.url, [...(methodsByUrl.get(route.url) ?? []), route.method])
   }
-  // Jersey answers other methods on a known path with 405, and OPTIONS with the allowed methods.
+  // OPTIONS lists the allowed methods, as Jersey answers it.
   for (const [url, methods] of methodsByUrl) {
-    const others: string[] = ALL_METHODS.filter((m) => !methods.includes(m))
-    if (!methods.includes('GET')) others.push('HEAD')
-    if (others.length > 0) {
-      app.route({
-        method: others as HttpMethod[],
-        url,
-        handler: async () => {
-          throw httpStatusError(405)
-        },
-      })
-    }
     const allow = [...(methods.includes('GET') ? ['HEAD'] : []), ...methods, 'OPTIONS'].join(', ')
     app.route({
       method: 'OPTIONS',
@@ -135,6 +146,14 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     })
   }
   return app
+}
+
+/** Whether a raw request path (percent-encoded, no query) names one of `urls` (`:param` is one segment). */
+function pathMatcher(urls: readonly string[]): (path: string) => boolean {
+  const patterns = urls.map(
+    (url) => new RegExp(`^${url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`),
+  )
+  return (path) => patterns.some((p) => p.test(path))
 }
 
 /** `access.control.allow.origin` / `.methods`: a CORS filter (Jetty's defaults for the rest). */

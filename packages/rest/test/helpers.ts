@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import type { Logger, PluginDescriptor, PluginRegistry } from '@ferry/runtime'
 import type { FastifyInstance } from 'fastify'
 import { createRestServer, type RestServerOptions } from '../src/server.ts'
@@ -77,4 +78,22 @@ export async function call(
     parsed = res.body
   }
   return { status: res.statusCode, body: parsed, headers: res.headers, text: res.body }
+}
+
+/** Sends raw bytes and reads the answer until the server closes the connection. */
+export function rawRequest(address: string, request: string): Promise<{ status: number; head: string; body: string }> {
+  const url = new URL(address)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname)
+    const chunks: Buffer[] = []
+    socket.on('data', (d) => chunks.push(d))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      const split = text.indexOf('\r\n\r\n')
+      const head = split < 0 ? text : text.slice(0, split)
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body: text.slice(split + 4) })
+    })
+    socket.end(request)
+  })
 }

@@ -78,6 +78,7 @@ export function connectorPluginRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'PUT',
       url: '/connector-plugins/:plugin/config/validate',
+      entity: true,
       summary: "Validate a connector config: ConfigInfos with every key's definition, value and errors",
       handler: async (request) => {
         const plugin = params(request).plugin ?? ''

@@ -1,19 +1,26 @@
 import { NotFoundException } from '@ferry/api'
 import type { InternalRequestSignature, TargetState } from '@ferry/runtime'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { params, query, type RestContext, type RouteSpec, rawBody, withTimeout } from '../context.ts'
+import { params, query, type RestContext, type RouteSpec, withTimeout } from '../context.ts'
 import {
+  checkAddressableName,
   connectorOffsets,
   createConnectorRequest,
+  javaTrim,
   missingBody,
   pathInteger,
   queryBoolean,
   stringMap,
 } from '../entities.ts'
 import { badRequest, ConnectRestException, httpStatusError } from '../errors.ts'
+import { rawBody } from '../request-body.ts'
 
-/** Apache's check: a `name` in the config must equal the connector's name; otherwise the name is put in. */
+/**
+ * Apache's check: a `name` in the config must equal the connector's name; otherwise the name is put in. Ferry also
+ * refuses a name no URL could reach afterwards (`checkAddressableName`).
+ */
 function checkAndPutConnectorConfigName(name: string, config: Record<string, string | null>): void {
+  checkAddressableName(name)
   const included = config.name
   if (included !== undefined && included !== null) {
     if (included !== name) {
@@ -81,11 +88,12 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'POST',
       url: '/connectors',
+      entity: true,
       summary:
         'Create a connector from `{"name","config","initial_state"}` (`RUNNING`, `PAUSED` or `STOPPED`): 201 + Location, ConnectorInfo',
       handler: async (request, reply) => {
         const body = createConnectorRequest(request.body)
-        const name = (body.name ?? '').trim()
+        const name = javaTrim(body.name ?? '')
         if (body.config === null) throw missingBody('a "config" object in {"name": ..., "config": {...}}')
         const config = body.config
         checkAndPutConnectorConfigName(name, config)
@@ -108,6 +116,7 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'PUT',
       url: '/connectors/:connector/config',
+      entity: true,
       summary: 'Create (201 + Location) or update (200) a connector from its config; ConnectorInfo',
       handler: async (request, reply) => {
         const name = connectorName(request)
@@ -122,8 +131,14 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'PATCH',
       url: '/connectors/:connector/config',
+      entity: true,
       summary: 'Merge keys into the config (a null value removes the key) and apply it; ConnectorInfo',
-      handler: async (request) => wait(herder.patchConnectorConfig(connectorName(request), stringMap(request.body))),
+      handler: async (request) => {
+        const name = connectorName(request)
+        // Apache looks the connector up before it reads the patch: an unknown one is 404 whatever the body.
+        if (request.body === undefined || request.body === null) herder.connectorConfig(name)
+        return wait(herder.patchConnectorConfig(name, stringMap(request.body)))
+      },
     },
     {
       method: 'GET',
@@ -248,6 +263,7 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'PATCH',
       url: '/connectors/:connector/offsets',
+      entity: true,
       summary: 'Alter offsets of a STOPPED connector (a null offset removes it): `{"message"}`',
       handler: async (request) => {
         const offsets = connectorOffsets(request.body)
@@ -266,6 +282,7 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'POST',
       url: '/connectors/:connector/tasks',
+      entity: true,
       summary:
         'Internal (distributed mode): a follower sends the task configs it generated to the leader, HMAC-signed (KIP-507): 204; 400 unsigned, 403 bad signature; 500 in standalone mode',
       handler: async (request: FastifyRequest, _reply: FastifyReply) => {
@@ -299,5 +316,5 @@ function requestSignature(request: FastifyRequest): InternalRequestSignature | n
   const signature = request.headers['x-connect-authorization']
   const algorithm = request.headers['x-connect-request-signature-algorithm']
   if (typeof signature !== 'string' || typeof algorithm !== 'string') return null
-  return { body: Buffer.from(rawBody(request) ?? '', 'utf8'), algorithm, signature }
+  return { body: rawBody(request) ?? Buffer.alloc(0), algorithm, signature }
 }

@@ -23,6 +23,7 @@ export function healthRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'GET',
       url: '/health',
+      anyMediaType: true,
       summary: 'Worker health: 200 `healthy`, 503 `starting` before startup finished, 500 `unhealthy` when stuck',
       handler: async (_request, reply) => {
         if (!ctx.herder.isReady()) return reply.code(503).send(STARTING)

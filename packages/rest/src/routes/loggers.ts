@@ -30,6 +30,7 @@ export function loggerRoutes(ctx: RestContext): RouteSpec[] {
       method: 'PUT',
       url: '/admin/loggers/:logger',
       admin: true,
+      entity: true,
       summary:
         'Set the level of a logger and those below it from `{"level":"DEBUG"}`: the changed loggers (`?scope=cluster`: 204)',
       handler: async (request, reply) => {

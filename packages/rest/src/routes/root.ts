@@ -11,6 +11,7 @@ export function rootRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'GET',
       url: '/',
+      anyMediaType: true,
       summary: 'The worker\'s version, commit id and Kafka cluster id: `{"version","commit","kafka_cluster_id"}`',
       handler: async () => ({
         version: VERSION,

@@ -289,3 +289,108 @@ test('a herder request that takes too long is 500 "Request timed out"', async (t
     message: 'Request timed out',
   })
 })
+
+test('a connector with a name of 8,000 characters can be read, paused and deleted (not only created)', async (t) => {
+  const { app } = testServer(t)
+  const name = 'n'.repeat(8000)
+  assert.equal((await call(app, 'POST', '/connectors', { name, config: SOURCE })).status, 201)
+  assert.equal((await call(app, 'GET', `/connectors/${name}`)).body.name, name)
+  assert.equal((await call(app, 'GET', `/connectors/${name}/status`)).status, 200)
+  assert.equal((await call(app, 'PUT', `/connectors/${name}/pause`)).status, 202)
+  assert.equal((await call(app, 'DELETE', `/connectors/${name}`)).status, 204)
+  assert.deepEqual((await call(app, 'GET', '/connectors')).body, [])
+})
+
+test('a name no URL could reach is refused at create with 400: a lone surrogate, or too long once encoded', async (t) => {
+  const { app, herder } = testServer(t)
+  const lone = await call(app, 'POST', '/connectors', { name: 'x\ud800y', config: SOURCE })
+  assert.deepEqual(lone.body, {
+    error_code: 400,
+    message: 'Connector name is invalid: it has a lone UTF-16 surrogate (\\uD800 at index 1), which no URL can name',
+  })
+  const low = await call(app, 'POST', '/connectors', { name: '\udc00', config: SOURCE })
+  assert.match(low.body.message, /\\uDC00 at index 0/)
+  const long = await call(app, 'POST', '/connectors', { name: 'é'.repeat(5000), config: SOURCE })
+  assert.deepEqual(long.body, {
+    error_code: 400,
+    message:
+      'Connector name is too long: 30000 characters once URL-encoded, at most 8192 (its URLs must fit in an HTTP request line)',
+  })
+  assert.deepEqual(herder.connectors(), [])
+  // A pair of surrogates is one character, and fine.
+  const emoji = await call(app, 'POST', '/connectors', { name: 'fish-\ud83d\udc1f', config: SOURCE })
+  assert.equal(emoji.status, 201)
+  assert.equal(emoji.headers.location, 'http://localhost:80/connectors/fish-%F0%9F%90%9F')
+  assert.equal((await call(app, 'DELETE', '/connectors/fish-%F0%9F%90%9F')).status, 204)
+})
+
+test('names are trimmed as Java trims them: trailing U+00A0 or U+2028 make other names, as in Apache', async (t) => {
+  const { app } = testServer(t)
+  for (const name of ['n', 'n\u00a0', 'n\u2028', ' n\t']) {
+    const res = await call(app, 'POST', '/connectors', { name, config: SOURCE })
+    assert.equal(res.status, name === ' n\t' ? 409 : 201, JSON.stringify(name))
+  }
+  assert.deepEqual((await call(app, 'GET', '/connectors')).body, ['n', 'n\u00a0', 'n\u2028'])
+  assert.equal((await call(app, 'GET', '/connectors/n%C2%A0/config')).body.name, 'n\u00a0')
+  assert.equal((await call(app, 'DELETE', '/connectors/n%E2%80%A8')).status, 204)
+  assert.deepEqual((await call(app, 'GET', '/connectors')).body, ['n', 'n\u00a0'])
+})
+
+test('PATCH config with a null or missing body is 404 for an unknown connector and 500 for a known one', async (t) => {
+  const { app } = await withConnector(t)
+  assert.deepEqual((await call(app, 'PATCH', '/connectors/nope/config', 'null')).body, {
+    error_code: 404,
+    message: 'Connector nope not found',
+  })
+  assert.equal((await call(app, 'PATCH', '/connectors/nope/config', '')).status, 404)
+  const known = await call(app, 'PATCH', '/connectors/fs/config', 'null')
+  assert.equal(known.status, 500)
+  assert.match(known.body.message, /^The request body is missing/)
+})
+
+test('a malformed body is not read where the route takes none, nor on a wrong method', async (t) => {
+  const { app } = await withConnector(t)
+  assert.equal((await call(app, 'PUT', '/connectors/fs/pause', '{bad')).status, 202)
+  assert.equal((await call(app, 'POST', '/connectors/fs/restart', '{bad')).status, 204)
+  assert.equal((await call(app, 'PUT', '/connectors/fs/stop', '{bad')).status, 204)
+  const offsets = await call(app, 'DELETE', '/connectors/fs/offsets', '{bad')
+  assert.equal(offsets.status, 200)
+  for (const [method, url] of [
+    ['DELETE', '/connectors'],
+    ['PATCH', '/connectors'],
+    ['POST', '/connectors/fs/pause'],
+    ['PUT', '/connectors/fs/restart'],
+  ] as const) {
+    assert.deepEqual((await call(app, method, url, '{bad')).body, {
+      error_code: 405,
+      message: 'HTTP 405 Method Not Allowed',
+    })
+  }
+})
+
+test('numbers in a config keep the text they were written as, as Jackson reads them into strings', async (t) => {
+  const { app } = testServer(t)
+  const res = await call(
+    app,
+    'POST',
+    '/connectors',
+    `{"name":"n","config":{"connector.class":"FileStreamSource","topic":"t","a":1.0,"b":12345678901234567890123,"c":1e400,"d":-0}}`,
+  )
+  assert.equal(res.status, 201)
+  assert.deepEqual(
+    [res.body.config.a, res.body.config.b, res.body.config.c, res.body.config.d],
+    ['1.0', '12345678901234567890123', '1e400', '-0'],
+  )
+})
+
+test('a "__proto__" config key is kept as a key', async (t) => {
+  const { app } = testServer(t)
+  const res = await call(
+    app,
+    'PUT',
+    '/connectors/p/config',
+    `{"connector.class":"FileStreamSource","topic":"t","__proto__":"x"}`,
+  )
+  assert.equal(res.status, 201)
+  assert.equal(Object.hasOwn(res.body.config, '__proto__'), true)
+})
