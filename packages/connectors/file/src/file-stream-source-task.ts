@@ -54,7 +54,13 @@ export class FileStreamSourceTask extends SourceTask {
     if (this.#stdin) return this.#pollStdin()
     if (!this.#file) {
       try {
-        this.#file = await open(this.#filename!, 'r')
+        const file = await open(this.#filename!, 'r')
+        if (this.#stopped) {
+          // Stopped while opening: stop() found nothing to close, so the handle is closed here.
+          await file.close()
+          return null
+        }
+        this.#file = file
       } catch (e) {
         const err = e as NodeJS.ErrnoException
         if (err.code === 'ENOENT') {
@@ -65,6 +71,7 @@ export class FileStreamSourceTask extends SourceTask {
         throw new ConnectException(`Couldn't open file ${this.#filename}: ${err.message}`, err)
       }
     }
+    const file = this.#file
     const records: SourceRecord[] = []
     let readPosition = this.#position + this.#pending.length
     while (records.length < this.#batchSize && !this.#stopped) {
@@ -73,7 +80,7 @@ export class FileStreamSourceTask extends SourceTask {
       const buffer = Buffer.allocUnsafe(CHUNK)
       let bytesRead: number
       try {
-        ;({ bytesRead } = await this.#file.read(buffer, 0, CHUNK, readPosition))
+        ;({ bytesRead } = await file.read(buffer, 0, CHUNK, readPosition))
       } catch (e) {
         throw new ConnectException(
           `Error while reading from file ${this.#filename}: ${(e as Error).message}`,
@@ -134,6 +141,7 @@ export class FileStreamSourceTask extends SourceTask {
   }
 
   #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms)
       this.#wake = () => {

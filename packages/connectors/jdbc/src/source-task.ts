@@ -100,8 +100,14 @@ export class JdbcSourceTask extends SourceTask {
 
   async #connect(): Promise<Db> {
     if (this.#db) return this.#db
-    this.#db = await connect({ ...this.#settings!.connection, stopped: () => this.#stopped })
-    return this.#db
+    const db = await connect({ ...this.#settings!.connection, stopped: () => this.#stopped })
+    if (this.#stopped) {
+      // Stopped while connecting (stop runs beside poll): stop found no connection to close.
+      await db.close()
+      throw new ConnectException('The task was stopped while connecting')
+    }
+    this.#db = db
+    return db
   }
 
   async #autoIncrementColumn(db: Db, table: TableId): Promise<string> {

@@ -79,6 +79,8 @@ export class WorkerSourceTask extends WorkerTask {
   #commitTimer: NodeJS.Timeout | null = null
   #committing: Promise<void> | null = null
   #started = false
+  /** `SourceTask.stop()` once called: a task is stopped exactly once, and its stop is awaited before the task ends. */
+  #taskStop: Promise<void> | null = null
   readonly #callsCommitRecord: boolean
   readonly #errors: TaskErrorHandling<SourceRecord>
   readonly #operator: RetryWithToleranceOperator<SourceRecord>
@@ -411,13 +413,20 @@ export class WorkerSourceTask extends WorkerTask {
 
   protected onStop(): void {
     this.#operator.triggerStop()
-    if (!this.#started) return
-    try {
-      const r = this.#task.stop()
-      if (r instanceof Promise) r.catch((e) => this.log.warn({ err: e }, 'Error stopping the task'))
-    } catch (e) {
-      this.log.warn({ err: e }, 'Error stopping the task')
-    }
+    // A task still starting is stopped when its start returns (in close): it has nothing to stop yet.
+    if (this.#started) void this.#stopTask()
+  }
+
+  /** Calls `SourceTask.stop()` once; it makes a blocked poll return and releases what start opened. */
+  #stopTask(): Promise<void> {
+    this.#taskStop ??= (async () => {
+      try {
+        await this.#task.stop()
+      } catch (e) {
+        this.log.warn({ err: e }, 'Error stopping the task')
+      }
+    })()
+    return this.#taskStop
   }
 
   protected async close(): Promise<void> {
@@ -434,10 +443,8 @@ export class WorkerSourceTask extends WorkerTask {
         this.log.error({ err: e }, 'Final offset commit failed')
       }
     }
-    if (!this.stopping && this.#started) {
-      // The loop ended by failure: the task still gets its stop call.
-      this.onStop()
-    }
+    // After a failure, or a stop that came while the task was starting, the task gets its stop call here.
+    if (this.#started) await this.#stopTask()
     await this.#producer.close().catch(() => {})
     await this.#operator.close().catch((e) => this.log.warn({ err: e }, 'Error closing the error reporters'))
   }

@@ -335,3 +335,49 @@ test('a transform that throws RetriableException is retried within errors.retry.
   }
   assert.deepEqual(store.get('c', { p: 'a' }), { position: 3 })
 })
+
+/** A task whose start waits until the test lets it finish; counts its stop calls. */
+class SlowStartTask extends ScriptedTask {
+  finishStart: () => void = () => {}
+  stops = 0
+  constructor() {
+    super([])
+  }
+  override start() {
+    return new Promise<void>((resolve) => {
+      this.finishStart = resolve
+    })
+  }
+  override stop() {
+    this.stops++
+  }
+}
+
+test('a source task stopped while its start is still running gets its stop call once start returns', async () => {
+  const producer = new ManualProducer()
+  const task = new SlowStartTask()
+  let closed = 0
+  const worker = new WorkerSourceTask(
+    { connector: 'c', task: 0 },
+    task,
+    {},
+    { key: utf8, value: utf8, header: utf8 },
+    new TransformationChain([]),
+    { ...producer, send: producer.send.bind(producer), close: async () => void closed++ } as unknown as KafkaProducer,
+    new MemoryOffsetBackingStore(),
+    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000 },
+    'STARTED',
+    listener,
+    silentLogger(),
+  )
+  worker.run()
+  await new Promise((r) => setTimeout(r, 5))
+  const stopped = worker.stop(1000)
+  await new Promise((r) => setTimeout(r, 5))
+  assert.equal(task.stops, 0, 'stop is not called while start runs (the task has nothing to stop yet)')
+  task.finishStart()
+  assert.equal(await stopped, true)
+  assert.equal(task.stops, 1, 'the task is stopped exactly once, releasing what start opened')
+  assert.equal(closed, 1, 'the producer is closed')
+  assert.equal(producer.sends.length, 0, 'nothing was polled after the stop')
+})
