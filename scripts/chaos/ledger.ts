@@ -123,11 +123,12 @@ export class Ledger {
    * The counts for the whole run and per window. A record belongs to the window it was written in. A pause is a time
    * without deliveries while a written record waited: from the later of the previous delivery and the oldest waiting
    * record's write, to the next delivery (or to `end` for records never delivered). It counts in every window it
-   * overlaps. Gaps while nothing waited (the writer between two records, after the last one) are not pauses.
+   * overlaps. Gaps while nothing waited (the writer between two records, after the last one) are not pauses. The
+   * whole run's longest pause counts from `pausesFrom` (the first phase: the pipelines' start-up is no pause).
    */
-  summary(windows: readonly Window[], end: number): PipelineSummary {
+  summary(windows: readonly Window[], end: number, pausesFrom = Number.NEGATIVE_INFINITY): PipelineSummary {
     const gaps = this.#pauses(end)
-    const count = (from: number, to: number): Counts => {
+    const count = (from: number, to: number, pauseFrom = from): Counts => {
       let written = 0
       let delivered = 0
       let lost = 0
@@ -146,7 +147,7 @@ export class Ledger {
       let longest = 0
       let at: number | null = null
       for (const [a, b] of gaps) {
-        if (b <= from || a >= to) continue
+        if (b <= pauseFrom || a >= to) continue
         if (b - a > longest) {
           longest = b - a
           at = a
@@ -154,7 +155,7 @@ export class Ledger {
       }
       return { written, delivered, lost, duplicated, longestPauseS: round1(longest / 1000), longestPauseAt: at }
     }
-    const all = count(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)
+    const all = count(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, pausesFrom)
     const lostSample: number[] = []
     for (let s = 1; s <= this.#writes.length && lostSample.length < 20; s++)
       if ((this.#counts[s] ?? 0) === 0) lostSample.push(s)

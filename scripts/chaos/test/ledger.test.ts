@@ -100,6 +100,13 @@ test('time while nothing waited is no pause: a writer that stops, then writes ag
   assert.equal(l.summary([], 70_000).longestPauseS, 0.1)
 })
 
+test("the whole run's longest pause leaves out the start-up before the first phase", () => {
+  const l = written(3, 0, 1000)
+  for (let s = 1; s <= 3; s++) l.delivered(s, 20_000 + s * 1000)
+  assert.equal(l.summary([], 30_000).longestPauseS, 21)
+  assert.equal(l.summary([], 30_000, 21_500).longestPauseS, 1)
+})
+
 test('when records are still missing, the time from the last delivery to the end is a pause', () => {
   const l = written(3)
   l.delivered(1, 100)
