@@ -21,6 +21,7 @@ import {
   type BenchContext,
   type Runner,
   type RunResult,
+  scaleGroup,
   WORKLOADS,
   type Workload,
   type WorkloadId,
@@ -41,6 +42,8 @@ export interface BenchOptions {
   /** Records of workload 7 (default: as workload 3). */
   jdbcRecords?: number | undefined
   idleSettleMs?: number | undefined
+  /** The scale group's connector counts (the workloads `scale-<count>` in `workloads`). */
+  scaleConnectors?: readonly number[] | undefined
   /** Where to keep the .cpuprofile files. */
   profileDir: string
   keepFiles?: boolean
@@ -106,6 +109,8 @@ function fmt(x: number | undefined, digits = 0): string {
 function describe(workload: WorkloadId, r: RunResult): string {
   if (!r.ok) return `failed: ${r.error?.split('\n')[0]}`
   const m = r.metrics
+  if (workload.startsWith('scale-'))
+    return `create p50 via leader ${fmt(m.createLeaderP50Ms)} ms, via follower ${fmt(m.createFollowerP50Ms)} ms; last create → RUNNING ${fmt(m.runningAfterCreateSeconds, 1)} s; join ${fmt(m.joinSeconds, 1)} s, kill ${fmt(m.killSeconds, 1)} s; needless restarts ${fmt((m.createNeedlessStarts ?? 0) + (m.joinNeedlessRestarts ?? 0) + (m.killNeedlessRestarts ?? 0))}; RSS per task ${fmt(m.rssPerTaskMb, 2)} MiB`
   switch (workload) {
     case 'idle':
       return `idle RSS ${fmt(m.idleRssMb)} MiB, peak ${fmt(m.peakRssMb)} MiB, ${fmt(m.idleCpuPercent, 1)}% CPU idle`
@@ -121,7 +126,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const preset = options.quick ? QUICK : FULL
   const startedAt = new Date()
   const loadBefore = loadavg()
-  const selected = WORKLOADS.filter((w) => options.workloads.includes(w.id))
+  const selected = [...WORKLOADS, ...scaleGroup(options.scaleConnectors ?? [])].filter((w) =>
+    options.workloads.includes(w.id),
+  )
   const needApache = options.engines.includes('apache') || options.workloads.includes('ceiling')
   const notes: string[] = []
   const wants = (id: WorkloadId) => options.workloads.includes(id)
@@ -171,9 +178,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       for (const w of phase) contexts.set(w.id, ctx)
       for (let round = 1; round <= options.rounds; round++) {
         for (const w of phase) {
+          if (w.maxRounds !== undefined && round > w.maxRounds) continue
           let runners = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
-          // Alternate who goes first, so a slow drift of the machine does not favour one side.
-          if (w.id !== 'ceiling' && round % 2 === 0) runners = [...runners].reverse()
+          // Alternate who goes first, so a slow drift of the machine does not favour one side (workloads of one
+          // round alternate by their number).
+          const turn = round + (w.maxRounds === 1 ? w.number : 0)
+          if (w.id !== 'ceiling' && turn % 2 === 0) runners = [...runners].reverse()
           for (const runner of runners) {
             if (w.skip?.(ctx, runner)) continue
             const t0 = performance.now()

@@ -1,5 +1,5 @@
 /** A small hand-written SVG chart of the results (no browser, no dependencies). */
-import { type BenchResults, SECURED_WORKLOAD_IDS, type WorkloadResult } from './results.ts'
+import { type BenchResults, isScale, SECURED_WORKLOAD_IDS, type WorkloadResult } from './results.ts'
 
 export interface RatioRow {
   workload: WorkloadResult
@@ -45,6 +45,23 @@ export const CHART_METRICS: Record<string, Array<Omit<RatioRow, 'workload'>>> = 
       ],
     ]),
   ),
+}
+
+/** The scale group's rows (its workload ids carry the connector count); ▲ marks issue 13's goals. */
+export const SCALE_CHART_METRICS: Array<Omit<RatioRow, 'workload'>> = [
+  { metric: 'createLeaderP50Ms', label: 'create via the leader p50', better: 'lower' },
+  { metric: 'createFollowerP50Ms', label: 'create via a follower p50', better: 'lower' },
+  { metric: 'joinSeconds', label: 'worker joins → balanced', better: 'lower', target: 0.5 },
+  { metric: 'killSeconds', label: 'worker killed → all RUNNING', better: 'lower', target: 0.5 },
+  { metric: 'rssPerTaskMb', label: 'RSS per task', better: 'lower', target: 0.1 },
+]
+
+function chartMetrics(w: WorkloadResult): Array<Omit<RatioRow, 'workload'>> {
+  return CHART_METRICS[w.id] ?? (isScale(w.id) ? SCALE_CHART_METRICS : [])
+}
+
+function shortName(w: WorkloadResult): string {
+  return SHORT[w.id] ?? (isScale(w.id) ? `${w.number}. scale, ${w.id.slice('scale-'.length)} connectors` : w.title)
 }
 
 /** Short workload names for the chart's row labels. */
@@ -97,7 +114,7 @@ export function renderChart(results: BenchResults): string {
   const hi = Math.log10(50)
   const xOf = (r: number) => plotX + ((Math.log10(Math.min(50, Math.max(0.02, r))) - lo) / (hi - lo)) * plotW
   const rows: RatioRow[] = []
-  for (const w of results.workloads) for (const m of CHART_METRICS[w.id] ?? []) rows.push({ workload: w, ...m })
+  for (const w of results.workloads) for (const m of chartMetrics(w)) rows.push({ workload: w, ...m })
   const top = y + 10
   const bottom = top + rows.length * rowH
   for (const tick of [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]) {
@@ -112,7 +129,7 @@ export function renderChart(results: BenchResults): string {
     const wl = row.workload
     const arrow = row.better === 'higher' ? '↑' : '↓'
     lines.push(
-      `<text x="${labelW}" y="${cy + 4}" text-anchor="end" ${FONT} fill="${INK}">${esc(SHORT[wl.id] ?? wl.title)} · ${esc(row.label)} ${arrow}</text>`,
+      `<text x="${labelW}" y="${cy + 4}" text-anchor="end" ${FONT} fill="${INK}">${esc(shortName(wl))} · ${esc(row.label)} ${arrow}</text>`,
     )
     const r = wl.ratios[row.metric]
     if (r === undefined) {

@@ -1,6 +1,15 @@
 /** Writes docs/benchmarks.md from a results file. Everything in that page comes from here and the results. */
 import { CHART_METRICS, ratioLabel } from './chart.ts'
-import { type BenchResults, isSecured, type WorkloadResult } from './results.ts'
+import { type BenchResults, groupOf, hasGroup, isSecured, type WorkloadResult } from './results.ts'
+import {
+  CREATE_BLOCK,
+  CREATE_CLIENTS,
+  HEARTBEAT_INTERVAL_MS,
+  REBALANCE_DELAY_MS,
+  SCALE_WORKERS,
+  SESSION_TIMEOUT_MS,
+  TASKS_PER_CONNECTOR,
+} from './scale.ts'
 import { describeCheck, SECURED_LISTENER, SECURED_MECHANISM, SECURED_USER, securedWorkerSample } from './secured.ts'
 import type { Summary } from './stats.ts'
 import type { Runner } from './workloads.ts'
@@ -28,6 +37,39 @@ export const METRICS: Record<string, MetricInfo> = {
   readySeconds: { label: 'start → all 10 RUNNING, s', digits: 2, better: 'lower' },
   recordsPerBatch: { label: 'records per batch in the log', digits: 0, better: 'higher' },
   logBytesPerRecord: { label: 'bytes per record in the log', digits: 1, better: 'lower' },
+  // The scale group (scale.ts)
+  createLeaderP50Ms: { label: 'create via the leader, p50, ms', digits: 0, better: 'lower' },
+  createLeaderP99Ms: { label: 'create via the leader, p99, ms', digits: 0, better: 'lower' },
+  createFollowerP50Ms: { label: 'create via a follower, p50, ms', digits: 0, better: 'lower' },
+  createFollowerP99Ms: { label: 'create via a follower, p99, ms', digits: 0, better: 'lower' },
+  createLeader10P50Ms: { label: 'create via the leader, 10 clients, p50, ms', digits: 0, better: 'lower' },
+  createLeader10P99Ms: { label: 'create via the leader, 10 clients, p99, ms', digits: 0, better: 'lower' },
+  createFollower10P50Ms: { label: 'create via a follower, 10 clients, p50, ms', digits: 0, better: 'lower' },
+  createFollower10P99Ms: { label: 'create via a follower, 10 clients, p99, ms', digits: 0, better: 'lower' },
+  createRetries: { label: 'creates answered 409 and retried', digits: 0, better: 'lower' },
+  createSeconds: { label: 'all creates, s', digits: 1, better: 'lower' },
+  runningAfterCreateSeconds: { label: 'last create → all RUNNING, s', digits: 2, better: 'lower' },
+  createNeedlessStarts: { label: 'task starts beyond one per task while creating', digits: 0, better: 'lower' },
+  idleRssPerWorkerMb: { label: 'RSS per worker, no connectors, MiB', digits: 0, better: 'lower' },
+  rssPerWorkerMb: { label: 'RSS per worker, all running, MiB', digits: 0, better: 'lower' },
+  rssPerTaskMb: { label: 'RSS per task, MiB', digits: 2, better: 'lower' },
+  joinSeconds: { label: 'worker joins: its REST up → balanced and all RUNNING, s', digits: 2, better: 'lower' },
+  joinFromSpawnSeconds: { label: 'worker joins: its process start → balanced, s', digits: 2, better: 'lower' },
+  joinMovedTasks: { label: 'worker joins: tasks moved', digits: 0, better: 'lower' },
+  joinNeedlessRestarts: { label: 'worker joins: restarts of tasks that should stay put', digits: 0, better: 'lower' },
+  joinRestP50Ms: { label: 'worker joins: GET status p50, ms', digits: 0, better: 'lower' },
+  joinRestP99Ms: { label: 'worker joins: GET status p99, ms', digits: 0, better: 'lower' },
+  joinRestErrors: { label: 'worker joins: GET status not 200', digits: 0, better: 'lower' },
+  killSeconds: { label: 'follower killed → all RUNNING, s', digits: 2, better: 'lower' },
+  killMovedTasks: { label: 'follower killed: tasks moved', digits: 0, better: 'lower' },
+  killNeedlessRestarts: {
+    label: 'follower killed: restarts of tasks that should stay put',
+    digits: 0,
+    better: 'lower',
+  },
+  killRestP50Ms: { label: 'follower killed: GET status p50, ms', digits: 0, better: 'lower' },
+  killRestP99Ms: { label: 'follower killed: GET status p99, ms', digits: 0, better: 'lower' },
+  killRestErrors: { label: 'follower killed: GET status not 200', digits: 0, better: 'lower' },
 }
 
 const RUNNER_NAMES: Record<Runner, string> = {
@@ -158,15 +200,24 @@ export interface ReportOptions {
    * Workloads 8–11's section: the run it comes from (the page's own run when that has them, else the latest full
    * run that did), with the links of that run's results and chart.
    */
-  secured?: { results: BenchResults; resultsLink: string; chartLink: string } | undefined
+  secured?: SectionRun | undefined
+  /** The scale group's section, likewise. */
+  scale?: SectionRun | undefined
+}
+
+/** A section's run and the links of its results and chart. */
+export interface SectionRun {
+  results: BenchResults
+  resultsLink: string
+  chartLink: string
 }
 
 function hasPlain(r: BenchResults): boolean {
-  return r.workloads.some((w) => !isSecured(w.id))
+  return hasGroup(r, 'plain')
 }
 
 function hasSecuredWorkloads(r: BenchResults): boolean {
-  return r.workloads.some((w) => isSecured(w.id))
+  return hasGroup(r, 'secured')
 }
 
 /** Ferry/Apache ratios of this run and the earlier full runs, so each change's effect stays on record. */
@@ -340,11 +391,90 @@ ${securedHistory(s, links.history)}${
 }`
 }
 
+/** The scale group's goals: rebalance time ≤ 0.5× Apache's, memory per task ≤ 0.1× Apache's, no needless restarts. */
+function scaleGoals(workloads: WorkloadResult[]): string {
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
+  const rows: string[] = []
+  for (const w of workloads) {
+    const at = `${w.number}. ${w.title.replace(/^Scale: /, '')}`
+    for (const [metric, what, goal] of [
+      ['joinSeconds', 'a worker joins: time to balanced and all RUNNING', 0.5],
+      ['killSeconds', 'a follower is killed: time to all RUNNING', 0.5],
+      ['rssPerTaskMb', 'RSS per task', 0.1],
+    ] as const) {
+      const r = w.ratios[metric]
+      rows.push(
+        `| ${at}: ${what} ≤ ${goal}× Apache | ${r === undefined ? '-' : ratioLabel(r)} | ${verdict(r === undefined ? undefined : r <= goal)} |`,
+      )
+    }
+    const f = w.summary.ferry
+    const needless =
+      f && ['createNeedlessStarts', 'joinNeedlessRestarts', 'killNeedlessRestarts'].every((k) => f[k])
+        ? (f.createNeedlessStarts?.median ?? 0) +
+          (f.joinNeedlessRestarts?.median ?? 0) +
+          (f.killNeedlessRestarts?.median ?? 0)
+        : undefined
+    rows.push(
+      `| ${at}: Ferry restarts no task that should stay put (creates, join, kill) | ${needless === undefined ? '-' : num(needless, 0)} | ${verdict(needless === undefined ? undefined : needless === 0)} |`,
+    )
+  }
+  return `| goal | measured (Ferry / Apache) | |\n|---|---:|---|\n${rows.join('\n')}\n`
+}
+
+/** The scale group: its own section, from its own run when that is not the page's. */
+function scaleSection(s: SectionRun, separate: boolean): string {
+  const r = s.results
+  const workloads = r.workloads.filter((w) => groupOf(w.id) === 'scale')
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  const counts = workloads.map((w) => w.title.match(/^Scale: ([\d,]+)/)?.[1] ?? w.id).join(', ')
+  const numbers =
+    workloads.length > 1 ? `${workloads[0]!.number}–${workloads.at(-1)!.number}` : `${workloads[0]?.number ?? ''}`
+  const run = separate
+    ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, Ferry ${r.versions.ferry}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine and Apache Connect ${r.versions.apacheConnect ?? '-'} set-up as above.\n\n`
+    : ''
+  const notes = [...problems(workloads), ...(separate ? r.notes.map((n) => `- ${n}`) : [])]
+  return `## Scale: ${SCALE_WORKERS} distributed workers, ${counts} connectors (workloads ${numbers})
+
+${run}Each workload starts a cluster of ${SCALE_WORKERS} distributed workers (\`connect-distributed\`, \`ferry distributed\`) of one
+side, then of the other (who goes first alternates by workload), on the page's broker, and creates the connectors
+through the REST API: \`FileStreamSink\` with \`tasks.max=${TASKS_PER_CONNECTOR}\` on one empty one-partition topic, a connector both
+have that costs little beyond its tasks' consumers. Then a fourth worker joins, and once the tasks are balanced a
+follower is SIGKILLed. Both sides get the same worker file: StringConverter, internal topics of replication factor 1
+with the default partitions, \`session.timeout.ms=${SESSION_TIMEOUT_MS}\` (the broker's minimum), \`heartbeat.interval.ms=${HEARTBEAT_INTERVAL_MS}\` and
+\`scheduled.rebalance.max.delay.ms=${REBALANCE_DELAY_MS}\`, so a killed worker's tasks wait about ${(SESSION_TIMEOUT_MS + REBALANCE_DELAY_MS) / 1000} s (session timeout, then the
+delay) before anyone may take them, on both sides. Each Apache worker is a JVM with \`connect-distributed.sh\`'s default
+options (heap \`-Xms256M -Xmx2G\`). One round per workload.
+
+- **Create latency**: \`POST /connectors\` until it answers 201, through the leader and through a follower (which
+  forwards to the leader), one request at a time and from ${CREATE_CLIENTS} concurrent clients. The connectors are created in
+  blocks of up to ${CREATE_BLOCK} that take turns between the four ways, so each way samples the cluster at every size. A 409
+  (rebalance in progress) is retried after 100 ms and counted; the latency includes the retries. The leader is the
+  worker the logs name (Apache's \`leaderUrl\`, Ferry's \`Joined generation N as leader\`).
+- **All RUNNING**: the cluster's status topic, read by the bench as the workers read it: every connector and task has a
+  RUNNING record from a live worker.
+- **A worker joins**: from the new worker's REST port answering to every task RUNNING and each worker within one task
+  of the others (process start → balanced is also shown). **A follower is killed**: from SIGKILL to every task
+  RUNNING on the workers left.
+- **Restarts of tasks that should stay put**: each RUNNING record of a task in the status topic is one start (both
+  workers write one when a task starts). A task that is new or ends on another worker needs one; every other start
+  is counted. Goal: 0.
+- **GET status during a rebalance**: \`GET /connectors/{c}/status\` on a follower every 100 ms, over the connectors
+  in turn; percentiles of the requests sent between the rebalance's start and its end.
+- **RSS**: \`VmRSS\` of each worker, the median of 5 samples a second apart, with no connectors and once all run; per
+  task is the three workers' growth divided by the tasks (connector instances and consumers included).
+
+### Goals (issue 13)
+
+${scaleGoals(workloads)}
+${workloads.map((w) => workloadSection(r, w)).join('\n')}
+${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
+}
+
 export function renderReport(results: BenchResults, links: ReportOptions): string {
   const m = results.machine
   const v = results.versions
   const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
-  const plain = results.workloads.filter((w) => !isSecured(w.id))
+  const plain = results.workloads.filter((w) => groupOf(w.id) === 'plain')
   const samples = outputSamples(plain)
   const notes = problems(plain)
   const secured = links.secured && hasSecuredWorkloads(links.secured.results) ? links.secured : undefined
@@ -356,6 +486,12 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
         history: links.history ?? [],
       })
     : ''
+  const scale = links.scale && hasGroup(links.scale.results, 'scale') ? links.scale : undefined
+  const scaleText = scale ? scaleSection(scale, scale.results !== results) : ''
+  const apart = [
+    secured && secured.results !== results ? 'the secured workloads 8–11' : undefined,
+    scale && scale.results !== results ? 'the scale group' : undefined,
+  ].filter((x) => x !== undefined)
 
   return `# Benchmarks: Ferry and Apache Kafka Connect side by side
 
@@ -363,7 +499,7 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
 
 Every figure comes from one run of \`npm run bench\` in which Apache Kafka Connect and Ferry ran the same workloads
 with the same worker and connector config files against the same local broker, alternating over ${results.rounds}
-round${results.rounds === 1 ? '' : 's'}${secured && secured.results !== results ? ' (the secured workloads 8–11 from a run of their own, named in their section)' : ''}. The machine is shared and noisy, so read the **ratios**; absolute numbers
+round${results.rounds === 1 ? '' : 's'}${apart.length > 0 ? ` (${apart.join(' and ')} from ${apart.length > 1 ? 'runs' : 'a run'} of their own, named in their section)` : ''}. The machine is shared and noisy, so read the **ratios**; absolute numbers
 move from run to run. Cells show the median and, in brackets, the lowest and highest round.
 
 ![Ferry / Apache ratios](${links.chartLink})
@@ -415,7 +551,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## Results
 
 ${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
-${securedText}## Targets (issues 7 and 8)
+${securedText}${scaleText}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes

@@ -14,6 +14,22 @@ export function isSecured(id: string): id is SecuredWorkloadId {
   return (SECURED_WORKLOAD_IDS as readonly string[]).includes(id)
 }
 
+/** The scale group (scale.ts): `scale-<connectors>`, three distributed workers per side (its own section). */
+export function isScale(id: string): boolean {
+  return /^scale-\d+$/.test(id)
+}
+
+/** Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, or the scale group. */
+export type WorkloadGroup = 'plain' | 'secured' | 'scale'
+
+export function groupOf(id: string): WorkloadGroup {
+  return isSecured(id) ? 'secured' : isScale(id) ? 'scale' : 'plain'
+}
+
+export function hasGroup(results: Pick<BenchResults, 'workloads'>, group: WorkloadGroup): boolean {
+  return results.workloads.some((w) => groupOf(w.id) === group)
+}
+
 export interface WorkloadResult {
   id: WorkloadId
   number: number

@@ -4,6 +4,7 @@
  *   npm run bench                         full run, 3 rounds, profiles Ferry, rewrites docs/benchmarks.md
  *   npm run bench -- --quick              small, fast smoke run of everything (results file only)
  *   npm run bench -- --rounds 5 --only ferry --workloads source,sink --no-profile
+ *   npm run bench -- --workloads scale    the scale group: 3 distributed workers each, 100/300/1,000 connectors
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
 import { execFile } from 'node:child_process'
@@ -16,7 +17,8 @@ import { runBench } from './bench.ts'
 import { renderChart } from './chart.ts'
 import { summarizeProfileFile } from './profile.ts'
 import { renderReport } from './report.ts'
-import { type BenchResults, isSecured } from './results.ts'
+import { type BenchResults, hasGroup, type WorkloadGroup } from './results.ts'
+import { SCALE_CONNECTORS, SCALE_QUICK_CONNECTORS } from './scale.ts'
 import { ENGINES, type Engine } from './workers.ts'
 import { WORKLOAD_IDS, type WorkloadId } from './workloads.ts'
 
@@ -28,7 +30,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --quick                 small data, 1 round, short idle period: a smoke run of everything
   --rounds N              rounds per workload (default 3, quick 1)
   --only apache|ferry     run one side only (the perf-tool ceiling still runs unless left out of --workloads)
-  --workloads LIST        comma-separated: ${WORKLOAD_IDS.join(',')} (default all)
+  --workloads LIST        comma-separated: ${WORKLOAD_IDS.join(',')} (default all of these),
+                          and scale: the scale group (three distributed workers per side; about an hour at
+                          100,300,1000 connectors, so only when named)
+  --scale-connectors LIST connector counts of the scale group (default ${SCALE_CONNECTORS.join(',')}, quick ${SCALE_QUICK_CONNECTORS.join(',')})
   --records N             records for workloads 1, 2, 6, 8 and 9 (default 1000000, quick 20000)
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
@@ -80,9 +85,10 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
 }
 
 /**
- * Rewrites the docs page for a results file (and its chart, which sits next to it). A full run of only the secured
- * workloads (8–11) keeps the rest of the page from the latest full run of both workers with workloads 1–7; a full run
- * without them keeps their section from the latest full run of both workers that had them.
+ * Rewrites the docs page for a results file (and its chart, which sits next to it). The page has three sections of
+ * workloads: 1–7, the secured broker's 8–11 and the scale group. A full run fills the sections it ran and keeps the
+ * others from the latest full runs of both workers that had them (a run without workloads 1–7 keeps the whole page
+ * frame of the latest run that had them).
  */
 export async function writeDocs(
   results: BenchResults,
@@ -99,28 +105,26 @@ export async function writeDocs(
       r.results.engines.includes('ferry'),
   )
   const svgOf = (json: string) => json.replace(/\.json$/, '.svg')
-  const plain = (r: BenchResults) => r.workloads.some((w) => !isSecured(w.id))
-  const secured = (r: BenchResults) => r.workloads.some((w) => isSecured(w.id))
-
-  let page = { results, json: files.json, svg: files.svg }
-  let securedRun: { results: BenchResults; json: string; svg: string } | undefined = secured(results) ? page : undefined
-  if (results.mode === 'full') {
-    const base = upTo.filter((r) => plain(r.results)).at(-1)
-    if (!plain(results) && base) page = { ...base, svg: svgOf(base.json) }
-    const before = upTo.filter((r) => secured(r.results)).at(-1)
-    if (!securedRun && before) securedRun = { ...before, svg: svgOf(before.json) }
+  type Run = { results: BenchResults; json: string; svg: string }
+  const current: Run = { results, json: files.json, svg: files.svg }
+  /** The run a section comes from: this one when it has the group, else (full runs only) the latest that had it. */
+  const sectionRun = (group: WorkloadGroup): Run | undefined => {
+    if (hasGroup(results, group)) return current
+    if (results.mode !== 'full') return undefined
+    const before = upTo.filter((r) => hasGroup(r.results, group)).at(-1)
+    return before && { ...before, svg: svgOf(before.json) }
   }
+  const page = sectionRun('plain') ?? current
+  const link = (r: Run | undefined) =>
+    r && { results: r.results, resultsLink: relative(from, r.json), chartLink: relative(from, r.svg) }
   await writeFile(
     docsFile,
     renderReport(page.results, {
       resultsLink: relative(from, page.json),
       chartLink: relative(from, page.svg),
       history: runs.map((r) => r.results).filter((r) => r.startedAt <= results.startedAt),
-      secured: securedRun && {
-        results: securedRun.results,
-        resultsLink: relative(from, securedRun.json),
-        chartLink: relative(from, securedRun.svg),
-      },
+      secured: link(sectionRun('secured')),
+      scale: link(sectionRun('scale')),
     }),
   )
   await biomeFormat(docsFile)
@@ -134,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
       rounds: { type: 'string' },
       only: { type: 'string' },
       workloads: { type: 'string' },
+      'scale-connectors': { type: 'string' },
       records: { type: 'string' },
       'json-records': { type: 'string' },
       'bootstrap-server': { type: 'string' },
@@ -178,10 +183,18 @@ async function main(argv: string[]): Promise<number> {
 
   const engines: Engine[] = values.only ? [values.only as Engine] : [...ENGINES]
   if (!engines.every((e) => ENGINES.includes(e))) throw new Error(`--only must be apache or ferry, got ${values.only}`)
-  const workloads = (values.workloads?.split(',').map((s) => s.trim()) ?? [...WORKLOAD_IDS]) as WorkloadId[]
-  const unknown = workloads.filter((w) => !WORKLOAD_IDS.includes(w))
-  if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(', ')} (known: ${WORKLOAD_IDS.join(', ')})`)
   const quick = values.quick
+  const named = values.workloads?.split(',').map((s) => s.trim()) ?? [...WORKLOAD_IDS]
+  const unknown = named.filter((w) => w !== 'scale' && !(WORKLOAD_IDS as readonly string[]).includes(w))
+  if (unknown.length > 0)
+    throw new Error(`unknown workload ${unknown.join(', ')} (known: ${WORKLOAD_IDS.join(', ')}, scale)`)
+  const scaleConnectors = named.includes('scale')
+    ? (values['scale-connectors']?.split(',').map((s) => positive('scale-connectors', s.trim())!) ??
+      (quick ? [...SCALE_QUICK_CONNECTORS] : [...SCALE_CONNECTORS]))
+    : []
+  if (values['scale-connectors'] && !named.includes('scale'))
+    throw new Error('--scale-connectors needs the scale group in --workloads (e.g. --workloads scale)')
+  const workloads = [...named.filter((w) => w !== 'scale'), ...scaleConnectors.map((n) => `scale-${n}`)] as WorkloadId[]
   const docs = values['no-docs'] ? false : (values.docs ?? !quick)
 
   const stop = (signal: string) => {
@@ -200,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
     profile: !values['no-profile'],
     records: positive('records', values.records),
     jsonRecords: positive('json-records', values['json-records']),
+    scaleConnectors,
     profileDir: join(REPO_ROOT, '.cache', 'bench', 'profiles'),
     keepFiles: values.keep,
   })

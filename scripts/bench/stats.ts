@@ -24,3 +24,10 @@ export function ratio(a: number | undefined, b: number | undefined): number | un
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || a === 0) return undefined
   return b / a
 }
+
+/** The nearest-rank percentile `p` (0–100) of the finite values, or undefined when there are none. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
+  if (xs.length === 0) return undefined
+  return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]
+}

@@ -1,4 +1,4 @@
-/** Starts Apache Connect and Ferry standalone workers from the same config files, and stops them. */
+/** Starts Apache Connect and Ferry workers (standalone or distributed) from the same config files, and stops them. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -15,6 +15,10 @@ export const FERRY_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'ferry.js')
 
 export interface WorkerOptions {
   engine: Engine
+  /** `connect-standalone` (default) or `connect-distributed`: the latter takes no connector files and no offsets file. */
+  mode?: 'standalone' | 'distributed'
+  /** File name suffix, so several workers can share `dir`. */
+  label?: string
   /** Directory for the config files, offsets and the log. */
   dir: string
   /** Worker settings besides listeners, plugin.path and offset.storage.file.filename (the bench sets those). */
@@ -40,6 +44,8 @@ export interface Worker {
   memory(): Memory | undefined
   /** SIGTERM, SIGKILL after `graceMs`; resolves when the process is gone. */
   stop(graceMs?: number): Promise<number | string | null>
+  /** SIGKILL, like a crash; resolves when the process is gone. */
+  kill(): Promise<number | string | null>
   logTail(lines?: number): string
 }
 
@@ -64,20 +70,19 @@ export function toProperties(props: Record<string, string>): string {
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { engine, dir } = options
+  const mode = options.mode ?? 'standalone'
+  const name = `${engine}${options.label ?? ''}`
   const port = await freePort()
   const restUrl = `http://127.0.0.1:${port}`
-  const worker: Record<string, string> = {
-    ...options.worker,
-    listeners: restUrl,
-    'offset.storage.file.filename': join(dir, `${engine}.offsets`),
-  }
+  const worker: Record<string, string> = { ...options.worker, listeners: restUrl }
+  if (mode === 'standalone') worker['offset.storage.file.filename'] = join(dir, `${name}.offsets`)
   // Ferry accepts plugin.path and ignores it (its plugins are npm packages), so one worker file fits both.
   if (options.apache) worker['plugin.path'] = options.apache.pluginPath
-  const workerFile = join(dir, `${engine}-worker.properties`)
+  const workerFile = join(dir, `${name}-worker.properties`)
   await writeFile(workerFile, toProperties(worker))
   const connectorFiles: string[] = []
   for (const [i, c] of options.connectors.entries()) {
-    const file = join(dir, `${engine}-connector-${i}.properties`)
+    const file = join(dir, `${name}-connector-${i}.properties`)
     await writeFile(file, toProperties(c))
     connectorFiles.push(file)
   }
@@ -87,7 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   if (engine === 'apache') {
     const apache = options.apache
     if (!apache) throw new Error('Apache Connect is not installed (ensureApacheConnect)')
-    const log4j = join(dir, 'log4j2.properties')
+    const log4j = join(dir, `log4j2${options.label ?? ''}.properties`)
     await writeFile(log4j, log4jConfig('INFO'))
     command = apache.java
     args = [
@@ -96,7 +101,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       `-Dlog4j2.configurationFile=${log4j}`,
       '-cp',
       apache.classpath,
-      'org.apache.kafka.connect.cli.ConnectStandalone',
+      mode === 'standalone'
+        ? 'org.apache.kafka.connect.cli.ConnectStandalone'
+        : 'org.apache.kafka.connect.cli.ConnectDistributed',
       workerFile,
       ...connectorFiles,
     ]
@@ -105,13 +112,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     args = [
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
       FERRY_BIN,
-      'standalone',
+      mode,
       workerFile,
       ...connectorFiles,
     ]
   }
 
-  const logPath = join(dir, `${engine}.log`)
+  const logPath = join(dir, `${name}.log`)
   const fd = openSync(logPath, 'a')
   hookExit()
   const startedAt = performance.now()
@@ -158,6 +165,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       } finally {
         clearTimeout(timer)
       }
+    },
+    async kill() {
+      if (running()) child.kill('SIGKILL')
+      return exited
     },
     logTail(lines = 30) {
       try {

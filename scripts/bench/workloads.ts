@@ -14,10 +14,21 @@ import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts
 import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
 import { SECURED_WORKLOAD_IDS, type SecuredWorkloadId } from './results.ts'
+import { type ScaleHelpers, type ScaleWorkloadId, scaleWorkloads } from './scale.ts'
 import { type CompressionCheck, type SecuredSetup, securedWorkloads } from './secured.ts'
 import { type Engine, startWorker, type Worker } from './workers.ts'
 
-export type WorkloadId = 'source' | 'sink' | 'json' | 'idle' | 'startup' | 'ceiling' | 'jdbc' | SecuredWorkloadId
+export type WorkloadId =
+  | 'source'
+  | 'sink'
+  | 'json'
+  | 'idle'
+  | 'startup'
+  | 'ceiling'
+  | 'jdbc'
+  | SecuredWorkloadId
+  | ScaleWorkloadId
+/** The workloads with a fixed id; the scale group's (`scale-<connectors>`) come from `scaleWorkloads`. */
 export const WORKLOAD_IDS: readonly WorkloadId[] = [
   'source',
   'sink',
@@ -93,6 +104,8 @@ export interface Workload {
   run(ctx: BenchContext, runner: Runner, round: number, options?: { cpuProfileDir?: string }): Promise<RunResult>
   /** Profile Ferry on it after the timed rounds (`node --cpu-prof`), unless `--no-profile`. */
   profile?: boolean
+  /** Run at most this many rounds whatever `--rounds` says (the scale group: 1). */
+  maxRounds?: number
   /** Workloads 10 and 11: the codec check of the prepared topic the sinks read. */
   inputCompression?(ctx: BenchContext): CompressionCheck | undefined
 }
@@ -749,3 +762,9 @@ export const WORKLOADS: readonly Workload[] = [
   jdbc,
   ...securedWorkloads({ runSource, runSink, stringWorker, jsonWorker }),
 ]
+
+/** The scale group's workloads for these connector counts (scale.ts). */
+export function scaleGroup(counts: readonly number[]): Workload[] {
+  const helpers: ScaleHelpers = { runDir, cleanup, failure }
+  return scaleWorkloads(counts, helpers)
+}
