@@ -74,9 +74,15 @@ export const MAX_CONNECTOR_NAME_URL_LENGTH = 8192
 
 /**
  * 400 for a name no URL can reach, so a connector that could never be read, changed or deleted is not created:
- * a lone UTF-16 surrogate (Apache creates it and answers 400 to every URL for it), or a name too long for a URL.
+ * a lone UTF-16 surrogate (Apache creates it and answers 400 to every URL for it), `.` or `..` (URL clients resolve
+ * them as dot segments, `%2E` included), or a name too long for a URL.
  */
 export function checkAddressableName(name: string): void {
+  if (name === '.' || name === '..') {
+    throw badRequest(
+      `Connector name ${name} is invalid: URL clients resolve it as a dot segment, so no URL can name it`,
+    )
+  }
   const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(name)
   if (lone) {
     const unit = lone[0].charCodeAt(0).toString(16).toUpperCase()

@@ -112,6 +112,9 @@ export class FakeHerder implements Herder {
       .filter(([, v]) => v === null)
       .map(([k]) => k)
     const topicMissing = config['connector.class'] === 'FileStreamSource' && config.topic === undefined
+    // As the real herder's NonEmptyStringWithoutControlChars on `name`.
+    const badName = typeof config.name === 'string' && (config.name === '' || /[\p{Cc}]/u.test(config.name))
+    if (badName) errors.push('name')
     return {
       name: config['connector.class'] ?? '',
       error_count: errors.length + (topicMissing ? 1 : 0),

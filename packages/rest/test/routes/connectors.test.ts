@@ -301,7 +301,7 @@ test('a connector with a name of 8,000 characters can be read, paused and delete
   assert.deepEqual((await call(app, 'GET', '/connectors')).body, [])
 })
 
-test('a name no URL could reach is refused at create with 400: a lone surrogate, or too long once encoded', async (t) => {
+test('a name no URL could reach is refused at create with 400: a lone surrogate, . or .., or too long once encoded', async (t) => {
   const { app, herder } = testServer(t)
   const lone = await call(app, 'POST', '/connectors', { name: 'x\ud800y', config: SOURCE })
   assert.deepEqual(lone.body, {
@@ -316,6 +316,13 @@ test('a name no URL could reach is refused at create with 400: a lone surrogate,
     message:
       'Connector name is too long: 30000 characters once URL-encoded, at most 8192 (its URLs must fit in an HTTP request line)',
   })
+  for (const name of ['.', '..']) {
+    const dots = await call(app, 'POST', '/connectors', { name, config: SOURCE })
+    assert.deepEqual(dots.body, {
+      error_code: 400,
+      message: `Connector name ${name} is invalid: URL clients resolve it as a dot segment, so no URL can name it`,
+    })
+  }
   assert.deepEqual(herder.connectors(), [])
   // A pair of surrogates is one character, and fine.
   const emoji = await call(app, 'POST', '/connectors', { name: 'fish-\ud83d\udc1f', config: SOURCE })
