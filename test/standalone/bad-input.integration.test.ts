@@ -2,15 +2,8 @@ import assert from 'node:assert/strict'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import {
-  builtinRegistry,
-  FileOffsetBackingStore,
-  parseWorkerConfig,
-  StandaloneHerder,
-  silentLogger,
-  Worker,
-} from '@ferry/runtime'
-import { freePort, randomName, runFerry, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { FileOffsetBackingStore, parseWorkerConfig, StandaloneHerder, silentLogger, Worker } from '@ferry/runtime'
+import { builtinRegistry, freePort, randomName, runFerry, startStandalone, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../scripts/kafka/test-env.ts'
 
 const run = runFerry
@@ -74,7 +67,12 @@ test('an unreadable source file fails the task with a readable reason while the 
     },
     'standalone',
   )
-  const worker = new Worker(config, builtinRegistry(), new FileOffsetBackingStore(join(dir, 'offsets')), silentLogger())
+  const worker = new Worker(
+    config,
+    await builtinRegistry(),
+    new FileOffsetBackingStore(join(dir, 'offsets')),
+    silentLogger(),
+  )
   const herder = new StandaloneHerder(worker, 'test:8083', silentLogger())
   await herder.start()
   t.after(() => herder.stop())

@@ -60,5 +60,13 @@ export {
 } from './data/values.ts'
 export * from './errors.ts'
 export { ConnectHeader, type Header, Headers, type HeaderTransform, headerEquals } from './header.ts'
+export {
+  API_VERSION,
+  definePlugins,
+  PLUGIN_KINDS,
+  type PluginDescriptor,
+  type PluginKind,
+  type PluginManifest,
+} from './plugin.ts'
 export * from './record.ts'
 export * from './transformation.ts'

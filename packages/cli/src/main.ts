@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { advertisedUrl, PortInUseError, type RunningRestServer, startRestServer, workerIdFor } from '@ferry/rest'
 import {
-  builtinRegistry,
+  builtinConfigProviders,
+  type ConfigProvider,
   clientIdBase,
   createLogger,
   DistributedHerder,
@@ -13,6 +14,7 @@ import {
   KafkaAdmin,
   KafkaOffsetBackingStore,
   type Logger,
+  type PluginRegistry,
   parseBootstrapServers,
   parseProperties,
   parseWorkerConfig,
@@ -23,6 +25,10 @@ import {
   type WorkerConfig,
   WorkerConfigTransformer,
 } from '@ferry/runtime'
+import { UsageError } from './errors.ts'
+import { workerPlugins } from './plugins.ts'
+import { pluginPathOf, pluginsCommand } from './plugins-command.ts'
+import { onStopSignals } from './stop-signals.ts'
 
 export const USAGE = `Usage: ferry <command> [options]
 
@@ -35,8 +41,10 @@ Commands:
       Run a worker of a Connect cluster (same argument as Apache Kafka's connect-distributed): workers
       with the same group.id share connectors and tasks through Kafka and keep their configs, offsets
       and statuses in the config/offset/status storage topics. Manage it through the REST API.
-  plugins
-      List the connectors and converters this Ferry can run, with their class names.
+  plugins [list|install|remove] [--plugin-path DIR | --worker-config FILE]
+      List the plugins this Ferry can run (kind, class, version, licence, where from, broken
+      packages); install an npm package, tarball or folder into plugin.path; remove one.
+      Run ferry plugins --help for details.
 
 Options:
   -h, --help      Show this help
@@ -44,10 +52,14 @@ Options:
 
 Environment:
   FERRY_LOG_LEVEL  trace | debug | info (default) | warn | error | silent
+
+Signals (standalone and distributed):
+  SIGTERM, SIGINT  Stop the tasks, commit the final offsets (and leave the group), then exit 0.
+                   A repeated SIGTERM changes nothing. On a terminal, a second Ctrl-C a second or
+                   more after the first exits at once (code 130) without waiting for the tasks.
 `
 
-/** A problem the user can fix, reported as one line without a stack trace. */
-export class UsageError extends Error {}
+export { UsageError }
 
 /** Runs the CLI; resolves with the exit code. Long-running commands resolve when they are stopped. */
 export async function main(argv: string[]): Promise<number> {
@@ -67,9 +79,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${await version()}\n`)
         return 0
       case 'plugins':
-        for (const p of builtinRegistry().plugins())
-          process.stdout.write(`${p.kind.join(',').padEnd(28)} ${p.className}\n`)
-        return 0
+        return await pluginsCommand(args)
       case 'standalone':
         return await standalone(args, redactor)
       case 'distributed':
@@ -153,11 +163,27 @@ async function readWorkerConfig(
   workerFile: string,
   redactor: SecretRedactor,
   log: Logger,
-): Promise<{ raw: Record<string, string>; props: Record<string, string>; transformer: WorkerConfigTransformer }> {
+): Promise<{
+  raw: Record<string, string>
+  props: Record<string, string>
+  transformer: WorkerConfigTransformer
+  plugins: PluginRegistry
+}> {
   const raw = parseProperties(await readText(workerFile, 'worker config'))
+  // Plugins load first: a config provider may come from a plugin package.
+  const plugins = await workerPlugins(pluginPathOf(raw), log)
+  const registry = builtinConfigProviders()
+  for (const p of plugins.plugins('config_provider')) {
+    registry.register({
+      className: p.className,
+      ...(p.aliases ? { aliases: p.aliases } : {}),
+      params: p.params ?? {},
+      create: () => p.create() as ConfigProvider,
+    })
+  }
   try {
-    const transformer = WorkerConfigTransformer.fromWorkerConfig(raw, { redactor, logger: log })
-    return { raw, props: await transformer.resolveWorkerConfig(raw), transformer }
+    const transformer = WorkerConfigTransformer.fromWorkerConfig(raw, { registry, redactor, logger: log })
+    return { raw, props: await transformer.resolveWorkerConfig(raw), transformer, plugins }
   } catch (e) {
     throw new UsageError(`${workerFile}: ${redactor.redact((e as Error).message)}`)
   }
@@ -170,7 +196,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   }
   const [workerFile, ...connectorFiles] = args as [string, ...string[]]
   const log = createLogger({ redact: redactor.redactJsonLine })
-  const { raw, props: workerProps, transformer } = await readWorkerConfig(workerFile, redactor, log)
+  const { raw, props: workerProps, transformer, plugins: registry } = await readWorkerConfig(workerFile, redactor, log)
   const invalid = (e: unknown) =>
     new UsageError(`${workerFile}: ${showReferencesIn((e as Error).message, raw, workerProps, redactor)}`)
   let config: WorkerConfig
@@ -189,7 +215,6 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   const connectors = []
   for (const file of connectorFiles) connectors.push({ file, ...(await readConnectorFile(file)) })
 
-  const registry = builtinRegistry()
   // Named loggers, so PUT /admin/loggers/<namespace> changes what they log (the names are Apache's).
   const workerLog = log.child({})
   const restLog = log.child({})
@@ -219,22 +244,20 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
 
   let stopping: Promise<void> | null = null
   let rest: RunningRestServer | null = null
-  const stop = (signal: string) => {
-    if (stopping) {
-      log.warn(`${signal} again: exiting without waiting for tasks`)
-      process.exit(130)
-    }
-    log.info(`${signal} received: stopping tasks and committing offsets`)
-    // The REST server goes first, so no request reaches a herder that is stopping.
-    stopping = (async () => {
-      await rest?.close()
-      await herder.stop()
-    })()
-  }
-  const onSigint = () => stop('SIGINT')
-  const onSigterm = () => stop('SIGTERM')
-  process.on('SIGINT', onSigint)
-  process.on('SIGTERM', onSigterm)
+  const stopListening = onStopSignals(
+    {
+      stop: (signal) => {
+        log.info(`${signal} received: stopping tasks and committing offsets`)
+        // The REST server goes first, so no request reaches a herder that is stopping.
+        stopping = (async () => {
+          await rest?.close()
+          await herder.stop()
+        })()
+      },
+      force: forceExit(log),
+    },
+    { log },
+  )
 
   const reachable = await waitForKafka(config, log, () => stopping !== null)
   if (reachable) {
@@ -242,8 +265,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
     try {
       rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog })
     } catch (e) {
-      process.off('SIGINT', onSigint)
-      process.off('SIGTERM', onSigterm)
+      stopListening()
       await herder.stop()
       if (e instanceof PortInUseError) {
         process.stderr.write(`ferry: ${e.message}\n`)
@@ -263,8 +285,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   while (!stopping) await new Promise((r) => setTimeout(r, 200))
   await stopping
   await transformer.close()
-  process.off('SIGINT', onSigint)
-  process.off('SIGTERM', onSigterm)
+  stopListening()
   log.info('Ferry stopped')
   log.flush?.()
   return 0
@@ -277,7 +298,7 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
   }
   const workerFile = args[0]!
   const log = createLogger({ redact: redactor.redactJsonLine })
-  const { raw, props: workerProps, transformer } = await readWorkerConfig(workerFile, redactor, log)
+  const { raw, props: workerProps, transformer, plugins: registry } = await readWorkerConfig(workerFile, redactor, log)
   let config: WorkerConfig
   let workerId: string
   let restUrl: string
@@ -291,7 +312,6 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
     throw new UsageError(`${workerFile}: ${showReferencesIn((e as Error).message, raw, workerProps, redactor)}`)
   }
   const settings = config.distributed!
-  const registry = builtinRegistry()
   const workerLog = log.child({})
   const restLog = log.child({})
   const offsets = new KafkaOffsetBackingStore({
@@ -313,25 +333,19 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
   let stopping: Promise<void> | null = null
   let started = false
   let rest: RunningRestServer | null = null
-  const stop = (signal: string) => {
-    if (stopping) {
-      log.warn(`${signal} again: exiting without waiting for tasks`)
-      process.exit(130)
-    }
-    log.info(`${signal} received: stopping tasks, committing offsets and leaving the group`)
-    stopping = (async () => {
-      await rest?.close()
-      if (started) await herder.stop()
-    })()
-  }
-  const onSigint = () => stop('SIGINT')
-  const onSigterm = () => stop('SIGTERM')
-  process.on('SIGINT', onSigint)
-  process.on('SIGTERM', onSigterm)
-  const cleanUp = () => {
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigterm)
-  }
+  const cleanUp = onStopSignals(
+    {
+      stop: (signal) => {
+        log.info(`${signal} received: stopping tasks, committing offsets and leaving the group`)
+        stopping = (async () => {
+          await rest?.close()
+          if (started) await herder.stop()
+        })()
+      },
+      force: forceExit(log),
+    },
+    { log },
+  )
 
   // The REST API comes up first, so /health answers "starting" while the worker waits for Kafka and joins.
   try {
@@ -366,6 +380,14 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
   log.info('Ferry stopped')
   log.flush?.()
   return 0
+}
+
+/** A person's second Ctrl-C: exits at once with 130, as a shell reports an interrupted command. */
+function forceExit(log: Logger): () => never {
+  return () => {
+    log.flush?.()
+    process.exit(130)
+  }
 }
 
 /**

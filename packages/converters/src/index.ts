@@ -2,6 +2,7 @@
  * `@ferry/converters`: Apache Kafka Connect's built-in converters, with Apache's class names, configuration keys
  * and bytes.
  */
+import type { PluginDescriptor } from '@ferry/api'
 import { ByteArrayConverter } from './byte-array/byte-array-converter.ts'
 import { JsonConverter } from './json/json-converter.ts'
 import {
@@ -38,30 +39,14 @@ export { SimpleHeaderConverter } from './simple-header-converter.ts'
 export { type Charset, charsetForName } from './string/charsets.ts'
 export { ENCODING_CONFIG, StringConverter } from './string/string-converter.ts'
 
-/** What a converter plugin can be used as (the runtime's plugin kinds). */
-export type ConverterKind = 'converter' | 'header_converter'
-
-/** One built-in converter for the runtime's plugin registry. */
-export interface BuiltinConverter {
-  /** Apache's fully qualified class name. */
-  readonly className: string
-  /** Apache's aliases: the simple class name, and the simple name without its `Converter` suffix. */
-  readonly aliases: readonly string[]
-  readonly kind: readonly ConverterKind[]
-  create(): unknown
+function builtin(className: string, kind: PluginDescriptor['kind'], create: () => unknown): PluginDescriptor {
+  return Object.freeze({ className, kind: Object.freeze([...kind]), create })
 }
 
-function builtin(className: string, kind: readonly ConverterKind[], create: () => unknown): BuiltinConverter {
-  const simple = className.slice(className.lastIndexOf('.') + 1)
-  const aliases =
-    simple.endsWith('Converter') && simple.length > 'Converter'.length ? [simple, simple.slice(0, -9)] : [simple]
-  return Object.freeze({ className, aliases: Object.freeze(aliases), kind: Object.freeze([...kind]), create })
-}
+const BOTH: PluginDescriptor['kind'] = ['converter', 'header_converter']
 
-const BOTH: readonly ConverterKind[] = ['converter', 'header_converter']
-
-/** Every built-in converter, keyed by Apache's class names (the runtime's plugin registry consumes this table). */
-export const BUILTIN_CONVERTERS: readonly BuiltinConverter[] = Object.freeze([
+/** Every built-in converter, under Apache's class names: this package's plugins (its package.json names this module). */
+export const plugins: readonly PluginDescriptor[] = Object.freeze([
   builtin('org.apache.kafka.connect.json.JsonConverter', BOTH, () => new JsonConverter()),
   builtin('org.apache.kafka.connect.storage.StringConverter', BOTH, () => new StringConverter()),
   builtin('org.apache.kafka.connect.converters.ByteArrayConverter', BOTH, () => new ByteArrayConverter()),

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Schema } from '@ferry/api'
-import { BUILTIN_CONVERTERS, JsonConverter, SimpleHeaderConverter, StringConverter } from '../src/index.ts'
+import { JsonConverter, plugins, SimpleHeaderConverter, StringConverter } from '../src/index.ts'
 
-describe('BUILTIN_CONVERTERS', () => {
+describe('plugins', () => {
   test('lists every Apache built-in converter by its class name', () => {
     assert.deepEqual(
-      BUILTIN_CONVERTERS.map((c) => c.className),
+      plugins.map((c) => c.className),
       [
         'org.apache.kafka.connect.json.JsonConverter',
         'org.apache.kafka.connect.storage.StringConverter',
@@ -22,15 +22,8 @@ describe('BUILTIN_CONVERTERS', () => {
     )
   })
 
-  test('aliases follow Apache: the simple name, and the simple name without Converter', () => {
-    const json = BUILTIN_CONVERTERS.find((c) => c.className.endsWith('.JsonConverter'))!
-    assert.deepEqual(json.aliases, ['JsonConverter', 'Json'])
-    const header = BUILTIN_CONVERTERS.find((c) => c.className.endsWith('.SimpleHeaderConverter'))!
-    assert.deepEqual(header.aliases, ['SimpleHeaderConverter', 'SimpleHeader'])
-  })
-
   test('every converter is also a header converter, and SimpleHeaderConverter is only one', () => {
-    for (const c of BUILTIN_CONVERTERS) {
+    for (const c of plugins) {
       const expected = c.className.endsWith('SimpleHeaderConverter')
         ? ['header_converter']
         : ['converter', 'header_converter']
@@ -39,19 +32,19 @@ describe('BUILTIN_CONVERTERS', () => {
   })
 
   test('create() returns a fresh, working instance each time', () => {
-    for (const c of BUILTIN_CONVERTERS) {
+    for (const c of plugins) {
       const a = c.create() as { config(): unknown; configure(configs: Record<string, unknown>): void }
       assert.notEqual(a, c.create())
       assert.ok(a.config(), `${c.className} has a ConfigDef`)
       a.configure({})
     }
-    assert.ok(BUILTIN_CONVERTERS[0]!.create() instanceof JsonConverter)
-    assert.ok(BUILTIN_CONVERTERS[1]!.create() instanceof StringConverter)
-    assert.ok(BUILTIN_CONVERTERS[9]!.create() instanceof SimpleHeaderConverter)
+    assert.ok(plugins[0]!.create() instanceof JsonConverter)
+    assert.ok(plugins[1]!.create() instanceof StringConverter)
+    assert.ok(plugins[9]!.create() instanceof SimpleHeaderConverter)
   })
 
   test('a configured converter from the table converts a record', () => {
-    const json = BUILTIN_CONVERTERS[0]!.create() as JsonConverter
+    const json = plugins[0]!.create() as JsonConverter
     json.configure({ 'schemas.enable': 'false' }, false)
     assert.equal(Buffer.from(json.fromConnectData('t', null, Schema.STRING_SCHEMA, 'x')!).toString(), '"x"')
   })

@@ -2,15 +2,8 @@ import assert from 'node:assert/strict'
 import { appendFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import {
-  builtinRegistry,
-  FileOffsetBackingStore,
-  parseWorkerConfig,
-  StandaloneHerder,
-  silentLogger,
-  Worker,
-} from '@ferry/runtime'
-import { randomName, tempDir, waitFor } from '@ferry/testing'
+import { FileOffsetBackingStore, parseWorkerConfig, StandaloneHerder, silentLogger, Worker } from '@ferry/runtime'
+import { builtinRegistry, randomName, tempDir, waitFor } from '@ferry/testing'
 import type { FastifyInstance } from 'fastify'
 import { testBootstrap } from '../../../scripts/kafka/test-env.ts'
 import { createRestServer } from '../src/server.ts'
@@ -35,7 +28,7 @@ async function harness(t: { after(fn: () => unknown): void }): Promise<Harness> 
     },
     'standalone',
   )
-  const registry = builtinRegistry()
+  const registry = await builtinRegistry()
   const worker = new Worker(config, registry, new FileOffsetBackingStore(offsetsFile), silentLogger())
   const herder = new StandaloneHerder(worker, 'worker-under-test:8083', silentLogger())
   await herder.start()

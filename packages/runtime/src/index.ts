@@ -25,8 +25,30 @@ export { diagnoseConnection, isConnectionError, KafkaAdmin, parseBootstrapServer
 export { describeConnectionFailure } from './kafka/failures.ts'
 export { type SslConfig, sslOptions } from './kafka/ssl.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
-export { builtinRegistry } from './plugins/builtins.ts'
-export { aliasesOf, type PluginDescriptor, type PluginKind, PluginRegistry } from './plugins/registry.ts'
+export { type PluginCandidate, scanBesideWorker, scanPluginPath } from './plugins/discovery.ts'
+export { BUILT_IN, type LoadPluginsOptions, loadPlugins } from './plugins/loader.ts'
+export {
+  hasPluginManifest,
+  PluginLoadException,
+  type PluginPackage,
+  readPluginPackage,
+} from './plugins/plugin-package.ts'
+export {
+  aliasesOf,
+  type BrokenPlugin,
+  noVersionMatches,
+  type PluginDescriptor,
+  type PluginKind,
+  type PluginPackageInfo,
+  PluginRegistry,
+  pluginVersion,
+} from './plugins/registry.ts'
+export {
+  compareVersions,
+  InvalidVersionSpecificationException,
+  VersionRange,
+  versionRequirement,
+} from './plugins/version-range.ts'
 export { KafkaOffsetBackingStore } from './storage/kafka-offset-store.ts'
 export { FileOffsetBackingStore, MemoryOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.ts'
 export { Worker } from './worker/worker.ts'

@@ -1,3 +1,4 @@
+export { builtinRegistry } from '@ferry/cli'
 export {
   buildSchema,
   buildValue,

@@ -3,7 +3,7 @@
  * (`org.apache.kafka.connect.transforms.*`), with Apache's class names, config keys and behaviour. See
  * docs/transforms.md.
  */
-import type { ConnectRecord, Predicate, Transformation } from '@ferry/api'
+import type { ConnectRecord, PluginDescriptor, Predicate, Transformation } from '@ferry/api'
 import { CastKey, CastValue } from './Cast.ts'
 import { DropHeaders } from './DropHeaders.ts'
 import { ExtractFieldKey, ExtractFieldValue } from './ExtractField.ts'
@@ -53,16 +53,10 @@ export {
 export { SimpleDateFormat, UnsupportedDatePatternError } from './util/simple-date-format.ts'
 export { ValueToKey } from './ValueToKey.ts'
 
-/** One built-in plugin, in the shape of the runtime's plugin descriptors. */
-export interface TransformPlugin<T = Transformation<ConnectRecord> | Predicate<ConnectRecord>> {
-  readonly className: string
-  readonly aliases?: readonly string[]
-  readonly kind: readonly ['transformation'] | readonly ['predicate']
-  create(): T
-}
-
 const T = 'org.apache.kafka.connect.transforms.'
 const P = 'org.apache.kafka.connect.transforms.predicates.'
+
+type TransformPlugin = PluginDescriptor<Transformation<ConnectRecord> | Predicate<ConnectRecord>>
 
 function transformation(className: string, create: () => Transformation<ConnectRecord>): TransformPlugin {
   return Object.freeze({ className, kind: ['transformation'] as const, create })
@@ -72,8 +66,8 @@ function predicate(className: string, create: () => Predicate<ConnectRecord>): T
   return Object.freeze({ className, kind: ['predicate'] as const, create })
 }
 
-/** Every built-in transformation and predicate, under Apache's class names. */
-export const BUILTIN_TRANSFORMS: readonly TransformPlugin[] = Object.freeze([
+/** Every built-in transformation and predicate, under Apache's class names: this package's plugins. */
+export const plugins: readonly TransformPlugin[] = Object.freeze([
   transformation(`${T}Cast$Key`, () => new CastKey()),
   transformation(`${T}Cast$Value`, () => new CastValue()),
   transformation(`${T}DropHeaders`, () => new DropHeaders()),

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import test from 'node:test'
 import { ConfigDef } from '@ferry/api'
-import { BUILTIN_TRANSFORMS } from '../src/index.ts'
+import { plugins } from '../src/index.ts'
 import { loadVectors } from './helpers/vectors.ts'
 
-test('BUILTIN_TRANSFORMS lists every Apache transformation and predicate under its class name', () => {
-  const names = BUILTIN_TRANSFORMS.map((p) => p.className).sort()
+test('plugins lists every Apache transformation and predicate under its class name', () => {
+  const names = plugins.map((p) => p.className).sort()
   const apache = loadVectors()
     .configDefs.map((d) => d.class)
     .sort()
@@ -13,7 +13,7 @@ test('BUILTIN_TRANSFORMS lists every Apache transformation and predicate under i
 })
 
 test('each built-in creates a fresh plugin of its kind with a ConfigDef', () => {
-  for (const plugin of BUILTIN_TRANSFORMS) {
+  for (const plugin of plugins) {
     const a = plugin.create()
     const b = plugin.create()
     assert.notEqual(a, b, plugin.className)

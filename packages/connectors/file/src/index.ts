@@ -1,3 +1,4 @@
+import { definePlugins } from '@ferry/api'
 import { FileStreamSinkConnector } from './file-stream-sink-connector.ts'
 import { FileStreamSourceConnector } from './file-stream-source-connector.ts'
 
@@ -6,8 +7,8 @@ export { FileStreamSinkTask } from './file-stream-sink-task.ts'
 export { FileStreamSourceConnector } from './file-stream-source-connector.ts'
 export { FileStreamSourceTask } from './file-stream-source-task.ts'
 
-/** The plugins this package provides, keyed by the Apache class names they replace. */
-export const plugins = [
+/** The plugins this package provides (its package.json names this module), keyed by the Apache class names they replace. */
+export const plugins = definePlugins([
   {
     className: 'org.apache.kafka.connect.file.FileStreamSourceConnector',
     kind: ['source'],
@@ -18,4 +19,4 @@ export const plugins = [
     kind: ['sink'],
     create: () => new FileStreamSinkConnector(),
   },
-] as const
+])

@@ -1,3 +1,4 @@
+import { definePlugins } from '@ferry/api'
 import { JdbcSinkConnector } from './sink-connector.ts'
 import { JdbcSourceConnector } from './source-connector.ts'
 
@@ -6,8 +7,8 @@ export { JdbcSinkTask } from './sink-task.ts'
 export { JdbcSourceConnector } from './source-connector.ts'
 export { JdbcSourceTask } from './source-task.ts'
 
-/** The plugins this package provides, keyed by the Confluent class names they replace. */
-export const plugins = [
+/** The plugins this package provides (its package.json names this module), keyed by the Confluent class names they replace. */
+export const plugins = definePlugins([
   {
     className: 'io.confluent.connect.jdbc.JdbcSourceConnector',
     taskClassName: 'io.confluent.connect.jdbc.source.JdbcSourceTask',
@@ -20,4 +21,4 @@ export const plugins = [
     kind: ['sink'],
     create: () => new JdbcSinkConnector(),
   },
-] as const
+])

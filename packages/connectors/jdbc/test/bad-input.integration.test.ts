@@ -2,15 +2,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Schema, SchemaBuilder, SinkRecord, type SourceRecord, Struct } from '@ferry/api'
-import {
-  builtinRegistry,
-  MemoryOffsetBackingStore,
-  parseWorkerConfig,
-  StandaloneHerder,
-  silentLogger,
-  Worker,
-} from '@ferry/runtime'
-import { freePort, randomName, tempDir, waitFor } from '@ferry/testing'
+import { MemoryOffsetBackingStore, parseWorkerConfig, StandaloneHerder, silentLogger, Worker } from '@ferry/runtime'
+import { builtinRegistry, freePort, randomName, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import { JdbcSinkTask, JdbcSourceTask } from '../src/index.ts'
 import { DATABASES, produceRaw, testDb } from './helpers.ts'
@@ -25,7 +18,7 @@ async function herder(t: { after(fn: () => unknown): void }, dir: string): Promi
     },
     'standalone',
   )
-  const worker = new Worker(config, builtinRegistry(), new MemoryOffsetBackingStore(), silentLogger())
+  const worker = new Worker(config, await builtinRegistry(), new MemoryOffsetBackingStore(), silentLogger())
   const h = new StandaloneHerder(worker, 'test:8083', silentLogger())
   await h.start()
   t.after(() => h.stop())

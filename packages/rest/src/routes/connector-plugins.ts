@@ -1,4 +1,4 @@
-import type { PluginDescriptor, PluginKind } from '@ferry/runtime'
+import { compareVersions, type PluginKind, pluginVersion } from '@ferry/runtime'
 import { params, query, type RestContext, type RouteSpec, withTimeout } from '../context.ts'
 import { queryBoolean, stringMap } from '../entities.ts'
 import { badRequest, ConnectRestException, isBadRequest } from '../errors.ts'
@@ -20,27 +20,22 @@ const KIND_ORDER: readonly PluginKind[] = [
   'header_converter',
 ]
 
-function versionOf(plugin: PluginDescriptor): string | null {
-  if (plugin.version) return plugin.version
-  try {
-    const instance = plugin.create() as { version?: () => unknown }
-    return typeof instance?.version === 'function' ? String(instance.version()) : null
-  } catch {
-    return null
-  }
-}
-
 /** Every plugin the registry holds (or only connectors), in Apache's order. */
 export function pluginInfos(ctx: RestContext, connectorsOnly: boolean): PluginInfo[] {
   const out: PluginInfo[] = []
   for (const kind of KIND_ORDER) {
     if (connectorsOnly && kind !== 'sink' && kind !== 'source') continue
+    // Apache's PluginDesc order: by class name, then each version, oldest first (KIP-891 lists every version).
     const plugins = [...ctx.plugins.plugins(kind)].sort((a, b) =>
-      a.className < b.className ? -1 : a.className > b.className ? 1 : 0,
+      a.className < b.className
+        ? -1
+        : a.className > b.className
+          ? 1
+          : compareVersions(pluginVersion(a) ?? '', pluginVersion(b) ?? ''),
     )
     for (const plugin of plugins) {
       const info: PluginInfo = { class: plugin.className, type: kind }
-      const version = versionOf(plugin)
+      const version = pluginVersion(plugin)
       if (version !== null && version !== 'undefined') info.version = version
       out.push(info)
     }

@@ -81,7 +81,7 @@ export async function modifyConnectorOffsets(
   if (offsets !== null && offsets.length === 0) {
     throw new ConnectException('The offsets to be altered may not be null or empty')
   }
-  const connector = worker.instantiateConnector(config['connector.class'] ?? '')
+  const connector = worker.instantiateConnector(config['connector.class'] ?? '', config['connector.plugin.version'])
   return type === 'sink'
     ? modifySinkOffsets(worker, name, config, connector, offsets === null ? null : parseSinkOffsets(offsets))
     : modifySourceOffsets(worker, name, config, connector, offsets)

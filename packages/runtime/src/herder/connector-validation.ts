@@ -33,7 +33,14 @@ import { type ConfigTransformerResult, failureMessage, showReferencesIn } from '
 import { DEAD_LETTER_QUEUE_CONFIG_DEF, RESTART_CONFIG_DEF } from '../config/connector-config.ts'
 import { HIDDEN, isPasswordKey, type SecretRedactor } from '../config/secrets.ts'
 import type { WorkerConfig } from '../config/worker-config.ts'
-import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
+import {
+  noVersionMatches,
+  type PluginDescriptor,
+  type PluginKind,
+  type PluginRegistry,
+  pluginVersion,
+} from '../plugins/registry.ts'
+import { type VersionRange, versionRequirement } from '../plugins/version-range.ts'
 import {
   BadRequestException,
   type ConfigInfo,
@@ -65,43 +72,39 @@ export interface ValidationContext {
   workerConfig: WorkerConfig
 }
 
-/** The version a plugin reports: its descriptor's, else its instance's `version()`; null when it has none. */
-export function pluginVersion(plugin: PluginDescriptor): string | null {
-  const cached = VERSIONS.get(plugin)
-  if (cached !== undefined) return cached
-  let version: string | null = plugin.version ?? null
-  if (version === null) {
-    try {
-      const instance = plugin.create() as { version?: () => unknown }
-      if (typeof instance?.version === 'function') version = String(instance.version())
-    } catch {
-      version = null
-    }
+/**
+ * The plugin a class name and a KIP-891 `*.plugin.version` value select: the newest version, or the newest in the
+ * range. `error` is Apache's message when the value is not a version range or no version matches; `plugin` is null
+ * when the name names no plugin of these kinds.
+ */
+export function selectPlugin(
+  plugins: PluginRegistry,
+  name: string | null | undefined,
+  kinds: readonly PluginKind[],
+  version: string | null | undefined,
+): { plugin: PluginDescriptor | null; error: string | null } {
+  const versions = name ? plugins.versions(name, kinds) : []
+  if (versions.length === 0) return { plugin: null, error: null }
+  let range: VersionRange | null
+  try {
+    range = versionRequirement(version)
+  } catch (e) {
+    return { plugin: versions.at(-1)!, error: (e as Error).message }
   }
-  VERSIONS.set(plugin, version)
-  return version
-}
-const VERSIONS = new WeakMap<PluginDescriptor, string | null>()
-
-function versionMismatch(plugin: PluginDescriptor, wanted: string): string {
-  return `Plugin ${plugin.className} not found that matches the version range [${wanted},${wanted}], available versions: [${pluginVersion(plugin) ?? 'undefined'}]`
+  if (range === null) return { plugin: versions.at(-1)!, error: null }
+  const plugin = versions.findLast((p) => range.contains(pluginVersion(p)))
+  if (plugin) return { plugin, error: null }
+  return { plugin: null, error: noVersionMatches(versions[0]!.className, range, versions.map(pluginVersion)) }
 }
 
-/** The 400 for `?version=` on a plugin that has another version. */
-export function checkPluginVersion(plugin: PluginDescriptor, wanted: string | null | undefined): void {
-  if (wanted === null || wanted === undefined || wanted === 'latest') return
-  if (wanted !== pluginVersion(plugin)) throw new BadRequestException(versionMismatch(plugin, wanted))
+/** The versions of the class a name resolves to, oldest first (a `*.plugin.version` key's recommended values). */
+function versionsOf(plugins: PluginRegistry, name: string | null | undefined, kinds: readonly PluginKind[]): string[] {
+  if (!name) return []
+  return plugins.versions(name, kinds).flatMap((p) => pluginVersion(p) ?? [])
 }
 
 function sortedClassNames(plugins: PluginRegistry, kind: PluginKind): string[] {
-  return plugins
-    .plugins(kind)
-    .map((p) => p.className)
-    .sort(compare)
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
+  return plugins.classNames(kind)
 }
 
 /** `Connector` when the name resolves to a connector plugin, else null. */
@@ -151,6 +154,8 @@ function aliasValidator(kind: string): Validator {
 /** Defaults the validation def takes from the worker and the resolved plugins (Apache 4.4 shows them). */
 interface DynamicDefaults {
   connectorVersion: string | null
+  /** Every version of the connector class, oldest first. */
+  connectorVersions: string[]
   converters: Partial<Record<string, { className: string | null; version: string | null }>>
 }
 
@@ -190,7 +195,7 @@ function connectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): 
     orderInGroup: ++order,
     width: 'MEDIUM',
     displayName: 'Connector version',
-    recommender: listRecommender(() => (defaults.connectorVersion ? [defaults.connectorVersion] : [])),
+    recommender: listRecommender(() => defaults.connectorVersions),
   })
   define(def, {
     name: 'tasks.max',
@@ -238,11 +243,7 @@ function connectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): 
       width: 'SHORT',
       displayName: `${label} converter version`,
       recommender: {
-        validValues: (_name, parsed) => {
-          const plugin = ctx.plugins.find(String(parsed[c.key] ?? ''), [c.kind])
-          const version = plugin ? pluginVersion(plugin) : null
-          return version ? [version] : []
-        },
+        validValues: (_name, parsed) => versionsOf(ctx.plugins, String(parsed[c.key] ?? ''), [c.kind]),
         visible: (_name, parsed) =>
           parsed[c.key] === null || parsed[c.key] === undefined || !!ctx.plugins.find(String(parsed[c.key]), [c.kind]),
       },
@@ -581,8 +582,10 @@ function enrich(def: ConfigDef, props: Readonly<Record<string, string | null>>, 
       const typeConfig = `${prefix}type`
       const lower = p.label.toLowerCase()
       const typeValue = props[typeConfig]
-      const plugin = typeValue ? ctx.plugins.find(typeValue, [p.kind]) : null
+      const selected = selectPlugin(ctx.plugins, typeValue, [p.kind], props[`${prefix}plugin.version`])
+      const plugin = selected.plugin
       const version = plugin ? pluginVersion(plugin) : null
+      const versions = versionsOf(ctx.plugins, typeValue, [p.kind])
       out.define({
         name: typeConfig,
         type: 'CLASS',
@@ -618,9 +621,7 @@ function enrich(def: ConfigDef, props: Readonly<Record<string, string | null>>, 
         defaultValue: version,
         validator: LambdaValidator.with(
           (name, value) => {
-            if (plugin && value !== null && value !== undefined && value !== version) {
-              throw new ConfigException(name, value, versionMismatch(plugin, String(value)))
-            }
+            if (selected.error !== null) throw new ConfigException(name, value, selected.error)
           },
           () => '',
         ),
@@ -630,7 +631,7 @@ function enrich(def: ConfigDef, props: Readonly<Record<string, string | null>>, 
         orderInGroup: 1,
         width: 'LONG',
         displayName: `${p.label} version for ${alias}`,
-        recommender: listRecommender(() => (version ? [version] : [])),
+        recommender: listRecommender(() => versions),
       })
       if (!plugin) continue
       const child = new ConfigDef()
@@ -873,15 +874,19 @@ export async function validateConnectorConfig(
   if (connType === null || connType === undefined) {
     throw new BadRequestException('Connector config contains no connector type')
   }
-  const connectorPlugin = findConnector(ctx.plugins, connType)
-  if (!connectorPlugin) {
+  const latestConnector = findConnector(ctx.plugins, connType)
+  if (!latestConnector) {
     const known = [...ctx.plugins.plugins('sink'), ...ctx.plugins.plugins('source')].map((p) => p.className)
     throw new BadRequestException(
       `Failed to find any class that implements Connector and which name matches ${connType}, available connectors are: ${known.join(', ')}`,
     )
   }
+  // KIP-891: the connector version asked for, else the newest.
+  const selected = selectPlugin(ctx.plugins, connType, ['source', 'sink'], props['connector.plugin.version'])
+  const connectorPlugin = selected.plugin ?? latestConnector
   const isSink = connectorPlugin.kind.includes('sink')
   const connectorVersion = pluginVersion(connectorPlugin)
+  const connectorVersions = versionsOf(ctx.plugins, connType, ['source', 'sink'])
   const worker = ctx.workerConfig
   const converters: DynamicDefaults['converters'] = {}
   const workerDefaults: Record<string, string | undefined> = {
@@ -897,17 +902,16 @@ export async function validateConnectorConfig(
       version: effective ? pluginVersion(effective) : null,
     }
   }
-  const defaults: DynamicDefaults = { connectorVersion, converters }
+  const defaults: DynamicDefaults = { connectorVersion, connectorVersions, converters }
   const baseDef = isSink ? sinkConnectorConfigDef(ctx, defaults) : sourceConnectorConfigDef(ctx, defaults)
   defineFerryKeys(baseDef, props, isSink)
 
   // KIP-891: a connector version that does not exist stops validation at the framework keys.
-  const wantedVersion = props['connector.plugin.version']
-  if (wantedVersion !== null && wantedVersion !== undefined && wantedVersion !== connectorVersion) {
+  if (selected.error !== null) {
     // Apache then validates only the common connector keys, with their static defaults.
-    const commonDef = connectorConfigDef(ctx, { connectorVersion, converters: {} })
+    const commonDef = connectorConfigDef(ctx, { connectorVersion, connectorVersions, converters: {} })
     const values = commonDef.validateAll(props)
-    const message = versionMismatch(connectorPlugin, wantedVersion)
+    const message = selected.error
     values.get('connector.class')?.errorMessages.push(message)
     values.get('connector.plugin.version')?.errorMessages.push(message)
     fixConverterValues(ctx, values, false)
@@ -981,10 +985,12 @@ function fixConverterValues(ctx: ValidationContext, values: Map<string, ConfigVa
     normalizeClassValue(classValue, plugin)
     const versionValue = values.get(`${c.key}.plugin.version`)
     const wanted = versionValue?.value
-    if (checkVersions && plugin && versionValue && typeof wanted === 'string' && wanted !== pluginVersion(plugin)) {
-      const message = versionMismatch(plugin, wanted)
-      classValue.errorMessages.push(message)
-      versionValue.errorMessages.push(message)
+    if (checkVersions && plugin && versionValue && typeof wanted === 'string') {
+      const { error } = selectPlugin(ctx.plugins, plugin.className, [c.kind], wanted)
+      if (error !== null) {
+        classValue.errorMessages.push(error)
+        versionValue.errorMessages.push(error)
+      }
     }
   }
 }
@@ -998,7 +1004,7 @@ function validateConverterConfig(
 ): ConfigInfos | null {
   const className = props[c.key]
   if (className === undefined || !classValue || classValue.errorMessages.length > 0) return null
-  const plugin = ctx.plugins.find(className, [c.kind])
+  const plugin = selectPlugin(ctx.plugins, className, [c.kind], props[`${c.key}.plugin.version`]).plugin
   if (!plugin) return null
   let instance: { config(): ConfigDef | null; close?(): void }
   try {
@@ -1087,20 +1093,19 @@ function validateClientOverrides(
  * win). Throws `NotFoundException` for an unknown plugin.
  */
 export function connectorPluginConfig(ctx: ValidationContext, pluginName: string, version?: string): ConfigKeyInfo[] {
-  const plugin = ctx.plugins.find(pluginName, [
-    'source',
-    'sink',
-    'converter',
-    'header_converter',
-    'transformation',
-    'predicate',
-  ])
+  const kinds: PluginKind[] = ['source', 'sink', 'converter', 'header_converter', 'transformation', 'predicate']
+  const selected = selectPlugin(ctx.plugins, pluginName, kinds, version)
+  if (selected.error !== null) throw new BadRequestException(selected.error)
+  const plugin = selected.plugin
   if (!plugin) throw new NotFoundException(`Unknown plugin ${pluginName}.`)
-  checkPluginVersion(plugin, version)
   const instance = plugin.create() as { config(): ConfigDef }
   const keys = new Map<string, ConfigKey>(instance.config().configKeys())
   if (plugin.kind.includes('source') || plugin.kind.includes('sink')) {
-    const defaults: DynamicDefaults = { connectorVersion: pluginVersion(plugin), converters: {} }
+    const defaults: DynamicDefaults = {
+      connectorVersion: pluginVersion(plugin),
+      connectorVersions: versionsOf(ctx.plugins, plugin.className, kinds),
+      converters: {},
+    }
     const base =
       instance instanceof SinkConnector
         ? sinkConnectorConfigDef(ctx, defaults)

@@ -1,15 +1,23 @@
 /** The plugin versions a status reports (KIP-891). */
 import type { Connector } from '@ferry/api'
-import type { PluginDescriptor, PluginRegistry } from '../plugins/registry.ts'
-import { findConnector, pluginVersion } from './connector-validation.ts'
+import { type PluginDescriptor, type PluginRegistry, pluginVersion } from '../plugins/registry.ts'
+import { selectPlugin } from './connector-validation.ts'
 import type { StateInfo, TaskState } from './herder.ts'
 
-/** The versions reported in status: the connector's, and its task class's; null when the class is unknown. */
+/**
+ * The versions reported in status: the connector's (the one `connector.plugin.version` selects), and its task
+ * class's; null when the class is unknown or no version matches.
+ */
 export function connectorVersions(
   plugins: PluginRegistry,
-  connectorClass: string,
+  config: Readonly<Record<string, string>>,
 ): { connector: string | null; task: string | null } {
-  const plugin = findConnector(plugins, connectorClass)
+  const { plugin } = selectPlugin(
+    plugins,
+    config['connector.class'],
+    ['source', 'sink'],
+    config['connector.plugin.version'],
+  )
   if (!plugin) return { connector: null, task: null }
   return { connector: pluginVersion(plugin), task: taskVersion(plugin) }
 }

@@ -28,7 +28,8 @@ import { LogReporter } from '../errors/log-reporter.ts'
 import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
-import type { PluginRegistry } from '../plugins/registry.ts'
+import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
+import { type VersionRange, versionRequirement } from '../plugins/version-range.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
 import { TransformationChain, type TransformationStage } from './transformation-chain.ts'
 import { WorkerSinkTask } from './worker-sink-task.ts'
@@ -113,10 +114,26 @@ export class Worker {
       options.configTransformer ?? WorkerConfigTransformer.fromWorkerConfig(config.originals, { logger: log })
   }
 
-  /** Creates the connector class a config names, without starting it. */
-  instantiateConnector(className: string): Connector {
-    const plugin = this.plugins.resolve(className, ['source', 'sink'], 'Connector')
-    return plugin.create() as Connector
+  /** Creates the connector class a config names (the version `connector.plugin.version` selects), without starting it. */
+  instantiateConnector(className: string, version?: string | null): Connector {
+    return this.#plugin(className, ['source', 'sink'], 'Connector', 'connector.class', version).create() as Connector
+  }
+
+  /** The plugin a class key names, in the version (KIP-891 range) its `*.plugin.version` key asks for, else the newest. */
+  #plugin(
+    className: string,
+    kinds: readonly PluginKind[],
+    what: string,
+    classKey: string,
+    version: string | null | undefined,
+  ): PluginDescriptor {
+    let range: VersionRange | null
+    try {
+      range = versionRequirement(version)
+    } catch {
+      throw new ConnectException(`Invalid version range for ${classKey}: ${version}`)
+    }
+    return this.plugins.resolve(className, kinds, what, range)
   }
 
   /** Starts a connector; failures are reported to the listener, never thrown. */
@@ -133,7 +150,10 @@ export class Worker {
     try {
       // Config provider references are resolved for the connector only; the herder keeps and shows them unresolved.
       const resolved = state === 'STOPPED' ? { config, resolved: [] } : await this.configTransformer.resolve(config)
-      const instance = this.instantiateConnector(resolved.config['connector.class'] ?? '')
+      const instance = this.instantiateConnector(
+        resolved.config['connector.class'] ?? '',
+        resolved.config['connector.plugin.version'],
+      )
       connector = instance
       this.configTransformer.hidePasswords(resolved.config, () => instance.config())
       connector.initialize({
@@ -179,7 +199,13 @@ export class Worker {
         `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
       )
     }
-    const plugin = this.plugins.resolve(running.config['connector.class'] ?? '', ['source', 'sink'], 'Connector')
+    const plugin = this.#plugin(
+      running.config['connector.class'] ?? '',
+      ['source', 'sink'],
+      'Connector',
+      'connector.class',
+      running.config['connector.plugin.version'],
+    )
     const taskClass = plugin.taskClassName ?? javaTaskClassName(plugin.className, running.connector.taskClass().name)
     const out = configs.map((c) => {
       const out: Record<string, string> = { ...c, 'task.class': taskClass }
@@ -224,7 +250,10 @@ export class Worker {
       const running = {
         connector:
           this.#connectors.get(id.connector)?.connector ??
-          this.instantiateConnector(connectorConfig['connector.class'] ?? ''),
+          this.instantiateConnector(
+            connectorConfig['connector.class'] ?? '',
+            connectorConfig['connector.plugin.version'],
+          ),
       }
       this.configTransformer.hidePasswords({ ...connectorConfig, ...taskConfig }, () => running.connector.config())
       const converters = this.#converters(connectorConfig)
@@ -388,7 +417,9 @@ export class Worker {
     ): { instance: T; props: Record<string, string>; className: string } => {
       const fromConnector = config[key]
       const className = fromConnector ?? worker[key] ?? (kind === 'header_converter' ? this.config.headerConverter : '')
-      const plugin = this.plugins.resolve(className, [kind], what)
+      const versionKey = `${key}.plugin.version`
+      const version = fromConnector ? config[versionKey] : worker[versionKey]
+      const plugin = this.#plugin(className, [kind], what, key, version)
       const props = withPrefix(fromConnector ? config : worker, `${key}.`)
       return { instance: plugin.create() as T, props, className: plugin.className }
     }
@@ -416,13 +447,25 @@ export class Worker {
     for (const alias of aliases) {
       const prefix = `transforms.${alias}.`
       const props = withPrefix(config, prefix)
-      const plugin = this.plugins.resolve(props.type ?? '', ['transformation'], 'Transformation')
+      const plugin = this.#plugin(
+        props.type ?? '',
+        ['transformation'],
+        'Transformation',
+        `${prefix}type`,
+        props['plugin.version'],
+      )
       const transformation = plugin.create() as Transformation<R>
       transformation.configure(props)
       let predicate: Predicate<R> | null = null
       if (props.predicate) {
         const pprops = withPrefix(config, `predicates.${props.predicate}.`)
-        const pplugin = this.plugins.resolve(pprops.type ?? '', ['predicate'], 'Predicate')
+        const pplugin = this.#plugin(
+          pprops.type ?? '',
+          ['predicate'],
+          'Predicate',
+          `predicates.${props.predicate}.type`,
+          pprops['plugin.version'],
+        )
         predicate = pplugin.create() as Predicate<R>
         predicate.configure(pprops)
       }

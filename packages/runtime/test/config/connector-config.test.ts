@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { builtinRegistry } from '@ferry/testing'
 import { parseErrorHandlingConfig, parseRestartPolicy, restartBackoffMs } from '../../src/config/connector-config.ts'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import { validateConnectorConfig } from '../../src/herder/connector-validation.ts'
-import { builtinRegistry } from '../../src/plugins/builtins.ts'
 
 test('the errors.* keys default as in Apache', () => {
   assert.deepEqual(parseErrorHandlingConfig({}), {
@@ -71,6 +71,8 @@ test('the restart backoff doubles with each attempt up to its maximum', () => {
   )
 })
 
+const BUILTINS = await builtinRegistry()
+
 function context() {
   const workerConfig = parseWorkerConfig(
     {
@@ -80,7 +82,7 @@ function context() {
     },
     'standalone',
   )
-  return { plugins: builtinRegistry(), workerConfig }
+  return { plugins: BUILTINS, workerConfig }
 }
 
 const source = { name: 's', 'connector.class': 'FileStreamSource', topic: 't' }

@@ -3,13 +3,12 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { type TestContext, test } from 'node:test'
-import { randomName, tempDir, waitFor } from '@ferry/testing'
+import { builtinRegistry, randomName, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import { StandaloneHerder } from '../../src/herder/standalone/standalone-herder.ts'
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../../src/kafka/clients.ts'
 import { createLogger, silentLogger } from '../../src/logger.ts'
-import { builtinRegistry } from '../../src/plugins/builtins.ts'
 import { FileOffsetBackingStore } from '../../src/storage/offset-store.ts'
 import { Worker } from '../../src/worker/worker.ts'
 
@@ -36,7 +35,12 @@ async function startHerder(t: TestContext, dir: string): Promise<StandaloneHerde
     },
     'standalone',
   )
-  const worker = new Worker(config, builtinRegistry(), new FileOffsetBackingStore(join(dir, 'offsets')), workerLog)
+  const worker = new Worker(
+    config,
+    await builtinRegistry(),
+    new FileOffsetBackingStore(join(dir, 'offsets')),
+    workerLog,
+  )
   const herder = new StandaloneHerder(worker, 'test:8083', silentLogger())
   await herder.start()
   t.after(() => herder.stop())

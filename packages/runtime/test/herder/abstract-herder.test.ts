@@ -3,13 +3,12 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { tempDir } from '@ferry/testing'
+import { builtinRegistry, tempDir } from '@ferry/testing'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import { invalidConfigMessage } from '../../src/herder/connector-validation.ts'
 import type { ConfigInfos } from '../../src/herder/herder.ts'
 import { StandaloneHerder } from '../../src/herder/standalone/standalone-herder.ts'
 import { silentLogger } from '../../src/logger.ts'
-import { builtinRegistry } from '../../src/plugins/builtins.ts'
 import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
 import { Worker } from '../../src/worker/worker.ts'
 
@@ -28,7 +27,7 @@ async function herder(t: Parameters<typeof tempDir>[0]) {
     },
     'standalone',
   )
-  const worker = new Worker(config, builtinRegistry(), new MemoryOffsetBackingStore(), silentLogger())
+  const worker = new Worker(config, await builtinRegistry(), new MemoryOffsetBackingStore(), silentLogger())
   const h = new StandaloneHerder(worker, 'test:8083', silentLogger(), { clusterId: async () => 'cluster' })
   return { herder: h, dir, secret, ref: (key: string) => `\${file:${dir}/secrets.properties:${key}}` }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
+import { builtinRegistry } from '@ferry/testing'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import {
   connectorPluginConfig,
@@ -8,7 +9,6 @@ import {
   javaHashMapOrder,
   validateConnectorConfig,
 } from '../../src/herder/connector-validation.ts'
-import { builtinRegistry } from '../../src/plugins/builtins.ts'
 
 /** Answers of a running Apache Connect 4.4.0 (worker: StringConverter keys, JsonConverter values), kept as fixtures. */
 const APACHE = new URL('../../../rest/test/fixtures/apache-4.4.0/', import.meta.url)
@@ -17,8 +17,10 @@ function apache(name: string): any {
   return JSON.parse(readFileSync(new URL(name, APACHE), 'utf8').replaceAll('4.4.0', '0.1.0'))
 }
 
+const BUILTINS = await builtinRegistry()
+
 function context() {
-  const plugins = builtinRegistry()
+  const plugins = BUILTINS
   const workerConfig = parseWorkerConfig(
     {
       'key.converter': 'org.apache.kafka.connect.storage.StringConverter',

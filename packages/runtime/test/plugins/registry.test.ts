@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { aliasesOf, PluginRegistry } from '../../src/plugins/registry.ts'
+import { versionRequirement } from '../../src/plugins/version-range.ts'
 
 const source = { className: 'org.example.FooSourceConnector', kind: ['source'] as const, create: () => 'foo' }
 const sink = { className: 'org.example.FooSinkConnector', kind: ['sink'] as const, create: () => 'sink' }
@@ -43,4 +44,44 @@ test('lookups are limited to the requested kinds', () => {
 
 test('registering the same class twice is refused', () => {
   assert.throws(() => new PluginRegistry().register(source, source), /registered twice/)
+})
+
+const v = (version: string, create: () => unknown = () => version) => ({
+  className: 'org.example.FooSourceConnector',
+  kind: ['source'] as const,
+  version,
+  create,
+})
+
+test('versions of one class sit side by side; lookups take the newest, or the newest a range allows', () => {
+  const registry = new PluginRegistry().register(v('1.10.0'), v('1.2.0'), v('2.0.0-rc1'))
+  assert.deepEqual(
+    registry.versions('FooSource', ['source']).map((p) => p.version),
+    ['1.2.0', '1.10.0', '2.0.0-rc1'],
+  )
+  assert.equal(registry.find('FooSource', ['source'])?.version, '2.0.0-rc1')
+  assert.equal(registry.find('FooSource', ['source'], versionRequirement('[1.0,1.10.0]'))?.version, '1.10.0')
+  assert.equal(registry.find('FooSource', ['source'], versionRequirement('[1.0,1.10.0)'))?.version, '1.2.0')
+  assert.equal(registry.find('FooSource', ['source'], versionRequirement('1.2.0'))?.version, '1.2.0')
+  assert.deepEqual(registry.classNames('source'), ['org.example.FooSourceConnector'])
+  assert.equal(registry.plugins('source').length, 3)
+})
+
+test('a range no version matches is refused with Apache’s message listing the versions there are', () => {
+  const registry = new PluginRegistry().register(v('1.0.0'), v('2.0.0'))
+  assert.throws(() => registry.resolve('FooSource', ['source'], 'Connector', versionRequirement('3.0')), {
+    message:
+      'Plugin org.example.FooSourceConnector not found that matches the version range [3.0,3.0], available versions: [1.0.0, 2.0.0]',
+  })
+})
+
+test('a package whose class and version are already registered adds none of its plugins, and says where the first came from', () => {
+  const from = { name: 'foo', version: '1.0.0', license: null, author: null, dir: '/x', location: '/plugins' }
+  const registry = new PluginRegistry().registerFrom(from, [v('1.0.0')])
+  assert.throws(
+    () => registry.registerFrom(null, [sink, v('1.0.0')]),
+    /registered twice \(first from foo in \/plugins\)/,
+  )
+  assert.equal(registry.find('FooSink', ['sink']), null)
+  assert.equal(registry.packageOf(registry.find('FooSource', ['source'])!), from)
 })

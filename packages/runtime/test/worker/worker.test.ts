@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ConfigDef, SinkConnector, SinkTask, type TaskClass } from '@ferry/api'
-import { tempDir } from '@ferry/testing'
+import { builtinRegistry, tempDir } from '@ferry/testing'
 import {
   configProvidersFromWorkerConfig,
   EnvVarConfigProvider,
@@ -12,7 +12,6 @@ import {
 } from '../../src/config/config-providers.ts'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import { silentLogger } from '../../src/logger.ts'
-import { builtinRegistry } from '../../src/plugins/builtins.ts'
 import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
 import { Worker } from '../../src/worker/worker.ts'
 import type { ConnectorTaskId } from '../../src/worker/worker-task.ts'
@@ -65,7 +64,7 @@ async function worker(t: Parameters<typeof tempDir>[0], env: Record<string, stri
   const envProvider = new EnvVarConfigProvider(env)
   envProvider.configure({})
   providers.set('env', envProvider)
-  const registry = builtinRegistry().register({
+  const registry = (await builtinRegistry()).register({
     className: 'com.example.QuotingConnector',
     kind: ['sink'],
     create: () => new QuotingConnector(),

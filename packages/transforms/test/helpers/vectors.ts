@@ -14,7 +14,7 @@ import {
   type Predicate,
   type Transformation,
 } from '@ferry/api'
-import { BUILTIN_TRANSFORMS } from '../../src/index.ts'
+import { plugins } from '../../src/index.ts'
 import {
   buildRecord,
   canonicalRecord,
@@ -63,7 +63,7 @@ export function loadVectors(): Vectors {
 }
 
 function create(className: string): Transformation<ConnectRecord> | Predicate<ConnectRecord> {
-  const plugin = BUILTIN_TRANSFORMS.find((p) => p.className === className)
+  const plugin = plugins.find((p) => p.className === className)
   if (plugin === undefined) throw new Error(`no Ferry plugin ${className}`)
   return plugin.create()
 }

@@ -445,10 +445,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     // A connector that was deleted leaves no status behind (Apache's DESTROYED, written as a tombstone).
     const finalState: StatusState =
       state === 'UNASSIGNED' && !this.#configStore.contains(connector) ? 'DESTROYED' : state
-    const versions = connectorVersions(
-      this.worker.plugins,
-      present(this.#snapshot.connectorConfig(connector))['connector.class'] ?? '',
-    )
+    const versions = connectorVersions(this.worker.plugins, present(this.#snapshot.connectorConfig(connector)))
     const base = {
       state: finalState,
       trace: error ? traceOf(error) : null,
@@ -743,7 +740,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     const connector = this.#statusStore.getConnector(name)
     if (!connector) throw new NotFoundException(`No status found for connector ${name}`)
     const config = present(this.#configStore.snapshot().connectorConfig(name))
-    const versions = connectorVersions(this.worker.plugins, config['connector.class'] ?? '')
+    const versions = connectorVersions(this.worker.plugins, config)
     return {
       name,
       connector: withVersion(stateInfo(connector), connector.version ?? versions.connector),

@@ -112,7 +112,7 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
   }
 
   #versions(entry: ConnectorEntry): { connector: string | null; task: string | null } {
-    return connectorVersions(this.worker.plugins, entry.config['connector.class'] ?? '')
+    return connectorVersions(this.worker.plugins, entry.config)
   }
 
   connectorStatus(name: string): ConnectorStateInfo {

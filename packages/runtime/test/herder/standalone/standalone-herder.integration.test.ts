@@ -2,13 +2,12 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { ConfigDef, ConnectException, SourceConnector, type SourceRecord, SourceTask } from '@ferry/api'
-import { randomName, tempDir, waitFor } from '@ferry/testing'
+import { builtinRegistry, randomName, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
 import { parseWorkerConfig } from '../../../src/config/worker-config.ts'
 import type { TaskState } from '../../../src/herder/herder.ts'
 import { StandaloneHerder } from '../../../src/herder/standalone/standalone-herder.ts'
 import { silentLogger } from '../../../src/logger.ts'
-import { builtinRegistry } from '../../../src/plugins/builtins.ts'
 import { FileOffsetBackingStore } from '../../../src/storage/offset-store.ts'
 import { Worker } from '../../../src/worker/worker.ts'
 
@@ -66,7 +65,7 @@ async function startHerder(t: TestContext, workerProps: Record<string, string> =
     'standalone',
   )
   // The fixture plugin is registered next to the built-ins, in this test's own registry.
-  const registry = builtinRegistry().register({
+  const registry = (await builtinRegistry()).register({
     className: 'com.example.FlakyConnector',
     kind: ['source'],
     version: '1.0',
