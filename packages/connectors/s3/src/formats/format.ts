@@ -1,0 +1,191 @@
+/**
+ * The object formats (Confluent's `format.class`): each turns the records of one object into bytes.
+ *
+ * - JsonFormat: each value as JSON (Apache's JsonConverter without schemas), one per line; `.json`.
+ * - ByteArrayFormat: each value's bytes followed by `format.bytearray.separator`; `format.bytearray.extension`.
+ * - AvroFormat: an Avro object container file, schema from the records' Connect schema (avsc encodes); `.avro`.
+ * - ParquetFormat: a Parquet file, schema from the records' Connect schema (hyparquet-writer); `.parquet`.
+ *
+ * With `s3.compression.type=gzip` JSON and bytes objects are gzip streams and `.gz` is appended to the extension.
+ */
+import { createHash } from 'node:crypto'
+import { deflateRawSync } from 'node:zlib'
+import { DataException, type Schema, type SinkRecord } from '@ferry/api'
+import { JsonConverter } from '@ferry/converters'
+import avro from 'avsc'
+import type { S3SinkSettings } from '../config.ts'
+import { toAvroSchema, toAvroValue } from './avro-data.ts'
+import { ParquetRows } from './parquet.ts'
+
+/** Where a record writer puts its bytes. */
+export interface ByteSink {
+  write(chunk: Uint8Array): void
+}
+
+/** Writes the records of one object. `write` throws DataException for a record the format cannot hold. */
+export interface RecordWriter {
+  write(record: SinkRecord): void
+  /** Writes what the format still holds back (Avro's last block, Parquet's whole file). */
+  finish(): void | Promise<void>
+}
+
+export interface Format {
+  /** The object name's extension, with its dot (`.json`, `.json.gz`). */
+  readonly extension: string
+  /** Whether the object bytes go through gzip. */
+  readonly gzip: boolean
+  /** A writer for the object `key` (the key seeds what must be unique per file, so a rewrite makes the same bytes). */
+  newWriter(out: ByteSink, key: string, schema: Schema | null): RecordWriter
+}
+
+export function newFormat(s: S3SinkSettings): Format {
+  const gzip = s.compression === 'gzip'
+  const gz = gzip ? '.gz' : ''
+  switch (s.format) {
+    case 'json': {
+      const converter = new JsonConverter()
+      converter.configure({ 'schemas.enable': 'false', 'decimal.format': s.jsonDecimalFormat }, false)
+      const newline = Buffer.from('\n')
+      return {
+        extension: `.json${gz}`,
+        gzip,
+        newWriter: (out) => ({
+          write(record) {
+            const bytes = converter.fromConnectData(record.topic, null, record.valueSchema, record.value)
+            out.write(bytes ?? Buffer.from('null'))
+            out.write(newline)
+          },
+          finish() {},
+        }),
+      }
+    }
+    case 'bytearray': {
+      const separator = s.bytearraySeparator
+      return {
+        extension: `${s.bytearrayExtension}${gz}`,
+        gzip,
+        newWriter: (out) => ({
+          write(record) {
+            const v = record.value
+            if (!(v instanceof Uint8Array)) {
+              throw new DataException(
+                `ByteArrayFormat writes byte values only; ${record.topic}-${record.kafkaPartition}@${record.kafkaOffset} has a ${v === null ? 'null' : typeof v} value (use the ByteArrayConverter)`,
+              )
+            }
+            out.write(v)
+            out.write(separator)
+          },
+          finish() {},
+        }),
+      }
+    }
+    case 'avro':
+      return {
+        extension: '.avro',
+        gzip: false,
+        newWriter: (out, key, schema) => new AvroContainerWriter(out, key, requireSchema(schema, 'AvroFormat'), s),
+      }
+    case 'parquet':
+      return {
+        extension: '.parquet',
+        gzip: false,
+        newWriter: (out, _key, schema) => new ParquetRows(out, requireSchema(schema, 'ParquetFormat'), s),
+      }
+  }
+}
+
+function requireSchema(schema: Schema | null, format: string): Schema {
+  if (!schema) {
+    throw new DataException(
+      `${format} needs records with a value schema (e.g. JsonConverter with schemas.enable=true, or Avro): this record has none`,
+    )
+  }
+  return schema
+}
+
+/** Avro's `long` for INT64 values that are bigints beyond 2^53 as well as numbers. */
+const LONG = avro.types.LongType.__with({
+  fromBuffer: (b: Buffer) => b.readBigInt64LE(),
+  toBuffer: (n: bigint | number) => {
+    const b = Buffer.allocUnsafe(8)
+    b.writeBigInt64LE(BigInt(n))
+    return b
+  },
+  fromJSON: (v: unknown) => BigInt(v as number),
+  toJSON: (n: bigint) => Number(n),
+  isValid: (n: unknown) => typeof n === 'bigint' || Number.isSafeInteger(n),
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+})
+
+/** Java's DataFileConstants.DEFAULT_SYNC_INTERVAL: a block is written once this many bytes are buffered. */
+const SYNC_INTERVAL = 64_000
+const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]) // "Obj" 1
+
+/**
+ * An Avro object container file (the spec's "Object Container Files"): header (magic, metadata map with
+ * `avro.schema` and `avro.codec`, 16-byte sync marker), then blocks of `count, size, data, sync`. The sync marker is
+ * the MD5 of the object key, so a file written again for the same key has the same bytes.
+ */
+class AvroContainerWriter implements RecordWriter {
+  readonly #out: ByteSink
+  readonly #schema: Schema
+  readonly #type: avro.Type
+  readonly #sync: Buffer
+  readonly #deflate: boolean
+  #block: Buffer[] = []
+  #blockBytes = 0
+  #count = 0
+
+  constructor(out: ByteSink, key: string, schema: Schema, s: S3SinkSettings) {
+    this.#out = out
+    this.#schema = schema
+    const avroSchema = toAvroSchema(schema, s.connectMetaData)
+    this.#type = avro.Type.forSchema(avroSchema as avro.Schema, {
+      registry: { long: LONG } as never,
+      wrapUnions: false,
+    })
+    this.#sync = createHash('md5').update(key).digest()
+    this.#deflate = s.avroCodec === 'deflate'
+    const meta = avro.Type.forSchema({ type: 'map', values: 'bytes' })
+    out.write(MAGIC)
+    out.write(
+      meta.toBuffer({
+        'avro.schema': Buffer.from(JSON.stringify(avroSchema)),
+        'avro.codec': Buffer.from(s.avroCodec),
+      }),
+    )
+    out.write(this.#sync)
+  }
+
+  write(record: SinkRecord): void {
+    let bytes: Buffer
+    try {
+      bytes = this.#type.toBuffer(toAvroValue(this.#schema, record.value))
+    } catch (e) {
+      if (e instanceof DataException) throw e
+      throw new DataException(`Could not write the record as Avro: ${(e as Error).message}`)
+    }
+    this.#block.push(bytes)
+    this.#blockBytes += bytes.length
+    this.#count++
+    if (this.#blockBytes >= SYNC_INTERVAL) this.#writeBlock()
+  }
+
+  finish(): void {
+    if (this.#count > 0) this.#writeBlock()
+  }
+
+  #writeBlock(): void {
+    let data = Buffer.concat(this.#block, this.#blockBytes)
+    if (this.#deflate) data = deflateRawSync(data)
+    this.#out.write(LONG_HEADER.toBuffer(this.#count))
+    this.#out.write(LONG_HEADER.toBuffer(data.length))
+    this.#out.write(data)
+    this.#out.write(this.#sync)
+    this.#block = []
+    this.#blockBytes = 0
+    this.#count = 0
+  }
+}
+
+const LONG_HEADER = avro.Type.forSchema('long')

@@ -1,0 +1,15 @@
+import { S3SinkConnector } from './sink-connector.ts'
+
+export { S3SinkConnector } from './sink-connector.ts'
+export { S3SinkTask } from './sink-task.ts'
+
+/** The plugins this package provides, keyed by the Confluent class names they replace. */
+export const plugins = [
+  {
+    className: 'io.confluent.connect.s3.S3SinkConnector',
+    taskClassName: 'io.confluent.connect.s3.S3SinkTask',
+    aliases: ['S3'],
+    kind: ['sink'],
+    create: () => new S3SinkConnector(),
+  },
+] as const

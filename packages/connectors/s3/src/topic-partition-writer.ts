@@ -1,0 +1,235 @@
+/**
+ * Confluent's TopicPartitionWriter: the open objects of one Kafka partition, and when they are committed.
+ *
+ * Each record goes to the object of its encoded partition, named
+ * `<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<zero-padded start offset><ext>` after the offset of
+ * its first record. All open objects of the partition are committed (uploaded) together when:
+ * - `flush.size` records were written since the last commit;
+ * - `rotate.interval.ms` (time-based partitioners): a record's time is that far past the first record's of the
+ *   files, or (`rotate.file.on.partition.change`) it goes to another encoded partition than the record before;
+ * - `rotate.schedule.interval.ms`: the wall clock passed the next multiple of it after midnight in `timezone`;
+ * - a record's value schema differs from the one its object was opened with (`schema.compatibility=NONE`).
+ * Only then does the partition's committable offset move, to the offset after the last record written, so the
+ * consumer resumes at the first record of an object and a redelivery writes the same objects again: the bucket holds
+ * each record once (rotation by record count and record time is deterministic; by wall clock it is not).
+ *
+ * A failed S3 request throws and leaves everything as it was: the next `write` makes the same request again and
+ * records delivered again are skipped by offset.
+ */
+import {
+  ConnectException,
+  DataException,
+  type ErrantRecordReporter,
+  type Schema,
+  type SinkRecord,
+  schemaEquals,
+} from '@ferry/api'
+import type { S3SinkSettings } from './config.ts'
+import type { TimeZone } from './date-format.ts'
+import type { Format, RecordWriter } from './formats/format.ts'
+import { nextScheduledRotation, PartitionException, type Partitioner, type TimestampExtractor } from './partitioner.ts'
+import type { S3ObjectOutput, S3Storage } from './storage.ts'
+
+interface OpenFile {
+  key: string
+  out: S3ObjectOutput
+  writer: RecordWriter
+  finished: boolean
+}
+
+export class TopicPartitionWriter {
+  readonly topic: string
+  readonly partition: number
+  readonly #storage: S3Storage
+  readonly #format: Format
+  readonly #partitioner: Partitioner
+  readonly #s: S3SinkSettings
+  readonly #reporter: ErrantRecordReporter | null
+  readonly #extractor: TimestampExtractor | null
+  readonly #zone: TimeZone | null
+  #buffer: SinkRecord[] = []
+  #next = 0
+  /** The offset after the last record taken into the buffer: records delivered again below it are skipped. */
+  #nextOffset: number | null = null
+  readonly #files = new Map<string, OpenFile>()
+  readonly #schemas = new Map<string, Schema | null>()
+  #recordCount = 0
+  #currentOffset = -1
+  #currentEncodedPartition: string | null = null
+  #currentTimestamp: number | null = null
+  #baseRecordTimestamp: number | null = null
+  #nextScheduledRotation = 0
+  #commitPending = false
+  #offsetToCommit: number | null = null
+
+  constructor(
+    tp: { topic: string; partition: number },
+    storage: S3Storage,
+    format: Format,
+    partitioner: Partitioner,
+    settings: S3SinkSettings,
+    reporter: ErrantRecordReporter | null,
+    zone: TimeZone | null,
+  ) {
+    this.topic = tp.topic
+    this.partition = tp.partition
+    this.#storage = storage
+    this.#format = format
+    this.#partitioner = partitioner
+    this.#s = settings
+    this.#reporter = reporter
+    this.#extractor = partitioner.timestampExtractor
+    this.#zone = zone
+    this.#setNextScheduledRotation(Date.now())
+  }
+
+  /** Takes a record to write; one at an offset already taken (a batch delivered again) is skipped. */
+  buffer(record: SinkRecord): void {
+    if (this.#nextOffset !== null && record.kafkaOffset < this.#nextOffset) return
+    this.#nextOffset = record.kafkaOffset + 1
+    this.#buffer.push(record)
+  }
+
+  /** Writes the buffered records, committing objects as the rotation rules say. */
+  async write(now: number = Date.now()): Promise<void> {
+    if (this.#commitPending) await this.#commitFiles()
+    for (const file of this.#files.values()) await file.out.uploadFullParts()
+    if (this.#recordCount === 0 && this.#scheduledRotationDue(now)) this.#setNextScheduledRotation(now)
+    while (this.#next < this.#buffer.length) {
+      const record = this.#buffer[this.#next]!
+      if (this.#extractor) {
+        this.#currentTimestamp = this.#extractor(record, now)
+        this.#baseRecordTimestamp ??= this.#currentTimestamp
+      }
+      let encoded: string
+      try {
+        encoded = this.#partitioner.encodePartition(record, now)
+      } catch (e) {
+        if (e instanceof PartitionException && this.#reporter) {
+          await this.#reporter.report(record, e)
+          this.#next++
+          continue
+        }
+        throw e
+      }
+      if (!this.#schemas.has(encoded)) this.#schemas.set(encoded, record.valueSchema)
+      if (this.#rotateOnTime(encoded, this.#currentTimestamp, now)) {
+        this.#setNextScheduledRotation(now)
+        await this.#commitFiles()
+        continue
+      }
+      const current = this.#schemas.get(encoded) ?? null
+      if (this.#recordCount > 0 && current !== record.valueSchema && !schemaEquals(current, record.valueSchema)) {
+        await this.#commitFiles()
+        continue
+      }
+      if (!(await this.#writeRecord(record, encoded))) {
+        this.#next++
+        continue
+      }
+      this.#next++
+      if (this.#recordCount >= this.#s.flushSize) await this.#commitFiles()
+      else await this.#files.get(encoded)?.out.uploadFullParts()
+    }
+    this.#buffer = []
+    this.#next = 0
+    if (
+      this.#recordCount > 0 &&
+      this.#currentEncodedPartition !== null &&
+      this.#rotateOnTime(this.#currentEncodedPartition, this.#currentTimestamp, now)
+    ) {
+      this.#setNextScheduledRotation(now)
+      await this.#commitFiles()
+    }
+  }
+
+  /** The offset to commit for this partition since the last call (null: nothing new was uploaded). */
+  offsetToCommitAndReset(): number | null {
+    const offset = this.#offsetToCommit
+    this.#offsetToCommit = null
+    return offset
+  }
+
+  /** Drops the open objects (their records are delivered again to the partition's next owner). */
+  async close(): Promise<void> {
+    const files = [...this.#files.values()]
+    this.#files.clear()
+    await Promise.all(files.map((f) => f.out.abort()))
+  }
+
+  /** Writes one record to its object; false when the record was reported as errant and skipped. */
+  async #writeRecord(record: SinkRecord, encoded: string): Promise<boolean> {
+    let file = this.#files.get(encoded)
+    const created = !file
+    try {
+      if (!file) {
+        const key = this.#fileKey(encoded, record.kafkaOffset)
+        const out = this.#storage.create(key, this.#format.gzip)
+        file = { key, out, writer: this.#format.newWriter(out, key, record.valueSchema), finished: false }
+      }
+      file.writer.write(record)
+    } catch (e) {
+      if (!(e instanceof DataException)) throw e
+      if (created && file) await file.out.abort()
+      if (this.#reporter) {
+        await this.#reporter.report(record, e)
+        return false
+      }
+      throw new ConnectException(
+        `Could not write ${record.topic}-${record.kafkaPartition}@${record.kafkaOffset}: ${e.message}`,
+      )
+    }
+    if (created) this.#files.set(encoded, file)
+    this.#currentEncodedPartition = encoded
+    this.#currentOffset = record.kafkaOffset
+    this.#recordCount++
+    return true
+  }
+
+  /** Uploads every open object; retried from where it failed by the next `write`. */
+  async #commitFiles(): Promise<void> {
+    this.#commitPending = true
+    for (const file of this.#files.values()) {
+      if (!file.finished) {
+        await file.writer.finish()
+        file.finished = true
+      }
+      await file.out.commit()
+    }
+    this.#files.clear()
+    this.#schemas.clear()
+    this.#offsetToCommit = this.#currentOffset + 1
+    this.#recordCount = 0
+    this.#baseRecordTimestamp = null
+    this.#commitPending = false
+  }
+
+  #fileKey(encoded: string, startOffset: number): string {
+    const s = this.#s
+    const name = `${this.topic}${s.fileDelim}${this.partition}${s.fileDelim}${String(startOffset).padStart(s.zeroPadWidth, '0')}${this.#format.extension}`
+    const path = `${this.#partitioner.generatePartitionedPath(this.topic, encoded)}${s.directoryDelim}${name}`
+    return s.topicsDir.trim() ? `${s.topicsDir}${s.directoryDelim}${path}` : path
+  }
+
+  #rotateOnTime(encoded: string, timestamp: number | null, now: number): boolean {
+    if (this.#recordCount <= 0) return false
+    const s = this.#s
+    const base = this.#baseRecordTimestamp
+    const periodic =
+      s.rotateIntervalMs > 0 &&
+      this.#extractor !== null &&
+      ((base !== null && timestamp !== null && timestamp - base >= s.rotateIntervalMs) ||
+        (s.rotateOnPartitionChange && encoded !== this.#currentEncodedPartition))
+    return periodic || this.#scheduledRotationDue(now)
+  }
+
+  #scheduledRotationDue(now: number): boolean {
+    return this.#s.rotateScheduleIntervalMs > 0 && now >= this.#nextScheduledRotation
+  }
+
+  #setNextScheduledRotation(now: number): void {
+    if (this.#s.rotateScheduleIntervalMs > 0 && this.#zone) {
+      this.#nextScheduledRotation = nextScheduledRotation(now, this.#s.rotateScheduleIntervalMs, this.#zone)
+    }
+  }
+}
