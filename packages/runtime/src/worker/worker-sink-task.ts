@@ -176,7 +176,11 @@ export class WorkerSinkTask extends WorkerTask {
         // Records fetched for partitions that were just revoked are dropped by retainOnly; deliver the rest.
         await this.#rebalanced(this.#pendingAssignment)
       }
-      if (incoming.length === 0) continue
+      if (incoming.length === 0) {
+        // As Apache: put is called after every poll, empty or not, so sinks can rotate or flush on time alone.
+        if (this.#assignment.length > 0) await this.#deliver([])
+        continue
+      }
       const converted = this.#convert(incoming)
       const records = converted instanceof Promise ? await converted : converted
       await this.#deliver(records)
