@@ -89,7 +89,8 @@ export async function startBroker(b: Brokers, index: number): Promise<void> {
 }
 
 /**
- * Waits until every partition of `topics` has all three replicas in sync (what a rolling restart waits for before
+ * Waits until every partition of `topics` (not `__consumer_offsets`: the client's metadata leaves internal topics
+ * out) has all three replicas in sync (what a rolling restart waits for before
  * the next broker), up to `timeoutMs`; returns whether it got there.
  */
 export async function waitInSync(b: Brokers, topics: string[], timeoutMs = 180_000): Promise<boolean> {

@@ -230,7 +230,6 @@ async function main(): Promise<number> {
         props['config.storage.topic'] as string,
         props['offset.storage.topic'] as string,
         props['status.storage.topic'] as string,
-        '__consumer_offsets',
       ],
       zombies,
       event,
