@@ -1,3 +1,3 @@
 /** `@ferry/cli`: the `ferry` command, and how it composes a worker's plugins. */
 export { main, readConnectorFile, UsageError } from './main.ts'
-export { BUILTIN_PACKAGES, builtinPackageDirs, builtinRegistry, workerPlugins } from './plugins.ts'
+export { builtinPackageDirs, builtinRegistry, workerPlugins } from './plugins.ts'

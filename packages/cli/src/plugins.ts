@@ -1,25 +1,25 @@
 /**
  * The plugins a `ferry` worker runs: the packages Ferry ships with, the plugin packages installed beside it, and those
- * in the worker's `plugin.path`. The built-ins declare themselves as any plugin package does (a `ferry` field in
- * package.json); this list only says which packages are Ferry's own.
+ * in the worker's `plugin.path`. The built-ins are the dependencies of this package that declare plugins the way any
+ * plugin package does (a `ferry` field in package.json): adding a connector to Ferry is adding it as a dependency.
  */
-import { dirname } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Logger, loadPlugins, type PluginRegistry } from '@ferry/runtime'
+import { hasPluginManifest, type Logger, loadPlugins, nodeModulesPaths, type PluginRegistry } from '@ferry/runtime'
 
-/** The plugin packages that ship with Ferry. */
-export const BUILTIN_PACKAGES = [
-  '@ferry/connector-elasticsearch',
-  '@ferry/connector-file',
-  '@ferry/connector-jdbc',
-  '@ferry/connector-s3',
-  '@ferry/converters',
-  '@ferry/transforms',
-] as const
+const here = dirname(fileURLToPath(import.meta.url))
 
-/** The folders of the built-in plugin packages, as Node resolves them from here. */
+/** The folders of the built-in plugin packages: this package's dependencies with a plugin manifest. */
 export function builtinPackageDirs(): string[] {
-  return BUILTIN_PACKAGES.map((name) => dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`))))
+  const { dependencies = {} } = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>
+  }
+  const searched = nodeModulesPaths(here)
+  return Object.keys(dependencies).flatMap((name) => {
+    const dir = searched.map((nodeModules) => join(nodeModules, name)).find((d) => existsSync(join(d, 'package.json')))
+    return dir && hasPluginManifest(dir) ? [dir] : []
+  })
 }
 
 /** A registry of the built-in plugins only (tests, and tools that should not see installed plugins). */
@@ -31,7 +31,7 @@ export function builtinRegistry(logger?: Logger): Promise<PluginRegistry> {
 export function workerPlugins(pluginPath: readonly string[], logger?: Logger): Promise<PluginRegistry> {
   return loadPlugins({
     builtins: builtinPackageDirs(),
-    besideWorker: dirname(fileURLToPath(import.meta.url)),
+    besideWorker: here,
     pluginPath,
     ...(logger ? { logger } : {}),
   })

@@ -25,7 +25,7 @@ export { diagnoseConnection, isConnectionError, KafkaAdmin, parseBootstrapServer
 export { describeConnectionFailure } from './kafka/failures.ts'
 export { type SslConfig, sslOptions } from './kafka/ssl.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
-export { type PluginCandidate, scanBesideWorker, scanPluginPath } from './plugins/discovery.ts'
+export { nodeModulesPaths, type PluginCandidate, scanBesideWorker, scanPluginPath } from './plugins/discovery.ts'
 export { BUILT_IN, type LoadPluginsOptions, loadPlugins } from './plugins/loader.ts'
 export {
   hasPluginManifest,
