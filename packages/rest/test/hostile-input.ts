@@ -261,6 +261,10 @@ const APACHE_500 = [
   /^Unrecognized field "/,
   /^Cannot construct instance of /,
   /^Kafka Connect in standalone mode does not support /,
+  // FileStreamSourceConnector.alterOffsets refusing offsets, a ConnectException Apache answers with 500 (checked).
+  /^(Offsets cannot be modified if the 'file'|Partition objects should contain|The value for the '[a-z]+' key in the (offset|partition))/,
+  // The worker's check of offset values (Apache's OffsetUtils.validateFormat), a DataException Apache answers with 500.
+  /^Offsets may only contain primitive types as values, but field /,
   // Apache wraps this one BadRequestException of validation in a 500.
   /^org\.apache\.kafka\.connect\.runtime\.rest\.errors\.BadRequestException: Connector config contains no connector type$/,
 ]

@@ -48,7 +48,10 @@ test('a method Node’s parser does not know is 405 on a known path and 404 else
   assert.equal(unknown.status, 404)
   const garbage = await rawRequest(address, 'hello\r\n\r\n')
   assert.deepEqual(JSON.parse(garbage.body), { error_code: 400, message: 'HTTP 400 Bad Request' })
-  const propfind = await rawRequest(address, 'PROPFIND /connectors/x/status HTTP/1.1\r\nHost: x\r\n\r\n')
+  const propfind = await rawRequest(
+    address,
+    'PROPFIND /connectors/x/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  )
   assert.equal(propfind.status, 405)
 })
 
