@@ -50,3 +50,14 @@ test('with admin routes excluded, /admin is 404; an admin-only app serves nothin
   assert.equal((await call(only.app, 'GET', '/admin/loggers')).status, 200)
   assert.equal((await call(only.app, 'GET', '/connectors')).status, 404)
 })
+
+test('a logger name longer than 100 characters is read and set (not 414)', async (t) => {
+  const { app } = testServer(t)
+  const name = `org.example.${'deep.'.repeat(60)}Logger`
+  assert.deepEqual((await call(app, 'GET', `/admin/loggers/${name}`)).body, {
+    error_code: 404,
+    message: `Logger ${name} not found.`,
+  })
+  const set = await call(app, 'PUT', `/admin/loggers/${name}`, { level: 'DEBUG' })
+  assert.equal(set.status, 200)
+})
