@@ -22,7 +22,7 @@ import { filePipeline, jdbcPipeline, openDb, type Pipeline, randomSuffix } from 
 import { type ChaosResults, renderMarkdown, renderText } from './report.ts'
 import { RestChaos } from './rest.ts'
 import { describeSchedule, faultLabel, parseDuration, schedule } from './schedule.ts'
-import { http, WorkerSlot } from './workers.ts'
+import { http, startHealthy, WorkerSlot } from './workers.ts'
 
 export const RESULTS_DIR = join(REPO_ROOT, 'chaos', 'results')
 const DOCS_FILE = join(REPO_ROOT, 'docs', 'reliability.md')
@@ -177,6 +177,29 @@ async function main(): Promise<number> {
   let slots: WorkerSlot[] = []
   const pipelines: Pipeline[] = []
   let keep = opts.keep
+  const failures: string[] = []
+  const problem = (text: string) => {
+    failures.push(text)
+    event(`PROBLEM: ${text}`)
+  }
+  const cleanUp = async () => {
+    await Promise.all(slots.map((s) => s.stop(20_000)))
+    for (const p of pipelines) await p.close(keep).catch(() => {})
+    if (brokers) await stopBrokers(brokers)
+    if (keep) process.stdout.write(`kept ${root}\n`)
+    else await rm(root, { recursive: true, force: true })
+  }
+  // Ctrl-C stops the workers and brokers and drops the tables; a second one exits at once (the exit hooks still kill
+  // the processes).
+  let interrupted = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) process.exit(130)
+      interrupted = true
+      process.stdout.write(`${signal}: cleaning up (again to exit at once)\n`)
+      void cleanUp().finally(() => process.exit(130))
+    })
+  }
   try {
     event(`scratch directory ${root}; starting three brokers`)
     brokers = await startBrokers(join(root, 'kafka-logs'))
@@ -191,9 +214,7 @@ async function main(): Promise<number> {
     pipelines.push(file, jdbc)
     for (const p of pipelines) await createTopic(brokers, p.topic, 3)
 
-    for (const s of slots.slice(0, 3)) s.start()
-    for (const s of slots.slice(0, 3))
-      if (!(await s.healthy())) throw new Error(`${s.id} did not become healthy:\n${await readTail(s.logPath)}`)
+    await Promise.all(slots.slice(0, 3).map((s) => startHealthy(s, problem)))
     event('three workers healthy')
     for (const p of pipelines) {
       await createConnector(slots, p.source)
@@ -233,8 +254,8 @@ async function main(): Promise<number> {
       ],
       zombies,
       event,
+      problem,
     }
-    const failures: string[] = []
     const windows: Array<Window & { faults: string[] }> = []
     const faultsStart = Date.now()
     for (const [i, phase] of phases.entries()) {
@@ -334,17 +355,12 @@ async function main(): Promise<number> {
     // 1: records lost (or duplicated where that is not allowed); 3: the run had other problems (a fault that could
     // not be carried out, a connector not RUNNING at the end).
     return summaries.some(failed) ? 1 : failures.length ? 3 : 0
+  } catch (e) {
+    keep = true
+    throw e
   } finally {
-    await Promise.all(slots.map((s) => s.stop(20_000)))
-    for (const p of pipelines) await p.close(keep).catch(() => {})
-    if (brokers) await stopBrokers(brokers)
-    if (keep) process.stdout.write(`kept ${root}\n`)
-    else await rm(root, { recursive: true, force: true })
+    if (!interrupted) await cleanUp()
   }
-}
-
-async function readTail(file: string): Promise<string> {
-  return (await readFile(file, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-20).join('\n')
 }
 
 async function ferryVersion(): Promise<string> {

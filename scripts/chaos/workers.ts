@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
-import { mkdir, open, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '@ferry/testing'
@@ -211,4 +211,28 @@ export class WorkerSlot {
       await handle.close()
     }
   }
+}
+
+/**
+ * Starts a worker and waits for it to be healthy; a worker that exits instead is a problem of the run (reported with
+ * its last output lines) and is started again, three times at most.
+ */
+export async function startHealthy(slot: WorkerSlot, problem: (text: string) => void): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const from = await slot.logSize()
+    slot.start()
+    const started = Date.now()
+    if (await slot.healthy()) return true
+    const output = (await readFile(slot.logPath, 'utf8').catch(() => ''))
+      .slice(from)
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('{'))
+      .slice(-3)
+      .join(' | ')
+    problem(
+      `${slot.id} ${slot.running() ? 'not healthy' : 'exited'} ${((Date.now() - started) / 1000).toFixed(0)}s after its start: ${output || '(see its log)'}`,
+    )
+    await slot.kill()
+  }
+  return false
 }
