@@ -32,6 +32,7 @@ import type { S3ObjectOutput, S3Storage } from './storage.ts'
 
 interface OpenFile {
   key: string
+  schema: Schema | null
   out: S3ObjectOutput
   writer: RecordWriter
   finished: boolean
@@ -52,7 +53,6 @@ export class TopicPartitionWriter {
   /** The offset after the last record taken into the buffer: records delivered again below it are skipped. */
   #nextOffset: number | null = null
   readonly #files = new Map<string, OpenFile>()
-  readonly #schemas = new Map<string, Schema | null>()
   #recordCount = 0
   #currentOffset = -1
   #currentEncodedPartition: string | null = null
@@ -112,14 +112,13 @@ export class TopicPartitionWriter {
         }
         throw e
       }
-      if (!this.#schemas.has(encoded)) this.#schemas.set(encoded, record.valueSchema)
       if (this.#rotateOnTime(encoded, this.#currentTimestamp, now)) {
         this.#setNextScheduledRotation(now)
         await this.#commitFiles()
         continue
       }
-      const current = this.#schemas.get(encoded) ?? null
-      if (this.#recordCount > 0 && current !== record.valueSchema && !schemaEquals(current, record.valueSchema)) {
+      const open = this.#files.get(encoded)
+      if (open && open.schema !== record.valueSchema && !schemaEquals(open.schema, record.valueSchema)) {
         await this.#commitFiles()
         continue
       }
@@ -165,7 +164,8 @@ export class TopicPartitionWriter {
       if (!file) {
         const key = this.#fileKey(encoded, record.kafkaOffset)
         const out = this.#storage.create(key, this.#format.gzip)
-        file = { key, out, writer: this.#format.newWriter(out, key, record.valueSchema), finished: false }
+        const writer = this.#format.newWriter(out, key, record.valueSchema)
+        file = { key, schema: record.valueSchema, out, writer, finished: false }
       }
       file.writer.write(record)
     } catch (e) {
@@ -197,7 +197,6 @@ export class TopicPartitionWriter {
       await file.out.commit()
     }
     this.#files.clear()
-    this.#schemas.clear()
     this.#offsetToCommit = this.#currentOffset + 1
     this.#recordCount = 0
     this.#baseRecordTimestamp = null

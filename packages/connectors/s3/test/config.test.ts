@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { s3Settings } from '../src/config.ts'
+import { S3SinkConnector } from '../src/sink-connector.ts'
+
+const base = {
+  's3.bucket.name': 'bucket',
+  'storage.class': 'io.confluent.connect.s3.storage.S3Storage',
+  'format.class': 'io.confluent.connect.s3.format.json.JsonFormat',
+  'flush.size': '1000',
+}
+
+test("Confluent's defaults: region us-west-2, path style, 25 MiB parts, topics dir, delimiters, zero-padding, DefaultPartitioner", () => {
+  const s = s3Settings(base)
+  assert.equal(s.region, 'us-west-2')
+  assert.equal(s.pathStyle, true)
+  assert.equal(s.partSize, 25 * 1024 * 1024)
+  assert.equal(s.topicsDir, 'topics')
+  assert.equal(s.directoryDelim, '/')
+  assert.equal(s.fileDelim, '+')
+  assert.equal(s.zeroPadWidth, 10)
+  assert.equal(s.partitioner, 'default')
+  assert.equal(s.nullValues, 'fail')
+  assert.equal(s.format, 'json')
+})
+
+test('format and partitioner classes are taken by their Confluent class names and simple names', () => {
+  assert.equal(s3Settings({ ...base, 'format.class': 'AvroFormat' }).format, 'avro')
+  assert.equal(
+    s3Settings({ ...base, 'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat' }).format,
+    'parquet',
+  )
+  assert.equal(s3Settings({ ...base, 'format.class': 'ByteArrayFormat' }).format, 'bytearray')
+  assert.equal(
+    s3Settings({ ...base, 'partitioner.class': 'io.confluent.connect.storage.partitioner.HourlyPartitioner' })
+      .partitioner,
+    'hourly',
+  )
+  assert.throws(
+    () => s3Settings({ ...base, 'format.class': 'io.confluent.connect.s3.format.orc.OrcFormat' }),
+    /format\.class.*Ferry's S3 sink supports io\.confluent\.connect\.s3\.format\.json\.JsonFormat/,
+  )
+})
+
+test("keys of Confluent's that Ferry does not implement are refused when set, naming the key", () => {
+  assert.throws(() => s3Settings({ ...base, 's3.ssea.name': 'AES256' }), /s3\.ssea\.name.*does not support/)
+  assert.throws(() => s3Settings({ ...base, 'store.kafka.keys': 'true' }), /store\.kafka\.keys/)
+  assert.throws(() => s3Settings({ ...base, 's3.object.tagging': 'true' }), /s3\.object\.tagging/)
+  assert.doesNotThrow(() => s3Settings({ ...base, 'store.kafka.keys': 'false', 's3.acl.canned': '' }))
+  assert.throws(
+    () => s3Settings({ ...base, 'storage.class': 'io.confluent.connect.hdfs.storage.HdfsStorage' }),
+    /storage\.class/,
+  )
+  assert.throws(
+    () =>
+      s3Settings({ ...base, 's3.credentials.provider.class': 'com.amazonaws.auth.InstanceProfileCredentialsProvider' }),
+    /s3\.credentials\.provider\.class/,
+  )
+  assert.throws(() => s3Settings({ ...base, 'behavior.on.null.values': 'write' }), /behavior\.on\.null\.values/)
+})
+
+test('inconsistent settings are refused with the key that is wrong', () => {
+  assert.throws(
+    () => s3Settings({ ...base, 'rotate.interval.ms': '60000' }),
+    /rotate\.interval\.ms.*time-based partitioner/,
+  )
+  assert.throws(() => s3Settings({ ...base, 'rotate.schedule.interval.ms': '60000' }), /timezone/)
+  assert.throws(() => s3Settings({ ...base, timezone: 'Mars/Olympus' }), /timezone.*Unknown time zone/)
+  assert.throws(
+    () => s3Settings({ ...base, 'format.class': 'AvroFormat', 's3.compression.type': 'gzip' }),
+    /avro\.codec/,
+  )
+  assert.throws(() => s3Settings({ ...base, 's3.part.size': '1024' }), /s3\.part\.size/)
+  assert.throws(() => s3Settings({ ...base, 'partitioner.class': 'FieldPartitioner' }), /partition\.field\.name/)
+  assert.throws(() => s3Settings({ ...base, 'aws.access.key.id': 'AKIA' }), /aws\.secret\.access\.key/)
+  assert.throws(() => s3Settings({ ...base, 'flush.size': '0' }), /flush\.size/)
+  const { 'flush.size': _, ...noFlush } = base
+  assert.throws(() => s3Settings(noFlush), /flush\.size/)
+})
+
+test('validate reports a time-based partitioner without a time zone on its key', () => {
+  const config = new S3SinkConnector().validate({ ...base, 'partitioner.class': 'DailyPartitioner', locale: 'en' })
+  const timezone = config.configValues.find((v) => v.name === 'timezone')!
+  assert.match(timezone.errorMessages.join(), /Timezone cannot be empty/)
+})

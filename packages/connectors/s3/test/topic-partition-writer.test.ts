@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { type ErrantRecordReporter, Schema, SchemaBuilder, SinkRecord, Struct } from '@ferry/api'
+import { s3Settings } from '../src/config.ts'
+import { TimeZone } from '../src/date-format.ts'
+import { newFormat } from '../src/formats/format.ts'
+import { newPartitioner } from '../src/partitioner.ts'
+import type { S3Storage } from '../src/storage.ts'
+import { TopicPartitionWriter } from '../src/topic-partition-writer.ts'
+
+/** A bucket in memory; `failNext` makes the next commits throw as a failed S3 request does. */
+class FakeStorage {
+  readonly objects = new Map<string, string>()
+  failNext = 0
+  readonly bucket = 'b'
+
+  create(key: string) {
+    const chunks: Buffer[] = []
+    let committed = false
+    return {
+      key,
+      buffered: 0,
+      write: (c: Uint8Array) => chunks.push(Buffer.from(c)),
+      uploadFullParts: async () => {},
+      commit: async () => {
+        if (committed) return
+        if (this.failNext > 0) {
+          this.failNext--
+          const e = new Error('PutObject failed: ServiceUnavailable (HTTP 503)')
+          e.name = 'S3RequestException'
+          throw e
+        }
+        this.objects.set(key, Buffer.concat(chunks).toString('utf8'))
+        committed = true
+      },
+      abort: async () => {},
+    }
+  }
+}
+
+function writer(props: Record<string, string>, storage: FakeStorage, reporter: ErrantRecordReporter | null = null) {
+  const s = s3Settings({
+    's3.bucket.name': 'b',
+    'storage.class': 'io.confluent.connect.s3.storage.S3Storage',
+    'format.class': 'JsonFormat',
+    'flush.size': '3',
+    ...props,
+  })
+  return new TopicPartitionWriter(
+    { topic: 't', partition: 0 },
+    storage as unknown as S3Storage,
+    newFormat(s),
+    newPartitioner(s),
+    s,
+    reporter,
+    s.timezone ? new TimeZone(s.timezone) : null,
+  )
+}
+
+const record = (offset: number, value: unknown, timestamp: number | null = null, schema: Schema | null = null) =>
+  new SinkRecord('t', 0, null, null, schema, value, offset, timestamp, 'CreateTime')
+
+test('objects are committed every flush.size records and the committable offset is the one after the last record uploaded', async () => {
+  const storage = new FakeStorage()
+  const w = writer({}, storage)
+  for (let i = 0; i < 7; i++) w.buffer(record(i, { i }))
+  await w.write()
+  assert.deepEqual(
+    [...storage.objects.keys()],
+    ['topics/t/partition=0/t+0+0000000000.json', 'topics/t/partition=0/t+0+0000000003.json'],
+  )
+  assert.equal(storage.objects.get('topics/t/partition=0/t+0+0000000003.json'), '{"i":3}\n{"i":4}\n{"i":5}\n')
+  assert.equal(w.offsetToCommitAndReset(), 6)
+  assert.equal(w.offsetToCommitAndReset(), null, 'nothing new since')
+})
+
+test('a failed upload is made again by the next write, and records delivered again are skipped by offset', async () => {
+  const storage = new FakeStorage()
+  const w = writer({}, storage)
+  storage.failNext = 1
+  for (let i = 0; i < 4; i++) w.buffer(record(i, { i }))
+  await assert.rejects(w.write(), /ServiceUnavailable/)
+  assert.equal(storage.objects.size, 0)
+  assert.equal(w.offsetToCommitAndReset(), null, 'no offset moves before the object is uploaded')
+  // The runtime delivers the same batch again (RetriableException), then more.
+  for (let i = 0; i < 4; i++) w.buffer(record(i, { i }))
+  for (let i = 4; i < 6; i++) w.buffer(record(i, { i }))
+  await w.write()
+  assert.deepEqual(Object.fromEntries(storage.objects), {
+    'topics/t/partition=0/t+0+0000000000.json': '{"i":0}\n{"i":1}\n{"i":2}\n',
+    'topics/t/partition=0/t+0+0000000003.json': '{"i":3}\n{"i":4}\n{"i":5}\n',
+  })
+  assert.equal(w.offsetToCommitAndReset(), 6)
+})
+
+test('rotate.interval.ms commits when a record is that far past the first record of the open objects, by record time', async () => {
+  const storage = new FakeStorage()
+  const w = writer(
+    {
+      'flush.size': '100',
+      'partitioner.class': 'HourlyPartitioner',
+      locale: 'en',
+      timezone: 'UTC',
+      'timestamp.extractor': 'Record',
+      'rotate.interval.ms': '600000',
+    },
+    storage,
+  )
+  const t0 = Date.UTC(2026, 4, 1, 8, 0)
+  for (const [i, minutes] of [0, 5, 9, 10, 30].entries()) w.buffer(record(i, { i }, t0 + minutes * 60_000))
+  await w.write()
+  assert.deepEqual(
+    [...storage.objects.keys()],
+    [
+      'topics/t/year=2026/month=05/day=01/hour=08/t+0+0000000000.json',
+      'topics/t/year=2026/month=05/day=01/hour=08/t+0+0000000003.json',
+    ],
+  )
+  assert.equal(w.offsetToCommitAndReset(), 4, 'the record at 08:30 waits in an open object')
+})
+
+test('rotate.schedule.interval.ms commits open objects on the wall clock, even when no record comes', async () => {
+  const storage = new FakeStorage()
+  const w = writer({ 'flush.size': '100', 'rotate.schedule.interval.ms': '60000', timezone: 'UTC' }, storage)
+  w.buffer(record(0, { i: 0 }))
+  const now = Date.now()
+  await w.write(now)
+  assert.equal(storage.objects.size, 0)
+  await w.write(now + 61_000)
+  assert.deepEqual([...storage.objects.keys()], ['topics/t/partition=0/t+0+0000000000.json'])
+  assert.equal(w.offsetToCommitAndReset(), 1)
+})
+
+test('a record with another value schema than its open object commits the open objects first', async () => {
+  const storage = new FakeStorage()
+  const w = writer({ 'flush.size': '100', 'format.class': 'AvroFormat' }, storage)
+  const v1 = SchemaBuilder.struct().name('v').field('a', Schema.INT32_SCHEMA).build()
+  const v2 = SchemaBuilder.struct()
+    .name('v')
+    .field('a', Schema.INT32_SCHEMA)
+    .field('b', Schema.OPTIONAL_STRING_SCHEMA)
+    .build()
+  w.buffer(record(0, new Struct(v1).put('a', 1), null, v1))
+  w.buffer(record(1, new Struct(v1).put('a', 2), null, v1))
+  w.buffer(record(2, new Struct(v2).put('a', 3), null, v2))
+  await w.write()
+  assert.deepEqual([...storage.objects.keys()], ['topics/t/partition=0/t+0+0000000000.avro'])
+  assert.equal(w.offsetToCommitAndReset(), 2)
+})
+
+test('a record the format cannot hold goes to the errant record reporter and is left out of the object', async () => {
+  const storage = new FakeStorage()
+  const reported: number[] = []
+  const reporter = { report: async (r: SinkRecord) => void reported.push(r.kafkaOffset) }
+  const w = writer({ 'format.class': 'AvroFormat' }, storage, reporter)
+  const v = SchemaBuilder.struct().name('v').field('a', Schema.INT32_SCHEMA).build()
+  w.buffer(record(0, new Struct(v).put('a', 1), null, v))
+  w.buffer(record(1, new Struct(v), null, v)) // 'a' is required
+  w.buffer(record(2, new Struct(v).put('a', 2), null, v))
+  w.buffer(record(3, new Struct(v).put('a', 3), null, v))
+  await w.write()
+  assert.deepEqual(reported, [1])
+  assert.deepEqual([...storage.objects.keys()], ['topics/t/partition=0/t+0+0000000000.avro'])
+  assert.equal(w.offsetToCommitAndReset(), 4)
+})
+
+test('without a reporter, a record the format cannot hold fails the task naming the record', async () => {
+  const w = writer({ 'format.class': 'ByteArrayFormat' }, new FakeStorage())
+  w.buffer(record(0, 'text'))
+  await assert.rejects(w.write(), /t-0@0.*ByteArrayFormat writes byte values only/)
+})
