@@ -1,4 +1,7 @@
 /** Writes docs/benchmarks.md from a results file. Everything in that page comes from here and the results. */
+
+import type { Growth } from '../soak/analysis.ts'
+import type { SoakResults } from '../soak/results.ts'
 import { CHART_METRICS, ratioLabel } from './chart.ts'
 import { type BenchResults, groupOf, hasGroup, isSecured, type WorkloadResult } from './results.ts'
 import {
@@ -203,6 +206,8 @@ export interface ReportOptions {
   secured?: SectionRun | undefined
   /** The scale group's section, likewise. */
   scale?: SectionRun | undefined
+  /** The newest soak run (`npm run soak`) and the link of its results file. */
+  soak?: { results: SoakResults; resultsLink: string } | undefined
 }
 
 /** A section's run and the links of its results and chart. */
@@ -433,7 +438,7 @@ function scaleSection(s: SectionRun, separate: boolean): string {
     ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, Ferry ${r.versions.ferry}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine and Apache Connect ${r.versions.apacheConnect ?? '-'} set-up as above.\n\n`
     : ''
   const notes = [...problems(workloads), ...(separate ? r.notes.map((n) => `- ${n}`) : [])]
-  return `## Scale: ${SCALE_WORKERS} distributed workers, ${counts} connectors (workloads ${numbers})
+  return `## Scale: ${SCALE_WORKERS} distributed workers, ${counts} connectors (workload${workloads.length > 1 ? 's' : ''} ${numbers})
 
 ${run}Each workload starts a cluster of ${SCALE_WORKERS} distributed workers (\`connect-distributed\`, \`ferry distributed\`) of one
 side, then of the other (who goes first alternates by workload), on the page's broker, and creates the connectors
@@ -468,6 +473,42 @@ options (heap \`-Xms256M -Xmx2G\`). One round per workload.
 ${scaleGoals(workloads)}
 ${workloads.map((w) => workloadSection(r, w)).join('\n')}
 ${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
+}
+
+/** The newest soak run: each worker's RSS and event-loop delay, first settled window against the last. */
+function soakSection(soak: { results: SoakResults; resultsLink: string }): string {
+  const r = soak.results
+  const g = (x: Growth | undefined, digits: number) =>
+    x
+      ? `${num(x.first.median, digits)} | ${num(x.last.median, digits)} | ${x.growth >= 0 ? '+' : ''}${num(x.growth * 100, 1)} %`
+      : '- | - | -'
+  const minutes = r.durationMinutes >= 120 ? `${num(r.durationMinutes / 60, 1)} h` : `${num(r.durationMinutes, 1)} min`
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  return `## Soak
+
+\`npm run soak\` (scripts/soak): ${minutes} of steady load on Ferry ${r.versions.ferry}, ${r.startedAt}, load average
+before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results:
+[${soak.resultsLink.split('/').at(-1)}](${soak.resultsLink}). One standalone worker and a cluster of two distributed
+workers each run two pipelines: a file source → topic → file sink of 100-byte lines, and a file source of JSON
+envelopes → topic → JsonConverter with schemas + the three transforms of workload 3 → file sink. The soak appends
+**${num(r.ratePerPipeline, 0)} records/s** to each pipeline's source file (${num(r.ratePerPipeline * r.pipelines.length, 0)} records/s in all) and every ${num(r.sampleSeconds, 0)} s samples
+each worker's RSS (\`/proc\`) and, through a probe preloaded into the worker (\`node --import\`), its event-loop delay
+(\`perf_hooks.monitorEventLoopDelay\`, p99 per interval) and heap. Growth compares the medians of the first settled
+window (${num(r.windows.windowSeconds, 0)} s from ${num(r.windows.settledFromSeconds, 0)} s, after the warm-up) and the last window (the final ${num(r.windows.windowSeconds, 0)} s). The
+soak fails when an RSS grows ${r.limitPercent} % or more, when an event-loop p99 grows ${r.limitPercent} % and by 5 ms or more, or when a sink
+misses a line.
+
+| worker | RSS first, MiB | RSS last, MiB | RSS growth | event-loop p99 first, ms | last, ms | growth | heap first, MiB | last, MiB | growth | peak RSS, MiB | CPU s |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${r.workers.map((w) => `| ${w.name} | ${g(w.rss, 1)} | ${g(w.lagP99, 2)} | ${g(w.heapUsed, 1)} | ${num(w.peakRssMb, 0)} | ${num(w.cpuSeconds, 1)} |`).join('\n')}
+
+| pipeline | lines written | lines out of the sink |
+|---|---:|---:|
+${r.pipelines.map((p) => `| ${p.name} | ${num(p.written, 0)} | ${num(p.delivered, 0)} |`).join('\n')}
+
+**${r.ok ? 'Passed' : 'Failed'}**${r.ok ? `: no growth of ${r.limitPercent} % or more, every line delivered.` : `: ${r.failures.join('; ')}.`}
+
+`
 }
 
 export function renderReport(results: BenchResults, links: ReportOptions): string {
@@ -551,7 +592,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## Results
 
 ${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
-${securedText}${scaleText}## Targets (issues 7 and 8)
+${securedText}${scaleText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes

@@ -13,6 +13,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { REPO_ROOT } from '../kafka/harness.ts'
+import { latestSoak } from '../soak/results.ts'
 import { runBench } from './bench.ts'
 import { renderChart } from './chart.ts'
 import { summarizeProfileFile } from './profile.ts'
@@ -115,6 +116,8 @@ export async function writeDocs(
     return before && { ...before, svg: svgOf(before.json) }
   }
   const page = sectionRun('plain') ?? current
+  // The soak (scripts/soak) writes its results beside the bench's; the newest one has a section.
+  const soak = await latestSoak(join(files.json, '..'))
   const link = (r: Run | undefined) =>
     r && { results: r.results, resultsLink: relative(from, r.json), chartLink: relative(from, r.svg) }
   await writeFile(
@@ -125,9 +128,22 @@ export async function writeDocs(
       history: runs.map((r) => r.results).filter((r) => r.startedAt <= results.startedAt),
       secured: link(sectionRun('secured')),
       scale: link(sectionRun('scale')),
+      soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
     }),
   )
   await biomeFormat(docsFile)
+}
+
+/**
+ * Rewrites the docs page from the newest full run of both workers in `dir` (as that run left it, with the newest soak
+ * run's section): what `npm run soak` does when it finishes.
+ */
+export async function rewriteDocs(dir: string = RESULTS_DIR, docsFile: string = DOCS_FILE): Promise<void> {
+  const latest = (await earlierRuns(dir))
+    .filter((r) => r.results.engines.includes('apache') && r.results.engines.includes('ferry'))
+    .at(-1)
+  if (!latest) throw new Error(`no full run of both workers in ${dir}: run npm run bench first`)
+  await writeDocs(latest.results, { json: latest.json, svg: latest.json.replace(/\.json$/, '.svg') }, docsFile)
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -28,6 +28,10 @@ export interface WorkerOptions {
   apache?: ApacheConnect | undefined
   /** Ferry only: write a V8 CPU profile (`node --cpu-prof`) into this directory. */
   cpuProfileDir?: string | undefined
+  /** Ferry only: more Node options before the script (the soak's `--import` of its event-loop probe). */
+  nodeOptions?: string[] | undefined
+  /** More environment variables for the process. */
+  env?: Record<string, string> | undefined
 }
 
 export interface Worker {
@@ -111,6 +115,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     command = process.execPath
     args = [
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      ...(options.nodeOptions ?? []),
       FERRY_BIN,
       mode,
       workerFile,
@@ -127,7 +132,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     child = spawn(command, args, {
       cwd: dir,
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, FERRY_LOG_LEVEL: 'info' },
+      env: { ...process.env, FERRY_LOG_LEVEL: 'info', ...options.env },
     })
   } finally {
     closeSync(fd)
