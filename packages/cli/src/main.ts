@@ -28,6 +28,7 @@ import {
 import { UsageError } from './errors.ts'
 import { workerPlugins } from './plugins.ts'
 import { pluginPathOf, pluginsCommand } from './plugins-command.ts'
+import { onStopSignals } from './stop-signals.ts'
 
 export const USAGE = `Usage: ferry <command> [options]
 
@@ -51,6 +52,11 @@ Options:
 
 Environment:
   FERRY_LOG_LEVEL  trace | debug | info (default) | warn | error | silent
+
+Signals (standalone and distributed):
+  SIGTERM, SIGINT  Stop the tasks, commit the final offsets (and leave the group), then exit 0.
+                   A repeated SIGTERM changes nothing. On a terminal, a second Ctrl-C a second or
+                   more after the first exits at once (code 130) without waiting for the tasks.
 `
 
 export { UsageError }
@@ -238,22 +244,20 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
 
   let stopping: Promise<void> | null = null
   let rest: RunningRestServer | null = null
-  const stop = (signal: string) => {
-    if (stopping) {
-      log.warn(`${signal} again: exiting without waiting for tasks`)
-      process.exit(130)
-    }
-    log.info(`${signal} received: stopping tasks and committing offsets`)
-    // The REST server goes first, so no request reaches a herder that is stopping.
-    stopping = (async () => {
-      await rest?.close()
-      await herder.stop()
-    })()
-  }
-  const onSigint = () => stop('SIGINT')
-  const onSigterm = () => stop('SIGTERM')
-  process.on('SIGINT', onSigint)
-  process.on('SIGTERM', onSigterm)
+  const stopListening = onStopSignals(
+    {
+      stop: (signal) => {
+        log.info(`${signal} received: stopping tasks and committing offsets`)
+        // The REST server goes first, so no request reaches a herder that is stopping.
+        stopping = (async () => {
+          await rest?.close()
+          await herder.stop()
+        })()
+      },
+      force: forceExit(log),
+    },
+    { log },
+  )
 
   const reachable = await waitForKafka(config, log, () => stopping !== null)
   if (reachable) {
@@ -261,8 +265,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
     try {
       rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog })
     } catch (e) {
-      process.off('SIGINT', onSigint)
-      process.off('SIGTERM', onSigterm)
+      stopListening()
       await herder.stop()
       if (e instanceof PortInUseError) {
         process.stderr.write(`ferry: ${e.message}\n`)
@@ -282,8 +285,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   while (!stopping) await new Promise((r) => setTimeout(r, 200))
   await stopping
   await transformer.close()
-  process.off('SIGINT', onSigint)
-  process.off('SIGTERM', onSigterm)
+  stopListening()
   log.info('Ferry stopped')
   log.flush?.()
   return 0
@@ -331,25 +333,19 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
   let stopping: Promise<void> | null = null
   let started = false
   let rest: RunningRestServer | null = null
-  const stop = (signal: string) => {
-    if (stopping) {
-      log.warn(`${signal} again: exiting without waiting for tasks`)
-      process.exit(130)
-    }
-    log.info(`${signal} received: stopping tasks, committing offsets and leaving the group`)
-    stopping = (async () => {
-      await rest?.close()
-      if (started) await herder.stop()
-    })()
-  }
-  const onSigint = () => stop('SIGINT')
-  const onSigterm = () => stop('SIGTERM')
-  process.on('SIGINT', onSigint)
-  process.on('SIGTERM', onSigterm)
-  const cleanUp = () => {
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigterm)
-  }
+  const cleanUp = onStopSignals(
+    {
+      stop: (signal) => {
+        log.info(`${signal} received: stopping tasks, committing offsets and leaving the group`)
+        stopping = (async () => {
+          await rest?.close()
+          if (started) await herder.stop()
+        })()
+      },
+      force: forceExit(log),
+    },
+    { log },
+  )
 
   // The REST API comes up first, so /health answers "starting" while the worker waits for Kafka and joins.
   try {
@@ -384,6 +380,14 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
   log.info('Ferry stopped')
   log.flush?.()
   return 0
+}
+
+/** A person's second Ctrl-C: exits at once with 130, as a shell reports an interrupted command. */
+function forceExit(log: Logger): () => never {
+  return () => {
+    log.flush?.()
+    process.exit(130)
+  }
 }
 
 /**
