@@ -56,6 +56,8 @@ for (const kind of ['elasticsearch-7', 'opensearch-3'] as SearchKind[]) {
           'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
           topics: typed,
           'connection.url': server.url,
+          // Apache applies a connector's converter settings only with its own converter class.
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
           'value.converter.schemas.enable': 'true',
         },
       ],
