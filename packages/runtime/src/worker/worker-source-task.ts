@@ -325,7 +325,7 @@ export class WorkerSourceTask extends WorkerTask {
             ? `${failure.message}; retrying in ${delay} ms to produce ${outgoing.length} records (attempt ${attempt})`
             : `Cannot reach Kafka to produce ${outgoing.length} records (${(e as Error).message}); retrying in ${delay} ms (attempt ${attempt})`,
         )
-        await new Promise((r) => setTimeout(r, delay))
+        await this.sleep(delay)
       }
     }
   }

@@ -59,6 +59,8 @@ export abstract class WorkerTask {
   #state: TargetState
   #stopping = false
   #resume: (() => void) | null = null
+  /** Waits in progress (`sleep`), ended early by `stop`. */
+  readonly #sleepers = new Set<() => void>()
   #done: Promise<void> = Promise.resolve()
   #failed = false
 
@@ -124,6 +126,7 @@ export abstract class WorkerTask {
   async stop(timeoutMs: number): Promise<boolean> {
     this.#stopping = true
     this.#resume?.()
+    for (const wake of this.#sleepers) wake()
     this.onStop()
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<boolean>((resolve) => {
@@ -133,6 +136,20 @@ export abstract class WorkerTask {
     clearTimeout(timer)
     if (!ended) this.log.warn(`Graceful stop of task ${taskName(this.id)} failed after ${timeoutMs} ms`)
     return ended
+  }
+
+  /** Waits `ms`, or until the task is asked to stop: a backoff must not hold up the stop or outlive the task. */
+  protected sleep(ms: number): Promise<void> {
+    if (this.#stopping) return Promise.resolve()
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.#sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.#sleepers.add(wake)
+    })
   }
 
   /** Resolves when the task is running again or stopping. */

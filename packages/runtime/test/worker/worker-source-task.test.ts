@@ -381,3 +381,50 @@ test('a source task stopped while its start is still running gets its stop call 
   assert.equal(closed, 1, 'the producer is closed')
   assert.equal(producer.sends.length, 0, 'nothing was polled after the stop')
 })
+
+test('a source task backing off from an unreachable Kafka stops at once, without waiting out its backoff', async (t) => {
+  // Timers only move when the test says so: a stop that waited for the backoff would never end.
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
+  let attempts = 0
+  const producer = {
+    send: async () => {
+      attempts++
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'PLT_KFK_NETWORK' })
+    },
+    close: async () => {},
+  }
+  let release: () => void = () => {}
+  const task = new (class extends ScriptedTask {
+    override async poll(): Promise<SourceRecord[] | null> {
+      if (this.batches.length > 0) return this.batches.shift()!
+      return new Promise<null>((resolve) => {
+        release = () => resolve(null)
+      })
+    }
+    override stop() {
+      release()
+    }
+  })([[record('a', 1)]])
+  const worker = new WorkerSourceTask(
+    { connector: 'c', task: 0 },
+    task,
+    {},
+    { key: utf8, value: utf8, header: utf8 },
+    new TransformationChain([]),
+    producer as unknown as KafkaProducer,
+    new MemoryOffsetBackingStore(),
+    { offsetFlushIntervalMs: 60_000, offsetFlushTimeoutMs: 5000 },
+    'STARTED',
+    listener,
+    silentLogger(),
+  )
+  worker.run()
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r))
+  }
+  for (let i = 0; i < 100 && attempts === 0; i++) await turns(1)
+  assert.equal(attempts, 1, 'the first send failed and the task is backing off')
+  const stopped = worker.stop(60_000)
+  assert.equal(await Promise.race([stopped, turns(200).then(() => 'still waiting')]), true)
+  assert.equal(attempts, 2, 'the task tried once more when woken, then gave up because it is stopping')
+})
