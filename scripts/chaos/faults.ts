@@ -230,18 +230,18 @@ async function joinDuringRebalance(
     if (f.trigger === 'create-connector') {
       const created = ctx.rest.create()
       const joined = startHealthy(extra, ctx.problem)
-      ctx.event(`a new connector (answer ${await created}) and ${extra.id} started`)
+      ctx.event(`a new connector (answer ${await created}) and the fourth worker started`)
       await joined
     } else {
       const leaving = claim(ctx, f.worker)
       if (!leaving) {
-        ctx.event(`no free worker to leave; ${extra.id} starting alone`)
+        ctx.event('no free worker to leave; the fourth worker starting alone')
         await startHealthy(extra, ctx.problem)
       } else {
         try {
           const stopping = leaving.stop()
           const joined = startHealthy(extra, ctx.problem)
-          ctx.event(`${leaving.id} leaving (SIGTERM) and ${extra.id} started`)
+          ctx.event(`${leaving.id} leaving (SIGTERM) and the fourth worker started`)
           await stopping
           await restartWorker(ctx, leaving)
           await joined

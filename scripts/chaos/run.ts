@@ -8,11 +8,13 @@
  *   npm run chaos -- --seed 1234 --docs              also rewrite the results section of docs/reliability.md
  */
 
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
+import { parseArgs, promisify } from 'node:util'
 import { distributedWorkerProps } from '@ferry/testing'
 import { KAFKA_VERSION, REPO_ROOT } from '../kafka/harness.ts'
 import { type Brokers, createTopic, startBrokers, stopBrokers } from './brokers.ts'
@@ -347,6 +349,7 @@ async function main(): Promise<number> {
     const resultsFile = join(RESULTS_DIR, `${results.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`)
     await writeFile(`${resultsFile}.tmp`, `${JSON.stringify(results, null, 2)}\n`)
     await rename(`${resultsFile}.tmp`, resultsFile)
+    await biomeFormat(resultsFile)
     process.stdout.write(`\n${renderText(results)}\nresults: ${relative(process.cwd(), resultsFile)}\n`)
     if (opts.docs) {
       await writeDocs(renderMarkdown(results, relative(REPO_ROOT, resultsFile)))
@@ -361,6 +364,12 @@ async function main(): Promise<number> {
   } finally {
     if (!interrupted) await cleanUp()
   }
+}
+
+/** Formats the results file as `npm run lint` wants it (as the bench does). */
+async function biomeFormat(file: string): Promise<void> {
+  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome')
+  if (existsSync(biome)) await promisify(execFile)(biome, ['format', '--write', file]).catch(() => {})
 }
 
 async function ferryVersion(): Promise<string> {
