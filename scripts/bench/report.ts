@@ -617,12 +617,16 @@ npm run bench -- --quick           # smoke run of everything on small data (resu
 npm run bench -- --rounds 5        # more rounds
 npm run bench -- --only ferry --workloads source,sink --no-profile
 npm run bench -- --workloads source-sasl-lz4,source-sasl-zstd,json-sasl-lz4,json-sasl-zstd   # only 8–11
+npm run bench -- --workloads scale # the scale group, 100/300/1,000 connectors (about an hour; not in the default set)
+npm run bench -- --workloads scale --scale-connectors 20 --only ferry   # a small one, one side
+npm run soak -- --minutes 15       # the soak (or --hours N); rewrites this page when it ran 15 minutes or more
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
 \`\`\`
 
-A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11 rewrites their section and
-keeps the rest from the latest full run with workloads 1–7, and a run without 8–11 keeps their section from the
-latest full run that had them.
+A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, or only the scale group,
+rewrites that section and keeps the rest from the latest full run with workloads 1–7, and a run without 8–11 or the
+scale group keeps their sections from the latest full run that had them. The soak section is the newest
+\`bench/results/soak-*.json\`.
 
 Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and Maven; the Apache jars go to
 \`.cache/bench/\`. Results: \`bench/results/<timestamp>.json\` and \`.svg\`. Workload 7 needs PostgreSQL

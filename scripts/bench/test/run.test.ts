@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -14,6 +14,8 @@ const NUMBERS: Record<string, number> = {
   'source-sasl-zstd': 9,
   'json-sasl-lz4': 10,
   'json-sasl-zstd': 11,
+  'scale-100': 12,
+  'scale-300': 13,
 }
 
 /** A results file of a run of `ids` where Ferry's msgs/s is `ratio` times Apache's 1000. */
@@ -25,22 +27,48 @@ function run(
   engines: Array<'apache' | 'ferry'> = ['apache', 'ferry'],
 ): BenchResults {
   const summary = (x: number) => ({ median: x, min: x, max: x, spread: 0, n: 1 })
-  const workloads: WorkloadResult[] = ids.map((id) => ({
-    id,
-    number: NUMBERS[id] ?? 0,
-    title: `title of ${id}`,
-    description: `description of ${id}.`,
-    records: 1000,
-    recordBytes: 100,
-    runners: ['apache', 'ferry'],
-    skipped: {},
-    runs: [
-      { runner: 'apache', round: 1, ok: true, metrics: { msgsPerSec: 1000 } },
-      { runner: 'ferry', round: 1, ok: true, metrics: { msgsPerSec: 1000 * ratio } },
-    ],
-    summary: { apache: { msgsPerSec: summary(1000) }, ferry: { msgsPerSec: summary(1000 * ratio) } },
-    ratios: { msgsPerSec: ratio },
-  }))
+  const workloads: WorkloadResult[] = ids.map((id): WorkloadResult => {
+    if (id.startsWith('scale-')) {
+      // The scale group: join and kill times and RSS per task at `ratio` times Apache's, one needless restart at
+      // the join and one at the kill.
+      const apache = { joinSeconds: 10, killSeconds: 20, rssPerTaskMb: 4, joinNeedlessRestarts: 0 }
+      const ferry = { joinSeconds: 10 * ratio, killSeconds: 20 * ratio, rssPerTaskMb: 4 * ratio }
+      const f = { ...ferry, createNeedlessStarts: 0, joinNeedlessRestarts: 1, killNeedlessRestarts: 1 }
+      const sum = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, summary(v)]))
+      return {
+        id,
+        number: NUMBERS[id] ?? 0,
+        title: `Scale: ${id.slice(6)} connectors × 2 tasks, 3 workers`,
+        description: `description of ${id}.`,
+        records: 0,
+        recordBytes: 0,
+        runners: ['apache', 'ferry'],
+        skipped: {},
+        runs: [
+          { runner: 'apache', round: 1, ok: true, metrics: apache },
+          { runner: 'ferry', round: 1, ok: true, metrics: f },
+        ],
+        summary: { apache: sum(apache), ferry: sum(f) },
+        ratios: { joinSeconds: ratio, killSeconds: ratio, rssPerTaskMb: ratio },
+      }
+    }
+    return {
+      id,
+      number: NUMBERS[id] ?? 0,
+      title: `title of ${id}`,
+      description: `description of ${id}.`,
+      records: 1000,
+      recordBytes: 100,
+      runners: ['apache', 'ferry'],
+      skipped: {},
+      runs: [
+        { runner: 'apache', round: 1, ok: true, metrics: { msgsPerSec: 1000 } },
+        { runner: 'ferry', round: 1, ok: true, metrics: { msgsPerSec: 1000 * ratio } },
+      ],
+      summary: { apache: { msgsPerSec: summary(1000) }, ferry: { msgsPerSec: summary(1000 * ratio) } },
+      ratios: { msgsPerSec: ratio },
+    }
+  })
   return {
     schema: 1,
     mode,
@@ -163,4 +191,101 @@ test('a full run of everything puts all workloads on the page with one chart and
   assert.doesNotMatch(md, /separate run/)
   assert.equal([...md.matchAll(/!\[Ferry \/ Apache ratios/g)].length, 1)
   assert.match(await readFile(join(dir, '2026-01-01T12-00-00Z.svg'), 'utf8'), /8\. file source, SASL_SSL \+ lz4/)
+})
+
+test('a run of only the scale group keeps the rest of the page, and a later run of 1-7 keeps the scale section', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const docs = join(dir, 'benchmarks.md')
+  await writeResults(run('2026-01-01T10:00:00.000Z', PLAIN, 2.5), dir)
+  await writeResults(run('2026-01-01T10:30:00.000Z', SECURED, 4.25), dir)
+  const scale = run('2026-01-01T11:00:00.000Z', ['scale-100', 'scale-300'], 0.25)
+  await writeDocs(scale, await writeResults(scale, dir), docs)
+  let md = await readFile(docs, 'utf8')
+  assert.match(md, /from 2026-01-01T10-00-00Z\.json; edits here are overwritten/)
+  assert.deepEqual(headings(md, 'Results'), [1, 2])
+  assert.deepEqual(headings(md, 'Secured broker'), [8, 9, 10, 11])
+  assert.deepEqual(headings(md, 'Scale'), [12, 13])
+  assert.match(md, /## Scale: 3 distributed workers, 100, 300 connectors \(workloads 12–13\)/)
+  assert.match(md, /separate run of `npm run bench` \(2026-01-01T11:00:00\.000Z/)
+  assert.match(md, /the secured workloads 8–11 and the scale group from runs of their own/)
+  // The goals table says what was measured, and not met when it was not.
+  const at = (n: number, count: number) => `\\| ${n}\\. ${count} connectors × 2 tasks, 3 workers: `
+  assert.match(
+    md,
+    new RegExp(
+      `${at(12, 100)}a worker joins: time to balanced and all RUNNING ≤ 0\\.5× Apache \\| 0\\.250× \\| \\*\\*met\\*\\* \\|`,
+    ),
+  )
+  assert.match(md, new RegExp(`${at(12, 100)}RSS per task ≤ 0\\.1× Apache \\| 0\\.250× \\| not met \\|`))
+  assert.match(
+    md,
+    new RegExp(
+      `${at(13, 300)}Ferry restarts no task that should stay put \\(creates, join, kill\\) \\| 2 \\| not met \\|`,
+    ),
+  )
+  // The scale tables: each metric with both sides and the ratio.
+  assert.match(md, /\| RSS per task, MiB \| 4\.00 \| 1\.00 \| 0\.250× ↓ \|/)
+
+  const plain = run('2026-01-01T12:00:00.000Z', PLAIN, 3.5)
+  await writeDocs(plain, await writeResults(plain, dir), docs)
+  md = await readFile(docs, 'utf8')
+  assert.match(md, /from 2026-01-01T12-00-00Z\.json; edits here are overwritten/)
+  assert.deepEqual(headings(md, 'Scale'), [12, 13])
+  assert.match(md, /\[2026-01-01T11-00-00Z\.json\]\(2026-01-01T11-00-00Z\.json\)/)
+})
+
+test('the newest soak results file has its own section, with each worker’s growth and the verdict', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const docs = join(dir, 'benchmarks.md')
+  const w = (first: number, last: number) => ({
+    first: { fromMs: 180_000, toMs: 270_000, n: 18, median: first },
+    last: { fromMs: 810_000, toMs: 900_001, n: 18, median: last },
+    growth: (last - first) / first,
+  })
+  const soak = (startedAt: string, rss: number) => ({
+    kind: 'soak',
+    startedAt,
+    finishedAt: startedAt,
+    durationMinutes: 15,
+    ratePerPipeline: 200,
+    sampleSeconds: 5,
+    windows: { windowSeconds: 90, settledFromSeconds: 180 },
+    limitPercent: 5,
+    machine: {
+      cores: 2,
+      cpuModel: 'cpu',
+      memoryGiB: 1,
+      os: 'Linux',
+      loadAverageBefore: [1, 1, 1],
+      loadAverageAfter: [2, 2, 2],
+    },
+    versions: { node: 'v24', ferry: '0.1.0 (abc)' },
+    workers: [
+      {
+        name: 'standalone',
+        mode: 'standalone',
+        samples: 180,
+        rss: w(100, rss),
+        lagP99: w(2, 2.1),
+        heapUsed: w(40, 41),
+        peakRssMb: 130,
+        cpuSeconds: 50,
+      },
+    ],
+    pipelines: [{ name: 'standalone text', written: 180_000, delivered: 180_000 }],
+    ok: rss < 105,
+    failures: rss < 105 ? [] : [`standalone RSS grew ${rss - 100}.0 %`],
+  })
+  await writeFile(join(dir, 'soak-2026-01-01T08-00-00Z.json'), JSON.stringify(soak('2026-01-01T08:00:00.000Z', 110)))
+  await writeFile(join(dir, 'soak-2026-01-01T09-00-00Z.json'), JSON.stringify(soak('2026-01-01T09:00:00.000Z', 102)))
+  const plain = run('2026-01-01T10:00:00.000Z', PLAIN, 2)
+  await writeDocs(plain, await writeResults(plain, dir), docs)
+  const md = await readFile(docs, 'utf8')
+  assert.match(md, /## Soak\n/)
+  assert.match(md, /\[soak-2026-01-01T09-00-00Z\.json\]\(soak-2026-01-01T09-00-00Z\.json\)/)
+  assert.match(md, /\| standalone \| 100\.0 \| 102\.0 \| \+2\.0 % \| 2\.00 \| 2\.10 \| \+5\.0 % \|/)
+  assert.match(md, /\*\*Passed\*\*: no growth of 5 % or more, every line delivered\./)
+  assert.doesNotMatch(md, /110\.0/)
 })
