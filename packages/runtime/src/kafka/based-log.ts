@@ -317,6 +317,12 @@ export class KafkaBasedLog {
   readonly #logger: Logger
   #producer: Producer | null = null
   #consumer: Consumer | null = null
+  /**
+   * End and start offsets are asked on connections of their own: a broker answers one request of a connection at a
+   * time, so a ListOffsets behind the reader's long-polling fetch waited up to `fetchMaxWaitMs` (500 ms) for it, and
+   * every write-then-read-to-end of the config topic (three per task config write) took that much longer.
+   */
+  #offsets: Consumer | null = null
   #partitionCount = 0
   /** Next offset to read, per partition. */
   readonly #positions = new Map<number, number>()
@@ -362,14 +368,16 @@ export class KafkaBasedLog {
         partitioner: compatibilityPartitioner,
       })
     }
-    this.#consumer = new Consumer({
+    const reader = {
       ...clientOptions(o),
       // Never joins: the log reads by fetching its partitions directly.
       groupId: `${o.clientId}-unused-group`,
       autocommit: false,
       maxWaitTime: o.fetchMaxWaitMs ?? 500,
       autocreateTopics: false,
-    })
+    }
+    this.#consumer = new Consumer(reader)
+    this.#offsets = new Consumer(reader)
     // Wait for the topic's partitions (a topic just created may take a moment to show up).
     const deadline = Date.now() + (o.partitionsTimeoutMs ?? 30000)
     let sleepMs = 100
@@ -407,10 +415,12 @@ export class KafkaBasedLog {
     await this.#sending.catch(() => {})
     // Closing the consumer ends the fetches in flight, so the read loop returns at once.
     await this.#consumer?.close(true).catch(() => {})
+    await this.#offsets?.close(true).catch(() => {})
     await this.#loop?.catch(() => {})
     await this.#producer?.close().catch(() => {})
     this.#producer = null
     this.#consumer = null
+    this.#offsets = null
     this.#logger.info({ topic: this.topic }, `Stopped KafkaBasedLog for topic ${this.topic}`)
   }
 
@@ -488,8 +498,7 @@ export class KafkaBasedLog {
   }
 
   async #listOffsets(timestamp: bigint): Promise<Map<number, number>> {
-    const consumer = this.#consumer!
-    const result = await consumer.listOffsets({
+    const result = await this.#offsets!.listOffsets({
       topics: [this.topic],
       timestamp,
       isolationLevel: this.#options.readCommitted

@@ -124,6 +124,38 @@ test('readToEnd in the writing log itself sees its own writes', async (t) => {
   assert.deepEqual(seen, ['0', '1', '2', '3', '4'])
 })
 
+test('readToEnd does not wait for the reader’s long-polling fetch to return', async (t) => {
+  const topic = randomName('long-poll')
+  const seen: string[] = []
+  // The reader's fetch waits up to 25 s for data; a ListOffsets queued behind it on the same connection waited as
+  // long (500 ms per read-to-end with the default, which the config store does up to three times per write).
+  const log = new KafkaBasedLog({
+    ...settings(),
+    topic,
+    topicSpec: spec(topic, 1),
+    fetchMaxWaitMs: 25_000,
+    onRecord: (r) => seen.push(String(r.value)),
+  })
+  await log.start()
+  t.after(() => log.stop())
+  const readBeforeTheLongPollEnds = async (what: string) => {
+    let timer: NodeJS.Timeout | undefined
+    const longPoll = new Promise<'long poll'>((r) => {
+      timer = setTimeout(() => r('long poll'), 20_000)
+    })
+    const first = await Promise.race([log.readToEnd().then(() => 'read' as const), longPoll])
+    clearTimeout(timer)
+    assert.equal(first, 'read', `read-to-end ${what} waited for the reader's fetch`)
+  }
+  for (let i = 0; i < 3; i++) {
+    // Caught up (the fetch in flight has nothing to return), then after a write.
+    await readBeforeTheLongPollEnds(`before write ${i}`)
+    await log.send([{ key: 'k', value: Buffer.from(String(i)) }])
+    await readBeforeTheLongPollEnds(`after write ${i}`)
+  }
+  assert.deepEqual(seen, ['0', '1', '2'])
+})
+
 test('keys land on the partitions Apache’s producer would pick', () => {
   for (const r of [...records.status, ...records.config]) {
     assert.equal(partitionFor(r.key, 5), r.partitions['5'], r.key)

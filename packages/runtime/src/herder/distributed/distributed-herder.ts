@@ -527,28 +527,39 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       this.#clearReconfigureRetry(name)
       return
     }
+    if (!this.#coordinator.isLeader) {
+      // Sent outside the herder's queue, as Apache's forwardRequestExecutor does: the leader answers once its group is
+      // stable, and a rebalance cannot end while this worker's queue waits for that answer instead of rejoining (each
+      // connector created through a follower held the whole cluster for up to 15 s).
+      void this.#sendTaskConfigsToLeader(name, taskConfigs).then(
+        () => this.#clearReconfigureRetry(name),
+        (e) => this.#retryReconfiguration(name, e),
+      )
+      return
+    }
     try {
-      if (this.#coordinator.isLeader) {
-        await this.#configStore.putTaskConfigs(name, taskConfigs)
-        this.#snapshot = this.#configStore.snapshot()
-      } else {
-        await this.#sendTaskConfigsToLeader(name, taskConfigs)
-      }
+      await this.#configStore.putTaskConfigs(name, taskConfigs)
+      this.#snapshot = this.#configStore.snapshot()
       this.#clearReconfigureRetry(name)
     } catch (e) {
-      const previous = this.#reconfigureRetries.get(name)
-      const backoffMs = previous
-        ? Math.min(previous.backoffMs * 2, RECONFIGURE_BACKOFF_MAX_MS)
-        : RECONFIGURE_BACKOFF_INITIAL_MS
-      this.log.error(
-        { connector: name, err: e },
-        `Failed to write the task configs of ${name} (${(e as Error).message}); retrying in ${backoffMs} ms`,
-      )
-      if (previous) clearTimeout(previous.timer)
-      const timer = setTimeout(() => this.#requestTaskReconfiguration(name), backoffMs)
-      timer.unref()
-      this.#reconfigureRetries.set(name, { timer, backoffMs })
+      this.#retryReconfiguration(name, e)
     }
+  }
+
+  #retryReconfiguration(name: string, error: unknown): void {
+    if (this.#stopping) return
+    const previous = this.#reconfigureRetries.get(name)
+    const backoffMs = previous
+      ? Math.min(previous.backoffMs * 2, RECONFIGURE_BACKOFF_MAX_MS)
+      : RECONFIGURE_BACKOFF_INITIAL_MS
+    this.log.error(
+      { connector: name, err: error },
+      `Failed to write the task configs of ${name} (${(error as Error).message}); retrying in ${backoffMs} ms`,
+    )
+    if (previous) clearTimeout(previous.timer)
+    const timer = setTimeout(() => this.#requestTaskReconfiguration(name), backoffMs)
+    timer.unref()
+    this.#reconfigureRetries.set(name, { timer, backoffMs })
   }
 
   #clearReconfigureRetry(name: string): void {

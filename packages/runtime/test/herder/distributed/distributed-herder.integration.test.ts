@@ -180,6 +180,54 @@ test('three workers share 10 connectors × 3 tasks within one task of each other
   }
 })
 
+/** The generations a worker joined, from its log. */
+async function generations(w: DistributedProcess): Promise<Set<number>> {
+  return new Set([...(await w.log()).matchAll(/Joined group at generation (\d+)/g)].map((m) => Number(m[1])))
+}
+
+test('connectors created through followers, at once and one after another: every worker takes part in every rebalance (a follower waiting for the leader to take its task configs is never left out)', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('dist-create')
+  await writeFile(join(dir, 'in.txt'), '')
+  const workers = await startWorkers(t, dir, group, 3)
+  const leader = (
+    await Promise.all(workers.map(async (w) => ((await w.log()).includes('as leader:') ? w : null)))
+  ).find((w) => w !== null)
+  assert.ok(leader, 'one worker leads')
+  const followers = workers.filter((w) => w !== leader)
+  const create = async (via: DistributedProcess, name: string) => {
+    const start = performance.now()
+    const reply = await http(`${via.url}/connectors`, 'POST', {
+      name,
+      config: { 'connector.class': 'FileStreamSource', file: join(dir, 'in.txt'), topic: `${group}-out` },
+    })
+    assert.equal(reply.status, 201, JSON.stringify(reply.body))
+    return performance.now() - start
+  }
+  // At once: the followers that get the new connectors send their task configs to the leader while the next
+  // creations rebalance the group.
+  await Promise.all(Array.from({ length: 6 }, (_, i) => create(followers[i % 2]!, `together-${i}`)))
+  const latencies: number[] = []
+  for (let i = 0; i < 6; i++) latencies.push(await create(followers[i % 2]!, `one-by-one-${i}`))
+  t.diagnostic(`create through a follower, one after another: ${latencies.map((ms) => ms.toFixed(0)).join(', ')} ms`)
+  const names = [
+    ...Array.from({ length: 6 }, (_, i) => `together-${i}`),
+    ...Array.from({ length: 6 }, (_, i) => `one-by-one-${i}`),
+  ]
+  await waitFor('every connector and task RUNNING', async () => {
+    const all = await statuses(leader.url)
+    return names.every((n) => all[n]?.connector.state === 'RUNNING' && all[n]?.tasks[0]?.state === 'RUNNING')
+  })
+  const joined = await Promise.all(workers.map(generations))
+  // From the first generation of the full cluster on (the first worker was alone before the others started).
+  const full = Math.max(...joined.map((g) => Math.min(...g)))
+  const leaderGenerations = [...joined[workers.indexOf(leader)]!].filter((g) => g >= full)
+  for (const [i, w] of workers.entries()) {
+    const missed = leaderGenerations.filter((g) => !joined[i]!.has(g))
+    assert.deepEqual(missed, [], `${w.url} was left out of generations ${missed.join(', ')}`)
+  }
+})
+
 test('a worker killed under load: its source task runs elsewhere within the scheduled delay plus the session timeout, and the file pipeline loses no line', async (t) => {
   const dir = await tempDir(t)
   const group = randomName('dist-failover')
@@ -576,18 +624,23 @@ test('the leader rotates the session key after inter.worker.key.ttl.ms, and foll
   await store.start()
   t.after(() => store.stop())
   await waitFor('two rotations', () => keys.size >= 2, 30_000)
-  // Connectors spread over both workers: the follower's task configs reach the leader signed with the current key.
-  const names = ['k1', 'k2', 'k3', 'k4']
-  for (const name of names) {
-    await http(`${workers[0]!.url}/connectors`, 'POST', {
-      name,
-      config: { 'connector.class': 'FileStreamSource', file: join(dir, `${name}.txt`), topic: randomName('keys') },
+  // Connectors spread over both workers: the follower's task configs reach the leader signed with the current key,
+  // before and after the key rotates again.
+  const names: string[] = []
+  for (const round of [1, 2]) {
+    const before = keys.size
+    for (const name of [`k${round}-1`, `k${round}-2`, `k${round}-3`, `k${round}-4`]) {
+      names.push(name)
+      await http(`${workers[0]!.url}/connectors`, 'POST', {
+        name,
+        config: { 'connector.class': 'FileStreamSource', file: join(dir, `${name}.txt`), topic: randomName('keys') },
+      })
+    }
+    const counts = await waitFor(`round ${round}: every task running, on both workers`, async () => {
+      const c = await runningTasksPerWorker(workers[1]!.url, names, 1)
+      return c?.size === 2 ? c : undefined
     })
+    assert.deepEqual([...counts.values()], [names.length / 2, names.length / 2])
+    await waitFor('the key rotating again', () => keys.size > before, 30_000)
   }
-  const counts = await waitFor('every task running, on both workers', async () => {
-    const c = await runningTasksPerWorker(workers[1]!.url, names, 1)
-    return c?.size === 2 ? c : undefined
-  })
-  assert.deepEqual([...counts.values()].sort(), [2, 2])
-  assert.ok(keys.size >= 3, `the key kept rotating (${keys.size} keys)`)
 })
