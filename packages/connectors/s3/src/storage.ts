@@ -136,8 +136,9 @@ export class S3ObjectOutput {
     await this.uploadFullParts()
     const bucket = this.#storage.bucket
     if (this.#uploadId === null) {
-      const body = this.#take(this.#buffered)
-      await this.#send('PutObject', new PutObjectCommand({ Bucket: bucket, Key: this.key, Body: body }))
+      const size = this.#buffered
+      await this.#send('PutObject', new PutObjectCommand({ Bucket: bucket, Key: this.key, Body: this.#peek(size) }))
+      this.#take(size) // only now: a failed PutObject is sent again, whole, by the next call
     } else {
       if (this.#buffered > 0 || this.#parts.length === 0) await this.#uploadPart(this.#buffered)
       await this.#send(

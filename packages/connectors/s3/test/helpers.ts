@@ -82,14 +82,22 @@ export async function workerProps(
 
 const exec = promisify(execFile)
 
-/** The records of an Avro container file as avro-tools `tojson` prints them (one JSON value per record). */
-export async function readAvro(bytes: Buffer): Promise<{ schema: unknown; records: unknown[] }> {
+/**
+ * The records of Avro container files (of one schema) as avro-tools `tojson` prints them, one JSON value per record,
+ * and the schema: avro-tools `concat` joins them first, so Java starts three times whatever the number of files.
+ */
+export async function readAvro(files: Buffer[]): Promise<{ schema: unknown; records: unknown[] }> {
   const jar = await mavenJar('org.apache.avro:avro-tools:1.12.0')
   const java = await javaCommand()
   const dir = await mkdtemp(join(tmpdir(), 'ferry-avro-'))
   try {
-    const file = join(dir, 'file.avro')
-    await writeFile(file, bytes)
+    const paths = files.map((_, i) => join(dir, `${i}.avro`))
+    await Promise.all(files.map((bytes, i) => writeFile(paths[i]!, bytes)))
+    let file = paths[0]!
+    if (paths.length > 1) {
+      file = join(dir, 'all.avro')
+      await exec(java, ['-jar', jar, 'concat', ...paths, file])
+    }
     const [data, schema] = await Promise.all([
       exec(java, ['-jar', jar, 'tojson', file], { maxBuffer: 256 * 1024 * 1024 }),
       exec(java, ['-jar', jar, 'getschema', file]),

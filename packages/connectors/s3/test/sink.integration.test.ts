@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { after, before, test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
-import type { S3Client } from '@aws-sdk/client-s3'
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { BigDecimal, ConnectDate, Decimal, Schema, SchemaBuilder, Struct, Timestamp } from '@ferry/api'
 import { JsonConverter } from '@ferry/converters'
 import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
@@ -32,7 +33,7 @@ function sinkConfig(topic: string, extra: Record<string, string>): Record<string
     'store.url': s3.endpoint,
     's3.region': 'us-east-1',
     'aws.access.key.id': 'test',
-    'aws.secret.access.key': 'test',
+    'aws.secret.access.key': 'secret-of-the-test-user',
     'storage.class': 'io.confluent.connect.s3.storage.S3Storage',
     'topics.dir': randomName('dir'),
     ...extra,
@@ -203,8 +204,10 @@ test("AvroFormat with the FieldPartitioner: Avro container files that Apache avr
     `${prefix}region=us/${topic}+0+${pad(1)}.avro`,
     `${prefix}region=us/${topic}+0+${pad(21)}.avro`,
   ])
-  const first = await readAvro(await getObject(client, BUCKET, keys[0]!))
-  const schema = first.schema as { name: string; namespace: string; fields: Array<{ name: string; type: unknown }> }
+  const { schema: avroSchema, records } = await readAvro(
+    await Promise.all(keys.map((k) => getObject(client, BUCKET, k))),
+  )
+  const schema = avroSchema as { name: string; namespace: string; fields: Array<{ name: string; type: unknown }> }
   assert.equal(`${schema.namespace}.${schema.name}`, 'com.example.Order')
   const type = (name: string) => schema.fields.find((f) => f.name === name)!.type
   assert.deepEqual(type('small'), { type: 'int', 'connect.type': 'int8' })
@@ -213,24 +216,21 @@ test("AvroFormat with the FieldPartitioner: Avro container files that Apache avr
   assert.equal((type('at') as { logicalType: string }).logicalType, 'timestamp-millis')
   assert.equal((type('day') as { logicalType: string }).logicalType, 'date')
   const ids: number[] = []
-  for (const key of keys) {
-    const { records } = await readAvro(await getObject(client, BUCKET, key))
-    for (const r of records as Array<Record<string, unknown>>) {
-      const id = r.id as number
-      ids.push(id)
-      assert.equal(r.region, id % 2 === 0 ? 'eu' : 'us')
-      assert.equal(r.small, id % 100)
-      assert.equal(r.flag, id % 3 === 0)
-      assert.equal(r.at, BASE + id * 3_600_000)
-      assert.equal(r.day, Math.floor((BASE + id * 3_600_000) / DAY))
-      assert.equal(r.ratio, id / 4)
-      assert.deepEqual(r.note, id % 5 === 0 ? null : { string: `note ${id}` })
-      assert.deepEqual(r.tags, [`t${id}`, 'x'])
-      assert.deepEqual(r.counts, { [`k${id}`]: id })
-      const unscaled = BigInt(`0x${Buffer.from(r.price as string, 'latin1').toString('hex') || '0'}`)
-      assert.equal(unscaled, BigInt(id * 101))
-      assert.deepEqual(Buffer.from(r.blob as string, 'latin1'), Buffer.from([id % 256, 1, 2]))
-    }
+  for (const r of records as Array<Record<string, unknown>>) {
+    const id = r.id as number
+    ids.push(id)
+    assert.equal(r.region, id % 2 === 0 ? 'eu' : 'us')
+    assert.equal(r.small, id % 100)
+    assert.equal(r.flag, id % 3 === 0)
+    assert.equal(r.at, BASE + id * 3_600_000)
+    assert.equal(r.day, Math.floor((BASE + id * 3_600_000) / DAY))
+    assert.equal(r.ratio, id / 4)
+    assert.deepEqual(r.note, id % 5 === 0 ? null : { string: `note ${id}` })
+    assert.deepEqual(r.tags, [`t${id}`, 'x'])
+    assert.deepEqual(r.counts, { [`k${id}`]: id })
+    const unscaled = BigInt(`0x${Buffer.from(r.price as string, 'latin1').toString('hex') || '0'}`)
+    assert.equal(unscaled, BigInt(id * 101))
+    assert.deepEqual(Buffer.from(r.blob as string, 'latin1'), Buffer.from([id % 256, 1, 2]))
   }
   assert.deepEqual(
     ids.sort((a, b) => a - b),
@@ -365,3 +365,114 @@ test('a worker killed mid-stream and started again leaves exactly the objects an
   }
   assert.equal(seen.size, total)
 })
+
+test('an object larger than s3.part.size is uploaded in parts and reads back whole', async (t) => {
+  const topic = randomName('s3-multipart')
+  await createTopic(topic, 1)
+  const line = (i: number) => JSON.stringify({ i, text: `${i}`.padEnd(1000, '.') })
+  await produce(
+    Array.from({ length: 12_000 }, (_, i) => ({ topic, partition: 0, key: null, value: Buffer.from(line(i)) })),
+  )
+  const dir = await tempDir(t)
+  const config = sinkConfig(topic, {
+    'format.class': 'JsonFormat',
+    'flush.size': '12000',
+    's3.part.size': String(5 * 1024 * 1024),
+    'value.converter': JSON_CONVERTER,
+    'value.converter.schemas.enable': 'false',
+  })
+  await startStandalone(t, { dir, worker: await workerProps(dir, JSON_CONVERTER), connectors: [config] })
+  const key = `${config['topics.dir']}/${topic}/partition=0/${topic}+0+${pad(0)}.json`
+  await waitFor('the object', async () => (await listKeys(client, BUCKET, key)).length === 1, 90_000, 200)
+  const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))
+  assert.match(head.ETag ?? '', /-3"?$/, 'three parts: 5 MiB, 5 MiB and the rest')
+  const text = (await getObject(client, BUCKET, key)).toString('utf8')
+  assert.equal(text, `${Array.from({ length: 12_000 }, (_, i) => line(i)).join('\n')}\n`)
+})
+
+test('S3 unreachable mid-stream: the task retries after retry.backoff.ms and the bucket ends with every record once; null values are skipped with behavior.on.null.values=ignore', async (t) => {
+  const proxy = await startProxy(s3.port)
+  t.after(() => proxy.close())
+  const topic = randomName('s3-outage')
+  await createTopic(topic, 1)
+  const total = 3000
+  await produce(
+    Array.from({ length: total }, (_, i) => ({
+      topic,
+      partition: 0,
+      key: null,
+      value: i % 100 === 99 ? null : Buffer.from(JSON.stringify({ i })),
+    })),
+  )
+  const dir = await tempDir(t)
+  const config = sinkConfig(topic, {
+    'store.url': `http://127.0.0.1:${proxy.port}`,
+    'format.class': 'JsonFormat',
+    'flush.size': '100',
+    'behavior.on.null.values': 'ignore',
+    'retry.backoff.ms': '500',
+    's3.part.retries': '1',
+    's3.retry.backoff.ms': '50',
+    'consumer.override.max.poll.records': '50',
+    'value.converter': JSON_CONVERTER,
+    'value.converter.schemas.enable': 'false',
+  })
+  const worker = await startStandalone(t, { dir, worker: await workerProps(dir, JSON_CONVERTER), connectors: [config] })
+  const prefix = `${config['topics.dir']}/`
+  await waitFor('some objects', async () => (await listKeys(client, BUCKET, prefix)).length >= 3, 90_000, 20)
+  proxy.down = true
+  await waitFor('a retried put', async () => /RetriableException from put/.test(await worker.log()), 30_000, 100)
+  await new Promise((r) => setTimeout(r, 3000))
+  proxy.down = false
+  const expected = Array.from({ length: total }, (_, i) => i).filter((i) => i % 100 !== 99)
+  const objects = Math.floor(expected.length / 100) // the last 70 records wait in an open object
+  await waitFor('every object', async () => (await listKeys(client, BUCKET, prefix)).length >= objects, 90_000, 200)
+  const seen: number[] = []
+  for (const key of await listKeys(client, BUCKET, prefix)) {
+    for (const l of (await getObject(client, BUCKET, key)).toString('utf8').trim().split('\n'))
+      seen.push(JSON.parse(l).i)
+  }
+  assert.deepEqual(seen, expected.slice(0, objects * 100), 'every record once, in order, no null value')
+})
+
+/** A TCP proxy to the S3 server that refuses connections (and cuts open ones) while `down`. */
+async function startProxy(target: number): Promise<{ port: number; down: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const state = {
+    port: 0,
+    get down() {
+      return downFlag
+    },
+    set down(v: boolean) {
+      downFlag = v
+      if (v) for (const s of sockets) s.destroy()
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => r())
+      }),
+  }
+  let downFlag = false
+  const server = createServer((socket) => {
+    if (downFlag) {
+      socket.destroy()
+      return
+    }
+    const upstream = connect(target, '127.0.0.1')
+    sockets.add(socket)
+    sockets.add(upstream)
+    const drop = () => {
+      socket.destroy()
+      upstream.destroy()
+      sockets.delete(socket)
+      sockets.delete(upstream)
+    }
+    socket.on('error', drop).on('close', drop)
+    upstream.on('error', drop).on('close', drop)
+    socket.pipe(upstream).pipe(socket)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  state.port = (server.address() as AddressInfo).port
+  return state
+}
