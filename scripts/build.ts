@@ -16,7 +16,6 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
-const dist = join(root, 'dist')
 
 interface PackageJson {
   name: string
@@ -55,7 +54,7 @@ function publishedManifest(source: PackageJson): PackageJson {
   return out
 }
 
-function stage(dir: string): PackageJson {
+function stage(dist: string, dir: string): PackageJson {
   const from = join(root, 'packages', dir)
   const to = join(dist, 'packages', dir)
   mkdirSync(to, { recursive: true })
@@ -67,7 +66,7 @@ function stage(dir: string): PackageJson {
 }
 
 /** `ferry`: the CLI with every @ferry package it needs bundled; their third-party dependencies become its own. */
-function bundle(manifests: Map<string, PackageJson>): string {
+function bundle(dist: string, manifests: Map<string, PackageJson>): string {
   const cli = manifests.get('cli')!
   const to = join(dist, 'packages', 'ferry')
   cpSync(join(dist, 'packages', 'cli'), to, { recursive: true })
@@ -123,30 +122,45 @@ export function publishedPackages(): Map<string, PackageJson> {
   return out
 }
 
-export function build(): Map<string, PackageJson> {
+/** Compiles and stages the published packages and the bundle in `dist` (emptied first); their package.json by folder. */
+export function build(dist = join(root, 'dist')): Map<string, PackageJson> {
   rmSync(dist, { recursive: true, force: true })
   mkdirSync(dist, { recursive: true })
   const published = publishedPackages()
   writeJson(join(dist, 'tsconfig.build.json'), {
-    extends: '../tsconfig.json',
-    compilerOptions: { noEmit: false, declaration: true, rootDir: '../packages', outDir: 'tsc' },
-    include: [...published.keys()].map((dir) => `../packages/${dir}/src/**/*.ts`),
+    extends: join(root, 'tsconfig.json'),
+    compilerOptions: {
+      noEmit: false,
+      declaration: true,
+      rootDir: join(root, 'packages'),
+      outDir: 'tsc',
+      typeRoots: [join(root, 'node_modules/@types')],
+    },
+    include: [...published.keys()].map((dir) => join(root, 'packages', dir, 'src/**/*.ts')),
   })
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'dist/tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  })
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dist, 'tsconfig.build.json')],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  )
   const manifests = new Map<string, PackageJson>()
-  for (const dir of published.keys()) manifests.set(dir, stage(dir))
-  bundle(manifests)
+  for (const dir of published.keys()) manifests.set(dir, stage(dist, dir))
+  bundle(dist, manifests)
   return manifests
 }
 
 /**
- * Packs the staged packages and the `ferry` bundle into `dist/` (only those named in `only`, when given); returns the
+ * Packs the staged packages and the `ferry` bundle of a build in `dist` (only those named in `only`, when given); returns the
  * tarball paths by package name.
  */
-export function pack(manifests: Map<string, PackageJson>, only?: readonly string[]): Map<string, string> {
+export function pack(
+  manifests: Map<string, PackageJson>,
+  only?: readonly string[],
+  dist = join(root, 'dist'),
+): Map<string, string> {
   const out = new Map<string, string>()
   const dirs: Array<[string, string]> = [...manifests].map(([dir, m]) => [m.name, join(dist, 'packages', dir)])
   dirs.push(['ferry', join(dist, 'packages', 'ferry')])
@@ -169,6 +183,6 @@ if (import.meta.main) {
   if (process.argv.includes('--pack')) {
     for (const [name, tarball] of pack(manifests)) process.stdout.write(`${name}\t${tarball}\n`)
   } else {
-    process.stdout.write(`Built ${manifests.size} packages and the ferry bundle in ${dist}/packages\n`)
+    process.stdout.write(`Built ${manifests.size} packages and the ferry bundle in dist/packages\n`)
   }
 }

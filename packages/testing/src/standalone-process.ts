@@ -15,6 +15,8 @@ export interface StandaloneOptions {
   /** File name suffix, so two processes can share a directory. */
   label?: string
   env?: Record<string, string>
+  /** The `ferry` command to run (its bin/ferry.js); default: the repository's. */
+  bin?: string
 }
 
 /** A `ferry standalone` child process with its log in a file. */
@@ -48,7 +50,7 @@ export async function startStandalone(t: TestContext, options: StandaloneOptions
     await writeFile(file, toProperties(c))
     files.push(file)
   }
-  return spawnFerry(t, ['standalone', workerFile, ...files], options.dir, label, options.env)
+  return spawnFerry(t, ['standalone', workerFile, ...files], options.dir, label, options.env, options.bin)
 }
 
 export interface DistributedOptions {
@@ -110,13 +112,14 @@ export async function startDistributed(t: TestContext, options: DistributedOptio
   return { ...(await spawnFerry(t, ['distributed', workerFile], options.dir, label, options.env)), url }
 }
 
-/** Runs the `ferry` command to its end (for commands that exit: bad input, help, plugins). */
+/** Runs the `ferry` command (`bin`, default the repository's) to its end (for commands that exit: bad input, help, plugins). */
 export function runFerry(
   args: string[],
   cwd: string,
+  bin = FERRY_BIN,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [FERRY_BIN, ...args], { cwd })
+    const child = spawn(process.execPath, [bin, ...args], { cwd })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -131,10 +134,11 @@ async function spawnFerry(
   dir: string,
   label: string,
   env: Record<string, string> = {},
+  bin = FERRY_BIN,
 ): Promise<StandaloneProcess> {
   const logPath = join(dir, `worker${label}.log`)
   const log = createWriteStream(logPath, { flags: 'a' })
-  const child = spawn(process.execPath, [FERRY_BIN, ...args], {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FERRY_LOG_LEVEL: 'info', ...env },
