@@ -12,8 +12,8 @@
  * - A fourth worker joins: time from its REST port answering to every task RUNNING and the tasks balanced (per worker
  *   within one of each other). Then a follower is SIGKILLed: time to every task RUNNING on the three left
  *   (`scheduled.rebalance.max.delay.ms` is short, `session.timeout.ms` the broker's minimum).
- * - Task starts that should not have happened: the status topic's RUNNING records per task (each is a task start, as
- *   both workers write them), less one for each task that is new or moved to another worker.
+ * - Task starts that should not have happened: the `Creating task <c>-<n>` lines of the workers' logs (both log one
+ *   per start), less one for each task that is new or moved to another worker (its latest status says where).
  * - REST latency (`GET /connectors/{c}/status` on a follower, every 100 ms) while each rebalance is under way.
  * - RSS (VmRSS) per worker once everything runs, and per task: the three workers' growth from their idle RSS with
  *   no connectors, divided by the tasks.
@@ -201,6 +201,52 @@ export function countStarts(
   return { starts: total, moved, needless, examples }
 }
 
+/**
+ * Task starts in a worker's log, per task: both workers log `Creating task <connector>-<n>` once each time they
+ * start a task (Apache's Worker.startTask, Ferry's Worker.startTask).
+ */
+export function logStarts(log: string): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const m of log.matchAll(/Creating task (\S+-\d+)(?=[\s"(]|$)/gm)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1)
+  return out
+}
+
+/**
+ * The start events of a phase from the workers' log counts before and after it (worker id → task → starts), as
+ * status events for `countStarts`; a task's starts on the worker it ends on (`after`, its latest status) come last.
+ */
+export function startEvents(
+  before: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  after: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  latest: ReadonlyMap<string, StatusEvent>,
+): StatusEvent[] {
+  const byTask = new Map<string, StatusEvent[]>()
+  for (const [workerId, counts] of after) {
+    for (const [task, n] of counts) {
+      const fresh = n - (before.get(workerId)?.get(task) ?? 0)
+      if (fresh <= 0) continue
+      const dash = task.lastIndexOf('-')
+      const key = taskKey(task.slice(0, dash), Number(task.slice(dash + 1)))
+      const e: StatusEvent = {
+        key,
+        connector: task.slice(0, dash),
+        task: Number(task.slice(dash + 1)),
+        state: 'RUNNING',
+        workerId,
+      }
+      const list = byTask.get(key) ?? []
+      for (let i = 0; i < fresh; i++) list.push(e)
+      byTask.set(key, list)
+    }
+  }
+  const out: StatusEvent[] = []
+  for (const [key, list] of byTask) {
+    const owner = latest.get(key)?.workerId
+    out.push(...list.filter((e) => e.workerId !== owner), ...list.filter((e) => e.workerId === owner))
+  }
+  return out
+}
+
 /** The connectors of a run: created in blocks of CREATE_BLOCK, the blocks taking turns between the four ways. */
 export type CreateWay = 'leader' | 'follower' | 'leader10' | 'follower10'
 export const CREATE_WAYS: readonly CreateWay[] = ['leader', 'follower', 'leader10', 'follower10']
@@ -218,9 +264,8 @@ export function createPlan(count: number, block = CREATE_BLOCK): Array<{ way: Cr
 
 // ---------------------------------------------------------------- the status topic, read live
 
-/** Every status record of a cluster as it arrives, and the latest per key. */
+/** The latest status record per key of a cluster, read as it arrives. */
 class StatusWatch {
-  readonly events: StatusEvent[] = []
   readonly latest = new Map<string, StatusEvent>()
   readonly #log: KafkaBasedLog
 
@@ -234,9 +279,7 @@ class StatusWatch {
       onRecord: (r: LogRecord) => {
         if (!r.key) return
         const e = parseStatus(r.key.toString('utf8'), r.value ? r.value.toString('utf8') : null)
-        if (!e) return
-        this.events.push(e)
-        this.latest.set(e.key, e)
+        if (e) this.latest.set(e.key, e)
       },
     })
   }
@@ -249,10 +292,10 @@ class StatusWatch {
     return this.#log.stop()
   }
 
-  /** Catches up with the topic; returns where the next phase's records begin, and the latest statuses then. */
-  async mark(): Promise<{ at: number; latest: Map<string, StatusEvent> }> {
+  /** Catches up with the topic; returns the latest statuses then. */
+  async mark(): Promise<Map<string, StatusEvent>> {
     await this.#log.readToEnd()
-    return { at: this.events.length, latest: new Map(this.latest) }
+    return new Map(this.latest)
   }
 }
 
@@ -453,7 +496,17 @@ async function runScale(
     const names = plan.flatMap((b) => b.names)
     const latencies: Record<CreateWay, number[]> = { leader: [], follower: [], leader10: [], follower10: [] }
     let retries = 0
-    const created = await watch.mark()
+    /** The statuses and each worker's task starts (from its log) at a moment, and the starts between two. */
+    const mark = async () => {
+      const latest = await watch!.mark()
+      const logs = new Map<string, Map<string, number>>()
+      for (const w of workers) logs.set(workerId(w), logStarts(await readFile(w.logPath, 'utf8').catch(() => '')))
+      return { latest, logs }
+    }
+    const startsBetween = (a: Awaited<ReturnType<typeof mark>>, b: Awaited<ReturnType<typeof mark>>) =>
+      countStarts(a.latest, startEvents(a.logs, b.logs, b.latest), tasks)
+    const tasks = names.flatMap((c) => Array.from({ length: TASKS_PER_CONNECTOR }, (_, t) => taskKey(c, t)))
+    const created = await mark()
     const createStart = performance.now()
     for (const block of plan) {
       const url = block.way.startsWith('leader') ? leader.restUrl : follower.restUrl
@@ -475,9 +528,8 @@ async function runScale(
       clusterView(watch!.latest, names, TASKS_PER_CONNECTOR, live3).allRunning ? true : undefined,
     )
     const runningAt = performance.now()
-    const tasks = names.flatMap((c) => Array.from({ length: TASKS_PER_CONNECTOR }, (_, t) => taskKey(c, t)))
-    const afterCreate = await watch.mark()
-    const createStarts = countStarts(created.latest, watch.events.slice(created.at, afterCreate.at), tasks)
+    const afterCreate = await mark()
+    const createStarts = startsBetween(created, afterCreate)
     const say = (phase: string, x: Starts) =>
       x.needless > 0 &&
       ctx.log(`  scale ${count}, ${engine}: ${x.needless} needless task starts ${phase}, e.g. ${x.examples.join('; ')}`)
@@ -490,7 +542,7 @@ async function runScale(
     // ------------------------------------------------ a worker joins
     let probeIndex = 0
     probe = new RestProbe(follower.restUrl, () => `/connectors/${names[probeIndex++ % names.length]}/status`)
-    const joinMark = await watch.mark()
+    const joinMark = await mark()
     const joiner = await start(4)
     workers.push(joiner)
     await waitUntil('the joining worker to answer', waitMs, workers, async () =>
@@ -502,14 +554,13 @@ async function runScale(
       clusterView(watch!.latest, names, TASKS_PER_CONNECTOR, live4).balanced ? true : undefined,
     )
     const joinDone = performance.now()
-    const joinEnd = await watch.mark()
-    const joinStarts = countStarts(joinMark.latest, watch.events.slice(joinMark.at, joinEnd.at), tasks)
+    const joinStarts = startsBetween(joinMark, await mark())
     const joinRest = probe.between(joinUp, joinDone)
     say('when a worker joined', joinStarts)
     await sleep(settleMs)
 
     // ------------------------------------------------ a follower dies
-    const killMark = await watch.mark()
+    const killMark = await mark()
     const killAt = performance.now()
     await victim.kill()
     const alive = workers.filter((w) => w !== victim)
@@ -518,8 +569,7 @@ async function runScale(
       clusterView(watch!.latest, names, TASKS_PER_CONNECTOR, live).allRunning ? true : undefined,
     )
     const killDone = performance.now()
-    const killEnd = await watch.mark()
-    const killStarts = countStarts(killMark.latest, watch.events.slice(killMark.at, killEnd.at), tasks)
+    const killStarts = startsBetween(killMark, await mark())
     const killRest = probe.between(killAt, killDone)
     say('when a worker was killed', killStarts)
     await probe.stop()

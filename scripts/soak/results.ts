@@ -45,6 +45,8 @@ export interface SoakResults {
   pipelines: SoakPipelineResult[]
   ok: boolean
   failures: string[]
+  /** What happened besides the load (a worker started again after it exited during start-up). */
+  notes?: string[]
 }
 
 export const SOAK_RESULTS_DIR = join(REPO_ROOT, 'bench', 'results')

@@ -144,7 +144,7 @@ async function waitHealthy(ws: Worker[], timeoutMs = 120_000): Promise<void> {
     )
     if (statuses.every((s) => s === 200)) return
     const dead = ws.find((w) => !w.running())
-    if (dead) throw new Error(`worker ${dead.restUrl} exited; last log lines:\n${dead.logTail(15)}`)
+    if (dead) throw new Error(`worker ${dead.restUrl} exited; last log lines:\n${dead.logTail(30)}`)
     if (Date.now() > deadline)
       throw new Error(`the workers did not answer GET /health 200 within ${timeoutMs / 1000} s`)
     await sleep(200)
@@ -218,6 +218,7 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
   const loadBefore = loadavg()
   const id = randomUUID().slice(0, 8)
   const dir = await mkdtemp(join(tmpdir(), 'ferry-soak-'))
+  const notes: string[] = []
   let cluster: Awaited<ReturnType<typeof startKafka>> | undefined
   const workers: Array<{ name: string; mode: 'standalone' | 'distributed'; w: Worker; probe: string; rss: Sample[] }> =
     []
@@ -236,6 +237,10 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
       FERRY_SOAK_PROBE_FILE: join(dir, `${name}.probe.jsonl`),
       FERRY_SOAK_PROBE_MS: String(options.sampleMs),
     })
+    /**
+     * Starts a worker and waits for GET /health 200. A worker that exits during start-up is started once more and
+     * the soak notes it (a start-up failure is not what the soak measures, but it is reported).
+     */
     const start = async (
       name: string,
       mode: 'standalone' | 'distributed',
@@ -243,18 +248,30 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
       connectors: Array<Record<string, string>>,
     ) => {
       const env = probeEnv(name)
-      const w = await startWorker({
-        engine: 'ferry',
-        mode,
-        label: `-${name}`,
-        dir,
-        worker,
-        connectors,
-        nodeOptions: ['--import', PROBE],
-        env,
-      })
-      workers.push({ name, mode, w, probe: env.FERRY_SOAK_PROBE_FILE, rss: [] })
-      return w
+      for (let attempt = 1; ; attempt++) {
+        const w = await startWorker({
+          engine: 'ferry',
+          mode,
+          label: `-${name}${attempt > 1 ? `-${attempt}` : ''}`,
+          dir,
+          worker,
+          connectors,
+          nodeOptions: ['--import', PROBE],
+          env,
+        })
+        try {
+          await waitHealthy([w])
+          workers.push({ name, mode, w, probe: env.FERRY_SOAK_PROBE_FILE, rss: [] })
+          return w
+        } catch (e) {
+          await w.stop()
+          const why =
+            (e as Error).message.split('\n').find((l) => l.startsWith('ferry:')) ?? (e as Error).message.split('\n')[0]
+          if (attempt >= 2) throw e
+          notes.push(`${name} exited during start-up (${why}) and was started again`)
+          log(`${name} exited during start-up (${why}); starting it again`)
+        }
+      }
     }
     log('Starting a standalone worker and a cluster of two distributed workers...')
     const base = {
@@ -267,9 +284,7 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
     const group = `soak-${id}`
     const dconfig = { ...scaleWorkerConfig(bootstrap, group), 'offset.flush.interval.ms': '10000' }
     const d1 = await start('distributed-1', 'distributed', dconfig, [])
-    await waitHealthy([d1])
     await start('distributed-2', 'distributed', dconfig, [])
-    await waitHealthy(workers.map((x) => x.w))
     await createConnectors(d1, distributed.connectors)
 
     const all = [...standalone.list, ...distributed.list]
@@ -389,6 +404,7 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
       pipelines: pipes,
       ok: judged.failures.length === 0,
       failures: judged.failures,
+      notes,
     }
   } finally {
     await Promise.all(workers.map((x) => x.w.stop(30_000)))

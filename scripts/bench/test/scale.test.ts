@@ -5,8 +5,10 @@ import {
   countStarts,
   createPlan,
   leaderFromLogs,
+  logStarts,
   parseStatus,
   type StatusEvent,
+  startEvents,
   taskKey,
 } from '../scale.ts'
 import { percentile } from '../stats.ts'
@@ -168,4 +170,51 @@ test('percentiles are nearest-rank over the finite values', () => {
   assert.equal(percentile([5, Number.NaN, 1], 50), 1)
   assert.equal(percentile([7], 99), 7)
   assert.equal(percentile([], 50), undefined)
+})
+
+test('task starts are counted from both workers’ “Creating task” log lines, the final owner’s last', () => {
+  const apache = `[2026-12-03 05:39:47,163] INFO Creating task bench-scale-1-1 (org.apache.kafka.connect.runtime.Worker)
+[2026-12-03 05:39:47,164] INFO Instantiated task bench-scale-1-1 with version 4.4.0
+[2026-12-03 05:40:49,492] INFO Creating task bench-scale-1-1 (org.apache.kafka.connect.runtime.Worker)
+[2026-12-03 05:40:49,492] INFO Creating task bench-scale-10-0 (org.apache.kafka.connect.runtime.Worker)`
+  assert.deepEqual(
+    [...logStarts(apache)],
+    [
+      ['bench-scale-1-1', 2],
+      ['bench-scale-10-0', 1],
+    ],
+  )
+  const ferry = '{"level":30,"task":"a-b-0","msg":"Creating task a-b-0"}\n{"msg":"Connector a-b started"}'
+  assert.deepEqual([...logStarts(ferry)], [['a-b-0', 1]])
+
+  const before = new Map([['w1', new Map([['c-0', 1]])]])
+  const after = new Map([
+    ['w1', new Map([['c-0', 2]])],
+    [
+      'w2',
+      new Map([
+        ['c-0', 1],
+        ['c-1', 1],
+      ]),
+    ],
+  ])
+  // c-0 ends on w1: its start on w2 comes first.
+  const latest = new Map([[taskKey('c', 0), running('c', 0, 'w1')]])
+  const events = startEvents(before, after, latest)
+  assert.deepEqual(
+    events.map((e) => [e.key, e.workerId]),
+    [
+      [taskKey('c', 0), 'w2'],
+      [taskKey('c', 0), 'w1'],
+      [taskKey('c', 1), 'w2'],
+    ],
+  )
+  // c-0 ran on w1 before, bounced to w2 and back: two needless starts; c-1 is new.
+  const was = new Map([[taskKey('c', 0), running('c', 0, 'w1')]])
+  assert.deepEqual(countStarts(was, events, [taskKey('c', 0), taskKey('c', 1)]), {
+    starts: 3,
+    moved: 1,
+    needless: 2,
+    examples: ['c-0: w1 → w2 → w1'],
+  })
 })
