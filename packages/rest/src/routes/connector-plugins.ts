@@ -55,13 +55,14 @@ export function connectorPluginRoutes(ctx: RestContext): RouteSpec[] {
       method: 'GET',
       url: '/connector-plugins',
       summary:
-        'Connector plugins `[{"class","type","version"}]`; `?connectorsOnly=false` adds transforms, predicates and converters',
+        'Connector plugins `[{"class","type","version"}]`, each installed version on its own (KIP-891); `?connectorsOnly=false` adds transforms, predicates and converters',
       handler: async (request) => pluginInfos(ctx, queryBoolean(query(request).connectorsOnly, true)),
     },
     {
       method: 'GET',
       url: '/connector-plugins/:plugin/config',
-      summary: "A plugin's config keys `[ConfigKeyInfo]` (connectors also get the framework keys); `?version=`",
+      summary:
+        "A plugin's config keys `[ConfigKeyInfo]` (connectors also get the framework keys); `?version=` a version or Maven range (400 when none matches)",
       handler: async (request) => {
         const version = query(request).version
         return ctx.herder.connectorPluginConfig(

@@ -84,7 +84,8 @@ export const WORKER_CONFIG_DEF = new ConfigDef()
     type: 'LIST',
     defaultValue: null,
     importance: 'LOW',
-    documentation: 'Accepted for compatibility; Ferry loads plugins as npm packages.',
+    documentation:
+      'List of paths separated by commas (,) that contain plugins: npm package folders whose package.json has a "ferry" field, node_modules trees, or folders holding one (as ferry plugins install makes). See docs/plugins.md.',
   })
   // Its `config.providers.<name>.class` and `.param.*` keys are checked by config/config-providers.ts.
   .define({
