@@ -459,7 +459,9 @@ options (heap \`-Xms256M -Xmx2G\`). One round per workload.
   RUNNING record from a live worker.
 - **A worker joins**: from the new worker's REST port answering to every task RUNNING and each worker within one task
   of the others (process start → balanced is also shown). **A follower is killed**: from SIGKILL to every task
-  RUNNING on the workers left.
+  RUNNING on the workers left. RUNNING is what each worker writes: Apache writes a sink task's RUNNING when the task
+  starts, before its consumer has joined the connector's group (which waits for the dead worker's consumer until the
+  consumer's \`session.timeout.ms\`, 45 s by default).
 - **Restarts of tasks that should stay put**: each \`Creating task <connector>-<n>\` line in a worker's log is one
   start (both log one per start). A task that is new or ends on another worker (its latest status says which) needs
   one; every other start is counted. Goal: 0. (The status topic is no count of starts: under load Apache wrote

@@ -85,6 +85,17 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
   return out.sort((a, b) => a.results.startedAt.localeCompare(b.results.startedAt))
 }
 
+/** The `## ` headings the report writes (report.ts); any other `## ` section of the page is someone's, kept by hand. */
+const GENERATED =
+  /^## (Run|How it is measured|Results|Secured broker|Scale|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
+
+/** The new page with the hand-kept `## ` sections of the old one appended, in their order. */
+export function keepHandSections(old: string, page: string): string {
+  const sections = old.split(/^(?=## )/m).slice(1)
+  const kept = sections.filter((s) => !GENERATED.test(s)).map((s) => s.trimEnd())
+  return kept.length === 0 ? page : `${page.trimEnd()}\n\n${kept.join('\n\n')}\n`
+}
+
 /**
  * Rewrites the docs page for a results file (and its chart, which sits next to it). The page has three sections of
  * workloads: 1–7, the secured broker's 8–11 and the scale group. A full run fills the sections it ran and keeps the
@@ -120,16 +131,20 @@ export async function writeDocs(
   const soak = await latestSoak(join(files.json, '..'))
   const link = (r: Run | undefined) =>
     r && { results: r.results, resultsLink: relative(from, r.json), chartLink: relative(from, r.svg) }
+  const old = await readFile(docsFile, 'utf8').catch(() => '')
   await writeFile(
     docsFile,
-    renderReport(page.results, {
-      resultsLink: relative(from, page.json),
-      chartLink: relative(from, page.svg),
-      history: runs.map((r) => r.results).filter((r) => r.startedAt <= results.startedAt),
-      secured: link(sectionRun('secured')),
-      scale: link(sectionRun('scale')),
-      soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
-    }),
+    keepHandSections(
+      old,
+      renderReport(page.results, {
+        resultsLink: relative(from, page.json),
+        chartLink: relative(from, page.svg),
+        history: runs.map((r) => r.results).filter((r) => r.startedAt <= results.startedAt),
+        secured: link(sectionRun('secured')),
+        scale: link(sectionRun('scale')),
+        soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
+      }),
+    ),
   )
   await biomeFormat(docsFile)
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { BenchResults, WorkloadResult } from '../results.ts'
-import { writeDocs, writeResults } from '../run.ts'
+import { keepHandSections, writeDocs, writeResults } from '../run.ts'
 import type { WorkloadId } from '../workloads.ts'
 
 const NUMBERS: Record<string, number> = {
@@ -288,4 +288,15 @@ test('the newest soak results file has its own section, with each worker’s gro
   assert.match(md, /\| standalone \| 100\.0 \| 102\.0 \| \+2\.0 % \| 2\.00 \| 2\.10 \| \+5\.0 % \|/)
   assert.match(md, /\*\*Passed\*\*: no growth of 5 % or more, every line delivered\./)
   assert.doesNotMatch(md, /110\.0/)
+})
+
+test('sections kept by hand on the page survive a rewrite; the generated ones are replaced', () => {
+  const old =
+    '# B\n\n## Run\n\nold run\n\n## Results\n\nold\n\n## Elasticsearch sink\n\nby hand\n\n## Running it\n\nold\n'
+  const page = '# B\n\n## Run\n\nnew run\n\n## Running it\n\nnew\n'
+  assert.equal(
+    keepHandSections(old, page),
+    '# B\n\n## Run\n\nnew run\n\n## Running it\n\nnew\n\n## Elasticsearch sink\n\nby hand\n',
+  )
+  assert.equal(keepHandSections('', page), page)
 })
