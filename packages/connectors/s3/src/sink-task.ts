@@ -108,7 +108,7 @@ export class S3SinkTask extends SinkTask {
   override async preCommit(_currentOffsets: PartitionOffsets): Promise<PartitionOffsets> {
     const out: PartitionOffsets = new Map()
     for (const [k, writer] of this.#writers) {
-      const offset = writer.offsetToCommitAndReset()
+      const offset = await writer.offsetToCommitAndReset()
       if (offset !== null) out.set(k, { topic: writer.topic, partition: writer.partition, offset })
     }
     return out

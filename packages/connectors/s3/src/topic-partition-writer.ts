@@ -13,8 +13,10 @@
  * consumer resumes at the first record of an object and a redelivery writes the same objects again: the bucket holds
  * each record once (rotation by record count and record time is deterministic; by wall clock it is not).
  *
- * A failed S3 request throws and leaves everything as it was: the next `write` makes the same request again and
- * records delivered again are skipped by offset.
+ * Committed objects upload in the background while the next ones fill (at most MAX_UPLOADS_IN_FLIGHT commits per
+ * partition), and the committable offset moves only past uploads that finished, in order. A failed upload is made
+ * again by the next `write`, which throws when it fails again (the batch is then delivered again and records at
+ * offsets already taken are skipped).
  */
 import {
   ConnectException,
@@ -29,6 +31,21 @@ import type { TimeZone } from './date-format.ts'
 import type { Format, RecordWriter } from './formats/format.ts'
 import { nextScheduledRotation, PartitionException, type Partitioner, type TimestampExtractor } from './partitioner.ts'
 import type { S3ObjectOutput, S3Storage } from './storage.ts'
+
+/** Objects committed together, uploading in the background; `offset` is committable once they all are in the bucket. */
+interface Upload {
+  files: OpenFile[]
+  offset: number
+  done: boolean
+  error: unknown
+  promise: Promise<void>
+}
+
+/**
+ * Uploads of one partition that may be in flight while the next objects fill: the consumer keeps going while S3
+ * answers. More wait (back-pressure), so at most this many objects are held in memory beside the open ones.
+ */
+const MAX_UPLOADS_IN_FLIGHT = 2
 
 interface OpenFile {
   key: string
@@ -59,7 +76,7 @@ export class TopicPartitionWriter {
   #currentTimestamp: number | null = null
   #baseRecordTimestamp: number | null = null
   #nextScheduledRotation = 0
-  #commitPending = false
+  readonly #uploads: Upload[] = []
   #offsetToCommit: number | null = null
 
   constructor(
@@ -92,7 +109,7 @@ export class TopicPartitionWriter {
 
   /** Writes the buffered records, committing objects as the rotation rules say. */
   async write(now: number = Date.now()): Promise<void> {
-    if (this.#commitPending) await this.#commitFiles()
+    await this.#settleUploads(MAX_UPLOADS_IN_FLIGHT - 1)
     for (const file of this.#files.values()) await file.out.uploadFullParts()
     if (this.#recordCount === 0 && this.#scheduledRotationDue(now)) this.#setNextScheduledRotation(now)
     while (this.#next < this.#buffer.length) {
@@ -142,8 +159,13 @@ export class TopicPartitionWriter {
     }
   }
 
-  /** The offset to commit for this partition since the last call (null: nothing new was uploaded). */
-  offsetToCommitAndReset(): number | null {
+  /**
+   * The offset to commit for this partition since the last call (null: nothing new was uploaded). Waits for the
+   * uploads in flight first; one that failed is left for the next `write` to make again.
+   */
+  async offsetToCommitAndReset(): Promise<number | null> {
+    await Promise.all(this.#uploads.map((u) => u.promise))
+    this.#harvest()
     const offset = this.#offsetToCommit
     this.#offsetToCommit = null
     return offset
@@ -153,6 +175,9 @@ export class TopicPartitionWriter {
   async close(): Promise<void> {
     const files = [...this.#files.values()]
     this.#files.clear()
+    // Uploads in flight may still land: their records are delivered again and written to the same objects.
+    await Promise.all(this.#uploads.map((u) => u.promise))
+    this.#uploads.length = 0
     await Promise.all(files.map((f) => f.out.abort()))
   }
 
@@ -186,21 +211,67 @@ export class TopicPartitionWriter {
     return true
   }
 
-  /** Uploads every open object; retried from where it failed by the next `write`. */
+  /**
+   * Closes every open object and starts uploading them; the next records go to new objects. Waits while more than
+   * MAX_UPLOADS_IN_FLIGHT uploads are unfinished, and throws when one failed (it is made again by the next `write`).
+   */
   async #commitFiles(): Promise<void> {
-    this.#commitPending = true
-    for (const file of this.#files.values()) {
+    const files = [...this.#files.values()]
+    for (const file of files) {
       if (!file.finished) {
         await file.writer.finish()
         file.finished = true
       }
-      await file.out.commit()
     }
     this.#files.clear()
-    this.#offsetToCommit = this.#currentOffset + 1
+    const upload: Upload = {
+      files,
+      offset: this.#currentOffset + 1,
+      done: false,
+      error: null,
+      promise: Promise.resolve(),
+    }
+    this.#startUpload(upload)
+    this.#uploads.push(upload)
     this.#recordCount = 0
     this.#baseRecordTimestamp = null
-    this.#commitPending = false
+    await this.#settleUploads(MAX_UPLOADS_IN_FLIGHT)
+  }
+
+  #startUpload(upload: Upload): void {
+    upload.error = null
+    upload.promise = (async () => {
+      for (const file of upload.files) await file.out.commit()
+    })().then(
+      () => {
+        upload.done = true
+      },
+      (e: unknown) => {
+        upload.error = e
+      },
+    )
+  }
+
+  /** Makes the finished uploads' offset committable, in order. */
+  #harvest(): void {
+    while (this.#uploads[0]?.done) this.#offsetToCommit = this.#uploads.shift()!.offset
+  }
+
+  /** Waits until at most `limit` uploads are unfinished; a failed one is made again, and throws if it fails again. */
+  async #settleUploads(limit: number): Promise<void> {
+    for (;;) {
+      this.#harvest()
+      const oldest = this.#uploads[0]
+      if (!oldest) return
+      if (oldest.error !== null) {
+        this.#startUpload(oldest)
+        await oldest.promise
+        if (oldest.error !== null) throw oldest.error
+        continue
+      }
+      if (this.#uploads.length <= limit) return
+      await oldest.promise
+    }
   }
 
   #fileKey(encoded: string, startOffset: number): string {

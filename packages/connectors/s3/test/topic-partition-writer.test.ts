@@ -70,27 +70,28 @@ test('objects are committed every flush.size records and the committable offset 
     ['topics/t/partition=0/t+0+0000000000.json', 'topics/t/partition=0/t+0+0000000003.json'],
   )
   assert.equal(storage.objects.get('topics/t/partition=0/t+0+0000000003.json'), '{"i":3}\n{"i":4}\n{"i":5}\n')
-  assert.equal(w.offsetToCommitAndReset(), 6)
-  assert.equal(w.offsetToCommitAndReset(), null, 'nothing new since')
+  assert.equal(await w.offsetToCommitAndReset(), 6)
+  assert.equal(await w.offsetToCommitAndReset(), null, 'nothing new since')
 })
 
-test('a failed upload is made again by the next write, and records delivered again are skipped by offset', async () => {
+test('a failed upload is made again by the next write (which throws if it fails again), and records delivered again are skipped by offset', async () => {
   const storage = new FakeStorage()
   const w = writer({}, storage)
-  storage.failNext = 1
+  storage.failNext = 2
   for (let i = 0; i < 4; i++) w.buffer(record(i, { i }))
-  await assert.rejects(w.write(), /ServiceUnavailable/)
+  await w.write() // the upload of offsets 0-2 fails in the background
+  assert.equal(await w.offsetToCommitAndReset(), null, 'no offset moves before the object is uploaded')
+  await assert.rejects(w.write(), /ServiceUnavailable/, 'the second attempt fails too: the batch is delivered again')
   assert.equal(storage.objects.size, 0)
-  assert.equal(w.offsetToCommitAndReset(), null, 'no offset moves before the object is uploaded')
   // The runtime delivers the same batch again (RetriableException), then more.
   for (let i = 0; i < 4; i++) w.buffer(record(i, { i }))
   for (let i = 4; i < 6; i++) w.buffer(record(i, { i }))
   await w.write()
+  assert.equal(await w.offsetToCommitAndReset(), 6)
   assert.deepEqual(Object.fromEntries(storage.objects), {
     'topics/t/partition=0/t+0+0000000000.json': '{"i":0}\n{"i":1}\n{"i":2}\n',
     'topics/t/partition=0/t+0+0000000003.json': '{"i":3}\n{"i":4}\n{"i":5}\n',
   })
-  assert.equal(w.offsetToCommitAndReset(), 6)
 })
 
 test('rotate.interval.ms commits when a record is that far past the first record of the open objects, by record time', async () => {
@@ -116,7 +117,7 @@ test('rotate.interval.ms commits when a record is that far past the first record
       'topics/t/year=2026/month=05/day=01/hour=08/t+0+0000000003.json',
     ],
   )
-  assert.equal(w.offsetToCommitAndReset(), 4, 'the record at 08:30 waits in an open object')
+  assert.equal(await w.offsetToCommitAndReset(), 4, 'the record at 08:30 waits in an open object')
 })
 
 test('rotate.schedule.interval.ms commits open objects on the wall clock, even when no record comes', async () => {
@@ -128,7 +129,7 @@ test('rotate.schedule.interval.ms commits open objects on the wall clock, even w
   assert.equal(storage.objects.size, 0)
   await w.write(now + 61_000)
   assert.deepEqual([...storage.objects.keys()], ['topics/t/partition=0/t+0+0000000000.json'])
-  assert.equal(w.offsetToCommitAndReset(), 1)
+  assert.equal(await w.offsetToCommitAndReset(), 1)
 })
 
 test('a record with another value schema than its open object commits the open objects first', async () => {
@@ -145,7 +146,7 @@ test('a record with another value schema than its open object commits the open o
   w.buffer(record(2, new Struct(v2).put('a', 3), null, v2))
   await w.write()
   assert.deepEqual([...storage.objects.keys()], ['topics/t/partition=0/t+0+0000000000.avro'])
-  assert.equal(w.offsetToCommitAndReset(), 2)
+  assert.equal(await w.offsetToCommitAndReset(), 2)
 })
 
 test('a record the format cannot hold goes to the errant record reporter and is left out of the object', async () => {
@@ -161,7 +162,7 @@ test('a record the format cannot hold goes to the errant record reporter and is 
   await w.write()
   assert.deepEqual(reported, [1])
   assert.deepEqual([...storage.objects.keys()], ['topics/t/partition=0/t+0+0000000000.avro'])
-  assert.equal(w.offsetToCommitAndReset(), 4)
+  assert.equal(await w.offsetToCommitAndReset(), 4)
 })
 
 test('without a reporter, a record the format cannot hold fails the task naming the record', async () => {
