@@ -148,6 +148,13 @@ export class WorkerSinkTask extends WorkerTask {
     })
     await this.#task.start(this.#props)
     this.#started = true
+  }
+
+  /**
+   * Joins the consumer group. Part of the loop, not of the start, as Apache's consumer joins in its first poll: the
+   * task is RUNNING once started, also while the group waits for its members (up to a dead one's session timeout).
+   */
+  async #subscribe(): Promise<void> {
     this.#consumer.onAssignment = (assignment) => {
       this.#pendingAssignment = assignment
     }
@@ -162,6 +169,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected async execute(): Promise<void> {
+    await this.#subscribe()
     while (!this.stopping) {
       if (this.#pendingAssignment) await this.#rebalanced(this.#pendingAssignment)
       if (this.paused) {

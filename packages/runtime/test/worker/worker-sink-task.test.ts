@@ -31,15 +31,20 @@ const text: Converter & HeaderConverter = {
   toConnectHeader: (_t, _k, v) => ({ schema: Schema.OPTIONAL_STRING_SCHEMA, value: v?.toString() ?? null }),
 }
 
-/** A consumer that hands out the given records once, to one partition it assigns at subscribe. */
+/**
+ * A consumer that hands out the given records once, to one partition it assigns at subscribe. `joined` holds the
+ * subscribe back (a group waiting for its members).
+ */
 class FakeConsumer {
   onAssignment: ((a: TopicPartition[]) => void) | null = null
   readonly commits: PartitionOffset[][] = []
+  joined: Promise<void> = Promise.resolve()
   #records: IncomingRecord[]
   constructor(records: IncomingRecord[]) {
     this.#records = records
   }
   async subscribe() {
+    await this.joined
     this.onAssignment?.([{ topic: 't', partition: 0 }])
   }
   async poll(_max: number, timeoutMs: number) {
@@ -96,6 +101,7 @@ function makeSinkTask(
   tolerance: 'none' | 'all',
   reporter: ErrorReporter<IncomingRecord> | null,
   onFailure: (e: Error) => void = () => {},
+  onStartup: () => void = () => {},
 ) {
   const task = new ReportingTask()
   const consumer = new FakeConsumer(records)
@@ -109,7 +115,7 @@ function makeSinkTask(
     { topics: ['t'], offsetFlushIntervalMs: 50, maxPollRecords: 100, errantRecordReporter: reporter !== null },
     'STARTED',
     {
-      onStartup() {},
+      onStartup: () => onStartup(),
       onPause() {},
       onResume() {},
       onFailure: (_id, e) => onFailure(e),
@@ -129,6 +135,23 @@ async function until(check: () => boolean) {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5))
   assert.ok(check(), 'condition not reached')
 }
+
+test('the task is RUNNING once started, while its consumer still waits to join the group, as in Apache', async () => {
+  let running = false
+  let join = () => {}
+  const { task, consumer, worker } = makeSinkTask([consumed(0, 'a')], 'none', null, undefined, () => {
+    running = true
+  })
+  consumer.joined = new Promise((r) => {
+    join = r
+  })
+  worker.run()
+  await until(() => running)
+  assert.deepEqual(task.put_, [], 'nothing delivered before the join')
+  join()
+  await until(() => task.put_.length === 1)
+  await worker.stop(1000)
+})
 
 test('without a DLQ or error log the task gets no ErrantRecordReporter, as in Apache', async () => {
   let seen: unknown = 'unset'
