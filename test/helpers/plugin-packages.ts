@@ -44,7 +44,8 @@ async function writePackage(dir: string, files: Record<string, string | object>)
 /**
  * Two transformation packages, `ferry-tag-one` and `ferry-tag-two` (classes `com.example.TagOne`, `com.example.TagTwo`),
  * that append `|one:<tag>` and `|two:<tag>` to a STRING value, where the tag comes from the `tagger` library: version
- * 1.0.0 for one, 2.0.0 for the other (local folders, no registry). Their folders, to install.
+ * 1.0.0 for one, 2.0.0 for the other (local folders, no registry). `ferry-tag-one` also has a config provider,
+ * `com.example.TagConfigProvider`, whose values are their keys. Their folders, to install.
  */
 export async function taggerPlugins(dir: string): Promise<{ one: string; two: string }> {
   const lib = (major: number) =>
@@ -75,7 +76,17 @@ class Tag {
   close() {}
 }
 export const plugins = [{ className: '${className}', kind: ['transformation'], create: () => new Tag() }]
-`,
+${
+  suffix === 'one'
+    ? `// A config provider whose values are their keys: \${tag:any:50} is 50.
+class Echo {
+  configure() {}
+  get(_path, keys) { return { data: Object.fromEntries([...keys].map((k) => [k, k])) } }
+}
+plugins.push({ className: 'com.example.TagConfigProvider', kind: ['config_provider'], params: {}, create: () => new Echo() })
+`
+    : ''
+}`,
     })
   return {
     one: await plugin('one', 'com.example.TagOne', await lib(1)),

@@ -88,6 +88,9 @@ test('third-party plugins installed with ferry plugins install run in a standalo
       'offset.storage.file.filename': join(dir, 'connect.offsets'),
       'offset.flush.interval.ms': '500',
       'plugin.path': pluginPath,
+      // A config provider from a plugin package.
+      'config.providers': 'tag',
+      'config.providers.tag.class': 'com.example.TagConfigProvider',
     },
     connectors: [
       {
@@ -95,7 +98,8 @@ test('third-party plugins installed with ferry plugins install run in a standalo
         'connector.class': 'CounterSource',
         'connector.plugin.version': '1.2.0',
         topic,
-        count: '50',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a config provider reference, resolved by the worker
+        count: '${tag:any:50}',
         transforms: 'one,two',
         'transforms.one.type': 'com.example.TagOne',
         'transforms.two.type': 'TagTwo',

@@ -19,6 +19,7 @@ export {
   type Validator,
   type Width,
 } from './config/config-def.ts'
+export { type ConfigData, type ConfigProvider, InvalidParamException } from './config/config-provider.ts'
 export {
   CaseInsensitiveValidString,
   CompositeValidator,
