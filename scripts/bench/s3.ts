@@ -10,7 +10,8 @@
  * start-up and the first object's records are left out: the records counted are those of the objects after the
  * first), so the bucket is listed only every 500 ms; records/s and MiB/s (of record values) for both, Ferry's CPU
  * seconds and peak RSS from /proc, and the ratio. Prints one JSON object. FERRY_BENCH_CPU_PROF=<dir> writes a CPU
- * profile of the worker.
+ * profile of the worker; FERRY_BENCH_S3_PROPS='{"key":"value"}' adds keys to the connector config (e.g. consumer
+ * overrides) for side experiments.
  */
 
 import { spawn } from 'node:child_process'
@@ -76,6 +77,7 @@ const connectorProps = {
   'format.class': FORMAT === 'json' ? 'io.confluent.connect.s3.format.json.JsonFormat' : 'ByteArrayFormat',
   'flush.size': String(FLUSH),
   'topics.dir': 'ferry',
+  ...JSON.parse(process.env.FERRY_BENCH_S3_PROPS ?? '{}'),
 }
 const client = newS3Client(s3Settings(connectorProps))
 
