@@ -366,6 +366,35 @@ test('a worker killed mid-stream and started again leaves exactly the objects an
   assert.equal(seen.size, total)
 })
 
+test('rotate.schedule.interval.ms uploads the open objects on the wall clock once records stop coming (the worker calls put with no records)', async (t) => {
+  const topic = randomName('s3-schedule')
+  await createTopic(topic, 1)
+  await produce(
+    Array.from({ length: 7 }, (_, i) => ({ topic, partition: 0, key: null, value: Buffer.from(`{"i":${i}}`) })),
+  )
+  const dir = await tempDir(t)
+  const config = sinkConfig(topic, {
+    'format.class': 'JsonFormat',
+    'flush.size': '1000',
+    'rotate.schedule.interval.ms': '2000',
+    timezone: 'UTC',
+    'value.converter': JSON_CONVERTER,
+    'value.converter.schemas.enable': 'false',
+  })
+  await startStandalone(t, { dir, worker: await workerProps(dir, JSON_CONVERTER), connectors: [config] })
+  const prefix = `${config['topics.dir']}/${topic}/partition=0/`
+  const keys = await waitFor('the object', async () => {
+    const k = await listKeys(client, BUCKET, prefix)
+    return k.length > 0 ? k : undefined
+  })
+  assert.deepEqual(keys, [`${prefix}${topic}+0+${pad(0)}.json`])
+  const lines = (await getObject(client, BUCKET, keys[0]!)).toString('utf8').trim().split('\n')
+  assert.deepEqual(
+    lines,
+    Array.from({ length: 7 }, (_, i) => `{"i":${i}}`),
+  )
+})
+
 test('an object larger than s3.part.size is uploaded in parts and reads back whole', async (t) => {
   const topic = randomName('s3-multipart')
   await createTopic(topic, 1)
