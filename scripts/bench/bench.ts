@@ -82,7 +82,7 @@ async function ferryJsonSkip(): Promise<string | undefined> {
   } catch (e) {
     return `\`ferry plugins\` failed: ${(e as Error).message.split('\n')[0]}`
   }
-  const missing = needed.filter((c) => !out.split('\n').some((l) => l.trim().endsWith(c)))
+  const missing = needed.filter((c) => !out.split('\n').some((l) => l.trim().split(/\s+/).includes(c)))
   return missing.length === 0
     ? undefined
     : `\`ferry plugins\` does not list ${missing.join(', ')} yet (the transforms package is not in Ferry's plugin registry)`
