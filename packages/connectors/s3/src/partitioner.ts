@@ -27,8 +27,13 @@ class DefaultPartitioner implements Partitioner {
     this.delim = delim
   }
 
+  readonly #names: string[] = []
+
   encodePartition(record: SinkRecord, _nowMs: number): string {
-    return `partition=${record.kafkaPartition}`
+    const p = record.kafkaPartition ?? -1
+    if (p < 0) return `partition=${p}`
+    this.#names[p] ??= `partition=${p}`
+    return this.#names[p]
   }
 
   generatePartitionedPath(topic: string, encodedPartition: string): string {

@@ -73,6 +73,7 @@ export class S3SinkTask extends SinkTask {
 
   async put(records: SinkRecord[]): Promise<void> {
     const s = this.#settings!
+    let writer: TopicPartitionWriter | undefined
     for (const record of records) {
       if (record.value === null || record.value === undefined) {
         if (s.nullValues === 'fail') {
@@ -85,7 +86,10 @@ export class S3SinkTask extends SinkTask {
         }
         continue
       }
-      const writer = this.#writers.get(key(record.topic, record.kafkaPartition ?? -1))
+      // Batches come in runs of one partition: look the writer up when the partition changes.
+      if (writer?.partition !== record.kafkaPartition || writer.topic !== record.topic) {
+        writer = this.#writers.get(key(record.topic, record.kafkaPartition ?? -1))
+      }
       if (!writer) {
         throw new ConnectException(
           `No writer found for topic partition ${record.topic}-${record.kafkaPartition}. The record's topic-partition does not match any assigned partitions. Assigned partitions: ${[...this.#writers.keys()].join(', ')}`,

@@ -139,13 +139,15 @@ export class TopicPartitionWriter {
         await this.#commitFiles()
         continue
       }
-      if (!(await this.#writeRecord(record, encoded))) {
-        this.#next++
+      // Synchronous unless the record is errant: no await per record on the way through.
+      const file = this.#writeRecord(record, encoded, open)
+      this.#next++
+      if (file instanceof Promise) {
+        await file
         continue
       }
-      this.#next++
       if (this.#recordCount >= this.#s.flushSize) await this.#commitFiles()
-      else await this.#files.get(encoded)?.out.uploadFullParts()
+      else if (file.out.buffered >= this.#s.partSize) await file.out.uploadFullParts()
     }
     this.#buffer = []
     this.#next = 0
@@ -181,34 +183,43 @@ export class TopicPartitionWriter {
     await Promise.all(files.map((f) => f.out.abort()))
   }
 
-  /** Writes one record to its object; false when the record was reported as errant and skipped. */
-  async #writeRecord(record: SinkRecord, encoded: string): Promise<boolean> {
-    let file = this.#files.get(encoded)
-    const created = !file
+  /** Writes one record to its object and returns the object; a record the format cannot hold is reported (async). */
+  #writeRecord(record: SinkRecord, encoded: string, open: OpenFile | undefined): OpenFile | Promise<void> {
+    let file = open
+    let out: S3ObjectOutput | null = null
     try {
       if (!file) {
         const key = this.#fileKey(encoded, record.kafkaOffset)
-        const out = this.#storage.create(key, this.#format.gzip)
-        const writer = this.#format.newWriter(out, key, record.valueSchema)
-        file = { key, schema: record.valueSchema, out, writer, finished: false }
+        out = this.#storage.create(key, this.#format.gzip)
+        file = {
+          key,
+          schema: record.valueSchema,
+          out,
+          writer: this.#format.newWriter(out, key, record.valueSchema),
+          finished: false,
+        }
       }
       file.writer.write(record)
     } catch (e) {
+      if (out) void out.abort() // nothing was uploaded: this only frees it
       if (!(e instanceof DataException)) throw e
-      if (created && file) await file.out.abort()
-      if (this.#reporter) {
-        await this.#reporter.report(record, e)
-        return false
-      }
+      return this.#errant(record, e)
+    }
+    if (!open) this.#files.set(encoded, file)
+    this.#currentEncodedPartition = encoded
+    this.#currentOffset = record.kafkaOffset
+    this.#recordCount++
+    return file
+  }
+
+  /** Reports a record the format cannot hold, or fails naming it. */
+  async #errant(record: SinkRecord, e: DataException): Promise<void> {
+    if (!this.#reporter) {
       throw new ConnectException(
         `Could not write ${record.topic}-${record.kafkaPartition}@${record.kafkaOffset}: ${e.message}`,
       )
     }
-    if (created) this.#files.set(encoded, file)
-    this.#currentEncodedPartition = encoded
-    this.#currentOffset = record.kafkaOffset
-    this.#recordCount++
-    return true
+    await this.#reporter.report(record, e)
   }
 
   /**
