@@ -63,7 +63,7 @@ const dataMiB = (() => {
 })()
 
 const kafka = await startKafka()
-const s3 = await startS3Mock({ buckets: [BUCKET] })
+const s3 = await startS3Mock({ buckets: [BUCKET], fullJit: true })
 const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-s3-'))
 const connectorProps = {
   name: 'bench-s3',

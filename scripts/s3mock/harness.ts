@@ -68,8 +68,13 @@ export interface S3Mock {
 const live = new Set<ChildProcess>()
 let hooked = false
 
-/** Starts S3Mock with `buckets` created; resolves once it answers HTTP. */
-export async function startS3Mock(opts: { buckets?: string[]; version?: string } = {}): Promise<S3Mock> {
+/**
+ * Starts S3Mock with `buckets` created; resolves once it answers HTTP. The JVM compiles with C1 only, which starts
+ * faster; `fullJit` lets it use C2 as well, for benchmarks.
+ */
+export async function startS3Mock(
+  opts: { buckets?: string[]; version?: string; fullJit?: boolean } = {},
+): Promise<S3Mock> {
   const jar = await mavenJar(`com.adobe.testing:s3mock:${opts.version ?? S3MOCK_VERSION}:exec`)
   const java = await javaCommand()
   const root = await mkdtemp(join(tmpdir(), 'ferry-s3mock-'))
@@ -81,7 +86,7 @@ export async function startS3Mock(opts: { buckets?: string[]; version?: string }
     [
       '-Xmx512m',
       '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
+      ...(opts.fullJit ? [] : ['-XX:TieredStopAtLevel=1']),
       '-jar',
       jar,
       `--com.adobe.testing.s3mock.http-port=${port}`,
