@@ -395,6 +395,29 @@ test('rotate.schedule.interval.ms uploads the open objects on the wall clock onc
   )
 })
 
+test('without aws.access.key.id the default credential chain signs the requests (here from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)', async (t) => {
+  const topic = randomName('s3-chain')
+  await createTopic(topic, 1)
+  await produce(
+    Array.from({ length: 5 }, (_, i) => ({ topic, partition: 0, key: null, value: Buffer.from(`{"i":${i}}`) })),
+  )
+  const dir = await tempDir(t)
+  const {
+    'aws.access.key.id': _,
+    'aws.secret.access.key': __,
+    ...config
+  } = sinkConfig(topic, {
+    'format.class': 'JsonFormat',
+    'flush.size': '5',
+    'value.converter': JSON_CONVERTER,
+    'value.converter.schemas.enable': 'false',
+  })
+  const env = { AWS_ACCESS_KEY_ID: 'from-the-environment', AWS_SECRET_ACCESS_KEY: 'secret-from-the-environment' }
+  await startStandalone(t, { dir, worker: await workerProps(dir, JSON_CONVERTER), connectors: [config], env })
+  const prefix = `${config['topics.dir']}/${topic}/partition=0/`
+  await waitFor('the object', async () => (await listKeys(client, BUCKET, prefix)).length === 1)
+})
+
 test('an object larger than s3.part.size is uploaded in parts and reads back whole', async (t) => {
   const topic = randomName('s3-multipart')
   await createTopic(topic, 1)
