@@ -220,7 +220,7 @@ function recordFieldTimestamp(record: SinkRecord, fieldName: string): number {
 function nestedFieldSchema(schema: Schema, path: string): Schema | null {
   let current: Schema | null = schema
   for (const name of path.split('.')) {
-    if (!current || current.type !== 'STRUCT') return null
+    if (current?.type !== 'STRUCT') return null
     current = current.field(name)?.schema ?? null
   }
   return current

@@ -199,7 +199,8 @@ export class S3ObjectOutput {
 
   /** The first `size` buffered bytes, left in the buffer. */
   #peek(size: number): Buffer {
-    if (this.#chunks.length === 1 && this.#chunks[0]!.length === size) return this.#chunks[0]!
+    const first = this.#chunks[0]
+    if (first && first.length >= size) return first.subarray(0, size)
     const all = Buffer.concat(this.#chunks, this.#buffered)
     this.#chunks = [all]
     return all.subarray(0, size)
@@ -216,7 +217,6 @@ export class S3ObjectOutput {
 
   async #send<T>(what: string, command: { input: unknown }): Promise<T> {
     try {
-      // biome-ignore lint/suspicious/noExplicitAny: one call site for the SDK's per-command overloads
       return (await this.#storage.client.send(command as any)) as T
     } catch (e) {
       throw new S3RequestException(`${what} of s3://${this.#storage.bucket}/${this.key} failed: ${describe(e)}`)
