@@ -51,6 +51,13 @@ export {
 } from './plugins/version-range.ts'
 export { KafkaOffsetBackingStore } from './storage/kafka-offset-store.ts'
 export { FileOffsetBackingStore, MemoryOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.ts'
+export {
+  type Converters,
+  createConverters,
+  createTransformationChain,
+  resolvePlugin,
+} from './worker/plugin-instances.ts'
+export { TransformationChain, type TransformationStage } from './worker/transformation-chain.ts'
 export { Worker } from './worker/worker.ts'
 export { WorkerClients } from './worker/worker-clients.ts'
 export type { ConnectorTaskId, TargetState } from './worker/worker-task.ts'

@@ -3,21 +3,17 @@ import {
   ConnectException,
   type Connector,
   type ConnectRecord,
-  type Converter,
-  type HeaderConverter,
-  type Predicate,
   SinkConnector,
   type SinkRecord,
   type SinkTask,
   SourceConnector,
   type SourceRecord,
   type SourceTask,
-  type Transformation,
 } from '@ferry/api'
 import { type ResolvedReference, reverseTransform, WorkerConfigTransformer } from '../config/config-providers.ts'
 import { type ErrorHandlingConfig, parseErrorHandlingConfig } from '../config/connector-config.ts'
 import type { SecretRedactor } from '../config/secrets.ts'
-import { type WorkerConfig, withPrefix } from '../config/worker-config.ts'
+import type { WorkerConfig } from '../config/worker-config.ts'
 import {
   DeadLetterQueueReporter,
   type DeadLetterQueueSettings,
@@ -29,9 +25,9 @@ import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-opera
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
-import { type VersionRange, versionRequirement } from '../plugins/version-range.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
-import { TransformationChain, type TransformationStage } from './transformation-chain.ts'
+import { type Converters, createConverters, createTransformationChain, resolvePlugin } from './plugin-instances.ts'
+import type { TransformationChain } from './transformation-chain.ts'
 import { WorkerSinkTask } from './worker-sink-task.ts'
 import { WorkerSourceTask } from './worker-source-task.ts'
 import {
@@ -48,14 +44,6 @@ import {
  * this way, so the herder's topic tracking (KIP-558) does not count the DLQ topic as a topic the connector uses.
  */
 const outsideTopicTracking = AsyncLocalStorage.snapshot()
-
-interface Converters {
-  key: Converter
-  value: Converter
-  header: HeaderConverter
-  /** The configured class names, as error reports name them. */
-  classes: { key: string; value: string; header: string }
-}
 
 /** Told about a connector's life; the herder turns these into the status it reports. */
 export interface ConnectorStatusListener {
@@ -127,13 +115,7 @@ export class Worker {
     classKey: string,
     version: string | null | undefined,
   ): PluginDescriptor {
-    let range: VersionRange | null
-    try {
-      range = versionRequirement(version)
-    } catch {
-      throw new ConnectException(`Invalid version range for ${classKey}: ${version}`)
-    }
-    return this.plugins.resolve(className, kinds, what, range)
+    return resolvePlugin(this.plugins, className, kinds, what, classKey, version)
   }
 
   /** Starts a connector; failures are reported to the listener, never thrown. */
@@ -409,69 +391,12 @@ export class Worker {
   }
 
   #converters(config: Record<string, string>): Converters {
-    const worker = this.config.originals
-    const make = <T>(
-      key: string,
-      kind: 'converter' | 'header_converter',
-      what: string,
-    ): { instance: T; props: Record<string, string>; className: string } => {
-      const fromConnector = config[key]
-      const className = fromConnector ?? worker[key] ?? (kind === 'header_converter' ? this.config.headerConverter : '')
-      const versionKey = `${key}.plugin.version`
-      const version = fromConnector ? config[versionKey] : worker[versionKey]
-      const plugin = this.#plugin(className, [kind], what, key, version)
-      const props = withPrefix(fromConnector ? config : worker, `${key}.`)
-      return { instance: plugin.create() as T, props, className: plugin.className }
-    }
-    const k = make<Converter>('key.converter', 'converter', 'Converter')
-    k.instance.configure(k.props, true)
-    const v = make<Converter>('value.converter', 'converter', 'Converter')
-    v.instance.configure(v.props, false)
-    const h = make<HeaderConverter>('header.converter', 'header_converter', 'HeaderConverter')
-    h.instance.configure(h.props)
-    return {
-      key: k.instance,
-      value: v.instance,
-      header: h.instance,
-      classes: { key: k.className, value: v.className, header: h.className },
-    }
+    return createConverters(this.plugins, this.config.originals, config, this.config.headerConverter)
   }
 
   /** Builds the `transforms` chain: `transforms.<alias>.type` plus its keys, and an optional predicate. */
   #chain<R extends ConnectRecord>(config: Record<string, string>): TransformationChain<R> {
-    const aliases = (config.transforms ?? '')
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean)
-    const stages: TransformationStage<R>[] = []
-    for (const alias of aliases) {
-      const prefix = `transforms.${alias}.`
-      const props = withPrefix(config, prefix)
-      const plugin = this.#plugin(
-        props.type ?? '',
-        ['transformation'],
-        'Transformation',
-        `${prefix}type`,
-        props['plugin.version'],
-      )
-      const transformation = plugin.create() as Transformation<R>
-      transformation.configure(props)
-      let predicate: Predicate<R> | null = null
-      if (props.predicate) {
-        const pprops = withPrefix(config, `predicates.${props.predicate}.`)
-        const pplugin = this.#plugin(
-          pprops.type ?? '',
-          ['predicate'],
-          'Predicate',
-          `predicates.${props.predicate}.type`,
-          pprops['plugin.version'],
-        )
-        predicate = pplugin.create() as Predicate<R>
-        predicate.configure(pprops)
-      }
-      stages.push({ alias, transformation, predicate, negate: props.negate === 'true', className: plugin.className })
-    }
-    return new TransformationChain<R>(stages)
+    return createTransformationChain<R>(this.plugins, config)
   }
 
   setTargetState(connector: string, state: TargetState): void {
