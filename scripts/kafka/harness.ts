@@ -176,7 +176,11 @@ ${dep('org.apache.logging.log4j', 'log4j-core', LOG4J_VERSION)}
  * mkdir-based lock. Returns a release function, or undefined when `done()`
  * became true while waiting. Locks of dead processes (or older than 20 min) are broken.
  */
-async function acquireLock(lockDir: string, done: () => boolean): Promise<(() => Promise<void>) | undefined> {
+export async function acquireLock(
+  lockDir: string,
+  done: () => boolean,
+  what = 'Kafka jars',
+): Promise<(() => Promise<void>) | undefined> {
   const deadline = Date.now() + 20 * 60_000
   let announced = false
   for (;;) {
@@ -193,9 +197,9 @@ async function acquireLock(lockDir: string, done: () => boolean): Promise<(() =>
       continue
     }
     if (Date.now() > deadline)
-      throw new Error(`timed out waiting for the lock ${lockDir} (remove it if no other process is fetching Kafka)`)
+      throw new Error(`timed out waiting for the lock ${lockDir} (remove it if no other process is fetching ${what})`)
     if (!announced) {
-      process.stderr.write(`Waiting for another process fetching Kafka jars (${lockDir})...\n`)
+      process.stderr.write(`Waiting for another process fetching ${what} (${lockDir})...\n`)
       announced = true
     }
     await sleep(500)
