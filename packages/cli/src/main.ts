@@ -25,6 +25,7 @@ import {
   type WorkerConfig,
   WorkerConfigTransformer,
 } from '@ferry/runtime'
+import { ctl } from './ctl/ctl.ts'
 import { UsageError } from './errors.ts'
 import { workerPlugins } from './plugins.ts'
 import { pluginPathOf, pluginsCommand } from './plugins-command.ts'
@@ -45,6 +46,9 @@ Commands:
       List the plugins this Ferry can run (kind, class, version, licence, where from, broken
       packages); install an npm package, tarball or folder into plugin.path; remove one.
       Run ferry plugins --help for details.
+  ctl <command> [options]
+      Manage a running Connect cluster, Ferry's or Apache's, through its REST API: get, describe,
+      apply, patch, pause, resume, stop, restart, delete, offsets, contexts. Run ferry ctl --help.
 
 Options:
   -h, --help      Show this help
@@ -80,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       case 'plugins':
         return await pluginsCommand(args)
+      case 'ctl':
+        return await ctl(args, process)
       case 'standalone':
         return await standalone(args, redactor)
       case 'distributed':
