@@ -1,4 +1,5 @@
 export { builtinRegistry } from '@ferry/cli'
+export { type ConnectorConformanceOptions, connectorConformance, type Subtests } from './connector-conformance.ts'
 export {
   buildSchema,
   buildValue,
@@ -18,6 +19,26 @@ export {
   startDistributed,
   startStandalone,
 } from './standalone-process.ts'
+export {
+  NO_OFFSETS,
+  offsetStorageReader,
+  TestConnectorContext,
+  TestSinkTaskContext,
+  TestSourceTaskContext,
+} from './task-contexts.ts'
+export {
+  DEFAULT_WORKER_CONVERTERS,
+  type KafkaRecord,
+  runSinkTask,
+  runSourceTask,
+  type SinkInput,
+  type SinkRun,
+  type SinkRunOptions,
+  type SourceOffsets,
+  type SourceRun,
+  type SourceRunOptions,
+  type TaskRunOptions,
+} from './task-runners.ts'
 export {
   type ConformanceOptions,
   predicateConformance,
