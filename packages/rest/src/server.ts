@@ -27,6 +27,7 @@ import { connectorRoutes } from './routes/connectors.ts'
 import { healthRoutes } from './routes/health.ts'
 import { loggerRoutes } from './routes/loggers.ts'
 import { rootRoutes } from './routes/root.ts'
+import { uiRoutes } from './ui/ui-routes.ts'
 
 export interface RestServerOptions {
   herder: Herder
@@ -57,6 +58,7 @@ export function restRoutes(ctx: RestContext): RouteSpec[] {
     ...connectorRoutes(ctx),
     ...connectorPluginRoutes(ctx),
     ...loggerRoutes(ctx),
+    ...uiRoutes(ctx),
   ]
 }
 

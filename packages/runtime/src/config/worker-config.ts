@@ -87,6 +87,14 @@ export const WORKER_CONFIG_DEF = new ConfigDef()
     documentation:
       'List of paths separated by commas (,) that contain plugins: npm package folders whose package.json has a "ferry" field, node_modules trees, or folders holding one (as ferry plugins install makes). See docs/plugins.md.',
   })
+  .define({
+    name: 'ui.enabled',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    documentation:
+      "Ferry's own: whether the REST listeners serve the web UI at /ui (a page that uses only the REST API). See docs/operations.md.",
+  })
   // Its `config.providers.<name>.class` and `.param.*` keys are checked by config/config-providers.ts.
   .define({
     name: 'config.providers',

@@ -1,0 +1,512 @@
+/**
+ * Ferry's web UI: hash routes over the REST API (`#/connectors`, `#/connectors/<name>`, `#/new`, `#/edit/<name>`,
+ * `#/cluster`, `#/plugins`, `#/loggers`). Lists refresh every few seconds while shown.
+ */
+import { ApiError, api, seg } from './api.js'
+import { h, replace } from './dom.js'
+import { renderConnectorForm } from './form.js'
+
+const REFRESH_MS = 2000
+const view = document.getElementById('view')
+const notice = document.getElementById('notice')
+let refreshTimer
+let generation = 0
+
+/** Shows a passing message in the header (rebalance retries, results of actions). */
+function say(text, kind = 'info') {
+  notice.className = kind
+  replace(notice, text)
+}
+
+const retrying = (message) => say(`The cluster is rebalancing; trying again… (${message})`, 'warn')
+const call = (method, path, body) => api(method, path, body, retrying)
+
+function stateBadge(state) {
+  return h('span', { class: `state state-${String(state).toLowerCase()}`, 'data-state': state }, state)
+}
+
+function route() {
+  const hash = location.hash.replace(/^#\/?/, '')
+  const [page, ...rest] = hash.split('/')
+  return { page: page || 'connectors', arg: rest.length ? decodeURIComponent(rest.join('/')) : undefined }
+}
+
+async function render() {
+  clearTimeout(refreshTimer)
+  const mine = ++generation
+  const { page, arg } = route()
+  for (const a of document.querySelectorAll('nav a')) {
+    a.classList.toggle('active', a.getAttribute('href') === `#/${page}`)
+  }
+  const pages = {
+    connectors: () => (arg === undefined ? connectorsPage() : connectorPage(arg)),
+    new: () => formPage(undefined),
+    edit: () => formPage(arg),
+    cluster: clusterPage,
+    plugins: pluginsPage,
+    loggers: loggersPage,
+  }
+  try {
+    const refresh = await (pages[page] ?? connectorsPage)()
+    if (refresh && mine === generation) {
+      const tick = async () => {
+        try {
+          await refresh()
+        } catch (e) {
+          say(e.message, 'error')
+        }
+        if (mine === generation) refreshTimer = setTimeout(tick, REFRESH_MS)
+      }
+      refreshTimer = setTimeout(tick, REFRESH_MS)
+    }
+  } catch (e) {
+    if (mine === generation) replace(view, h('p', { class: 'form-error' }, e.message))
+  }
+}
+
+/** Every connector with its status and info (`?expand=status&expand=info`). */
+const allConnectors = () => call('GET', '/connectors?expand=status&expand=info')
+
+// ------------------------------------------------------------------------------------------------ connectors
+
+async function connectorsPage() {
+  const body = h('tbody')
+  const table = h(
+    'table',
+    { 'data-testid': 'connectors' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Name', 'Type', 'State', 'Tasks', 'Worker', 'Class'].map((c) => h('th', {}, c)),
+      ),
+    ),
+    body,
+  )
+  replace(view, h('h2', {}, 'Connectors'), table, h('p', {}, h('a', { href: '#/new' }, 'New connector')))
+  const refresh = async () => {
+    const connectors = await allConnectors()
+    const names = Object.keys(connectors).sort()
+    replace(
+      body,
+      names.length === 0
+        ? h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No connectors yet.'))
+        : names.map((name) => {
+            const { status, info } = connectors[name]
+            const tasks = status?.tasks ?? []
+            const running = tasks.filter((t) => t.state === 'RUNNING').length
+            return h(
+              'tr',
+              { 'data-connector': name },
+              h('td', {}, h('a', { href: `#/connectors/${seg(name)}` }, name)),
+              h('td', {}, status?.type ?? info?.type ?? ''),
+              h('td', {}, stateBadge(status?.connector.state ?? 'UNKNOWN')),
+              h('td', {}, `${running}/${tasks.length} running`),
+              h('td', {}, status?.connector.worker_id ?? ''),
+              h('td', { class: 'mono' }, info?.config['connector.class'] ?? ''),
+            )
+          }),
+    )
+  }
+  await refresh()
+  return refresh
+}
+
+async function connectorPage(name) {
+  const path = `/connectors/${seg(name)}`
+  const head = h('div', { class: 'connector-head' })
+  const tasksBody = h('tbody')
+  const configBox = h('div')
+  const offsetsBox = h('div', { 'data-testid': 'offsets' })
+  const actions = h('div', { class: 'actions' })
+  let state
+  const act = async (label, method, suffix, after) => {
+    try {
+      await call(method, `${path}${suffix}`)
+      say(`${label}: done`)
+      if (after) after()
+      else await refresh()
+    } catch (e) {
+      say(`${label}: ${e.message}`, 'error')
+    }
+  }
+  const includeTasks = h('input', { type: 'checkbox', id: 'restart-tasks' })
+  const onlyFailed = h('input', { type: 'checkbox', id: 'restart-failed' })
+  replace(
+    actions,
+    h('button', { onclick: () => act('Pause', 'PUT', '/pause') }, 'Pause'),
+    h('button', { onclick: () => act('Resume', 'PUT', '/resume') }, 'Resume'),
+    h('button', { onclick: () => act('Stop', 'PUT', '/stop') }, 'Stop'),
+    h(
+      'button',
+      {
+        onclick: () =>
+          act('Restart', 'POST', `/restart?includeTasks=${includeTasks.checked}&onlyFailed=${onlyFailed.checked}`),
+      },
+      'Restart',
+    ),
+    h('label', { for: 'restart-tasks' }, includeTasks, ' with tasks'),
+    h('label', { for: 'restart-failed' }, onlyFailed, ' only failed'),
+    h('a', { class: 'button', href: `#/edit/${seg(name)}` }, 'Edit'),
+    h(
+      'button',
+      {
+        class: 'danger',
+        onclick: () => {
+          if (confirm(`Delete the connector ${name}?`))
+            void act('Delete', 'DELETE', '', () => (location.hash = '#/connectors'))
+        },
+      },
+      'Delete',
+    ),
+  )
+  replace(
+    view,
+    head,
+    actions,
+    h('h3', {}, 'Tasks'),
+    h(
+      'table',
+      { 'data-testid': 'tasks' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Task', 'State', 'Worker', 'Trace', ''].map((c) => h('th', {}, c)),
+        ),
+      ),
+      tasksBody,
+    ),
+    h('h3', {}, 'Offsets'),
+    offsetsBox,
+    h('h3', {}, 'Config'),
+    configBox,
+  )
+
+  const showOffsets = async () => {
+    let offsets
+    try {
+      offsets = await call('GET', `${path}/offsets`)
+    } catch (e) {
+      replace(offsetsBox, h('p', { class: 'muted' }, e.message))
+      return
+    }
+    const text = h('textarea', { rows: 8, class: 'mono', 'data-testid': 'offsets-json', readonly: state !== 'STOPPED' })
+    text.value = JSON.stringify(offsets, null, 2)
+    const result = h('span', { class: 'muted' })
+    const alter = async () => {
+      let body
+      try {
+        body = JSON.parse(text.value)
+      } catch (e) {
+        replace(result, `Not JSON: ${e.message}`)
+        return
+      }
+      try {
+        const answer = await call('PATCH', `${path}/offsets`, body)
+        replace(result, answer?.message ?? 'done')
+      } catch (e) {
+        replace(result, e.message)
+      }
+    }
+    const reset = async () => {
+      if (!confirm(`Reset every offset of ${name}?`)) return
+      try {
+        const answer = await call('DELETE', `${path}/offsets`)
+        replace(result, answer?.message ?? 'done')
+        await showOffsets()
+      } catch (e) {
+        replace(result, e.message)
+      }
+    }
+    replace(
+      offsetsBox,
+      text,
+      state === 'STOPPED'
+        ? h(
+            'div',
+            { class: 'actions' },
+            h('button', { onclick: alter }, 'Save offsets'),
+            h('button', { class: 'danger', onclick: reset }, 'Reset offsets'),
+            result,
+          )
+        : h('p', { class: 'muted' }, 'Offsets can be changed once the connector is STOPPED.'),
+    )
+  }
+
+  const refresh = async () => {
+    let status
+    let config
+    try {
+      ;[status, config] = await Promise.all([call('GET', `${path}/status`), call('GET', `${path}/config`)])
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        replace(view, h('p', {}, `No connector named ${name}. `, h('a', { href: '#/connectors' }, 'All connectors')))
+        return
+      }
+      throw e
+    }
+    const previous = state
+    state = status.connector.state
+    replace(
+      head,
+      h('h2', {}, name, ' ', stateBadge(state)),
+      h(
+        'p',
+        { class: 'muted' },
+        `${status.type} connector on ${status.connector.worker_id}`,
+        status.connector.version ? `, version ${status.connector.version}` : '',
+      ),
+      status.connector.trace ? h('pre', { class: 'trace' }, status.connector.trace) : null,
+    )
+    replace(
+      tasksBody,
+      status.tasks.length === 0
+        ? h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No tasks.'))
+        : status.tasks.map((task) =>
+            h(
+              'tr',
+              { 'data-task': task.id },
+              h('td', {}, String(task.id)),
+              h('td', {}, stateBadge(task.state)),
+              h('td', {}, task.worker_id),
+              h('td', {}, task.trace ? h('pre', { class: 'trace' }, task.trace) : ''),
+              h(
+                'td',
+                {},
+                h(
+                  'button',
+                  { onclick: () => act(`Restart task ${task.id}`, 'POST', `/tasks/${task.id}/restart`) },
+                  'Restart',
+                ),
+              ),
+            ),
+          ),
+    )
+    replace(
+      configBox,
+      h(
+        'table',
+        { class: 'config' },
+        h(
+          'tbody',
+          {},
+          Object.keys(config)
+            .sort()
+            .map((key) => h('tr', {}, h('th', { class: 'mono' }, key), h('td', { class: 'mono' }, config[key]))),
+        ),
+      ),
+    )
+    if (previous !== state) await showOffsets()
+  }
+  await refresh()
+  return refresh
+}
+
+async function formPage(name) {
+  const [plugins, existing] = await Promise.all([
+    call('GET', '/connector-plugins'),
+    name === undefined
+      ? undefined
+      : call('GET', `/connectors/${seg(name)}/config`).then((config) => ({ name, config })),
+  ])
+  const box = h('div')
+  replace(view, box)
+  await renderConnectorForm(box, {
+    plugins,
+    existing,
+    onSaved: (saved) => {
+      say(`${saved} ${existing ? 'updated' : 'created'}`)
+      location.hash = `#/connectors/${seg(saved)}`
+    },
+  })
+}
+
+// ------------------------------------------------------------------------------------------------ cluster
+
+async function clusterPage() {
+  const box = h('div')
+  replace(view, h('h2', {}, 'Cluster'), box)
+  const refresh = async () => {
+    const [root, connectors] = await Promise.all([call('GET', '/'), allConnectors()])
+    /** worker id → { connectors, tasks } it runs, from the statuses. */
+    const workers = new Map()
+    const at = (id) => {
+      if (!workers.has(id)) workers.set(id, { connectors: [], tasks: [] })
+      return workers.get(id)
+    }
+    for (const [name, { status }] of Object.entries(connectors)) {
+      if (!status) continue
+      if (status.connector.worker_id) at(status.connector.worker_id).connectors.push(name)
+      for (const task of status.tasks) if (task.worker_id) at(task.worker_id).tasks.push(`${name}-${task.id}`)
+    }
+    replace(
+      box,
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Kafka cluster'),
+        h('dd', { class: 'mono' }, root.kafka_cluster_id ?? 'unknown'),
+        h('dt', {}, 'Ferry version'),
+        h('dd', {}, `${root.version} (commit ${root.commit})`),
+        h('dt', {}, 'Connectors'),
+        h('dd', {}, String(Object.keys(connectors).length)),
+      ),
+      h('h3', {}, 'Workers running connectors or tasks'),
+      h(
+        'table',
+        { 'data-testid': 'workers' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Worker', 'Connectors', 'Tasks'].map((c) => h('th', {}, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          workers.size === 0
+            ? h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No worker runs anything yet.'))
+            : [...workers.keys()].sort().map((id) => {
+                const w = workers.get(id)
+                return h(
+                  'tr',
+                  {},
+                  h('td', { class: 'mono' }, id),
+                  h('td', {}, w.connectors.join(', ')),
+                  h('td', {}, `${w.tasks.length}`),
+                )
+              }),
+        ),
+      ),
+    )
+  }
+  await refresh()
+  return refresh
+}
+
+// ------------------------------------------------------------------------------------------------ plugins, loggers
+
+async function pluginsPage() {
+  const plugins = await call('GET', '/connector-plugins?connectorsOnly=false')
+  replace(
+    view,
+    h('h2', {}, 'Plugins'),
+    h(
+      'table',
+      { 'data-testid': 'plugins' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Class', 'Type', 'Version'].map((c) => h('th', {}, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        plugins.map((p) =>
+          h('tr', {}, h('td', { class: 'mono' }, p.class), h('td', {}, p.type), h('td', {}, p.version ?? '')),
+        ),
+      ),
+    ),
+  )
+}
+
+const LEVELS = ['OFF', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE']
+
+async function loggersPage() {
+  let loggers
+  try {
+    loggers = await call('GET', '/admin/loggers')
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      replace(
+        view,
+        h('h2', {}, 'Loggers'),
+        h('p', { class: 'muted' }, 'This listener does not serve /admin (admin.listeners).'),
+      )
+      return
+    }
+    throw e
+  }
+  const setLevel = async (logger, level) => {
+    try {
+      await call('PUT', `/admin/loggers/${seg(logger)}`, { level })
+      say(`${logger}: ${level}`)
+      await loggersPage()
+    } catch (e) {
+      say(`${logger}: ${e.message}`, 'error')
+    }
+  }
+  const select = (logger, current) =>
+    h(
+      'select',
+      { 'aria-label': `level of ${logger}`, onchange: (e) => setLevel(logger, e.target.value) },
+      LEVELS.map((l) => h('option', { value: l, selected: l === current }, l)),
+    )
+  const newName = h('input', { id: 'new-logger', placeholder: 'org.apache.kafka.connect', autocomplete: 'off' })
+  const newLevel = h(
+    'select',
+    { 'aria-label': 'level' },
+    LEVELS.map((l) => h('option', { value: l, selected: l === 'DEBUG' }, l)),
+  )
+  replace(
+    view,
+    h('h2', {}, 'Loggers'),
+    h(
+      'table',
+      { 'data-testid': 'loggers' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Logger', 'Level', 'Changed'].map((c) => h('th', {}, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        Object.keys(loggers)
+          .sort()
+          .map((name) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'mono' }, name),
+              h('td', {}, select(name, loggers[name].level)),
+              h('td', {}, loggers[name].last_modified ? new Date(loggers[name].last_modified).toLocaleString() : ''),
+            ),
+          ),
+      ),
+    ),
+    h(
+      'form',
+      {
+        class: 'actions',
+        onsubmit: (e) => {
+          e.preventDefault()
+          if (newName.value.trim()) void setLevel(newName.value.trim(), newLevel.value)
+        },
+      },
+      h('label', { for: 'new-logger' }, 'Set a logger'),
+      newName,
+      newLevel,
+      h('button', { type: 'submit' }, 'Set'),
+    ),
+  )
+}
+
+window.addEventListener('hashchange', render)
+void render()
