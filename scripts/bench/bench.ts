@@ -13,10 +13,19 @@ import { CONNECT_JVM_OPTIONS, ensureApacheConnect, javaVersion, PERF_TOOL_JVM_OP
 import { admin, createTopic, jsonRecord, LINE_BYTES, line, produce, writeLinesFile } from './data.ts'
 import { prepareJdbc } from './jdbc.ts'
 import { summarizeProfileDir } from './profile.ts'
-import { type BenchResults, isSecured, type ProfileResult, type WorkloadResult } from './results.ts'
+import {
+  type BenchResults,
+  isSecured,
+  type ProfileResult,
+  SINK_GROUPS,
+  type SinkGroup,
+  sinkGroupOf,
+  type WorkloadResult,
+} from './results.ts'
 import { describeCheck, prepareSecured, SECURED_LISTENER, type SecuredBrokerInfo } from './secured.ts'
+import { prepareSinkGroup } from './sinks.ts'
 import { ratio, type Summary, summarize } from './stats.ts'
-import { type Engine, FERRY_BIN } from './workers.ts'
+import { ENGINES, type Engine, FERRY_BIN } from './workers.ts'
 import {
   type BenchContext,
   type Runner,
@@ -129,7 +138,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const selected = [...WORKLOADS, ...scaleGroup(options.scaleConnectors ?? [])].filter((w) =>
     options.workloads.includes(w.id),
   )
-  const needApache = options.engines.includes('apache') || options.workloads.includes('ceiling')
+  // The sink groups compare Ferry with direct clients: they alone need no Apache jars.
+  const needApache =
+    options.workloads.includes('ceiling') ||
+    (options.engines.includes('apache') && selected.some((w) => !sinkGroupOf(w.id)))
+  /** The runners of a workload this run has: the engines asked for, and every runner that is not an engine. */
+  const runnersOf = (w: Workload, ctx: BenchContext) =>
+    w.runners(ctx).filter((r) => !ENGINES.includes(r as Engine) || options.engines.includes(r as Engine))
   const notes: string[] = []
   const wants = (id: WorkloadId) => options.workloads.includes(id)
 
@@ -179,7 +194,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       for (let round = 1; round <= options.rounds; round++) {
         for (const w of phase) {
           if (w.maxRounds !== undefined && round > w.maxRounds) continue
-          let runners = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
+          let runners = runnersOf(w, ctx)
           // Alternate who goes first, so a slow drift of the machine does not favour one side (workloads of one
           // round alternate by their number).
           const turn = round + (w.maxRounds === 1 ? w.number : 0)
@@ -259,7 +274,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
             await produce(bootstrap, jdbc.topic, jdbc.records, jsonRecord)
           }
         }
-        await runPhase(ctx, plain)
+        await runPhase(
+          ctx,
+          plain.filter((w) => !sinkGroupOf(w.id)),
+        )
+        // The sink groups, one after the other on the same broker, each with its server up only for its own phase.
+        for (const group of Object.keys(SINK_GROUPS) as SinkGroup[]) {
+          const phase = plain.filter((w) => sinkGroupOf(w.id) === group)
+          if (phase.length === 0) continue
+          const setup = await prepareSinkGroup(ctx, group).catch((e: unknown) => {
+            const why = `${group === 'elasticsearch' ? 'OpenSearch' : 'S3Mock'} could not be prepared: ${(e as Error).message.split('\n')[0]}`
+            log(`The ${group} group skipped: ${why}`)
+            ctx.sinkSkip = { ...ctx.sinkSkip, [group]: why }
+            return undefined
+          })
+          if (setup) ctx.sinks = { ...ctx.sinks, [group]: setup }
+          try {
+            await runPhase(ctx, phase)
+          } finally {
+            await setup?.stop()
+          }
+        }
       } finally {
         await ctx.admin.close().catch(() => {})
         await cluster?.stop()
@@ -305,14 +340,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const workloads: WorkloadResult[] = selected.map((w) => {
       const ctx = contexts.get(w.id)!
       const list = runs.get(w.id) ?? []
-      const runnersOf = w.runners(ctx).filter((r) => w.id === 'ceiling' || options.engines.includes(r as Engine))
+      const runners = runnersOf(w, ctx)
       const skipped: Partial<Record<Runner, string>> = {}
-      for (const r of runnersOf) {
+      for (const r of runners) {
         const why = w.skip?.(ctx, r)
         if (why) skipped[r] = why
       }
       const summary: Partial<Record<Runner, Record<string, Summary>>> = {}
-      for (const r of runnersOf) {
+      for (const r of runners) {
         const ok = list.filter((x) => x.runner === r && x.ok)
         if (ok.length === 0) continue
         const metrics: Record<string, Summary> = {}
@@ -323,7 +358,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         summary[r] = metrics
       }
       const ratios: Record<string, number> = {}
-      const a = summary.apache
+      const a = summary[w.baseline ?? 'apache']
       const f = summary.ferry
       if (a && f)
         for (const key of Object.keys(f)) {
@@ -338,11 +373,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         description: w.description,
         records: w.records(ctx),
         recordBytes: w.recordBytes(ctx),
-        runners: runnersOf,
+        runners,
         skipped,
         runs: list,
         summary,
         ratios,
+        ...(w.baseline ? { baseline: w.baseline } : {}),
         ...(input ? { inputCompression: input } : {}),
       }
     })

@@ -3,7 +3,15 @@
 import type { Growth } from '../soak/analysis.ts'
 import type { SoakResults } from '../soak/results.ts'
 import { CHART_METRICS, ratioLabel } from './chart.ts'
-import { type BenchResults, groupOf, hasGroup, isSecured, type WorkloadResult } from './results.ts'
+import {
+  type BenchResults,
+  groupOf,
+  hasGroup,
+  isSecured,
+  SINK_GROUPS,
+  type SinkGroup,
+  type WorkloadResult,
+} from './results.ts'
 import {
   CREATE_BLOCK,
   CREATE_CLIENTS,
@@ -80,6 +88,8 @@ const RUNNER_NAMES: Record<Runner, string> = {
   ferry: 'Ferry',
   'producer-perf': 'kafka-producer-perf-test',
   'consumer-perf': 'kafka-consumer-perf-test',
+  'bulk-loader': 'direct `_bulk` loader',
+  'put-object': 'direct PutObject uploads',
 }
 
 function num(x: number, digits: number): string {
@@ -97,8 +107,9 @@ function workloadTable(w: WorkloadResult): string {
   const runners = w.runners.filter((r) => w.summary[r])
   if (runners.length === 0) return '_No successful runs._\n'
   const keys = Object.keys(METRICS).filter((k) => runners.some((r) => w.summary[r]?.[k]))
-  const withRatio = w.id !== 'ceiling' && runners.includes('apache') && runners.includes('ferry')
-  const head = `| metric | ${runners.map((r) => RUNNER_NAMES[r]).join(' | ')} |${withRatio ? ' Ferry / Apache |' : ''}`
+  const baseline = w.baseline ?? 'apache'
+  const withRatio = w.id !== 'ceiling' && runners.includes(baseline) && runners.includes('ferry')
+  const head = `| metric | ${runners.map((r) => RUNNER_NAMES[r]).join(' | ')} |${withRatio ? ` Ferry / ${baseline === 'apache' ? 'Apache' : 'direct'} |` : ''}`
   const sep = `|---|${runners.map(() => '---:').join('|')}|${withRatio ? '---:|' : ''}`
   const rows = keys.map((k) => {
     const info = METRICS[k]!
@@ -206,6 +217,8 @@ export interface ReportOptions {
   secured?: SectionRun | undefined
   /** The scale group's section, likewise. */
   scale?: SectionRun | undefined
+  /** The sink groups' sections, likewise. */
+  sinks?: Partial<Record<SinkGroup, SectionRun | undefined>> | undefined
   /** The newest soak run (`npm run soak`) and the link of its results file. */
   soak?: { results: SoakResults; resultsLink: string } | undefined
 }
@@ -478,6 +491,53 @@ ${workloads.map((w) => workloadSection(r, w)).join('\n')}
 ${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
 }
 
+/** Issue 15's goal for the sink groups: Ferry's throughput at least this fraction of the direct client's. */
+export const SINK_GOAL = 0.8
+
+const SINK_SECTIONS: Record<SinkGroup, { heading: string; intro: string }> = {
+  elasticsearch: {
+    heading: 'Elasticsearch sink',
+    intro:
+      "Ferry's Elasticsearch sink against the limit measured in the same run: a direct `_bulk` loader, in the bench process, sending the same documents as the sink's action lines with the same `batch.size` and requests in flight. Apache Connect is not part of it (Confluent's connector is not on Maven Central). msgs/s are documents indexed per second. Details and caveats: [connectors/elasticsearch.md](connectors/elasticsearch.md#benchmark).",
+  },
+  s3: {
+    heading: 'S3 sink',
+    intro:
+      "Ferry's S3 sink against the limit measured in the same run: direct PutObject uploads, from the bench process, of objects of the same records with the same `flush.size` and uploads in flight, through the sink's own client settings. Apache Connect is not part of it (Confluent's connector is not on Maven Central). S3Mock stands in for S3: both sides are timed by their objects' LastModified. Details: [connectors/s3.md](connectors/s3.md#benchmark).",
+  },
+}
+
+/** A sink group: its own section, from its own run when that is not the page's, with issue 15's goal. */
+function sinkSection(group: SinkGroup, s: SectionRun, separate: boolean): string {
+  const r = s.results
+  const workloads = r.workloads.filter((w) => groupOf(w.id) === group)
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  const numbers =
+    workloads.length > 1 ? `s ${workloads[0]!.number}–${workloads.at(-1)!.number}` : ` ${workloads[0]?.number ?? ''}`
+  const run = separate
+    ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, ${r.rounds} round${r.rounds === 1 ? '' : 's'}, Ferry ${r.versions.ferry}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine.\n\n`
+    : ''
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
+  const goals = workloads.map((w) => {
+    const f = w.ratios.msgsPerSec
+    const why = w.skipped.ferry ?? (w.baseline ? w.skipped[w.baseline] : undefined)
+    return `| ${w.number}. ${w.title}: throughput ≥ ${SINK_GOAL} of the ${RUNNER_NAMES[w.baseline ?? 'apache']} | ${f === undefined ? (why ? 'skipped' : '-') : f.toFixed(2)} | ${verdict(f === undefined ? undefined : f >= SINK_GOAL)} |`
+  })
+  const notes = [...problems(workloads), ...(separate ? r.notes.map((n) => `- ${n}`) : [])]
+  return `## ${SINK_SECTIONS[group].heading} (workload${numbers})
+
+${run}${SINK_SECTIONS[group].intro}
+
+### Goal (issue 15)
+
+| goal | measured (Ferry / direct) | |
+|---|---:|---|
+${goals.join('\n')}
+
+${workloads.map((w) => workloadSection(r, w)).join('\n')}
+${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
+}
+
 /** The newest soak run: each worker's RSS and event-loop delay, first settled window against the last. */
 function soakSection(soak: { results: SoakResults; resultsLink: string }): string {
   const r = soak.results
@@ -532,9 +592,15 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
     : ''
   const scale = links.scale && hasGroup(links.scale.results, 'scale') ? links.scale : undefined
   const scaleText = scale ? scaleSection(scale, scale.results !== results) : ''
+  const sinks = (Object.keys(SINK_GROUPS) as SinkGroup[]).flatMap((g) => {
+    const s = links.sinks?.[g]
+    return s && hasGroup(s.results, g) ? [{ group: g, s }] : []
+  })
+  const sinksText = sinks.map(({ group, s }) => sinkSection(group, s, s.results !== results)).join('')
   const apart = [
     secured && secured.results !== results ? 'the secured workloads 8–11' : undefined,
     scale && scale.results !== results ? 'the scale group' : undefined,
+    sinks.some(({ s }) => s.results !== results) ? 'the sink groups' : undefined,
   ].filter((x) => x !== undefined)
 
   return `# Benchmarks: Ferry and Apache Kafka Connect side by side
@@ -543,7 +609,7 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
 
 Every figure comes from one run of \`npm run bench\` in which Apache Kafka Connect and Ferry ran the same workloads
 with the same worker and connector config files against the same local broker, alternating over ${results.rounds}
-round${results.rounds === 1 ? '' : 's'}${apart.length > 0 ? ` (${apart.join(' and ')} from ${apart.length > 1 ? 'runs' : 'a run'} of their own, named in their section)` : ''}. The machine is shared and noisy, so read the **ratios**; absolute numbers
+round${results.rounds === 1 ? '' : 's'}${apart.length > 0 ? ` (${apart.length > 1 ? `${apart.slice(0, -1).join(', ')} and ${apart.at(-1)}` : apart[0]} from ${apart.length > 1 ? 'runs' : 'a run'} of their own, named in their section)` : ''}. The machine is shared and noisy, so read the **ratios**; absolute numbers
 move from run to run. Cells show the median and, in brackets, the lowest and highest round.
 
 ![Ferry / Apache ratios](${links.chartLink})
@@ -595,7 +661,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## Results
 
 ${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
-${securedText}${scaleText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
+${securedText}${scaleText}${sinksText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes
@@ -622,13 +688,14 @@ npm run bench -- --only ferry --workloads source,sink --no-profile
 npm run bench -- --workloads source-sasl-lz4,source-sasl-zstd,json-sasl-lz4,json-sasl-zstd   # only 8–11
 npm run bench -- --workloads scale # the scale group, 100/300/1,000 connectors (about an hour; not in the default set)
 npm run bench -- --workloads scale --scale-connectors 20 --only ferry   # a small one, one side
+npm run bench -- --workloads elasticsearch,s3   # only the sink groups (15–17): Ferry's sinks against direct clients
 npm run soak -- --minutes 15       # the soak (or --hours N); rewrites this page when it ran 15 minutes or more
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
 \`\`\`
 
-A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, or only the scale group,
-rewrites that section and keeps the rest from the latest full run with workloads 1–7, and a run without 8–11 or the
-scale group keeps their sections from the latest full run that had them. The soak section is the newest
+A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, the scale group or the sink
+groups rewrites those sections and keeps the rest from the latest full run with workloads 1–7, and a run without 8–11,
+the scale group or a sink group keeps their sections from the latest full run that had them. The soak section is the newest
 \`bench/results/soak-*.json\`.
 
 Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and Maven; the Apache jars go to
@@ -636,6 +703,8 @@ Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and 
 (\`FERRY_BENCH_POSTGRES_URL\`, default \`jdbc:postgresql://127.0.0.1:5432/test\`, user \`FERRY_BENCH_POSTGRES_USER\` or
 \`postgres\`) and fetches the Debezium JDBC sink with Maven into \`.cache/bench/\` too; without them it is skipped with a
 note saying why. Workloads 8–11 start their own secured broker (openssl and keytool make its certificates), also
-with \`--bootstrap-server\`.
+with \`--bootstrap-server\`. The sink groups start their servers from Maven Central jars (one OpenSearch 2 node through
+scripts/search/harness.ts, S3Mock through scripts/s3mock/harness.ts) on the page's broker; a server that cannot start
+skips its group with a note saying why.
 `
 }

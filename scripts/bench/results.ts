@@ -19,11 +19,24 @@ export function isScale(id: string): boolean {
   return /^scale-\d+$/.test(id)
 }
 
-/** Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, or the scale group. */
-export type WorkloadGroup = 'plain' | 'secured' | 'scale'
+/** The sink groups (sinks.ts): Ferry's sinks against a direct client, each with its server and its own section. */
+export const SINK_GROUPS = {
+  elasticsearch: ['elasticsearch'],
+  s3: ['s3-json', 's3-bytes'],
+} as const
+export type SinkGroup = keyof typeof SINK_GROUPS
+export type SinkWorkloadId = (typeof SINK_GROUPS)[SinkGroup][number]
+
+/** The sink group a workload belongs to, if any. */
+export function sinkGroupOf(id: string): SinkGroup | undefined {
+  return (Object.keys(SINK_GROUPS) as SinkGroup[]).find((g) => (SINK_GROUPS[g] as readonly string[]).includes(id))
+}
+
+/** Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, the scale group, a sink group. */
+export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup
 
 export function groupOf(id: string): WorkloadGroup {
-  return isSecured(id) ? 'secured' : isScale(id) ? 'scale' : 'plain'
+  return isSecured(id) ? 'secured' : isScale(id) ? 'scale' : (sinkGroupOf(id) ?? 'plain')
 }
 
 export function hasGroup(results: Pick<BenchResults, 'workloads'>, group: WorkloadGroup): boolean {
@@ -44,8 +57,10 @@ export interface WorkloadResult {
   runs: RunResult[]
   /** Per runner and metric: median and spread over the successful rounds. */
   summary: Partial<Record<Runner, Record<string, Summary>>>
-  /** Ferry's median / Apache's median, per metric. */
+  /** Ferry's median / the baseline's median, per metric. */
   ratios: Record<string, number>
+  /** Whom the ratios compare Ferry with when not Apache: the sink groups' direct clients. */
+  baseline?: Runner
   /** Workloads 1 and 2: each worker's msgs/s as a fraction of the perf tool's. */
   ceilingFraction?: Partial<Record<Engine, number>>
   /** Workloads 10 and 11: the codec check of the prepared topic the sinks read. */

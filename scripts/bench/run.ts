@@ -5,6 +5,7 @@
  *   npm run bench -- --quick              small, fast smoke run of everything (results file only)
  *   npm run bench -- --rounds 5 --only ferry --workloads source,sink --no-profile
  *   npm run bench -- --workloads scale    the scale group: 3 distributed workers each, 100/300/1,000 connectors
+ *   npm run bench -- --workloads elasticsearch,s3    the sink groups: Ferry's sinks against direct clients
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
 import { execFile } from 'node:child_process'
@@ -17,8 +18,8 @@ import { latestSoak } from '../soak/results.ts'
 import { runBench } from './bench.ts'
 import { renderChart } from './chart.ts'
 import { summarizeProfileFile } from './profile.ts'
-import { renderReport } from './report.ts'
-import { type BenchResults, hasGroup, type WorkloadGroup } from './results.ts'
+import { renderReport, type SectionRun } from './report.ts'
+import { type BenchResults, hasGroup, SINK_GROUPS, type SinkGroup, type WorkloadGroup } from './results.ts'
 import { SCALE_CONNECTORS, SCALE_QUICK_CONNECTORS } from './scale.ts'
 import { ENGINES, type Engine } from './workers.ts'
 import { WORKLOAD_IDS, type WorkloadId } from './workloads.ts'
@@ -31,9 +32,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --quick                 small data, 1 round, short idle period: a smoke run of everything
   --rounds N              rounds per workload (default 3, quick 1)
   --only apache|ferry     run one side only (the perf-tool ceiling still runs unless left out of --workloads)
-  --workloads LIST        comma-separated: ${WORKLOAD_IDS.join(',')} (default all of these),
-                          and scale: the scale group (three distributed workers per side; about an hour at
-                          100,300,1000 connectors, so only when named)
+  --workloads LIST        comma-separated workloads and groups (default all but scale):
+                          ${WORKLOAD_IDS.join(',')};
+                          elasticsearch, s3: the sink groups (Ferry's Elasticsearch sink against a direct _bulk
+                          loader on OpenSearch; its S3 sink, JSON and bytes, against direct PutObject uploads to
+                          S3Mock), and scale: the scale group (three distributed workers per side; about an hour
+                          at 100,300,1000 connectors, so only when named)
   --scale-connectors LIST connector counts of the scale group (default ${SCALE_CONNECTORS.join(',')}, quick ${SCALE_QUICK_CONNECTORS.join(',')})
   --records N             records for workloads 1, 2, 6, 8 and 9 (default 1000000, quick 20000)
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
@@ -43,6 +47,26 @@ const USAGE = `Usage: npm run bench -- [options]
   --keep                  keep the scratch directory (configs, logs, output files)
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
 `
+
+/**
+ * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch` and `s3` expanded
+ * and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the known ones.
+ */
+export function selectWorkloads(list: string | undefined, scaleConnectors: readonly number[]): WorkloadId[] {
+  const named = list?.split(',').map((s) => s.trim()) ?? [...WORKLOAD_IDS]
+  const groups = Object.keys(SINK_GROUPS) as SinkGroup[]
+  const known = (w: string) =>
+    w === 'scale' || groups.includes(w as SinkGroup) || (WORKLOAD_IDS as readonly string[]).includes(w)
+  const unknown = named.filter((w) => w === '' || !known(w))
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown workload ${unknown.map((w) => `'${w}'`).join(', ')} (known: ${WORKLOAD_IDS.join(', ')}; groups: ${groups.join(', ')}, scale)`,
+    )
+  const ids = named.flatMap((w): string[] =>
+    w === 'scale' ? [] : groups.includes(w as SinkGroup) ? [...SINK_GROUPS[w as SinkGroup]] : [w],
+  )
+  return [...new Set([...ids, ...scaleConnectors.map((n) => `scale-${n}`)])] as WorkloadId[]
+}
 
 /** Formats a written file as `npm run lint` (biome) wants it, when biome is installed. */
 async function biomeFormat(file: string): Promise<void> {
@@ -87,7 +111,7 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
 
 /** The `## ` headings the report writes (report.ts); any other `## ` section of the page is someone's, kept by hand. */
 const GENERATED =
-  /^## (Run|How it is measured|Results|Secured broker|Scale|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
+  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workload|S3 sink \(workload|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
 
 /** The new page with the hand-kept `## ` sections of the old one appended, in their order. */
 export function keepHandSections(old: string, page: string): string {
@@ -142,6 +166,9 @@ export async function writeDocs(
         history: runs.map((r) => r.results).filter((r) => r.startedAt <= results.startedAt),
         secured: link(sectionRun('secured')),
         scale: link(sectionRun('scale')),
+        sinks: Object.fromEntries(
+          (Object.keys(SINK_GROUPS) as SinkGroup[]).map((g) => [g, link(sectionRun(g))]),
+        ) as Partial<Record<SinkGroup, SectionRun>>,
         soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
       }),
     ),
@@ -215,17 +242,14 @@ async function main(argv: string[]): Promise<number> {
   const engines: Engine[] = values.only ? [values.only as Engine] : [...ENGINES]
   if (!engines.every((e) => ENGINES.includes(e))) throw new Error(`--only must be apache or ferry, got ${values.only}`)
   const quick = values.quick
-  const named = values.workloads?.split(',').map((s) => s.trim()) ?? [...WORKLOAD_IDS]
-  const unknown = named.filter((w) => w !== 'scale' && !(WORKLOAD_IDS as readonly string[]).includes(w))
-  if (unknown.length > 0)
-    throw new Error(`unknown workload ${unknown.join(', ')} (known: ${WORKLOAD_IDS.join(', ')}, scale)`)
+  const named = values.workloads?.split(',').map((s) => s.trim()) ?? []
   const scaleConnectors = named.includes('scale')
     ? (values['scale-connectors']?.split(',').map((s) => positive('scale-connectors', s.trim())!) ??
       (quick ? [...SCALE_QUICK_CONNECTORS] : [...SCALE_CONNECTORS]))
     : []
   if (values['scale-connectors'] && !named.includes('scale'))
     throw new Error('--scale-connectors needs the scale group in --workloads (e.g. --workloads scale)')
-  const workloads = [...named.filter((w) => w !== 'scale'), ...scaleConnectors.map((n) => `scale-${n}`)] as WorkloadId[]
+  const workloads = selectWorkloads(values.workloads, scaleConnectors)
   const docs = values['no-docs'] ? false : (values.docs ?? !quick)
 
   const stop = (signal: string) => {
@@ -261,7 +285,8 @@ async function main(argv: string[]): Promise<number> {
     const ratios = Object.entries(w.ratios)
       .filter(([k]) => ['msgsPerSec', 'cpuSecondsPerMillion', 'peakRssMb', 'idleRssMb', 'healthSeconds'].includes(k))
       .map(([k, r]) => `${k} ${r.toFixed(2)}x`)
-    if (ratios.length > 0) process.stderr.write(`  ${w.number}. ${w.title}: Ferry/Apache ${ratios.join(', ')}\n`)
+    if (ratios.length > 0)
+      process.stderr.write(`  ${w.number}. ${w.title}: Ferry/${w.baseline ?? 'Apache'} ${ratios.join(', ')}\n`)
   }
   if (failed.length > 0) process.stderr.write(`${failed.length} run(s) failed; see ${basename(files.json)}\n`)
   return failed.length > 0 ? 1 : 0

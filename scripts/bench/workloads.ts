@@ -13,9 +13,16 @@ import { type ApacheConnect, log4jConfig, PERF_TOOL_JVM_OPTIONS } from './apache
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts'
 import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
-import { SECURED_WORKLOAD_IDS, type SecuredWorkloadId } from './results.ts'
+import {
+  SECURED_WORKLOAD_IDS,
+  type SecuredWorkloadId,
+  SINK_GROUPS,
+  type SinkGroup,
+  type SinkWorkloadId,
+} from './results.ts'
 import { type ScaleHelpers, type ScaleWorkloadId, scaleWorkloads } from './scale.ts'
 import { type CompressionCheck, type SecuredSetup, securedWorkloads } from './secured.ts'
+import { type SinkSetup, sinkWorkloads } from './sinks.ts'
 import { type Engine, startWorker, type Worker } from './workers.ts'
 
 export type WorkloadId =
@@ -27,6 +34,7 @@ export type WorkloadId =
   | 'ceiling'
   | 'jdbc'
   | SecuredWorkloadId
+  | SinkWorkloadId
   | ScaleWorkloadId
 /** The workloads with a fixed id; the scale group's (`scale-<connectors>`) come from `scaleWorkloads`. */
 export const WORKLOAD_IDS: readonly WorkloadId[] = [
@@ -38,10 +46,14 @@ export const WORKLOAD_IDS: readonly WorkloadId[] = [
   'ceiling',
   'jdbc',
   ...SECURED_WORKLOAD_IDS,
+  ...Object.values(SINK_GROUPS).flat(),
 ]
 
-/** Who runs in a workload: the two workers, or the broker's own perf tools for the ceiling. */
-export type Runner = Engine | 'producer-perf' | 'consumer-perf'
+/**
+ * Who runs in a workload: the two workers, the broker's own perf tools for the ceiling, or the sink groups' direct
+ * clients (a `_bulk` loader, PutObject uploads).
+ */
+export type Runner = Engine | 'producer-perf' | 'consumer-perf' | 'bulk-loader' | 'put-object'
 
 export interface RunResult {
   runner: Runner
@@ -85,6 +97,9 @@ export interface BenchContext {
   secured?: SecuredSetup | undefined
   /** Why workloads 8–11 cannot run (the secured broker did not start), or undefined. */
   securedSkip?: string | undefined
+  /** The sink groups' servers and topics (sinks.ts), and why a group cannot run. */
+  sinks?: Partial<Record<SinkGroup, SinkSetup>>
+  sinkSkip?: Partial<Record<SinkGroup, string>>
   pollMs: number
   runTimeoutMs: number
   keepFiles: boolean
@@ -98,6 +113,8 @@ export interface Workload {
   /** What is measured, for the report. */
   description: string
   runners(ctx: BenchContext): Runner[]
+  /** Whom Ferry's ratios compare with when not Apache (the sink groups' direct clients). */
+  baseline?: Runner
   records(ctx: BenchContext): number
   recordBytes(ctx: BenchContext): number
   skip?(ctx: BenchContext, runner: Runner): string | undefined
@@ -761,6 +778,7 @@ export const WORKLOADS: readonly Workload[] = [
   ceiling,
   jdbc,
   ...securedWorkloads({ runSource, runSink, stringWorker, jsonWorker }),
+  ...sinkWorkloads({ runDir, cleanup, failure, measureThroughput }),
 ]
 
 /** The scale group's workloads for these connector counts (scale.ts). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { BenchResults, WorkloadResult } from '../results.ts'
-import { keepHandSections, writeDocs, writeResults } from '../run.ts'
+import { keepHandSections, selectWorkloads, writeDocs, writeResults } from '../run.ts'
 import type { WorkloadId } from '../workloads.ts'
 
 const NUMBERS: Record<string, number> = {
@@ -16,6 +16,15 @@ const NUMBERS: Record<string, number> = {
   'json-sasl-zstd': 11,
   'scale-100': 12,
   'scale-300': 13,
+  elasticsearch: 15,
+  's3-json': 16,
+  's3-bytes': 17,
+}
+
+const SINK_BASELINES: Record<string, 'bulk-loader' | 'put-object'> = {
+  elasticsearch: 'bulk-loader',
+  's3-json': 'put-object',
+  's3-bytes': 'put-object',
 }
 
 /** A results file of a run of `ids` where Ferry's msgs/s is `ratio` times Apache's 1000. */
@@ -50,6 +59,27 @@ function run(
         ],
         summary: { apache: sum(apache), ferry: sum(f) },
         ratios: { joinSeconds: ratio, killSeconds: ratio, rssPerTaskMb: ratio },
+      }
+    }
+    const baseline = SINK_BASELINES[id]
+    if (baseline) {
+      // A sink group: Ferry's msgs/s `ratio` times the direct client's 1000.
+      return {
+        id,
+        number: NUMBERS[id] ?? 0,
+        title: `title of ${id}`,
+        description: `description of ${id}.`,
+        records: 1000,
+        recordBytes: 180,
+        runners: [baseline, 'ferry'],
+        skipped: {},
+        runs: [
+          { runner: baseline, round: 1, ok: true, metrics: { msgsPerSec: 1000 } },
+          { runner: 'ferry', round: 1, ok: true, metrics: { msgsPerSec: 1000 * ratio } },
+        ],
+        summary: { [baseline]: { msgsPerSec: summary(1000) }, ferry: { msgsPerSec: summary(1000 * ratio) } },
+        ratios: { msgsPerSec: ratio },
+        baseline,
       }
     }
     return {
@@ -299,4 +329,62 @@ test('sections kept by hand on the page survive a rewrite; the generated ones ar
     '# B\n\n## Run\n\nnew run\n\n## Running it\n\nnew\n\n## Elasticsearch sink\n\nby hand\n',
   )
   assert.equal(keepHandSections('', page), page)
+})
+
+test('--workloads expands the sink groups and the scale group, and refuses unknown names naming the known ones', () => {
+  assert.deepEqual(selectWorkloads('elasticsearch,s3', []), ['elasticsearch', 's3-json', 's3-bytes'])
+  assert.deepEqual(selectWorkloads('source,s3-bytes,scale', [20]), ['source', 's3-bytes', 'scale-20'])
+  assert.deepEqual(selectWorkloads('s3,s3-json', []), ['s3-json', 's3-bytes'])
+  const all = selectWorkloads(undefined, [])
+  assert.ok(
+    ['source', 'jdbc', 'json-sasl-zstd', 'elasticsearch', 's3-json', 's3-bytes'].every((id) =>
+      all.includes(id as WorkloadId),
+    ),
+  )
+  assert.ok(!all.some((id) => id.startsWith('scale-')))
+  assert.throws(
+    () => selectWorkloads('source,opensearch', []),
+    /unknown workload 'opensearch' \(known: .*elasticsearch.*; groups: elasticsearch, s3, scale\)/,
+  )
+  assert.throws(() => selectWorkloads('source,', []), /unknown workload ''/)
+})
+
+test('a run of only the sink groups keeps the page and gives each group its section with issue 15’s goal', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const docs = join(dir, 'benchmarks.md')
+  await writeFile(docs, '# B\n\n## Results\n\nold\n\n## Sink runs before npm run bench had them\n\nby hand\n')
+  await writeResults(run('2026-01-01T10:00:00.000Z', PLAIN, 2.5), dir)
+  const sinks = run('2026-01-01T11:00:00.000Z', ['elasticsearch', 's3-json', 's3-bytes'], 0.75)
+  sinks.workloads[2]!.runs[1]!.metrics.msgsPerSec = 900
+  sinks.workloads[2]!.ratios.msgsPerSec = 0.9
+  await writeDocs(sinks, await writeResults(sinks, dir), docs)
+  let md = await readFile(docs, 'utf8')
+  assert.match(md, /from 2026-01-01T10-00-00Z\.json; edits here are overwritten/)
+  assert.deepEqual(headings(md, 'Results'), [1, 2])
+  assert.match(md, /## Elasticsearch sink \(workload 15\)/)
+  assert.match(md, /## S3 sink \(workloads 16–17\)/)
+  assert.deepEqual(headings(md, 'Elasticsearch sink'), [15])
+  assert.deepEqual(headings(md, 'S3 sink'), [16, 17])
+  assert.match(md, /the sink groups from a run of their own/)
+  assert.match(md, /\| metric \| direct `_bulk` loader \| Ferry \| Ferry \/ direct \|/)
+  assert.match(md, /\| msgs\/s \| 1,000 \| 750 \| 0\.750× ↑ \|/)
+  assert.match(
+    md,
+    /\| 15\. title of elasticsearch: throughput ≥ 0\.8 of the direct `_bulk` loader \| 0\.75 \| not met \|/,
+  )
+  assert.match(
+    md,
+    /\| 17\. title of s3-bytes: throughput ≥ 0\.8 of the direct PutObject uploads \| 0\.90 \| \*\*met\*\* \|/,
+  )
+  assert.match(md, /## Sink runs before npm run bench had them\n\nby hand/)
+
+  // A later run of 1-7 keeps both sink sections from the run that had them, and the hand-kept section once.
+  const plain = run('2026-01-01T12:00:00.000Z', PLAIN, 3.5)
+  await writeDocs(plain, await writeResults(plain, dir), docs)
+  md = await readFile(docs, 'utf8')
+  assert.deepEqual(headings(md, 'S3 sink'), [16, 17])
+  assert.match(md, /\[2026-01-01T11-00-00Z\.json\]\(2026-01-01T11-00-00Z\.json\)/)
+  assert.equal([...md.matchAll(/^## Sink runs before/gm)].length, 1)
+  assert.equal([...md.matchAll(/^## Elasticsearch sink/gm)].length, 1)
 })
