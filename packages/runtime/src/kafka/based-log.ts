@@ -20,8 +20,8 @@ import {
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { ClientSettings } from './client-settings.ts'
-import { clientOptions, KafkaAdmin, type TopicAccess } from './clients.ts'
-import { type AclOperation, aclHint, describeConnectionFailure } from './failures.ts'
+import { clientOptions, KafkaAdmin, retryBackoff, type TopicAccess } from './clients.ts'
+import { type AclOperation, aclHint, describeConnectionFailure, isAuthorizationFailure } from './failures.ts'
 
 /** One record of the log. */
 export interface LogRecord {
@@ -130,10 +130,8 @@ export async function ensureInternalTopic(
         const retriable = ids.length === 0 || ids.every((id) => RETRIABLE_CREATE.has(id))
         if (!retriable || Date.now() >= deadline) {
           if (ids.some((id) => /INVALID_|POLICY_VIOLATION/.test(id)))
-            throw new ConnectException(`Unable to create topic(s) '${spec.name}': ${innermostMessage(e)}`, {
-              cause: e,
-            })
-          throw new ConnectException(`Error while attempting to create/find topic(s) '${spec.name}'`, { cause: e })
+            throw new ConnectException(`Unable to create topic(s) '${spec.name}': ${innermostMessage(e)}`, e)
+          throw new ConnectException(`Error while attempting to create/find topic(s) '${spec.name}'`, e)
         }
         logger.info(
           { topic: spec.name },
@@ -284,6 +282,11 @@ export interface KafkaBasedLogOptions extends ConnectionSettings {
   readCommitted?: boolean
   /** How long `start` waits for the topic's partitions to appear (default 30 s, as Apache). */
   partitionsTimeoutMs?: number
+  /**
+   * How long `start` keeps asking for the partitions' offsets while the brokers answer with transient errors (a
+   * leader not elected yet, a topic just created): default 15 minutes, as Apache's `ADMIN_CLIENT_RETRY_DURATION`.
+   */
+  offsetsTimeoutMs?: number
   logger?: Logger
 }
 
@@ -328,6 +331,8 @@ export class KafkaBasedLog {
   readonly #positions = new Map<number, number>()
   #waiters: ReadWaiter[] = []
   #running = false
+  /** Set by `stop`: ends the retries of a `start` still under way. */
+  #stopped = false
   #loop: Promise<void> | null = null
   #sending: Promise<unknown> = Promise.resolve()
 
@@ -378,38 +383,52 @@ export class KafkaBasedLog {
     }
     this.#consumer = new Consumer(reader)
     this.#offsets = new Consumer(reader)
-    // Wait for the topic's partitions (a topic just created may take a moment to show up).
+    // Wait for the topic's partitions (a topic just created may take a moment to show up). A topic that is there but
+    // whose partitions have no leader for the moment (being elected, or their broker restarting) is waited for as
+    // long as its offsets would be: Apache's consumer lists such partitions and its offset look-ups retry.
     const deadline = Date.now() + (o.partitionsTimeoutMs ?? 30000)
+    const offsetsDeadline = Date.now() + (o.offsetsTimeoutMs ?? 15 * 60000)
     let sleepMs = 100
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
+      let leaderless = false
       try {
         const metadata = await this.#consumer.metadata({ topics: [this.topic], forceUpdate: true })
         this.#partitionCount = metadata.topics.get(this.topic)?.partitionsCount ?? 0
       } catch (e) {
+        if (this.#stopped) throw new ConnectException(`KafkaBasedLog for topic ${this.topic} stopped`, e)
         const unknown = errorIds(e).includes('UNKNOWN_TOPIC_OR_PARTITION') || /Unknown topic/i.test(String(e))
-        if (!unknown) throw e
+        if (!unknown && (!isRetriableError(e) || Date.now() >= offsetsDeadline)) throw e
+        if (!unknown) {
+          leaderless = true
+          this.#logger.warn(
+            { topic: this.topic, attempt, ids: errorIds(e) },
+            `Attempt ${attempt} to look up the partitions of '${this.topic}' resulted in RetriableException; retrying automatically. Reason: ${this.#reason(e)}`,
+          )
+        }
         this.#partitionCount = 0
       }
       if (this.#partitionCount > 0) break
-      if (Date.now() >= deadline) {
+      if (!leaderless && Date.now() >= deadline) {
         throw new ConnectException(
           `Could not look up partition metadata for topic '${this.topic}' in the allotted period. This could indicate a connectivity issue, unavailable topic partitions, or if this is your first use of the topic it may have taken too long to create.`,
         )
       }
       await sleep(sleepMs)
       sleepMs = Math.min(2 * sleepMs, 1000)
+      if (this.#stopped) throw new ConnectException(`KafkaBasedLog for topic ${this.topic} stopped`)
     }
-    const earliest = await this.#listOffsets(-2n)
+    const earliest = await this.#listOffsets(-2n, offsetsDeadline)
     for (let p = 0; p < this.#partitionCount; p++) this.#positions.set(p, earliest.get(p) ?? 0)
     this.#running = true
     this.#loop = this.#readLoop()
-    await this.readToEnd()
+    await this.#readToEnd(offsetsDeadline)
     this.#logger.info({ topic: this.topic }, `Started KafkaBasedLog for topic ${this.topic}`)
   }
 
   async stop(): Promise<void> {
     this.#logger.info({ topic: this.topic }, `Stopping KafkaBasedLog for topic ${this.topic}`)
     this.#running = false
+    this.#stopped = true
     for (const w of this.#waiters) w.reject(new ConnectException(`KafkaBasedLog for topic ${this.topic} stopped`))
     this.#waiters = []
     await this.#sending.catch(() => {})
@@ -468,22 +487,37 @@ export class KafkaBasedLog {
 
   /**
    * Resolves once every record up to the end offsets of the moment (after the writes made so far) has been handed
-   * to `onRecord`. Rejects when the log stops first, the end offsets cannot be read, or `timeoutMs` passes.
+   * to `onRecord`. Transient failures to read the end offsets (a leader being elected, a lost connection, a timeout)
+   * are retried, as Apache's log does. Rejects when the log stops first, `timeoutMs` passes (no limit without one),
+   * or the end offsets cannot be read for good (an authorization failure, say).
    */
   async readToEnd(timeoutMs?: number): Promise<void> {
+    await this.#readToEnd(timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs, timeoutMs)
+  }
+
+  async #readToEnd(deadline: number, timeoutMs?: number): Promise<void> {
     await this.flush()
     if (!this.#running) throw new ConnectException(`KafkaBasedLog for topic ${this.topic} is not running`)
-    const ends = await this.#listOffsets(-1n)
+    const ends = await this.#listOffsets(-1n, deadline)
     const targets = new Map<number, number>()
     for (const [p, end] of ends) if ((this.#positions.get(p) ?? 0) < end) targets.set(p, end)
     if (targets.size === 0) return
     await new Promise<void>((resolve, reject) => {
       const waiter: ReadWaiter = { targets, resolve, reject }
-      if (timeoutMs !== undefined) {
-        const timer = setTimeout(() => {
-          this.#waiters = this.#waiters.filter((w) => w !== waiter)
-          reject(new ConnectException(`Timed out reading topic ${this.topic} to its end after ${timeoutMs} ms`))
-        }, timeoutMs)
+      if (Number.isFinite(deadline)) {
+        const timer = setTimeout(
+          () => {
+            this.#waiters = this.#waiters.filter((w) => w !== waiter)
+            reject(
+              new ConnectException(
+                timeoutMs === undefined
+                  ? `Timed out reading topic ${this.topic} to its end`
+                  : `Timed out reading topic ${this.topic} to its end after ${timeoutMs} ms`,
+              ),
+            )
+          },
+          Math.max(0, deadline - Date.now()),
+        )
         waiter.resolve = () => {
           clearTimeout(timer)
           resolve()
@@ -497,8 +531,30 @@ export class KafkaBasedLog {
     })
   }
 
-  async #listOffsets(timestamp: bigint): Promise<Map<number, number>> {
-    const result = await this.#offsets!.listOffsets({
+  /** The partitions' offsets at `timestamp` (-1 end, -2 start), transient failures retried until `deadline`. */
+  #listOffsets(timestamp: bigint, deadline: number): Promise<Map<number, number>> {
+    const offsets = this.#offsets!
+    let attempt = 0
+    return retryEndOffsets(
+      async () => {
+        // A failure may come from stale metadata (a leader that moved or was not elected yet): ask afresh.
+        if (attempt++ > 0) offsets.clearMetadata()
+        return await this.#listOffsetsOnce(offsets, timestamp)
+      },
+      {
+        topic: this.topic,
+        bootstrapServers: this.#options.bootstrapServers,
+        deadline,
+        backoffMs: (n) => retryBackoff(this.#options, n),
+        stopped: () => this.#stopped,
+        logger: this.#logger,
+        reason: (e) => this.#reason(e),
+      },
+    )
+  }
+
+  async #listOffsetsOnce(offsets: Consumer, timestamp: bigint): Promise<Map<number, number>> {
+    const result = await offsets.listOffsets({
       topics: [this.topic],
       timestamp,
       isolationLevel: this.#options.readCommitted
@@ -599,7 +655,7 @@ export class KafkaBasedLog {
         if (outOfRange.length > 0) {
           // Our position fell behind the log start (retention or compaction): continue from the log start.
           try {
-            const earliest = await this.#listOffsets(-2n)
+            const earliest = await this.#listOffsetsOnce(this.#offsets!, -2n)
             for (const p of outOfRange) {
               const start = earliest.get(p) ?? 0
               if ((this.#positions.get(p) ?? 0) < start) this.#positions.set(p, start)
@@ -685,6 +741,61 @@ export function partitionFor(key: Buffer | string | null, partitions: number): n
   if (key === null || partitions <= 0) return 0
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
   return (compatibilityPartitioner(undefined as never, bytes) as number) % partitions
+}
+
+/**
+ * Apache's `TopicAdmin.retryEndOffsets` and the retries of its log's work thread: calls `list` until it answers,
+ * retrying the failures a broker stops giving after a while (a partition whose leader is not elected yet or just
+ * moved, a topic a broker does not know yet right after its creation, a request timeout, a lost connection; every
+ * error Kafka calls retriable) until `deadline`, waiting `backoffMs(attempt)` between attempts. Throws a
+ * ConnectException (the client's error as its cause) for any other failure, at the deadline, or once `stopped()`.
+ */
+export async function retryEndOffsets<T>(
+  list: () => Promise<T>,
+  options: {
+    topic: string
+    bootstrapServers: readonly string[]
+    deadline: number
+    backoffMs: (attempt: number) => number
+    stopped?: () => boolean
+    logger?: Logger
+    /** One line saying why a request failed (default: the innermost error's message). */
+    reason?: (error: unknown) => string
+  },
+): Promise<T> {
+  const { topic } = options
+  const brokers = options.bootstrapServers.join(',')
+  const reason = options.reason ?? innermostMessage
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await list()
+    } catch (e) {
+      if (options.stopped?.()) throw new ConnectException(`KafkaBasedLog for topic ${topic} stopped`, e)
+      if (isAuthorizationFailure(e))
+        throw new ConnectException(
+          `Not authorized to get the end offsets for topic '${topic}' on brokers at ${brokers}: ${reason(e)}`,
+          e,
+        )
+      if (!isRetriableError(e))
+        throw new ConnectException(
+          `Error while getting end offsets for topic '${topic}' on brokers at ${brokers}: ${reason(e)}`,
+          e,
+        )
+      const delay = options.backoffMs(attempt)
+      if (Date.now() + delay >= options.deadline)
+        throw new ConnectException(
+          `Failed to list offsets for topic '${topic}' after ${attempt} attempts: ${reason(e)}`,
+          e,
+        )
+      options.logger?.warn(
+        { topic, attempt, ids: errorIds(e) },
+        `Attempt ${attempt} to list offsets for topic partitions of '${topic}' resulted in RetriableException; retrying automatically. Reason: ${reason(e)}`,
+      )
+      for (const until = Date.now() + delay; Date.now() < until && !options.stopped?.(); )
+        await sleep(Math.min(200, until - Date.now()))
+      if (options.stopped?.()) throw new ConnectException(`KafkaBasedLog for topic ${topic} stopped`, e)
+    }
+  }
 }
 
 /**

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ConfigException } from '@ferry/api'
 import { randomName } from '@ferry/testing'
+import { Admin } from '@platformatic/kafka'
+import { startKafka } from '../../../../scripts/kafka/harness.ts'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import {
   cleanupPolicyMessage,
@@ -169,4 +171,68 @@ test('a log on a topic that does not appear fails to start with Apache’s messa
   const log = new KafkaBasedLog({ ...settings(), topic, readOnly: true, partitionsTimeoutMs: 1500, onRecord: () => {} })
   await assert.rejects(log.start(), /Could not look up partition metadata for topic '.*' in the allotted period/)
   await log.stop()
+})
+
+test('on a fresh three-broker cluster a log starts on the offsets topic it has just created (25 partitions, replication factor 3), and a log whose partitions have no leader waits for one instead of failing', async (t) => {
+  const cluster = await startKafka({ brokers: 3 })
+  t.after(() => cluster.stop())
+  const clusterSettings = () => ({
+    bootstrapServers: cluster.bootstrapServers.split(','),
+    clientId: randomName('based-log-test'),
+  })
+
+  // The worker's first start: the topic is created and read at once, while its leaders are still being elected.
+  const offsetsTopic = randomName('offsets')
+  const fresh = new KafkaBasedLog({
+    ...clusterSettings(),
+    topic: offsetsTopic,
+    topicSpec: { ...spec(offsetsTopic, 25), replicationFactor: 3, workerConfigKey: 'offset.storage.topic' },
+    onRecord: () => {},
+  })
+  await fresh.start()
+  t.after(() => fresh.stop())
+  assert.equal(fresh.partitionCount, 25)
+
+  // Every partition of this topic lives on the third broker only; with it stopped they have no leader.
+  const topic = randomName('leaderless')
+  const admin = new Admin({ clientId: randomName('admin'), bootstrapBrokers: cluster.bootstrapServers.split(',') })
+  try {
+    await admin.createTopics({
+      topics: [topic],
+      assignments: [0, 1, 2].map((partition) => ({ partition, brokers: [3] })),
+      configs: [{ name: 'cleanup.policy', value: 'compact' }],
+    })
+  } finally {
+    await admin.close()
+  }
+  const writer = new KafkaBasedLog({ ...clusterSettings(), topic, onRecord: () => {} })
+  await writer.start()
+  await writer.send([{ key: 'k', value: Buffer.from('before the broker stopped') }])
+  await writer.stop()
+  await cluster.stopNode(2)
+
+  const seen: string[] = []
+  const reader = new KafkaBasedLog({
+    ...clusterSettings(),
+    topic,
+    readOnly: true,
+    onRecord: (r) => seen.push(r.value?.toString('utf8') ?? ''),
+  })
+  t.after(() => reader.stop())
+  let outcome: 'started' | Error | null = null
+  const starting = reader.start().then(
+    () => {
+      outcome = 'started'
+    },
+    (e: Error) => {
+      outcome = e
+    },
+  )
+  // Longer than the client's own retries of one ListOffsets (three, a second apart at most).
+  await new Promise((r) => setTimeout(r, 6000))
+  assert.equal(outcome, null, `the log gave up while the leader was away: ${String(outcome)}`)
+  await cluster.startNode(2)
+  await starting
+  assert.equal(outcome, 'started')
+  assert.deepEqual(seen, ['before the broker stopped'])
 })
