@@ -4,6 +4,7 @@ import { advertisedUrl, PortInUseError, type RunningRestServer, startRestServer,
 import {
   builtinConfigProviders,
   type ConfigProvider,
+  ConnectMetrics,
   clientIdBase,
   createLogger,
   DistributedHerder,
@@ -225,7 +226,11 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   const workerLog = log.child({})
   const restLog = log.child({})
   const offsets = new FileOffsetBackingStore(config.offsetStorageFile!)
-  const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer })
+  const metrics = new ConnectMetrics({
+    sampleWindowMs: config.metricsSampleWindowMs,
+    numSamples: config.metricsNumSamples,
+  })
+  const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer, metrics })
   const herder = new StandaloneHerder(worker, workerId, log, {
     loggers: {
       'org.apache.kafka.connect.runtime.Worker': workerLog,
@@ -269,7 +274,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   if (reachable) {
     await herder.start()
     try {
-      rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog })
+      rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog, metrics })
     } catch (e) {
       stopListening()
       await herder.stop()
@@ -327,7 +332,11 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
     replicationFactor: settings.offsetReplicationFactor,
     logger: log,
   })
-  const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer })
+  const metrics = new ConnectMetrics({
+    sampleWindowMs: config.metricsSampleWindowMs,
+    numSamples: config.metricsNumSamples,
+  })
+  const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer, metrics })
   const herder = new DistributedHerder(worker, workerId, log, {
     restUrl,
     loggers: {
@@ -355,7 +364,7 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
 
   // The REST API comes up first, so /health answers "starting" while the worker waits for Kafka and joins.
   try {
-    rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog })
+    rest = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: restLog, metrics })
   } catch (e) {
     cleanUp()
     if (e instanceof PortInUseError) {

@@ -1,4 +1,4 @@
-import type { Herder, Logger, PluginRegistry, WorkerConfig } from '@ferry/runtime'
+import type { Herder, Logger, MetricsSource, PluginRegistry, WorkerConfig } from '@ferry/runtime'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -13,6 +13,8 @@ export interface RestContext {
   requestTimeoutMs: number
   /** How long the health check waits (Apache: 10 s). */
   healthCheckTimeoutMs: number
+  /** What `GET /metrics` serves on this listener; null when `metrics.listener` serves it elsewhere (or nowhere). */
+  metrics?: MetricsSource | null
 }
 
 /** One endpoint: the route table is the single source for the server, the 405s and docs/rest.md. */

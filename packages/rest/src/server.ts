@@ -11,6 +11,7 @@ import { ConfigException } from '@ferry/api'
 import {
   type Herder,
   type Logger,
+  type MetricsSource,
   type PluginRegistry,
   type SslConfig,
   sslOptions,
@@ -26,6 +27,7 @@ import { connectorPluginRoutes } from './routes/connector-plugins.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { healthRoutes } from './routes/health.ts'
 import { loggerRoutes } from './routes/loggers.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 import { rootRoutes } from './routes/root.ts'
 import { uiRoutes } from './ui/ui-routes.ts'
 
@@ -44,6 +46,8 @@ export interface RestServerOptions {
   bodyLimit?: number
   /** TLS for an `https` listener. */
   https?: TlsServerOptions | null
+  /** What `GET /metrics` serves (`startRestServer` serves it on the REST listeners unless `metrics.listener` is set). */
+  metrics?: MetricsSource | null
 }
 
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
@@ -58,6 +62,7 @@ export function restRoutes(ctx: RestContext): RouteSpec[] {
     ...connectorRoutes(ctx),
     ...connectorPluginRoutes(ctx),
     ...loggerRoutes(ctx),
+    ...metricsRoutes(ctx),
     ...uiRoutes(ctx),
   ]
 }
@@ -71,6 +76,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     log: options.logger,
     requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
     healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? 10_000,
+    metrics: options.metrics ?? null,
   }
   const admin = options.admin ?? 'include'
   const routes = restRoutes(ctx).filter((r) =>
@@ -329,7 +335,9 @@ export function httpsOptions(originals: Readonly<Record<string, string>>, prefix
 
 /**
  * Listens on every `listeners` entry (and `admin.listeners`: unset serves `/admin/*` on the main listeners, empty
- * disables it, otherwise only there). A port that is taken fails with `PortInUseError` and nothing keeps listening.
+ * disables it, otherwise only there). `metrics.listener` works the same way for `GET /metrics`: unset serves it on the
+ * REST listeners, empty nowhere, otherwise only there (http). A port that is taken fails with `PortInUseError` and
+ * nothing keeps listening.
  */
 export async function startRestServer(options: Omit<RestServerOptions, 'admin' | 'https'>): Promise<RunningRestServer> {
   const originals = options.workerConfig.originals
@@ -339,6 +347,11 @@ export async function startRestServer(options: Omit<RestServerOptions, 'admin' |
     plans.push({ listener, admin: adminListeners === null ? 'include' : 'exclude', prefix: 'listeners.https.' })
   }
   for (const listener of adminListeners ?? []) plans.push({ listener, admin: 'only', prefix: 'admin.listeners.https.' })
+  const metricsListener = originals['metrics.listener']
+  const metricsListeners = metricsListener === undefined ? null : parseListeners(metricsListener, 'metrics.listener')
+  if (metricsListeners?.some((l) => l.protocol !== 'http')) {
+    throw new ConfigException('metrics.listener', metricsListener, 'only http://host:port listeners serve metrics')
+  }
 
   const apps: FastifyInstance[] = []
   const addresses: string[] = []
@@ -351,6 +364,7 @@ export async function startRestServer(options: Omit<RestServerOptions, 'admin' |
       ...options,
       admin: plan.admin,
       https: plan.listener.protocol === 'https' ? httpsOptions(originals, plan.prefix) : null,
+      metrics: metricsListeners === null ? options.metrics : null,
     })
     apps.push(app)
     const host = plan.listener.host || '0.0.0.0'
@@ -369,8 +383,40 @@ export async function startRestServer(options: Omit<RestServerOptions, 'admin' |
       throw e
     }
   }
+  for (const listener of metricsListeners ?? []) {
+    const app = metricsServer(options.metrics ?? null)
+    apps.push(app)
+    const host = listener.host || '0.0.0.0'
+    try {
+      addresses.push(await app.listen({ host, port: listener.port }))
+    } catch (e) {
+      await closeAll()
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new PortInUseError(
+          `cannot serve metrics: port ${listener.port} on ${host} is already in use (metrics.listener=${metricsListener})`,
+        )
+      }
+      throw e
+    }
+  }
   const url = advertisedUrl(originals, bound)
   const advertised = `${url.protocol}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}/`
   options.logger.info(`REST server listening at ${addresses.join(', ')}, advertised URL ${advertised}`)
   return { advertisedUrl: advertised, addresses, apps, close: closeAll }
+}
+
+/** The app of a `metrics.listener`: `GET /metrics` only, other paths 404 with Apache's error body. */
+function metricsServer(metrics: MetricsSource | null): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true })
+  app.get('/metrics', async (_request, reply) => {
+    if (!metrics) return reply.code(404).send({ error_code: 404, message: 'No metrics are kept by this worker' })
+    return reply
+      .code(200)
+      .type(metrics.contentType)
+      .send(await metrics.scrape())
+  })
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error_code: 404, message: 'HTTP 404 Not Found: only GET /metrics is served here' }),
+  )
+  return app as unknown as FastifyInstance
 }

@@ -25,6 +25,14 @@ export { diagnoseConnection, isConnectionError, KafkaAdmin, parseBootstrapServer
 export { describeConnectionFailure } from './kafka/failures.ts'
 export { type SslConfig, sslOptions } from './kafka/ssl.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
+export {
+  ConnectMetrics,
+  type ConnectMetricsOptions,
+  METRIC_DEFINITIONS,
+  type MetricDefinition,
+  type MetricsSource,
+} from './metrics/connect-metrics.ts'
+export { prometheusLabel, prometheusName } from './metrics/prometheus-names.ts'
 export { nodeModulesPaths, type PluginCandidate, scanBesideWorker, scanPluginPath } from './plugins/discovery.ts'
 export { BUILT_IN, type LoadPluginsOptions, loadPlugins } from './plugins/loader.ts'
 export {

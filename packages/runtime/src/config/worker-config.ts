@@ -95,6 +95,30 @@ export const WORKER_CONFIG_DEF = new ConfigDef()
     documentation:
       "Ferry's own: whether the REST listeners serve the web UI at /ui (a page that uses only the REST API). See docs/operations.md.",
   })
+  .define({
+    name: 'metrics.listener',
+    type: 'STRING',
+    defaultValue: null,
+    importance: 'LOW',
+    documentation:
+      "Ferry's own: where GET /metrics (Prometheus text format) is served, as http://host:port. Unset: on the REST listeners; empty: nowhere. See docs/operations.md#metrics.",
+  })
+  .define({
+    name: 'metrics.sample.window.ms',
+    type: 'LONG',
+    defaultValue: 30000,
+    validator: Range.atLeast(1),
+    importance: 'LOW',
+    documentation: 'The window of time a metrics sample is computed over (the rates, averages and maxima of /metrics).',
+  })
+  .define({
+    name: 'metrics.num.samples',
+    type: 'INT',
+    defaultValue: 2,
+    validator: Range.atLeast(1),
+    importance: 'LOW',
+    documentation: 'The number of samples maintained to compute metrics.',
+  })
   // Its `config.providers.<name>.class` and `.param.*` keys are checked by config/config-providers.ts.
   .define({
     name: 'config.providers',
@@ -333,6 +357,9 @@ export interface WorkerConfig {
   readonly clientId: string
   readonly requestTimeoutMs: number
   readonly offsetStorageFile: string | null
+  /** `metrics.sample.window.ms` and `metrics.num.samples`: the windows of the rates, averages and maxima. */
+  readonly metricsSampleWindowMs?: number
+  readonly metricsNumSamples?: number
   /** Distributed mode's keys; null in standalone mode. */
   readonly distributed: DistributedSettings | null
   /** The Kafka client keys (security, `producer.*`, `consumer.*`, `admin.*`), parsed for each kind of client. */
@@ -363,6 +390,8 @@ export function parseWorkerConfig(props: Record<string, string>, mode: 'standalo
     clientId: (parsed['client.id'] as string) ?? '',
     requestTimeoutMs: Number(parsed['request.timeout.ms']),
     offsetStorageFile: (parsed['offset.storage.file.filename'] as string | undefined) ?? null,
+    metricsSampleWindowMs: Number(parsed['metrics.sample.window.ms']),
+    metricsNumSamples: Number(parsed['metrics.num.samples']),
     distributed,
     clients: new WorkerClients(props, bootstrapServers),
   }

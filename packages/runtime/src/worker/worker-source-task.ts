@@ -17,6 +17,7 @@ import { Stage, WORKER_SOURCE_TASK_CLASS } from '../errors/stage.ts'
 import { isConnectionError, type KafkaProducer, type OutgoingRecord } from '../kafka/clients.ts'
 import { describeConnectionFailure, isAuthorizationFailure } from '../kafka/failures.ts'
 import type { Logger } from '../logger.ts'
+import { NOOP_SOURCE_TASK_METRICS, type SourceTaskMetrics } from '../metrics/task-metrics.ts'
 import { type OffsetBackingStore, offsetKey, offsetReader } from '../storage/offset-store.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import {
@@ -43,6 +44,8 @@ interface SubmittedBatch {
 
 /** A polled batch after transformation and conversion. */
 interface ConvertedBatch {
+  /** How many records the task polled for it. */
+  polled: number
   outgoing: OutgoingRecord[]
   kept: SourceRecord[]
   /** The error handling context of each record, when it needed one. */
@@ -84,6 +87,7 @@ export class WorkerSourceTask extends WorkerTask {
   readonly #callsCommitRecord: boolean
   readonly #errors: TaskErrorHandling<SourceRecord>
   readonly #operator: RetryWithToleranceOperator<SourceRecord>
+  readonly #metrics: SourceTaskMetrics
   /** Records produced so far (for the quickstart summary and metrics). */
   recordsProduced = 0
 
@@ -100,8 +104,10 @@ export class WorkerSourceTask extends WorkerTask {
     listener: TaskStatusListener,
     log: Logger,
     errors?: TaskErrorHandling<SourceRecord>,
+    metrics: SourceTaskMetrics = NOOP_SOURCE_TASK_METRICS,
   ) {
     super(id, initialState, listener, log)
+    this.#metrics = metrics
     this.#errors = errors ?? defaultErrorHandling(converters)
     this.#operator = this.#errors.operator
     this.#task = task
@@ -145,6 +151,7 @@ export class WorkerSourceTask extends WorkerTask {
         continue
       }
       let records: SourceRecord[] | null
+      const pollStarted = performance.now()
       try {
         records = await this.#task.poll()
       } catch (e) {
@@ -155,6 +162,7 @@ export class WorkerSourceTask extends WorkerTask {
         throw e
       }
       if (!records || records.length === 0) continue
+      this.#metrics.recordPoll(records.length, performance.now() - pollStarted)
       const converted = this.#convert(records)
       const batch = converted instanceof Promise ? await converted : converted
       // Produce in order: wait for the previous batch before sending this one.
@@ -171,6 +179,7 @@ export class WorkerSourceTask extends WorkerTask {
   /** Transforms and converts a batch; synchronous unless a record's operation is being retried. */
   #convert(records: SourceRecord[]): ConvertedBatch | Promise<ConvertedBatch> {
     const batch: ConvertedBatch = {
+      polled: records.length,
       outgoing: [],
       kept: [],
       contexts: [],
@@ -291,19 +300,22 @@ export class WorkerSourceTask extends WorkerTask {
 
   async #send(batch: ConvertedBatch): Promise<void> {
     const { outgoing, kept, submitted } = batch
+    let written = 0
     if (outgoing.length > 0) {
       try {
         const result = await this.#produce(outgoing)
         this.recordsProduced += outgoing.length
+        written = outgoing.length
         if (this.#callsCommitRecord) this.#reportAcks(outgoing, kept, result)
       } catch (e) {
         // A refusal by the broker's authorizer is not the record's fault: no tolerance skips it.
         if (this.#operator.settings.tolerance !== 'all' || this.stopping || isAuthorizationFailure(e))
           throw producerSendFailure(e)
-        await this.#sendOneByOne(batch, e)
+        written = await this.#sendOneByOne(batch, e)
       }
     }
     await Promise.all(submitted.reports)
+    this.#metrics.recordWrite(written, batch.polled - written)
     submitted.acked = true
     while (this.#submitted.length > 0 && this.#submitted[0]!.acked) {
       for (const [k, v] of this.#submitted.shift()!.offsets) this.#committable.set(k, v)
@@ -335,17 +347,19 @@ export class WorkerSourceTask extends WorkerTask {
    * refuses are reported (stage KAFKA_PRODUCE: log, dead letter queue) and skipped. Records of the batch that were
    * written before the refusal may be written twice.
    */
-  async #sendOneByOne(batch: ConvertedBatch, error: unknown): Promise<void> {
+  async #sendOneByOne(batch: ConvertedBatch, error: unknown): Promise<number> {
     const { outgoing, kept, contexts, submitted } = batch
     this.log.warn(
       { err: error },
       `Kafka refused a batch of ${outgoing.length} records; sending them one by one to skip the refused ones (errors.tolerance=all)`,
     )
+    let written = 0
     for (let i = 0; i < outgoing.length; i++) {
       const out = outgoing[i]!
       try {
         const result = await this.#produce([out])
         this.recordsProduced++
+        written++
         if (this.#callsCommitRecord) this.#reportAcks([out], [kept[i]!], result)
       } catch (e) {
         if (this.stopping || isAuthorizationFailure(e)) throw producerSendFailure(e)
@@ -354,6 +368,7 @@ export class WorkerSourceTask extends WorkerTask {
         if (this.#callsCommitRecord) this.#task.commitRecord(kept[i]!, null)
       }
     }
+    return written
   }
 
   #reportAcks(
@@ -382,6 +397,7 @@ export class WorkerSourceTask extends WorkerTask {
   /** Writes acked offsets to the store, then tells the task. Offsets stay pending when the write fails. */
   async #commitOffsets(): Promise<void> {
     if (this.#committing) return this.#committing
+    const started = performance.now()
     this.#committing = (async () => {
       const pending = this.#committable
       this.#committable = new Map()
@@ -402,6 +418,10 @@ export class WorkerSourceTask extends WorkerTask {
     })()
     try {
       await this.#committing
+      this.#metrics.offsetCommit(performance.now() - started, true)
+    } catch (e) {
+      this.#metrics.offsetCommit(performance.now() - started, false)
+      throw e
     } finally {
       this.#committing = null
     }

@@ -24,6 +24,8 @@ import { LogReporter } from '../errors/log-reporter.ts'
 import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
+import { ConnectMetrics, type ConnectorMetricStatus } from '../metrics/connect-metrics.ts'
+import type { RecordingTaskMetrics, TaskMetricStatus } from '../metrics/task-metrics.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
 import { type Converters, createConverters, createTransformationChain, resolvePlugin } from './plugin-instances.ts'
@@ -70,6 +72,8 @@ interface RunningConnector {
 export interface WorkerOptions {
   /** Resolves `${provider:path:key}` references; by default from the worker config's `config.providers` keys. */
   configTransformer?: WorkerConfigTransformer
+  /** Where the worker's, connectors' and tasks' metrics are kept; by default its own, without process metrics. */
+  metrics?: ConnectMetrics
 }
 
 /**
@@ -82,6 +86,8 @@ export class Worker {
   readonly offsets: OffsetBackingStore
   /** Resolves config provider references in connector and task configs when they start (and for validation). */
   readonly configTransformer: WorkerConfigTransformer
+  /** Apache's metric groups for this worker, its connectors and tasks (served on `/metrics`). */
+  readonly metrics: ConnectMetrics
   readonly #log: Logger
   readonly #connectors = new Map<string, RunningConnector>()
   readonly #tasks = new Map<string, WorkerTask>()
@@ -100,6 +106,13 @@ export class Worker {
     for (const warning of config.clients.drainWarnings()) log.warn(warning)
     this.configTransformer =
       options.configTransformer ?? WorkerConfigTransformer.fromWorkerConfig(config.originals, { logger: log })
+    this.metrics =
+      options.metrics ??
+      new ConnectMetrics({
+        sampleWindowMs: config.metricsSampleWindowMs,
+        numSamples: config.metricsNumSamples,
+        processMetrics: false,
+      })
   }
 
   /** Creates the connector class a config names (the version `connector.plugin.version` selects), without starting it. */
@@ -118,6 +131,33 @@ export class Worker {
     return resolvePlugin(this.plugins, className, kinds, what, classKey, version)
   }
 
+  /** The listener, telling connector-metrics `status` first. */
+  #metricsConnectorListener(listener: ConnectorStatusListener): ConnectorStatusListener {
+    const status = (name: string, s: ConnectorMetricStatus) => this.metrics.connectorStatus(name, s)
+    return {
+      onStartup: (name) => {
+        status(name, 'running')
+        listener.onStartup(name)
+      },
+      onPause: (name) => {
+        status(name, 'paused')
+        listener.onPause(name)
+      },
+      onStop: (name) => {
+        status(name, 'stopped')
+        listener.onStop(name)
+      },
+      onFailure: (name, error) => {
+        status(name, 'failed')
+        listener.onFailure(name, error)
+      },
+      onShutdown: (name) => {
+        status(name, 'unassigned')
+        listener.onShutdown(name)
+      },
+    }
+  }
+
   /** Starts a connector; failures are reported to the listener, never thrown. */
   async startConnector(
     name: string,
@@ -129,6 +169,7 @@ export class Worker {
     if (this.#connectors.has(name)) throw new ConnectException(`Connector ${name} already running`)
     let connector: Connector
     const redactor = this.configTransformer.redactor
+    listener = this.#metricsConnectorListener(listener)
     try {
       // Config provider references are resolved for the connector only; the herder keeps and shows them unresolved.
       const resolved = state === 'STOPPED' ? { config, resolved: [] } : await this.configTransformer.resolve(config)
@@ -137,6 +178,17 @@ export class Worker {
         resolved.config['connector.plugin.version'],
       )
       connector = instance
+      this.metrics.addConnector(name, {
+        type: instance instanceof SinkConnector ? 'sink' : instance instanceof SourceConnector ? 'source' : 'unknown',
+        className: this.#plugin(
+          resolved.config['connector.class'] ?? '',
+          ['source', 'sink'],
+          'Connector',
+          'connector.class',
+          resolved.config['connector.plugin.version'],
+        ).className,
+        version: String(instance.version()),
+      })
       this.configTransformer.hidePasswords(resolved.config, () => instance.config())
       connector.initialize({
         requestTaskReconfiguration,
@@ -152,9 +204,11 @@ export class Worker {
     } catch (e) {
       const error = redactor.redactError(e instanceof Error ? e : new Error(String(e)))
       this.#log.error({ connector: name, err: error }, `Failed to start connector ${name}: ${error.message}`)
+      this.metrics.connectorStartup(false)
       listener.onFailure(name, error)
       return false
     }
+    this.metrics.connectorStartup(true)
     if (state === 'PAUSED') listener.onPause(name)
     else if (state === 'STOPPED') listener.onStop(name)
     else listener.onStartup(name)
@@ -205,6 +259,7 @@ export class Worker {
     const running = this.#connectors.get(name)
     if (!running) return
     this.#connectors.delete(name)
+    this.metrics.removeConnector(name)
     try {
       if (running.state !== 'STOPPED') await running.connector.stop()
     } catch (e) {
@@ -224,6 +279,7 @@ export class Worker {
     if (this.#tasks.has(name)) throw new ConnectException(`Task ${name} already running`)
     this.#log.info({ task: name }, `Creating task ${name}`)
     listener = redactingTaskListener(listener, this.configTransformer.redactor)
+    let metrics: RecordingTaskMetrics | null = null
     try {
       // Config provider references are resolved for the task only: its stored configs keep them.
       connectorConfig = (await this.configTransformer.resolve(connectorConfig)).config
@@ -244,6 +300,12 @@ export class Worker {
       for (const warning of clients.unknownOverrides(connectorConfig)) this.#log.warn({ task: name }, warning)
       clients.drainWarnings()
       let task: WorkerTask
+      metrics = this.metrics.addTask(
+        id.connector,
+        id.task,
+        running.connector instanceof SinkConnector ? 'sink' : 'source',
+      )
+      listener = metricsTaskListener(listener, metrics)
       if (running.connector instanceof SourceConnector) {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
@@ -266,6 +328,7 @@ export class Worker {
           listener,
           this.#log,
           this.#sourceErrorHandling(id, errors, converters, connectorConfig),
+          metrics,
         )
       } else {
         const taskClass = running.connector.taskClass()
@@ -301,8 +364,11 @@ export class Worker {
       for (const warning of clients.drainWarnings()) this.#log.warn({ task: name }, warning)
       this.#tasks.set(name, task)
       task.run()
+      this.metrics.taskStartup(true)
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e))
+      this.metrics.taskStartup(false)
+      if (metrics) this.metrics.removeTask(id.connector, id.task)
       this.#log.error({ task: name, err: error }, `Failed to start task ${name}: ${error.message}`)
       listener.onFailure(id, error)
     }
@@ -421,6 +487,7 @@ export class Worker {
         if (!task) return
         await task.stop(this.config.taskShutdownTimeoutMs)
         this.#tasks.delete(taskName(id))
+        this.metrics.removeTask(id.connector, id.task)
       }),
     )
   }
@@ -432,6 +499,33 @@ export class Worker {
   async stop(): Promise<void> {
     await this.stopTasks(this.taskIds())
     await Promise.all(this.connectorNames().map((n) => this.stopConnector(n)))
+  }
+}
+
+/** The listener, telling the task's metrics (connector-task-metrics `status`, running and pause ratios) first. */
+function metricsTaskListener(listener: TaskStatusListener, metrics: RecordingTaskMetrics): TaskStatusListener {
+  const status = (s: TaskMetricStatus) => metrics.setStatus(s)
+  return {
+    onStartup: (id) => {
+      status('running')
+      listener.onStartup(id)
+    },
+    onPause: (id) => {
+      status('paused')
+      listener.onPause(id)
+    },
+    onResume: (id) => {
+      status('running')
+      listener.onResume(id)
+    },
+    onFailure: (id, error) => {
+      status('failed')
+      listener.onFailure(id, error)
+    },
+    onShutdown: (id) => {
+      status('unassigned')
+      listener.onShutdown(id)
+    },
   }
 }
 

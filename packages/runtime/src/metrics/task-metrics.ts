@@ -1,0 +1,233 @@
+import { SampledStat } from './sampled-stat.ts'
+
+/**
+ * What a task wrapper tells the metrics, once per batch (never per record): the implementation adds to plain
+ * numbers, read only when `/metrics` is scraped. Tests use the no-op implementations.
+ */
+export interface TaskMetrics {
+  /** An offset commit finished (connector-task-metrics offset-commit-*). */
+  offsetCommit(durationMs: number, success: boolean): void
+}
+
+/** source-task-metrics: what a source task polled and wrote. */
+export interface SourceTaskMetrics extends TaskMetrics {
+  /** `SourceTask.poll()` returned `records` records after `durationMs`. */
+  recordPoll(records: number, durationMs: number): void
+  /** A batch's records are done: `written` acked by Kafka, `skipped` dropped by a transform or the error handling. */
+  recordWrite(written: number, skipped: number): void
+}
+
+/** sink-task-metrics: what a sink task read and put. */
+export interface SinkTaskMetrics extends TaskMetrics {
+  /** The consumer returned `records` records. */
+  recordRead(records: number): void
+  /** `SinkTask.put()` took `records` records (after transforms) in `durationMs`. */
+  recordSend(records: number, durationMs: number): void
+  /** The task now holds `count` partitions. */
+  assignedPartitions(count: number): void
+}
+
+/** task-error-metrics: what the error handling saw (Apache's ErrorHandlingMetrics). */
+export interface ErrorHandlingMetrics {
+  /** An operation failed (each attempt). */
+  recordFailure(): void
+  /** A record failed for good (its retries used up). */
+  recordError(): void
+  /** A failed record was skipped (tolerated). */
+  recordSkipped(): void
+  /** An operation is tried again. */
+  recordRetry(): void
+  /** A failure was written to the log. */
+  recordErrorLogged(): void
+  /** A record was sent to the dead letter queue. */
+  recordDeadLetterQueueProduceRequest(): void
+  /** Kafka refused a dead letter queue record. */
+  recordDeadLetterQueueProduceFailed(): void
+}
+
+const noop = () => {}
+
+export const NOOP_SOURCE_TASK_METRICS: SourceTaskMetrics = { offsetCommit: noop, recordPoll: noop, recordWrite: noop }
+export const NOOP_SINK_TASK_METRICS: SinkTaskMetrics = {
+  offsetCommit: noop,
+  recordRead: noop,
+  recordSend: noop,
+  assignedPartitions: noop,
+}
+export const NOOP_ERROR_HANDLING_METRICS: ErrorHandlingMetrics = {
+  recordFailure: noop,
+  recordError: noop,
+  recordSkipped: noop,
+  recordRetry: noop,
+  recordErrorLogged: noop,
+  recordDeadLetterQueueProduceRequest: noop,
+  recordDeadLetterQueueProduceFailed: noop,
+}
+
+/** A task's status, as connector-task-metrics `status` reports it (Apache's lower-case state names). */
+export type TaskMetricStatus = 'unassigned' | 'running' | 'paused' | 'failed' | 'restarting' | 'destroyed'
+
+/**
+ * The numbers of one task: connector-task-metrics and task-error-metrics, plus source-task-metrics or
+ * sink-task-metrics. Registered with `ConnectMetrics` while the task exists on this worker.
+ */
+export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics, ErrorHandlingMetrics {
+  readonly connector: string
+  readonly task: number
+  readonly type: 'source' | 'sink'
+  #status: TaskMetricStatus = 'unassigned'
+  #statusSince: number
+  readonly #createdAt: number
+  #runningMs = 0
+  #pausedMs = 0
+  /** Records per batch (polled or read). */
+  readonly batchSize: SampledStat
+  readonly offsetCommitTime: SampledStat
+  offsetCommitSuccesses = 0
+  offsetCommitFailures = 0
+  // source-task-metrics
+  readonly sourceRecordPoll: SampledStat
+  readonly sourceRecordWrite: SampledStat
+  readonly pollBatchTime: SampledStat
+  /** Records polled and not yet written or skipped; `sourceRecordActive` samples it at each change. */
+  sourceRecordActiveCount = 0
+  readonly sourceRecordActive: SampledStat
+  // sink-task-metrics
+  readonly sinkRecordRead: SampledStat
+  readonly sinkRecordSend: SampledStat
+  readonly putBatchTime: SampledStat
+  partitionCount = 0
+  // task-error-metrics
+  totalRecordFailures = 0
+  totalRecordErrors = 0
+  totalRecordsSkipped = 0
+  totalRetries = 0
+  totalErrorsLogged = 0
+  deadLetterQueueProduceRequests = 0
+  deadLetterQueueProduceFailures = 0
+  lastErrorTimestamp = 0
+
+  constructor(connector: string, task: number, type: 'source' | 'sink', samples: number, now = Date.now()) {
+    this.connector = connector
+    this.task = task
+    this.type = type
+    this.#createdAt = now
+    this.#statusSince = now
+    const stat = () => new SampledStat(samples, now)
+    this.batchSize = stat()
+    this.offsetCommitTime = stat()
+    this.sourceRecordPoll = stat()
+    this.sourceRecordWrite = stat()
+    this.pollBatchTime = stat()
+    this.sourceRecordActive = stat()
+    this.sinkRecordRead = stat()
+    this.sinkRecordSend = stat()
+    this.putBatchTime = stat()
+  }
+
+  /** Every windowed statistic of the task, for the sample timer. */
+  stats(): SampledStat[] {
+    return [
+      this.batchSize,
+      this.offsetCommitTime,
+      this.sourceRecordPoll,
+      this.sourceRecordWrite,
+      this.pollBatchTime,
+      this.sourceRecordActive,
+      this.sinkRecordRead,
+      this.sinkRecordSend,
+      this.putBatchTime,
+    ]
+  }
+
+  get status(): TaskMetricStatus {
+    return this.#status
+  }
+
+  setStatus(status: TaskMetricStatus, now = Date.now()): void {
+    this.#account(now)
+    this.#status = status
+  }
+
+  #account(now: number): void {
+    const spent = now - this.#statusSince
+    if (this.#status === 'running') this.#runningMs += spent
+    else if (this.#status === 'paused') this.#pausedMs += spent
+    this.#statusSince = now
+  }
+
+  /** The share of the task's life spent running (connector-task-metrics running-ratio). */
+  runningRatio(now = Date.now()): number {
+    this.#account(now)
+    return this.#runningMs / Math.max(now - this.#createdAt, 1)
+  }
+
+  /** The share of the task's life spent paused (pause-ratio). */
+  pauseRatio(now = Date.now()): number {
+    this.#account(now)
+    return this.#pausedMs / Math.max(now - this.#createdAt, 1)
+  }
+
+  offsetCommit(durationMs: number, success: boolean): void {
+    this.offsetCommitTime.record(durationMs)
+    if (success) this.offsetCommitSuccesses++
+    else this.offsetCommitFailures++
+  }
+
+  recordPoll(records: number, durationMs: number): void {
+    this.batchSize.record(records)
+    this.sourceRecordPoll.record(records)
+    this.pollBatchTime.record(durationMs)
+    this.sourceRecordActiveCount += records
+    this.sourceRecordActive.record(this.sourceRecordActiveCount)
+  }
+
+  recordWrite(written: number, skipped: number): void {
+    this.sourceRecordWrite.record(written)
+    this.sourceRecordActiveCount -= written + skipped
+    this.sourceRecordActive.record(this.sourceRecordActiveCount)
+  }
+
+  recordRead(records: number): void {
+    this.batchSize.record(records)
+    this.sinkRecordRead.record(records)
+  }
+
+  recordSend(records: number, durationMs: number): void {
+    this.sinkRecordSend.record(records)
+    this.putBatchTime.record(durationMs)
+  }
+
+  assignedPartitions(count: number): void {
+    this.partitionCount = count
+  }
+
+  recordFailure(): void {
+    this.totalRecordFailures++
+    this.lastErrorTimestamp = Date.now()
+  }
+
+  recordError(): void {
+    this.totalRecordErrors++
+  }
+
+  recordSkipped(): void {
+    this.totalRecordsSkipped++
+  }
+
+  recordRetry(): void {
+    this.totalRetries++
+  }
+
+  recordErrorLogged(): void {
+    this.totalErrorsLogged++
+  }
+
+  recordDeadLetterQueueProduceRequest(): void {
+    this.deadLetterQueueProduceRequests++
+  }
+
+  recordDeadLetterQueueProduceFailed(): void {
+    this.deadLetterQueueProduceFailures++
+  }
+}
