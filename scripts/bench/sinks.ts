@@ -12,6 +12,8 @@
  *   Both are timed by their objects' LastModified, first object to last.
  *
  * Each group starts its server once, fills one topic, and every run writes an index or a prefix of its own.
+ * For side experiments only (the figures use the keys below): `FERRY_BENCH_SINK_PROPS='{"key":"value"}'` adds keys to
+ * Ferry's sink connectors, e.g. consumer overrides.
  */
 
 import { randomUUID } from 'node:crypto'
@@ -350,6 +352,8 @@ export function sinkWorkloads(helpers: WorkloadHelpers): Workload[] {
   const skipOf = (ctx: BenchContext, group: SinkGroup) =>
     ctx.sinkSkip?.[group] ?? (setupOf(ctx, group) ? undefined : 'not prepared')
 
+  const extra = JSON.parse(process.env.FERRY_BENCH_SINK_PROPS ?? '{}') as Record<string, string>
+
   /** Starts Ferry with one connector and waits until `progress` reaches the topic's records. */
   async function runFerry(
     ctx: BenchContext,
@@ -365,7 +369,7 @@ export function sinkWorkloads(helpers: WorkloadHelpers): Workload[] {
       dir,
       cpuProfileDir: options.cpuProfileDir,
       worker: sinkWorker(ctx, values),
-      connectors: [connector],
+      connectors: [{ ...connector, ...extra }],
     })
     try {
       return { w, measured: await measureThroughput(ctx, w, setup.records, setup.recordBytes, progress) }
