@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { query, type RestContext } from './context.ts'
-import { ConnectRestException } from './errors.ts'
+import type { ErrorMessage } from './errors.ts'
 import { rawBody } from './request-body.ts'
 
 const TARGET_ERRORS = new Set(['NotLeaderException', 'NotAssignedException', 'RequestTargetException'])
@@ -21,6 +21,11 @@ export function requestTarget(error: unknown): string | null | undefined {
 /** Headers passed on: the caller's credentials and an internal request's signature. */
 const PASSED_HEADERS = ['authorization', 'x-connect-authorization', 'x-connect-request-signature-algorithm']
 
+/**
+ * Sends the request on to `target` and answers with what it answered. Never throws: a target that cannot be reached
+ * (or that breaks off its answer) is answered here with Apache's 500 `IO Error trying to forward REST request: ...`
+ * in Apache's body, as the server's error handler, which calls this, is the last one an error could reach.
+ */
 export async function forwardRequest(
   ctx: RestContext,
   target: string | null,
@@ -38,10 +43,35 @@ export async function forwardRequest(
   if (forwardValue !== undefined && forwardValue.toLowerCase() === 'false') {
     return conflict('Cannot complete request because of a conflicting operation (e.g. worker rebalance)')
   }
+  try {
+    return await forwardTo(ctx, target, forwardValue === undefined, request, reply)
+  } catch (e) {
+    // Apache's RestClient: a failed connection, a timeout or a broken-off answer is an IO error; anything else is not.
+    const cause = (e as Error).cause
+    const name = (e as Error).name
+    const io =
+      (e instanceof TypeError && (e as { code?: unknown }).code !== 'ERR_INVALID_URL') ||
+      name === 'TimeoutError' ||
+      name === 'AbortError'
+    const reason = cause instanceof Error ? cause.message : (e as Error).message
+    const message = `${io ? 'IO Error' : 'Error'} trying to forward REST request: ${reason}`
+    ctx.log.error({ err: e }, `Could not forward ${request.method} ${request.url} to ${target}: ${reason}`)
+    const body: ErrorMessage = { error_code: 500, message }
+    return reply.code(500).send(body)
+  }
+}
+
+async function forwardTo(
+  ctx: RestContext,
+  target: string,
+  first: boolean,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const [path, search = ''] = request.url.split('?', 2) as [string, string?]
   const url = new URL(`${target.replace(/\/+$/, '')}${path}`)
   for (const [k, v] of new URLSearchParams(search)) if (k !== 'forward') url.searchParams.append(k, v)
-  url.searchParams.set('forward', String(forwardValue === undefined))
+  url.searchParams.set('forward', String(first))
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     Accept: 'application/json',
@@ -53,18 +83,12 @@ export async function forwardRequest(
   }
   const body = rawBody(request)
   ctx.log.debug(`Forwarding ${request.method} ${request.url} to ${url}`)
-  let response: Response
-  try {
-    response = await fetch(url, {
-      method: request.method,
-      headers,
-      body: body === undefined || request.method === 'GET' ? undefined : body,
-      signal: AbortSignal.timeout(ctx.requestTimeoutMs),
-    })
-  } catch (e) {
-    const reason = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message
-    throw new ConnectRestException(500, `IO Error trying to forward REST request: ${reason}`)
-  }
+  const response = await fetch(url, {
+    method: request.method,
+    headers,
+    body: body === undefined || request.method === 'GET' ? undefined : body,
+    signal: AbortSignal.timeout(ctx.requestTimeoutMs),
+  })
   const text = await response.text()
   reply.code(response.status)
   const location = response.headers.get('location')
