@@ -28,6 +28,7 @@ import {
 } from '@ferry/runtime'
 import { ctl } from './ctl/ctl.ts'
 import { UsageError } from './errors.ts'
+import { newCommand } from './new/new-command.ts'
 import { workerPlugins } from './plugins.ts'
 import { pluginPathOf, pluginsCommand } from './plugins-command.ts'
 import { onStopSignals } from './stop-signals.ts'
@@ -47,6 +48,9 @@ Commands:
       List the plugins this Ferry can run (kind, class, version, licence, where from, broken
       packages); install an npm package, tarball or folder into plugin.path; remove one.
       Run ferry plugins --help for details.
+  new connector <name> [--dir DIR] [--class-package PACKAGE]
+      Write a TypeScript plugin package with a source and a sink connector, tests (the
+      connector conformance suite), a README and the plugin manifest. Run ferry new --help.
   ctl <command> [options]
       Manage a running Connect cluster, Ferry's or Apache's, through its REST API: get, describe,
       apply, patch, pause, resume, stop, restart, delete, offsets, contexts. Run ferry ctl --help.
@@ -85,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       case 'plugins':
         return await pluginsCommand(args)
+      case 'new':
+        return await newCommand(args)
       case 'ctl':
         return await ctl(args, process)
       case 'standalone':
