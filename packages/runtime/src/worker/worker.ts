@@ -467,7 +467,13 @@ export class Worker {
 
   setTargetState(connector: string, state: TargetState): void {
     const running = this.#connectors.get(connector)
-    if (running) running.state = state
+    if (running) {
+      running.state = state
+      this.metrics.connectorStatus(
+        connector,
+        state === 'PAUSED' ? 'paused' : state === 'STOPPED' ? 'stopped' : 'running',
+      )
+    }
     for (const task of this.#tasks.values()) if (task.id.connector === connector) task.transitionTo(state)
   }
 
