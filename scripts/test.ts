@@ -4,6 +4,7 @@
 //   npm test -- --unit                     unit tests only (no broker)
 //   npm test -- packages/api               only files whose path contains "packages/api"
 //   npm test -- --test-name-pattern=foo    node --test flags pass through
+//   npm test -- --suite search             a suite kept out of `npm test` (SUITES), e.g. `npm run test:search`
 //
 // Test files: packages/**/test/**/*.test.ts, scripts/**/test/**/*.test.ts and test/**/*.test.ts
 // (node_modules skipped). *.integration.test.ts files are integration tests: they find the shared
@@ -16,6 +17,14 @@ import { join, relative, sep } from 'node:path'
 import { type KafkaCluster, REPO_ROOT, startKafka } from './kafka/harness.ts'
 
 const ROOTS = ['packages', 'scripts', 'test']
+/**
+ * Suites too slow for every `npm test`, each behind its own npm script (docs/testing.md): their files run only with
+ * `--suite <name>`, and every other run leaves them out, saying so when a filter named one.
+ */
+const SUITES: Record<string, readonly string[]> = {
+  // Elasticsearch 7.10 and OpenSearch 3.8, one after the other: three minutes and more on the shared machine.
+  search: ['packages/connectors/elasticsearch/test/servers.integration.test.ts'],
+}
 const LOG_DIR = join(REPO_ROOT, '.cache', 'kafka', 'logs')
 const KEEP_LOGS = 20
 /** node --test flags that take their value as the next argument. */
@@ -54,20 +63,25 @@ function findTestFiles(): string[] {
   return out.sort()
 }
 
-function parse(argv: string[]): { unit: boolean; filters: string[]; nodeArgs: string[] } {
+function parse(argv: string[]): { unit: boolean; suite: string | undefined; filters: string[]; nodeArgs: string[] } {
   let unit = false
+  let suite: string | undefined
   const filters: string[] = []
   const nodeArgs: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '--') continue
     if (arg === '--unit') unit = true
-    else if (arg.startsWith('-')) {
+    else if (arg === '--suite') {
+      suite = argv[++i]
+      if (suite === undefined || !(suite in SUITES))
+        throw new Error(`--suite needs one of ${Object.keys(SUITES).join(', ')}, got ${suite ?? 'nothing'}`)
+    } else if (arg.startsWith('-')) {
       nodeArgs.push(arg)
       if (VALUE_FLAGS.has(arg) && i + 1 < argv.length) nodeArgs.push(argv[++i] as string)
     } else filters.push(arg.replace(/^\.\//, '').replace(/\\/g, '/'))
   }
-  return { unit, filters, nodeArgs }
+  return { unit, suite, filters, nodeArgs }
 }
 
 function pruneLogs(): void {
@@ -83,15 +97,22 @@ function pruneLogs(): void {
 }
 
 async function main(): Promise<number> {
-  const { unit, filters, nodeArgs } = parse(process.argv.slice(2))
+  const { unit, suite, filters, nodeArgs } = parse(process.argv.slice(2))
+  const suiteFiles = new Set(Object.values(SUITES).flat())
   let files = findTestFiles()
+  const left = files.filter((f) => suiteFiles.has(f) && !SUITES[suite ?? '']?.includes(f))
+  files = suite ? files.filter((f) => SUITES[suite]?.includes(f)) : files.filter((f) => !suiteFiles.has(f))
+  for (const f of left.filter((f) => filters.some((filter) => f.includes(filter)))) {
+    const name = Object.keys(SUITES).find((k) => SUITES[k]?.includes(f))
+    process.stderr.write(`${f} is left out: it runs with npm run test:${name} (--suite ${name})\n`)
+  }
   if (unit) files = files.filter((f) => !f.endsWith('.integration.test.ts'))
   if (filters.length > 0) files = files.filter((f) => filters.some((filter) => f.includes(filter)))
   if (files.length === 0) {
     process.stderr.write(
       `no ${unit ? 'unit ' : ''}test files${filters.length ? ` matching ${filters.join(', ')}` : ''}\n`,
     )
-    return filters.length ? 1 : 0
+    return filters.length || suite ? 1 : 0
   }
 
   const env = { ...process.env }
