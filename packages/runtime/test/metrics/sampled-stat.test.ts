@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { SampledStat } from '../../src/metrics/sampled-stat.ts'
+
+test('a sampled stat reports NaN average and maximum before anything is recorded, and a rate of 0', () => {
+  const stat = new SampledStat(2, 0)
+  assert.ok(Number.isNaN(stat.avg()))
+  assert.ok(Number.isNaN(stat.max()))
+  assert.equal(stat.rate(1000), 0)
+})
+
+test('rates, averages and maxima cover the samples kept; older samples fall out of the window', () => {
+  const stat = new SampledStat(2, 0)
+  stat.record(10)
+  stat.record(30)
+  assert.equal(stat.avg(), 20)
+  assert.equal(stat.max(), 30)
+  assert.equal(stat.rate(2000), 20) // 40 over 2 s
+  stat.roll(1000)
+  stat.record(5)
+  assert.equal(stat.max(), 30, 'the closed sample still counts')
+  assert.equal(stat.avg(), 15)
+  stat.roll(2000)
+  // Two samples kept: the one opened at 1000 (with 5) and the open one.
+  assert.equal(stat.max(), 5)
+  assert.equal(stat.avg(), 5)
+  assert.equal(stat.rate(3000), 2.5) // 5 over the 2 s since 1000
+  assert.equal(stat.sum, 45, 'the lifetime sum is kept for the totals')
+  assert.equal(stat.count, 3)
+})
