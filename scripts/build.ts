@@ -2,8 +2,8 @@
  * `npm run build`: Ferry's packages as npm would install them. The repository runs its TypeScript directly (Node
  * strips the types); an installed package must ship JavaScript, as Node does not strip types under node_modules.
  *
- * - the published packages are @ferry/cli and the @ferry packages it depends on (directly or not); `tsc` compiles
- *   their `src/` to JavaScript and `.d.ts` in `dist/tsc/`;
+ * - the published packages are @ferry/cli, @ferry/testing (the kit plugin authors test with) and the @ferry packages
+ *   they depend on (directly or not); `tsc` compiles their `src/` to JavaScript and `.d.ts` in `dist/tsc/`;
  * - `dist/packages/<name>/` is each package as it is published: its package.json (exports, `bin` and the `ferry`
  *   plugin manifest pointing at the `.js` files, typings beside them, no devDependencies), `src/` compiled, `bin/`;
  * - `dist/packages/ferry/` is the `ferry` command with Ferry's own packages bundled (bundleDependencies): one tarball
@@ -68,16 +68,18 @@ function stage(dist: string, dir: string): PackageJson {
 /** `ferry`: the CLI with every @ferry package it needs bundled; their third-party dependencies become its own. */
 function bundle(dist: string, manifests: Map<string, PackageJson>): string {
   const cli = manifests.get('cli')!
+  const inBundle = publishedPackages(['@ferry/cli'])
   const to = join(dist, 'packages', 'ferry')
   cpSync(join(dist, 'packages', 'cli'), to, { recursive: true })
   const bundled: string[] = []
   const dependencies: Record<string, string> = {}
   for (const [dir, manifest] of manifests) {
-    if (dir === 'cli') continue
+    if (dir === 'cli' || !inBundle.has(dir)) continue
     bundled.push(manifest.name)
     cpSync(join(dist, 'packages', dir), join(to, 'node_modules', manifest.name), { recursive: true })
   }
-  for (const manifest of manifests.values()) {
+  for (const [dir, manifest] of manifests) {
+    if (!inBundle.has(dir)) continue
     for (const [name, range] of Object.entries(manifest.dependencies ?? {})) dependencies[name] = range
   }
   cpSync(join(root, 'README.md'), join(to, 'README.md'))
@@ -108,8 +110,10 @@ function workspaces(): Map<string, { dir: string; manifest: PackageJson }> {
   return out
 }
 
-/** @ferry/cli and every workspace package it depends on, directly or not: folder → package.json. */
-export function publishedPackages(): Map<string, PackageJson> {
+/** The `roots` and every workspace package they depend on, directly or not: folder → package.json. */
+export function publishedPackages(
+  roots: readonly string[] = ['@ferry/cli', '@ferry/testing'],
+): Map<string, PackageJson> {
   const all = workspaces()
   const out = new Map<string, PackageJson>()
   const add = (name: string) => {
@@ -118,7 +122,7 @@ export function publishedPackages(): Map<string, PackageJson> {
     out.set(ws.dir, ws.manifest)
     for (const dep of Object.keys(ws.manifest.dependencies ?? {})) add(dep)
   }
-  add('@ferry/cli')
+  for (const root of roots) add(root)
   return out
 }
 
