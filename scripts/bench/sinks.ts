@@ -101,6 +101,14 @@ export async function prepareSinkGroup(ctx: BenchContext, group: SinkGroup): Pro
       flushSize: 0,
       stop: () => server.stop(),
     }
+    try {
+      // A fresh JVM indexes slowly at first: a warm-up load (deleted again) before anything is timed, as for S3Mock.
+      await bulkLoad({ ...setup, records: Math.min(records, 20_000) }, 'bench-warmup')
+      await deleteIndex(server.url, 'bench-warmup')
+    } catch (e) {
+      await setup.stop()
+      throw e
+    }
   } else {
     ctx.log('Starting S3Mock (full JIT)...')
     const s3 = await startS3Mock({ buckets: [BUCKET], fullJit: true })
