@@ -179,12 +179,8 @@ test('the web UI in Chromium', async (t) => {
       assert.ok(logger, 'the worker lists a named logger')
       await s.page.goto(`${s.base}/ui/#/loggers`)
       await s.page.getByLabel(`level of ${logger}`).selectOption('TRACE')
-      await s.page.waitForFunction(
-        (text) => document.getElementById('notice')?.textContent === text,
-        `${logger}: TRACE`,
-      )
+      await assertText(s.page.locator('#notice'), new RegExp(`^${escapeRegExp(logger)}: TRACE$`))
       assert.equal((await s.rest('GET', `/admin/loggers/${logger}`)).body.level, 'TRACE')
-      await s.page.screenshot({ path: join(s.dir, 'loggers.png') })
 
       const name = randomName('ui-cluster')
       await s.rest('POST', '/connectors', {
@@ -213,3 +209,5 @@ async function assertText(locator: ReturnType<Page['locator']>, pattern: RegExp,
   }
   assert.fail(`expected ${pattern} within ${timeoutMs} ms; the text was ${JSON.stringify(last)}`)
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&')
