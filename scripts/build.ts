@@ -12,7 +12,7 @@
  * `npm run build -- --pack` then runs `npm pack` on each into `dist/` (`ferry-<v>.tgz`, `ferry-api-<v>.tgz`, ...).
  */
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
@@ -59,6 +59,11 @@ function stage(dist: string, dir: string): PackageJson {
   const to = join(dist, 'packages', dir)
   mkdirSync(to, { recursive: true })
   cpSync(join(dist, 'tsc', dir, 'src'), join(to, 'src'), { recursive: true })
+  // Files beside the sources that tsc does not emit (the web UI's HTML, CSS and browser scripts) go along as they are.
+  cpSync(join(from, 'src'), join(to, 'src'), {
+    recursive: true,
+    filter: (path) => !path.endsWith('.ts') || !statSync(path).isFile(),
+  })
   if (existsSync(join(from, 'bin'))) cpSync(join(from, 'bin'), join(to, 'bin'), { recursive: true })
   const manifest = publishedManifest(readJson(join(from, 'package.json')))
   writeJson(join(to, 'package.json'), manifest)
