@@ -28,7 +28,6 @@ export function scaffoldFiles(n: ScaffoldNames): Record<string, string> {
       description: `A Ferry plugin: ${source} and ${sink}`,
       type: 'module',
       license: 'Apache-2.0',
-      author: '',
       exports: {
         '.': { types: './dist/plugins.d.ts', default: './dist/plugins.js' },
         './package.json': './package.json',
