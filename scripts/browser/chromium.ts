@@ -3,9 +3,10 @@
  *
  * `FERRY_CHROMIUM` names a Chromium binary to use; else `/usr/bin/chromium` when the `chromium` package is installed;
  * else the `chromium` package and the libraries it needs that the machine lacks are fetched once with
- * `apt-get download` (the machine's configured Debian archive, no root needed) and unpacked with `dpkg-deb -x` into
- * `.cache/chromium/<version>/`, the way the Kafka harness caches its jars (a lock dir, a temp dir renamed into place,
- * a marker file), and run from there with the unpacked libraries on `LD_LIBRARY_PATH`.
+ * `apt-get download` (the machine's configured Debian archive; as root, `apt-get update` first when it has no package
+ * lists) and unpacked with `dpkg-deb -x` into `.cache/chromium/<version>/`, the way the Kafka harness caches its jars
+ * (a lock dir, a temp dir renamed into place, a marker file), and run from there with the unpacked libraries on
+ * `LD_LIBRARY_PATH`.
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
@@ -51,31 +52,46 @@ export async function ensureChromium(): Promise<ChromiumInstall> {
   return fetchChromium()
 }
 
-/** `apt-get install --simulate`: the packages (name=version) that installing Chromium would add to this machine. */
+/**
+ * `apt-get install --simulate`: the packages (name=version) that installing Chromium would add to this machine. A
+ * fresh machine may have no package lists yet: as root, `apt-get update` runs once and the question is asked again.
+ */
 async function missingPackages(): Promise<string[]> {
+  const first = await simulateInstall()
+  if (first.packages.length > 0) return first.packages
+  if (process.getuid?.() === 0) {
+    process.stderr.write('apt-get knows no chromium package yet: running apt-get update (one time)...\n')
+    await exec('apt-get', ['update', '-qq'], { env: aptEnv() }).catch(() => undefined)
+    const second = await simulateInstall()
+    if (second.packages.length > 0) return second.packages
+    throw new Error(`Chromium is needed for the browser tests and apt-get cannot find the package: ${second.reason}`)
+  }
+  throw new Error(
+    `Chromium is needed for the browser tests and apt-get cannot find the package (run apt-get update once, or set FERRY_CHROMIUM): ${first.reason}`,
+  )
+}
+
+async function simulateInstall(): Promise<{ packages: string[]; reason: string }> {
   let out: string
   try {
     out = (await exec('apt-get', ['install', '--simulate', '--no-install-recommends', 'chromium'], { env: aptEnv() }))
       .stdout
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string }
-    if (err.code === 'ENOENT')
+    if (err.code === 'ENOENT') {
       throw new Error(
         'Chromium is needed for the browser tests: apt-get is missing (not Debian?); set FERRY_CHROMIUM to a Chromium binary',
       )
-    throw new Error(
-      `Chromium is needed for the browser tests and apt-get cannot find the package (run apt-get update once): ${(err.stderr ?? err.message).trim().split('\n').pop()}`,
-    )
+    }
+    return { packages: [], reason: (err.stderr ?? err.message).trim().split('\n').pop() ?? '' }
   }
   const packages: string[] = []
   for (const line of out.split('\n')) {
     const m = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(line)
     if (m) packages.push(`${m[1]}=${m[2]}`)
   }
-  if (!packages.some((p) => p.startsWith('chromium='))) {
-    throw new Error('Chromium is needed for the browser tests: apt-get lists no chromium package to fetch')
-  }
-  return packages
+  if (!packages.some((p) => p.startsWith('chromium='))) return { packages: [], reason: 'no chromium package to fetch' }
+  return { packages, reason: '' }
 }
 
 function aptEnv(): NodeJS.ProcessEnv {
