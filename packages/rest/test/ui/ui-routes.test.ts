@@ -36,7 +36,13 @@ test('/ui without the slash links its files under ui/, so they resolve to /ui/ f
 
 test('a file that is not part of the UI is a 404 with Apache’s body, path tricks included', async (t) => {
   const { app } = testServer(t)
-  for (const url of ['/ui/nope.js', '/ui/..%2Fserver.ts', '/ui/%2E%2E%2Fpackage.json', '/ui/constructor', '/ui/ui-routes.ts']) {
+  for (const url of [
+    '/ui/nope.js',
+    '/ui/..%2Fserver.ts',
+    '/ui/%2E%2E%2Fpackage.json',
+    '/ui/constructor',
+    '/ui/ui-routes.ts',
+  ]) {
     const res = await app.inject({ method: 'GET', url })
     assert.equal(res.statusCode, 404, url)
     assert.deepEqual(res.json(), { error_code: 404, message: 'HTTP 404 Not Found' }, url)
