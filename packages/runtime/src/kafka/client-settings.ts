@@ -69,6 +69,8 @@ export interface ProducerSettings extends ClientSettings {
 /** A consumer's settings (`consumer.*`, `consumer.override.*`). */
 export interface ConsumerSettings extends ClientSettings {
   groupId: string
+  /** `group.instance.id`: a static member (KIP-345). */
+  groupInstanceId?: string | undefined
   /** `session.timeout.ms`. */
   sessionTimeoutMs?: number | undefined
   /** `heartbeat.interval.ms`. */

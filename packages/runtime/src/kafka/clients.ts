@@ -15,6 +15,10 @@ import {
   ConnectionPool,
   Consumer,
   compatibilityPartitioner,
+  decodeConsumerProtocolAssignment,
+  decodeConsumerProtocolSubscription,
+  encodeConsumerProtocolAssignment,
+  encodeConsumerProtocolSubscription,
   FetchIsolationLevels,
   FindCoordinatorKeyTypes,
   kGetApi,
@@ -43,6 +47,7 @@ import {
   topicAuthorizationException,
 } from './failures.ts'
 import { type FetchResponse, type FetchTopicRequest, fetchVersion, RecordBatchCursor, sendFetch } from './fetch.ts'
+import { GroupError, GroupMember } from './group-member.ts'
 import { encodeRecordBatch, type ProduceResponse, recordSizeUpperBound, sendProduce, stampProducer } from './produce.ts'
 
 export type { AdminSettings, ClientSettings, ConsumerSettings, ProducerSettings } from './client-settings.ts'
@@ -1091,10 +1096,16 @@ const MAX_FETCH_FAILURES = 10
 
 /**
  * A group member that subscribes to topics and hands out records in batches. Offsets are committed only by
- * `commit` (never automatically). `onAssignment` is told the full assignment after every rebalance.
+ * `commit` (never automatically). `onRevoke` is told, and awaited, before every rejoin; `onAssignment` is told the
+ * full assignment after every rebalance.
  *
- * The client's Consumer does the group membership (join, sync, heartbeats, commits, offset look-ups); fetching is
- * ours (`./fetch.ts`): one Fetch in flight per broker, `max.partition.fetch.bytes` per partition, `fetch.max.bytes`,
+ * Group membership is `GroupMember`'s (join with Java's range assignor, an eager one: every partition is revoked
+ * before the member joins again; sync, heartbeats every `heartbeat.interval.ms`, commits as the member of its
+ * generation, leave at close), with `group.instance.id` when set (KIP-345): a consumer that joins under the instance
+ * id of a member that died takes its partitions at once, and the replaced member is fenced (FENCED_INSTANCE_ID): it
+ * fails with Java's FencedInstanceIdException, drops what it fetched and commits nothing. `ensureMember` lets the
+ * caller check the membership is recent before it acts on records. The client's Consumer only looks up metadata,
+ * committed and listed offsets. Fetching is ours (`./fetch.ts`): one Fetch in flight per broker, `max.partition.fetch.bytes` per partition, `fetch.max.bytes`,
  * `fetch.min.bytes` and `fetch.max.wait.ms` per request, the next fetch sent while the worker still works through
  * the previous response (up to about one response per partition buffered), and records decoded only when `poll`
  * hands them out. Reads follow `isolation.level` (Apache's default read_uncommitted; read_committed skips aborted
@@ -1139,7 +1150,27 @@ export class KafkaConsumer {
   #error: Error | null = null
   #closed = false
   readonly #topicReporter = new TopicReporter()
+  readonly #member: GroupMember
+  readonly #heartbeatIntervalMs: number
+  #heartbeatTimer: NodeJS.Timeout | null = null
+  /** The heartbeat (and rejoin it may lead to) in progress. */
+  #beat: Promise<void> | null = null
+  /** When the coordinator last confirmed this membership (the send time of a join or heartbeat it answered). */
+  #confirmedAt = 0
+  /** `onRevoke` is running: the partitions are still this member's until it resolves. */
+  #revoking = false
+  readonly #memberWaiters: Array<() => void> = []
+  /** Another consumer took this one's group.instance.id. */
+  #fencedOut = false
+  #closing: Promise<void> | null = null
   onAssignment: ((assignment: Array<{ topic: string; partition: number }>) => void) | null = null
+  /**
+   * Told, before the consumer joins its group again, which partitions it gives up (all of them: the range assignor
+   * is eager), and whether they were lost (the membership had expired, so their offsets cannot be committed); the
+   * join waits for the promise, as Java's onPartitionsRevoked runs before the JoinGroup. Records fetched for them
+   * are dropped once it resolves. A rejection fails the consumer (the next `poll` throws it).
+   */
+  onRevoke: ((revoked: Array<{ topic: string; partition: number }>, lost: boolean) => Promise<void>) | null = null
 
   constructor(settings: ConsumerSettings) {
     this.#settings = settings
@@ -1153,33 +1184,194 @@ export class KafkaConsumer {
     this.#metadataMaxAgeMs = settings.metadataMaxAgeMs ?? CLIENT_DEFAULTS.metadataMaxAgeMs
     this.#maxFetchVersion = settings.maxFetchVersion ?? 12
     this.#fetchPool = new ConnectionPool(settings.clientId, connectionOptions(settings))
+    // Never joins the group (membership is #member's): metadata, committed and listed offsets, API versions.
     this.#consumer = new Consumer({
       ...clientOptions(settings),
       groupId: settings.groupId,
-      sessionTimeout: settings.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs,
-      heartbeatInterval: settings.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs,
-      rebalanceTimeout: settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs,
       isolationLevel:
         this.#isolationLevel === 1 ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
       ...(this.#rack ? { clientRack: this.#rack } : {}),
       autocommit: false,
       autocreateTopics: false,
-      // Java's consumers offer `range` first (then `cooperative-sticky`): offering it too lets a Ferry sink task and
-      // an Apache one share a consumer group (a mixed Connect cluster, a rolling migration) instead of the second to
-      // join being refused with INCONSISTENT_GROUP_PROTOCOL.
-      protocols: [{ name: 'range', version: 0 }],
-      partitionAssigner: rangeAssigner,
     })
-    this.#consumer.on('consumer:group:join', (payload) => {
-      const assignment: Array<{ topic: string; partition: number }> = []
-      for (const a of payload.assignments ?? [])
-        for (const p of a.partitions) assignment.push({ topic: a.topic, partition: p })
-      this.#assigned(assignment)
-      this.onAssignment?.(assignment)
-      this.#kick()
-    })
-    // A failed rejoin: without a listener an 'error' event would end the process.
     this.#consumer.on('error', (e: Error) => this.#fail(e))
+    this.#heartbeatIntervalMs = settings.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs
+    this.#member = new GroupMember({
+      ...settings,
+      groupId: settings.groupId,
+      protocolType: 'consumer',
+      sessionTimeoutMs: settings.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs,
+      rebalanceTimeoutMs: settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs,
+      groupInstanceId: settings.groupInstanceId ?? null,
+    })
+  }
+
+  /** `group.instance.id`, null for a dynamic member. */
+  get groupInstanceId(): string | null {
+    return this.#member.groupInstanceId
+  }
+
+  /** The member id the coordinator gave this consumer ('' while it is not a member). */
+  get memberId(): string {
+    return this.#member.memberId
+  }
+
+  /**
+   * Joins (or joins again) and takes the assignment in. Java's consumers offer `range` first (then
+   * `cooperative-sticky`): offering it lets a Ferry sink task and an Apache one share a consumer group (a mixed
+   * Connect cluster, a rolling migration) instead of the second to join being refused with INCONSISTENT_GROUP_PROTOCOL.
+   * The leader assigns with Java's RangeAssignor.
+   */
+  async #join(reason: string): Promise<void> {
+    this.#confirmedAt = 0
+    const sent = Date.now()
+    const metadata = encodeConsumerProtocolSubscription({ version: 0, topics: this.#topics })
+    const joined = await this.#member.join([{ name: 'range', metadata }], reason)
+    const assignments = new Map<string, Buffer>()
+    if (joined.leaderId === joined.memberId && joined.members.length > 0) {
+      const members = new Map<string, { topics: string[]; groupInstanceId: string | null }>()
+      for (const m of joined.members) {
+        const subscription = decodeConsumerProtocolSubscription(m.metadata)
+        members.set(m.memberId, { topics: subscription.topics, groupInstanceId: m.groupInstanceId })
+      }
+      const topics = [...new Set([...members.values()].flatMap((m) => m.topics))]
+      const cluster = await this.#consumer.metadata({ topics, forceUpdate: true })
+      for (const { memberId, assignments: assigned } of rangeAssigner('', members, new Set(topics), cluster)) {
+        assignments.set(
+          memberId,
+          encodeConsumerProtocolAssignment({ version: 0, assignedPartitions: [...assigned.values()] }),
+        )
+      }
+    }
+    const mine = decodeConsumerProtocolAssignment(await this.#member.sync(assignments))
+    this.#confirmedAt = sent
+    const assignment: Array<{ topic: string; partition: number }> = []
+    for (const a of mine.assignedPartitions)
+      for (const p of a.partitions) assignment.push({ topic: a.topic, partition: p })
+    this.#assigned(assignment)
+    this.onAssignment?.(assignment)
+    this.#kick()
+  }
+
+  #scheduleHeartbeat(): void {
+    if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer)
+    if (this.#closed || this.#error !== null) return
+    this.#heartbeatTimer = setTimeout(() => void this.#heartbeat(), this.#heartbeatIntervalMs)
+  }
+
+  /** One heartbeat, and what its answer calls for: a rejoin, fencing, or a retry at the next interval. */
+  #heartbeat(): Promise<void> {
+    this.#beat ??= (async () => {
+      try {
+        const sent = Date.now()
+        await this.#member.heartbeat()
+        this.#confirmedAt = sent
+      } catch (e) {
+        if (this.#closed) return
+        await this.#onGroupError(e, 'heartbeat')
+      } finally {
+        this.#beat = null
+        this.#scheduleHeartbeat()
+        this.#memberNews()
+      }
+    })()
+    return this.#beat
+  }
+
+  /** Rejoins after a rebalance or an expired membership (retrying up to the rebalance timeout); fences; fails. */
+  async #onGroupError(e: unknown, what: string): Promise<void> {
+    const kind = e instanceof GroupError ? e.kind : 'coordinator'
+    if (kind === 'fenced') return this.#fence(e as GroupError)
+    if (kind === 'fatal') return this.#fail((e as GroupError).cause as Error)
+    if (kind === 'coordinator') {
+      this.#member.markCoordinatorUnknown()
+      await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, 1)))
+      return
+    }
+    await this.#revoke(kind === 'unknown-member')
+    const deadline = Date.now() + (this.#settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs)
+    for (let attempt = 1; !this.#closed; attempt++) {
+      try {
+        await this.#join(`${what} failed: ${(e as Error).message}`)
+        return
+      } catch (error) {
+        if (this.#closed) return
+        const k = error instanceof GroupError ? error.kind : 'coordinator'
+        if (k === 'fenced') return this.#fence(error as GroupError)
+        if (k === 'fatal' || Date.now() >= deadline)
+          return this.#fail(error instanceof GroupError ? (error.cause as Error) : (error as Error))
+        await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, attempt)))
+      }
+    }
+  }
+
+  /**
+   * Gives every partition up before joining again (Java's onJoinPrepare with an eager assignor): the owner commits
+   * what it delivered first, so the next owner starts where this one stopped. A poll in progress returns at once.
+   */
+  async #revoke(lost: boolean): Promise<void> {
+    const held = [...this.#partitions.values()].map((p) => ({ topic: p.topic, partition: p.partition }))
+    if (held.length === 0) return
+    this.#revoking = true
+    this.#wake()
+    this.#memberNews()
+    try {
+      await this.onRevoke?.(held, lost)
+    } catch (e) {
+      this.#fail(e as Error)
+    } finally {
+      this.#revoking = false
+    }
+    this.#partitions.clear()
+    this.#dropChunks(() => false)
+  }
+
+  /** Another consumer took this group.instance.id: Java's FencedInstanceIdException; nothing fetched is handed out. */
+  #fence(e: GroupError): void {
+    this.#fencedOut = true
+    this.#confirmedAt = 0
+    this.#partitions.clear()
+    this.#dropChunks(() => false)
+    this.#fail(this.#fenced(e))
+  }
+
+  #fenced(e: GroupError): Error {
+    return new KafkaClientException(
+      'FencedInstanceIdException',
+      `The broker rejected this static consumer since another consumer with the same group.instance.id (${this.#member.groupInstanceId}) has registered with a different member.id (${e.message})`,
+    )
+  }
+
+  /**
+   * Makes sure the coordinator confirmed this consumer's membership within two heartbeat intervals before the caller
+   * acts on what it fetched, heartbeating (and rejoining) first when it did not: after the process was paused or its
+   * event loop blocked, another consumer may hold the partitions by now. A rebalance's new assignment has been taken
+   * in (`onAssignment` told) when this resolves; throws the error that ended the membership (fencing).
+   */
+  async ensureMember(stopped?: () => boolean): Promise<void> {
+    const maxAgeMs = Math.min(
+      2 * this.#heartbeatIntervalMs,
+      this.#settings.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs,
+    )
+    while (this.#started && !this.#closed && !stopped?.()) {
+      if (this.#error) {
+        const e = this.#error
+        this.#error = null
+        throw e
+      }
+      // While the partitions are being revoked they are still ours (the group waits for this member to rejoin),
+      // and the heartbeat in progress is the rejoin waiting for the caller: deliver what was fetched.
+      if (this.#revoking || Date.now() - this.#confirmedAt <= maxAgeMs) return
+      // Not the heartbeat's whole promise: a rebalance it finds waits for `onRevoke`, which may wait for the caller.
+      const answered = new Promise<void>((resolve) => this.#memberWaiters.push(resolve))
+      void this.#heartbeat()
+      await answered
+    }
+  }
+
+  /** Wakes `ensureMember`: a heartbeat ended, a revocation started, the consumer failed or closed. */
+  #memberNews(): void {
+    for (const resolve of this.#memberWaiters.splice(0)) resolve()
   }
 
   /** Joins the group and starts fetching; reading starts at the committed offset, else at the earliest one. */
@@ -1187,6 +1379,8 @@ export class KafkaConsumer {
     try {
       await this.#subscribe(topics, onWaiting, stopped)
     } catch (e) {
+      // Closed while subscribing: the caller is stopping.
+      if (this.#closed) return
       throw this.#authorization(e, topics)
     }
   }
@@ -1217,24 +1411,31 @@ export class KafkaConsumer {
       throw new Error(`The broker only supports Fetch up to v${api.version}; Ferry needs v11 (Kafka 2.3)`)
     this.#fetchVersion = version
     this.#topics = [...topics]
-    this.#consumer.topics.trackAll(...topics)
     // A coordinator that is moving or still loading the group (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, a lost
-    // connection) is waited for, as Java's consumer does, up to max.poll.interval.ms; the client library's own
-    // retries give up within a second.
+    // connection) or a rebalance is waited for, as Java's consumer does, up to max.poll.interval.ms.
     const joinDeadline = Date.now() + (this.#settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs)
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#consumer.joinGroup({})
+        await this.#join('subscribe')
         break
       } catch (e) {
         if (this.#closed || stopped?.()) return
-        if (!isRetriable(e) || Date.now() >= joinDeadline) throw e
+        if (e instanceof GroupError && e.kind === 'fenced') throw this.#fenced(e)
+        const retriable = e instanceof GroupError ? e.kind !== 'fatal' : isRetriable(e)
+        if (!retriable || Date.now() >= joinDeadline) throw e instanceof GroupError ? (e.cause ?? e) : e
         await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, attempt)))
         if (this.#closed || stopped?.()) return
       }
     }
+    if (this.#closed) {
+      // Joined just as the consumer was closed (which found no member to take out of the group): leave now.
+      await this.#member.leave('the consumer was closed while joining')
+      await this.#member.close()
+      return
+    }
     this.#started = true
     this.#kick()
+    this.#scheduleHeartbeat()
   }
 
   /** Keeps the positions of partitions still assigned, forgets the others and their fetched data. */
@@ -1267,6 +1468,7 @@ export class KafkaConsumer {
     if (this.#closed) return
     this.#error ??= this.#authorization(e)
     this.#wake()
+    this.#memberNews()
   }
 
   /**
@@ -1568,33 +1770,41 @@ export class KafkaConsumer {
     return out
   }
 
-  /** Drops buffered records of partitions no longer assigned, so they are not delivered twice. */
-  retainOnly(assignment: Array<{ topic: string; partition: number }>): void {
-    const keep = new Set(assignment.map((tp) => `${tp.topic}\u0000${tp.partition}`))
-    this.#dropChunks((c) => keep.has(`${c.topic}\u0000${c.partition}`))
-  }
-
   /** Commits the next offsets to read for each partition. */
   async commit(offsets: PartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return
     try {
-      await this.#consumer.commit({
-        offsets: offsets.map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: BigInt(o.offset),
-          leaderEpoch: -1,
-        })),
-      })
+      await this.#member.commit(offsets)
     } catch (e) {
-      throw this.#authorization(e, [...new Set(offsets.map((o) => o.topic))])
+      if (e instanceof GroupError && e.kind === 'fenced') {
+        this.#fence(e)
+        throw this.#fenced(e)
+      }
+      // A rebalance or an expired membership: the heartbeat takes the group back; these offsets are not committed.
+      if (e instanceof GroupError && e.kind !== 'fatal') {
+        if (e.kind === 'coordinator') this.#member.markCoordinatorUnknown()
+        else void this.#heartbeat()
+      }
+      throw this.#authorization(e instanceof GroupError ? (e.cause ?? e) : e, [...new Set(offsets.map((o) => o.topic))])
     }
   }
 
-  async close(): Promise<void> {
+  /** Leaves the group and closes; a `subscribe` still joining returns at once. Calls after the first wait for it. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true
+    if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer)
     this.#wake()
+    this.#memberNews()
     try {
+      // A fenced member has nothing to leave; any other leaves, so its partitions move at once (a static member too),
+      // also one still joining (the group would wait for it until its session expired).
+      if (!this.#fencedOut && this.#member.memberId !== '') await this.#member.leave('the consumer is being closed')
+      await this.#member.close()
       await this.#consumer.close(true)
     } finally {
       await this.#fetchPool.close()
@@ -1837,12 +2047,13 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 /**
- * Java's `RangeAssignor`: per topic, the members subscribed to it in member id order; each gets
- * `partitions / members` consecutive partitions and the first `partitions % members` one more.
+ * Java's `RangeAssignor`: per topic, the members subscribed to it in Java's `MemberInfo` order (static members by
+ * group.instance.id first, then dynamic ones by member id); each gets `partitions / members` consecutive partitions
+ * and the first `partitions % members` one more.
  */
 export function rangeAssigner(
   _current: string,
-  members: Map<string, { topics?: string[] | undefined }>,
+  members: Map<string, { topics?: string[] | undefined; groupInstanceId?: string | null | undefined }>,
   _topics: Set<string>,
   metadata: { topics: Map<string, { partitionsCount: number }> },
 ): Array<{ memberId: string; assignments: Map<string, { topic: string; partitions: number[] }> }> {
@@ -1853,7 +2064,14 @@ export function rangeAssigner(
     for (const topic of m.topics ?? []) subscribers.set(topic, [...(subscribers.get(topic) ?? []), id])
   for (const [topic, ids] of subscribers) {
     const count = metadata.topics.get(topic)?.partitionsCount ?? 0
-    ids.sort()
+    ids.sort((a, b) => {
+      const ia = members.get(a)?.groupInstanceId ?? null
+      const ib = members.get(b)?.groupInstanceId ?? null
+      if (ia !== null && ib !== null) return ia < ib ? -1 : ia > ib ? 1 : 0
+      if (ia !== null) return -1
+      if (ib !== null) return 1
+      return a < b ? -1 : a > b ? 1 : 0
+    })
     const per = Math.floor(count / ids.length)
     const extra = count % ids.length
     ids.forEach((id, i) => {

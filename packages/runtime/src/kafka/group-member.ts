@@ -1,8 +1,10 @@
 /**
- * A member of a classic Kafka consumer group that runs a custom protocol type (Connect's `connect`): the
- * FindCoordinator / JoinGroup / SyncGroup / Heartbeat / LeaveGroup exchange driven on the client's low-level request
- * API (the client's Consumer only speaks protocol type `consumer`). It keeps the member id and generation; deciding
- * when to join, what metadata to send and how to assign is the caller's (herder/distributed/worker-coordinator.ts).
+ * A member of a classic Kafka group: the FindCoordinator / JoinGroup / SyncGroup / Heartbeat / LeaveGroup exchange,
+ * and OffsetCommit as a member, driven on the client's low-level request API. Connect's group (protocol type
+ * `connect`, herder/distributed/worker-coordinator.ts) and the sink tasks' consumer groups (`consumer`, clients.ts)
+ * use it; the client's own Consumer could not be told that a static member fenced by the broker must stop (it joins
+ * again under the same group.instance.id, taking the partitions back from the consumer that replaced it). It keeps
+ * the member id and generation; deciding when to join, what metadata to send and how to assign is the caller's.
  */
 import {
   type API,
@@ -30,7 +32,7 @@ export interface JoinGroupResult {
   /** The protocol the coordinator chose. */
   protocol: string
   /** Every member's metadata for the chosen protocol (only the leader gets them). */
-  members: Array<{ memberId: string; metadata: Buffer }>
+  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>
 }
 
 /** Why a group operation failed, as the caller must react to it. */
@@ -41,6 +43,8 @@ export type GroupErrorKind =
   | 'rejoin'
   /** The coordinator does not know this member (expired): join again as a new member. */
   | 'unknown-member'
+  /** Another member joined with this member's group.instance.id (KIP-345): this one must stop, not join again. */
+  | 'fenced'
   /** Anything else (configuration, authorization, protocol). */
   | 'fatal'
 
@@ -58,7 +62,7 @@ export class GroupError extends Error {
 }
 
 const COORDINATOR_ERRORS = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS'])
-const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'FENCED_INSTANCE_ID'])
+const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION'])
 
 function protocolErrorIds(error: unknown): string[] {
   const out: string[] = []
@@ -81,6 +85,7 @@ function classify(error: unknown, what: string): GroupError {
   const message = `${what} failed: ${id ?? (error as Error)?.message ?? String(error)}`
   if (id === null) return new GroupError('coordinator', null, message, error)
   if (ids.some((i) => COORDINATOR_ERRORS.has(i))) return new GroupError('coordinator', id, message, error)
+  if (ids.includes('FENCED_INSTANCE_ID')) return new GroupError('fenced', 'FENCED_INSTANCE_ID', message, error)
   if (ids.includes('UNKNOWN_MEMBER_ID')) return new GroupError('unknown-member', id, message, error)
   if (ids.some((i) => REJOIN_ERRORS.has(i))) return new GroupError('rejoin', id, message, error)
   return new GroupError('fatal', id, message, error)
@@ -91,6 +96,8 @@ export interface GroupMemberOptions extends ClientSettings {
   protocolType: string
   sessionTimeoutMs: number
   rebalanceTimeoutMs: number
+  /** `group.instance.id`: a static member (KIP-345); null or absent for a dynamic one. */
+  groupInstanceId?: string | null | undefined
 }
 
 type AnyApi = ((...args: unknown[]) => void) & { version: number }
@@ -98,6 +105,7 @@ type AnyApi = ((...args: unknown[]) => void) & { version: number }
 /** See the module comment. Not safe for concurrent calls other than `leave`/`close` during a `join`. */
 export class GroupMember {
   readonly groupId: string
+  readonly groupInstanceId: string | null
   readonly #options: GroupMemberOptions
   #client: Base
   #coordinator: { host: string; port: number; nodeId: number } | null = null
@@ -107,6 +115,7 @@ export class GroupMember {
 
   constructor(options: GroupMemberOptions) {
     this.groupId = options.groupId
+    this.groupInstanceId = options.groupInstanceId ?? null
     this.#options = options
     this.#client = this.#newClient()
   }
@@ -214,13 +223,13 @@ export class GroupMember {
           protocolName: string | null
           leader: string
           memberId: string
-          members: Array<{ memberId: string; metadata: Buffer }>
+          members: Array<{ memberId: string; groupInstanceId?: string | null; metadata: Buffer }>
         }>('JoinGroup', 'JoinGroup', [
           this.groupId,
           o.sessionTimeoutMs,
           o.rebalanceTimeoutMs,
           this.#memberId,
-          null,
+          this.groupInstanceId,
           o.protocolType,
           protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
           reason,
@@ -233,7 +242,11 @@ export class GroupMember {
           memberId: response.memberId,
           leaderId: response.leader,
           protocol: response.protocolName ?? '',
-          members: response.members.map((m) => ({ memberId: m.memberId, metadata: Buffer.from(m.metadata) })),
+          members: response.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId ?? null,
+            metadata: Buffer.from(m.metadata),
+          })),
         }
       } catch (e) {
         const err = e as GroupError
@@ -257,7 +270,7 @@ export class GroupMember {
         this.groupId,
         this.#generationId,
         this.#memberId,
-        null,
+        this.groupInstanceId,
         this.#options.protocolType,
         this.#protocol,
         [...assignments].map(([memberId, assignment]) => ({ memberId, assignment })),
@@ -271,16 +284,50 @@ export class GroupMember {
     }
   }
 
-  /** Heartbeat; throws a GroupError of kind `rejoin` when a rebalance started. */
+  /** Heartbeat; throws a GroupError of kind `rejoin` when a rebalance started, `fenced` when replaced. */
   async heartbeat(): Promise<void> {
     try {
-      await this.#request('Heartbeat', 'Heartbeat', [this.groupId, this.#generationId, this.#memberId, null])
+      await this.#request('Heartbeat', 'Heartbeat', [
+        this.groupId,
+        this.#generationId,
+        this.#memberId,
+        this.groupInstanceId,
+      ])
     } catch (e) {
       const err = e as GroupError
       if (err.kind === 'unknown-member') this.resetMember()
-      else if (err.errorId === 'ILLEGAL_GENERATION' || err.errorId === 'FENCED_INSTANCE_ID') this.resetGeneration()
+      else if (err.errorId === 'ILLEGAL_GENERATION') this.resetGeneration()
       throw err
     }
+  }
+
+  /**
+   * OffsetCommit as this member of its generation (with its group.instance.id), so the coordinator refuses the
+   * commit of a member that was replaced (FENCED_INSTANCE_ID), expired (UNKNOWN_MEMBER_ID) or is a generation behind
+   * (ILLEGAL_GENERATION).
+   */
+  async commit(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>): Promise<void> {
+    const topics = new Map<string, { name: string; partitions: unknown[] }>()
+    for (const o of offsets) {
+      let t = topics.get(o.topic)
+      if (!t) {
+        t = { name: o.topic, partitions: [] }
+        topics.set(o.topic, t)
+      }
+      t.partitions.push({
+        partitionIndex: o.partition,
+        committedOffset: BigInt(o.offset),
+        committedLeaderEpoch: -1,
+        committedMetadata: null,
+      })
+    }
+    await this.#request('OffsetCommit', 'OffsetCommit', [
+      this.groupId,
+      this.#generationId,
+      this.#memberId,
+      this.groupInstanceId,
+      [...topics.values()],
+    ])
   }
 
   /**
@@ -295,7 +342,11 @@ export class GroupMember {
     await this.#client.close().catch(() => {})
     this.#client = this.#newClient()
     try {
-      await this.#request('LeaveGroup', 'LeaveGroup', [this.groupId, [{ memberId, groupInstanceId: null, reason }]])
+      // A static member leaves by its group.instance.id too (LeaveGroup v3+), so its partitions move at once.
+      await this.#request('LeaveGroup', 'LeaveGroup', [
+        this.groupId,
+        [{ memberId, groupInstanceId: this.groupInstanceId, reason }],
+      ])
     } catch {
       // best effort
     }

@@ -77,10 +77,18 @@ export class WorkerSinkTask extends WorkerTask {
   readonly #current: PartitionOffsets = new Map()
   #assignment: TopicPartition[] = []
   #pendingAssignment: TopicPartition[] | null = null
+  /** The loop's step in progress (`#turn`), settled; a revocation waits for it. */
+  #step: Promise<void> = Promise.resolve()
+  /** A step of the loop failed: the task is failing, and a revocation leaves it alone. */
+  #halted = false
+  /** A revocation in progress, settled; the loop's next step waits for it. */
+  #revoking: Promise<void> | null = null
   #lastCommit = Date.now()
   #commitRequested = false
   #retryTimeoutMs = 0
   #started = false
+  /** The consumer's `subscribe` (its first join) returned. */
+  #joined = false
   readonly #errors: TaskErrorHandling<IncomingRecord>
   readonly #operator: RetryWithToleranceOperator<IncomingRecord>
   #errant: WorkerErrantRecordReporter | null = null
@@ -158,6 +166,7 @@ export class WorkerSinkTask extends WorkerTask {
     this.#consumer.onAssignment = (assignment) => {
       this.#pendingAssignment = assignment
     }
+    this.#consumer.onRevoke = (_partitions, lost) => this.#revoke(lost)
     await this.#consumer.subscribe(
       this.#settings.topics,
       (reason) =>
@@ -166,39 +175,61 @@ export class WorkerSinkTask extends WorkerTask {
         ),
       () => this.stopping,
     )
+    this.#joined = true
   }
 
   protected async execute(): Promise<void> {
     await this.#subscribe()
     while (!this.stopping) {
-      if (this.#pendingAssignment) await this.#rebalanced(this.#pendingAssignment)
+      while (this.#revoking) await this.#revoking
+      if (this.#pendingAssignment) await this.#turn(() => this.#assigned())
       if (this.paused) {
         await this.waitWhilePaused()
         continue
       }
-      if (this.#commitRequested || Date.now() - this.#lastCommit >= this.#settings.offsetFlushIntervalMs) {
-        await this.#commit()
-      }
-      const incoming = await this.#consumer.poll(this.#settings.maxPollRecords, 500)
-      if (this.#pendingAssignment) {
-        // Records fetched for partitions that were just revoked are dropped by retainOnly; deliver the rest.
-        await this.#rebalanced(this.#pendingAssignment)
-      }
-      if (incoming.length === 0) {
-        // As Apache: put is called after every poll, empty or not, so sinks can rotate or flush on time alone.
-        if (this.#assignment.length > 0) await this.#deliver([])
-        continue
-      }
-      const converted = this.#convert(incoming)
-      const records = converted instanceof Promise ? await converted : converted
-      await this.#deliver(records)
-      // The last record of each run of one partition (offsets only grow within a partition).
-      for (let i = 0; i < incoming.length; i++) {
-        const r = incoming[i]!
-        const next = incoming[i + 1]
-        if (next !== undefined && next.partition === r.partition && next.topic === r.topic) continue
-        this.#current.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
-      }
+      await this.#turn(() => this.#iteration())
+    }
+  }
+
+  /**
+   * Runs one step of the loop with the task (a poll and what it delivers and commits, taking an assignment in, the
+   * commit and close at stop). A revocation waits for the step in progress and the next waits for the revocation:
+   * the task's calls never overlap.
+   */
+  #turn(step: () => Promise<void>): Promise<void> {
+    const running = step()
+    this.#step = running.catch(() => {
+      this.#halted = true
+    })
+    return running
+  }
+
+  async #iteration(): Promise<void> {
+    if (this.#commitRequested || Date.now() - this.#lastCommit >= this.#settings.offsetFlushIntervalMs) {
+      await this.#commit()
+    }
+    const incoming = await this.#consumer.poll(this.#settings.maxPollRecords, 500)
+    if (incoming.length > 0) {
+      // Nothing is delivered on an unconfirmed membership: a worker that was paused (SIGSTOP, a blocked event loop)
+      // may have lost these partitions to another consumer meanwhile. Fenced, this throws and the task fails.
+      await this.#consumer.ensureMember(() => this.stopping)
+      if (this.stopping) return
+    }
+    if (this.#pendingAssignment) await this.#assigned()
+    if (incoming.length === 0) {
+      // As Apache: put is called after every poll, empty or not, so sinks can rotate or flush on time alone.
+      if (this.#assignment.length > 0) await this.#deliver([])
+      return
+    }
+    const converted = this.#convert(incoming)
+    const records = converted instanceof Promise ? await converted : converted
+    if (!(await this.#deliver(records))) return
+    // The last record of each run of one partition (offsets only grow within a partition).
+    for (let i = 0; i < incoming.length; i++) {
+      const r = incoming[i]!
+      const next = incoming[i + 1]
+      if (next !== undefined && next.partition === r.partition && next.topic === r.topic) continue
+      this.#current.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
     }
   }
 
@@ -290,38 +321,66 @@ export class WorkerSinkTask extends WorkerTask {
     return headers
   }
 
-  async #deliver(records: SinkRecord[]): Promise<void> {
+  /** Puts a batch, again after a RetriableException; false when the task was stopped before the batch went in. */
+  async #deliver(records: SinkRecord[]): Promise<boolean> {
     for (;;) {
       try {
         await this.#task.put(records)
         // A record the task reported but that is not tolerated fails the task, even if the task caught the error.
         this.#errant?.maybeThrowAsyncError()
         this.recordsDelivered += records.length
-        return
+        return true
       } catch (e) {
         if (!(e instanceof RetriableException) || this.stopping) throw e
         const wait = this.#retryTimeoutMs
         this.log.warn(`RetriableException from put (${e.message}); delivering the same batch again in ${wait} ms`)
-        await new Promise((r) => setTimeout(r, wait))
+        await this.sleep(wait)
+        if (this.stopping) return false
       }
     }
   }
 
-  async #rebalanced(assignment: TopicPartition[]): Promise<void> {
+  /** Opens the partitions of a new assignment (every partition was revoked before the consumer joined again). */
+  async #assigned(): Promise<void> {
+    const assignment = this.#pendingAssignment
+    if (!assignment) return
     this.#pendingAssignment = null
-    const next = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)))
-    const previous = new Set(this.#assignment.map((tp) => tpKey(tp.topic, tp.partition)))
-    const revoked = this.#assignment.filter((tp) => !next.has(tpKey(tp.topic, tp.partition)))
-    const added = assignment.filter((tp) => !previous.has(tpKey(tp.topic, tp.partition)))
-    this.#consumer.retainOnly(assignment)
-    if (revoked.length > 0) {
-      await this.#commit(revoked)
-      await this.#task.close(revoked)
-      for (const tp of revoked) this.#current.delete(tpKey(tp.topic, tp.partition))
-    }
     this.#assignment = assignment
-    if (added.length > 0) await this.#task.open(added)
+    if (assignment.length > 0) await this.#task.open(assignment)
     this.log.info({ assignment: assignment.map((tp) => tpKey(tp.topic, tp.partition)) }, 'Partitions assigned')
+  }
+
+  /**
+   * Apache's onPartitionsRevoked, before the consumer joins the group again: once the step in progress ended, what
+   * was delivered is committed (preCommit, then a synchronous commit as this generation's member) and the partitions
+   * are closed, so their next owner starts after the last delivered record. Lost partitions (the membership expired)
+   * are closed without a commit, as Apache's onPartitionsLost.
+   */
+  #revoke(lost: boolean): Promise<void> {
+    const done = this.#step.then(async () => {
+      this.#pendingAssignment = null
+      const revoked = this.#assignment
+      // A failed loop leaves its partitions to `close`.
+      if (revoked.length === 0 || this.#halted) return
+      if (!lost) await this.#commit(revoked)
+      this.#assignment = []
+      this.#current.clear()
+      await this.#task.close(revoked)
+      this.log.info(
+        { revoked: revoked.map((tp) => tpKey(tp.topic, tp.partition)), lost },
+        lost ? 'Partitions lost' : 'Partitions revoked',
+      )
+    })
+    const settled = done.then(
+      () => {},
+      () => {},
+    )
+    this.#revoking = settled
+    void settled.then(() => {
+      if (this.#revoking === settled) this.#revoking = null
+    })
+    this.#step = settled
+    return done
   }
 
   /** Commits what `preCommit` returns, limited to partitions this task holds (or held, for `revoked`). */
@@ -363,12 +422,19 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected onStop(): void {
     this.#operator.triggerStop()
+    // A join still waiting for the group is abandoned: the stop wins (the task has nothing to commit yet).
+    if (!this.#joined) void this.#consumer.close().catch(() => {})
   }
 
   protected async close(): Promise<void> {
     try {
-      if (this.#started && !this.failed) await this.#commit()
-      if (this.#started && this.#assignment.length > 0) await this.#task.close(this.#assignment)
+      while (this.#revoking) await this.#revoking
+      await this.#turn(async () => {
+        if (this.#started && !this.failed) await this.#commit()
+        const assignment = this.#assignment
+        this.#assignment = []
+        if (this.#started && assignment.length > 0) await this.#task.close(assignment)
+      })
     } catch (e) {
       this.log.warn({ err: e }, 'Error committing or closing partitions at stop')
     }

@@ -31,3 +31,18 @@ test('range assignment splits each topic on its own among the members subscribed
 test('range assignment leaves members beyond the partition count without partitions', () => {
   assert.deepEqual(assign({ a: ['t'], b: ['t'], c: ['t'] }, { t: 2 }), { a: 't:0', b: 't:1', c: '' })
 })
+
+test('range assignment orders static members by group.instance.id, before dynamic ones, as Java’s MemberInfo', () => {
+  const result = rangeAssigner(
+    '',
+    new Map([
+      ['m-a', { topics: ['t'], groupInstanceId: 'task-1' }],
+      ['m-b', { topics: ['t'], groupInstanceId: null }],
+      ['m-c', { topics: ['t'], groupInstanceId: 'task-0' }],
+    ]),
+    new Set(['t']),
+    { topics: new Map([['t', { partitionsCount: 3 }]]) },
+  )
+  const out = Object.fromEntries(result.map((r) => [r.memberId, r.assignments.get('t')?.partitions.join(',')]))
+  assert.deepEqual(out, { 'm-c': '0', 'm-a': '1', 'm-b': '2' })
+})

@@ -6,6 +6,7 @@ import {
   DataException,
   type HeaderConverter,
   type PartitionOffsets,
+  RetriableException,
   Schema,
   type SinkRecord,
   SinkTask,
@@ -32,19 +33,37 @@ const text: Converter & HeaderConverter = {
 }
 
 /**
- * A consumer that hands out the given records once, to one partition it assigns at subscribe. `joined` holds the
- * subscribe back (a group waiting for its members).
+ * A consumer that hands out the given records once (and those `add`ed later), to one partition it assigns at
+ * subscribe. `joined` holds the subscribe back (a group waiting for its members); `membership` is what
+ * `ensureMember` says; `revoke` and `assign` are a rebalance.
  */
 class FakeConsumer {
   onAssignment: ((a: TopicPartition[]) => void) | null = null
+  onRevoke: ((revoked: TopicPartition[], lost: boolean) => Promise<void>) | null = null
   readonly commits: PartitionOffset[][] = []
   joined: Promise<void> = Promise.resolve()
+  subscribed = false
+  membership: Error | null = null
   #records: IncomingRecord[]
   constructor(records: IncomingRecord[]) {
     this.#records = records
   }
+  add(...records: IncomingRecord[]) {
+    this.#records.push(...records)
+  }
   async subscribe() {
+    this.subscribed = true
     await this.joined
+    this.onAssignment?.([{ topic: 't', partition: 0 }])
+  }
+  async ensureMember() {
+    if (this.membership) throw this.membership
+  }
+  /** Revokes the partition (resolves when the consumer would join again); `assign` then gives it back. */
+  async revoke(lost = false) {
+    await this.onRevoke?.([{ topic: 't', partition: 0 }], lost)
+  }
+  assign() {
     this.onAssignment?.([{ topic: 't', partition: 0 }])
   }
   async poll(_max: number, timeoutMs: number) {
@@ -53,7 +72,6 @@ class FakeConsumer {
     if (out.length === 0) await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 10)))
     return out
   }
-  retainOnly() {}
   async commit(offsets: PartitionOffset[]) {
     this.commits.push(offsets)
   }
@@ -227,4 +245,177 @@ test('with errors.tolerance=none a reported record fails the task, even when the
   assert.equal(failure!.message, 'Tolerance exceeded in error handler')
   assert.equal((failure!.cause as Error).message, 'the external system refused it')
   await worker.stop(1000)
+})
+
+/** A ReportingTask that logs open, close and its puts' records in `events`, and can hold a put back. */
+class EventTask extends ReportingTask {
+  readonly events: string[] = []
+  hold: Promise<void> | null = null
+  override async put(records: SinkRecord[]) {
+    if (records.length > 0 && this.hold) await this.hold
+    for (const r of records) this.events.push(`put ${r.kafkaOffset}`)
+    await super.put(records)
+  }
+  override open(partitions: TopicPartition[]) {
+    this.events.push(`open ${partitions.map((p) => p.partition).join(',')}`)
+  }
+  override close(partitions: TopicPartition[]) {
+    this.events.push(`close ${partitions.map((p) => p.partition).join(',')}`)
+  }
+}
+
+function makeEventSinkTask(records: IncomingRecord[], onFailure: (e: Error) => void = () => {}) {
+  const task = new EventTask()
+  const consumer = new FakeConsumer(records)
+  const worker = new WorkerSinkTask(
+    { connector: 'sink', task: 0 },
+    task,
+    {},
+    { key: text, value: text, header: text },
+    new TransformationChain([]),
+    consumer as unknown as KafkaConsumer,
+    // Commits only when a rebalance or the stop asks for one.
+    { topics: ['t'], offsetFlushIntervalMs: 3_600_000, maxPollRecords: 100 },
+    'STARTED',
+    { onStartup() {}, onPause() {}, onResume() {}, onFailure: (_id, e) => onFailure(e), onShutdown() {} },
+    silentLogger(),
+  )
+  return { task, consumer, worker }
+}
+
+test('partitions given up in a rebalance are committed up to the last delivered record and closed before the consumer joins again, as Apache’s onPartitionsRevoked', async () => {
+  const { task, consumer, worker } = makeEventSinkTask([consumed(0, 'a'), consumed(1, 'b')])
+  worker.run()
+  await until(() => task.put_.length === 2)
+  await consumer.revoke()
+  // The rejoin waited for the commit and the close.
+  assert.deepEqual(consumer.commits, [[{ topic: 't', partition: 0, offset: 2 }]])
+  assert.deepEqual(task.events, ['open 0', 'put 0', 'put 1', 'close 0'])
+  consumer.assign()
+  consumer.add(consumed(2, 'c'))
+  await until(() => task.put_.length === 3)
+  assert.deepEqual(task.events.slice(4), ['open 0', 'put 2'])
+  await worker.stop(1000)
+})
+
+test('a rebalance waits for the put in progress, and commits what it delivered', async () => {
+  const { task, consumer, worker } = makeEventSinkTask([consumed(0, 'a')])
+  let release = () => {}
+  task.hold = new Promise((r) => {
+    release = r
+  })
+  worker.run()
+  await until(() => task.events.length === 1)
+  let rejoined = false
+  const rebalanced = consumer.revoke().then(() => {
+    rejoined = true
+  })
+  await new Promise((r) => setTimeout(r, 50))
+  assert.equal(rejoined, false, 'the consumer does not join again while a put is in progress')
+  assert.deepEqual(consumer.commits, [])
+  release()
+  await rebalanced
+  assert.deepEqual(consumer.commits, [[{ topic: 't', partition: 0, offset: 1 }]])
+  assert.deepEqual(task.events, ['open 0', 'put 0', 'close 0'])
+  await worker.stop(1000)
+})
+
+test('lost partitions (an expired membership) are closed without a commit, as Apache’s onPartitionsLost', async () => {
+  const { task, consumer, worker } = makeEventSinkTask([consumed(0, 'a')])
+  worker.run()
+  await until(() => task.put_.length === 1)
+  await consumer.revoke(true)
+  assert.deepEqual(consumer.commits, [])
+  assert.deepEqual(task.events, ['open 0', 'put 0', 'close 0'])
+  await worker.stop(1000)
+})
+
+test('a paused task gives its partitions up in a rebalance at once, and opens the new ones when resumed', async () => {
+  const { task, consumer, worker } = makeEventSinkTask([consumed(0, 'a')])
+  worker.run()
+  await until(() => task.put_.length === 1)
+  worker.transitionTo('PAUSED')
+  await new Promise((r) => setTimeout(r, 30))
+  await consumer.revoke()
+  assert.deepEqual(consumer.commits, [[{ topic: 't', partition: 0, offset: 1 }]])
+  assert.deepEqual(task.events, ['open 0', 'put 0', 'close 0'])
+  consumer.assign()
+  await new Promise((r) => setTimeout(r, 30))
+  assert.equal(task.events.length, 3, 'a paused task opens nothing')
+  worker.transitionTo('STARTED')
+  await until(() => task.events.length === 4)
+  assert.equal(task.events[3], 'open 0')
+  await worker.stop(1000)
+})
+
+test('a task stopped while its start() runs never joins the consumer group', async () => {
+  let started = () => {}
+  class SlowStart extends EventTask {
+    override start() {
+      return new Promise<void>((r) => {
+        started = r
+      })
+    }
+  }
+  const task = new SlowStart()
+  const consumer = new FakeConsumer([consumed(0, 'a')])
+  const worker = new WorkerSinkTask(
+    { connector: 'sink', task: 0 },
+    task,
+    {},
+    { key: text, value: text, header: text },
+    new TransformationChain([]),
+    consumer as unknown as KafkaConsumer,
+    { topics: ['t'], offsetFlushIntervalMs: 50, maxPollRecords: 100 },
+    'STARTED',
+    { onStartup() {}, onPause() {}, onResume() {}, onFailure() {}, onShutdown() {} },
+    silentLogger(),
+  )
+  worker.run()
+  await new Promise((r) => setTimeout(r, 20))
+  const stopped = worker.stop(1000)
+  started()
+  assert.equal(await stopped, true)
+  assert.equal(consumer.subscribed, false)
+  assert.deepEqual(task.put_, [])
+})
+
+test('a stop ends the wait before a batch refused with RetriableException is delivered again; the batch is not committed', async () => {
+  class Refusing extends EventTask {
+    override async put(records: SinkRecord[]) {
+      if (records.length === 0) return
+      this.context.timeout(60_000)
+      throw new RetriableException('the external system is busy')
+    }
+  }
+  const task = new Refusing()
+  const consumer = new FakeConsumer([consumed(0, 'a')])
+  let failure: Error | null = null
+  const worker = new WorkerSinkTask(
+    { connector: 'sink', task: 0 },
+    task,
+    {},
+    { key: text, value: text, header: text },
+    new TransformationChain([]),
+    consumer as unknown as KafkaConsumer,
+    { topics: ['t'], offsetFlushIntervalMs: 3_600_000, maxPollRecords: 100 },
+    'STARTED',
+    {
+      onStartup() {},
+      onPause() {},
+      onResume() {},
+      onFailure: (_id, e) => {
+        failure = e
+      },
+      onShutdown() {},
+    },
+    silentLogger(),
+  )
+  worker.run()
+  await new Promise((r) => setTimeout(r, 50))
+  const before = Date.now()
+  assert.equal(await worker.stop(5000), true)
+  assert.ok(Date.now() - before < 1000, `the stop took ${Date.now() - before} ms`)
+  assert.equal(failure, null)
+  assert.deepEqual(consumer.commits, [])
 })
