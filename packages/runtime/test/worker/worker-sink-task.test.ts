@@ -53,7 +53,9 @@ class FakeConsumer {
   }
   async subscribe() {
     this.subscribed = true
-    await this.joined
+    // Closing the consumer ends a join in progress, as KafkaConsumer's does.
+    await Promise.race([this.joined, new Promise((r) => this.#onClose.push(r))])
+    if (this.closed) return
     this.onAssignment?.([{ topic: 't', partition: 0 }])
   }
   async ensureMember() {
@@ -75,7 +77,12 @@ class FakeConsumer {
   async commit(offsets: PartitionOffset[]) {
     this.commits.push(offsets)
   }
-  async close() {}
+  closed = false
+  readonly #onClose: Array<(v: unknown) => void> = []
+  async close() {
+    this.closed = true
+    for (const r of this.#onClose) r(undefined)
+  }
 }
 
 const consumed = (offset: number, value: string): IncomingRecord => ({
@@ -377,6 +384,18 @@ test('a task stopped while its start() runs never joins the consumer group', asy
   started()
   assert.equal(await stopped, true)
   assert.equal(consumer.subscribed, false)
+  assert.deepEqual(task.put_, [])
+})
+
+test('a task stopped while its consumer waits to join the group stops at once and leaves the join', async () => {
+  const { task, consumer, worker } = makeSinkTask([consumed(0, 'a')], 'none', null)
+  consumer.joined = new Promise(() => {})
+  worker.run()
+  await until(() => consumer.subscribed)
+  const before = Date.now()
+  assert.equal(await worker.stop(5000), true)
+  assert.ok(Date.now() - before < 1000, `the stop took ${Date.now() - before} ms`)
+  assert.equal(consumer.closed, true)
   assert.deepEqual(task.put_, [])
 })
 
