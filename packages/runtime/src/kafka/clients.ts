@@ -303,10 +303,14 @@ function protocolError(code: number): { id: string; canRetry: boolean; message: 
  * - Idempotence (`enable.idempotence`, default on as Java's clients, off unless acks=all, retries > 0 and at most 5
  *   requests in flight, when not asked for explicitly): a producer id from InitProducerId, and per partition a base
  *   sequence in every batch, so a batch sent again after a lost connection or a timeout is stored once (the broker
- *   answers with the first write's offset, or DUPLICATE_SEQUENCE_NUMBER) and never out of order.
+ *   answers with the first write's offset, or DUPLICATE_SEQUENCE_NUMBER) and never out of order. A partition
+ *   takes several batches in flight only once it acknowledged one of the producer id and epoch: before that the
+ *   broker takes any first sequence, and a later batch would be written ahead of a refused earlier one.
  *   OUT_OF_ORDER_SEQUENCE_NUMBER with a real gap and UNKNOWN_PRODUCER_ID bump the epoch locally (KIP-360) and send
- *   the batches again from sequence 0; INVALID_PRODUCER_EPOCH and PRODUCER_FENCED take a new producer id. A batch
- *   that fails for good leaves its partition's sequence unknown: the next delivery bumps the epoch first.
+ *   the batches again from sequence 0; a batch behind which a later one was written (the partition forgot the
+ *   producer: a topic made again) fails with OutOfOrderSequenceException instead of being written after it.
+ *   INVALID_PRODUCER_EPOCH and PRODUCER_FENCED take a new producer id. A batch that fails for good leaves its
+ *   partition's sequence unknown: the next delivery bumps the epoch first.
  */
 export class KafkaProducer {
   /** Metadata and connections; the batches are encoded and sent by `#deliver`. */
@@ -342,6 +346,13 @@ export class KafkaProducer {
   #producerId = -1n
   #epoch = -1
   readonly #sequences = new Map<string, number>()
+  /**
+   * The partitions where the broker acknowledged a batch of this producer id and epoch: it refuses a batch there
+   * whose sequence does not follow the last one it wrote. Elsewhere it takes any first sequence, so a batch sent
+   * while an earlier one of its partition is refused (a moved leader, a corrupt batch) would be written before it:
+   * there one batch goes at a time until one is acknowledged.
+   */
+  readonly #acknowledged = new Set<string>()
   /** A sequenced batch failed for good, or its fate is unknown: bump the epoch before the next delivery. */
   #needsBump = false
 
@@ -630,9 +641,12 @@ export class KafkaProducer {
 
     let pending = batches
     let newIdRequested = false
-    for (let round = 0; pending.length > 0; round++) {
-      if (round > 0) {
-        const wait = retryBackoff(this.#settings, round)
+    /** Rounds after which a batch was to be sent again (the others held batches back, or sent none). */
+    let retries = 0
+    let retry = false
+    while (pending.length > 0) {
+      if (retry) {
+        const wait = retryBackoff(this.#settings, ++retries)
         if (Date.now() + wait >= deadline) {
           for (const b of pending) this.#expire(b, started)
           break
@@ -652,6 +666,8 @@ export class KafkaProducer {
         }
       }
       const outcome = await this.#sendRound(pending, metadata, deadline)
+      // Batches held back wait for their partition's first answer, not for a backoff.
+      retry = pending.some((b) => !b.done && !outcome.held.has(b))
       if (outcome.newId) {
         if (newIdRequested) {
           for (const b of pending) if (!b.done) this.#fail(b, b.error)
@@ -669,14 +685,31 @@ export class KafkaProducer {
         // New epoch (or producer id): every pending batch gets sequences again, from 0, in partition order.
         if (outcome.newId || this.#epoch >= 32767) await this.#initProducerId()
         else this.#epoch++
-        this.#sequences.clear()
+        this.#resetSequences()
         this.#needsBump = false
-        for (const list of byPartition.values())
-          for (const b of list) {
+        for (const list of byPartition.values()) {
+          // A batch behind which a later one of its partition was written would now be written after it: it fails
+          // instead (the broker lost the producer's state there, so it took a later sequence first).
+          const lastWritten = list.findLastIndex((b) => b.done && b.error === null)
+          for (let i = 0; i < list.length; i++) {
+            const b = list[i]!
             if (b.done) continue
+            if (i < lastWritten) {
+              this.#fail(
+                b,
+                new KafkaClientException(
+                  'OutOfOrderSequenceException',
+                  `The broker received an out of order sequence number (${b.topic}-${b.partition}): a later batch of the partition was written first`,
+                  { apiId: 'OUT_OF_ORDER_SEQUENCE_NUMBER', cause: b.error },
+                ),
+              )
+              continue
+            }
             b.sequence = this.#nextSequence(b.topic, b.partition, b.records.length)
             stampProducer(b.encoded, this.#producerId, this.#epoch, b.sequence)
           }
+        }
+        pending = pending.filter((b) => !b.done)
       }
     }
     if (batches.some((b) => b.error !== null && b.sequence >= 0)) this.#needsBump = true
@@ -730,6 +763,12 @@ export class KafkaProducer {
     }
   }
 
+  /** A new producer id or epoch: every partition's sequence starts again at 0, unacknowledged. */
+  #resetSequences(): void {
+    this.#sequences.clear()
+    this.#acknowledged.clear()
+  }
+
   #nextSequence(topic: string, partition: number, count: number): number {
     const key = `${topic}\u0000${partition}`
     const sequence = this.#sequences.get(key) ?? 0
@@ -767,17 +806,33 @@ export class KafkaProducer {
   /**
    * One round: the pending batches grouped by leader, and per leader into requests of at most `max.request.size`
    * holding one batch per partition (a partition's batches in sequence order, in successive requests on one
-   * connection). Marks each batch done, failed or to retry; tells whether the epoch or the producer id must change.
+   * connection). Of a partition with no acknowledged sequence yet (`#acknowledged`), only the first batch goes; the
+   * others are held back for the next round. Marks each batch done, failed or to retry; tells whether the epoch or
+   * the producer id must change, and which batches were held back.
    */
   async #sendRound(
     pending: Batch[],
     metadata: ClusterMetadata,
     deadline: number,
-  ): Promise<{ bump: boolean; newId: boolean }> {
+  ): Promise<{ bump: boolean; newId: boolean; held: Set<Batch> }> {
     let bump = false
     let newId = false
+    const held = new Set<Batch>()
+    if (this.#idempotent) {
+      const first = new Map<string, Batch>()
+      for (const b of pending) {
+        const key = `${b.topic}\u0000${b.partition}`
+        if (this.#acknowledged.has(key)) continue
+        const f = first.get(key)
+        if (f === undefined || b.start < f.start) {
+          if (f !== undefined) held.add(f)
+          first.set(key, b)
+        } else held.add(b)
+      }
+    }
     const byLeader = new Map<number, Map<string, Batch[]>>()
     for (const b of pending) {
+      if (held.has(b)) continue
       const leader = metadata.topics.get(b.topic)?.partitions[b.partition]?.leader ?? -1
       if (leader < 0 || !metadata.brokers.has(leader)) {
         b.attempts++
@@ -882,6 +937,7 @@ export class KafkaProducer {
               const code = p?.errorCode ?? -1
               b.unknownFate = false
               if (code === 0 || code === ERROR.DUPLICATE_SEQUENCE_NUMBER) {
+                if (b.sequence >= 0) this.#acknowledged.add(key)
                 b.done = true
                 b.error = null
                 b.baseOffset = code === 0 ? Number(p!.baseOffset) : -1
@@ -919,7 +975,7 @@ export class KafkaProducer {
         )
       }),
     )
-    return { bump, newId }
+    return { bump, newId, held }
   }
 
   /** Resolves or rejects as `promise`, or rejects with a TimeoutException when the delivery deadline comes first. */
@@ -975,7 +1031,7 @@ export class KafkaProducer {
     else if (this.#needsBump) {
       if (this.#epoch >= 32767) await this.#initProducerId()
       else this.#epoch++
-      this.#sequences.clear()
+      this.#resetSequences()
     }
     this.#needsBump = false
   }
@@ -1003,7 +1059,7 @@ export class KafkaProducer {
         })
         this.#producerId = response.producerId
         this.#epoch = response.producerEpoch
-        this.#sequences.clear()
+        this.#resetSequences()
         return
       } catch (e) {
         if (this.#closed || attempt > 3 || !isRetriable(e)) throw e

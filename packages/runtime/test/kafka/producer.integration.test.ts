@@ -10,7 +10,7 @@ import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { test } from 'node:test'
 import { randomName } from '@ferry/testing'
-import { murmur2 } from '@platformatic/kafka'
+import { Admin, murmur2 } from '@platformatic/kafka'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import {
   type IncomingRecord,
@@ -312,6 +312,146 @@ test('small batch.size and max.request.size cut a send into many batches and req
       records.filter((r) => r.partition === p).map((r) => r.value.toString()),
     )
 })
+
+test('a batch the broker refuses is sent again before its partition’s later batches: records stay in send order, each once', async (t) => {
+  const topic = randomName('producer-order')
+  await createTopic(topic, 3)
+  const producer = new KafkaProducer({
+    bootstrapServers: bootstrapServers(),
+    clientId: randomName('p'),
+    batchSize: 1000,
+    maxRequestSize: 3000,
+  })
+  t.after(() => producer.close())
+  const records = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => ({
+      topic,
+      partition: (from + i) % 3,
+      key: null,
+      value: Buffer.from(`value-${from + i}-${'x'.repeat(20)}`),
+    }))
+  // First while the broker knows nothing of the producer on partition 1 (it takes any first sequence there), then
+  // once it does.
+  for (const [from, to] of [
+    [0, 600],
+    [600, 1200],
+  ] as const) {
+    const corrupt = corruptNextProduceBatch(topic, 1)
+    t.after(corrupt.release)
+    const offsets = await producer.send(records(from, to))
+    assert.ok(corrupt.corrupted(), 'partition 1’s first batch was refused')
+    assert.deepEqual(offsets.map((o) => [o.partition, o.offset]).sort(), [
+      [0, from / 3],
+      [1, from / 3],
+      [2, from / 3],
+    ])
+  }
+  assert.equal(await endOffset(topic), 1200)
+  const read = await readAll(topic, 1200)
+  const sent = records(0, 1200)
+  for (let p = 0; p < 3; p++)
+    assert.deepEqual(
+      read.filter((r) => r.partition === p).map((r) => r.value!.toString()),
+      sent.filter((r) => r.partition === p).map((r) => r.value.toString()),
+      `partition ${p}`,
+    )
+})
+
+test('a batch that could only be written after a later one fails with OutOfOrderSequenceException: the partition forgot the producer', async (t) => {
+  const topic = randomName('producer-forgot')
+  await createTopic(topic)
+  const producer = new KafkaProducer({
+    bootstrapServers: bootstrapServers(),
+    clientId: randomName('p'),
+    batchSize: 1000,
+    maxRequestSize: 3000,
+  })
+  t.after(() => producer.close())
+  const values = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => `value-${from + i}-${'x'.repeat(20)}`)
+  const send = (from: number, to: number) =>
+    producer.send(values(from, to).map((v) => ({ topic, partition: 0, key: null, value: Buffer.from(v) })))
+  await send(0, 300)
+  // The topic is deleted and made again: its new partition knows nothing of the producer and takes any sequence.
+  const admin = new Admin({ clientId: randomName('admin'), bootstrapBrokers: bootstrapServers() })
+  try {
+    await admin.deleteTopics({ topics: [topic] })
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await createTopic(topic)
+        break
+      } catch (e) {
+        if (attempt >= 50) throw e
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
+  } finally {
+    await admin.close()
+  }
+  const corrupt = corruptNextProduceBatch(topic, 0)
+  t.after(corrupt.release)
+  await assert.rejects(send(300, 600), { name: 'OutOfOrderSequenceException' })
+  assert.ok(corrupt.corrupted())
+  // The producer goes on (with a new epoch); nothing was written twice or out of order.
+  await send(600, 650)
+  const read = (await readAll(topic, 250)).map((r) => r.value!.toString())
+  const sent = values(300, 650)
+  const skipped = sent.indexOf(read[0]!)
+  assert.ok(skipped > 0, 'the first batch is not written')
+  assert.deepEqual(read, sent.slice(skipped))
+})
+
+/**
+ * Spoils the CRC of `partition`'s record batch in the next Produce request (v7, as ./produce.ts writes it) this
+ * process writes, just before it reaches the socket: the broker refuses that batch alone with CORRUPT_MESSAGE, a
+ * retriable error, and writes the rest of the request and the requests after it.
+ */
+function corruptNextProduceBatch(topic: string, partition: number): { corrupted: () => boolean; release: () => void } {
+  const channel = 'tracing:plt:kafka:connections:api:start'
+  let corrupted = false
+  const onRequest = (message: unknown) => {
+    const { apiKey, connection } = message as { apiKey: number; connection: { socket: Socket } }
+    if (apiKey !== 0) return
+    diagnostics.unsubscribe(channel, onRequest)
+    const socket = connection.socket
+    const write = socket.write
+    socket.write = ((chunk: Buffer, ...rest: unknown[]) => {
+      socket.write = write
+      const at = produceBatchOffset(chunk, topic, partition)
+      if (at >= 0) {
+        chunk[at + 17]! ^= 0xff // the batch's CRC-32C: baseOffset, length, leader epoch, magic, then the CRC
+        corrupted = true
+      }
+      return write.apply(socket, [chunk, ...rest] as never)
+    }) as typeof socket.write
+  }
+  diagnostics.subscribe(channel, onRequest)
+  return { corrupted: () => corrupted, release: () => diagnostics.unsubscribe(channel, onRequest) }
+}
+
+/** Where `partition`'s record batch starts in a Produce v7 request frame; -1 when the request has none. */
+function produceBatchOffset(frame: Buffer, topic: string, partition: number): number {
+  // size, api key, api version, correlation id, client id; transactional id, acks, timeout.
+  let at = 12
+  at += 2 + Math.max(0, frame.readInt16BE(at))
+  at += 2 + Math.max(0, frame.readInt16BE(at)) + 2 + 4
+  const topics = frame.readInt32BE(at)
+  at += 4
+  for (let t = 0; t < topics; t++) {
+    const nameLength = frame.readInt16BE(at)
+    const name = frame.toString('utf8', at + 2, at + 2 + nameLength)
+    at += 2 + nameLength
+    const partitions = frame.readInt32BE(at)
+    at += 4
+    for (let p = 0; p < partitions; p++) {
+      const index = frame.readInt32BE(at)
+      const size = frame.readInt32BE(at + 4)
+      if (name === topic && index === partition) return at + 8
+      at += 8 + size
+    }
+  }
+  return -1
+}
 
 /** Counts the Produce requests this process writes while the test runs. */
 function countProduceRequests(t: { after: (fn: () => void) => void }): { count: number } {
