@@ -348,7 +348,10 @@ export class WorkerCoordinator {
   async #onJoinComplete(generation: number, protocol: string, bytes: Buffer): Promise<void> {
     const assignment = deserializeAssignment(bytes)
     this.#currentProtocol = fromProtocol(protocol)
-    this.#rejoinRequested = false
+    // Apache clears the rejoin request here, where its herder cannot have asked for one since the join began (the
+    // join runs on its thread). Here the herder runs beside the join: a request made meanwhile (a connector created
+    // after the leader took its config snapshot) is kept for the next round, else that connector stayed unassigned.
+    // The request this round answers was cleared when the join began.
     if (this.#currentProtocol !== 'eager') {
       if (assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0)
         await this.#options.listener.onRevoked(assignment.leader, assignment.revokedConnectors, assignment.revokedTasks)
@@ -392,10 +395,18 @@ export class WorkerCoordinator {
       } catch (e) {
         if (!this.#running) return
         if (e instanceof GroupError && e.kind === 'rejoin' && e.errorId === 'REBALANCE_IN_PROGRESS') {
-          this.#logger.info('Attempt to heartbeat failed since group is rebalancing')
-        } else {
-          this.#logger.info({ error: String(e) }, 'Attempt to heartbeat failed')
+          // The coordinator took the heartbeat (it keeps the session alive) and says a rebalance began. As Apache's
+          // heartbeat thread, go on heartbeating until the join starts: the coordinator then waits for this member
+          // up to the rebalance timeout, while one that stops heartbeating is dropped after the session timeout,
+          // though it only waits for its herder to finish what it was doing (starting tasks, say) to rejoin.
+          this.#lastHeartbeatOk = this.#now()
+          if (!this.#stable) continue // the join began meanwhile
+          if (!this.#rejoinRequested) this.#logger.info('Attempt to heartbeat failed since group is rebalancing')
+          this.#rejoinRequested = true
+          this.#signal()
+          continue
         }
+        this.#logger.info({ error: String(e) }, 'Attempt to heartbeat failed')
         this.#onGroupError(e, 'Heartbeat')
         this.#signal()
       }

@@ -29,11 +29,14 @@ class TestWorker {
   readonly connectors = new Set<string>()
   readonly tasks = new Set<string>()
   readonly coordinator: WorkerCoordinator
+  /** What the config topic holds now (the coordinator reads it at each join). */
+  config: AssignorConfigSnapshot
   assignments = 0
   #delayTimer: NodeJS.Timeout | null = null
 
   constructor(name: string, groupId: string, config: AssignorConfigSnapshot, protocol: ConnectProtocolCompatibility) {
     this.name = name
+    this.config = config
     this.coordinator = new WorkerCoordinator({
       bootstrapServers: testBootstrap().split(','),
       clientId: `${groupId}-${name}`,
@@ -44,7 +47,7 @@ class TestWorker {
       heartbeatIntervalMs: 500,
       rebalanceTimeoutMs: 10000,
       scheduledRebalanceMaxDelayMs: 2000,
-      configSnapshot: () => config,
+      configSnapshot: () => this.config,
       listener: {
         onRevoked: (_leader, connectors, tasks) => {
           for (const c of connectors) this.connectors.delete(c)
@@ -113,6 +116,35 @@ async function settle(workers: RunsWork[], config: AssignorConfigSnapshot, timeo
     100,
   )
 }
+
+test('a rejoin asked for while a rebalance is under way gets a round of its own: a connector created after the leader took its config snapshot is assigned', async (t) => {
+  const groupId = randomName('connect-group')
+  const before = snapshot(1, 1)
+  const worker = new TestWorker('w1', groupId, before, 'sessioned')
+  t.after(() => worker.stop())
+  worker.start()
+  await settle([worker], before)
+
+  const after = { ...snapshot(2, 1), offset: 43 }
+  let createdDuringRound = false
+  // The herder reads the new connector's config while the leader assigns from the snapshot it took when the round
+  // began, and asks for another round, as the herder does for a connector it had not seen.
+  worker.config = {
+    ...before,
+    connectors: () => {
+      if (!createdDuringRound) {
+        createdDuringRound = true
+        worker.config = after
+        worker.coordinator.requestRejoin('connector-1 created')
+      }
+      return before.connectors()
+    },
+  }
+  worker.coordinator.requestRejoin('a rebalance for another reason')
+  await settle([worker], after)
+  assert.ok(createdDuringRound)
+  assert.deepEqual([...worker.connectors].sort(), ['connector-0', 'connector-1'])
+})
 
 test('three workers in one group share connectors and tasks disjointly and within one of each other', async (t) => {
   const groupId = randomName('connect-group')
