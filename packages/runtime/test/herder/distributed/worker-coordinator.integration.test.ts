@@ -268,3 +268,64 @@ test('the work of a member that dies without leaving moves to the others after t
   const took = Date.now() - killed
   assert.ok(took >= 6000, `reassigned after ${took} ms`)
 })
+
+test('a member still busy with its last assignment when the next rebalance begins keeps heartbeating: the group waits for it up to the rebalance timeout instead of dropping it after the session timeout', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(2, 2)
+  const sessionTimeoutMs = 6000
+  const busyMs = sessionTimeoutMs + 3000
+  const generations = new Map<string, number[]>([
+    ['a', []],
+    ['b', []],
+  ])
+  let holdB = false
+  let bBusy: (() => void) | null = null
+  const member = (name: string) =>
+    new WorkerCoordinator({
+      bootstrapServers: testBootstrap().split(','),
+      clientId: `${groupId}-${name}`,
+      groupId,
+      restUrl: `http://${name}:8083/`,
+      sessionTimeoutMs,
+      heartbeatIntervalMs: 500,
+      rebalanceTimeoutMs: 30000,
+      scheduledRebalanceMaxDelayMs: 2000,
+      configSnapshot: () => config,
+      listener: {
+        onRevoked: () => {},
+        // b's herder, busy starting its work for longer than the session timeout (its coordinator cannot rejoin).
+        onAssigned: async (_a, generation) => {
+          generations.get(name)!.push(generation)
+          if (name !== 'b' || !holdB) return
+          holdB = false
+          bBusy?.()
+          await new Promise((r) => setTimeout(r, busyMs))
+        },
+      },
+    })
+  const [a, b] = [member('a'), member('b')]
+  t.after(() => Promise.all([a.stop(), b.stop()]))
+  // a first, so it leads: a rejoining leader always starts a rebalance (a follower rejoining with what it had does not).
+  a.start()
+  await waitFor('a in the group', () => a.lastCompletedGenerationId >= 0 && !a.rejoinNeededOrPending, 60000)
+  b.start()
+  const settled = () =>
+    [a, b].every((m) => !m.rejoinNeededOrPending) && a.lastCompletedGenerationId === b.lastCompletedGenerationId
+  await waitFor('both members in one stable generation', settled, 60000)
+  assert.ok(a.isLeader)
+
+  holdB = true
+  const busy = new Promise<void>((r) => {
+    bBusy = r
+  })
+  a.requestRejoin('a generation b is slow to take in')
+  await busy
+  const first = b.generationId
+  await waitFor('a done with that generation', () => a.lastCompletedGenerationId === first && !a.rejoinNeededOrPending)
+  a.requestRejoin('the rebalance that begins while b is busy')
+  await waitFor('both members in one stable generation again', settled, 60000)
+
+  const since = (name: string) => generations.get(name)!.filter((g) => g >= first)
+  assert.ok(since('a').length >= 2, `a took part in a rebalance after generation ${first}: ${since('a')}`)
+  assert.deepEqual(since('b'), since('a'), 'b took part in every generation a did')
+})
