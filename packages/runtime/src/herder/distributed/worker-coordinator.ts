@@ -1,8 +1,9 @@
 /**
  * Apache's `WorkerCoordinator` (with the parts of `AbstractCoordinator` and `WorkerGroupMember` it relies on): keeps a
  * worker in the Connect group. It joins with protocol type `connect` and the protocols of `connect.protocol`, runs the
- * assignor when it is the leader, hands each completed assignment to the listener, heartbeats while the group is
- * stable, rejoins when the coordinator starts a rebalance or the caller asks, and leaves on stop.
+ * assignor when it is the leader, hands each completed assignment to the listener, heartbeats while it is a member
+ * (also while the group rebalances, until its own join begins), rejoins when the coordinator starts a rebalance or the
+ * caller asks, and leaves on stop.
  *
  * As in Apache, what to do with an assignment is the listener's (the herder's): in particular it must ask for a rejoin
  * once it has stopped revoked work (`assignment.revokedConnectors/revokedTasks` non-empty) and after
@@ -384,7 +385,10 @@ export class WorkerCoordinator {
     if (assignment.error !== NO_ERROR) await this.#sleep(this.#retryBackoffMs)
   }
 
-  /** Heartbeats every `heartbeat.interval.ms` while the group is stable (Apache's heartbeat thread). */
+  /**
+   * Heartbeats every `heartbeat.interval.ms` from a completed join until the next join begins, also once the group
+   * rebalances (Apache's heartbeat thread).
+   */
   async #heartbeatLoop(): Promise<void> {
     while (this.#running) {
       await this.#sleep(this.#heartbeatIntervalMs, true)
