@@ -321,9 +321,14 @@ export class WorkerSinkTask extends WorkerTask {
     return headers
   }
 
-  /** Puts a batch, again after a RetriableException; false when the task was stopped before the batch went in. */
+  /**
+   * Puts a batch, again after a RetriableException; false when the task was stopped before the batch went in. Nothing
+   * goes in while the task is held (see TaskHold).
+   */
   async #deliver(records: SinkRecord[]): Promise<boolean> {
     for (;;) {
+      await this.waitWhileHeld()
+      if (this.stopping && this.heldBecause !== null) return false
       try {
         await this.#task.put(records)
         // A record the task reported but that is not tolerated fails the task, even if the task caught the error.

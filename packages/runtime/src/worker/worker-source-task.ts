@@ -26,8 +26,12 @@ import {
   type TargetState,
   type TaskErrorHandling,
   type TaskStatusListener,
+  taskName,
   WorkerTask,
 } from './worker-task.ts'
+
+/** A batch that was never produced: the task was stopped while its records were held (see TaskHold). */
+class HeldBatchDropped extends ConnectException {}
 
 export interface SourceTaskSettings {
   offsetFlushIntervalMs: number
@@ -308,6 +312,7 @@ export class WorkerSourceTask extends WorkerTask {
         written = outgoing.length
         if (this.#callsCommitRecord) this.#reportAcks(outgoing, kept, result)
       } catch (e) {
+        if (e instanceof HeldBatchDropped) throw e
         // A refusal by the broker's authorizer is not the record's fault: no tolerance skips it.
         if (this.#operator.settings.tolerance !== 'all' || this.stopping || isAuthorizationFailure(e))
           throw producerSendFailure(e)
@@ -322,9 +327,19 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  /** Sends a batch, retrying while Kafka cannot be reached (until the task stops). */
+  /**
+   * Sends a batch, retrying while Kafka cannot be reached (until the task stops). Nothing is sent while the task is
+   * held; a task stopped while held drops the batch (its offsets are not committed, so whoever runs the task now
+   * produces these records from the last committed offsets).
+   */
   async #produce(outgoing: OutgoingRecord[]): Promise<Array<{ topic: string; partition: number; offset: number }>> {
     for (let attempt = 1; ; attempt++) {
+      await this.waitWhileHeld()
+      const held = this.heldBecause
+      if (held !== null && this.stopping)
+        throw new HeldBatchDropped(
+          `${taskName(this.id)} was stopped while holding ${outgoing.length} records (${held})`,
+        )
       try {
         return await this.#producer.send(outgoing)
       } catch (e) {
@@ -394,9 +409,14 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  /** Writes acked offsets to the store, then tells the task. Offsets stay pending when the write fails. */
+  /**
+   * Writes acked offsets to the store, then tells the task. Offsets stay pending when the write fails, and while the
+   * task is held: a worker that may have lost the task must not write offsets over those of the worker that runs it
+   * now.
+   */
   async #commitOffsets(): Promise<void> {
     if (this.#committing) return this.#committing
+    if (this.heldBecause !== null) return
     const started = performance.now()
     this.#committing = (async () => {
       const pending = this.#committable
@@ -456,7 +476,10 @@ export class WorkerSourceTask extends WorkerTask {
     } catch (e) {
       this.log.warn({ err: e }, 'The last batch was not produced; its offsets are not committed')
     }
-    if (this.#started) {
+    const held = this.heldBecause
+    if (this.#started && held !== null) {
+      this.log.warn(`The offsets of ${taskName(this.id)} are not committed: ${held}`)
+    } else if (this.#started) {
       try {
         await this.#commitOffsets()
       } catch (e) {

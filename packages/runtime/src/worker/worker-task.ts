@@ -44,6 +44,16 @@ export function defaultErrorHandling<T>(converters: {
   }
 }
 
+/**
+ * Whether a worker's tasks must not deliver records now, and why (null: they may). Read right before each delivery: a
+ * source task produces no new batch and a sink task hands no records to `put` while it gives a reason. The
+ * distributed herder holds its tasks while it may have lost them to other workers (see docs/distributed.md).
+ */
+export type TaskHold = () => string | null
+
+/** How often a held task looks at its hold again. */
+const HOLD_CHECK_MS = 100
+
 export function taskName(id: ConnectorTaskId): string {
   return `${id.connector}-${id.task}`
 }
@@ -63,6 +73,7 @@ export abstract class WorkerTask {
   readonly #sleepers = new Set<() => void>()
   #done: Promise<void> = Promise.resolve()
   #failed = false
+  #hold: TaskHold = () => null
 
   constructor(id: ConnectorTaskId, initialState: TargetState, listener: TaskStatusListener, log: Logger) {
     this.id = id
@@ -83,8 +94,14 @@ export abstract class WorkerTask {
     return this.#failed
   }
 
-  /** Starts the loop; returns at once. */
-  run(): void {
+  /** Why the task must not deliver records now (see TaskHold), or null. */
+  protected get heldBecause(): string | null {
+    return this.#hold()
+  }
+
+  /** Starts the loop under `hold` (none by default); returns at once. */
+  run(hold?: TaskHold): void {
+    if (hold) this.#hold = hold
     this.#done = (async () => {
       try {
         await this.initializeAndStart()
@@ -150,6 +167,22 @@ export abstract class WorkerTask {
       const timer = setTimeout(wake, ms)
       this.#sleepers.add(wake)
     })
+  }
+
+  /**
+   * Resolves at once when the task may deliver, else once its hold ends or the task is asked to stop (the caller
+   * checks `stopping`: a task stopped while held delivers nothing more). Logs when a hold starts and ends.
+   */
+  protected async waitWhileHeld(): Promise<void> {
+    let reason = this.#hold()
+    if (reason === null || this.#stopping) return
+    const since = Date.now()
+    this.log.warn(`${taskName(this.id)} holds its records: ${reason}`)
+    while (reason !== null && !this.#stopping) {
+      await this.sleep(HOLD_CHECK_MS)
+      reason = this.#hold()
+    }
+    if (!this.#stopping) this.log.info(`${taskName(this.id)} delivers again after a hold of ${Date.now() - since} ms`)
   }
 
   /** Resolves when the task is running again or stopping. */

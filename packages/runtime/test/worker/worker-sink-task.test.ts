@@ -438,3 +438,25 @@ test('a stop ends the wait before a batch refused with RetriableException is del
   assert.equal(failure, null)
   assert.deepEqual(consumer.commits, [])
 })
+
+test('a held sink task hands no records to put until its hold ends; stopped while held, it puts and commits nothing more', async () => {
+  const { task, consumer, worker } = makeEventSinkTask([consumed(0, 'a')])
+  let hold: string | null = null
+  worker.run(() => hold)
+  await until(() => task.put_.length === 1)
+  hold = 'this worker may have lost its work to others'
+  consumer.add(consumed(1, 'b'))
+  await new Promise((r) => setTimeout(r, 150))
+  assert.deepEqual(task.put_, ['a'], 'nothing is put while held')
+  hold = null
+  await until(() => task.put_.length === 2)
+  hold = 'this worker may have lost its work to others'
+  consumer.add(consumed(2, 'c'))
+  await new Promise((r) => setTimeout(r, 150))
+  assert.equal(await worker.stop(1000), true, 'the stop does not wait for the hold to end')
+  assert.deepEqual(task.put_, ['a', 'b'])
+  assert.ok(
+    consumer.commits.every((c) => c.every((o) => o.offset <= 2)),
+    `the held record is not committed: ${JSON.stringify(consumer.commits)}`,
+  )
+})

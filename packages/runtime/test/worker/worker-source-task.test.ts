@@ -428,3 +428,41 @@ test('a source task backing off from an unreachable Kafka stops at once, without
   assert.equal(await Promise.race([stopped, turns(200).then(() => 'still waiting')]), true)
   assert.equal(attempts, 2, 'the task tried once more when woken, then gave up because it is stopping')
 })
+
+test('a held source task produces no batch until its hold ends, then produces it', async () => {
+  const producer = new ManualProducer()
+  const store = new MemoryOffsetBackingStore()
+  const { worker } = makeTask([[record('a', 1)], [record('a', 2)]], producer, store)
+  let hold: string | null = null
+  worker.run(() => hold)
+  await until(() => producer.sends.length === 1)
+  producer.sends[0]?.ack()
+  hold = 'this worker may have lost its work to others'
+  await new Promise((r) => setTimeout(r, 150))
+  assert.equal(producer.sends.length, 1, 'nothing is produced while held')
+  hold = null
+  await until(() => producer.sends.length === 2)
+  assert.deepEqual(
+    producer.sends[1]?.records.map((r) => r.value?.toString()),
+    ['a@2'],
+  )
+  producer.sends[1]?.ack()
+  await worker.stop(1000)
+  assert.deepEqual(store.get('c', { p: 'a' }), { position: 2 })
+})
+
+test('a source task stopped while held drops the held batch and commits no offsets, not even those acked before', async () => {
+  const producer = new ManualProducer()
+  const store = new MemoryOffsetBackingStore()
+  const { worker, task } = makeTask([[record('a', 1)], [record('a', 2)]], producer, store)
+  let hold: string | null = null
+  worker.run(() => hold)
+  await until(() => producer.sends.length === 1)
+  hold = 'this worker may have lost its work to others'
+  producer.sends[0]?.ack()
+  await new Promise((r) => setTimeout(r, 150))
+  assert.equal(await worker.stop(1000), true, 'the stop does not wait for the hold to end')
+  assert.equal(producer.sends.length, 1, 'the held batch was never produced')
+  assert.equal(store.get('c', { p: 'a' }), null, 'the worker that runs the task now keeps its own offsets')
+  assert.equal(task.committed, 0)
+})

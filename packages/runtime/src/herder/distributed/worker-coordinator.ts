@@ -78,6 +78,7 @@ export class WorkerCoordinator {
   readonly #incremental: IncrementalCooperativeAssignor
   readonly #logger: Logger
   readonly #heartbeatIntervalMs: number
+  readonly #sessionTimeoutMs: number
   readonly #retryBackoffMs: number
   #assignment: Assignment | null = null
   #currentProtocol: ConnectProtocolCompatibility
@@ -94,6 +95,10 @@ export class WorkerCoordinator {
   #wake: (() => void) | null = null
   #wakeHeartbeat: (() => void) | null = null
   #lastHeartbeatOk = 0
+  /** When the heartbeat loop last ran: a gap longer than the session means this process did not run meanwhile. */
+  #lastHeartbeatLoopAt = 0
+  /** Why this worker may no longer be a member of its generation (see `membershipInDoubt`). */
+  #doubt: string | null = null
 
   constructor(options: WorkerCoordinatorOptions) {
     this.#options = options
@@ -101,6 +106,7 @@ export class WorkerCoordinator {
     this.#currentProtocol = this.#mode
     this.#logger = options.logger ?? silentLogger()
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000
+    this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10000
     this.#retryBackoffMs = options.retryBackoffMs ?? 100
     this.#member = new GroupMember({
       bootstrapServers: options.bootstrapServers,
@@ -113,7 +119,7 @@ export class WorkerCoordinator {
       connectTimeoutMs: options.connectTimeoutMs,
       groupId: options.groupId,
       protocolType: 'connect',
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 10000,
+      sessionTimeoutMs: this.#sessionTimeoutMs,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60000,
     })
     this.#incremental = new IncrementalCooperativeAssignor({
@@ -165,6 +171,34 @@ export class WorkerCoordinator {
 
   get memberId(): string {
     return this.#member.memberId
+  }
+
+  /**
+   * Why the work this worker runs may already run on another worker, or null (beyond Apache, for the herder's task
+   * hold): it has not heard from the group coordinator for longer than `session.timeout.ms` (the process was frozen,
+   * its event loop blocked, the coordinator out of reach), or the coordinator answered that its member or generation
+   * is gone. Read synchronously, so a worker resuming from a freeze sees it before any task sends anything. It lasts
+   * until a heartbeat confirms the generation, or the next assignment has been handled (what was lost is revoked).
+   */
+  membershipInDoubt(): string | null {
+    if (this.#doubt === null && this.#stable && this.#assignment !== null) {
+      const silent = this.#now() - this.#lastHeartbeatOk
+      if (silent > this.#sessionTimeoutMs)
+        this.#doubtMembership(`no answer from the group coordinator for ${silent} ms`)
+    }
+    return this.#doubt
+  }
+
+  #doubtMembership(reason: string): void {
+    if (this.#doubt !== null || this.#assignment === null) return
+    this.#doubt = `this worker may have lost its work to others: ${reason} (session.timeout.ms=${this.#sessionTimeoutMs})`
+    this.#logger.warn(`${this.#doubt}; holding its tasks until the group confirms what is still its own`)
+  }
+
+  #confirmMembership(how: string): void {
+    if (this.#doubt === null) return
+    this.#doubt = null
+    this.#logger.info(`Membership confirmed by ${how}; tasks deliver again`)
   }
 
   /** The generation of the last join (-1 when none or reset). */
@@ -313,6 +347,9 @@ export class WorkerCoordinator {
     this.#rejoinRequested = false
     this.#needsJoin = true
     const joined = await this.#member.join(protocols)
+    this.#logger.info(
+      `Successfully joined group with generation Generation{generationId=${joined.generationId}, memberId='${joined.memberId}', protocol='${joined.protocol}'}`,
+    )
     let assignments = new Map<string, Buffer>()
     if (joined.leaderId === joined.memberId) {
       const result = this.#assign(joined.leaderId, joined.protocol, joined.members)
@@ -381,6 +418,8 @@ export class WorkerCoordinator {
       `Joined group at generation ${generation} with protocol version ${this.currentProtocolVersion}`,
     )
     await this.#options.listener.onAssigned(assignment, generation)
+    // The herder has stopped what this generation revoked or did not assign: what runs now is this worker's own.
+    if (assignment.error === NO_ERROR) this.#confirmMembership(`the assignment of generation ${generation}`)
     // A failed assignment: the listener has caught up with the config topic; try again a little later.
     if (assignment.error !== NO_ERROR) await this.#sleep(this.#retryBackoffMs)
   }
@@ -390,12 +429,20 @@ export class WorkerCoordinator {
    * rebalances (Apache's heartbeat thread).
    */
   async #heartbeatLoop(): Promise<void> {
+    this.#lastHeartbeatLoopAt = this.#now()
     while (this.#running) {
       await this.#sleep(this.#heartbeatIntervalMs, true)
+      const now = this.#now()
+      const gap = now - this.#lastHeartbeatLoopAt
+      this.#lastHeartbeatLoopAt = now
+      // A frozen process (SIGSTOP, a suspended machine, a blocked event loop) may have been dropped from the group.
+      if (gap > this.#sessionTimeoutMs) this.#doubtMembership(`this worker did not run for ${gap} ms`)
+      this.membershipInDoubt()
       if (!this.#running || !this.#stable || this.#needsJoin) continue
       try {
         await this.#member.heartbeat()
         this.#lastHeartbeatOk = this.#now()
+        this.#confirmMembership('a heartbeat in the same generation')
       } catch (e) {
         if (!this.#running) return
         if (e instanceof GroupError && e.kind === 'rejoin' && e.errorId === 'REBALANCE_IN_PROGRESS') {
@@ -419,10 +466,16 @@ export class WorkerCoordinator {
 
   #onGroupError(e: unknown, what: string): void {
     const kind = e instanceof GroupError ? e.kind : 'fatal'
+    const id = e instanceof GroupError ? e.errorId : null
+    if (id === 'UNKNOWN_MEMBER_ID' || id === 'ILLEGAL_GENERATION' || id === 'FENCED_INSTANCE_ID')
+      this.#doubtMembership(`the group coordinator answered ${id}`)
     if (kind === 'coordinator') {
       this.#member.markCoordinatorUnknown()
       // Java marks the coordinator unknown on such errors and rediscovers it; a missed session means a new join.
-      if (this.#now() - this.#lastHeartbeatOk > (this.#options.sessionTimeoutMs ?? 10000)) this.#needsJoin = true
+      if (this.#now() - this.#lastHeartbeatOk > this.#sessionTimeoutMs) {
+        this.#doubtMembership(`no answer from the group coordinator for ${this.#now() - this.#lastHeartbeatOk} ms`)
+        this.#needsJoin = true
+      }
     } else {
       this.#needsJoin = true
     }
