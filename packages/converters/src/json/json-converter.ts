@@ -1005,45 +1005,71 @@ function objectKey(keyPlan: WritePlan | null, key: unknown): string {
 
 /** Apache's `convertToJson` without a schema: the type follows the JS value. */
 function schemalessToJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null'
   switch (typeof value) {
+    case 'string':
+      return quote(value)
     case 'number':
-      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return `${value}`
-      if (Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63) return BigInt(value).toString()
-      return doubleText(value)
+      return schemalessNumberJson(value)
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'undefined':
+      return 'null'
     case 'bigint':
       if (BigInt.asIntN(64, value) === value) return value.toString()
       break
-    case 'boolean':
-      return value ? 'true' : 'false'
-    case 'string':
-      return quote(value)
     case 'object': {
-      if (value instanceof Uint8Array) return base64Text(value)
+      if (value === null) return 'null'
+      if (value instanceof Map) return schemalessMapJson(value)
       if (Array.isArray(value)) {
-        let out = '['
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + schemalessToJson(value[i])
+        if (value.length === 0) return '[]'
+        let out = `[${schemalessToJson(value[0])}`
+        for (let i = 1; i < value.length; i++) out += `,${schemalessToJson(value[i])}`
         return `${out}]`
       }
-      if (value instanceof Map || isPlainObject(value)) {
-        const objectMode = allStringKeys(value as Map<unknown, unknown>)
-        let out = objectMode ? '{' : '['
-        let first = true
-        const entries: Iterable<[unknown, unknown]> =
-          value instanceof Map ? value : Object.entries(value as Record<string, unknown>)
-        for (const [k, v] of entries) {
-          if (!first) out += ','
-          first = false
-          if (objectMode) out += `${quote(k as string)}:${schemalessToJson(v)}`
-          else out += `[${schemalessToJson(k)},${schemalessToJson(v)}]`
-        }
-        return out + (objectMode ? '}' : ']')
+      if (value instanceof Uint8Array) return base64Text(value)
+      if (isPlainObject(value)) {
+        let out = ''
+        for (const key of Object.keys(value))
+          out += `${out === '' ? '{' : ','}${quote(key)}:${schemalessToJson(value[key])}`
+        return out === '' ? '{}' : `${out}}`
       }
       if (value instanceof Struct) throw new DataException('Mismatching schema.')
       break
     }
   }
   throw new DataException(`Java class ${describeValueType(value)} does not have corresponding schema type.`)
+}
+
+/**
+ * A schemaless number: an integer as a long (`-0` as `0`), anything else as Java's `Double.toString`, which is
+ * JavaScript's own text for a fraction between 10^-3 and 10^7 (`javaDoubleToString`).
+ */
+function schemalessNumberJson(value: number): string {
+  if (Number.isSafeInteger(value)) return `${value}`
+  if (Number.isInteger(value)) {
+    return value >= -(2 ** 63) && value < 2 ** 63 ? BigInt(value).toString() : doubleText(value)
+  }
+  const abs = value < 0 ? -value : value
+  return abs >= 1e-3 && abs < 1e7 ? `${value}` : doubleText(value)
+}
+
+/** A Map as a JSON object when every key is a string, else as an array of `[key,value]` tuples (Apache's rule). */
+function schemalessMapJson(map: Map<unknown, unknown>): string {
+  let out = ''
+  for (const entry of map) {
+    const key = entry[0]
+    if (typeof key !== 'string') return schemalessTuplesJson(map)
+    out += `${out === '' ? '{' : ','}${quote(key)}:${schemalessToJson(entry[1])}`
+  }
+  return out === '' ? '{}' : `${out}}`
+}
+
+function schemalessTuplesJson(map: Map<unknown, unknown>): string {
+  let out = ''
+  for (const entry of map) {
+    out += `${out === '' ? '[' : ','}[${schemalessToJson(entry[0])},${schemalessToJson(entry[1])}]`
+  }
+  return `${out}]`
 }
 
 /** Strict UTF-8 that drops a leading byte-order mark, as Jackson's byte source does. */

@@ -206,6 +206,72 @@ describe('JsonConverter', () => {
     assert.equal(utf8(c.fromConnectData('t', null, Schema.INT64_SCHEMA, 2 ** 60)), '1152921504606846976')
   })
 
+  test('schemaless numbers are written as a Java Long or Double, at the edges of plain notation too', () => {
+    const c = converter({ 'schemas.enable': false })
+    const cases: [number, string][] = [
+      [0, '0'],
+      [-0, '0'],
+      [1, '1'],
+      [2 ** 53, '9007199254740992'],
+      [-(2 ** 63), '-9223372036854775808'],
+      [2 ** 63, '9.223372036854776E18'],
+      [1e300, '1.0E300'],
+      [0.001, '0.001'],
+      [-0.001, '-0.001'],
+      [0.0009999999999999998, '9.999999999999998E-4'],
+      [1e-7, '1.0E-7'],
+      [9999999.5, '9999999.5'],
+      [-9999999.999999998, '-9999999.999999998'],
+      [10000000.5, '1.00000005E7'],
+      [0.1 + 0.2, '0.30000000000000004'],
+      [5e-324, '4.9E-324'],
+      [Number.NaN, '"NaN"'],
+      [Number.NEGATIVE_INFINITY, '"-Infinity"'],
+    ]
+    for (const [value, expected] of cases) {
+      assert.equal(utf8(c.fromConnectData('t', null, null, value)), expected, `${value}`)
+      assert.equal(utf8(c.fromConnectData('t', null, null, [value])), `[${expected}]`, `[${value}]`)
+    }
+  })
+
+  test('schemaless maps are objects when every key is a string, else arrays of [key,value] tuples', () => {
+    const c = converter({ 'schemas.enable': false })
+    const write = (value: unknown) => utf8(c.fromConnectData('t', null, null, value))
+    assert.equal(write(new Map()), '{}')
+    assert.equal(write({}), '{}')
+    assert.equal(write([]), '[]')
+    assert.equal(
+      write(
+        new Map<unknown, unknown>([
+          ['a', 1],
+          ['b\n', [true, null, 'x']],
+        ]),
+      ),
+      '{"a":1,"b\\n":[true,null,"x"]}',
+    )
+    assert.equal(
+      write(
+        new Map<unknown, unknown>([
+          ['a', 1],
+          [2, 0.5],
+          [null, 'z'],
+        ]),
+      ),
+      '[["a",1],[2,0.5],[null,"z"]]',
+    )
+    assert.equal(write({ a: new Map([[1, 2]]), b: 9007199254740993n }), '{"a":[[1,2]],"b":9007199254740993}')
+    assert.throws(
+      () =>
+        write(
+          new Map<unknown, unknown>([
+            ['a', Symbol('s')],
+            [1, 2],
+          ]),
+        ),
+      (e) => e instanceof DataException && /does not have corresponding schema type/.test(e.message),
+    )
+  })
+
   test('a value of the wrong type is a DataException naming the schema type and the JS type', () => {
     const c = converter()
     assert.throws(
