@@ -424,7 +424,7 @@ export const CLIENT_KEYS: readonly ClientKey[] = [
     type: 'STRING',
     defaultValue: null,
     validator: NonEmptyString,
-    treatment: { status: 'refused', reason: "Ferry's consumer does not support static membership (KIP-345)" },
+    treatment: { status: 'honoured', field: 'groupInstanceId' },
   },
   {
     name: 'group.protocol',

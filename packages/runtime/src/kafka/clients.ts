@@ -1304,6 +1304,23 @@ export class KafkaConsumer {
     const assignment: Array<{ topic: string; partition: number }> = []
     for (const a of mine.assignedPartitions)
       for (const p of a.partitions) assignment.push({ topic: a.topic, partition: p })
+    const key = (tps: Array<{ topic: string; partition: number }>) =>
+      tps
+        .map((tp) => `${tp.topic}\u0000${tp.partition}`)
+        .sort()
+        .join(',')
+    const computed = assignments.get(joined.memberId)
+    const expected = computed
+      ? decodeConsumerProtocolAssignment(computed).assignedPartitions.flatMap((a) =>
+          a.partitions.map((p) => ({ topic: a.topic, partition: p })),
+        )
+      : null
+    if (assignment.some((tp) => !this.#topics.includes(tp.topic)) || (expected && key(expected) !== key(assignment))) {
+      // A static member that replaced another in a stable group is handed that member's assignment, made for the
+      // other's subscription (Java's consumer checks it too): join again, as the known member, so the group
+      // rebalances.
+      throw new GroupError('rejoin', null, 'JoinGroup failed: the assignment does not match the subscription')
+    }
     this.#assigned(assignment)
     this.onAssignment?.(assignment)
     this.#kick()

@@ -343,3 +343,46 @@ test('small fetch sizes (max.partition.fetch.bytes, fetch.max.bytes) and fetch.m
     await c.close()
   }
 })
+
+test('a consumer joining with a live member’s group.instance.id replaces it: the old one is fenced (FencedInstanceIdException), the new one reads its own subscription', async () => {
+  const [first, second] = [randomName('static-a'), randomName('static-b')]
+  await createTopic(first, 2)
+  await createTopic(second, 2)
+  const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), clientId: randomName('p') })
+  const group = randomName('g')
+  const instance = randomName('instance')
+  const a = consumer(group, { groupInstanceId: instance })
+  const b = consumer(group, { groupInstanceId: instance })
+  try {
+    await producer.send(
+      Array.from({ length: 10 }, (_, i) => ({
+        topic: second,
+        partition: i % 2,
+        key: null,
+        value: Buffer.from(`v${i}`),
+      })),
+    )
+    await a.subscribe([first])
+    let assignedB: string[] = []
+    b.onAssignment = (as) => {
+      assignedB = as.map((tp) => `${tp.topic}-${tp.partition}`)
+    }
+    await b.subscribe([second])
+    assert.deepEqual(assignedB.sort(), [`${second}-0`, `${second}-1`])
+    assert.equal((await pollUntil(b, 10)).length, 10)
+    let fenced: Error | null = null
+    const deadline = Date.now() + 15000
+    while (!fenced && Date.now() < deadline) {
+      await a.poll(10, 200).catch((e: Error) => {
+        fenced = e
+      })
+      await a.ensureMember().catch((e: Error) => {
+        fenced = e
+      })
+    }
+    assert.match(String((fenced as Error | null)?.stack), /FencedInstanceIdException/)
+  } finally {
+    await Promise.all([a.close(), b.close()])
+    await producer.close()
+  }
+})

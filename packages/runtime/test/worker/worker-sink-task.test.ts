@@ -178,6 +178,22 @@ test('the task is RUNNING once started, while its consumer still waits to join t
   await worker.stop(1000)
 })
 
+test('records of a consumer whose membership cannot be confirmed (fenced by the task’s new owner) are not delivered or committed; the task fails', async () => {
+  let failure: Error | null = null
+  const { task, consumer, worker } = makeSinkTask([consumed(0, 'a')], 'none', null, (e) => {
+    failure = e
+  })
+  consumer.membership = Object.assign(new Error('another consumer has this group.instance.id'), {
+    name: 'FencedInstanceIdException',
+  })
+  worker.run()
+  await until(() => failure !== null)
+  await worker.stop(1000)
+  assert.equal((failure as Error | null)?.name, 'FencedInstanceIdException')
+  assert.deepEqual(task.put_, [])
+  assert.deepEqual(consumer.commits, [])
+})
+
 test('without a DLQ or error log the task gets no ErrantRecordReporter, as in Apache', async () => {
   let seen: unknown = 'unset'
   class Probe extends ReportingTask {
