@@ -335,11 +335,16 @@ export class Worker {
         const instance = new taskClass() as SinkTask
         const topics = await this.#sinkTopics(connectorConfig)
         // Worker-wide `consumer.*` keys, overridden per connector by `consumer.override.*` (Apache's precedence).
-        const consumerSettings = clients.consumer(
-          connectorConfig,
-          `connector-consumer-${id.connector}-${id.task}`,
-          `connect-${id.connector}`,
-        )
+        const clientId = `connector-consumer-${id.connector}-${id.task}`
+        const consumerSettings = clients.consumer(connectorConfig, clientId, `connect-${id.connector}`)
+        // Beyond Apache, in distributed mode: a static member named after the cluster and the task (KIP-345), so the
+        // worker that takes the task over from a dead one gets its partitions at once instead of after the dead
+        // consumer's session.timeout.ms, and the dead one, if it wakes up, is fenced. A cluster runs each task once,
+        // and the cluster's group.id keeps two clusters that have a connector of the same name (and so share its
+        // consumer group) from fencing each other; standalone workers have no such name, so they stay dynamic.
+        // A group.instance.id the user set is taken as it is.
+        if (this.config.distributed && consumerSettings.groupInstanceId === undefined)
+          consumerSettings.groupInstanceId = `${this.config.distributed.groupId}-${clientId}`
         const consumer = new KafkaConsumer(consumerSettings)
         task = new WorkerSinkTask(
           id,
