@@ -339,6 +339,18 @@ export class JsonConverter implements Converter, HeaderConverter {
     return out
   }
 
+  /**
+   * `fromConnectData` as JSON text rather than UTF-8 bytes (null where it gives null), for a writer that joins many
+   * values before encoding them once (the S3 sink's JsonFormat).
+   */
+  fromConnectDataText(schema: Schema | null, value: unknown): string | null {
+    if (schema == null && value == null) return null
+    const payload = writeJson(this.#plan(schema ?? null), value)
+    if (!this.#schemasEnabled) return payload
+    const schemaJson = schema == null ? 'null' : this.#envelopeEntry(schema).json
+    return `${ENVELOPE_PREFIX}${schemaJson}${PAYLOAD_SEPARATOR}${payload}}`
+  }
+
   fromConnectHeader(topic: string, _headerKey: string, schema: Schema | null, value: unknown): Uint8Array | null {
     return this.fromConnectData(topic, null, schema, value)
   }

@@ -272,6 +272,21 @@ describe('JsonConverter', () => {
     )
   })
 
+  test('fromConnectDataText is the text of the bytes fromConnectData writes, with and without the envelope', () => {
+    const schema = SchemaBuilder.struct().field('a', Schema.INT32_SCHEMA).field('b', Schema.STRING_SCHEMA).build()
+    const values: [Schema | null, unknown][] = [
+      [schema, new Struct(schema).put('a', 1).put('b', '😀 \ud800')],
+      [null, new Map([['x', [1.5, null]]])],
+      [Schema.OPTIONAL_STRING_SCHEMA, null],
+      [null, null],
+    ]
+    for (const enabled of [true, false]) {
+      const c = converter({ 'schemas.enable': enabled })
+      for (const [s, v] of values) assert.equal(c.fromConnectDataText(s, v), utf8(c.fromConnectData('t', null, s, v)))
+    }
+    assert.throws(() => converter().fromConnectDataText(Schema.INT32_SCHEMA, 'x'), DataException)
+  })
+
   test('a value of the wrong type is a DataException naming the schema type and the JS type', () => {
     const c = converter()
     assert.throws(

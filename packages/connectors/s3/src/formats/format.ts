@@ -45,18 +45,26 @@ export function newFormat(s: S3SinkSettings): Format {
     case 'json': {
       const converter = new JsonConverter()
       converter.configure({ 'schemas.enable': 'false', 'decimal.format': s.jsonDecimalFormat }, false)
-      const newline = Buffer.from('\n')
       return {
         extension: `.json${gz}`,
         gzip,
-        newWriter: (out) => ({
-          write(record) {
-            const bytes = converter.fromConnectData(record.topic, null, record.valueSchema, record.value)
-            out.write(bytes ?? Buffer.from('null'))
-            out.write(newline)
-          },
-          finish() {},
-        }),
+        newWriter: (out) => {
+          // Lines are joined as text and encoded once per JSON_CHUNK_CHARS, not once per record.
+          let lines = ''
+          return {
+            write(record) {
+              lines += `${converter.fromConnectDataText(record.valueSchema, record.value) ?? 'null'}\n`
+              if (lines.length >= JSON_CHUNK_CHARS) {
+                out.write(Buffer.from(lines, 'utf8'))
+                lines = ''
+              }
+            },
+            finish() {
+              if (lines.length > 0) out.write(Buffer.from(lines, 'utf8'))
+              lines = ''
+            },
+          }
+        },
       }
     }
     case 'bytearray': {
@@ -93,6 +101,9 @@ export function newFormat(s: S3SinkSettings): Format {
       }
   }
 }
+
+/** How much JSON text (UTF-16 code units) a JsonFormat writer holds before handing it on as bytes. */
+const JSON_CHUNK_CHARS = 64 * 1024
 
 function requireSchema(schema: Schema | null, format: string): Schema {
   if (!schema) {
