@@ -17,7 +17,7 @@ const settings = (props: Record<string, string> = {}) =>
 const record = (offset: number, schema: Schema | null, value: unknown) =>
   new SinkRecord('t', 0, null, null, schema, value, offset, null, 'CreateTime')
 
-test('JsonFormat writes each value as the JsonConverter bytes of it and a newline, across many chunks', () => {
+test('JsonFormat writes each value as the JsonConverter bytes of it and a newline, across many chunks', async () => {
   const schema = SchemaBuilder.struct()
     .field('id', Schema.INT64_SCHEMA)
     .field('s', Schema.OPTIONAL_STRING_SCHEMA)
@@ -44,7 +44,7 @@ test('JsonFormat writes each value as the JsonConverter bytes of it and a newlin
   const writer = newFormat(settings()).newWriter({ write: (c) => chunks.push(Buffer.from(c)) }, 'k', null)
   for (const r of records) writer.write(r)
   assert.ok(chunks.length > 1, 'big objects are handed on before finish')
-  writer.finish()
+  await writer.finish()
   const converter = new JsonConverter()
   converter.configure({ 'schemas.enable': 'false' }, false)
   const expected = records.map((r) =>
@@ -56,12 +56,12 @@ test('JsonFormat writes each value as the JsonConverter bytes of it and a newlin
   assert.ok(Buffer.concat(chunks).equals(Buffer.concat(expected)))
 })
 
-test('a JsonFormat record the converter refuses throws and leaves the lines around it whole', () => {
+test('a JsonFormat record the converter refuses throws and leaves the lines around it whole', async () => {
   const chunks: Buffer[] = []
   const writer = newFormat(settings()).newWriter({ write: (c) => chunks.push(Buffer.from(c)) }, 'k', null)
   writer.write(record(0, null, 'a'))
   assert.throws(() => writer.write(record(1, Schema.INT32_SCHEMA, 'b')), DataException)
   writer.write(record(2, null, new Map([['c', 1]])))
-  writer.finish()
+  await writer.finish()
   assert.equal(Buffer.concat(chunks).toString('utf8'), '"a"\n{"c":1}\n')
 })
