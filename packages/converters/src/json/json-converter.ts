@@ -1042,7 +1042,7 @@ function schemalessToJson(value: unknown): string {
       if (isPlainObject(value)) {
         let out = ''
         for (const key of Object.keys(value))
-          out += `${out === '' ? '{' : ','}${quote(key)}:${schemalessToJson(value[key])}`
+          out += `${out === '' ? '{' : ','}${objectKeyJson(key)}${schemalessToJson(value[key])}`
         return out === '' ? '{}' : `${out}}`
       }
       if (value instanceof Struct) throw new DataException('Mismatching schema.')
@@ -1071,9 +1071,25 @@ function schemalessMapJson(map: Map<unknown, unknown>): string {
   for (const entry of map) {
     const key = entry[0]
     if (typeof key !== 'string') return schemalessTuplesJson(map)
-    out += `${out === '' ? '{' : ','}${quote(key)}:${schemalessToJson(entry[1])}`
+    out += `${out === '' ? '{' : ','}${objectKeyJson(key)}${schemalessToJson(entry[1])}`
   }
   return out === '' ? '{}' : `${out}}`
+}
+
+/** `"key":` texts of recent short object keys (the records of a topic repeat theirs), at most KEY_JSON_MAX. */
+const KEY_JSON = new Map<string, string>()
+const KEY_JSON_MAX = 4096
+const KEY_JSON_MAX_LENGTH = 64
+
+function objectKeyJson(key: string): string {
+  let json = KEY_JSON.get(key)
+  if (json === undefined) {
+    json = `${quote(key)}:`
+    if (key.length > KEY_JSON_MAX_LENGTH) return json
+    if (KEY_JSON.size >= KEY_JSON_MAX) KEY_JSON.clear()
+    KEY_JSON.set(key, json)
+  }
+  return json
 }
 
 function schemalessTuplesJson(map: Map<unknown, unknown>): string {

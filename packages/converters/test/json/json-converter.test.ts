@@ -272,6 +272,19 @@ describe('JsonConverter', () => {
     )
   })
 
+  test('schemaless object keys are written the same however many and however long they are', () => {
+    const c = converter({ 'schemas.enable': false })
+    const keys = ['a"b', 'tab\t', '😀', 'k'.repeat(65), 'k'.repeat(64)]
+    for (let i = 0; i < 5000; i++) keys.push(`key${i}`)
+    // Jackson escapes both halves of a surrogate pair; JSON.stringify writes the pair as is.
+    const expected = `{${keys.map((k) => `${k === '😀' ? '"\\uD83D\\uDE00"' : JSON.stringify(k)}:1`).join(',')}}`
+    for (let round = 0; round < 2; round++) {
+      assert.equal(utf8(c.fromConnectData('t', null, null, new Map(keys.map((k) => [k, 1])))), expected)
+      assert.equal(utf8(c.fromConnectData('t', null, null, Object.fromEntries(keys.map((k) => [k, 1])))), expected)
+    }
+    assert.equal(utf8(c.fromConnectData('t', null, null, new Map([['\ud83d', 1]]))), '{"\\uD83D":1}')
+  })
+
   test('fromConnectDataText is the text of the bytes fromConnectData writes, with and without the envelope', () => {
     const schema = SchemaBuilder.struct().field('a', Schema.INT32_SCHEMA).field('b', Schema.STRING_SCHEMA).build()
     const values: [Schema | null, unknown][] = [
