@@ -474,7 +474,8 @@ export class WorkerSourceTask extends WorkerTask {
     try {
       await this.#inFlight
     } catch (e) {
-      this.log.warn({ err: e }, 'The last batch was not produced; its offsets are not committed')
+      if (e instanceof HeldBatchDropped) this.log.info(e.message)
+      else this.log.warn({ err: e }, 'The last batch was not produced; its offsets are not committed')
     }
     const held = this.heldBecause
     if (this.#started && held !== null) {

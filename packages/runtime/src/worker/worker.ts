@@ -36,6 +36,7 @@ import {
   type ConnectorTaskId,
   type TargetState,
   type TaskErrorHandling,
+  type TaskHold,
   type TaskStatusListener,
   taskName,
   type WorkerTask,
@@ -91,6 +92,7 @@ export class Worker {
   readonly #log: Logger
   readonly #connectors = new Map<string, RunningConnector>()
   readonly #tasks = new Map<string, WorkerTask>()
+  #hold: TaskHold = () => null
 
   constructor(
     config: WorkerConfig,
@@ -113,6 +115,11 @@ export class Worker {
         numSamples: config.metricsNumSamples,
         processMetrics: false,
       })
+  }
+
+  /** Holds every task of this worker, running or to come, while `hold` gives a reason (see TaskHold). */
+  holdTasks(hold: TaskHold): void {
+    this.#hold = hold
   }
 
   /** Creates the connector class a config names (the version `connector.plugin.version` selects), without starting it. */
@@ -368,7 +375,7 @@ export class Worker {
       }
       for (const warning of clients.drainWarnings()) this.#log.warn({ task: name }, warning)
       this.#tasks.set(name, task)
-      task.run()
+      task.run(() => this.#hold())
       this.metrics.taskStartup(true)
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e))

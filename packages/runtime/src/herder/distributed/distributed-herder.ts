@@ -172,6 +172,9 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       },
       now: options.now,
     })
+    // Beyond Apache: a worker that may have lost its work (frozen past its session, dropped from the group) holds its
+    // tasks until the group has said what is still its own, instead of producing and delivering as a zombie.
+    worker.holdTasks(() => this.#coordinator.membershipInDoubt())
     this.#restarts = new AutoRestarts({
       log: this.log,
       connectorConfig: (name) => (this.#snapshot.contains(name) ? present(this.#snapshot.connectorConfig(name)) : null),

@@ -99,6 +99,8 @@ export class WorkerCoordinator {
   #lastHeartbeatLoopAt = 0
   /** Why this worker may no longer be a member of its generation (see `membershipInDoubt`). */
   #doubt: string | null = null
+  /** The generation the doubt arose in: only a heartbeat in that generation confirms the work of its assignment. */
+  #doubtGeneration = -1
 
   constructor(options: WorkerCoordinatorOptions) {
     this.#options = options
@@ -192,6 +194,7 @@ export class WorkerCoordinator {
   #doubtMembership(reason: string): void {
     if (this.#doubt !== null || this.#assignment === null) return
     this.#doubt = `this worker may have lost its work to others: ${reason} (session.timeout.ms=${this.#sessionTimeoutMs})`
+    this.#doubtGeneration = this.#member.generationId
     this.#logger.warn(`${this.#doubt}; holding its tasks until the group confirms what is still its own`)
   }
 
@@ -442,7 +445,10 @@ export class WorkerCoordinator {
       try {
         await this.#member.heartbeat()
         this.#lastHeartbeatOk = this.#now()
-        this.#confirmMembership('a heartbeat in the same generation')
+        // In a later generation the herder may still be stopping what that generation took away: its assignment,
+        // once handled, confirms instead.
+        if (this.#member.generationId === this.#doubtGeneration)
+          this.#confirmMembership('a heartbeat in the same generation')
       } catch (e) {
         if (!this.#running) return
         if (e instanceof GroupError && e.kind === 'rejoin' && e.errorId === 'REBALANCE_IN_PROGRESS') {
