@@ -207,7 +207,15 @@ async function assertText(locator: ReturnType<Page['locator']>, pattern: RegExp,
     if (pattern.test(last)) return
     await new Promise((r) => setTimeout(r, 100))
   }
-  assert.fail(`expected ${pattern} within ${timeoutMs} ms; the text was ${JSON.stringify(last)}`)
+  const page =
+    (await locator
+      .page()
+      .locator('body')
+      .textContent({ timeout: 1000 })
+      .catch(() => null)) ?? ''
+  assert.fail(
+    `expected ${pattern} within ${timeoutMs} ms; the text was ${JSON.stringify(last)}; the page said ${JSON.stringify(page.trim().slice(0, 500))}`,
+  )
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&')

@@ -60,7 +60,13 @@ async function render() {
       refreshTimer = setTimeout(tick, REFRESH_MS)
     }
   } catch (e) {
-    if (mine === generation) replace(view, h('p', { class: 'form-error' }, e.message))
+    // A page that could not load (a worker busy or restarting) is tried again, as a loaded page refreshes.
+    if (mine === generation) {
+      replace(view, h('p', { class: 'form-error' }, e.message))
+      refreshTimer = setTimeout(() => {
+        if (mine === generation) void render()
+      }, REFRESH_MS)
+    }
   }
 }
 
