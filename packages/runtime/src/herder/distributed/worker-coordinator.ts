@@ -487,6 +487,9 @@ export class WorkerCoordinator {
     }
     this.#stable = kind === 'coordinator' && !this.#needsJoin && this.#stable
     if (kind === 'fatal') this.#logger.error({ error: String(e) }, `${what} failed`)
+    // As Apache's AbstractCoordinator: a rebalance that began meanwhile (or a stale generation) is news to an operator.
+    else if (kind === 'rejoin')
+      this.#logger.info({ error: String(e) }, `${what} failed: ${id}. Need to re-join the group`)
     else this.#logger.debug({ error: String(e), kind }, `${what} failed`)
   }
 }
