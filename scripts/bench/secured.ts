@@ -15,7 +15,7 @@ import { sendFetch } from '../../packages/runtime/src/kafka/fetch.ts'
 import { type SecuredKafkaCluster, startSecuredKafka } from '../kafka/harness.ts'
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, produce } from './data.ts'
 import type { Worker } from './workers.ts'
-import type { AfterRun, BenchContext, Runner, RunResult, Workload, WorkloadId } from './workloads.ts'
+import type { AfterRun, BenchContext, Runner, RunResult, runSink, runSource, Workload } from './workloads.ts'
 
 export type SecuredCodec = 'lz4' | 'zstd'
 
@@ -283,29 +283,8 @@ export function afterRun(ctx: BenchContext, codec: SecuredCodec | undefined): Af
 
 /** workloads.ts's run helpers, handed in so that this file imports only its types (no import cycle). */
 export interface SecuredHelpers {
-  runSource(
-    ctx: BenchContext,
-    workload: WorkloadId,
-    runner: Runner,
-    round: number,
-    spec: { worker: Record<string, string>; after?: AfterRun | undefined },
-    options: { cpuProfileDir?: string },
-  ): Promise<RunResult>
-  runSink(
-    ctx: BenchContext,
-    workload: WorkloadId,
-    runner: Runner,
-    round: number,
-    spec: {
-      topic: string
-      records: number
-      recordBytes: number
-      worker: Record<string, string>
-      after?: AfterRun | undefined
-    },
-    extra: Record<string, string>,
-    options: { cpuProfileDir?: string },
-  ): Promise<RunResult>
+  runSource(...args: Parameters<typeof runSource>): Promise<RunResult>
+  runSink(...args: Parameters<typeof runSink>): Promise<RunResult>
   stringWorker(ctx: BenchContext): Record<string, string>
   jsonWorker(ctx: BenchContext): Record<string, string>
 }

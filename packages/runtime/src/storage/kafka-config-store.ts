@@ -440,7 +440,7 @@ export class KafkaConfigBackingStore {
       await withDeadline(this.#log.send(records), deadline)
     } catch (e) {
       this.#logger.error({ error: String(e) }, `${what}: write failed`)
-      throw new ConnectException(what, { cause: e })
+      throw new ConnectException(what, e)
     }
   }
 
@@ -449,7 +449,7 @@ export class KafkaConfigBackingStore {
       await this.#log.readToEnd(Math.max(1, deadline - Date.now()))
     } catch (e) {
       this.#logger.error({ error: String(e) }, `${what}: read failed`)
-      throw new ConnectException(what, { cause: e })
+      throw new ConnectException(what, e)
     }
   }
 
