@@ -72,8 +72,6 @@ export function sendProduce(
   })
 }
 
-const EMPTY = Buffer.alloc(0)
-
 function zigzag(n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1
 }
@@ -123,13 +121,13 @@ export interface BatchOptions {
     baseSequence: int32 | records count: int32 | records (compressed as a whole when the codec is not none)
     Record => length: varint | attributes: int8 | timestampDelta: varlong | offsetDelta: varint | key: varint length
               + bytes (-1: null) | value: likewise | headers count: varint | [key: varint length + utf8, value: varint
-              length + bytes]
+              length (-1: null) + bytes]
 */
 
 /**
  * One magic-2 record batch of `records`, with base offset 0 and `now` for records without a timestamp. Without
  * `options` it is uncompressed and carries no producer id (as Apache's worker producer writes without idempotence).
- * A null header value is written as empty bytes, as before.
+ * A null header value is written with length -1 (null), as Java's producer writes it.
  */
 export function encodeRecordBatch(records: readonly OutgoingRecord[], now: number, options?: BatchOptions): Buffer {
   const n = records.length
@@ -154,8 +152,8 @@ export function encodeRecordBatch(records: readonly OutgoingRecord[], now: numbe
         const [k, v] = headers![h]!
         const key = Buffer.from(k, 'utf8')
         keys[h] = key
-        const value = v ?? EMPTY
-        size += varintSize(zigzag(key.length)) + key.length + varintSize(zigzag(value.length)) + value.length
+        // A null value is written as length -1, as Java's clients do (not as an empty value).
+        size += varintSize(zigzag(key.length)) + key.length + (v === null ? 1 : varintSize(zigzag(v.length)) + v.length)
       }
       headerKeys[i] = keys
     } else headerKeys[i] = null
@@ -202,9 +200,13 @@ export function encodeRecordBatch(records: readonly OutgoingRecord[], now: numbe
         const key = keys[h]!
         at = writeVarint(buf, at, zigzag(key.length))
         at += key.copy(buf, at)
-        const value = r.headers![h]![1] ?? EMPTY
-        at = writeVarint(buf, at, zigzag(value.length))
-        at += value.copy(buf, at)
+        const value = r.headers![h]![1]
+        if (value === null)
+          buf[at++] = 1 // zigzag(-1)
+        else {
+          at = writeVarint(buf, at, zigzag(value.length))
+          at += value.copy(buf, at)
+        }
       }
     }
   }

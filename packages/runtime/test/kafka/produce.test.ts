@@ -83,3 +83,27 @@ test('a record’s size estimate is Java’s upper bound: batch header, record o
   // A 2000-byte value: varint(2000) takes 2 bytes.
   assert.equal(recordSizeUpperBound({ topic: 't', key: null, value: Buffer.alloc(2000) }), 61 + 21 + 1 + 2 + 2000 + 1)
 })
+
+test('a null header value is written as null (length -1) and read back as null, an empty one as empty', () => {
+  const batch = encodeRecordBatch(
+    [
+      {
+        topic: 't',
+        key: null,
+        value: Buffer.from('v'),
+        headers: [
+          ['gone', null],
+          ['empty', Buffer.alloc(0)],
+        ],
+      },
+    ],
+    0,
+  )
+  assert.equal(batch.readUInt32BE(17), crc32c(batch.subarray(21)))
+  assert.equal(batch.readInt32BE(8), batch.length - 12)
+  const record = new RecordBatchCursor('t', 0, batch, 0, null).next()
+  assert.deepEqual(record?.headers, [
+    ['gone', null],
+    ['empty', Buffer.alloc(0)],
+  ])
+})
