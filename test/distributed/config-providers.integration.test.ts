@@ -43,6 +43,8 @@ test('distributed: the config topic holds references only, connector and task co
   const ref = `\${file:${secrets}:token}`
   const group = randomName('providers')
   const topic = randomName('providers-in')
+  // The sink's consumer group (connect-<name>) lives on the broker other tests share: a name of its own.
+  const sink = randomName('sink')
   const bootstrap = testBootstrap().split(',')
   const admin = new KafkaAdmin({ bootstrapServers: bootstrap, clientId: randomName('admin') })
   t.after(() => admin.close())
@@ -60,7 +62,7 @@ test('distributed: the config topic holds references only, connector and task co
   })
   await waitFor('the worker healthy', async () => (await http(`${worker.url}/health`)).status === 200, 60_000)
   const created = await http(`${worker.url}/connectors`, 'POST', {
-    name: 'sink',
+    name: sink,
     config: {
       'connector.class': 'FileStreamSink',
       topics: topic,
@@ -81,18 +83,18 @@ test('distributed: the config topic holds references only, connector and task co
     200,
   )
 
-  const config = await http(`${worker.url}/connectors/sink/config`)
+  const config = await http(`${worker.url}/connectors/${sink}/config`)
   assert.equal(config.json.file, '${env:FERRY_TEST_OUT}')
   assert.equal(config.json['connection.token'], ref)
-  const tasks = await http(`${worker.url}/connectors/sink/tasks`)
+  const tasks = await http(`${worker.url}/connectors/${sink}/tasks`)
   assert.equal(tasks.json.length, 2)
   for (const task of tasks.json) assert.equal(task.config.file, '${env:FERRY_TEST_OUT}')
 
   const records = await rawRecords(`${group}-configs`)
-  const taskRecords = records.filter((r) => r.startsWith('task-sink-'))
+  const taskRecords = records.filter((r) => r.startsWith(`task-${sink}-`))
   assert.equal(taskRecords.length, 2, records.join('\n'))
   for (const r of taskRecords) assert.ok(r.includes('"file":"${env:FERRY_TEST_OUT}"'), r)
-  assert.ok(records.some((r) => r.startsWith('connector-sink ') && r.includes(ref)))
+  assert.ok(records.some((r) => r.startsWith(`connector-${sink} `) && r.includes(ref)))
   for (const r of records) {
     assert.ok(!r.includes(secret), `no secret in the config topic: ${r}`)
     assert.ok(!r.includes(out), `no resolved path in the config topic: ${r}`)

@@ -36,6 +36,8 @@ test('standalone: providers resolve worker and connector configs; configs, tasks
   const input = join(dir, 'in.txt')
   await writeFile(input, 'one\ntwo\nthree\n')
   const topic = randomName('providers')
+  // The sink's consumer group (connect-<name>) lives on the broker other tests share: a name of its own.
+  const sink = randomName('sink')
   const ref = (key: string, file = secrets) => `\${file:${file}:${key}}`
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
@@ -60,7 +62,7 @@ test('standalone: providers resolve worker and connector configs; configs, tasks
     connectors: [
       { name: 'source', 'connector.class': 'FileStreamSource', file: input, topic },
       {
-        name: 'sink',
+        name: sink,
         'connector.class': 'FileStreamSink',
         topics: topic,
         file: '${env:FERRY_TEST_OUT}',
@@ -72,10 +74,10 @@ test('standalone: providers resolve worker and connector configs; configs, tasks
   await waitFor('the offsets file at the resolved path', () => stat(offsets).then(() => true), 30_000, 200)
 
   // Configs and task configs are stored and shown with their references.
-  const config = await http(`${url}/connectors/sink/config`)
+  const config = await http(`${url}/connectors/${sink}/config`)
   assert.equal(config.json.file, '${env:FERRY_TEST_OUT}')
   assert.equal(config.json['connection.token'], ref('token'))
-  const tasks = await http(`${url}/connectors/sink/tasks`)
+  const tasks = await http(`${url}/connectors/${sink}/tasks`)
   assert.equal(tasks.json[0].config.file, '${env:FERRY_TEST_OUT}')
   assert.ok(!config.text.includes(secret) && !tasks.text.includes(secret) && !tasks.text.includes(out))
 

@@ -119,7 +119,8 @@ test('three workers share 10 connectors × 3 tasks within one task of each other
   t.after(() => admin.close())
   await admin.createTopic(topic, 3, 1)
   const workers = await startWorkers(t, dir, group, 3)
-  const names = Array.from({ length: 10 }, (_, i) => `sink-${i}`)
+  const prefix = randomName('sink')
+  const names = Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`)
   for (const [i, name] of names.entries()) {
     // Through every worker in turn: followers forward to the leader.
     const reply = await http(`${workers[i % 3]!.url}/connectors`, 'POST', {
@@ -264,11 +265,13 @@ test('a worker killed under load: its source task runs elsewhere within the sche
     name: 'source',
     config: { 'connector.class': 'FileStreamSource', file: input, topic, 'tasks.max': '1' },
   })
-  await http(`${workers[1]!.url}/connectors`, 'POST', { name: 'sink', config: sinkConfig(topic, output, 1) })
+  // A name of its own: the sink's consumer group (connect-<name>) lives on the broker other tests share.
+  const sink = randomName('sink')
+  await http(`${workers[1]!.url}/connectors`, 'POST', { name: sink, config: sinkConfig(topic, output, 1) })
   const running = async () => {
     const s = await statuses(workers.find((w) => w.child.exitCode === null && w.child.signalCode === null)!.url)
     const task = s.source?.tasks[0]
-    return task?.state === 'RUNNING' && s.sink?.tasks[0]?.state === 'RUNNING' ? task.worker_id : undefined
+    return task?.state === 'RUNNING' && s[sink]?.tasks[0]?.state === 'RUNNING' ? task.worker_id : undefined
   }
   const sourceWorker = await waitFor('source and sink running', running, 60_000, 200)
   // Keep the source busy, then crash the worker that runs it.
