@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { advertisedUrl, PortInUseError, type RunningRestServer, startRestServer, workerIdFor } from '@ferry/rest'
 import {
-  builtinConfigProviders,
-  type ConfigProvider,
   ConnectMetrics,
   clientIdBase,
+  configProvidersOf,
   createLogger,
   DistributedHerder,
   describeConnectionFailure,
@@ -185,15 +184,7 @@ async function readWorkerConfig(
   const raw = parseProperties(await readText(workerFile, 'worker config'))
   // Plugins load first: a config provider may come from a plugin package.
   const plugins = await workerPlugins(pluginPathOf(raw), log)
-  const registry = builtinConfigProviders()
-  for (const p of plugins.plugins('config_provider')) {
-    registry.register({
-      className: p.className,
-      ...(p.aliases ? { aliases: p.aliases } : {}),
-      params: p.params ?? {},
-      create: () => p.create() as ConfigProvider,
-    })
-  }
+  const registry = configProvidersOf(plugins.plugins('config_provider'))
   try {
     const transformer = WorkerConfigTransformer.fromWorkerConfig(raw, { registry, redactor, logger: log })
     return { raw, props: await transformer.resolveWorkerConfig(raw), transformer, plugins }

@@ -1,6 +1,6 @@
 /**
- * The plugins a `ferry` worker runs: the packages Ferry ships with, the plugin packages installed beside it, and those
- * in the worker's `plugin.path`. The built-ins are the dependencies of this package that declare plugins the way any
+ * The plugins a `ferry` worker runs: the runtime's own (Apache's config providers), the packages Ferry ships with,
+ * the plugin packages installed beside it, and those in the worker's `plugin.path`. The built-ins are the dependencies of this package that declare plugins the way any
  * plugin package does (a `ferry` field in package.json): adding a connector to Ferry is adding it as a dependency.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -24,13 +24,14 @@ export function builtinPackageDirs(): string[] {
 
 /** A registry of the built-in plugins only (tests, and tools that should not see installed plugins). */
 export function builtinRegistry(logger?: Logger): Promise<PluginRegistry> {
-  return loadPlugins({ builtins: builtinPackageDirs(), ...(logger ? { logger } : {}) })
+  return loadPlugins({ builtins: builtinPackageDirs(), runtimePlugins: true, ...(logger ? { logger } : {}) })
 }
 
 /** Every plugin a worker with this `plugin.path` runs: the built-ins, the packages beside Ferry, and plugin.path's. */
 export function workerPlugins(pluginPath: readonly string[], logger?: Logger): Promise<PluginRegistry> {
   return loadPlugins({
     builtins: builtinPackageDirs(),
+    runtimePlugins: true,
     besideWorker: here,
     pluginPath,
     ...(logger ? { logger } : {}),

@@ -20,6 +20,16 @@ test('ferry plugins lists the built-ins with kind, class, version, licence and o
   assert.ok(
     rows.some((r) => /^predicate\s+org\.apache\.kafka\.connect\.transforms\.predicates\.HasHeaderKey\s/.test(r)),
   )
+  const providers = rows.filter((r) => r.startsWith('config_provider '))
+  assert.deepEqual(
+    providers.map((r) => r.split(/\s+/).slice(1)),
+    ['DirectoryConfigProvider', 'EnvVarConfigProvider', 'FileConfigProvider'].map((c) => [
+      `org.apache.kafka.common.config.provider.${c}`,
+      '0.1.0',
+      'Apache-2.0',
+      'built-in',
+    ]),
+  )
 })
 
 test('ferry plugins list takes plugin.path from a worker config, and reports a broken package there', async (t) => {

@@ -3,6 +3,7 @@ export {
   type ConfigProvider,
   type ConfigProviderDescriptor,
   ConfigProviderRegistry,
+  configProvidersOf,
   isConfigProviderKey,
   showReferencesIn,
   WorkerConfigTransformer,

@@ -24,6 +24,7 @@ import {
   type ConfigKey,
   type ConfigProvider,
   InvalidParamException,
+  type PluginDescriptor,
 } from '@ferry/api'
 import type { Logger } from '../logger.ts'
 import { parseProperties } from './properties.ts'
@@ -268,25 +269,48 @@ export class ConfigProviderRegistry {
   }
 }
 
-/** Apache's three providers under their class names. */
-export function builtinConfigProviders(): ConfigProviderRegistry {
+/**
+ * Apache's three providers under their class names: plugins of kind `config_provider` that the runtime itself
+ * provides (`loadPlugins` registers them as built-ins beside the built-in packages' plugins).
+ */
+export const BUILTIN_CONFIG_PROVIDERS: readonly PluginDescriptor<ConfigProvider>[] = [
+  {
+    className: `${PROVIDER_PACKAGE}FileConfigProvider`,
+    kind: ['config_provider'],
+    params: { [ALLOWED_PATHS_CONFIG]: ALLOWED_PATHS_DOC },
+    create: () => new FileConfigProvider(),
+  },
+  {
+    className: `${PROVIDER_PACKAGE}DirectoryConfigProvider`,
+    kind: ['config_provider'],
+    params: { [ALLOWED_PATHS_CONFIG]: ALLOWED_PATHS_DOC },
+    create: () => new DirectoryConfigProvider(),
+  },
+  {
+    className: `${PROVIDER_PACKAGE}EnvVarConfigProvider`,
+    kind: ['config_provider'],
+    params: { [ALLOWLIST_PATTERN_CONFIG]: ALLOWLIST_PATTERN_DOC },
+    create: () => new EnvVarConfigProvider(),
+  },
+]
+
+/** The provider classes among plugins (a worker's: the built-ins and those its plugin packages provide). */
+export function configProvidersOf(plugins: readonly PluginDescriptor[]): ConfigProviderRegistry {
   return new ConfigProviderRegistry().register(
-    {
-      className: `${PROVIDER_PACKAGE}FileConfigProvider`,
-      params: { [ALLOWED_PATHS_CONFIG]: ALLOWED_PATHS_DOC },
-      create: () => new FileConfigProvider(),
-    },
-    {
-      className: `${PROVIDER_PACKAGE}DirectoryConfigProvider`,
-      params: { [ALLOWED_PATHS_CONFIG]: ALLOWED_PATHS_DOC },
-      create: () => new DirectoryConfigProvider(),
-    },
-    {
-      className: `${PROVIDER_PACKAGE}EnvVarConfigProvider`,
-      params: { [ALLOWLIST_PATTERN_CONFIG]: ALLOWLIST_PATTERN_DOC },
-      create: () => new EnvVarConfigProvider(),
-    },
+    ...plugins
+      .filter((p) => p.kind.includes('config_provider'))
+      .map((p) => ({
+        className: p.className,
+        ...(p.aliases ? { aliases: p.aliases } : {}),
+        params: p.params ?? {},
+        create: () => p.create() as ConfigProvider,
+      })),
   )
+}
+
+/** Apache's three providers only (a worker without plugin packages; tests). */
+export function builtinConfigProviders(): ConfigProviderRegistry {
+  return configProvidersOf(BUILTIN_CONFIG_PROVIDERS)
 }
 
 function parseList(value: string | undefined): string[] {

@@ -10,6 +10,8 @@ import { realpathSync } from 'node:fs'
 import module from 'node:module'
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import pkg from '../../package.json' with { type: 'json' }
+import { BUILTIN_CONFIG_PROVIDERS } from '../config/config-providers.ts'
 import type { Logger } from '../logger.ts'
 import { type PluginCandidate, scanBesideWorker, scanPluginPath } from './discovery.ts'
 import { importPlugins, type PluginPackage, packageLabel, readPluginPackage } from './plugin-package.ts'
@@ -21,6 +23,8 @@ export const BUILT_IN = 'built-in'
 export interface LoadPluginsOptions {
   /** Package folders of the plugin packages Ferry ships with. */
   builtins?: readonly string[]
+  /** Whether the runtime's own plugins (Apache's file, directory and env config providers) are in, as built-ins. */
+  runtimePlugins?: boolean
   /** The worker's `plugin.path` entries. */
   pluginPath?: readonly string[]
   /** A folder of the worker's own package: plugin packages in the node_modules Node searches from it are loaded too. */
@@ -63,6 +67,20 @@ function realpath(path: string): string {
 /** Loads every plugin package the options name into a new registry. */
 export async function loadPlugins(options: LoadPluginsOptions): Promise<PluginRegistry> {
   const registry = new PluginRegistry()
+  if (options.runtimePlugins) {
+    const runtime: PluginPackageInfo = {
+      name: pkg.name,
+      version: pkg.version,
+      license: pkg.license,
+      author: null,
+      dir: fileURLToPath(new URL('../..', import.meta.url)),
+      location: BUILT_IN,
+    }
+    registry.registerFrom(
+      runtime,
+      BUILTIN_CONFIG_PROVIDERS.map((d) => ({ ...d, version: pkg.version })),
+    )
+  }
   const builtins = new Set((options.builtins ?? []).map(realpath))
   const candidates: PluginCandidate[] = [
     ...[...builtins].map((dir) => ({ dir, location: BUILT_IN })),
