@@ -1,5 +1,32 @@
-import { ConfigDef, ConfigException, Range, ValidList, ValidString } from '@ferry/api'
+import { ConfigDef, ConfigException, type ConfigKeyDefinition, Range, ValidList, ValidString } from '@ferry/api'
+import { versionRequirement } from '../plugins/version-range.ts'
 import { WorkerClients } from '../worker/worker-clients.ts'
+
+/**
+ * KIP-891's worker `<converter>.plugin.version`: the version (or Maven range) of the worker's converter that
+ * connectors which set no converter of their own run with; the newest when unset. Apache takes any string and fails
+ * each task on a bad range; Ferry refuses it at start.
+ */
+function converterVersionKey(converterKey: string, documentation: string): ConfigKeyDefinition {
+  return {
+    name: `${converterKey}.plugin.version`,
+    type: 'STRING',
+    defaultValue: null,
+    validator: {
+      ensureValid(name, value) {
+        if (value === null || value === undefined) return
+        try {
+          versionRequirement(String(value))
+        } catch (e) {
+          throw new ConfigException(name, value, (e as Error).message)
+        }
+      },
+      toString: () => 'a version or a Maven version range',
+    },
+    importance: 'LOW',
+    documentation,
+  }
+}
 
 /** Worker keys shared by standalone and distributed mode, with Apache's names and defaults (WorkerConfig). */
 export const WORKER_CONFIG_DEF = new ConfigDef()
@@ -32,6 +59,9 @@ export const WORKER_CONFIG_DEF = new ConfigDef()
     documentation:
       'HeaderConverter class used to convert between Kafka Connect format and the serialized form of header values.',
   })
+  .define(converterVersionKey('key.converter', 'Version of the key converter.'))
+  .define(converterVersionKey('value.converter', 'Version of the value converter.'))
+  .define(converterVersionKey('header.converter', 'Version of the header converter.'))
   .define({
     name: 'offset.flush.interval.ms',
     type: 'LONG',

@@ -4,7 +4,7 @@
  */
 import { parseRestartPolicy, type RestartPolicy, restartBackoffMs } from '../config/connector-config.ts'
 import type { Logger } from '../logger.ts'
-import { traceOf } from './status-store.ts'
+import { traceOf } from '../storage/status-store.ts'
 
 /** Ferry's automatic restart (`errors.restart.*`) of one connector or task. */
 interface RestartState {

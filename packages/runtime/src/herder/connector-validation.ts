@@ -897,9 +897,11 @@ export async function validateConnectorConfig(
   for (const c of CONVERTER_KEYS) {
     const workerPlugin = resolvedClass(ctx, workerDefaults[c.key], [c.kind])
     const effective = resolvedClass(ctx, props[c.key] ?? workerDefaults[c.key], [c.kind])
+    // Apache's converterDefaults: the worker's converter comes in the version its `*.plugin.version` asks for.
+    const workerVersion = props[c.key] === undefined ? worker.originals[`${c.key}.plugin.version`] : undefined
     converters[c.key] = {
       className: workerPlugin?.className ?? null,
-      version: effective ? pluginVersion(effective) : null,
+      version: workerVersion ?? (effective ? pluginVersion(effective) : null),
     }
   }
   const defaults: DynamicDefaults = { connectorVersion, connectorVersions, converters }

@@ -18,7 +18,6 @@
  * Not supported: the transactional (fenced) leader writes of exactly-once source support.
  */
 import { ConfigException, ConnectException, Schema, SchemaBuilder } from '@ferry/api'
-import type { AssignorConfigSnapshot } from '../herder/distributed/assignors.ts'
 import type { RestartRequest } from '../herder/herder.ts'
 import {
   type ConnectionSettings,
@@ -29,6 +28,14 @@ import {
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { ConnectorTaskId, TargetState } from '../worker/worker-task.ts'
+import {
+  ClusterConfigState,
+  type ConfigBackingStore,
+  type ConfigUpdateListener,
+  type RawConfig,
+  type SessionKey,
+  taskIdKey,
+} from './config-store.ts'
 import {
   javaClassName,
   javaSplit,
@@ -78,30 +85,6 @@ export const LOGGER_LEVEL_V0 = SchemaBuilder.struct().field('level', Schema.STRI
 /** A read or a write of the config topic that takes longer than this fails (Apache's READ_WRITE_TOTAL_TIMEOUT_MS). */
 export const READ_WRITE_TOTAL_TIMEOUT_MS = 30000
 
-/** Connector configs as stored: values may be null. */
-export type RawConfig = Record<string, string | null>
-
-/** The KIP-507 key that signs internal requests. */
-export interface SessionKey {
-  key: Buffer
-  algorithm: string
-  /** Epoch milliseconds. */
-  creationTimestamp: number
-}
-
-/** Told about every change read from the topic once the store has started (Apache's `UpdateListener`). */
-export interface ConfigUpdateListener {
-  onConnectorConfigRemove(connector: string): void
-  onConnectorConfigUpdate(connector: string): void
-  /** Task configs committed (the ids whose config changed; empty when the set was incomplete). */
-  onTaskConfigUpdate(tasks: ConnectorTaskId[]): void
-  onConnectorTargetStateChange(connector: string): void
-  onSessionKeyUpdate(key: SessionKey): void
-  onRestartRequest(request: RestartRequest): void
-  /** Only for records read after the store started. */
-  onLoggingLevelUpdate(namespace: string, level: string): void
-}
-
 /** The record key of a task config, split as Apache does (last `-` part is the task number). */
 export function parseTaskId(key: string): ConnectorTaskId | null {
   const parts = javaSplit(key, '-')
@@ -111,119 +94,6 @@ export function parseTaskId(key: string): ConnectorTaskId | null {
   const task = Number.parseInt(last, 10)
   if (task > 2147483647 || task < -2147483648) return null
   return { connector: parts.slice(1, -1).join('-'), task }
-}
-
-/** An immutable view of the config topic at one offset (Apache's `ClusterConfigState`). */
-export class ClusterConfigState implements AssignorConfigSnapshot {
-  readonly offset: number
-  readonly sessionKey: SessionKey | null
-  readonly #connectorConfigs: ReadonlyMap<string, RawConfig>
-  readonly #taskCounts: ReadonlyMap<string, number>
-  readonly #targetStates: ReadonlyMap<string, TargetState>
-  readonly #taskConfigs: ReadonlyMap<string, RawConfig>
-  readonly #taskCountRecords: ReadonlyMap<string, number>
-  readonly #taskConfigGenerations: ReadonlyMap<string, number>
-  readonly #appliedConnectorConfigs: ReadonlyMap<string, RawConfig>
-  readonly #pendingFencing: ReadonlySet<string>
-  readonly #inconsistent: ReadonlySet<string>
-
-  constructor(state: {
-    offset: number
-    sessionKey: SessionKey | null
-    connectorConfigs: ReadonlyMap<string, RawConfig>
-    taskCounts: ReadonlyMap<string, number>
-    targetStates: ReadonlyMap<string, TargetState>
-    taskConfigs: ReadonlyMap<string, RawConfig>
-    taskCountRecords: ReadonlyMap<string, number>
-    taskConfigGenerations: ReadonlyMap<string, number>
-    appliedConnectorConfigs: ReadonlyMap<string, RawConfig>
-    pendingFencing: ReadonlySet<string>
-    inconsistent: ReadonlySet<string>
-  }) {
-    this.offset = state.offset
-    this.sessionKey = state.sessionKey
-    this.#connectorConfigs = new Map(state.connectorConfigs)
-    this.#taskCounts = new Map(state.taskCounts)
-    this.#targetStates = new Map(state.targetStates)
-    this.#taskConfigs = new Map(state.taskConfigs)
-    this.#taskCountRecords = new Map(state.taskCountRecords)
-    this.#taskConfigGenerations = new Map(state.taskConfigGenerations)
-    this.#appliedConnectorConfigs = new Map(state.appliedConnectorConfigs)
-    this.#pendingFencing = new Set(state.pendingFencing)
-    this.#inconsistent = new Set(state.inconsistent)
-  }
-
-  static readonly EMPTY = new ClusterConfigState({
-    offset: -1,
-    sessionKey: null,
-    connectorConfigs: new Map(),
-    taskCounts: new Map(),
-    targetStates: new Map(),
-    taskConfigs: new Map(),
-    taskCountRecords: new Map(),
-    taskConfigGenerations: new Map(),
-    appliedConnectorConfigs: new Map(),
-    pendingFencing: new Set(),
-    inconsistent: new Set(),
-  })
-
-  contains(connector: string): boolean {
-    return this.#connectorConfigs.has(connector)
-  }
-
-  connectors(): string[] {
-    return [...this.#connectorConfigs.keys()]
-  }
-
-  /** The connector's config as it was written (Ferry resolves no config providers here). */
-  connectorConfig(connector: string): RawConfig | null {
-    return this.#connectorConfigs.get(connector) ?? null
-  }
-
-  /** The connector config that the last successful task config commit was generated from. */
-  appliedConnectorConfig(connector: string): RawConfig | null {
-    return this.#appliedConnectorConfigs.get(connector) ?? null
-  }
-
-  targetState(connector: string): TargetState | null {
-    return this.#targetStates.get(connector) ?? null
-  }
-
-  taskConfig(id: ConnectorTaskId): RawConfig | null {
-    return this.#taskConfigs.get(idKey(id)) ?? null
-  }
-
-  /** The committed task count (0 when none). */
-  taskCount(connector: string): number {
-    return this.#taskCounts.get(connector) ?? 0
-  }
-
-  /** Task ids 0..n-1 of the last commit; none while the connector's task configs are inconsistent. */
-  tasks(connector: string): ConnectorTaskId[] {
-    if (this.#inconsistent.has(connector)) return []
-    const n = this.#taskCounts.get(connector)
-    if (n === undefined) return []
-    return Array.from({ length: n }, (_, task) => ({ connector, task }))
-  }
-
-  /** KIP-618 task count record, or null. */
-  taskCountRecord(connector: string): number | null {
-    return this.#taskCountRecords.get(connector) ?? null
-  }
-
-  /** How many task config sets were applied for the connector, minus one (null before the first). */
-  taskConfigGeneration(connector: string): number | null {
-    return this.#taskConfigGenerations.get(connector) ?? null
-  }
-
-  pendingFencing(connector: string): boolean {
-    return this.#pendingFencing.has(connector)
-  }
-
-  /** Connectors whose last commit named task ids that were not all present. */
-  inconsistentConnectors(): string[] {
-    return [...this.#inconsistent]
-  }
 }
 
 export interface KafkaConfigBackingStoreOptions extends ConnectionSettings {
@@ -237,7 +107,7 @@ export interface KafkaConfigBackingStoreOptions extends ConnectionSettings {
 }
 
 /** See the module comment. All writes read the topic back (as Apache) before they resolve, except target states and logger levels. */
-export class KafkaConfigBackingStore {
+export class KafkaConfigBackingStore implements ConfigBackingStore {
   readonly #log: KafkaBasedLog
   readonly #logger: Logger
   readonly #topic: string
@@ -616,7 +486,7 @@ export class KafkaConfigBackingStore {
     } else {
       if (deferred) {
         for (const [task, config] of deferred) {
-          this.#taskConfigs.set(idKey({ connector, task }), config)
+          this.#taskConfigs.set(taskIdKey({ connector, task }), config)
           updated.push({ connector, task })
         }
         const generation = this.#taskConfigGenerations.get(connector)
@@ -728,11 +598,6 @@ export class KafkaConfigBackingStore {
     this.#deferredTaskUpdates.delete(connector)
     this.#appliedConnectorConfigs.delete(connector)
   }
-}
-
-/** The key of a task in the store's maps. */
-function idKey(id: ConnectorTaskId): string {
-  return `${id.connector}\u0000${id.task}`
 }
 
 /** The target state record: `state` carries PAUSED for STOPPED, for readers that predate STOPPED. */

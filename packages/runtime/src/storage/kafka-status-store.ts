@@ -15,12 +15,20 @@
  * deleted, the generation moved on, or (safe writes) a newer write happened meanwhile.
  */
 import { ConfigException, Schema, SchemaBuilder } from '@ferry/api'
-import type { State } from '../herder/herder.ts'
 import { type ConnectionSettings, isRetriableError, KafkaBasedLog, type LogRecord } from '../kafka/based-log.ts'
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { ConnectorTaskId } from '../worker/worker-task.ts'
 import { javaClassName, javaSplit, readInternalJson, struct, writeInternalJson } from './internal-json.ts'
+import {
+  type AbstractStatus,
+  type ConnectorStatus,
+  canWriteSafely,
+  type StatusBackingStore,
+  type StatusState,
+  type TaskStatus,
+  type TopicStatus,
+} from './status-store.ts'
 
 export const TASK_STATUS_PREFIX = 'status-task-'
 export const CONNECTOR_STATUS_PREFIX = 'status-connector-'
@@ -42,36 +50,7 @@ export const TOPIC_STATUS_VALUE_SCHEMA_V0 = SchemaBuilder.struct()
   .build()
 export const TOPIC_STATUS_SCHEMA_V0 = SchemaBuilder.map(Schema.STRING_SCHEMA, TOPIC_STATUS_VALUE_SCHEMA_V0).build()
 
-/** A status as written: `DESTROYED` means the status is removed. */
-export type StatusState = State | 'DESTROYED'
 const STATES = new Set<StatusState>(['UNASSIGNED', 'RUNNING', 'PAUSED', 'FAILED', 'RESTARTING', 'STOPPED', 'DESTROYED'])
-
-interface AbstractStatus {
-  state: StatusState
-  trace: string | null
-  /** The advertised REST `host:port` of the worker that wrote it. */
-  workerId: string
-  /** The group generation the worker was in. */
-  generation: number
-  /** The plugin version (KIP-891), or null. */
-  version: string | null
-}
-
-export interface ConnectorStatus extends AbstractStatus {
-  connector: string
-}
-
-export interface TaskStatus extends AbstractStatus {
-  id: ConnectorTaskId
-}
-
-/** A topic a connector's task produced to or consumed from (KIP-558). */
-export interface TopicStatus {
-  topic: string
-  connector: string
-  task: number
-  discoverTimestamp: number
-}
 
 export const connectorStatusKey = (connector: string) => CONNECTOR_STATUS_PREFIX + connector
 export const taskStatusKey = (id: ConnectorTaskId) => `${TASK_STATUS_PREFIX}${id.connector}-${id.task}`
@@ -110,9 +89,7 @@ class CacheEntry<T extends AbstractStatus> {
   deleted = false
 
   canWriteSafely(status: T, sequence?: number): boolean {
-    const ok =
-      this.value === null || this.value.workerId === status.workerId || this.value.generation <= status.generation
-    return ok && (sequence === undefined || this.sequence === sequence)
+    return canWriteSafely(this.value, status) && (sequence === undefined || this.sequence === sequence)
   }
 }
 
@@ -129,7 +106,8 @@ export interface KafkaStatusBackingStoreOptions extends ConnectionSettings {
   logger?: Logger
 }
 
-export class KafkaStatusBackingStore {
+/** See the module comment. */
+export class KafkaStatusBackingStore implements StatusBackingStore {
   readonly #log: KafkaBasedLog
   readonly #logger: Logger
   readonly #retryBackoffMs: number

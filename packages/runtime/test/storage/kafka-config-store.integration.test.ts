@@ -4,15 +4,10 @@ import { test } from 'node:test'
 import { ConfigException } from '@ferry/api'
 import { randomName } from '@ferry/testing'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
-import type { RestartRequest } from '../../src/herder/herder.ts'
 import { KafkaBasedLog, type LogRecord } from '../../src/kafka/based-log.ts'
 import { KafkaAdmin } from '../../src/kafka/clients.ts'
-import {
-  type ConfigUpdateListener,
-  KafkaConfigBackingStore,
-  type SessionKey,
-} from '../../src/storage/kafka-config-store.ts'
-import type { ConnectorTaskId } from '../../src/worker/worker-task.ts'
+import { KafkaConfigBackingStore } from '../../src/storage/kafka-config-store.ts'
+import { configBackingStoreContract, recordingListener } from './config-store-contract.ts'
 
 // What Apache's KafkaConfigBackingStore writes (fixtures/generate.sh runs its schemas through Apache's JsonConverter).
 const vectors = JSON.parse(
@@ -24,6 +19,13 @@ const settings = () => ({ bootstrapServers: testBootstrap().split(','), clientId
 function newStore(topic: string): KafkaConfigBackingStore {
   return new KafkaConfigBackingStore({ ...settings(), topic, replicationFactor: 1 })
 }
+
+configBackingStoreContract('Kafka', async (t) => {
+  const store = newStore(randomName('configs'))
+  await store.start()
+  t.after(() => store.stop())
+  return store
+})
 
 /** Every record of the topic, raw. */
 async function rawRecords(topic: string): Promise<LogRecord[]> {
@@ -65,31 +67,6 @@ const vector = (key: string, n = 0) => {
   const found = vectors.config.filter((r) => r.key === key)[n]
   assert.ok(found, `vector ${key} #${n}`)
   return { key: found.key, value: found.value }
-}
-
-class RecordingListener implements ConfigUpdateListener {
-  readonly events: string[] = []
-  onConnectorConfigRemove(c: string) {
-    this.events.push(`remove ${c}`)
-  }
-  onConnectorConfigUpdate(c: string) {
-    this.events.push(`update ${c}`)
-  }
-  onTaskConfigUpdate(tasks: ConnectorTaskId[]) {
-    this.events.push(`tasks ${tasks.map((t) => `${t.connector}-${t.task}`).join(',')}`)
-  }
-  onConnectorTargetStateChange(c: string) {
-    this.events.push(`target ${c}`)
-  }
-  onSessionKeyUpdate(k: SessionKey) {
-    this.events.push(`session ${k.algorithm}`)
-  }
-  onRestartRequest(r: RestartRequest) {
-    this.events.push(`restart ${r.connector} ${r.includeTasks} ${r.onlyFailed}`)
-  }
-  onLoggingLevelUpdate(ns: string, level: string) {
-    this.events.push(`logger ${ns} ${level}`)
-  }
 }
 
 test('every record the store writes has Apache’s key and exactly Apache’s JSON bytes', async (t) => {
@@ -154,7 +131,7 @@ test('records written by Apache are read into the same snapshot Apache would bui
     vector('logger-cluster-org.apache.kafka.connect'),
   ])
   const store = newStore(topic)
-  const listener = new RecordingListener()
+  const listener = recordingListener()
   store.setUpdateListener(listener)
   await store.start()
   t.after(() => store.stop())
@@ -198,7 +175,7 @@ test('records written by Apache are read into the same snapshot Apache would bui
 test('task configs are held back until their commit, and an incomplete commit leaves the connector without tasks', async (t) => {
   const topic = randomName('configs')
   const store = newStore(topic)
-  const listener = new RecordingListener()
+  const listener = recordingListener()
   store.setUpdateListener(listener)
   await store.start()
   t.after(() => store.stop())

@@ -5,6 +5,7 @@ import { randomName } from '@ferry/testing'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import { KafkaBasedLog, type LogRecord } from '../../src/kafka/based-log.ts'
 import { KafkaStatusBackingStore, parseTaskStatusKey } from '../../src/storage/kafka-status-store.ts'
+import { statusBackingStoreContract } from './status-store-contract.ts'
 
 // What Apache's KafkaStatusBackingStore sent to its log (fixtures/generate.sh), with the partition of each key.
 const vectors = JSON.parse(
@@ -16,6 +17,13 @@ const settings = () => ({ bootstrapServers: testBootstrap().split(','), clientId
 function newStore(topic: string): KafkaStatusBackingStore {
   return new KafkaStatusBackingStore({ ...settings(), topic, partitions: 5, replicationFactor: 1 })
 }
+
+statusBackingStoreContract('Kafka', async (t) => {
+  const store = newStore(randomName('status'))
+  await store.start()
+  t.after(() => store.stop())
+  return store
+})
 
 async function rawRecords(topic: string): Promise<LogRecord[]> {
   const seen: LogRecord[] = []

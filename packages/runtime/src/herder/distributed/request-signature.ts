@@ -4,7 +4,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { HMAC_ALGORITHMS } from '../../config/worker-config.ts'
-import type { SessionKey } from '../../storage/kafka-config-store.ts'
+import type { SessionKey } from '../../storage/config-store.ts'
 import { BadRequestException, type InternalRequestSignature } from '../herder.ts'
 
 export const SIGNATURE_HEADER = 'X-Connect-Authorization'
