@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { KafkaAdmin } from '@ferry/runtime'
-import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { committedOffsets, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../scripts/kafka/test-env.ts'
 
 function lines(n: number, prefix = 'line'): string {
@@ -57,9 +57,9 @@ test('10,000 lines go from a file through Kafka to a file, unchanged and in orde
   await waitFor('10,000 lines in the sink file', async () => (await countLines(output)) >= 10_000, 90_000, 250)
   assert.equal(await worker.stop(), 0, 'a SIGTERM stops the worker cleanly with exit code 0')
   assert.equal(await readFile(output, 'utf8'), await readFile(input, 'utf8'))
-  const offsets = JSON.parse(await readFile(join(dir, 'connect.offsets'), 'utf8'))
+  const offsets = await committedOffsets(join(dir, 'connect.offsets'))
   assert.deepEqual(
-    offsets.offsets[0].value,
+    offsets[0]?.offset,
     { position: Buffer.byteLength(lines(10_000)) },
     'the final source offset is committed at stop',
   )
@@ -93,7 +93,7 @@ test('after SIGKILL mid-stream the source resumes from its committed offset and 
   await first.kill()
   // A produce request already on the wire may still land after the kill: let the broker settle before counting.
   await new Promise((r) => setTimeout(r, 1000))
-  const committed = JSON.parse(await readFile(join(dir, 'connect.offsets'), 'utf8')).offsets[0].value.position as number
+  const committed = (await committedOffsets(join(dir, 'connect.offsets')))[0]?.offset?.position as number
   const committedLines = lines(total).slice(0, committed).split('\n').length - 1
   const producedBeforeCrash = await admin.recordCount(topic)
   assert.ok(committedLines < total, 'the crash happened mid-stream')

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { KafkaAdmin } from '@ferry/runtime'
-import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { committedOffsets, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../scripts/kafka/test-env.ts'
 
 function lines(n: number): string {
@@ -54,7 +54,7 @@ test('SIGTERM twice within milliseconds still commits the final offsets: a resta
     /SIGTERM again: still stopping gracefully/.test(await first.log()),
   )
 
-  const committed = JSON.parse(await readFile(join(dir, 'connect.offsets'), 'utf8')).offsets[0].value.position as number
+  const committed = (await committedOffsets(join(dir, 'connect.offsets')))[0]?.offset?.position as number
   const committedLines = lines(total).slice(0, committed).split('\n').length - 1
   const produced = await admin.recordCount(topic)
   assert.equal(committedLines, produced, 'the committed source offset covers every record produced, and no more')

@@ -59,7 +59,12 @@ export {
   versionRequirement,
 } from './plugins/version-range.ts'
 export { KafkaOffsetBackingStore } from './storage/kafka-offset-store.ts'
-export { FileOffsetBackingStore, MemoryOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.ts'
+export {
+  FileOffsetBackingStore,
+  MemoryOffsetBackingStore,
+  type OffsetBackingStore,
+  readOffsetsFile,
+} from './storage/offset-store.ts'
 export {
   type Converters,
   createConverters,

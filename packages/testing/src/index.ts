@@ -10,6 +10,7 @@ export {
   type Tagged,
 } from './neutral.ts'
 export {
+  committedOffsets,
   type DistributedOptions,
   type DistributedProcess,
   distributedWorkerProps,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { readOffsetsFile } from '@ferry/runtime'
 import { freePort, type TestContext } from './util.ts'
 
 const FERRY_BIN = resolve(import.meta.dirname, '../../cli/bin/ferry.js')
@@ -167,4 +168,15 @@ async function spawnFerry(
     },
     log: () => readFile(logPath, 'utf8'),
   }
+}
+
+/** The offsets in a standalone worker's `offset.storage.file.filename`, in file order (none while it is missing). */
+export async function committedOffsets(
+  path: string,
+): Promise<Array<{ connector: string; partition: Record<string, unknown>; offset: Record<string, any> | null }>> {
+  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return Buffer.alloc(0)
+    throw e
+  })
+  return readOffsetsFile(bytes, path).map(({ connector, partition, offset }) => ({ connector, partition, offset }))
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Struct } from '@ferry/api'
 import { KafkaAdmin } from '@ferry/runtime'
-import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { committedOffsets, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import { DATABASES, readTopic, testDb, workerProps } from './helpers.ts'
 
@@ -99,8 +98,11 @@ for (const database of DATABASES) {
       assert.equal((records[8]!.value as Struct).get('name'), 'changed')
     }
 
-    const offsets = JSON.parse(await readFile(join(dir, 'connect.offsets'), 'utf8')) as {
-      offsets: Array<{ key: [string, Record<string, unknown>]; value: Record<string, unknown> }>
+    const offsets = {
+      offsets: (await committedOffsets(join(dir, 'connect.offsets'))).map((o) => ({
+        key: [o.connector, o.partition] as const,
+        value: o.offset,
+      })),
     }
     const qualified = database.name === 'PostgreSQL' ? `public.${tables.incrementing}` : `test.${tables.incrementing}`
     const stored = offsets.offsets.find((o) => o.key[0] === `${prefix}inc`)

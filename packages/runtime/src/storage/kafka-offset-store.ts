@@ -12,7 +12,7 @@ import type { OffsetMap } from '@ferry/api'
 import { type ConnectionSettings, KafkaBasedLog, type LogRecord } from '../kafka/based-log.ts'
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
-import { javaClassName, readInternalJson, toPlainObject, writeInternalJson } from './internal-json.ts'
+import { offsetRecordKey, offsetRecordValue, readOffsetRecord } from './offset-records.ts'
 import { type OffsetBackingStore, offsetKey } from './offset-store.ts'
 
 export interface KafkaOffsetBackingStoreOptions extends ConnectionSettings {
@@ -28,15 +28,7 @@ export interface KafkaOffsetBackingStoreOptions extends ConnectionSettings {
   logger?: Logger
 }
 
-/** The record key Apache's worker writes for a source partition: `["connector",{...partition}]`. */
-export function offsetRecordKey(connector: string, partition: OffsetMap): Buffer {
-  return writeInternalJson(null, [connector, new Map(Object.entries(partition))])
-}
-
-/** The record value for an offset (null: remove it). */
-export function offsetRecordValue(offset: OffsetMap | null): Buffer | null {
-  return offset === null ? null : writeInternalJson(null, new Map(Object.entries(offset)))
-}
+export { offsetRecordKey, offsetRecordValue } from './offset-records.ts'
 
 export class KafkaOffsetBackingStore implements OffsetBackingStore {
   readonly #log: KafkaBasedLog
@@ -123,56 +115,9 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
   }
 
   #onRecord(record: LogRecord): void {
-    if (record.key === null) {
-      this.#logger.warn('Ignoring offset partition key with an unexpected null value')
-      return
-    }
-    let key: unknown
-    try {
-      key = readInternalJson(record.key)
-    } catch {
-      this.#logger.warn('Ignoring offset partition key with unknown serialization. Expected json.')
-      return
-    }
-    if (!Array.isArray(key)) {
-      this.#logger.warn(
-        `Ignoring offset partition key with an unexpected format. Expected type: java.util.List, actual type: ${javaClassName(key)}`,
-      )
-      return
-    }
-    if (key.length !== 2) {
-      this.#logger.warn(
-        `Ignoring offset partition key with an unexpected number of elements. Expected: 2, actual: ${key.length}`,
-      )
-      return
-    }
-    const [connector, partitionValue] = key
-    if (typeof connector !== 'string') {
-      this.#logger.warn(
-        `Ignoring offset partition key with an unexpected format for the first element in the partition key list. Expected type: java.lang.String, actual type: ${javaClassName(connector)}`,
-      )
-      return
-    }
-    const partition = toPlainObject(partitionValue) as OffsetMap | null
-    if (partition === null) {
-      if (partitionValue !== null)
-        this.#logger.warn(
-          `Ignoring offset partition key with an unexpected format for the second element in the partition key list. Expected type: java.util.Map, actual type: ${javaClassName(partitionValue)}`,
-        )
-      return
-    }
-    let offset: OffsetMap | null = null
-    if (record.value !== null) {
-      try {
-        offset = toPlainObject(readInternalJson(record.value)) as OffsetMap | null
-      } catch {
-        offset = null
-      }
-      if (offset === null) {
-        this.#logger.error({ connector }, 'Ignoring an offset that is not a JSON object')
-        return
-      }
-    }
+    const read = readOffsetRecord(record.key, record.value, this.#logger)
+    if (read === null) return
+    const { connector, partition, offset } = read
     const k = offsetKey(connector, partition)
     const pending = this.#pending.get(k)
     if (pending) {

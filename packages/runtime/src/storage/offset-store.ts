@@ -1,5 +1,8 @@
 import { open, readFile, rename } from 'node:fs/promises'
 import type { OffsetMap, OffsetStorageReader } from '@ferry/api'
+import { type Logger, silentLogger } from '../logger.ts'
+import { isJavaSerialized, readSerializedByteArrayMap, writeSerializedByteArrayMap } from './java-serialized-map.ts'
+import { type OffsetRecord, offsetRecordKey, offsetRecordValue, readOffsetRecord } from './offset-records.ts'
 
 /**
  * Where source offsets live: by connector and source partition. `set` resolves once the offsets are durable.
@@ -58,40 +61,41 @@ export class MemoryOffsetBackingStore implements OffsetBackingStore {
 }
 
 /**
- * Standalone mode's store: `offset.storage.file.filename` as JSON,
- * `{"version":1,"offsets":[{"key":[connector, partition],"value":offset}, ...]}`, replaced atomically (write a
- * temporary file, fsync, rename) on every flush. Apache's Java-serialised file cannot be read; a file that is not
- * Ferry's JSON fails the start with a message saying so.
+ * Standalone mode's store: `offset.storage.file.filename` in Apache's format, a Java-serialised
+ * `HashMap<byte[], byte[]>` of the offsets topic's keys and values (java-serialized-map.ts), so a worker can move
+ * from Apache to Ferry and back on the same file. Replaced atomically (write a temporary file, fsync, rename) on
+ * every flush. A key read from the file keeps its bytes (Apache finds an offset by its key's exact bytes, and a
+ * partition's keys are in Java `HashMap` order there). Ferry's earlier JSON file
+ * (`{"version":1,"offsets":[{"key":[connector, partition],"value":offset}]}`) is read too, and rewritten in Apache's
+ * format at the first flush. An empty file is an empty store, as in Apache; anything else fails the start, naming
+ * the file.
  */
 export class FileOffsetBackingStore extends MemoryOffsetBackingStore {
   readonly #path: string
+  readonly #logger: Logger
+  /** The stored key bytes of partitions read from the file, by `offsetKey`. */
+  readonly #keys = new Map<string, Buffer>()
   #writing: Promise<void> = Promise.resolve()
 
-  constructor(path: string) {
+  constructor(path: string, logger: Logger = silentLogger()) {
     super()
     this.#path = path
+    this.#logger = logger
   }
 
   override async start(): Promise<void> {
-    let text: string
+    let bytes: Buffer
     try {
-      text = await readFile(this.#path, 'utf8')
+      bytes = await readFile(this.#path)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
       throw new Error(`Cannot read offset.storage.file.filename ${this.#path}: ${(e as Error).message}`)
     }
-    let parsed: { offsets?: Array<{ key: [string, OffsetMap]; value: OffsetMap }> }
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      throw new Error(
-        `offset.storage.file.filename ${this.#path} is not a Ferry offsets file (JSON). Apache Connect's Java-serialised offsets file cannot be read: point Ferry at a new file.`,
-      )
-    }
-    for (const entry of parsed.offsets ?? []) {
-      const [connector, partition] = entry.key
-      if (typeof connector !== 'string' || partition === null || typeof partition !== 'object') continue
-      this.data.set(offsetKey(connector, partition), { connector, partition, offset: entry.value })
+    for (const record of readOffsetsFile(bytes, this.#path, this.#logger)) {
+      const k = offsetKey(record.connector, record.partition)
+      if (record.key) this.#keys.set(k, record.key)
+      if (record.offset === null) this.data.delete(k)
+      else this.data.set(k, { connector: record.connector, partition: record.partition, offset: record.offset })
     }
   }
 
@@ -104,17 +108,64 @@ export class FileOffsetBackingStore extends MemoryOffsetBackingStore {
   }
 
   async #save(): Promise<void> {
-    const offsets = [...this.data.values()].map((e) => ({ key: [e.connector, e.partition], value: e.offset }))
+    const entries: Array<[Buffer, Buffer | null]> = [...this.data].map(([k, e]) => [
+      this.#keys.get(k) ?? offsetRecordKey(e.connector, e.partition),
+      offsetRecordValue(e.offset),
+    ])
     const tmp = `${this.#path}.tmp`
     const file = await open(tmp, 'w')
     try {
-      await file.writeFile(JSON.stringify({ version: 1, offsets }, bigintReplacer))
+      await file.writeFile(writeSerializedByteArrayMap(entries))
       await file.sync()
     } finally {
       await file.close()
     }
     await rename(tmp, this.#path)
   }
+}
+
+/**
+ * The offsets in a standalone offsets file's bytes (Apache's Java-serialised map, or Ferry's earlier JSON), in file
+ * order; `key` holds the stored key bytes of Apache's format. Entries that are not offsets are logged and skipped, as
+ * Apache skips them; a file in neither format is an error naming `path`.
+ */
+export function readOffsetsFile(
+  bytes: Buffer,
+  path: string,
+  logger: Logger = silentLogger(),
+): Array<OffsetRecord & { key?: Buffer }> {
+  if (bytes.length === 0) return []
+  if (isJavaSerialized(bytes)) {
+    let entries: Array<[Buffer | null, Buffer | null]>
+    try {
+      entries = readSerializedByteArrayMap(bytes)
+    } catch (e) {
+      throw new Error(
+        `offset.storage.file.filename ${path} is not an offsets file Apache Connect or Ferry wrote: ${(e as Error).message}`,
+      )
+    }
+    const out: Array<OffsetRecord & { key?: Buffer }> = []
+    for (const [key, value] of entries) {
+      const record = readOffsetRecord(key, value, logger)
+      if (record !== null) out.push({ ...record, key: key! })
+    }
+    return out
+  }
+  let parsed: { offsets?: Array<{ key: [string, OffsetMap]; value: OffsetMap }> }
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new Error(
+      `offset.storage.file.filename ${path} is not an offsets file Apache Connect or Ferry wrote (neither a Java-serialised map nor Ferry's JSON)`,
+    )
+  }
+  const out: OffsetRecord[] = []
+  for (const entry of parsed.offsets ?? []) {
+    const [connector, partition] = entry.key
+    if (typeof connector !== 'string' || partition === null || typeof partition !== 'object') continue
+    out.push({ connector, partition, offset: entry.value })
+  }
+  return out
 }
 
 /** The reader a connector's tasks get: lookups by value in the store, scoped to one connector. */

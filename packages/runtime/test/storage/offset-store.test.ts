@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { isJavaSerialized, readSerializedByteArrayMap } from '../../src/storage/java-serialized-map.ts'
 import { FileOffsetBackingStore, offsetKey } from '../../src/storage/offset-store.ts'
+
+/** Written by Java's ObjectOutputStream as Apache's FileOffsetBackingStore writes it (a HashMap<byte[], byte[]>). */
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'apache-standalone.offsets')
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-offsets-'))
@@ -28,8 +32,7 @@ test('offsets written by one store are read back by a new one from the same file
   assert.deepEqual(second.get('other', { table: 't' }), { id: 7 })
   assert.equal(second.get('file-source', { filename: '/other' }), null)
   assert.deepEqual(second.partitions('file-source'), [{ filename: '/tmp/in.txt' }])
-  const json = JSON.parse(await readFile(path, 'utf8'))
-  assert.equal(json.version, 1)
+  assert.ok(isJavaSerialized(await readFile(path)), 'the file is Java-serialised, as Apache writes it')
 })
 
 test('a null offset removes the partition', async (t) => {
@@ -43,10 +46,61 @@ test('a null offset removes the partition', async (t) => {
   assert.equal(reread.get('c', { p: 1 }), null)
 })
 
-test('a file that is not Ferry JSON (e.g. Apache’s Java-serialised one) fails the start with a clear message', async (t) => {
+test('a file Apache’s standalone worker wrote is read: offsets by partition, a removed one gone', async (t) => {
   const path = join(await tempDir(t), 'connect.offsets')
-  await writeFile(path, Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72]))
-  await assert.rejects(new FileOffsetBackingStore(path).start(), /not a Ferry offsets file.*Java-serialised/)
+  await copyFile(FIXTURE, path)
+  const store = new FileOffsetBackingStore(path)
+  await store.start()
+  assert.deepEqual(store.get('src', { filename: '/tmp/in.txt' }), { position: 42 })
+  assert.deepEqual(store.get('jdbc', { protocol: '1', table: 't' }), { incrementing: 8 })
+  assert.equal(store.get('gone', { p: 1 }), null)
+  assert.deepEqual(store.partitions('gone'), [])
+})
+
+test('the file is written in Apache’s format, keeping the key bytes read from Apache’s file', async (t) => {
+  const path = join(await tempDir(t), 'connect.offsets')
+  await copyFile(FIXTURE, path)
+  const store = new FileOffsetBackingStore(path)
+  await store.start()
+  // The connector names the partition's keys in another order than Apache's HashMap wrote them.
+  await store.set('jdbc', [[{ table: 't', protocol: '1' }, { incrementing: 9 }]])
+  await store.set('new', [[{ b: 1, a: 2 }, { o: 1n }]])
+  const written = await readFile(path)
+  const entries = readSerializedByteArrayMap(written).map(([k, v]) => [String(k), v === null ? null : String(v)])
+  assert.deepEqual(entries, [
+    ['["jdbc",{"table":"t","protocol":"1"}]', '{"incrementing":9}'],
+    ['["src",{"filename":"/tmp/in.txt"}]', '{"position":42}'],
+    ['["new",{"b":1,"a":2}]', '{"o":1}'],
+  ])
+})
+
+test('a file Ferry wrote as JSON before is read and rewritten in Apache’s format', async (t) => {
+  const path = join(await tempDir(t), 'connect.offsets')
+  await writeFile(
+    path,
+    JSON.stringify({ version: 1, offsets: [{ key: ['c', { filename: '/x' }], value: { position: 7 } }] }),
+  )
+  const store = new FileOffsetBackingStore(path)
+  await store.start()
+  assert.deepEqual(store.get('c', { filename: '/x' }), { position: 7 })
+  await store.set('c', [[{ filename: '/y' }, { position: 1 }]])
+  assert.ok(isJavaSerialized(await readFile(path)))
+  const reread = new FileOffsetBackingStore(path)
+  await reread.start()
+  assert.deepEqual(reread.get('c', { filename: '/x' }), { position: 7 })
+})
+
+test('an empty file is an empty store; a file in neither format fails the start naming it', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'empty'), '')
+  await new FileOffsetBackingStore(join(dir, 'empty')).start()
+  await writeFile(join(dir, 'truncated'), (await readFile(FIXTURE)).subarray(0, 100))
+  await assert.rejects(
+    new FileOffsetBackingStore(join(dir, 'truncated')).start(),
+    /truncated is not an offsets file Apache Connect or Ferry wrote: the stream ends early/,
+  )
+  await writeFile(join(dir, 'text'), 'hello')
+  await assert.rejects(new FileOffsetBackingStore(join(dir, 'text')).start(), /text is not an offsets file/)
 })
 
 test('concurrent writes all land', async (t) => {
