@@ -17,6 +17,8 @@ export const REGEX_ROUTER_OVERVIEW_DOC =
   'Update the record topic using the configured regular expression and replacement string.<p/>Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. If the pattern matches the input topic, <code>java.util.regex.Matcher#replaceFirst()</code> is used with the replacement string to obtain the new topic.'
 
 const REGEX = 'regex'
+/** Topics whose route is remembered; more clear the memory (a sink reads few topics, a source may name many). */
+const ROUTES_KEPT = 1000
 const REPLACEMENT = 'replacement'
 
 export const REGEX_ROUTER_CONFIG_DEF: ConfigDef = new ConfigDef()
@@ -36,6 +38,8 @@ export class RegexRouter<R extends ConnectRecord = ConnectRecord> implements Tra
 
   private regex: JavaRegex | null = null
   private replacement = ''
+  /** The route of each recent topic: matching and replacing once per topic rather than once per record. */
+  private readonly routes = new Map<string, string | null>()
 
   configure(props: Record<string, unknown>): void {
     const config = simpleConfig(REGEX_ROUTER_CONFIG_DEF, props)
@@ -51,12 +55,17 @@ export class RegexRouter<R extends ConnectRecord = ConnectRecord> implements Tra
     }
     this.regex = regex
     this.replacement = replacement
+    this.routes.clear()
   }
 
   apply(record: R): R {
-    const regex = this.regex!
-    if (javaMatches(regex, record.topic)) {
-      const topic = javaReplaceFirst(regex, record.topic, this.replacement)
+    let topic = this.routes.get(record.topic)
+    if (topic === undefined) {
+      topic = this.route(record.topic)
+      if (this.routes.size >= ROUTES_KEPT) this.routes.clear()
+      this.routes.set(record.topic, topic)
+    }
+    if (topic !== null) {
       return record.newRecord(
         topic,
         record.kafkaPartition,
@@ -68,6 +77,12 @@ export class RegexRouter<R extends ConnectRecord = ConnectRecord> implements Tra
       )
     }
     return record
+  }
+
+  /** The new topic when the regex matches the whole topic, else null (a pure function of the topic). */
+  private route(topic: string): string | null {
+    const regex = this.regex!
+    return javaMatches(regex, topic) ? javaReplaceFirst(regex, topic, this.replacement) : null
   }
 
   config(): ConfigDef {

@@ -31,6 +31,21 @@ test('RegexRouter rewrites the topic only when the regex matches all of it', () 
   )
 })
 
+test('RegexRouter routes each topic as its own, record after record and past the topics it remembers', () => {
+  // 2,500 topics, more than the routes it keeps, each seen twice and in between others.
+  const topics = Array.from({ length: 2500 }, (_, i) => (i % 3 === 0 ? `skip-${i}` : `orders-${i}`))
+  const outputs = runTransform(
+    new RegexRouter(),
+    { regex: 'orders-(\\d+)', replacement: 'y$1' },
+    [...topics, ...topics.toReversed()].map((t) => new SinkRecord(t, 0, null, null, null, null, 0)),
+  )
+  const expected = topics.map((t) => (t.startsWith('orders-') ? `y${t.slice(7)}` : t))
+  assert.deepEqual(
+    outputs.map((r) => r!.topic),
+    [...expected, ...expected.toReversed()],
+  )
+})
+
 test('RegexRouter refuses a Java regex it cannot run with Java semantics, naming the key', () => {
   assert.throws(
     () => new RegexRouter().configure({ regex: '(?>a)b', replacement: 'x' }),

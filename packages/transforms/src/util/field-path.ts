@@ -105,42 +105,39 @@ function buildFieldPathV2(path: string): string[] {
 export class SingleFieldPath {
   readonly version: FieldSyntaxVersion
   readonly steps: readonly string[]
+  /** The steps to the field's parent, and the field's own step: read for every record, so computed once. */
+  readonly #parents: readonly string[]
+  readonly #last: string
 
   constructor(pathText: string, version: FieldSyntaxVersion) {
     this.version = version
     this.steps = Object.freeze(version === 'V1' ? [pathText] : buildFieldPathV2(pathText))
-  }
-
-  private lastStep(): string {
-    return this.steps[this.steps.length - 1]!
-  }
-
-  private stepsWithoutLast(): readonly string[] {
-    return this.steps.slice(0, -1)
+    this.#parents = Object.freeze(this.steps.slice(0, -1))
+    this.#last = this.steps[this.steps.length - 1]!
   }
 
   /** The field at this path in a STRUCT schema, or null. */
   fieldFrom(schema: Schema | null): Field | null {
     if (schema == null) return null
     let current = schema
-    for (const step of this.stepsWithoutLast()) {
+    for (const step of this.#parents) {
       const field = current.field(step)
       if (field === null) return null
       current = field.schema
     }
-    return current.field(this.lastStep())
+    return current.field(this.#last)
   }
 
   /** The value at this path in a Struct (defaults applied unless `withDefault` is false), or null. */
   valueFromStruct(struct: Struct | null, withDefault = true): unknown {
     if (struct == null) return null
     let current: Struct | null = struct
-    for (const step of this.stepsWithoutLast()) {
+    for (const step of this.#parents) {
       if (current.schema.field(step) === null) return null
       current = requireStructOrNull(current.get(step), 'nested field access')
       if (current === null) return null
     }
-    const last = this.lastStep()
+    const last = this.#last
     if (current.schema.field(last) === null) return null
     return withDefault ? current.get(last) : current.getWithoutDefault(last)
   }
@@ -149,11 +146,11 @@ export class SingleFieldPath {
   valueFromMap(map: AnyMap | null): unknown {
     if (map == null) return null
     let current: AnyMap | null = map
-    for (const step of this.stepsWithoutLast()) {
+    for (const step of this.#parents) {
       current = requireMapOrNull(mapGet(current, step), 'nested field access')
       if (current === null) return null
     }
-    return mapGet(current, this.lastStep())
+    return mapGet(current, this.#last)
   }
 
   toString(): string {
