@@ -191,7 +191,7 @@ export class ElasticsearchClient {
       }
     }
     this.#queue.push({ op, state })
-    this.#queueBytes += op.lines.length
+    this.#queueBytes += op.bytes
     this.#buffered++
     if (this.#queue.length >= this.#settings.batchSize || this.#fullByBytes()) this.#dispatch(false)
     else if (this.#linger === null) {
@@ -230,7 +230,7 @@ export class ElasticsearchClient {
     let n = 0
     let bytes = 0
     while (n < this.#queue.length && n < s.batchSize) {
-      const size = this.#queue[n]!.op.lines.length
+      const size = this.#queue[n]!.op.bytes
       if (n > 0 && s.bulkSizeBytes !== -1 && bytes + size > s.bulkSizeBytes) break
       bytes += size
       n++
@@ -252,7 +252,7 @@ export class ElasticsearchClient {
         const res = await this.#http.request(
           'POST',
           '/_bulk',
-          Buffer.concat(items.map((p) => p.op.lines)),
+          Buffer.from(items.map((p) => p.op.lines).join(''), 'utf8'),
           'application/x-ndjson',
         )
         if (res.status === 429 || res.status >= 500) {

@@ -7,9 +7,8 @@ import { buildMapping } from '../src/mapping.ts'
 
 const converter = (extra: Record<string, string> = {}) =>
   new DataConverter(sinkSettings({ 'connection.url': 'http://es:9200', ...extra }))
-const lines = (op: { lines: Buffer } | null) =>
+const lines = (op: { lines: string } | null) =>
   op!.lines
-    .toString('utf8')
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l))
