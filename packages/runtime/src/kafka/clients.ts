@@ -1192,7 +1192,14 @@ export class KafkaConsumer {
   #fetchVersion: 11 | 12 = 12
   readonly #maxFetchVersion: number
   #topics: string[] = []
+  /** A pattern subscription (`topics.regex`): `#topics` are the topics it matched when last looked at. */
+  #pattern: RegExp | null = null
+  #patternTimer: NodeJS.Timeout | null = null
+  /** The subscription changed: the next heartbeat joins again instead. */
+  #rejoinNeeded = false
   readonly #partitions = new Map<string, PartitionState>()
+  /** Paused partitions (`topic\u0000partition`): not fetched, and what was fetched for them is kept back. */
+  readonly #paused = new Set<string>()
   /** Fetched data not yet handed out, in fetch order. */
   #chunks: RecordBatchCursor[] = []
   #bufferedBytes = 0
@@ -1291,7 +1298,8 @@ export class KafkaConsumer {
         members.set(m.memberId, { topics: subscription.topics, groupInstanceId: m.groupInstanceId })
       }
       const topics = [...new Set([...members.values()].flatMap((m) => m.topics))]
-      const cluster = await this.#consumer.metadata({ topics, forceUpdate: true })
+      // A topic deleted since a member subscribed gets no partitions (Java's leader leaves it out too).
+      const cluster = { topics: await this.#describeTopics(topics) }
       for (const { memberId, assignments: assigned } of rangeAssigner('', members, new Set(topics), cluster)) {
         assignments.set(
           memberId,
@@ -1336,6 +1344,11 @@ export class KafkaConsumer {
   #heartbeat(): Promise<void> {
     this.#beat ??= (async () => {
       try {
+        if (this.#rejoinNeeded) {
+          this.#rejoinNeeded = false
+          await this.#rejoin(false, 'the subscribed topics changed')
+          return
+        }
         const sent = Date.now()
         await this.#member.heartbeat()
         this.#confirmedAt = sent
@@ -1361,11 +1374,16 @@ export class KafkaConsumer {
       await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, 1)))
       return
     }
-    await this.#revoke(kind === 'unknown-member')
+    await this.#rejoin(kind === 'unknown-member', `${what} failed: ${(e as Error).message}`)
+  }
+
+  /** Gives the partitions up and joins again, retrying up to the rebalance timeout; fences or fails on what ends it. */
+  async #rejoin(lost: boolean, reason: string): Promise<void> {
+    await this.#revoke(lost)
     const deadline = Date.now() + (this.#settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs)
     for (let attempt = 1; !this.#closed; attempt++) {
       try {
-        await this.#join(`${what} failed: ${(e as Error).message}`)
+        await this.#join(reason)
         return
       } catch (error) {
         if (this.#closed) return
@@ -1396,6 +1414,7 @@ export class KafkaConsumer {
       this.#revoking = false
     }
     this.#partitions.clear()
+    this.#paused.clear()
     this.#dropChunks(() => false)
   }
 
@@ -1404,6 +1423,7 @@ export class KafkaConsumer {
     this.#fencedOut = true
     this.#confirmedAt = 0
     this.#partitions.clear()
+    this.#paused.clear()
     this.#dropChunks(() => false)
     this.#fail(this.#fenced(e))
   }
@@ -1447,21 +1467,88 @@ export class KafkaConsumer {
     for (const resolve of this.#memberWaiters.splice(0)) resolve()
   }
 
-  /** Joins the group and starts fetching; reading starts at the committed offset, else at the earliest one. */
-  async subscribe(topics: string[], onWaiting?: (reason: string) => void, stopped?: () => boolean): Promise<void> {
+  /**
+   * Joins the group and starts fetching; reading starts at the committed offset, else at the earliest one. A pattern
+   * subscribes to the topics it matches entirely (internal topics left out), looked at again every
+   * `metadata.max.age.ms`: when they changed (a topic created or deleted) the consumer joins again with the new ones,
+   * as Java's consumer does.
+   */
+  async subscribe(
+    topics: string[] | RegExp,
+    onWaiting?: (reason: string) => void,
+    stopped?: () => boolean,
+  ): Promise<void> {
     try {
+      if (topics instanceof RegExp) {
+        this.#pattern = topics
+        topics = await this.#matchingTopics(topics)
+      }
       await this.#subscribe(topics, onWaiting, stopped)
     } catch (e) {
       // Closed while subscribing: the caller is stopping.
       if (this.#closed) return
-      throw this.#authorization(e, topics)
+      throw this.#authorization(e, Array.isArray(topics) ? topics : [])
     }
+  }
+
+  /** The existing topics (internal ones left out) that `pattern` matches, sorted. */
+  async #matchingTopics(pattern: RegExp): Promise<string[]> {
+    const topics = await this.#describeTopics(null)
+    return [...topics.keys()].filter((t) => pattern.test(t)).sort()
+  }
+
+  /**
+   * The partition count of each of `topics` that exists (every topic but internal ones for null), from one Metadata
+   * request that does not create topics; topics that do not exist are left out instead of failing the call.
+   */
+  async #describeTopics(topics: string[] | null): Promise<Map<string, { partitionsCount: number }>> {
+    type Answer = { topics: Array<{ name: string; errorCode: number; isInternal: boolean; partitions: unknown[] }> }
+    const response = await new Promise<Answer>((resolve, reject) => {
+      this.#consumer[kGetBootstrapConnection]((error: Error | null, connection?: Connection) => {
+        if (error) return reject(error)
+        this.#consumer[kGetApi]('Metadata', (e: Error | null, api: unknown) => {
+          if (e) return reject(e)
+          ;(api as (...args: unknown[]) => void)(connection, topics, false, false, (err: Error | null, r: unknown) => {
+            // A topic with an error (unknown) fails the call; the answer is still in the error.
+            const answer = (r ?? (err as { response?: unknown } | null)?.response) as Answer | undefined
+            if (answer?.topics) resolve(answer)
+            else reject(err)
+          })
+        })
+      })
+    })
+    const out = new Map<string, { partitionsCount: number }>()
+    for (const t of response.topics) {
+      if (t.errorCode === TOPIC_AUTHORIZATION_FAILED && topics !== null)
+        throw topicAuthorizationException([t.name], 'READ', this.#settings.security)
+      if (t.errorCode !== 0 || (topics === null && t.isInternal)) continue
+      out.set(t.name, { partitionsCount: t.partitions.length })
+    }
+    return out
+  }
+
+  /**
+   * A pattern subscription looks at the topics again: when the matching ones changed, the next heartbeat joins the
+   * group again with them (the range assignor gives out the new topics' partitions, and no longer the deleted ones').
+   */
+  async #checkPattern(): Promise<void> {
+    const pattern = this.#pattern
+    if (pattern === null || this.#closed) return
+    const matching = await this.#matchingTopics(pattern)
+    if (matching.join('\u0000') === [...this.#topics].sort().join('\u0000')) return
+    this.#topics = matching
+    this.#rejoinNeeded = true
+    void this.#heartbeat()
   }
 
   async #subscribe(topics: string[], onWaiting?: (reason: string) => void, stopped?: () => boolean): Promise<void> {
     // Like Java's consumer (allow.auto.create.topics=true), subscribing asks the broker to create missing topics;
-    // where the broker does not, wait for them to appear instead of failing.
+    // where the broker does not, wait for them to appear instead of failing. A pattern matched existing topics only.
     for (;;) {
+      if (this.#pattern !== null) {
+        this.#metadata = null
+        break
+      }
       try {
         this.#metadata = await this.#consumer.metadata({ topics, autocreateTopics: true })
         this.#metadataAt = Date.now()
@@ -1509,6 +1596,57 @@ export class KafkaConsumer {
     this.#started = true
     this.#kick()
     this.#scheduleHeartbeat()
+    if (this.#pattern !== null)
+      this.#patternTimer = setInterval(
+        () => void this.#checkPattern().catch(() => {}), // a failed look is tried again at the next interval
+        this.#metadataMaxAgeMs,
+      )
+  }
+
+  /**
+   * Stops fetching the partitions (Java's `pause`); records already fetched for them are kept back until they are
+   * resumed. Throws IllegalStateException for a partition this consumer is not assigned. Revoked partitions are no
+   * longer paused.
+   */
+  pause(partitions: Array<{ topic: string; partition: number }>): void {
+    for (const tp of partitions) this.#paused.add(this.#assignedKey(tp))
+  }
+
+  /** Fetches the partitions again (Java's `resume`); throws IllegalStateException for one not assigned. */
+  resume(partitions: Array<{ topic: string; partition: number }>): void {
+    for (const tp of partitions) this.#paused.delete(this.#assignedKey(tp))
+    this.#kick()
+    if (this.#chunks.length > 0) this.#wake()
+  }
+
+  /** The paused partitions. */
+  paused(): Array<{ topic: string; partition: number }> {
+    return [...this.#paused].map((key) => {
+      const p = this.#partitions.get(key)!
+      return { topic: p.topic, partition: p.partition }
+    })
+  }
+
+  /**
+   * The next fetch of the partition starts at `offset` (Java's `seek`); what was fetched for it beyond is dropped.
+   * Throws IllegalStateException for a partition this consumer is not assigned.
+   */
+  seek(tp: { topic: string; partition: number }, offset: number): void {
+    const state = this.#partitions.get(this.#assignedKey(tp))!
+    state.position = offset
+    state.reset = false
+    this.#dropChunks((c) => c.topic !== tp.topic || c.partition !== tp.partition)
+    this.#kick()
+  }
+
+  #assignedKey(tp: { topic: string; partition: number }): string {
+    const key = `${tp.topic}\u0000${tp.partition}`
+    if (!this.#partitions.has(key))
+      throw new KafkaClientException(
+        'IllegalStateException',
+        `No current assignment for partition ${tp.topic}-${tp.partition}`,
+      )
+    return key
   }
 
   /** Keeps the positions of partitions still assigned, forgets the others and their fetched data. */
@@ -1527,6 +1665,7 @@ export class KafkaConsumer {
         })
     }
     for (const key of [...this.#partitions.keys()]) if (!keys.has(key)) this.#partitions.delete(key)
+    for (const key of [...this.#paused]) if (!keys.has(key)) this.#paused.delete(key)
     this.#dropChunks((c) => keys.has(`${c.topic}\u0000${c.partition}`))
   }
 
@@ -1592,8 +1731,9 @@ export class KafkaConsumer {
     const now = Date.now()
     const byNode = new Map<number, PartitionState[]>()
     let stale = now - this.#metadataAt >= this.#metadataMaxAgeMs
+    const paused = this.#paused.size > 0 ? this.#paused : null
     for (const p of this.#partitions.values()) {
-      if (p.position === null) continue
+      if (p.position === null || paused?.has(`${p.topic}\u0000${p.partition}`)) continue
       let node = metadata.topics.get(p.topic)?.partitions[p.partition]?.leader ?? -1
       if (p.preferred !== null) {
         if (p.preferred.until <= now) p.preferred = null
@@ -1622,6 +1762,8 @@ export class KafkaConsumer {
     if (this.#metadataRefresh || this.#closed) return
     this.#metadataRefresh = (async () => {
       try {
+        // A topic of a pattern subscription may have been deleted: the metadata of the ones that still match.
+        if (this.#pattern !== null) await this.#checkPattern()
         this.#metadata = await this.#consumer.metadata({ topics: this.#topics, forceUpdate: true })
         this.#metadataAt = Date.now()
       } catch (e) {
@@ -1801,6 +1943,7 @@ export class KafkaConsumer {
 
   /** Up to `max` buffered records, waiting at most `timeoutMs` for the first one. Throws a fetch error once. */
   async poll(max: number, timeoutMs: number): Promise<IncomingRecord[]> {
+    if (this.#paused.size > 0) return this.#pollUnpaused(max, timeoutMs)
     if (this.#chunks.length === 0 && !this.#error) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -1839,6 +1982,56 @@ export class KafkaConsumer {
     }
     if (done > 0) chunks.splice(0, done)
     if (chunks.length === 0) this.#bufferedBytes = 0
+    this.#kick()
+    return out
+  }
+
+  /** `poll` while partitions are paused: their records stay buffered, in order, for after they are resumed. */
+  async #pollUnpaused(max: number, timeoutMs: number): Promise<IncomingRecord[]> {
+    const paused = this.#paused
+    const deliverable = () => this.#chunks.some((c) => !paused.has(`${c.topic}\u0000${c.partition}`))
+    const deadline = Date.now() + timeoutMs
+    while (!deliverable() && !this.#error && !this.#closed && paused.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(
+          () => {
+            this.#waiter = null
+            resolve()
+          },
+          Math.max(0, deadline - Date.now()),
+        )
+        this.#waiter = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+    if (this.#error) {
+      const e = this.#error
+      this.#error = null
+      throw e
+    }
+    const out: IncomingRecord[] = []
+    const kept: RecordBatchCursor[] = []
+    for (const chunk of this.#chunks) {
+      if (out.length >= max || paused.has(`${chunk.topic}\u0000${chunk.partition}`)) {
+        kept.push(chunk)
+        continue
+      }
+      const before = chunk.remainingBytes
+      this.#topicReporter.report(chunk.topic)
+      while (out.length < max) {
+        const r = chunk.next()
+        if (r === null) break
+        out.push(r)
+      }
+      this.#bufferedBytes -= before - chunk.remainingBytes
+      // An exhausted chunk is dropped.
+      if (out.length < max) this.#bufferedBytes -= chunk.remainingBytes
+      else kept.push(chunk)
+    }
+    this.#chunks = kept
+    if (kept.length === 0) this.#bufferedBytes = 0
     this.#kick()
     return out
   }
@@ -1886,6 +2079,7 @@ export class KafkaConsumer {
 }
 
 /** What `KafkaAdmin.topicAuthorizedOperations` says of a topic. */
+    if (this.#patternTimer) clearInterval(this.#patternTimer)
 export type TopicAccess = { exists: boolean; operations: Set<AclOperation> | null } | 'denied'
 
 /** Topic administration for the worker. */
@@ -1933,6 +2127,11 @@ export class KafkaAdmin {
     }
     const [start, end] = await Promise.all([ask(-2n), ask(-1n)])
     return [...end].map(([partition, e]) => ({ partition, start: start.get(partition) ?? 0, end: e }))
+  }
+
+  /** Deletes topics. */
+  async deleteTopics(names: string[]): Promise<void> {
+    await this.#admin.deleteTopics({ topics: names })
   }
 
   /**

@@ -2,6 +2,7 @@ import {
   type Converter,
   type HeaderConverter,
   Headers,
+  IllegalWorkerStateException,
   type PartitionOffsets,
   RetriableException,
   type SchemaAndValue,
@@ -30,7 +31,8 @@ import {
 } from './worker-task.ts'
 
 export interface SinkTaskSettings {
-  topics: string[]
+  /** `topics`, or `topics.regex` (matched entirely; the consumer picks up topics created later). */
+  topics: string[] | RegExp
   offsetFlushIntervalMs: number
   maxPollRecords: number
   /** Whether `context.errantRecordReporter()` gives a reporter (a DLQ topic is set, or `errors.log.enable`). */
@@ -77,6 +79,10 @@ export class WorkerSinkTask extends WorkerTask {
   readonly #current: PartitionOffsets = new Map()
   #assignment: TopicPartition[] = []
   #pendingAssignment: TopicPartition[] | null = null
+  /** Offsets the task asked for with `context.offset()`, applied before the next poll (Apache's rewind). */
+  readonly #seeks = new Map<string, { topic: string; partition: number; offset: number }>()
+  /** Partitions the task paused (Apache's WorkerSinkTaskContext.pausedPartitions): paused again after a rebalance. */
+  readonly #pausedPartitions = new Map<string, TopicPartition>()
   /** The loop's step in progress (`#turn`), settled; a revocation waits for it. */
   #step: Promise<void> = Promise.resolve()
   /** A step of the loop failed: the task is failing, and a revocation leaves it alone. */
@@ -136,18 +142,31 @@ export class WorkerSinkTask extends WorkerTask {
     }
     this.#task.initialize({
       configs: () => this.#props,
-      offset: () => {
-        throw new Error('Seeking with SinkTaskContext.offset() is not supported by Ferry yet')
+      offset: (offsets: Map<TopicPartition, number> | TopicPartition, offset?: number) => {
+        const entries = offsets instanceof Map ? [...offsets] : [[offsets, offset] as const]
+        for (const [tp, o] of entries) {
+          if (o === undefined || o === null) {
+            this.log.warn(`Cannot rewind ${tp.topic}-${tp.partition} to null offset`)
+            continue
+          }
+          this.#seeks.set(tpKey(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition, offset: o })
+        }
       },
       timeout: (ms) => {
         this.#retryTimeoutMs = ms
       },
       assignment: () => [...this.#assignment],
-      pause: () => {
-        throw new Error('Pausing partitions with SinkTaskContext.pause() is not supported by Ferry yet')
+      pause: (...partitions) => {
+        for (const tp of partitions) this.#pausedPartitions.set(tpKey(tp.topic, tp.partition), tp)
+        this.#assignedOnly(partitions, 'pause')
+        this.#consumer.pause(partitions)
+        this.log.debug({ partitions: partitions.map((tp) => tpKey(tp.topic, tp.partition)) }, 'Pausing partitions')
       },
-      resume: () => {
-        throw new Error('Resuming partitions with SinkTaskContext.resume() is not supported by Ferry yet')
+      resume: (...partitions) => {
+        for (const tp of partitions) this.#pausedPartitions.delete(tpKey(tp.topic, tp.partition))
+        this.#assignedOnly(partitions, 'resume')
+        this.#consumer.resume(partitions)
+        this.log.debug({ partitions: partitions.map((tp) => tpKey(tp.topic, tp.partition)) }, 'Resuming partitions')
       },
       requestCommit: () => {
         this.#commitRequested = true
@@ -156,6 +175,41 @@ export class WorkerSinkTask extends WorkerTask {
     })
     await this.#task.start(this.#props)
     this.#started = true
+  }
+
+  /** Throws Apache's IllegalWorkerStateException unless every partition is assigned to the task. */
+  #assignedOnly(partitions: TopicPartition[], what: 'pause' | 'resume'): void {
+    const assigned = new Set(this.#assignment.map((tp) => tpKey(tp.topic, tp.partition)))
+    if (partitions.some((tp) => !assigned.has(tpKey(tp.topic, tp.partition))))
+      throw new IllegalWorkerStateException(
+        `SinkTasks may not ${what} partitions that are not currently assigned to them.`,
+      )
+  }
+
+  /**
+   * Apache's rewind: the consumer reads each partition the task gave an offset for from that offset, which becomes the
+   * partition's current offset (what the next commit commits). A partition no longer assigned fails the task, as in
+   * Apache (the consumer's IllegalStateException).
+   */
+  #rewind(): Set<string> {
+    const sought = new Set(this.#seeks.keys())
+    for (const [key, seek] of this.#seeks) {
+      this.log.trace(`Rewind ${key} to offset ${seek.offset}`)
+      this.#consumer.seek(seek, seek.offset)
+      this.#current.set(key, { ...seek })
+    }
+    this.#seeks.clear()
+    return sought
+  }
+
+  /** Polled records that are not delivered: each partition the task did not seek is read again from its first one. */
+  #unpoll(incoming: IncomingRecord[], sought: Set<string>): void {
+    const first = new Map<string, IncomingRecord>()
+    for (const r of incoming) {
+      const key = tpKey(r.topic, r.partition)
+      if (!sought.has(key) && !first.has(key)) first.set(key, r)
+    }
+    for (const r of first.values()) this.#consumer.seek(r, r.offset)
   }
 
   /**
@@ -182,7 +236,10 @@ export class WorkerSinkTask extends WorkerTask {
     await this.#subscribe()
     while (!this.stopping) {
       while (this.#revoking) await this.#revoking
-      if (this.#pendingAssignment) await this.#turn(() => this.#assigned())
+      if (this.#pendingAssignment)
+        await this.#turn(async () => {
+          await this.#assigned()
+        })
       if (this.paused) {
         await this.waitWhilePaused()
         continue
@@ -208,6 +265,7 @@ export class WorkerSinkTask extends WorkerTask {
     if (this.#commitRequested || Date.now() - this.#lastCommit >= this.#settings.offsetFlushIntervalMs) {
       await this.#commit()
     }
+    this.#rewind()
     const incoming = await this.#consumer.poll(this.#settings.maxPollRecords, 500)
     if (incoming.length > 0) {
       // Nothing is delivered on an unconfirmed membership: a worker that was paused (SIGSTOP, a blocked event loop)
@@ -215,7 +273,12 @@ export class WorkerSinkTask extends WorkerTask {
       await this.#consumer.ensureMember(() => this.stopping)
       if (this.stopping) return
     }
-    if (this.#pendingAssignment) await this.#assigned()
+    const sought = this.#pendingAssignment ? await this.#assigned() : null
+    if (sought !== null && sought.size > 0 && incoming.length > 0) {
+      // The task gave offsets in `open`: what was just polled is read again, from those offsets where it gave them.
+      this.#unpoll(incoming, sought)
+      return
+    }
     if (incoming.length === 0) {
       // As Apache: put is called after every poll, empty or not, so sinks can rotate or flush on time alone.
       if (this.#assignment.length > 0) await this.#deliver([])
@@ -346,14 +409,23 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   /** Opens the partitions of a new assignment (every partition was revoked before the consumer joined again). */
-  async #assigned(): Promise<void> {
+  /** Returns the partitions the task gave offsets for (in `open`), which the consumer now reads from there. */
+  async #assigned(): Promise<Set<string>> {
     const assignment = this.#pendingAssignment
-    if (!assignment) return
+    if (!assignment) return new Set()
     this.#pendingAssignment = null
     this.#assignment = assignment
-    if (assignment.length > 0) await this.#task.open(assignment)
+    // Partitions the task paused stay paused when they come back (Apache's onPartitionsAssigned); the others are
+    // forgotten.
+    const assigned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)))
+    for (const key of this.#pausedPartitions.keys()) if (!assigned.has(key)) this.#pausedPartitions.delete(key)
+    if (this.#pausedPartitions.size > 0) this.#consumer.pause([...this.#pausedPartitions.values()])
     this.log.info({ assignment: assignment.map((tp) => tpKey(tp.topic, tp.partition)) }, 'Partitions assigned')
   }
+    if (assignment.length === 0) return new Set()
+    await this.#task.open(assignment)
+    // Offsets the task set in `open` (or before) apply from the first poll on.
+    return this.#rewind()
 
   /**
    * Apache's onPartitionsRevoked, before the consumer joins the group again: once the step in progress ended, what
