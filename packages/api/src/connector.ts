@@ -127,13 +127,26 @@ export interface ErrantRecordReporter {
   report(record: SinkRecord, error: Error): Promise<void>
 }
 
+/**
+ * What a sink task may ask of the worker (Apache's `SinkTaskContext`). Seeks and pauses apply to partitions the task
+ * is assigned; pausing or resuming another throws IllegalWorkerStateException.
+ */
 export interface SinkTaskContext {
   configs(): Record<string, string>
-  /** Rewind or skip: the next fetch of each partition starts at the given offset. */
+  /**
+   * Rewind or skip: the next poll reads each partition from the given offset (applied before the next poll, and right
+   * after `open` for offsets set there); the offset becomes the partition's current offset for the next commit.
+   */
   offset(offsets: Map<TopicPartition, number>): void
+  offset(partition: TopicPartition, offset: number): void
   /** The backoff before a batch that failed with RetriableException is delivered again. */
   timeout(ms: number): void
+  /** The partitions the task is assigned now (those last given to `open` and not closed since). */
   assignment(): TopicPartition[]
+  /**
+   * Stops delivering the partitions' records until `resume`; a partition stays paused across rebalances that give it
+   * back to this task, and across a pause and resume of the connector.
+   */
   pause(...partitions: TopicPartition[]): void
   resume(...partitions: TopicPartition[]): void
   requestCommit(): void

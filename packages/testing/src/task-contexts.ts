@@ -2,15 +2,16 @@
  * Contexts for running a connector or task outside a worker, in tests: they do what the worker's contexts do and
  * record what the plugin asked for (task reconfigurations, errors raised, rewinds, pauses, commit requests).
  */
-import type {
-  ErrantRecordReporter,
-  OffsetMap,
-  OffsetStorageReader,
-  SinkRecord,
-  SinkTaskContext,
-  SourceConnectorContext,
-  SourceTaskContext,
-  TopicPartition,
+import {
+  type ErrantRecordReporter,
+  IllegalWorkerStateException,
+  type OffsetMap,
+  type OffsetStorageReader,
+  type SinkRecord,
+  type SinkTaskContext,
+  type SourceConnectorContext,
+  type SourceTaskContext,
+  type TopicPartition,
 } from '@ferry/api'
 import type { OffsetBackingStore } from '@ferry/runtime'
 
@@ -105,8 +106,11 @@ export class TestSinkTaskContext implements SinkTaskContext {
     return this.#configs
   }
 
-  offset(offsets: Map<TopicPartition, number>): void {
-    for (const [tp, offset] of offsets) this.rewinds.set(tpKey(tp), offset)
+  offset(offsets: Map<TopicPartition, number>): void
+  offset(partition: TopicPartition, offset: number): void
+  offset(offsets: Map<TopicPartition, number> | TopicPartition, offset?: number): void {
+    if (offsets instanceof Map) for (const [tp, o] of offsets) this.rewinds.set(tpKey(tp), o)
+    else if (offset !== undefined) this.rewinds.set(tpKey(offsets), offset)
   }
 
   timeout(ms: number): void {
@@ -117,12 +121,22 @@ export class TestSinkTaskContext implements SinkTaskContext {
     return [...this.assigned]
   }
 
+  /** As the worker's: a partition not in `assigned` throws IllegalWorkerStateException. */
   pause(...partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.paused.add(tpKey(tp))
+    for (const tp of this.#assignedOnly(partitions, 'pause')) this.paused.add(tpKey(tp))
   }
 
   resume(...partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.paused.delete(tpKey(tp))
+    for (const tp of this.#assignedOnly(partitions, 'resume')) this.paused.delete(tpKey(tp))
+  }
+
+  #assignedOnly(partitions: TopicPartition[], what: string): TopicPartition[] {
+    const assigned = new Set(this.assigned.map(tpKey))
+    if (partitions.some((tp) => !assigned.has(tpKey(tp))))
+      throw new IllegalWorkerStateException(
+        `SinkTasks may not ${what} partitions that are not currently assigned to them.`,
+      )
+    return partitions
   }
 
   requestCommit(): void {
