@@ -61,6 +61,7 @@ export {
 } from './data/values.ts'
 export * from './errors.ts'
 export { ConnectHeader, type Header, Headers, type HeaderTransform, headerEquals } from './header.ts'
+export { bindLogging, getLogger, type Logger, type LoggingBinding, type LogLevel } from './logger.ts'
 export {
   API_VERSION,
   definePlugins,

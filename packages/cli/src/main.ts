@@ -14,6 +14,8 @@ import {
   KafkaAdmin,
   KafkaOffsetBackingStore,
   type Logger,
+  type LogFormat,
+  logFormat,
   type PluginRegistry,
   parseBootstrapServers,
   parseProperties,
@@ -168,6 +170,21 @@ async function readText(path: string, what: string): Promise<string> {
 }
 
 /**
+ * The worker's root logger, in the format `log.format` or FERRY_LOG_FORMAT asks for. The key is read from the file as
+ * written, before config providers resolve anything, so lines about loading plugins come out in that format too.
+ */
+async function workerLogger(workerFile: string, redactor: SecretRedactor): Promise<Logger> {
+  const raw = parseProperties(await readText(workerFile, 'worker config'))
+  let format: LogFormat
+  try {
+    format = logFormat(raw)
+  } catch (e) {
+    throw new UsageError(`${workerFile}: ${(e as Error).message}`)
+  }
+  return createLogger({ redact: redactor.redactJsonLine, format })
+}
+
+/**
  * Reads a worker config file and resolves its config provider references (`config.providers` keys), before it is
  * parsed; a provider that cannot be set up, or a reference that cannot be resolved, is a `UsageError` naming the key.
  */
@@ -199,7 +216,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
     return args.length < 1 ? 2 : 0
   }
   const [workerFile, ...connectorFiles] = args as [string, ...string[]]
-  const log = createLogger({ redact: redactor.redactJsonLine })
+  const log = await workerLogger(workerFile, redactor)
   const { raw, props: workerProps, transformer, plugins: registry } = await readWorkerConfig(workerFile, redactor, log)
   const invalid = (e: unknown) =>
     new UsageError(`${workerFile}: ${showReferencesIn((e as Error).message, raw, workerProps, redactor)}`)
@@ -305,7 +322,7 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
     return args.length !== 1 ? 2 : 0
   }
   const workerFile = args[0]!
-  const log = createLogger({ redact: redactor.redactJsonLine })
+  const log = await workerLogger(workerFile, redactor)
   const { raw, props: workerProps, transformer, plugins: registry } = await readWorkerConfig(workerFile, redactor, log)
   let config: WorkerConfig
   let workerId: string

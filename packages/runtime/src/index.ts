@@ -25,7 +25,16 @@ export { clientIdBase } from './kafka/based-log.ts'
 export { diagnoseConnection, isConnectionError, KafkaAdmin, parseBootstrapServers } from './kafka/clients.ts'
 export { describeConnectionFailure } from './kafka/failures.ts'
 export { type SslConfig, sslOptions } from './kafka/ssl.ts'
-export { createLogger, type Logger, silentLogger } from './logger.ts'
+export {
+  createLogger,
+  LOG_FORMATS,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  logFormat,
+  silentLogger,
+} from './logger.ts'
+export { connectorContextPrefix, type LoggingContext, loggingContext, runInLoggingContext } from './logging-context.ts'
 export {
   ConnectMetrics,
   type ConnectMetricsOptions,

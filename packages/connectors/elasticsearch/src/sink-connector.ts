@@ -52,7 +52,7 @@ export class ElasticsearchSinkConnector extends SinkConnector {
 
   start(props: Record<string, string>): void {
     sinkSettings(props, readFileSync)
-    const log = createLog('ElasticsearchSinkConnector', props.name ?? 'elasticsearch-sink')
+    const log = createLog('ElasticsearchSinkConnector')
     for (const key of Object.keys(props)) {
       if (CONFIG_DEF.names().has(key) || WORKER_KEYS.has(key)) continue
       if ([...WORKER_PREFIXES, ...CLIENT_PREFIXES].some((p) => key.startsWith(p))) continue
@@ -105,7 +105,7 @@ export class ElasticsearchSinkConnector extends SinkConnector {
       { ...settings, maxRetries: 0 },
       new HttpClient(settings),
       null,
-      createLog('ElasticsearchSinkConnector', props.name ?? 'elasticsearch-sink'),
+      createLog('ElasticsearchSinkConnector'),
       () => {},
     )
     try {

@@ -40,7 +40,7 @@ export class ElasticsearchSinkTask extends SinkTask {
 
   async start(props: Record<string, string>): Promise<void> {
     this.#settings = sinkSettings(props, readFileSync)
-    this.#log = createLog('ElasticsearchSinkTask', props.name ?? 'elasticsearch-sink')
+    this.#log = createLog('ElasticsearchSinkTask')
     this.#converter = new DataConverter(this.#settings)
     this.#reporter = this.context.errantRecordReporter()
     if (!this.#reporter) this.#log.info('Errant record reporter not configured.')

@@ -1,4 +1,5 @@
 import { ConfigDef, ConfigException, type ConfigKeyDefinition, Range, ValidList, ValidString } from '@ferry/api'
+import { LOG_FORMATS } from '../logger.ts'
 import { versionRequirement } from '../plugins/version-range.ts'
 import { WorkerClients } from '../worker/worker-clients.ts'
 
@@ -124,6 +125,15 @@ export const WORKER_CONFIG_DEF = new ConfigDef()
     importance: 'LOW',
     documentation:
       "Ferry's own: whether the REST listeners serve the web UI at /ui (a page that uses only the REST API). See docs/operations.md.",
+  })
+  .define({
+    name: 'log.format',
+    type: 'STRING',
+    defaultValue: 'json',
+    validator: ValidString.in(...LOG_FORMATS),
+    importance: 'LOW',
+    documentation:
+      "Ferry's own: how the worker writes its log on stdout: json (one JSON object a line) or pretty (readable lines for a terminal, coloured when it takes colours). The FERRY_LOG_FORMAT environment variable overrides it. Read before config providers, so it takes a literal value. See docs/operations.md#logging.",
   })
   .define({
     name: 'metrics.listener',

@@ -40,6 +40,7 @@ export abstract class AbstractHerder {
     this.worker = worker
     this.loggers = new Loggers(log, options.loggers ?? {})
     this.log = this.loggers.logger(logName)
+    worker.useLoggers((name) => this.loggers.logger(name))
     this.topicTracking = (worker.config.originals['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false'
     this.#clusterIdLookup = options.clusterId ?? (() => this.#lookUpClusterId())
   }

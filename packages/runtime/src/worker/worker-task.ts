@@ -79,7 +79,7 @@ export abstract class WorkerTask {
     this.id = id
     this.#state = initialState
     this.listener = listener
-    this.log = log.child({ task: taskName(id) })
+    this.log = log
   }
 
   get stopping(): boolean {

@@ -24,14 +24,8 @@ import { LogReporter } from '../errors/log-reporter.ts'
 import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
-import { type LoggingContext, runInLoggingContext } from '../logging-context.ts'
 import { ConnectMetrics, type ConnectorMetricStatus } from '../metrics/connect-metrics.ts'
-import {
-  type AllTaskMetrics,
-  NOOP_TASK_METRICS,
-  type RecordingTaskMetrics,
-  type TaskMetricStatus,
-} from '../metrics/task-metrics.ts'
+import type { RecordingTaskMetrics, TaskMetricStatus } from '../metrics/task-metrics.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
 import { type Converters, createConverters, createTransformationChain, resolvePlugin } from './plugin-instances.ts'
@@ -99,7 +93,6 @@ export class Worker {
   readonly #connectors = new Map<string, RunningConnector>()
   readonly #tasks = new Map<string, WorkerTask>()
   #hold: TaskHold = () => null
-  #pluginLoggers: (name: string) => Logger
 
   constructor(
     config: WorkerConfig,
@@ -112,26 +105,16 @@ export class Worker {
     this.plugins = plugins
     this.offsets = offsets
     this.#log = log
-    this.#pluginLoggers = () => log
     for (const warning of config.clients.drainWarnings()) log.warn(warning)
     this.configTransformer =
       options.configTransformer ?? WorkerConfigTransformer.fromWorkerConfig(config.originals, { logger: log })
-    this.metrics = options.metrics ?? ConnectMetrics.forWorker(config, { processMetrics: false })
-  }
-
-  /** Where plugins' loggers (`getLogger` of @ferry/api) write, by name: the herder's, so `/admin/loggers` sets them. */
-  useLoggers(loggers: (name: string) => Logger): void {
-    this.#pluginLoggers = loggers
-  }
-
-  /** Runs `fn` as work for a connector, or one of its tasks: the lines it logs say so (Apache's LoggingContext). */
-  #inContext<T>(connector: string, task: number | undefined, fn: () => T): T {
-    const context: LoggingContext = {
-      connector,
-      ...(task === undefined ? {} : { task }),
-      loggers: this.#pluginLoggers,
-    }
-    return runInLoggingContext(context, fn)
+    this.metrics =
+      options.metrics ??
+      new ConnectMetrics({
+        sampleWindowMs: config.metricsSampleWindowMs,
+        numSamples: config.metricsNumSamples,
+        processMetrics: false,
+      })
   }
 
   /** Holds every task of this worker, running or to come, while `hold` gives a reason (see TaskHold). */
@@ -183,19 +166,7 @@ export class Worker {
   }
 
   /** Starts a connector; failures are reported to the listener, never thrown. */
-  startConnector(
-    name: string,
-    config: Record<string, string>,
-    state: TargetState,
-    listener: ConnectorStatusListener,
-    requestTaskReconfiguration: () => void,
-  ): Promise<boolean> {
-    return this.#inContext(name, undefined, () =>
-      this.#startConnector(name, config, state, listener, requestTaskReconfiguration),
-    )
-  }
-
-  async #startConnector(
+  async startConnector(
     name: string,
     config: Record<string, string>,
     state: TargetState,
@@ -257,11 +228,7 @@ export class Worker {
   }
 
   /** Task configs from the running connector; adds `task.class` as Apache does, and copies sink topics. */
-  connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
-    return this.#inContext(name, undefined, () => this.#connectorTaskConfigs(name, maxTasks))
-  }
-
-  async #connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
+  async connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
     const running = this.#connectors.get(name)
     if (!running) throw new ConnectException(`Connector ${name} is not running`)
     let configs: Record<string, string>[]
@@ -300,29 +267,15 @@ export class Worker {
     if (!running) return
     this.#connectors.delete(name)
     this.metrics.removeConnector(name)
-    await this.#inContext(name, undefined, async () => {
-      try {
-        if (running.state !== 'STOPPED') await running.connector.stop()
-      } catch (e) {
-        this.#log.warn({ err: e }, `Error while stopping connector ${name}`)
-      }
-    })
+    try {
+      if (running.state !== 'STOPPED') await running.connector.stop()
+    } catch (e) {
+      this.#log.warn({ connector: name, err: e }, `Error while stopping connector ${name}`)
+    }
   }
 
   /** Starts one task of a connector (running here or not). Failures are reported to the listener. */
-  startTask(
-    id: ConnectorTaskId,
-    connectorConfig: Record<string, string>,
-    taskConfig: Record<string, string>,
-    state: TargetState,
-    listener: TaskStatusListener,
-  ): Promise<void> {
-    return this.#inContext(id.connector, id.task, () =>
-      this.#startTask(id, connectorConfig, taskConfig, state, listener),
-    )
-  }
-
-  async #startTask(
+  async startTask(
     id: ConnectorTaskId,
     connectorConfig: Record<string, string>,
     taskConfig: Record<string, string>,
@@ -331,7 +284,7 @@ export class Worker {
   ): Promise<void> {
     const name = taskName(id)
     if (this.#tasks.has(name)) throw new ConnectException(`Task ${name} already running`)
-    this.#log.info(`Creating task ${name}`)
+    this.#log.info({ task: name }, `Creating task ${name}`)
     listener = redactingTaskListener(listener, this.configTransformer.redactor)
     let metrics: RecordingTaskMetrics | null = null
     try {
@@ -351,7 +304,7 @@ export class Worker {
       const converters = this.#converters(connectorConfig)
       const errors = parseErrorHandlingConfig(connectorConfig)
       const clients = this.config.clients
-      for (const warning of clients.unknownOverrides(connectorConfig)) this.#log.warn(warning)
+      for (const warning of clients.unknownOverrides(connectorConfig)) this.#log.warn({ task: name }, warning)
       clients.drainWarnings()
       let task: WorkerTask
       metrics = this.metrics.addTask(
@@ -360,8 +313,6 @@ export class Worker {
         running.connector instanceof SinkConnector ? 'sink' : 'source',
       )
       listener = metricsTaskListener(listener, metrics)
-      // What the task and its error handling record into (nothing when the worker serves no metrics).
-      const recorded: AllTaskMetrics = this.metrics.recording ? metrics : NOOP_TASK_METRICS
       if (running.connector instanceof SourceConnector) {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
@@ -383,8 +334,8 @@ export class Worker {
           state,
           listener,
           this.#log,
-          this.#sourceErrorHandling(id, errors, converters, connectorConfig, recorded),
-          recorded,
+          this.#sourceErrorHandling(id, errors, converters, connectorConfig),
+          metrics,
         )
       } else {
         const taskClass = running.connector.taskClass()
@@ -419,11 +370,10 @@ export class Worker {
           state,
           listener,
           this.#log,
-          this.#sinkErrorHandling(id, errors, converters, connectorConfig, recorded),
-          recorded,
+          this.#sinkErrorHandling(id, errors, converters, connectorConfig),
         )
       }
-      for (const warning of clients.drainWarnings()) this.#log.warn(warning)
+      for (const warning of clients.drainWarnings()) this.#log.warn({ task: name }, warning)
       this.#tasks.set(name, task)
       task.run(() => this.#hold())
       this.metrics.taskStartup(true)
@@ -431,34 +381,28 @@ export class Worker {
       const error = e instanceof Error ? e : new Error(String(e))
       this.metrics.taskStartup(false)
       if (metrics) this.metrics.removeTask(id.connector, id.task)
-      this.#log.error({ err: error }, `Failed to start task ${name}: ${error.message}`)
+      this.#log.error({ task: name, err: error }, `Failed to start task ${name}: ${error.message}`)
       listener.onFailure(id, error)
     }
   }
 
-  /**
-   * A source task's error handling: log reporter, and the DLQ when `errors.deadletterqueue.topic.name` is set. Its
-   * DLQ writes are Ferry's own metrics (Apache has no source DLQ).
-   */
+  /** A source task's error handling: log reporter, and the DLQ when `errors.deadletterqueue.topic.name` is set. */
   #sourceErrorHandling(
     id: ConnectorTaskId,
     errors: ErrorHandlingConfig,
     converters: Converters,
     connectorConfig: Record<string, string>,
-    metrics: AllTaskMetrics,
   ): TaskErrorHandling<SourceRecord> {
     const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
     return {
-      operator: new RetryWithToleranceOperator(errors, undefined, metrics),
+      operator: new RetryWithToleranceOperator(errors),
       converterClasses: converters.classes,
       reporters: async () => {
-        const reporters: ErrorReporter<SourceRecord>[] = [LogReporter.source(id, log, this.#log, metrics)]
+        const reporters: ErrorReporter<SourceRecord>[] = [LogReporter.source(id, log, this.#log)]
         const dlq = errors.deadLetterQueue
         if (dlq.topic !== '') {
           const producer = await this.#deadLetterQueueProducer(id, dlq, connectorConfig)
-          reporters.push(
-            DeadLetterQueueReporter.source(producer, dlq, id, converters, this.#log, metrics.sourceDeadLetterQueue),
-          )
+          reporters.push(DeadLetterQueueReporter.source(producer, dlq, id, converters, this.#log))
         }
         return reporters
       },
@@ -471,18 +415,17 @@ export class Worker {
     errors: ErrorHandlingConfig,
     converters: Converters,
     connectorConfig: Record<string, string>,
-    metrics: AllTaskMetrics,
   ): TaskErrorHandling<IncomingRecord> {
     const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
     return {
-      operator: new RetryWithToleranceOperator(errors, undefined, metrics),
+      operator: new RetryWithToleranceOperator(errors),
       converterClasses: converters.classes,
       reporters: async () => {
-        const reporters: ErrorReporter<IncomingRecord>[] = [LogReporter.sink(id, log, this.#log, metrics)]
+        const reporters: ErrorReporter<IncomingRecord>[] = [LogReporter.sink(id, log, this.#log)]
         const dlq = errors.deadLetterQueue
         if (dlq.topic !== '') {
           const producer = await this.#deadLetterQueueProducer(id, dlq, connectorConfig)
-          reporters.push(DeadLetterQueueReporter.sink(producer, dlq, id, this.#log, metrics))
+          reporters.push(DeadLetterQueueReporter.sink(producer, dlq, id, this.#log))
         }
         return reporters
       },
@@ -557,7 +500,7 @@ export class Worker {
       ids.map(async (id) => {
         const task = this.#tasks.get(taskName(id))
         if (!task) return
-        await this.#inContext(id.connector, id.task, () => task.stop(this.config.taskShutdownTimeoutMs))
+        await task.stop(this.config.taskShutdownTimeoutMs)
         this.#tasks.delete(taskName(id))
         this.metrics.removeTask(id.connector, id.task)
       }),

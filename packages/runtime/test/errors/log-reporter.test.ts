@@ -41,7 +41,7 @@ test('the log reporter writes Apache’s line with the stage, the class and the 
   const reporter = LogReporter.sink({ connector: 'sink', task: 0 }, { enabled: true, includeMessages: false }, log)
   reporter.report(failed(consumed, Stage.VALUE_CONVERTER, 'org.apache.kafka.connect.json.JsonConverter'))
   assert.equal(lines.length, 1)
-  assert.equal(lines[0]?.level, 50)
+  assert.equal(lines[0]?.level, 'error')
   assert.equal(
     lines[0]?.msg,
     "Error encountered in task sink-0. Executing stage 'VALUE_CONVERTER' with class 'org.apache.kafka.connect.json.JsonConverter'.",

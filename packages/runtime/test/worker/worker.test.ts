@@ -2,8 +2,18 @@
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { test } from 'node:test'
-import { ConfigDef, SinkConnector, SinkTask, type TaskClass } from '@ferry/api'
+import {
+  ConfigDef,
+  getLogger,
+  SinkConnector,
+  SinkTask,
+  SourceConnector,
+  type SourceRecord,
+  SourceTask,
+  type TaskClass,
+} from '@ferry/api'
 import { builtinRegistry, tempDir } from '@ferry/testing'
 import {
   configProvidersFromWorkerConfig,
@@ -11,7 +21,7 @@ import {
   WorkerConfigTransformer,
 } from '../../src/config/config-providers.ts'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
-import { silentLogger } from '../../src/logger.ts'
+import { createLogger, silentLogger } from '../../src/logger.ts'
 import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
 import { Worker } from '../../src/worker/worker.ts'
 import type { ConnectorTaskId } from '../../src/worker/worker-task.ts'
@@ -184,4 +194,106 @@ test('a task whose config holds a reference that cannot be resolved fails naming
   assert.equal(failures.length, 1)
   assert.equal(failures[0]![1].message, 'Cannot resolve ${env:GONE} in file: the environment variable GONE is not set')
   assert.deepEqual(w.taskIds(), [])
+})
+
+class ChattySourceTask extends SourceTask {
+  readonly #log = getLogger('com.example.ChattySourceTask')
+  version(): string {
+    return '1'
+  }
+  start(): void {
+    this.#log.info('chatty task starting')
+  }
+  async poll(): Promise<SourceRecord[] | null> {
+    this.#log.info('chatty task polled')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    return null
+  }
+  stop(): void {
+    this.#log.info('chatty task stopping')
+  }
+}
+
+class ChattySourceConnector extends SourceConnector {
+  readonly #log = getLogger('com.example.ChattySourceConnector')
+  version(): string {
+    return '1'
+  }
+  start(): void {
+    this.#log.info('chatty connector starting')
+  }
+  taskClass(): TaskClass {
+    return ChattySourceTask
+  }
+  taskConfigs(): Record<string, string>[] {
+    return [{}]
+  }
+  stop(): void {}
+  config(): ConfigDef {
+    return new ConfigDef()
+  }
+}
+
+test("every line written for a task or a connector, by the worker or the plugin's own logger, carries its context", async (t) => {
+  let text = ''
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk)
+      done()
+    },
+  })
+  const log = createLogger({ level: 'info', destination })
+  const lines = () =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+  const registry = (await builtinRegistry()).register({
+    className: 'com.example.ChattySourceConnector',
+    kind: ['source'],
+    create: () => new ChattySourceConnector(),
+  })
+  const dir = await tempDir(t)
+  const w = new Worker(
+    parseWorkerConfig(
+      {
+        'bootstrap.servers': '127.0.0.1:1',
+        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'offset.storage.file.filename': join(dir, 'offsets'),
+      },
+      'standalone',
+    ),
+    registry,
+    new MemoryOffsetBackingStore(),
+    log,
+  )
+  t.after(() => w.stop())
+  const named: string[] = []
+  w.useLoggers((name) => {
+    named.push(name)
+    return log
+  })
+  const config = { name: 'chatty', 'connector.class': 'com.example.ChattySourceConnector', topic: 't' }
+  assert.equal(await w.startConnector('chatty', config, 'STARTED', connectorListener().listener, () => {}), true)
+  await w.startTask({ connector: 'chatty', task: 0 }, config, {}, 'STARTED', taskListener().listener)
+  for (let i = 0; i < 500 && !lines().some((l) => l.msg === 'chatty task polled'); i++)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  await w.stopTasks([{ connector: 'chatty', task: 0 }])
+  log.info('not for any connector')
+
+  const seen = (msg: string) => {
+    const line = lines().find((l) => l.msg === msg)
+    assert.ok(line, `no line "${msg}" in ${text}`)
+    return { connector: line.connector, task: line.task, level: line.level }
+  }
+  const forTask = { connector: 'chatty', task: 0, level: 'info' }
+  assert.deepEqual(seen('chatty connector starting'), { connector: 'chatty', task: undefined, level: 'info' })
+  assert.deepEqual(seen('Connector chatty started'), { connector: 'chatty', task: undefined, level: 'info' })
+  assert.deepEqual(seen('Creating task chatty-0'), forTask)
+  assert.deepEqual(seen('chatty task starting'), forTask)
+  assert.deepEqual(seen('chatty task polled'), forTask)
+  assert.deepEqual(seen('chatty task stopping'), forTask)
+  assert.deepEqual(seen('not for any connector'), { connector: undefined, task: undefined, level: 'info' })
+  assert.ok(named.includes('com.example.ChattySourceTask') && named.includes('com.example.ChattySourceConnector'))
 })
