@@ -24,6 +24,7 @@ import { LogReporter } from '../errors/log-reporter.ts'
 import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
+import { type LoggingContext, runInLoggingContext } from '../logging-context.ts'
 import { ConnectMetrics, type ConnectorMetricStatus } from '../metrics/connect-metrics.ts'
 import type { RecordingTaskMetrics, TaskMetricStatus } from '../metrics/task-metrics.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
@@ -93,6 +94,7 @@ export class Worker {
   readonly #connectors = new Map<string, RunningConnector>()
   readonly #tasks = new Map<string, WorkerTask>()
   #hold: TaskHold = () => null
+  #pluginLoggers: (name: string) => Logger
 
   constructor(
     config: WorkerConfig,
@@ -105,6 +107,7 @@ export class Worker {
     this.plugins = plugins
     this.offsets = offsets
     this.#log = log
+    this.#pluginLoggers = () => log
     for (const warning of config.clients.drainWarnings()) log.warn(warning)
     this.configTransformer =
       options.configTransformer ?? WorkerConfigTransformer.fromWorkerConfig(config.originals, { logger: log })
@@ -115,6 +118,21 @@ export class Worker {
         numSamples: config.metricsNumSamples,
         processMetrics: false,
       })
+  }
+
+  /** Where plugins' loggers (`getLogger` of @ferry/api) write, by name: the herder's, so `/admin/loggers` sets them. */
+  useLoggers(loggers: (name: string) => Logger): void {
+    this.#pluginLoggers = loggers
+  }
+
+  /** Runs `fn` as work for a connector, or one of its tasks: the lines it logs say so (Apache's LoggingContext). */
+  #inContext<T>(connector: string, task: number | undefined, fn: () => T): T {
+    const context: LoggingContext = {
+      connector,
+      ...(task === undefined ? {} : { task }),
+      loggers: this.#pluginLoggers,
+    }
+    return runInLoggingContext(context, fn)
   }
 
   /** Holds every task of this worker, running or to come, while `hold` gives a reason (see TaskHold). */
@@ -166,7 +184,19 @@ export class Worker {
   }
 
   /** Starts a connector; failures are reported to the listener, never thrown. */
-  async startConnector(
+  startConnector(
+    name: string,
+    config: Record<string, string>,
+    state: TargetState,
+    listener: ConnectorStatusListener,
+    requestTaskReconfiguration: () => void,
+  ): Promise<boolean> {
+    return this.#inContext(name, undefined, () =>
+      this.#startConnector(name, config, state, listener, requestTaskReconfiguration),
+    )
+  }
+
+  async #startConnector(
     name: string,
     config: Record<string, string>,
     state: TargetState,
@@ -228,7 +258,11 @@ export class Worker {
   }
 
   /** Task configs from the running connector; adds `task.class` as Apache does, and copies sink topics. */
-  async connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
+  connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
+    return this.#inContext(name, undefined, () => this.#connectorTaskConfigs(name, maxTasks))
+  }
+
+  async #connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
     const running = this.#connectors.get(name)
     if (!running) throw new ConnectException(`Connector ${name} is not running`)
     let configs: Record<string, string>[]
@@ -267,15 +301,29 @@ export class Worker {
     if (!running) return
     this.#connectors.delete(name)
     this.metrics.removeConnector(name)
-    try {
-      if (running.state !== 'STOPPED') await running.connector.stop()
-    } catch (e) {
-      this.#log.warn({ connector: name, err: e }, `Error while stopping connector ${name}`)
-    }
+    await this.#inContext(name, undefined, async () => {
+      try {
+        if (running.state !== 'STOPPED') await running.connector.stop()
+      } catch (e) {
+        this.#log.warn({ err: e }, `Error while stopping connector ${name}`)
+      }
+    })
   }
 
   /** Starts one task of a connector (running here or not). Failures are reported to the listener. */
-  async startTask(
+  startTask(
+    id: ConnectorTaskId,
+    connectorConfig: Record<string, string>,
+    taskConfig: Record<string, string>,
+    state: TargetState,
+    listener: TaskStatusListener,
+  ): Promise<void> {
+    return this.#inContext(id.connector, id.task, () =>
+      this.#startTask(id, connectorConfig, taskConfig, state, listener),
+    )
+  }
+
+  async #startTask(
     id: ConnectorTaskId,
     connectorConfig: Record<string, string>,
     taskConfig: Record<string, string>,
@@ -284,7 +332,7 @@ export class Worker {
   ): Promise<void> {
     const name = taskName(id)
     if (this.#tasks.has(name)) throw new ConnectException(`Task ${name} already running`)
-    this.#log.info({ task: name }, `Creating task ${name}`)
+    this.#log.info(`Creating task ${name}`)
     listener = redactingTaskListener(listener, this.configTransformer.redactor)
     let metrics: RecordingTaskMetrics | null = null
     try {
@@ -304,7 +352,7 @@ export class Worker {
       const converters = this.#converters(connectorConfig)
       const errors = parseErrorHandlingConfig(connectorConfig)
       const clients = this.config.clients
-      for (const warning of clients.unknownOverrides(connectorConfig)) this.#log.warn({ task: name }, warning)
+      for (const warning of clients.unknownOverrides(connectorConfig)) this.#log.warn(warning)
       clients.drainWarnings()
       let task: WorkerTask
       metrics = this.metrics.addTask(
@@ -373,7 +421,7 @@ export class Worker {
           this.#sinkErrorHandling(id, errors, converters, connectorConfig),
         )
       }
-      for (const warning of clients.drainWarnings()) this.#log.warn({ task: name }, warning)
+      for (const warning of clients.drainWarnings()) this.#log.warn(warning)
       this.#tasks.set(name, task)
       task.run(() => this.#hold())
       this.metrics.taskStartup(true)
@@ -381,7 +429,7 @@ export class Worker {
       const error = e instanceof Error ? e : new Error(String(e))
       this.metrics.taskStartup(false)
       if (metrics) this.metrics.removeTask(id.connector, id.task)
-      this.#log.error({ task: name, err: error }, `Failed to start task ${name}: ${error.message}`)
+      this.#log.error({ err: error }, `Failed to start task ${name}: ${error.message}`)
       listener.onFailure(id, error)
     }
   }
@@ -500,7 +548,7 @@ export class Worker {
       ids.map(async (id) => {
         const task = this.#tasks.get(taskName(id))
         if (!task) return
-        await task.stop(this.config.taskShutdownTimeoutMs)
+        await this.#inContext(id.connector, id.task, () => task.stop(this.config.taskShutdownTimeoutMs))
         this.#tasks.delete(taskName(id))
         this.metrics.removeTask(id.connector, id.task)
       }),
