@@ -2064,6 +2064,7 @@ export class KafkaConsumer {
   async #close(): Promise<void> {
     this.#closed = true
     if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer)
+    if (this.#patternTimer) clearInterval(this.#patternTimer)
     this.#wake()
     this.#memberNews()
     try {
@@ -2079,7 +2080,6 @@ export class KafkaConsumer {
 }
 
 /** What `KafkaAdmin.topicAuthorizedOperations` says of a topic. */
-    if (this.#patternTimer) clearInterval(this.#patternTimer)
 export type TopicAccess = { exists: boolean; operations: Set<AclOperation> | null } | 'denied'
 
 /** Topic administration for the worker. */
@@ -2114,6 +2114,11 @@ export class KafkaAdmin {
     }
   }
 
+  /** Deletes topics. */
+  async deleteTopics(names: string[]): Promise<void> {
+    await this.#admin.deleteTopics({ topics: names })
+  }
+
   /** The earliest and the next offset of every partition of a topic. */
   async offsets(topic: string): Promise<Array<{ partition: number; start: number; end: number }>> {
     const metadata = await this.#admin.metadata({ topics: [topic] })
@@ -2127,11 +2132,6 @@ export class KafkaAdmin {
     }
     const [start, end] = await Promise.all([ask(-2n), ask(-1n)])
     return [...end].map(([partition, e]) => ({ partition, start: start.get(partition) ?? 0, end: e }))
-  }
-
-  /** Deletes topics. */
-  async deleteTopics(names: string[]): Promise<void> {
-    await this.#admin.deleteTopics({ topics: names })
   }
 
   /**

@@ -408,8 +408,10 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  /** Opens the partitions of a new assignment (every partition was revoked before the consumer joined again). */
-  /** Returns the partitions the task gave offsets for (in `open`), which the consumer now reads from there. */
+  /**
+   * Opens the partitions of a new assignment (every partition was revoked before the consumer joined again). Returns
+   * the partitions the task gave offsets for (in `open`), which the consumer now reads from there.
+   */
   async #assigned(): Promise<Set<string>> {
     const assignment = this.#pendingAssignment
     if (!assignment) return new Set()
@@ -421,11 +423,11 @@ export class WorkerSinkTask extends WorkerTask {
     for (const key of this.#pausedPartitions.keys()) if (!assigned.has(key)) this.#pausedPartitions.delete(key)
     if (this.#pausedPartitions.size > 0) this.#consumer.pause([...this.#pausedPartitions.values()])
     this.log.info({ assignment: assignment.map((tp) => tpKey(tp.topic, tp.partition)) }, 'Partitions assigned')
-  }
     if (assignment.length === 0) return new Set()
     await this.#task.open(assignment)
     // Offsets the task set in `open` (or before) apply from the first poll on.
     return this.#rewind()
+  }
 
   /**
    * Apache's onPartitionsRevoked, before the consumer joins the group again: once the step in progress ended, what
