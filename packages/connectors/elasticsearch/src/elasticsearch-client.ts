@@ -5,7 +5,7 @@
  * `add` waits while `max.buffered.records` operations are buffered or in flight (the task's back-pressure), and fails
  * after `flush.timeout.ms`.
  *
- * Each bulk response is read item by item:
+ * Each bulk response is read item by item (unless it says that none failed):
  * - acknowledged, or a version conflict on an externally versioned operation (the index already holds that record or
  *   a newer one): processed;
  * - 429 or 5xx (a full write queue, a shard not available): sent again, alone with the others that failed so, after
@@ -34,6 +34,11 @@ const MALFORMED_DOC_ERRORS = [
 ]
 const VERSION_CONFLICT = 'version_conflict_engine_exception'
 const ALREADY_EXISTS = 'resource_already_exists_exception'
+/**
+ * The head of a `_bulk` answer in which every item succeeded (`"errors":false`, after `took` and `ingest_took` on
+ * Elasticsearch 7 and OpenSearch, first on Elasticsearch 8): its items need not be read.
+ */
+const NO_ERRORS = /^\{(?:"(?:took|ingest_took)":\d+,)*"errors":false,/
 
 interface Pending {
   op: BulkOperation
@@ -175,21 +180,31 @@ export class ElasticsearchClient {
     )
   }
 
-  /** Buffers one operation; waits while the buffer is full. Throws the first failure seen so far. */
-  async add(op: BulkOperation, state: OffsetState): Promise<void> {
+  /**
+   * Buffers one operation. Returns a promise only when the buffer is full, settled once the operation is buffered
+   * (so a caller awaits only then). Throws, or rejects, with the first failure seen so far.
+   */
+  add(op: BulkOperation, state: OffsetState): Promise<void> | undefined {
     this.throwIfFailed()
-    if (this.#buffered >= this.#settings.maxBufferedRecords) {
-      const deadline = Date.now() + this.#settings.flushTimeoutMs
-      while (this.#buffered >= this.#settings.maxBufferedRecords) {
-        await this.#progress(deadline - Date.now())
-        this.throwIfFailed()
-        if (this.#buffered >= this.#settings.maxBufferedRecords && Date.now() >= deadline) {
-          throw new ConnectException(
-            'Could not make space in the internal buffer fast enough. Consider increasing flush.timeout.ms or max.buffered.records.',
-          )
-        }
+    if (this.#buffered >= this.#settings.maxBufferedRecords) return this.#addWhenRoom(op, state)
+    this.#enqueue(op, state)
+  }
+
+  async #addWhenRoom(op: BulkOperation, state: OffsetState): Promise<void> {
+    const deadline = Date.now() + this.#settings.flushTimeoutMs
+    while (this.#buffered >= this.#settings.maxBufferedRecords) {
+      await this.#progress(deadline - Date.now())
+      this.throwIfFailed()
+      if (this.#buffered >= this.#settings.maxBufferedRecords && Date.now() >= deadline) {
+        throw new ConnectException(
+          'Could not make space in the internal buffer fast enough. Consider increasing flush.timeout.ms or max.buffered.records.',
+        )
       }
     }
+    this.#enqueue(op, state)
+  }
+
+  #enqueue(op: BulkOperation, state: OffsetState): void {
     this.#queue.push({ op, state })
     this.#queueBytes += op.bytes
     this.#buffered++
@@ -260,6 +275,8 @@ export class ElasticsearchClient {
           reason = describe(res)
         } else if (res.status >= 300) {
           return this.#fail(new ConnectException(`Bulk request failed: ${describe(res)}`))
+        } else if (NO_ERRORS.test(res.body.toString('latin1', 0, 80))) {
+          for (const pending of items) pending.state.processed = true
         } else {
           const body = JSON.parse(res.body.toString('utf8')) as { items: Record<string, BulkItem>[] }
           for (let i = 0; i < items.length; i++) {

@@ -19,23 +19,33 @@ export class AsyncOffsetTracker {
   readonly #pending = new Map<string, OffsetState[]>()
   readonly #max = new Map<string, { topic: string; partition: number; offset: number }>()
   #entries = 0
+  /** The partition of the last record added (records come in runs of one partition). */
+  #last: { topic: string; partition: number; list: OffsetState[]; max: { offset: number } } | null = null
 
   addPendingRecord(record: SinkRecord): OffsetState {
     const topic = record.originalTopic
     const partition = record.originalKafkaPartition ?? 0
     const offset = record.originalKafkaOffset
-    const k = key(topic, partition)
-    const max = this.#max.get(k)
+    let last = this.#last
+    if (last === null || last.partition !== partition || last.topic !== topic) {
+      const k = key(topic, partition)
+      let list = this.#pending.get(k)
+      if (!list) {
+        list = []
+        this.#pending.set(k, list)
+      }
+      let max = this.#max.get(k)
+      if (!max) {
+        max = { topic, partition, offset: -1 }
+        this.#max.set(k, max)
+      }
+      last = { topic, partition, list, max }
+      this.#last = last
+    }
     const state: OffsetState = { offset, processed: false }
     // A redelivered record that is already committable needs no tracking.
-    if (max !== undefined && offset <= max.offset) return state
-    let list = this.#pending.get(k)
-    if (!list) {
-      list = []
-      this.#pending.set(k, list)
-      if (!this.#max.has(k)) this.#max.set(k, { topic, partition, offset: -1 })
-    }
-    list.push(state)
+    if (offset <= last.max.offset) return state
+    last.list.push(state)
     this.#entries++
     return state
   }
@@ -73,5 +83,6 @@ export class AsyncOffsetTracker {
       this.#pending.delete(k)
       this.#max.delete(k)
     }
+    this.#last = null
   }
 }

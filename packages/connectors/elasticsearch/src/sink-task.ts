@@ -33,6 +33,8 @@ export class ElasticsearchSinkTask extends SinkTask {
   #log!: Log
   readonly #indices = new Set<string>()
   readonly #mappings = new Set<string>()
+  /** The resource of each topic whose index (and mapping) is known to exist. */
+  readonly #resources = new Map<string, string>()
 
   version(): string {
     return VERSION
@@ -65,7 +67,7 @@ export class ElasticsearchSinkTask extends SinkTask {
         this.#report(record, new ConnectException('Cannot write null valued record.'))
         continue
       }
-      const resource = await this.#resourceFor(record)
+      const resource = this.#resources.get(record.topic) ?? (await this.#resourceFor(record))
       let op: ReturnType<DataConverter['convertRecord']>
       try {
         op = this.#converter.convertRecord(record, resource)
@@ -82,7 +84,9 @@ export class ElasticsearchSinkTask extends SinkTask {
         state.processed = true
         continue
       }
-      await this.#client.add(op, state)
+      // Awaited only when the buffer is full: an await per record costs more than the rest of the loop.
+      const full = this.#client.add(op, state)
+      if (full) await full
     }
     this.#tracker.updateOffsets()
   }
@@ -123,6 +127,7 @@ export class ElasticsearchSinkTask extends SinkTask {
       if (!(await this.#client.hasMapping(resource))) await this.#client.createMapping(resource, record.valueSchema)
       this.#mappings.add(resource)
     }
+    this.#resources.set(record.topic, resource)
     return resource
   }
 

@@ -40,3 +40,15 @@ test('a redelivered record below the committable offset is not tracked again', (
   tracker.addPendingRecord(rec(0, 0))
   assert.equal(tracker.numEntries, 0)
 })
+
+test('a partition closed and then assigned again is tracked afresh from its next record', () => {
+  const tracker = new AsyncOffsetTracker()
+  tracker.addPendingRecord(rec(0, 7)).processed = true
+  tracker.updateOffsets()
+  tracker.closePartitions([{ topic: 't', partition: 0 }])
+  const again = tracker.addPendingRecord(rec(0, 3))
+  assert.equal(tracker.numEntries, 1)
+  again.processed = true
+  tracker.updateOffsets()
+  assert.deepEqual([...tracker.offsets().values()], [{ topic: 't', partition: 0, offset: 4 }])
+})
