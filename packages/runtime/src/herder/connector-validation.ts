@@ -33,6 +33,7 @@ import { type ConfigTransformerResult, failureMessage, showReferencesIn } from '
 import { DEAD_LETTER_QUEUE_CONFIG_DEF, RESTART_CONFIG_DEF } from '../config/connector-config.ts'
 import { HIDDEN, isPasswordKey, type SecretRedactor } from '../config/secrets.ts'
 import type { WorkerConfig } from '../config/worker-config.ts'
+import { javaStringKeyOrder } from '../java/hash-order.ts'
 import {
   noVersionMatches,
   type PluginDescriptor,
@@ -731,30 +732,6 @@ export function generateResult(
   return { name: connType, error_count: errorCount, groups, configs }
 }
 
-/** Java's `String.hashCode()`. */
-function javaStringHash(s: string): number {
-  let h = 0
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0
-  return h
-}
-
-/**
- * The iteration order of a `java.util.HashMap<String, ?>` filled in the given order (bucket of the final table, then
- * insertion order). Apache renders some validation results straight from such maps, so Ferry lists them the same way.
- */
-export function javaHashMapOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
-  let capacity = 16
-  while (items.length > capacity * 0.75) capacity *= 2
-  const bucket = (k: string) => {
-    const h = javaStringHash(k)
-    return (h ^ (h >>> 16)) & (capacity - 1)
-  }
-  return items
-    .map((item, index) => ({ item, index, b: bucket(key(item)) }))
-    .sort((x, y) => x.b - y.b || x.index - y.index)
-    .map((x) => x.item)
-}
-
 /** Apache's `prefixedConfigInfos`: values of a prefixed sub-config; one error counted per value with errors. */
 function prefixedConfigInfos(
   configKeys: ReadonlyMap<string, ConfigKey>,
@@ -1038,7 +1015,7 @@ function validateConverterConfig(
     // Apache's ConfigDef.validate lists the values from a HashMap.
     return prefixedConfigInfos(
       def.configKeys(),
-      javaHashMapOrder(values, (v) => v.name),
+      javaStringKeyOrder(values, (v) => v.name),
       prefix,
     )
   } finally {
@@ -1085,7 +1062,7 @@ function validateClientOverrides(
   }
   return prefixedConfigInfos(
     new Map(),
-    javaHashMapOrder(values, (v) => v.name),
+    javaStringKeyOrder(values, (v) => v.name),
     prefix,
   )
 }

@@ -17,6 +17,7 @@ import {
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka'
+import { javaStringOrder } from '../java/hash-order.ts'
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { ClientSettings } from './client-settings.ts'
@@ -177,26 +178,13 @@ export function cleanupPolicyMessage(
   spec: Pick<InternalTopicSpec, 'name' | 'workerConfigKey' | 'purpose'>,
   policies: string[],
 ): string {
-  const found = javaHashSetOrder(policies).join(',')
+  const found = javaStringOrder(policies).join(',')
   return (
     `Topic '${spec.name}' supplied via the '${spec.workerConfigKey}' property is required to have 'cleanup.policy=compact' ` +
     `to guarantee consistency and durability of ${spec.purpose}, but found the topic currently has 'cleanup.policy=${found}'. ` +
     `Continuing would likely result in eventually losing ${spec.purpose} and problems restarting this Connect cluster in the future. ` +
     `Change the '${spec.workerConfigKey}' property in the Connect worker configurations to use a topic with 'cleanup.policy=compact'.`
   )
-}
-
-/** The order a small Java `HashSet<String>` iterates in (16 buckets; enough for cleanup policies). */
-function javaHashSetOrder(items: string[]): string[] {
-  const hash = (s: string) => {
-    let h = 0
-    for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0
-    return (h ^ (h >>> 16)) & 15
-  }
-  return items
-    .map((s, i) => ({ s, i, b: hash(s) }))
-    .sort((a, b) => a.b - b.b || a.i - b.i)
-    .map((e) => e.s)
 }
 
 /**

@@ -22,6 +22,7 @@
  * arrays shared by reference, block data split anywhere); anything else (another class, a corrupt stream) is an
  * error saying what was found.
  */
+import { grownCapacity } from '../java/hash-order.ts'
 
 const MAGIC = 0xaced
 const VERSION = 5
@@ -231,9 +232,7 @@ export function writeSerializedByteArrayMap(entries: ReadonlyArray<readonly [Buf
     u16(Buffer.byteLength(s))
     parts.push(Buffer.from(s))
   }
-  // HashMap's table: the smallest power of two from 16 that keeps size within 0.75 of it.
-  let buckets = 16
-  while (entries.length > buckets * 0.75) buckets *= 2
+  const buckets = grownCapacity(entries.length)
   u16(MAGIC)
   u16(VERSION)
   u8(TC_OBJECT)

@@ -6,7 +6,6 @@ import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import {
   connectorPluginConfig,
   invalidConfigMessage,
-  javaHashMapOrder,
   validateConnectorConfig,
 } from '../../src/herder/connector-validation.ts'
 
@@ -184,26 +183,4 @@ test('client overrides follow connector.client.config.override.policy', async ()
     "The 'None' policy does not allow 'max.poll.records' to be overridden in the connector configuration.",
   ])
   assert.equal(infos.error_count, 1)
-})
-
-test('values from a Java HashMap are listed in its iteration order', () => {
-  const keys = [
-    'converter.type',
-    'schemas.enable',
-    'schemas.cache.size',
-    'schema.content',
-    'decimal.format',
-    'replace.null.with.default',
-  ]
-  assert.deepEqual(
-    javaHashMapOrder(keys, (k) => k),
-    [
-      'decimal.format',
-      'converter.type',
-      'schemas.cache.size',
-      'replace.null.with.default',
-      'schemas.enable',
-      'schema.content',
-    ],
-  )
 })

@@ -4,6 +4,8 @@
  * the same assignments (and, through connect-protocol.ts, the same bytes). Neither does I/O: the config snapshot, the
  * generation ids and the clock come in as arguments.
  */
+
+import { copyCapacity, javaStringOrder } from '../../java/hash-order.ts'
 import type { ConnectorTaskId } from '../../worker/worker-task.ts'
 import {
   type Assignment,
@@ -16,7 +18,7 @@ import {
   serializeAssignmentV0,
   type WorkerState,
 } from './connect-protocol.ts'
-import { compareStrings, compareTasks, copyCapacity, javaStringOrder, javaTaskOrder, taskKey } from './java-order.ts'
+import { compareStrings, compareTasks, javaTaskOrder, taskKey } from './java-order.ts'
 
 /** What the assignors read from the config topic (Apache's `ClusterConfigState`). */
 export interface AssignorConfigSnapshot {

@@ -9,8 +9,9 @@
  * first; see java-order.ts). Readers take any version >= 0 and, like Apache, read every assignment with the v1
  * layout, taking defaults for missing trailing fields.
  */
+
+import { copyCapacity, javaStringOrder } from '../../java/hash-order.ts'
 import type { ConnectorTaskId } from '../../worker/worker-task.ts'
-import { copyCapacity, javaStringOrder } from './java-order.ts'
 
 export const CONNECT_PROTOCOL_V0 = 0
 export const CONNECT_PROTOCOL_V1 = 1

@@ -1,62 +1,14 @@
 /**
- * The iteration order of Java's `HashMap`/`HashSet` (JDK 17), so that Ferry's assignors and encoders visit workers,
- * connectors and tasks in the same order as Apache's and produce the same assignments and the same bytes.
- *
- * A `HashMap` that only grows iterates its buckets in index order, and each bucket in insertion order (a resize splits
- * a bucket without reordering it). So the order is a stable sort of the insertion order by bucket index, where the
- * index is the spread hash `h ^ (h >>> 16)` masked by the final table size. Not modelled: bins of more than 8 colliding
- * keys (Java turns them into trees), which needs deliberately colliding names.
+ * Java behaviour of Connect's own classes that Ferry's assignors and encoders reproduce (`ConnectorTaskId`'s hash and
+ * order, `LinkedHashSet`s of names and ids), on top of java/hash-order.ts, so that they visit workers, connectors and
+ * tasks in the same order as Apache's and produce the same assignments and the same bytes.
  */
+import { javaHashOrder, javaStringHash } from '../../java/hash-order.ts'
 import type { ConnectorTaskId } from '../../worker/worker-task.ts'
-
-/** Java's `String.hashCode()`: over UTF-16 code units, with int32 overflow. */
-export function javaStringHash(s: string): number {
-  let h = 0
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0
-  return h
-}
 
 /** Apache's `ConnectorTaskId.hashCode()`. */
 export function javaTaskHash(id: ConnectorTaskId): number {
   return (Math.imul(javaStringHash(id.connector), 31) + id.task) | 0
-}
-
-/** The table size of a `new HashMap<>()` (or `HashSet`, `Collectors.toSet/toMap`) after `n` distinct puts. */
-export function grownCapacity(n: number): number {
-  let cap = 16
-  while (n > cap * 0.75) cap *= 2
-  return cap
-}
-
-/** The table size of JDK 17's `new HashSet<>(collection)` holding `n` distinct elements. */
-export function copyCapacity(n: number): number {
-  return tableSizeFor(Math.max(Math.trunc(Math.fround(n / 0.75)) + 1, 16))
-}
-
-function tableSizeFor(c: number): number {
-  let n = 1
-  while (n < c) n *= 2
-  return n
-}
-
-/**
- * `items` (distinct, in insertion order) in the order a Java hash table of `capacity` buckets iterates them.
- * `capacity` defaults to that of a table grown by inserting them one by one.
- */
-export function javaHashOrder<T>(items: readonly T[], hash: (item: T) => number, capacity?: number): T[] {
-  const mask = (capacity ?? grownCapacity(items.length)) - 1
-  return items
-    .map((item, i) => {
-      const h = hash(item)
-      return { item, i, bucket: (h ^ (h >>> 16)) & mask }
-    })
-    .sort((a, b) => a.bucket - b.bucket || a.i - b.i)
-    .map((e) => e.item)
-}
-
-/** Strings in Java hash order (`new HashSet<>()`/`HashMap` keys filled one by one, or with an explicit capacity). */
-export function javaStringOrder(items: readonly string[], capacity?: number): string[] {
-  return javaHashOrder(items, javaStringHash, capacity)
 }
 
 /** Task ids in Java hash order. */
