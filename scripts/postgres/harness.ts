@@ -7,8 +7,8 @@
  *   `postgres` over TCP and replication connections. It resolves once the server answers `pg_isready`.
  * - `stop()` asks for a fast shutdown (SIGINT), waits for the exit and removes the directory. The server is also
  *   killed when the Node process exits, so a test that dies leaves nothing behind.
- * - `sharedPostgres(t)` starts one per test file (node runs every file in its own process) and stops it after the
- *   file's tests: suites share one server and keep to their own databases, slots and tables.
+ * - `sharedPostgres()` starts one per test file (node runs every file in its own process), `stopSharedPostgres()`
+ *   stops it after the file's tests: suites share one server and keep to their own databases, slots and tables.
  *
  * The binaries come from `FERRY_PG_BIN`, else the newest `/usr/lib/postgresql/<major>/bin` (Debian's layout).
  */
@@ -179,17 +179,17 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
 let shared: Promise<PostgresServer> | null = null
 
 /**
- * The test file's server, started on first use and stopped after the file's tests (`after` is node:test's
- * file-level hook, passed in so this module does not import node:test).
+ * The test file's server, started on first use. The file stops it with `after(stopSharedPostgres)` at its top level
+ * (a hook registered inside a test would run after that test, before the test's own cleanup).
  */
-export function sharedPostgres(after: (fn: () => Promise<void>) => void): Promise<PostgresServer> {
-  if (!shared) {
-    const starting = startPostgres()
-    shared = starting
-    after(async () => {
-      shared = null
-      await (await starting).stop()
-    })
-  }
+export function sharedPostgres(): Promise<PostgresServer> {
+  shared ??= startPostgres()
   return shared
+}
+
+/** Stops the file's server, if one was started. */
+export async function stopSharedPostgres(): Promise<void> {
+  const starting = shared
+  shared = null
+  if (starting) await (await starting).stop()
 }

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { explained, readJson, stopSharedPostgres, testDatabase, workerProps } from './helpers.ts'
+
+const CONNECTOR = 'io.debezium.connector.postgresql.PostgresConnector'
+
+after(stopSharedPostgres)
+
+function byOp(records: Array<{ value: any }>, op: string): any[] {
+  return records.filter((r) => r.value?.payload?.op === op).map((r) => r.value.payload)
+}
+
+test('a snapshot of the existing rows, then inserts, updates, deletes (with tombstones) and truncates as Debezium change events', async (t) => {
+  const db = await testDatabase(t)
+  await db.client.query(
+    `CREATE TABLE customers (id SERIAL PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(64), balance NUMERIC(10,2), seen TIMESTAMPTZ)`,
+  )
+  await db.client.query('CREATE TABLE notes (body TEXT)') // no primary key: no record key
+  await db.client.query(
+    "INSERT INTO customers (name, email, balance, seen) VALUES ('ann', 'ann@example.com', 12.5, '2024-05-06 07:08:09.123456+00'), ('bob', NULL, NULL, NULL)",
+  )
+  await db.client.query("INSERT INTO notes VALUES ('first note')")
+
+  const dir = await tempDir(t)
+  const prefix = randomName('pg')
+  const worker = await startStandalone(t, {
+    dir,
+    worker: await workerProps(dir),
+    connectors: [
+      {
+        name: prefix,
+        'connector.class': CONNECTOR,
+        ...db.connection,
+        'topic.prefix': prefix,
+        'slot.name': `slot_${db.name}`,
+        'publication.name': `pub_${db.name}`,
+        'skipped.operations': 'none',
+      },
+    ],
+  })
+  const topic = `${prefix}.public.customers`
+  const snapshot = await explained(
+    worker,
+    readJson(topic, (r) => r.length >= 2),
+  )
+  assert.deepEqual(
+    snapshot.map((r) => [r.key.payload.id, r.value.payload.op, r.value.payload.after.name]),
+    [
+      [1, 'r', 'ann'],
+      [2, 'r', 'bob'],
+    ],
+  )
+  const first = snapshot[0]?.value
+  assert.equal(first.schema.name, `${topic}.Envelope`)
+  assert.equal(first.schema.version, 2)
+  assert.deepEqual(
+    first.schema.fields.map((f: { field: string }) => f.field),
+    ['before', 'after', 'source', 'transaction', 'op', 'ts_ms', 'ts_us', 'ts_ns'],
+  )
+  assert.equal(first.schema.fields[1].name, `${topic}.Value`)
+  assert.equal(first.schema.fields[2].name, 'io.debezium.connector.postgresql.Source')
+  assert.equal(snapshot[0]?.key.schema.name, `${topic}.Key`)
+  assert.deepEqual(first.payload.after, {
+    id: 1,
+    name: 'ann',
+    email: 'ann@example.com',
+    balance: 'BOI=', // 12.50 as Connect's Decimal bytes (1250 = 0x04E2)
+    seen: '2024-05-06T07:08:09.123456Z',
+  })
+  const src = first.payload.source
+  assert.equal(src.connector, 'postgresql')
+  assert.equal(src.name, prefix)
+  assert.equal(src.db, db.name)
+  assert.equal(src.schema, 'public')
+  assert.equal(src.table, 'customers')
+  assert.equal(src.snapshot, 'first')
+  assert.equal(typeof src.lsn, 'number')
+  assert.equal(first.payload.before, null)
+
+  await db.client.query("INSERT INTO customers (name) VALUES ('cyd')")
+  await db.client.query("UPDATE customers SET email = 'bob@example.com' WHERE id = 2")
+  await db.client.query('DELETE FROM customers WHERE id = 1')
+  await db.client.query('TRUNCATE notes')
+
+  const all = await explained(
+    worker,
+    readJson(topic, (r) => r.length >= 6),
+  )
+  const created = byOp(all, 'c')
+  assert.equal(created.length, 1)
+  assert.equal(created[0].after.name, 'cyd')
+  assert.equal(created[0].source.snapshot, 'false')
+  assert.equal(typeof created[0].source.txId, 'number')
+  assert.ok(created[0].source.lsn > src.lsn, 'streamed changes come after the snapshot position')
+  const updated = byOp(all, 'u')
+  assert.equal(updated.length, 1)
+  assert.equal(updated[0].after.email, 'bob@example.com')
+  assert.equal(updated[0].before, null, 'REPLICA IDENTITY DEFAULT sends no old row for an update')
+  const deleted = byOp(all, 'd')
+  assert.equal(deleted.length, 1)
+  assert.equal(deleted[0].before.id, 1)
+  assert.equal(deleted[0].after, null)
+  const tombstone = all[all.length - 1]
+  assert.equal(tombstone?.value, null, 'a delete is followed by a tombstone')
+  assert.equal(tombstone?.key.payload.id, 1)
+
+  const notes = await readJson(`${prefix}.public.notes`, (r) => r.length >= 2)
+  assert.equal(notes[0]?.key, null, 'a table without a primary key has no record key')
+  assert.equal(notes[0]?.value.payload.after.body, 'first note')
+  assert.equal(notes[1]?.value.payload.op, 't')
+
+  assert.equal(await worker.stop(), 0)
+})
+
+test('a worker killed with SIGKILL mid-stream loses no change: after the restart every row is in the topic', async (t) => {
+  const db = await testDatabase(t)
+  await db.client.query('CREATE TABLE events (id INT PRIMARY KEY, payload TEXT NOT NULL)')
+  await db.client.query("INSERT INTO events SELECT g, 'snap' FROM generate_series(1, 500) g")
+  const dir = await tempDir(t)
+  const prefix = randomName('pg')
+  const connector = {
+    name: prefix,
+    'connector.class': 'PostgresConnector',
+    ...db.connection,
+    'topic.prefix': prefix,
+    'slot.name': `slot_${db.name}`,
+    'publication.name': `pub_${db.name}`,
+    'max.batch.size': '100',
+    'max.queue.size': '400',
+  }
+  const props = await workerProps(dir)
+  const topic = `${prefix}.public.events`
+  const first = await startStandalone(t, { dir, worker: props, connectors: [connector], label: '-1' })
+  await explained(
+    first,
+    readJson(topic, (r) => r.length >= 500),
+  )
+
+  // Writes go on while the worker dies and until after the next one started.
+  let next = 501
+  let writing = true
+  const writer = (async () => {
+    while (writing) {
+      const values = Array.from({ length: 20 }, (_, i) => `(${next + i}, 'row')`).join(',')
+      await db.client.query(`INSERT INTO events VALUES ${values}`)
+      await db.client.query(`UPDATE events SET payload = 'updated' WHERE id = ${next}`)
+      next += 20
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  })()
+  await explained(
+    first,
+    readJson(topic, (r) => r.length >= 800),
+  )
+  await first.kill()
+  await new Promise((r) => setTimeout(r, 500))
+  const second = await startStandalone(t, { dir, worker: props, connectors: [connector], label: '-2' })
+  await new Promise((r) => setTimeout(r, 2000))
+  writing = false
+  await writer
+  const last = next - 1
+  const records = await explained(
+    second,
+    readJson(topic, (r) => {
+      const ids = new Set(r.filter((x) => x.value?.payload.op === 'c').map((x) => x.key.payload.id))
+      const updated = new Set(r.filter((x) => x.value?.payload.op === 'u').map((x) => x.key.payload.id))
+      return ids.size >= last - 500 && updated.size >= (last - 500) / 20
+    }),
+  )
+  const created = new Set(records.filter((r) => r.value?.payload.op === 'c').map((r) => r.key.payload.id))
+  for (let id = 501; id <= last; id++) assert.ok(created.has(id), `insert of ${id} is in the topic`)
+  const updates = new Set(records.filter((r) => r.value?.payload.op === 'u').map((r) => r.key.payload.id))
+  for (let id = 501; id <= last; id += 20) assert.ok(updates.has(id), `update of ${id} is in the topic`)
+  await waitFor('the slot to advance past the last change', async () => {
+    const res = await db.client.query(
+      'SELECT confirmed_flush_lsn >= pg_current_wal_lsn() - 1000000 AS ok FROM pg_replication_slots WHERE slot_name = $1',
+      [`slot_${db.name}`],
+    )
+    return res.rows[0]?.ok === true
+  })
+  assert.equal(await second.stop(), 0)
+})
