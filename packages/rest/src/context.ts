@@ -1,4 +1,4 @@
-import type { Herder, Logger, MetricsSource, PluginRegistry, WorkerConfig } from '@ferry/runtime'
+import type { Herder, Logger, MetricsSource, PluginRegistry, RestClient, WorkerConfig } from '@ferry/runtime'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -15,6 +15,8 @@ export interface RestContext {
   healthCheckTimeoutMs: number
   /** What `GET /metrics` serves on this listener; null when `metrics.listener` serves it elsewhere (or nowhere). */
   metrics?: MetricsSource | null
+  /** Sends forwarded requests to other workers (https with the worker's `listeners.https.` TLS). */
+  restClient: RestClient
 }
 
 /** One endpoint: the route table is the single source for the server, the 405s and docs/rest.md. */

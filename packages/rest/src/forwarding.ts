@@ -4,6 +4,7 @@
  * can, at most twice: `?forward=true` from the first worker, `?forward=false` from the second, and a worker that
  * receives `forward=false` and still cannot handle it answers 409.
  */
+import { RestIoError } from '@ferry/runtime'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { query, type RestContext } from './context.ts'
 import type { ErrorMessage } from './errors.ts'
@@ -47,14 +48,8 @@ export async function forwardRequest(
     return await forwardTo(ctx, target, forwardValue === undefined, request, reply)
   } catch (e) {
     // Apache's RestClient: a failed connection, a timeout or a broken-off answer is an IO error; anything else is not.
-    const cause = (e as Error).cause
-    const name = (e as Error).name
-    const io =
-      (e instanceof TypeError && (e as { code?: unknown }).code !== 'ERR_INVALID_URL') ||
-      name === 'TimeoutError' ||
-      name === 'AbortError'
-    const reason = cause instanceof Error ? cause.message : (e as Error).message
-    const message = `${io ? 'IO Error' : 'Error'} trying to forward REST request: ${reason}`
+    const reason = (e as Error).message
+    const message = `${e instanceof RestIoError ? 'IO Error' : 'Error'} trying to forward REST request: ${reason}`
     ctx.log.error({ err: e }, `Could not forward ${request.method} ${request.url} to ${target}: ${reason}`)
     const body: ErrorMessage = { error_code: 500, message }
     return reply.code(500).send(body)
@@ -83,20 +78,20 @@ async function forwardTo(
   }
   const body = rawBody(request)
   ctx.log.debug(`Forwarding ${request.method} ${request.url} to ${url}`)
-  const response = await fetch(url, {
+  const response = await ctx.restClient.request(url.href, {
     method: request.method,
     headers,
-    body: body === undefined || request.method === 'GET' ? undefined : body,
-    signal: AbortSignal.timeout(ctx.requestTimeoutMs),
+    ...(body === undefined || request.method === 'GET' || request.method === 'HEAD' ? {} : { body }),
+    timeoutMs: ctx.requestTimeoutMs,
   })
-  const text = await response.text()
+  const text = response.body
   reply.code(response.status)
-  const location = response.headers.get('location')
+  const location = response.headers.location
   // Jersey builds Location from the request that reached this worker, so the path is kept and the host is ours.
   if (location) {
     const host = request.headers.host ?? request.hostname
     reply.header('Location', `${request.protocol}://${host}${new URL(location, url).pathname}`)
   }
   if (text.length === 0) return reply.send()
-  return reply.type(response.headers.get('content-type') ?? 'application/json').send(text)
+  return reply.type(response.headers['content-type'] ?? 'application/json').send(text)
 }

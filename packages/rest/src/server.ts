@@ -9,15 +9,18 @@ import { hostname } from 'node:os'
 import type { TlsOptions as TlsServerOptions } from 'node:tls'
 import { ConfigException } from '@ferry/api'
 import {
+  ADMIN_LISTENERS_HTTPS_PREFIX,
   type Herder,
+  LISTENERS_HTTPS_PREFIX,
   type Logger,
   type MetricsSource,
   type PluginRegistry,
-  type SslConfig,
-  sslOptions,
+  RestClient,
+  restServerTls,
   type WorkerConfig,
 } from '@ferry/runtime'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { installAuthentication, type RestAuthentication, restAuthentication } from './auth/authentication.ts'
 import type { HttpMethod, RestContext, RouteSpec } from './context.ts'
 import { httpStatusError, toErrorResponse } from './errors.ts'
 import { forwardRequest, requestTarget } from './forwarding.ts'
@@ -48,6 +51,8 @@ export interface RestServerOptions {
   https?: TlsServerOptions | null
   /** What `GET /metrics` serves (`startRestServer` serves it on the REST listeners unless `metrics.listener` is set). */
   metrics?: MetricsSource | null
+  /** Who may call the API (`rest.extension.classes`, `rest.auth.*`); null or absent: everyone. */
+  auth?: RestAuthentication | null
 }
 
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
@@ -77,6 +82,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
     healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? 10_000,
     metrics: options.metrics ?? null,
+    restClient: new RestClient(options.workerConfig.originals),
   }
   const admin = options.admin ?? 'include'
   const routes = restRoutes(ctx).filter((r) =>
@@ -130,6 +136,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     ctx.log.debug(`"${request.method} ${request.url}" ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`)
   })
   installCors(app, options.workerConfig.originals)
+  if (options.auth) installAuthentication(app, options.auth)
 
   const methodsByUrl = new Map<string, HttpMethod[]>()
   for (const route of routes) {
@@ -274,79 +281,23 @@ export class PortInUseError extends Error {
 }
 
 /**
- * TLS server options for an https listener from `listeners.https.ssl.*` (else `ssl.*`), as Apache's RestServerConfig
- * reads them: the keystore (JKS, Apache's default type, PKCS12 or PEM, files or inline), `ssl.client.auth` (none,
- * requested, required) with the truststore that checks client certificates, `ssl.enabled.protocols`,
- * `ssl.cipher.suites`. Every problem is one `ConfigException` naming the keys; passwords are never shown.
- */
-export function httpsOptions(originals: Readonly<Record<string, string>>, prefix: string): TlsServerOptions {
-  const get = (key: string): string | null => originals[`${prefix}${key}`] ?? originals[key] ?? null
-  const problems: string[] = []
-  const report = (key: string, value: string | null, message: string) =>
-    problems.push(`Invalid value ${value ?? 'null'} for configuration ${prefix}${key}: ${message}`)
-  const list = (key: string, fallback: string[]) => {
-    const v = get(key)
-    return v === null
-      ? fallback
-      : v
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean)
-  }
-  const clientAuth = (get('ssl.client.auth') ?? 'none').trim().toLowerCase()
-  if (!['none', 'requested', 'required'].includes(clientAuth))
-    report('ssl.client.auth', clientAuth, 'String must be one of: required, requested, none')
-  const cfg: SslConfig = {
-    keystoreType: (get('ssl.keystore.type') ?? 'JKS').trim(),
-    keystoreLocation: get('ssl.keystore.location'),
-    keystorePassword: get('ssl.keystore.password'),
-    keyPassword: get('ssl.key.password'),
-    keystoreKey: get('ssl.keystore.key'),
-    keystoreCertificateChain: get('ssl.keystore.certificate.chain'),
-    truststoreType: (get('ssl.truststore.type') ?? 'JKS').trim(),
-    truststoreLocation: get('ssl.truststore.location'),
-    truststorePassword: get('ssl.truststore.password'),
-    truststoreCertificates: get('ssl.truststore.certificates'),
-    // The host name check is a client's; a server checks its clients' certificates against the truststore.
-    endpointIdentificationAlgorithm: '',
-    enabledProtocols: list('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3']),
-    protocol: get('ssl.protocol') ?? 'TLSv1.3',
-    cipherSuites: list('ssl.cipher.suites', []),
-    keymanagerAlgorithm: get('ssl.keymanager.algorithm'),
-    trustmanagerAlgorithm: get('ssl.trustmanager.algorithm'),
-    secureRandomImplementation: get('ssl.secure.random.implementation'),
-    engineFactoryClass: get('ssl.engine.factory.class'),
-    provider: get('ssl.provider'),
-  }
-  if (cfg.keystoreLocation === null && cfg.keystoreKey === null)
-    report('ssl.keystore.location', null, 'an https listener needs a keystore')
-  const ssl = problems.length === 0 ? sslOptions(cfg, report) : null
-  if (ssl === null || problems.length > 0) throw new ConfigException(problems.join('; '))
-  const { key, cert, ca, minVersion, maxVersion, ciphers } = ssl.tls
-  return {
-    key,
-    cert,
-    minVersion,
-    maxVersion,
-    ...(ciphers ? { ciphers } : {}),
-    ...(clientAuth === 'none' ? {} : { ca, requestCert: true, rejectUnauthorized: clientAuth === 'required' }),
-  }
-}
-
-/**
  * Listens on every `listeners` entry (and `admin.listeners`: unset serves `/admin/*` on the main listeners, empty
  * disables it, otherwise only there). `metrics.listener` works the same way for `GET /metrics`: unset serves it on the
  * REST listeners, empty nowhere, otherwise only there (http). A port that is taken fails with `PortInUseError` and
  * nothing keeps listening.
  */
-export async function startRestServer(options: Omit<RestServerOptions, 'admin' | 'https'>): Promise<RunningRestServer> {
+export async function startRestServer(
+  options: Omit<RestServerOptions, 'admin' | 'https' | 'auth'>,
+): Promise<RunningRestServer> {
   const originals = options.workerConfig.originals
   const { listeners, adminListeners } = restListeners(originals)
+  const auth = restAuthentication(originals)
   const plans: Array<{ listener: Listener; admin: 'include' | 'exclude' | 'only'; prefix: string }> = []
   for (const listener of listeners) {
-    plans.push({ listener, admin: adminListeners === null ? 'include' : 'exclude', prefix: 'listeners.https.' })
+    plans.push({ listener, admin: adminListeners === null ? 'include' : 'exclude', prefix: LISTENERS_HTTPS_PREFIX })
   }
-  for (const listener of adminListeners ?? []) plans.push({ listener, admin: 'only', prefix: 'admin.listeners.https.' })
+  for (const listener of adminListeners ?? [])
+    plans.push({ listener, admin: 'only', prefix: ADMIN_LISTENERS_HTTPS_PREFIX })
   const metricsListener = originals['metrics.listener']
   const metricsListeners = metricsListener === undefined ? null : parseListeners(metricsListener, 'metrics.listener')
   if (metricsListeners?.some((l) => l.protocol !== 'http')) {
@@ -363,8 +314,9 @@ export async function startRestServer(options: Omit<RestServerOptions, 'admin' |
     const app = createRestServer({
       ...options,
       admin: plan.admin,
-      https: plan.listener.protocol === 'https' ? httpsOptions(originals, plan.prefix) : null,
+      https: plan.listener.protocol === 'https' ? restServerTls(originals, plan.prefix) : null,
       metrics: metricsListeners === null ? options.metrics : null,
+      auth,
     })
     apps.push(app)
     const host = plan.listener.host || '0.0.0.0'
@@ -402,6 +354,7 @@ export async function startRestServer(options: Omit<RestServerOptions, 'admin' |
   const url = advertisedUrl(originals, bound)
   const advertised = `${url.protocol}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}/`
   options.logger.info(`REST server listening at ${addresses.join(', ')}, advertised URL ${advertised}`)
+  for (const a of [auth?.basic, auth?.bearer]) if (a) options.logger.info(`REST API requires ${a.description}`)
   return { advertisedUrl: advertised, addresses, apps, close: closeAll }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
-import type { PluginRegistry } from '@ferry/runtime'
+import { type PluginRegistry, RestClient } from '@ferry/runtime'
 import {
   distributedWorkerProps,
   freePort,
@@ -77,6 +77,7 @@ test('a real standalone worker answers the hostile corpus with Apache’s bodies
     log: memoryLogger(),
     requestTimeoutMs: 1000,
     healthCheckTimeoutMs: 1000,
+    restClient: new RestClient({}),
   })
   // Requests that would delete or stop the connector are left to the end, so the rest reach a live one.
   const requests = hostileRequests(routes, existing, BODY_LIMIT, SEED).filter((r) => r.method !== 'DELETE')

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import type { PluginRegistry } from '@ferry/runtime'
+import { type PluginRegistry, RestClient } from '@ferry/runtime'
 import { restRoutes } from '../src/server.ts'
 import { FakeHerder, fakePlugins, workerConfig } from './fake-herder.ts'
 import { memoryLogger, testServer } from './helpers.ts'
@@ -22,6 +22,7 @@ function routes() {
     log: memoryLogger(),
     requestTimeoutMs: 1000,
     healthCheckTimeoutMs: 1000,
+    restClient: new RestClient({}),
   })
 }
 

@@ -24,6 +24,7 @@ export { BadRequestException, invalidConfigMessage, StandaloneHerder } from './h
 export { clientIdBase } from './kafka/based-log.ts'
 export { diagnoseConnection, isConnectionError, KafkaAdmin, parseBootstrapServers } from './kafka/clients.ts'
 export { describeConnectionFailure } from './kafka/failures.ts'
+export { JaasConfigError, type JaasModule, parseJaasFile } from './kafka/jaas.ts'
 export { type SslConfig, sslOptions } from './kafka/ssl.ts'
 export {
   createLogger,
@@ -67,6 +68,14 @@ export {
   VersionRange,
   versionRequirement,
 } from './plugins/version-range.ts'
+export { RestClient, RestIoError, type RestRequest, type RestResponse } from './rest/rest-client.ts'
+export {
+  ADMIN_LISTENERS_HTTPS_PREFIX,
+  LISTENERS_HTTPS_PREFIX,
+  restClientTls,
+  restServerTls,
+  type SslClientAuth,
+} from './rest/ssl-utils.ts'
 export { KafkaOffsetBackingStore } from './storage/kafka-offset-store.ts'
 export {
   FileOffsetBackingStore,

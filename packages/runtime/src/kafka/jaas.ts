@@ -221,9 +221,40 @@ function controlFlag(token: Token): JaasControlFlag {
  */
 export function parseJaasConfig(text: string): JaasModule[] {
   const tokenizer = new Tokenizer(text)
-  const modules: JaasModule[] = []
+  const modules = parseModules(tokenizer, tokenizer.next(), EOF)
+  if (modules.length === 0) throw new JaasConfigError('Login module not specified in JAAS config')
+  return modules
+}
+
+/**
+ * Parses a JAAS login configuration file (Java's `-Djava.security.auth.login.config`): `Name { <module> <flag>
+ * <options>; ... };` entries, by name (an entry named twice has the modules of both, as Java's ConfigFile merges
+ * them). Java's property expansion (`${user.home}`) is not done.
+ */
+export function parseJaasFile(text: string): Map<string, JaasModule[]> {
+  const tokenizer = new Tokenizer(text)
+  const entries = new Map<string, JaasModule[]>()
   let token = tokenizer.next()
   while (token.type !== EOF) {
+    if (token.type !== WORD || token.text === null)
+      throw new JaasConfigError(`Login configuration name expected in JAAS file, found ${describe(token)}`)
+    const name = token.text
+    const open = tokenizer.next()
+    if (open.type !== 123) throw new JaasConfigError(`'{' expected after ${name} in JAAS file, found ${describe(open)}`)
+    const modules = parseModules(tokenizer, tokenizer.next(), 125)
+    const end = tokenizer.next()
+    if (end.type !== 59) throw new JaasConfigError(`';' expected after the '}' of ${name} in JAAS file`)
+    entries.set(name, [...(entries.get(name) ?? []), ...modules])
+    token = tokenizer.next()
+  }
+  return entries
+}
+
+/** Login module entries from `token` on, up to the token of type `end` (EOF or `}`), which is consumed. */
+function parseModules(tokenizer: Tokenizer, first: Token, end: number): JaasModule[] {
+  const modules: JaasModule[] = []
+  let token = first
+  while (token.type !== end) {
     if (token.text === null)
       throw new JaasConfigError(`Login module class expected in JAAS config, found ${describe(token)}`)
     const loginModule = token.text
@@ -249,8 +280,8 @@ export function parseJaasConfig(text: string): JaasModule[] {
     if (token.type !== 59) throw new JaasConfigError('JAAS config entry not terminated by semi-colon')
     modules.push({ loginModule, controlFlag: flag, options })
     token = tokenizer.next()
+    if (token.type === EOF && end !== EOF) throw new JaasConfigError(`'}' expected at the end of the JAAS file`)
   }
-  if (modules.length === 0) throw new JaasConfigError('Login module not specified in JAAS config')
   return modules
 }
 

@@ -12,6 +12,7 @@ import { AlreadyExistsException, NotFoundException } from '@ferry/api'
 import { checkGroupAccess, clientIdBase } from '../../kafka/based-log.ts'
 import { withTopicTracking } from '../../kafka/clients.ts'
 import type { Logger } from '../../logger.ts'
+import { RestClient } from '../../rest/rest-client.ts'
 import type { ClusterConfigState, RawConfig } from '../../storage/config-store.ts'
 import { KafkaConfigBackingStore } from '../../storage/kafka-config-store.ts'
 import type { KafkaOffsetBackingStore } from '../../storage/kafka-offset-store.ts'
@@ -79,6 +80,8 @@ function sameConfig(a: RawConfig | null, b: RawConfig | null): boolean {
 export class DistributedHerder extends AbstractHerder implements Herder {
   readonly #workerId: string
   readonly #restUrl: string
+  /** Sends task configs to the leader (https with the worker's `listeners.https.` TLS). */
+  readonly #restClient: RestClient
   readonly #configStore: KafkaConfigBackingStore
   readonly #statusStore: KafkaStatusBackingStore
   readonly #coordinator: WorkerCoordinator
@@ -111,6 +114,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     this.#settings = settings
     this.#workerId = workerId
     this.#restUrl = options.restUrl
+    this.#restClient = new RestClient(worker.config.originals)
     this.#now = options.now ?? Date.now
     this.#rebalanceWaitMs = options.rebalanceWaitMs ?? 15_000
     const base = clientIdBase(settings.groupId, worker.config.clientId)
@@ -583,11 +587,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       Object.assign(headers, signatureHeaders(key, this.#settings.signatureAlgorithm, body))
     }
     const url = `${leaderUrl.replace(/\/$/, '')}/connectors/${encodeURIComponent(name)}/tasks?forward=true`
-    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) })
-    if (response.status >= 400) {
-      const text = await response.text()
-      throw new Error(`the leader answered ${response.status}: ${text}`)
-    }
+    const response = await this.#restClient.request(url, { method: 'POST', headers, body, timeoutMs: 30_000 })
+    if (response.status >= 400) throw new Error(`the leader answered ${response.status}: ${response.body}`)
   }
 
   async #startTask(id: ConnectorTaskId): Promise<void> {
