@@ -119,6 +119,14 @@ export const WORKER_CONFIG_DEF = new ConfigDef()
       'List of paths separated by commas (,) that contain plugins: npm package folders whose package.json has a "ferry" field, node_modules trees, or folders holding one (as ferry plugins install makes). See docs/plugins.md.',
   })
   .define({
+    name: 'topic.creation.enable',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    documentation:
+      'Whether to allow automatic creation of topics used by source connectors, when source connectors are configured with `topic.creation.` properties. Each task will use an admin client to create its topics and will not depend on the Kafka brokers to create topics automatically.',
+  })
+  .define({
     name: 'ui.enabled',
     type: 'BOOLEAN',
     defaultValue: true,
@@ -397,6 +405,8 @@ export interface WorkerConfig {
   readonly clientId: string
   readonly requestTimeoutMs: number
   readonly offsetStorageFile: string | null
+  /** `topic.creation.enable`: source connectors' `topic.creation.*` keys are honoured (KIP-158); absent: true. */
+  readonly topicCreationEnable?: boolean
   /** `metrics.sample.window.ms` and `metrics.num.samples`: the windows of the rates, averages and maxima. */
   readonly metricsSampleWindowMs?: number
   readonly metricsNumSamples?: number
@@ -430,6 +440,7 @@ export function parseWorkerConfig(props: Record<string, string>, mode: 'standalo
     clientId: (parsed['client.id'] as string) ?? '',
     requestTimeoutMs: Number(parsed['request.timeout.ms']),
     offsetStorageFile: (parsed['offset.storage.file.filename'] as string | undefined) ?? null,
+    topicCreationEnable: parsed['topic.creation.enable'] !== false,
     metricsSampleWindowMs: Number(parsed['metrics.sample.window.ms']),
     metricsNumSamples: Number(parsed['metrics.num.samples']),
     distributed,

@@ -42,6 +42,7 @@ import {
   pluginVersion,
 } from '../plugins/registry.ts'
 import { type VersionRange, versionRequirement } from '../plugins/version-range.ts'
+import { topicCreationConfigDef, usesTopicCreation } from '../worker/topic-creation.ts'
 import {
   BadRequestException,
   type ConfigInfo,
@@ -483,12 +484,22 @@ function sinkConnectorConfigDef(ctx: ValidationContext, defaults: DynamicDefault
 }
 
 /**
- * Ferry's own connector keys: the dead letter queue keys on a source connector and `errors.restart.*`. They are
- * validated and listed when the config sets one of them, so a config that does not use them validates exactly as it
- * does on Apache.
+ * Ferry's own connector keys: the dead letter queue keys on a source connector, `errors.restart.*` and the topic
+ * creation groups' keys. They are validated and listed when the config sets one of them, so a config that does not use
+ * them validates exactly as it does on Apache.
  */
-function defineFerryKeys(def: ConfigDef, props: Readonly<Record<string, string | null>>, isSink: boolean): void {
+function defineFerryKeys(
+  def: ConfigDef,
+  props: Readonly<Record<string, string | null>>,
+  isSink: boolean,
+  workerConfig: WorkerConfig,
+): void {
   const uses = (prefix: string) => Object.keys(props).some((k) => k.startsWith(prefix))
+  // KIP-158's group keys, which Apache reads only when the connector starts (it fails there on a missing or bad one):
+  // reported here, so a config that could not start is refused when created.
+  if (!isSink && workerConfig.topicCreationEnable !== false && usesTopicCreation(props)) {
+    for (const key of topicCreationConfigDef(props).configKeys().values()) def.define(key)
+  }
   if (!isSink && uses('errors.deadletterqueue.')) {
     for (const key of DEAD_LETTER_QUEUE_CONFIG_DEF.configKeys().values()) def.define(key)
   }
@@ -883,7 +894,7 @@ export async function validateConnectorConfig(
   }
   const defaults: DynamicDefaults = { connectorVersion, connectorVersions, converters }
   const baseDef = isSink ? sinkConnectorConfigDef(ctx, defaults) : sourceConnectorConfigDef(ctx, defaults)
-  defineFerryKeys(baseDef, props, isSink)
+  defineFerryKeys(baseDef, props, isSink, ctx.workerConfig)
 
   // KIP-891: a connector version that does not exist stops validation at the framework keys.
   if (selected.error !== null) {

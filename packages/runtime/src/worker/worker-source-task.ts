@@ -19,6 +19,7 @@ import { describeConnectionFailure, isAuthorizationFailure } from '../kafka/fail
 import type { Logger } from '../logger.ts'
 import { NOOP_SOURCE_TASK_METRICS, type SourceTaskMetrics } from '../metrics/task-metrics.ts'
 import { type OffsetBackingStore, offsetKey, offsetReader } from '../storage/offset-store.ts'
+import type { TopicCreation } from './topic-creation.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import {
   type ConnectorTaskId,
@@ -36,6 +37,8 @@ class HeldBatchDropped extends ConnectException {}
 export interface SourceTaskSettings {
   offsetFlushIntervalMs: number
   offsetFlushTimeoutMs: number
+  /** KIP-158: creates the topics the task writes to before its first write to each; null when not asked for. */
+  topicCreation?: TopicCreation | null
 }
 
 /** One produced batch, in submission order; its offsets become committable once it and all earlier batches are acked. */
@@ -306,6 +309,8 @@ export class WorkerSourceTask extends WorkerTask {
     const { outgoing, kept, submitted } = batch
     let written = 0
     if (outgoing.length > 0) {
+      const creation = this.#settings.topicCreation
+      if (creation) await creation.ensure(new Set(outgoing.map((r) => r.topic)))
       try {
         const result = await this.#produce(outgoing)
         this.recordsProduced += outgoing.length
@@ -490,6 +495,7 @@ export class WorkerSourceTask extends WorkerTask {
     // After a failure, or a stop that came while the task was starting, the task gets its stop call here.
     if (this.#started) await this.#stopTask()
     await this.#producer.close().catch(() => {})
+    await this.#settings.topicCreation?.close().catch(() => {})
     await this.#operator.close().catch((e) => this.log.warn({ err: e }, 'Error closing the error reporters'))
   }
 }

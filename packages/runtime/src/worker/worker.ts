@@ -30,6 +30,7 @@ import type { RecordingTaskMetrics, TaskMetricStatus } from '../metrics/task-met
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
 import { type Converters, createConverters, createTransformationChain, resolvePlugin } from './plugin-instances.ts'
+import { parseTopicCreationGroups, TopicCreation } from './topic-creation.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import { WorkerSinkTask } from './worker-sink-task.ts'
 import { WorkerSourceTask } from './worker-source-task.ts'
@@ -227,6 +228,9 @@ export class Worker {
         version: String(instance.version()),
       })
       this.configTransformer.hidePasswords(resolved.config, () => instance.config())
+      // A source connector's topic creation groups must parse, as Apache's SourceConnectorConfig (KIP-158).
+      if (instance instanceof SourceConnector && state !== 'STOPPED')
+        parseTopicCreationGroups(resolved.config, this.config.topicCreationEnable !== false)
       connector.initialize({
         requestTaskReconfiguration,
         raiseError: (error) => {
@@ -367,6 +371,14 @@ export class Worker {
         const producer = new KafkaProducer(
           clients.producer(connectorConfig, `connector-producer-${id.connector}-${id.task}`),
         )
+        const creationGroups = parseTopicCreationGroups(connectorConfig, this.config.topicCreationEnable !== false)
+        const topicCreation = creationGroups
+          ? new TopicCreation(
+              creationGroups,
+              new KafkaAdmin(clients.admin(connectorConfig, `connector-adminclient-${name}`)),
+              this.#log,
+            )
+          : null
         task = new WorkerSourceTask(
           id,
           instance,
@@ -378,6 +390,7 @@ export class Worker {
           {
             offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
             offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
+            topicCreation,
           },
           state,
           listener,
