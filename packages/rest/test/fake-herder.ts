@@ -9,6 +9,7 @@ import type {
   ConnectorOffsets,
   ConnectorStateInfo,
   ConnectorTaskId,
+  GroupMemberInfo,
   Herder,
   LoggerLevel,
   Message,
@@ -19,6 +20,7 @@ import type {
   TaskInfo,
   TaskState,
   WorkerConfig,
+  WorkerInfo,
 } from '@ferry/runtime'
 import { WorkerClients } from '@ferry/runtime'
 
@@ -37,6 +39,19 @@ export class FakeHerder implements Herder {
   readonly topics = new Map<string, string[]>()
   readonly levels: Record<string, LoggerLevel> = { root: { level: 'INFO', last_modified: null } }
   ready = true
+  /** What `workerInfo` answers; a standalone worker running nothing by default. */
+  info: WorkerInfo = {
+    worker_id: 'fake:8083',
+    url: null,
+    mode: 'standalone',
+    group_id: null,
+    generation: null,
+    leader_url: null,
+    is_leader: true,
+    tasks: [],
+  }
+  /** What `groupMembers` answers. */
+  members: GroupMemberInfo[] = []
   healthDelayMs = 0
   offsets: ConnectorOffset[] = [{ partition: { filename: '/tmp/in.txt' }, offset: { position: 42 } }]
 
@@ -277,6 +292,12 @@ export class FakeHerder implements Herder {
   setClusterLoggerLevel(namespace: string, level: string): void {
     this.calls.push(`cluster level ${namespace} ${level}`)
     this.setWorkerLoggerLevel(namespace, level)
+  }
+  workerInfo(): WorkerInfo {
+    return structuredClone(this.info)
+  }
+  async groupMembers(): Promise<GroupMemberInfo[]> {
+    return structuredClone(this.members)
   }
 }
 

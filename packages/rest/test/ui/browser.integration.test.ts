@@ -167,8 +167,31 @@ test('the web UI in Chromium', async (t) => {
     assert.equal(refused, 2)
   })
 
+  await t.test('a first load that fails (the worker answering 503) is tried again until the page shows', async (t) => {
+    const s = await setup(t, browser)
+    let failing = true
+    let refused = 0
+    await s.page.route('**/connectors?expand=status&expand=info', async (route) => {
+      if (failing) {
+        refused++
+        return route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error_code: 503, message: 'Worker is still starting up.' }),
+        })
+      }
+      return route.continue()
+    })
+    await s.page.goto(`${s.base}/ui/`)
+    await assertText(s.page.locator('#view .form-error'), /Worker is still starting up\./)
+    // The page stays on its error until the worker answers, and is never reloaded by hand.
+    await waitUntil(() => refused >= 2, 'a second attempt')
+    failing = false
+    await assertText(s.page.getByTestId('connectors'), /No connectors yet/)
+  })
+
   await t.test(
-    'plugins with versions, loggers with levels that can be set, the cluster from the statuses',
+    'plugins with versions, loggers with levels that can be set, the cluster: workers, leader, generation, records per second',
     async (t) => {
       const s = await setup(t, browser)
       await s.page.goto(`${s.base}/ui/#/plugins`)
@@ -183,15 +206,33 @@ test('the web UI in Chromium', async (t) => {
       assert.equal((await s.rest('GET', `/admin/loggers/${logger}`)).body.level, 'TRACE')
 
       const name = randomName('ui-cluster')
+      const input = join(s.dir, 'c.txt')
+      await writeFile(input, Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n'))
       await s.rest('POST', '/connectors', {
         name,
-        config: { 'connector.class': FILE_SOURCE, file: join(s.dir, 'c.txt'), topic: randomName('t') },
+        config: { 'connector.class': FILE_SOURCE, file: input, topic: randomName('t') },
       })
+      // The connectors list shows what the task wrote per second (source-record-write-rate), not nothing.
+      await s.page.goto(`${s.base}/ui/`)
+      await assertText(s.page.locator(`[data-connector="${name}"] .rate`), /^(?!0\.0$)\d+(\.\d)?$/, 30_000)
+
       await s.page.goto(`${s.base}/ui/#/cluster`)
-      await assertText(s.page.getByTestId('workers'), new RegExp(`ui-worker:8083\\s*${name}`))
+      await assertText(s.page.getByTestId('generation'), /^none \(standalone\)$/)
+      await assertText(s.page.getByTestId('leader'), /^ui-worker:8083 \(standalone/)
+      const row = s.page.locator('[data-worker="ui-worker:8083"]')
+      await assertText(row, new RegExp(`^ui-worker:8083\\s*leader\\s*${name}\\s*1\\s*\\d`))
     },
   )
 })
+
+/** Waits until `condition` holds. */
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`no ${what} within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
 
 /** Waits until the element's text matches (the page refreshes every 2 s). */
 async function assertText(locator: ReturnType<Page['locator']>, pattern: RegExp, timeoutMs = 10_000): Promise<void> {

@@ -108,6 +108,42 @@ export interface LoggerLevel {
   last_modified: number | null
 }
 
+/** Ferry's own (`GET /ferry/worker`): one worker, the group as it last saw it, and what its tasks move. */
+export interface WorkerInfo {
+  /** As in statuses: the advertised REST host:port. */
+  worker_id: string
+  /** The REST URL other workers reach it at (distributed mode); null in standalone mode. */
+  url: string | null
+  mode: 'standalone' | 'distributed'
+  /** `group.id` (distributed mode), else null. */
+  group_id: string | null
+  /** The generation this worker last joined; null in standalone mode or before its first join. */
+  generation: number | null
+  /** The leader's REST URL as this worker's last assignment names it; null in standalone mode or before. */
+  leader_url: string | null
+  is_leader: boolean
+  /** The tasks running here, by connector and task. */
+  tasks: TaskThroughput[]
+}
+
+/**
+ * A task's records per second over the metrics window: a source's `source-record-write-rate` (written to Kafka), a
+ * sink's `sink-record-send-rate` (handed to `put`).
+ */
+export interface TaskThroughput {
+  connector: string
+  task: number
+  type: 'source' | 'sink'
+  records_per_second: number
+}
+
+/** A member of the worker's group as the group coordinator describes it (DescribeGroups). */
+export interface GroupMemberInfo {
+  member_id: string
+  /** The REST URL from its member metadata; null when that cannot be read. */
+  url: string | null
+}
+
 /** What `POST /connectors/{c}/restart` asks for (Apache's RestartRequest, KIP-745). */
 export interface RestartRequest {
   connector: string
@@ -193,6 +229,11 @@ export interface Herder {
   /** Sets a namespace's level in this worker; returns the loggers whose level changed, sorted. */
   setWorkerLoggerLevel(namespace: string, level: string): string[]
   setClusterLoggerLevel(namespace: string, level: string): void | Promise<void>
+
+  /** Ferry's own: this worker, its view of the group, and its tasks' throughput. */
+  workerInfo(): WorkerInfo
+  /** Ferry's own: the workers in the group now (DescribeGroups); in standalone mode none. */
+  groupMembers(): Promise<GroupMemberInfo[]>
 }
 
 /**

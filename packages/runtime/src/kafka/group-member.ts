@@ -100,6 +100,15 @@ export interface GroupMemberOptions extends ClientSettings {
   groupInstanceId?: string | null | undefined
 }
 
+/** A group as DescribeGroups tells it. */
+export interface GroupDescription {
+  /** `Stable`, `PreparingRebalance`, `CompletingRebalance`, `Empty` or `Dead`. */
+  state: string
+  /** The protocol the group chose (`sessioned`, `compatible`, `default` for Connect). */
+  protocol: string
+  members: Array<{ memberId: string; clientId: string; clientHost: string; metadata: Buffer }>
+}
+
 type AnyApi = ((...args: unknown[]) => void) & { version: number }
 
 /** See the module comment. Not safe for concurrent calls other than `leave`/`close` during a `join`. */
@@ -112,6 +121,11 @@ export class GroupMember {
   #memberId = ''
   #generationId = -1
   #protocol: string | null = null
+  /**
+   * A client of its own for DescribeGroups: a broker answers a connection's requests one after another, and a
+   * JoinGroup waits for the whole group, so a describe on the member's connection would wait out the rebalance.
+   */
+  #describeClient: Base | null = null
 
   constructor(options: GroupMemberOptions) {
     this.groupId = options.groupId
@@ -161,8 +175,8 @@ export class GroupMember {
     this.#generationId = -1
   }
 
-  async #api(name: string): Promise<AnyApi> {
-    return promisify<AnyApi>((cb) => this.#client[kGetApi](name, cb as unknown as Callback<API<unknown[], unknown>>))
+  async #api(name: string, client: Base = this.#client): Promise<AnyApi> {
+    return promisify<AnyApi>((cb) => client[kGetApi](name, cb as unknown as Callback<API<unknown[], unknown>>))
   }
 
   /** Looks up the group coordinator (FindCoordinator through any broker). */
@@ -187,20 +201,20 @@ export class GroupMember {
     }
   }
 
-  async #coordinatorConnection(): Promise<Connection> {
+  async #coordinatorConnection(client: Base): Promise<Connection> {
     if (!this.#coordinator) await this.findCoordinator()
     const c = this.#coordinator!
     try {
-      return await promisify<Connection>((cb) => this.#client[kGetConnection]({ host: c.host, port: c.port }, cb))
+      return await promisify<Connection>((cb) => client[kGetConnection]({ host: c.host, port: c.port }, cb))
     } catch (e) {
       this.#coordinator = null
       throw classify(e, 'Connecting to the group coordinator')
     }
   }
 
-  async #request<T>(name: string, what: string, args: unknown[]): Promise<T> {
-    const connection = await this.#coordinatorConnection()
-    const api = await this.#api(name)
+  async #request<T>(name: string, what: string, args: unknown[], client: Base = this.#client): Promise<T> {
+    const connection = await this.#coordinatorConnection(client)
+    const api = await this.#api(name, client)
     try {
       return await call<T>(api, connection, ...args)
     } catch (e) {
@@ -260,6 +274,34 @@ export class GroupMember {
         if (err.kind === 'unknown-member') this.resetMember()
         throw err
       }
+    }
+  }
+
+  /**
+   * DescribeGroups for this group, asked of its coordinator: its state and each member with the metadata of the
+   * protocol the group chose (empty while the group is between generations).
+   */
+  async describe(): Promise<GroupDescription> {
+    this.#describeClient ??= this.#newClient()
+    const response = await this.#request<{
+      groups: Array<{
+        errorCode: number
+        groupState: string
+        protocolData: string
+        members: Array<{ memberId: string; clientId: string; clientHost: string; memberMetadata: Buffer }>
+      }>
+    }>('DescribeGroups', 'DescribeGroups', [[this.groupId], false], this.#describeClient)
+    const group = response.groups[0]
+    if (!group) throw new GroupError('fatal', null, 'DescribeGroups answered no group')
+    return {
+      state: group.groupState,
+      protocol: group.protocolData,
+      members: group.members.map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: Buffer.from(m.memberMetadata),
+      })),
     }
   }
 
@@ -354,6 +396,8 @@ export class GroupMember {
 
   async close(): Promise<void> {
     await this.#client.close().catch(() => {})
+    await this.#describeClient?.close().catch(() => {})
+    this.#describeClient = null
   }
 }
 

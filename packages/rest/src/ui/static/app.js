@@ -73,6 +73,16 @@ async function render() {
 /** Every connector with its status and info (`?expand=status&expand=info`). */
 const allConnectors = () => call('GET', '/connectors?expand=status&expand=info')
 
+/**
+ * Ferry's `/ferry/cluster`: the workers of the group, the leader, the generation, and each connector's records per
+ * second gathered from every worker's metrics. A failure (a worker that is not Ferry's, a rebalance) gives
+ * `{ error }`: the pages then show what the statuses say.
+ */
+const clusterInfo = () => api('GET', '/ferry/cluster').catch((e) => ({ error: e.message }))
+
+/** Records per second, as shown: one decimal below 100. */
+const perSecond = (rate) => (rate >= 100 ? String(Math.round(rate)) : rate.toFixed(1))
+
 // ------------------------------------------------------------------------------------------------ connectors
 
 async function connectorsPage() {
@@ -86,19 +96,24 @@ async function connectorsPage() {
       h(
         'tr',
         {},
-        ['Name', 'Type', 'State', 'Tasks', 'Worker', 'Class'].map((c) => h('th', {}, c)),
+        ['Name', 'Type', 'State', 'Tasks', 'Records/s', 'Worker', 'Class'].map((c) => h('th', {}, c)),
       ),
     ),
     body,
   )
   replace(view, h('h2', {}, 'Connectors'), table, h('p', {}, h('a', { href: '#/new' }, 'New connector')))
   const refresh = async () => {
-    const connectors = await allConnectors()
+    const [connectors, cluster] = await Promise.all([allConnectors(), clusterInfo()])
     const names = Object.keys(connectors).sort()
+    const rate = (name) => {
+      if (cluster.error) return h('span', { class: 'muted', title: cluster.error }, '–')
+      const c = cluster.connectors[name]
+      return c ? perSecond(c.records_per_second) : h('span', { class: 'muted' }, '–')
+    }
     replace(
       body,
       names.length === 0
-        ? h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No connectors yet.'))
+        ? h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No connectors yet.'))
         : names.map((name) => {
             const { status, info } = connectors[name]
             const tasks = status?.tasks ?? []
@@ -110,6 +125,7 @@ async function connectorsPage() {
               h('td', {}, status?.type ?? info?.type ?? ''),
               h('td', {}, stateBadge(status?.connector.state ?? 'UNKNOWN')),
               h('td', {}, `${running}/${tasks.length} running`),
+              h('td', { class: 'rate' }, rate(name)),
               h('td', {}, status?.connector.worker_id ?? ''),
               h('td', { class: 'mono' }, info?.config['connector.class'] ?? ''),
             )
@@ -338,31 +354,51 @@ async function clusterPage() {
   const box = h('div')
   replace(view, h('h2', {}, 'Cluster'), box)
   const refresh = async () => {
-    const [root, connectors] = await Promise.all([call('GET', '/'), allConnectors()])
-    /** worker id → { connectors, tasks } it runs, from the statuses. */
+    const [root, connectors, cluster] = await Promise.all([call('GET', '/'), allConnectors(), clusterInfo()])
+    /** worker id → what the cluster view and the statuses say of it. */
     const workers = new Map()
     const at = (id) => {
-      if (!workers.has(id)) workers.set(id, { connectors: [], tasks: [] })
+      if (!workers.has(id)) workers.set(id, { connectors: [], tasks: [], info: null })
       return workers.get(id)
     }
+    for (const w of cluster.workers ?? []) at(w.worker_id ?? hostPort(w.url) ?? w.member_id).info = w
     for (const [name, { status }] of Object.entries(connectors)) {
       if (!status) continue
       if (status.connector.worker_id) at(status.connector.worker_id).connectors.push(name)
       for (const task of status.tasks) if (task.worker_id) at(task.worker_id).tasks.push(`${name}-${task.id}`)
     }
+    const leader = (cluster.workers ?? []).find((w) => w.leader)
     replace(
       box,
       h(
         'dl',
-        { class: 'facts' },
+        { class: 'facts', 'data-testid': 'cluster-facts' },
         h('dt', {}, 'Kafka cluster'),
         h('dd', { class: 'mono' }, root.kafka_cluster_id ?? 'unknown'),
         h('dt', {}, 'Ferry version'),
         h('dd', {}, `${root.version} (commit ${root.commit})`),
+        h('dt', {}, 'Mode'),
+        h('dd', {}, cluster.mode ?? 'unknown'),
+        cluster.group_id ? [h('dt', {}, 'Group'), h('dd', { class: 'mono' }, cluster.group_id)] : null,
+        h('dt', {}, 'Generation'),
+        h(
+          'dd',
+          { 'data-testid': 'generation' },
+          cluster.generation ?? (cluster.mode === 'standalone' ? 'none (standalone)' : 'unknown'),
+        ),
+        h('dt', {}, 'Leader'),
+        h(
+          'dd',
+          { class: 'mono', 'data-testid': 'leader' },
+          cluster.mode === 'standalone'
+            ? `${leader?.worker_id ?? ''} (standalone: the whole cluster)`
+            : (leader?.worker_id ?? hostPort(cluster.leader_url) ?? 'unknown'),
+        ),
         h('dt', {}, 'Connectors'),
         h('dd', {}, String(Object.keys(connectors).length)),
       ),
-      h('h3', {}, 'Workers running connectors or tasks'),
+      cluster.error ? h('p', { class: 'form-error' }, `The cluster view is not available: ${cluster.error}`) : null,
+      h('h3', {}, 'Workers'),
       h(
         'table',
         { 'data-testid': 'workers' },
@@ -372,22 +408,31 @@ async function clusterPage() {
           h(
             'tr',
             {},
-            ['Worker', 'Connectors', 'Tasks'].map((c) => h('th', {}, c)),
+            ['Worker', 'Role', 'Generation', 'Connectors', 'Tasks', 'Records/s'].map((c) => h('th', {}, c)),
           ),
         ),
         h(
           'tbody',
           {},
           workers.size === 0
-            ? h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No worker runs anything yet.'))
+            ? h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No worker known yet.'))
             : [...workers.keys()].sort().map((id) => {
                 const w = workers.get(id)
+                const rate = (w.info?.tasks ?? []).reduce((sum, t) => sum + t.records_per_second, 0)
                 return h(
                   'tr',
-                  {},
+                  { 'data-worker': id },
                   h('td', { class: 'mono' }, id),
+                  h(
+                    'td',
+                    {},
+                    w.info?.leader ? h('span', { class: 'state state-running' }, 'leader') : w.info ? 'follower' : '',
+                    w.info?.error ? h('span', { class: 'form-error' }, ` unreachable: ${w.info.error}`) : null,
+                  ),
+                  h('td', {}, w.info?.generation ?? ''),
                   h('td', {}, w.connectors.join(', ')),
                   h('td', {}, `${w.tasks.length}`),
+                  h('td', { class: 'rate' }, w.info?.tasks ? perSecond(rate) : ''),
                 )
               }),
         ),
@@ -396,6 +441,16 @@ async function clusterPage() {
   }
   await refresh()
   return refresh
+}
+
+/** `host:port` of a worker URL, as statuses name workers; null for none. */
+function hostPort(url) {
+  if (!url) return null
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
 }
 
 // ------------------------------------------------------------------------------------------------ plugins, loggers

@@ -32,6 +32,7 @@ import {
   type ConnectorOffsets,
   type ConnectorStateInfo,
   type ConnectorType,
+  type GroupMemberInfo,
   type Herder,
   type InternalRequestSignature,
   type Message,
@@ -43,8 +44,10 @@ import {
   type StateInfo,
   type TaskInfo,
   type TaskState,
+  type WorkerInfo,
 } from '../herder.ts'
 import { connectorVersions, taskWithVersion, withVersion } from '../plugin-versions.ts'
+import { taskThroughput } from '../task-throughput.ts'
 import { type Assignment, NO_ERROR } from './connect-protocol.ts'
 import { generateSessionKey, signatureHeaders, verifySignature } from './request-signature.ts'
 import { WorkerCoordinator } from './worker-coordinator.ts'
@@ -1010,6 +1013,24 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   /** KIP-976: written to the config topic; every worker (this one too) applies it when it reads it. */
   async setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
     await this.#configStore.putLoggerLevel(namespace, level)
+  }
+
+  workerInfo(): WorkerInfo {
+    const generation = this.#coordinator.assignment ? this.#coordinator.lastCompletedGenerationId : -1
+    return {
+      worker_id: this.#workerId,
+      url: this.#restUrl,
+      mode: 'distributed',
+      group_id: this.#settings.groupId,
+      generation: generation < 0 ? null : generation,
+      leader_url: this.#coordinator.leaderUrl,
+      is_leader: this.#coordinator.isLeader,
+      tasks: taskThroughput(this.worker.metrics),
+    }
+  }
+
+  async groupMembers(): Promise<GroupMemberInfo[]> {
+    return (await this.#coordinator.members()).map((m) => ({ member_id: m.memberId, url: m.url }))
   }
 }
 

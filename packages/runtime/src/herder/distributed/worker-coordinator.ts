@@ -26,6 +26,7 @@ import {
   type Assignment,
   type ConnectProtocolCompatibility,
   deserializeAssignment,
+  deserializeMetadata,
   fromProtocol,
   metadataRequest,
   NO_ERROR,
@@ -225,6 +226,23 @@ export class WorkerCoordinator {
 
   get isLeader(): boolean {
     return this.#assignment !== null && this.#member.memberId === this.#assignment.leader
+  }
+
+  /**
+   * The workers in the group now, as its coordinator describes it (DescribeGroups), each with the REST URL of its
+   * member metadata (null when that cannot be read). Does not wait for a rebalance in progress.
+   */
+  async members(): Promise<Array<{ memberId: string; url: string | null }>> {
+    const group = await this.#member.describe()
+    return group.members.map((m) => {
+      let url: string | null = null
+      try {
+        url = deserializeMetadata(m.metadata).url
+      } catch {
+        // Not a Connect worker's metadata: shown without a URL.
+      }
+      return { memberId: m.memberId, url }
+    })
   }
 
   /** The leader's REST URL from the last assignment. */

@@ -15,14 +15,17 @@ import {
   type ConnectorOffsets,
   type ConnectorStateInfo,
   type ConnectorType,
+  type GroupMemberInfo,
   type Herder,
   type Message,
   type RestartRequest,
   type TaskInfo,
   type TaskState,
+  type WorkerInfo,
 } from '../herder.ts'
 import { connectorVersions, taskWithVersion, withVersion } from '../plugin-versions.ts'
 import { MemoryStatusStore } from '../status-store.ts'
+import { taskThroughput } from '../task-throughput.ts'
 
 export { invalidConfigMessage } from '../connector-validation.ts'
 export { BadRequestException } from '../herder.ts'
@@ -55,12 +58,14 @@ function sameConfig(a: Record<string, string>, b: Record<string, string> | null)
  */
 export class StandaloneHerder extends AbstractHerder implements Herder {
   readonly #status: MemoryStatusStore
+  readonly #workerId: string
   readonly #connectors = new Map<string, ConnectorEntry>()
   readonly #topics = new Map<string, Set<string>>()
   readonly #restarts: AutoRestarts
 
   constructor(worker: Worker, workerId: string, log: Logger, options: StandaloneHerderOptions = {}) {
     super(worker, log, 'org.apache.kafka.connect.runtime.standalone.StandaloneHerder', options)
+    this.#workerId = workerId
     this.#status = new MemoryStatusStore(workerId)
     this.#restarts = new AutoRestarts({
       log: this.log,
@@ -476,5 +481,22 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
   setClusterLoggerLevel(namespace: string, level: string): void {
     // In standalone mode this worker is the whole cluster.
     this.setWorkerLoggerLevel(namespace, level)
+  }
+
+  workerInfo(): WorkerInfo {
+    return {
+      worker_id: this.#workerId,
+      url: null,
+      mode: 'standalone',
+      group_id: null,
+      generation: null,
+      leader_url: null,
+      is_leader: true,
+      tasks: taskThroughput(this.worker.metrics),
+    }
+  }
+
+  async groupMembers(): Promise<GroupMemberInfo[]> {
+    return []
   }
 }
