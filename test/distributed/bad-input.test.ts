@@ -44,6 +44,21 @@ const cases: Array<[string, Record<string, string | undefined>, RegExp]> = [
   ['a replication factor of 0', { 'status.storage.replication.factor': '0' }, /status\.storage\.replication\.factor/],
   ['exactly-once source support', { 'exactly.once.source.support': 'enabled' }, /exactly\.once\.source\.support/],
   [
+    'a REST extension Ferry does not have',
+    { 'rest.extension.classes': 'com.example.AuditRestExtension' },
+    /rest\.extension\.classes: Ferry cannot load the REST extension com\.example\.AuditRestExtension/,
+  ],
+  [
+    'the basic-auth extension without a JAAS file',
+    { 'rest.extension.classes': 'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension' },
+    /needs a JAAS file with a KafkaConnect entry: set rest\.auth\.login\.config/,
+  ],
+  [
+    'an https listener without a keystore',
+    { listeners: 'https://127.0.0.1:0' },
+    /ssl\.keystore\.location: an https listener needs a keystore/,
+  ],
+  [
     'a signature algorithm not in the verification list',
     { 'inter.worker.signature.algorithm': 'HmacSHA512' },
     /inter\.worker\.verification\.algorithms/,

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import { advertisedUrl, PortInUseError, type RunningRestServer, startRestServer, workerIdFor } from '@ferry/rest'
+import {
+  advertisedUrl,
+  checkRestConfig,
+  PortInUseError,
+  type RunningRestServer,
+  startRestServer,
+  workerIdFor,
+} from '@ferry/rest'
 import {
   ConnectMetrics,
   clientIdBase,
@@ -230,6 +237,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   let workerId: string
   try {
     workerId = workerIdFor(config.originals)
+    checkRestConfig(config.originals)
   } catch (e) {
     throw invalid(e)
   }
@@ -239,7 +247,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   // Named loggers, so PUT /admin/loggers/<namespace> changes what they log (the names are Apache's).
   const workerLog = log.child({})
   const restLog = log.child({})
-  const offsets = new FileOffsetBackingStore(config.offsetStorageFile!)
+  const offsets = new FileOffsetBackingStore(config.offsetStorageFile!, log)
   const metrics = new ConnectMetrics({
     sampleWindowMs: config.metricsSampleWindowMs,
     numSamples: config.metricsNumSamples,
@@ -331,6 +339,7 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
     config = parseWorkerConfig(workerProps, 'distributed')
     parseBootstrapServers(config.bootstrapServers.join(','))
     workerId = workerIdFor(config.originals)
+    checkRestConfig(config.originals)
     const url = advertisedUrl(config.originals)
     restUrl = `${url.protocol}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}/`
   } catch (e) {

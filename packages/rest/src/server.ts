@@ -26,7 +26,6 @@ import { httpStatusError, toErrorResponse } from './errors.ts'
 import { forwardRequest, requestTarget } from './forwarding.ts'
 import { answerAndClose, protocolErrorStatus } from './protocol-errors.ts'
 import { checkContentTypeSyntax, checkJsonMediaType, jsonBody, keepRawBody } from './request-body.ts'
-import { clusterRoutes } from './routes/cluster.ts'
 import { connectorPluginRoutes } from './routes/connector-plugins.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -69,7 +68,6 @@ export function restRoutes(ctx: RestContext): RouteSpec[] {
     ...connectorPluginRoutes(ctx),
     ...loggerRoutes(ctx),
     ...metricsRoutes(ctx),
-    ...clusterRoutes(ctx),
     ...uiRoutes(ctx),
   ]
 }
@@ -280,6 +278,17 @@ export interface RunningRestServer {
 /** Thrown when a listener's port is taken. */
 export class PortInUseError extends Error {
   readonly code = 'EADDRINUSE'
+}
+
+/**
+ * Checks the REST keys as `startRestServer` reads them (listeners, the TLS of https ones, `rest.extension.classes`
+ * and `rest.auth.*`), so a mistake stops the worker before anything starts; throws the `ConfigException` naming it.
+ */
+export function checkRestConfig(originals: Readonly<Record<string, string>>): void {
+  const { listeners, adminListeners } = restListeners(originals)
+  if (listeners.some((l) => l.protocol === 'https')) restServerTls(originals, LISTENERS_HTTPS_PREFIX)
+  if (adminListeners?.some((l) => l.protocol === 'https')) restServerTls(originals, ADMIN_LISTENERS_HTTPS_PREFIX)
+  restAuthentication(originals)
 }
 
 /**
