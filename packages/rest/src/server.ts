@@ -26,6 +26,7 @@ import { httpStatusError, toErrorResponse } from './errors.ts'
 import { forwardRequest, requestTarget } from './forwarding.ts'
 import { answerAndClose, protocolErrorStatus } from './protocol-errors.ts'
 import { checkContentTypeSyntax, checkJsonMediaType, jsonBody, keepRawBody } from './request-body.ts'
+import { clusterRoutes } from './routes/cluster.ts'
 import { connectorPluginRoutes } from './routes/connector-plugins.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -68,6 +69,7 @@ export function restRoutes(ctx: RestContext): RouteSpec[] {
     ...connectorPluginRoutes(ctx),
     ...loggerRoutes(ctx),
     ...metricsRoutes(ctx),
+    ...clusterRoutes(ctx),
     ...uiRoutes(ctx),
   ]
 }
