@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { FileOffsetBackingStore, parseWorkerConfig, StandaloneHerder, silentLogger, Worker } from '@ferry/runtime'
@@ -52,6 +52,40 @@ test('a worker config without a converter names the missing key', async (t) => {
   const { code, stderr } = await run(['standalone', worker], dir)
   assert.equal(code, 2)
   assert.match(stderr, /Missing required configuration "key.converter"/)
+})
+
+test('log.format: a value that is not a format exits 2 naming the key; pretty writes readable lines with the task context', async (t) => {
+  const dir = await tempDir(t)
+  const [, worker, connector] = await writeConfigs(dir, {
+    name: 'x',
+    'connector.class': 'FileStreamSource',
+    topic: 't',
+  })
+  await appendFile(worker!, 'log.format=yaml\n')
+  const refused = await run(['standalone', worker!, connector!], dir)
+  assert.equal(refused.code, 2)
+  assert.equal(
+    refused.stderr.trim(),
+    `ferry: ${worker}: Invalid value yaml for configuration log.format: String must be one of: json, pretty`,
+  )
+
+  const input = join(dir, 'in.txt')
+  await writeFile(input, 'one\n')
+  const name = randomName('pretty')
+  const w = await startStandalone(t, {
+    dir,
+    worker: {
+      'bootstrap.servers': testBootstrap(),
+      'key.converter': 'StringConverter',
+      'value.converter': 'StringConverter',
+      'offset.storage.file.filename': join(dir, 'offsets-pretty'),
+      'log.format': 'pretty',
+    },
+    connectors: [{ name, 'connector.class': 'FileStreamSource', file: input, topic: randomName('t') }],
+  })
+  const line = new RegExp(`^\\[[\\d: .-]+\\] INFO: \\[${name}\\|task-0\\] Creating task ${name}-0$`, 'm')
+  await waitFor('the pretty task line', async () => line.test(await w.log()), 60_000)
+  assert.ok(!(await w.log()).includes('{"level"'), 'no JSON line')
 })
 
 test('an unreadable source file fails the task with a readable reason while the worker keeps running', async (t) => {

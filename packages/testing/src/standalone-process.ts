@@ -120,7 +120,8 @@ export function runFerry(
   bin = FERRY_BIN,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd })
+    // The worker file decides the log format (JSON by default), whatever the developer's environment says.
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, FERRY_LOG_FORMAT: '' } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -142,7 +143,7 @@ async function spawnFerry(
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FERRY_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, FERRY_LOG_LEVEL: 'info', FERRY_LOG_FORMAT: '', ...env },
   })
   child.stdout?.pipe(log, { end: false })
   child.stderr?.pipe(log, { end: false })
