@@ -92,6 +92,8 @@ interface CapturedColumn {
   index: number
   name: string
   type: ColumnType
+  /** The field's schema in the struct (key or value) being built. */
+  schema: Schema
   /** What a NOT NULL column holds when its value is not sent (a delete's key-only old row): Debezium's fallback. */
   fallback: unknown
 }
@@ -143,17 +145,18 @@ export class TableSchema {
         onUnmapped(c.name, c.typeOid)
         return
       }
-      const built = type.schema().build()
-      const captured = { index, name: c.name, type, fallback: c.optional && !c.key ? null : fallback(built) }
       if (c.key) {
-        this.#keyColumns.push(captured)
-        key.field(c.name, type.schema().build())
+        const keyField = type.schema().build()
+        this.#keyColumns.push({ index, name: c.name, type, schema: keyField, fallback: fallback(keyField) })
+        key.field(c.name, keyField)
       }
       if (!isColumnIncluded(settings, schema, table, c.name)) return
-      this.#columns.push(captured)
-      const s = type.schema()
-      if (c.optional && !c.key) s.optional()
-      value.field(c.name, s.build())
+      const builder = type.schema()
+      const optional = c.optional && !c.key
+      if (optional) builder.optional()
+      const field = builder.build()
+      this.#columns.push({ index, name: c.name, type, schema: field, fallback: optional ? null : fallback(field) })
+      value.field(c.name, field)
     })
     this.valueSchema = value.optional().build()
     this.keySchema = this.#keyColumns.length > 0 ? key.build() : null
@@ -226,12 +229,12 @@ export class TableSchema {
 function convert(c: CapturedColumn, v: TupleValue | undefined): unknown {
   if (v === null || v === undefined) return c.fallback
   if (v === UNCHANGED_TOAST) return unavailable(c)
-  return c.type.convert(v)
+  return c.type.convert(v, c.schema)
 }
 
 /** Debezium puts its placeholder in string, bytes and array columns whose TOASTed value was not sent; null elsewhere. */
 function unavailable(c: CapturedColumn): unknown {
-  const schema = c.type.schema().build()
+  const schema = c.schema
   if (schema.type === 'STRING') return UNAVAILABLE_VALUE
   if (schema.type === 'BYTES' && schema.name === null) return Buffer.from(UNAVAILABLE_VALUE)
   if (schema.type === 'ARRAY' && schema.valueSchema()?.type === 'STRING') return [UNAVAILABLE_VALUE]

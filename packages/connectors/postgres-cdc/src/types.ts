@@ -6,7 +6,17 @@
  * A type Debezium does not map (and `include.unknown.datatypes` is off) has no schema: its column is left out of the
  * records, as Debezium leaves it out.
  */
-import { BigDecimal, bigIntToBytes, ConnectDate, Decimal, SchemaBuilder, Struct, Time, Timestamp } from '@ferry/api'
+import {
+  BigDecimal,
+  bigIntToBytes,
+  ConnectDate,
+  Decimal,
+  type Schema,
+  SchemaBuilder,
+  Struct,
+  Time,
+  Timestamp,
+} from '@ferry/api'
 
 /** Startup options for every connection, so values come as the converters below expect them. */
 export const SESSION_OPTIONS =
@@ -55,7 +65,8 @@ export interface TypeRow {
   basemod: number
   elem: string
   category: string
-  labels: string[] | null
+  /** The labels as an array, or as the array's text (connections that read every value as text). */
+  labels: string[] | string | null
 }
 
 /** The database's types by oid (base types, enums, domains, arrays). */
@@ -73,7 +84,7 @@ export class TypeRegistry {
         baseTypeModifier: r.basemod,
         // Only true arrays (category A) have an element type that matters here (name's typelem is char).
         elementOid: r.category === 'A' ? Number(r.elem) : 0,
-        enumLabels: r.labels,
+        enumLabels: typeof r.labels === 'string' ? (parseArray(r.labels) as string[]) : r.labels,
       })
     }
   }
@@ -90,7 +101,8 @@ export class TypeRegistry {
 /** A column's Connect field: its schema (not yet optional) and how its text becomes a value; null when unmapped. */
 export interface ColumnType {
   schema: () => SchemaBuilder
-  convert: (text: string) => unknown
+  /** Text → value; `schema` is the field's own (optional or not), which struct values must carry. */
+  convert: (text: string, schema: Schema) => unknown
 }
 
 function typmodPrecision(typeModifier: number): number | null {
@@ -388,7 +400,10 @@ export function columnType(
     if (['money', 'name', 'interval', 'varbit', 'xml', 'point'].includes(elementName ?? '')) return null
     return {
       schema: () => SchemaBuilder.array(element.schema().optional().build()),
-      convert: (t) => parseArray(t).map((v) => (v === null ? null : element.convert(v))),
+      convert: (t, schema) => {
+        const elementSchema = schema.valueSchema() as Schema
+        return parseArray(t).map((v) => (v === null ? null : element.convert(v, elementSchema)))
+      },
     }
   }
   return null
@@ -398,10 +413,9 @@ function numericType(ps: { precision: number; scale: number } | null, s: TypeSet
   if (s.decimalHandlingMode === 'double') return { schema: () => SchemaBuilder.float64(), convert: float }
   if (s.decimalHandlingMode === 'string') return { schema: () => SchemaBuilder.string(), convert: (t) => t }
   if (ps === null) {
-    const schema = variableScaleDecimalSchema().build()
     return {
       schema: variableScaleDecimalSchema,
-      convert: (t) => {
+      convert: (t, schema) => {
         if (t === 'NaN') return null
         const d = BigDecimal.fromString(t)
         return new Struct(schema).put('scale', d.scale).put('value', bigIntToBytes(d.unscaledValue))

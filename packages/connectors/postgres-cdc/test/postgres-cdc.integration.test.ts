@@ -181,3 +181,117 @@ test('a worker killed with SIGKILL mid-stream loses no change: after the restart
   })
   assert.equal(await second.stop(), 0)
 })
+
+test("column types map as Debezium's do, and columns added or dropped mid-stream change the value schema", async (t) => {
+  const db = await testDatabase(t)
+  await db.client.query("CREATE TYPE mood AS ENUM ('sad', 'happy')")
+  await db.client.query('CREATE DOMAIN posint AS INTEGER CHECK (VALUE > 0)')
+  await db.client.query(`CREATE TABLE typed (
+    id INT PRIMARY KEY, i2 SMALLINT, i8 BIGINT, f4 REAL, f8 DOUBLE PRECISION, n52 NUMERIC(5,2), n NUMERIC,
+    m MONEY, b BOOLEAN, vc VARCHAR(10), c3 CHAR(3), j JSON, jb JSONB, u UUID, by BYTEA, d DATE, t TIME,
+    ts TIMESTAMP, ts3 TIMESTAMP(3), tstz TIMESTAMPTZ, ttz TIMETZ, iv INTERVAL, ia INT[], ta TEXT[],
+    e mood, dom posint, ip INET, bits BIT(3), bit1 BIT(1))`)
+  const dir = await tempDir(t)
+  const prefix = randomName('pg')
+  const worker = await startStandalone(t, {
+    dir,
+    worker: await workerProps(dir),
+    connectors: [
+      {
+        name: prefix,
+        'connector.class': CONNECTOR,
+        ...db.connection,
+        'topic.prefix': prefix,
+        'slot.name': `slot_${db.name}`,
+        'publication.name': `pub_${db.name}`,
+        'publication.autocreate.mode': 'filtered',
+        'table.include.list': 'public\\.typed',
+        'snapshot.mode': 'no_data',
+      },
+    ],
+  })
+  const topic = `${prefix}.public.typed`
+  await waitFor('the slot', async () => {
+    const res = await db.client.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [
+      `slot_${db.name}`,
+    ])
+    return res.rows[0]?.active === true
+  })
+  await db.client.query(`INSERT INTO typed VALUES (1, 1, 9007199254740991, 1.5, 2.25, 3.14, 1.005, 12.34, true,
+    'vc', 'ab', '{"a":1}', '{"a":1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x0102', '2024-02-29', '13:45:01.5',
+    '2024-02-29 13:45:01.5', '2024-02-29 13:45:01.5', '2024-02-29 13:45:01.5+02', '13:45:01+02', '1 day 2 hours',
+    '{1,NULL,3}', '{a,"b c"}', 'happy', 7, '10.0.0.1', B'101', B'1')`)
+  const [row] = await explained(
+    worker,
+    readJson(topic, (r) => r.length >= 1),
+  )
+  const after = row?.value.payload.after
+  assert.deepEqual(after, {
+    id: 1,
+    i2: 1,
+    i8: 9007199254740991,
+    f4: 1.5,
+    f8: 2.25,
+    n52: 'ATo=',
+    n: { scale: 3, value: 'A+0=' },
+    m: 'BNI=',
+    b: true,
+    vc: 'vc',
+    c3: 'ab ',
+    j: '{"a":1}',
+    jb: '{"a": 1}',
+    u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    by: 'AQI=',
+    d: 19782,
+    t: 49501500000,
+    ts: 1709214301500000,
+    ts3: 1709214301500,
+    tstz: '2024-02-29T11:45:01.500000Z',
+    ttz: '11:45:01Z',
+    iv: 93600000000,
+    ia: [1, null, 3],
+    ta: ['a', 'b c'],
+    e: 'happy',
+    dom: 7,
+    ip: '10.0.0.1',
+    bits: 'BQ==',
+    bit1: true,
+  })
+  const fields = Object.fromEntries(
+    (row.value.schema.fields[1].fields as Array<{ field: string; name?: string; parameters?: unknown }>).map((f) => [
+      f.field,
+      [f.name ?? null, f.parameters ?? null],
+    ]),
+  )
+  assert.deepEqual(fields.n52, [
+    'org.apache.kafka.connect.data.Decimal',
+    { scale: '2', 'connect.decimal.precision': '5' },
+  ])
+  assert.deepEqual(fields.n, ['io.debezium.data.VariableScaleDecimal', null])
+  assert.deepEqual(fields.jb, ['io.debezium.data.Json', null])
+  assert.deepEqual(fields.u, ['io.debezium.data.Uuid', null])
+  assert.deepEqual(fields.d, ['io.debezium.time.Date', null])
+  assert.deepEqual(fields.t, ['io.debezium.time.MicroTime', null])
+  assert.deepEqual(fields.ts, ['io.debezium.time.MicroTimestamp', null])
+  assert.deepEqual(fields.ts3, ['io.debezium.time.Timestamp', null])
+  assert.deepEqual(fields.tstz, ['io.debezium.time.ZonedTimestamp', null])
+  assert.deepEqual(fields.iv, ['io.debezium.time.MicroDuration', null])
+  assert.deepEqual(fields.e, ['io.debezium.data.Enum', { allowed: 'sad,happy' }])
+  assert.deepEqual(fields.bits, ['io.debezium.data.Bits', { length: '3' }])
+
+  await db.client.query("ALTER TABLE typed ADD COLUMN added TEXT NOT NULL DEFAULT 'x'")
+  await db.client.query('INSERT INTO typed (id, added) VALUES (2, $1)', ['new'])
+  await db.client.query('ALTER TABLE typed DROP COLUMN i2, DROP COLUMN m')
+  await db.client.query('INSERT INTO typed (id) VALUES (3)')
+  const rows = await explained(
+    worker,
+    readJson(topic, (r) => r.length >= 3),
+  )
+  assert.equal(rows[1]?.value.payload.after.added, 'new')
+  const third = rows[2]?.value.payload.after
+  assert.equal(third.id, 3)
+  assert.equal(third.added, 'x')
+  assert.equal('i2' in third, false, 'a dropped column leaves the value schema')
+  assert.equal('m' in third, false)
+  assert.equal(await worker.stop(), 0)
+})
