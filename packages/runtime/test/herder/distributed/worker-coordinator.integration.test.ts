@@ -146,7 +146,7 @@ test('a rejoin asked for while a rebalance is under way gets a round of its own:
   assert.deepEqual([...worker.connectors].sort(), ['connector-0', 'connector-1'])
 })
 
-test('three workers in one group share connectors and tasks disjointly and within one of each other', async (t) => {
+test('three workers in one group share connectors and tasks disjointly and within one of each other, and each lists all three', async (t) => {
   const groupId = randomName('connect-group')
   const config = snapshot(5, 4)
   const workers = ['w1', 'w2', 'w3'].map((n) => new TestWorker(n, groupId, config, 'sessioned'))
@@ -168,6 +168,12 @@ test('three workers in one group share connectors and tasks disjointly and withi
   assert.equal(leader.coordinator.taskOwnerUrl({ connector: 'connector-1', task: 2 }), `http://${taskOwner.name}:8083/`)
   const follower = workers.find((w) => w !== leader)!
   assert.equal(follower.coordinator.connectorOwnerUrl('connector-0'), null)
+  // Any member can list the group (DescribeGroups): every worker with the REST URL of its metadata.
+  const members = await follower.coordinator.members()
+  assert.deepEqual(
+    members.map((m) => [m.memberId, m.url]).sort(),
+    workers.map((w) => [w.coordinator.memberId, `http://${w.name}:8083/`]).sort(),
+  )
 })
 
 test('when a worker leaves, its work moves to the others after the scheduled rebalance delay', async (t) => {
