@@ -6,31 +6,33 @@
  * reported on its key, all at once.
  */
 import {
-  CaseInsensitiveValidString,
-  CompositeValidator,
   ConfigDef,
   ConfigException,
   type ConfigKey,
-  type ConfigKeyDefinition,
   type ConfigType,
   type ConfigValue,
   type Connector,
   LambdaValidator,
-  NonEmptyString,
-  NonEmptyStringWithoutControlChars,
-  NonNullValidator,
   NotFoundException,
   newConfigValue,
   type Predicate,
-  Range,
   type Recommender,
   SinkConnector,
   type Transformation,
   type Validator,
-  ValidString,
 } from '@ferry/api'
 import { type ConfigTransformerResult, failureMessage, showReferencesIn } from '../config/config-providers.ts'
-import { DEAD_LETTER_QUEUE_CONFIG_DEF, RESTART_CONFIG_DEF } from '../config/connector-config.ts'
+import {
+  CONVERTER_KEYS,
+  type ConnectorConfigDefOptions,
+  connectorConfigDef,
+  DEAD_LETTER_QUEUE_CONFIG_DEF,
+  PREDICATES_GROUP,
+  RESTART_CONFIG_DEF,
+  sinkConnectorConfigDef,
+  sourceConnectorConfigDef,
+  TRANSFORMS_GROUP,
+} from '../config/connector-config.ts'
 import { HIDDEN, isPasswordKey, type SecretRedactor } from '../config/secrets.ts'
 import type { WorkerConfig } from '../config/worker-config.ts'
 import { javaStringKeyOrder } from '../java/hash-order.ts'
@@ -51,20 +53,6 @@ import {
   type ConfigValueInfo,
   type ConnectorType,
 } from './herder.ts'
-
-const COMMON_GROUP = 'Common'
-const TRANSFORMS_GROUP = 'Transforms'
-const PREDICATES_GROUP = 'Predicates'
-const ERROR_GROUP = 'Error Handling'
-const TOPIC_CREATION_GROUP = 'Topic Creation'
-const EXACTLY_ONCE_SUPPORT_GROUP = 'Exactly Once Support'
-const OFFSETS_TOPIC_GROUP = 'offsets.topic'
-
-const CONVERTER_KEYS = [
-  { key: 'key.converter', kind: 'converter', type: 'key', what: 'key converter' },
-  { key: 'value.converter', kind: 'converter', type: 'value', what: 'value converter' },
-  { key: 'header.converter', kind: 'header_converter', type: 'header', what: 'header converter' },
-] as const
 
 const CLIENT_OVERRIDES = ['producer.override.', 'consumer.override.', 'admin.override.'] as const
 
@@ -139,348 +127,29 @@ function listRecommender(values: () => string[], visible: () => boolean = () => 
   return { validValues: () => values(), visible: () => visible() }
 }
 
-/** `Duplicate alias provided.` for a LIST of aliases. */
-function aliasValidator(kind: string): Validator {
-  return CompositeValidator.of(
-    NonNullValidator,
-    LambdaValidator.with(
-      (name, value) => {
-        const aliases = value as unknown[]
-        if (aliases.length > new Set(aliases).size) throw new ConfigException(name, value, 'Duplicate alias provided.')
-      },
-      () => `unique ${kind} aliases`,
-    ),
-  )
-}
-
-/** Defaults the validation def takes from the worker and the resolved plugins (Apache 4.4 shows them). */
-interface DynamicDefaults {
-  connectorVersion: string | null
-  /** Every version of the connector class, oldest first. */
-  connectorVersions: string[]
-  converters: Partial<Record<string, { className: string | null; version: string | null }>>
-}
-
-function define(def: ConfigDef, key: Omit<ConfigKeyDefinition, 'documentation'>): void {
-  def.define({ ...key, documentation: DOC[key.name] ?? null })
-}
-
-/** Apache's `ConnectorConfig.configDef()` (4.4, with the KIP-891 `*.plugin.version` keys). */
-function connectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): ConfigDef {
-  const def = new ConfigDef()
-  let order = 0
-  define(def, {
-    name: 'name',
-    type: 'STRING',
-    validator: NonEmptyStringWithoutControlChars,
-    importance: 'HIGH',
-    group: COMMON_GROUP,
-    orderInGroup: ++order,
-    width: 'MEDIUM',
-    displayName: 'Connector name',
-  })
-  define(def, {
-    name: 'connector.class',
-    type: 'STRING',
-    importance: 'HIGH',
-    group: COMMON_GROUP,
-    orderInGroup: ++order,
-    width: 'LONG',
-    displayName: 'Connector class',
-  })
-  define(def, {
-    name: 'connector.plugin.version',
-    type: 'STRING',
-    defaultValue: defaults.connectorVersion,
-    importance: 'MEDIUM',
-    group: COMMON_GROUP,
-    orderInGroup: ++order,
-    width: 'MEDIUM',
-    displayName: 'Connector version',
-    recommender: listRecommender(() => defaults.connectorVersions),
-  })
-  define(def, {
-    name: 'tasks.max',
-    type: 'INT',
-    defaultValue: 1,
-    validator: Range.atLeast(1),
-    importance: 'HIGH',
-    group: COMMON_GROUP,
-    orderInGroup: ++order,
-    width: 'SHORT',
-    displayName: 'Tasks max',
-  })
-  define(def, {
-    name: 'tasks.max.enforce',
-    type: 'BOOLEAN',
-    defaultValue: true,
-    importance: 'LOW',
-    group: COMMON_GROUP,
-    orderInGroup: ++order,
-    width: 'SHORT',
-    displayName: 'Enforce tasks max',
-  })
-  for (const c of CONVERTER_KEYS) {
-    const label = c.type === 'header' ? 'Header' : c.type === 'key' ? 'Key' : 'Value'
-    const resolved = defaults.converters[c.key]
-    define(def, {
-      name: c.key,
-      type: 'CLASS',
-      defaultValue: resolved?.className ?? null,
-      validator: pluginClassValidator(ctx.plugins, [c.kind]),
-      importance: 'LOW',
-      group: COMMON_GROUP,
-      orderInGroup: ++order,
-      width: 'SHORT',
-      displayName: `${label} converter class`,
-      recommender: listRecommender(() => sortedClassNames(ctx.plugins, c.kind)),
-    })
-    define(def, {
-      name: `${c.key}.plugin.version`,
-      type: 'STRING',
-      defaultValue: resolved?.version ?? null,
-      importance: 'LOW',
-      group: COMMON_GROUP,
-      orderInGroup: ++order,
-      width: 'SHORT',
-      displayName: `${label} converter version`,
-      recommender: {
-        validValues: (_name, parsed) => versionsOf(ctx.plugins, String(parsed[c.key] ?? ''), [c.kind]),
+/** What validation adds to the connector config definition: defaults from the worker and plugins, plugin checks. */
+function definitionOptions(
+  ctx: ValidationContext,
+  connectorVersion: string | null,
+  connectorVersions: string[],
+  converters: ConnectorConfigDefOptions['converters'] = {},
+): ConnectorConfigDefOptions {
+  return {
+    connectorVersion,
+    converters,
+    plugins: {
+      connectorVersions: listRecommender(() => connectorVersions),
+      converterClass: (kind) => ({
+        validator: pluginClassValidator(ctx.plugins, [kind]),
+        recommender: listRecommender(() => sortedClassNames(ctx.plugins, kind)),
+      }),
+      converterVersions: (key, kind) => ({
+        validValues: (_name, parsed) => versionsOf(ctx.plugins, String(parsed[key] ?? ''), [kind]),
         visible: (_name, parsed) =>
-          parsed[c.key] === null || parsed[c.key] === undefined || !!ctx.plugins.find(String(parsed[c.key]), [c.kind]),
-      },
-    })
+          parsed[key] === null || parsed[key] === undefined || !!ctx.plugins.find(String(parsed[key]), [kind]),
+      }),
+    },
   }
-  define(def, {
-    name: 'transforms',
-    type: 'LIST',
-    defaultValue: [],
-    validator: aliasValidator('transformation'),
-    importance: 'LOW',
-    group: TRANSFORMS_GROUP,
-    orderInGroup: ++order,
-    width: 'LONG',
-    displayName: 'Transforms',
-  })
-  define(def, {
-    name: 'predicates',
-    type: 'LIST',
-    defaultValue: [],
-    validator: aliasValidator('predicate'),
-    importance: 'LOW',
-    group: PREDICATES_GROUP,
-    orderInGroup: ++order,
-    width: 'LONG',
-    displayName: 'Predicates',
-  })
-  define(def, {
-    name: 'config.action.reload',
-    type: 'STRING',
-    defaultValue: 'restart',
-    validator: ValidString.in('none', 'restart'),
-    importance: 'LOW',
-    group: COMMON_GROUP,
-    orderInGroup: ++order,
-    width: 'MEDIUM',
-    displayName: 'Reload Action',
-  })
-  let errorOrder = 0
-  define(def, {
-    name: 'errors.retry.timeout',
-    type: 'LONG',
-    defaultValue: 0,
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: ++errorOrder,
-    width: 'MEDIUM',
-    displayName: 'Retry Timeout for Errors',
-  })
-  define(def, {
-    name: 'errors.retry.delay.max.ms',
-    type: 'LONG',
-    defaultValue: 60000,
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: ++errorOrder,
-    width: 'MEDIUM',
-    displayName: 'Maximum Delay Between Retries for Errors',
-  })
-  define(def, {
-    name: 'errors.tolerance',
-    type: 'STRING',
-    defaultValue: 'none',
-    validator: ValidString.in('none', 'all'),
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: ++errorOrder,
-    width: 'SHORT',
-    displayName: 'Error Tolerance',
-  })
-  define(def, {
-    name: 'errors.log.enable',
-    type: 'BOOLEAN',
-    defaultValue: false,
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: ++errorOrder,
-    width: 'SHORT',
-    displayName: 'Log Errors',
-  })
-  define(def, {
-    name: 'errors.log.include.messages',
-    type: 'BOOLEAN',
-    defaultValue: false,
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: ++errorOrder,
-    width: 'SHORT',
-    displayName: 'Log Error Details',
-  })
-  return def
-}
-
-/** Apache's `SourceConnectorConfig.configDef()`. */
-function sourceConnectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): ConfigDef {
-  const def = connectorConfigDef(ctx, defaults)
-  let order = 0
-  define(def, {
-    name: 'topic.creation.groups',
-    type: 'LIST',
-    defaultValue: [],
-    validator: CompositeValidator.of(
-      NonNullValidator,
-      LambdaValidator.with(
-        (name, value) => {
-          const aliases = value as unknown[]
-          if (aliases.length > new Set(aliases).size)
-            throw new ConfigException(name, value, 'Duplicate alias provided.')
-        },
-        () => 'unique topic creation groups',
-      ),
-    ),
-    importance: 'LOW',
-    group: TOPIC_CREATION_GROUP,
-    orderInGroup: ++order,
-    width: 'LONG',
-    displayName: 'Topic Creation Groups',
-  })
-  define(def, {
-    name: 'exactly.once.support',
-    type: 'STRING',
-    defaultValue: 'requested',
-    validator: CaseInsensitiveValidString.in('requested', 'required'),
-    importance: 'MEDIUM',
-    group: EXACTLY_ONCE_SUPPORT_GROUP,
-    orderInGroup: ++order,
-    width: 'SHORT',
-    displayName: 'Exactly once support',
-  })
-  define(def, {
-    name: 'transaction.boundary',
-    type: 'STRING',
-    defaultValue: 'poll',
-    validator: CaseInsensitiveValidString.in('poll', 'interval', 'connector'),
-    importance: 'MEDIUM',
-    group: EXACTLY_ONCE_SUPPORT_GROUP,
-    orderInGroup: ++order,
-    width: 'SHORT',
-    displayName: 'Transaction Boundary',
-  })
-  const atLeastZero = Range.atLeast(0)
-  define(def, {
-    name: 'transaction.boundary.interval.ms',
-    type: 'LONG',
-    defaultValue: null,
-    validator: LambdaValidator.with(
-      (name, value) => {
-        if (value !== null && value !== undefined) atLeastZero.ensureValid(name, value)
-      },
-      () => String(atLeastZero),
-    ),
-    importance: 'LOW',
-    group: EXACTLY_ONCE_SUPPORT_GROUP,
-    orderInGroup: ++order,
-    width: 'SHORT',
-    displayName: 'Transaction boundary interval',
-  })
-  define(def, {
-    name: 'offsets.storage.topic',
-    type: 'STRING',
-    defaultValue: null,
-    validator: NonEmptyString,
-    importance: 'LOW',
-    group: OFFSETS_TOPIC_GROUP,
-    orderInGroup: 1,
-    width: 'LONG',
-    displayName: 'Offsets topic',
-  })
-  return def
-}
-
-/** Apache's `SinkConnectorConfig.configDef()`. */
-function sinkConnectorConfigDef(ctx: ValidationContext, defaults: DynamicDefaults): ConfigDef {
-  const def = connectorConfigDef(ctx, defaults)
-  define(def, {
-    name: 'topics',
-    type: 'LIST',
-    defaultValue: '',
-    importance: 'HIGH',
-    group: COMMON_GROUP,
-    orderInGroup: 4,
-    width: 'LONG',
-    displayName: 'Topics',
-  })
-  define(def, {
-    name: 'topics.regex',
-    type: 'STRING',
-    defaultValue: '',
-    validator: LambdaValidator.with(
-      (name, value) => {
-        try {
-          new RegExp(String(value ?? ''))
-        } catch (e) {
-          throw new ConfigException(name, value, `Invalid regex: ${(e as Error).message}`)
-        }
-      },
-      () => 'valid regex',
-    ),
-    importance: 'HIGH',
-    group: COMMON_GROUP,
-    orderInGroup: 4,
-    width: 'LONG',
-    displayName: 'Topics regex',
-  })
-  define(def, {
-    name: 'errors.deadletterqueue.topic.name',
-    type: 'STRING',
-    defaultValue: '',
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: 6,
-    width: 'MEDIUM',
-    displayName: 'Dead Letter Queue Topic Name',
-  })
-  define(def, {
-    name: 'errors.deadletterqueue.topic.replication.factor',
-    type: 'SHORT',
-    defaultValue: 3,
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: 7,
-    width: 'MEDIUM',
-    displayName: 'Dead Letter Queue Topic Replication Factor',
-  })
-  define(def, {
-    name: 'errors.deadletterqueue.context.headers.enable',
-    type: 'BOOLEAN',
-    defaultValue: false,
-    importance: 'MEDIUM',
-    group: ERROR_GROUP,
-    orderInGroup: 8,
-    width: 'MEDIUM',
-    displayName: 'Enable Error Context Headers',
-  })
-  return def
 }
 
 /**
@@ -876,7 +545,7 @@ export async function validateConnectorConfig(
   const connectorVersion = pluginVersion(connectorPlugin)
   const connectorVersions = versionsOf(ctx.plugins, connType, ['source', 'sink'])
   const worker = ctx.workerConfig
-  const converters: DynamicDefaults['converters'] = {}
+  const converters: NonNullable<ConnectorConfigDefOptions['converters']> = {}
   const workerDefaults: Record<string, string | undefined> = {
     'key.converter': worker.keyConverter,
     'value.converter': worker.valueConverter,
@@ -892,14 +561,14 @@ export async function validateConnectorConfig(
       version: workerVersion ?? (effective ? pluginVersion(effective) : null),
     }
   }
-  const defaults: DynamicDefaults = { connectorVersion, connectorVersions, converters }
-  const baseDef = isSink ? sinkConnectorConfigDef(ctx, defaults) : sourceConnectorConfigDef(ctx, defaults)
+  const options = definitionOptions(ctx, connectorVersion, connectorVersions, converters)
+  const baseDef = isSink ? sinkConnectorConfigDef(options) : sourceConnectorConfigDef(options)
   defineFerryKeys(baseDef, props, isSink, ctx.workerConfig)
 
   // KIP-891: a connector version that does not exist stops validation at the framework keys.
   if (selected.error !== null) {
     // Apache then validates only the common connector keys, with their static defaults.
-    const commonDef = connectorConfigDef(ctx, { connectorVersion, connectorVersions, converters: {} })
+    const commonDef = connectorConfigDef(definitionOptions(ctx, connectorVersion, connectorVersions))
     const values = commonDef.validateAll(props)
     const message = selected.error
     values.get('connector.class')?.errorMessages.push(message)
@@ -1091,68 +760,9 @@ export function connectorPluginConfig(ctx: ValidationContext, pluginName: string
   const instance = plugin.create() as { config(): ConfigDef }
   const keys = new Map<string, ConfigKey>(instance.config().configKeys())
   if (plugin.kind.includes('source') || plugin.kind.includes('sink')) {
-    const defaults: DynamicDefaults = {
-      connectorVersion: pluginVersion(plugin),
-      connectorVersions: versionsOf(ctx.plugins, plugin.className, kinds),
-      converters: {},
-    }
-    const base =
-      instance instanceof SinkConnector
-        ? sinkConnectorConfigDef(ctx, defaults)
-        : sourceConnectorConfigDef(ctx, defaults)
+    const options = definitionOptions(ctx, pluginVersion(plugin), versionsOf(ctx.plugins, plugin.className, kinds))
+    const base = instance instanceof SinkConnector ? sinkConnectorConfigDef(options) : sourceConnectorConfigDef(options)
     for (const [name, key] of base.configKeys()) if (!keys.has(name)) keys.set(name, key)
   }
   return [...keys.values()].map((k) => convertConfigKey(k))
-}
-
-/** Apache 4.4 documentation of the framework connector keys, word for word (the REST API shows it). */
-const DOC: Record<string, string> = {
-  name: 'Globally unique name to use for this connector.',
-  'connector.class':
-    'Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector. If the connector is org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name,  or use "FileStreamSink" or "FileStreamSinkConnector" to make the configuration a bit shorter',
-  'connector.plugin.version': 'Version of the connector.',
-  'tasks.max': 'Maximum number of tasks to use for this connector.',
-  'tasks.max.enforce':
-    '(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. By default, connectors that generate too many tasks will fail, and existing sets of tasks that exceed the tasks.max property will also be failed. If this property is set to false, then connectors will be allowed to generate more than the maximum number of tasks, and existing sets of tasks that exceed the tasks.max property will be allowed to run. This property is deprecated and will be removed in an upcoming major release.',
-  'key.converter':
-    'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the keys in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro.',
-  'key.converter.plugin.version': 'Version of the key converter.',
-  'value.converter':
-    'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the values in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro.',
-  'value.converter.plugin.version': 'Version of the value converter.',
-  'header.converter':
-    'HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the header values in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro. By default, the SimpleHeaderConverter is used to serialize header values to strings and deserialize them by inferring the schemas.',
-  'header.converter.plugin.version': 'Version of the header converter.',
-  transforms: 'Aliases for the transformations to be applied to records.',
-  predicates: 'Aliases for the predicates used by transformations.',
-  'config.action.reload':
-    "The action that Connect should take on the connector when changes in external configuration providers result in a change in the connector's configuration properties. A value of 'none' indicates that Connect will do nothing. A value of 'restart' indicates that Connect should restart/reload the connector with the updated configuration properties.The restart may actually be scheduled in the future if the external configuration provider indicates that a configuration value will expire in the future.",
-  'errors.retry.timeout':
-    'The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.',
-  'errors.retry.delay.max.ms':
-    'The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues.',
-  'errors.tolerance':
-    "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; 'all' changes the behavior to skip over problematic records.",
-  'errors.log.enable':
-    "If true, write each error and the details of the failed operation and problematic record to the Connect application log. This is 'false' by default, so that only errors that are not tolerated are reported.",
-  'errors.log.include.messages':
-    "Whether to include in the log the Connect record that resulted in a failure. For sink records, the topic, partition, offset, and timestamp will be logged. For source records, the key and value (and their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and source offset will be logged. This is 'false' by default, which will prevent record keys, values, and headers from being written to log files.",
-  'topic.creation.groups': 'Groups of configurations for topics created by source connectors',
-  'exactly.once.support':
-    'Permitted values are requested, required. If set to "required", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to "requested". Additionally, if the value is set to "required" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail.',
-  'transaction.boundary':
-    "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. Finally, if set to 'interval', commits transactions only after a user-defined time interval has passed.",
-  'transaction.boundary.interval.ms':
-    "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks. If unset, defaults to the value of the worker-level 'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is specified.",
-  'offsets.storage.topic':
-    "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker’s global offsets topic name will be used. If specified, the offsets topic will be created if it does not already exist on the Kafka cluster targeted by this connector (which may be different from the one used for the worker's global offsets topic if the bootstrap.servers property of the connector's producer has been overridden from the worker's). Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
-  topics: 'List of topics to consume, separated by commas',
-  'topics.regex':
-    'Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.',
-  'errors.deadletterqueue.topic.name':
-    'The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.',
-  'errors.deadletterqueue.topic.replication.factor':
-    "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
-  'errors.deadletterqueue.context.headers.enable':
-    'If true, add headers containing error context to the messages written to the dead letter queue. To avoid clashing with headers from the original record, all error context header keys, all error context header keys will start with <code>__connect.errors.</code>',
 }

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { builtinRegistry } from '@ferry/testing'
-import { parseErrorHandlingConfig, parseRestartPolicy, restartBackoffMs } from '../../src/config/connector-config.ts'
+import {
+  parseErrorHandlingConfig,
+  parseRestartPolicy,
+  restartBackoffMs,
+  SINK_CONNECTOR_CONFIG_DEF,
+  SOURCE_CONNECTOR_CONFIG_DEF,
+} from '../../src/config/connector-config.ts'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
-import { validateConnectorConfig } from '../../src/herder/connector-validation.ts'
+import { convertConfigKey, validateConnectorConfig } from '../../src/herder/connector-validation.ts'
+import type { ConfigKeyInfo } from '../../src/herder/herder.ts'
 
 test('the errors.* keys default as in Apache', () => {
   assert.deepEqual(parseErrorHandlingConfig({}), {
@@ -114,4 +122,53 @@ test('validation lists Ferry’s keys only when the config sets one, so other co
     ['errors.restart.enable', 'errors.restart.backoff.initial.ms'],
   )
   assert.ok(names(withRestart).includes('errors.restart.max.attempts'))
+})
+
+/** Apache Connect 4.4.0's answers to config/validate (worker: StringConverter keys, JsonConverter values). */
+const APACHE = new URL('../../../rest/test/fixtures/apache-4.4.0/', import.meta.url)
+const apacheValidate = (name: string) =>
+  JSON.parse(readFileSync(new URL(name, APACHE), 'utf8')) as {
+    groups: string[]
+    configs: Array<{ definition: ConfigKeyInfo | null; value: { name: string } | null }>
+  }
+
+/** The defaults Apache derives from the worker and the installed plugins, which the static definition leaves null. */
+function staticDefaults(info: ConfigKeyInfo): ConfigKeyInfo {
+  return /(^|\.)converter$|plugin\.version$/.test(info.name) ? { ...info, default_value: null } : info
+}
+
+const DEFINITIONS = [
+  { kind: 'source', def: SOURCE_CONNECTOR_CONFIG_DEF, fixture: 'validate1.json', config: source },
+  {
+    kind: 'sink',
+    def: SINK_CONNECTOR_CONFIG_DEF,
+    fixture: 'validate-sink.json',
+    config: { name: 'k', 'connector.class': 'FileStreamSink', topics: 't', file: '/tmp/x' },
+  },
+] as const
+
+test('the connector config definition is Apache 4.4’s, key for key: names, order, groups, types, defaults, docs', () => {
+  for (const { kind, def, fixture } of DEFINITIONS) {
+    const apache = apacheValidate(fixture)
+    const keys = [...def.configKeys().values()].map((k) => staticDefaults(convertConfigKey(k)))
+    const apacheKeys = apache.configs.slice(0, keys.length).map((c) => staticDefaults(c.definition!))
+    assert.deepEqual(keys, apacheKeys, `${kind} connector keys`)
+    const groups = [...new Set(keys.map((k) => k.group))]
+    assert.deepEqual(groups, apache.groups.slice(0, groups.length), `${kind} connector groups`)
+  }
+})
+
+test('validation takes its framework keys from the connector config definition: every key, in its group', async () => {
+  for (const { kind, def, config } of DEFINITIONS) {
+    const infos = await validateConnectorConfig(context(), config)
+    const shown = new Map(infos.configs.flatMap((c) => (c.definition ? [[c.definition.name, c.definition]] : [])))
+    for (const key of def.configKeys().values()) {
+      const info = shown.get(key.name)
+      assert.ok(info, `${kind}: ${key.name} is in the validate response`)
+      assert.deepEqual(staticDefaults(info), staticDefaults(convertConfigKey(key)), `${kind}: ${key.name}`)
+      assert.ok(infos.groups.includes(info.group!), `${kind}: ${key.name}'s group ${info.group} is listed`)
+    }
+    const framework = infos.configs.slice(0, def.names().size).map((c) => c.definition?.name)
+    assert.deepEqual(framework, [...def.names()], `${kind}: the framework keys come first, in the definition's order`)
+  }
 })
