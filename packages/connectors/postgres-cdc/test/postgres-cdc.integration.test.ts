@@ -225,7 +225,8 @@ test("column types map as Debezium's do, and columns added or dropped mid-stream
     worker,
     readJson(topic, (r) => r.length >= 1),
   )
-  const after = row?.value.payload.after
+  assert.ok(row)
+  const after = row.value.payload.after
   assert.deepEqual(after, {
     id: 1,
     i2: 1,
