@@ -244,16 +244,20 @@ export function restListeners(originals: Readonly<Record<string, string>>): {
 }
 
 /**
- * The URL other workers and tools reach this one at: `rest.advertised.host.name`/`port`/`listener`, else the first
- * listener (the host name of the machine for an empty host). The worker id is its `host:port`.
+ * The URL other workers and tools reach this one at (Apache's `RestServer.advertisedUrl`): the first listener of the
+ * `rest.advertised.listener` protocol, which defaults to http when any listener is http, else https; its host and port
+ * unless `rest.advertised.host.name` / `rest.advertised.port` say otherwise (the machine's host name for an empty
+ * host). The worker id is its `host:port`.
  */
 export function advertisedUrl(
   originals: Readonly<Record<string, string>>,
   boundPorts: ReadonlyMap<Listener, number> = new Map(),
 ): { protocol: string; host: string; port: number } {
   const { listeners } = restListeners(originals)
-  const wanted = originals['rest.advertised.listener']?.trim().toLowerCase()
-  const listener = (wanted ? listeners.find((l) => l.protocol === wanted) : undefined) ?? listeners[0]!
+  const wanted =
+    originals['rest.advertised.listener']?.trim().toLowerCase() ||
+    (listeners.some((l) => l.protocol === 'http') ? 'http' : 'https')
+  const listener = listeners.find((l) => l.protocol === wanted) ?? listeners[0]!
   const host = originals['rest.advertised.host.name']?.trim() || listener.host || hostname()
   const advertisedPort = Number(originals['rest.advertised.port'])
   const port = advertisedPort > 0 ? advertisedPort : (boundPorts.get(listener) ?? listener.port)

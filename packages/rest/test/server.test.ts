@@ -33,6 +33,9 @@ test('the worker id is host:port of the advertised URL', () => {
     host: 'b',
     port: 2,
   })
+  // Without rest.advertised.listener Apache advertises an http listener when there is one, wherever it is listed.
+  assert.deepEqual(advertisedUrl({ listeners: 'https://b:2,http://a:1' }), { protocol: 'http', host: 'a', port: 1 })
+  assert.deepEqual(advertisedUrl({ listeners: 'https://b:2,https://c:3' }), { protocol: 'https', host: 'b', port: 2 })
 })
 
 test('unknown paths are 404 and other methods on a known path are 405, with Apache’s bodies', async (t) => {
