@@ -43,7 +43,7 @@ export interface BenchOptions {
   workloads: WorkloadId[]
   /** Use this broker instead of starting one (workloads 1–7; 8–11 always start their own secured broker). */
   bootstrap?: string | undefined
-  /** Profile Ferry on the workloads that ask for it: 1, 2, 8 and 9 (node --cpu-prof). */
+  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9 and 15–17 (node --cpu-prof). */
   profile: boolean
   /** Override the record counts (workloads 1, 2, 6, 8 and 9; and 3, 10 and 11 when smaller than theirs). */
   records?: number | undefined

@@ -535,6 +535,16 @@ ${run}${SINK_SECTIONS[group].intro}
 ${goals.join('\n')}
 
 ${workloads.map((w) => workloadSection(r, w)).join('\n')}
+### Where the time goes
+
+Ferry profiled with \`node --cpu-prof\` (one extra run each, after the timed rounds): self time per function, as a
+share of the time the main thread was busy.
+
+${profiles(
+  r,
+  r.profiles.filter((p) => groupOf(p.workload) === group),
+  workloads.map((w) => w.number).join(' and '),
+).replace(/^### /gm, '#### ')}
 ${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
 }
 
@@ -671,7 +681,7 @@ per function, as a share of the time the main thread was busy.
 
 ${profiles(
   results,
-  results.profiles.filter((p) => !isSecured(p.workload)),
+  results.profiles.filter((p) => groupOf(p.workload) === 'plain'),
   '1 and 2',
 )}
 ${samples.length > 0 ? `## Output check\n\nThe first line each sink wrote:\n\n${samples.join('\n')}\n\n` : ''}${

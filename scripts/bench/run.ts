@@ -42,7 +42,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --records N             records for workloads 1, 2, 6, 8 and 9 (default 1000000, quick 20000)
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
-  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8 and 9
+  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9 and 15-17
   --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
   --keep                  keep the scratch directory (configs, logs, output files)
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
