@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { ConfigException, getLogger } from '@ferry/api'
 import { parseWorkerConfig } from '../src/config/worker-config.ts'
+import { Loggers } from '../src/herder/loggers.ts'
 import { createLogger, type LoggerOptions, logFormat } from '../src/logger.ts'
 import { runInLoggingContext } from '../src/logging-context.ts'
 
@@ -136,4 +137,22 @@ test('log.format takes json or pretty (default json), FERRY_LOG_FORMAT wins, any
   const worker = { 'key.converter': 'x', 'value.converter': 'x', 'offset.storage.file.filename': '/tmp/o' }
   assert.doesNotThrow(() => parseWorkerConfig({ ...worker, 'log.format': 'pretty' }, 'standalone'))
   assert.throws(() => parseWorkerConfig({ ...worker, 'log.format': 'yaml' }, 'standalone'), /log\.format/)
+})
+
+test("a plugin's logger level follows /admin/loggers: its namespace set to DEBUG shows its debug lines, others stay at INFO", () => {
+  const c = capture({ level: 'info' })
+  const loggers = new Loggers(c.log)
+  const context = { connector: 'my-sink', task: 0, loggers: (name: string) => loggers.logger(name) }
+  const mine = getLogger('com.example.sink.MySinkTask')
+  const other = getLogger('org.other.Thing')
+  runInLoggingContext(context, () => mine.debug('hidden'))
+  assert.deepEqual(loggers.setLevel('com.example', 'DEBUG'), ['com.example', 'com.example.sink.MySinkTask'])
+  runInLoggingContext(context, () => {
+    mine.debug('shown')
+    other.debug('still hidden')
+  })
+  assert.deepEqual(
+    c.lines().map((l) => [l.msg, l.name]),
+    [['shown', 'com.example.sink.MySinkTask']],
+  )
 })
