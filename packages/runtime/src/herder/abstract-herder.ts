@@ -45,9 +45,23 @@ export abstract class AbstractHerder {
     this.#clusterIdLookup = options.clusterId ?? (() => this.#lookUpClusterId())
   }
 
+  /**
+   * When the operation the serial queue runs now began (`Date.now()`), null while the queue waits for work: distributed
+   * mode leaves the group when one operation runs past `rebalance.timeout.ms`.
+   */
+  protected busySince: number | null = null
+
   /** Runs `fn` after every operation queued before it. */
   protected serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn)
+    const timed = async () => {
+      this.busySince = Date.now()
+      try {
+        return await fn()
+      } finally {
+        this.busySince = null
+      }
+    }
+    const run = this.#queue.then(timed, timed)
     this.#queue = run.catch(() => {})
     return run
   }

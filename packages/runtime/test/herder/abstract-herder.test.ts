@@ -107,3 +107,38 @@ test('client override PASSWORD keys show as [hidden] in validation results', asy
   assert.equal(value(infos, 'consumer.override.sasl.jaas.config')?.value, '[hidden]')
   assert.equal(value(infos, 'consumer.override.client.rack')?.value, 'r1')
 })
+
+test('busySince is when the serial operation in progress began, and null while the queue waits for work', async (t) => {
+  class Probe extends StandaloneHerder {
+    run<T>(fn: () => Promise<T>) {
+      return this.serial(fn)
+    }
+    get busy() {
+      return this.busySince
+    }
+  }
+  const dir = await tempDir(t)
+  const config = parseWorkerConfig(
+    {
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'offset.storage.file.filename': join(dir, 'offsets'),
+    },
+    'standalone',
+  )
+  const worker = new Worker(config, await builtinRegistry(), new MemoryOffsetBackingStore(), silentLogger())
+  const probe = new Probe(worker, 'test:8083', silentLogger(), { clusterId: async () => 'cluster' })
+  assert.equal(probe.busy, null)
+  let release = () => {}
+  const before = Date.now()
+  const first = probe.run(() => new Promise<void>((resolve) => (release = resolve)))
+  const second = probe.run(async () => probe.busy)
+  await new Promise((r) => setImmediate(r))
+  const since = probe.busy
+  assert.ok(since !== null && since >= before && since <= Date.now())
+  release()
+  await first
+  // The next operation has a start of its own; once it ended the queue is idle.
+  assert.ok(((await second) ?? 0) >= since)
+  assert.equal(probe.busy, null)
+})

@@ -174,6 +174,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: settings.scheduledRebalanceMaxDelayMs,
       configSnapshot: () => this.#configStore.snapshot(),
+      // Apache's poll timeout: a herder stuck in one operation (a connector's start, say) leaves the group.
+      busySince: () => this.busySince,
       listener: {
         onRevoked: (_leader, connectors, tasks) => this.serial(() => this.#stopWork(connectors, tasks)),
         onAssigned: (assignment, generation) => this.serial(() => this.#onAssigned(assignment, generation)),

@@ -3,7 +3,8 @@
  * worker in the Connect group. It joins with protocol type `connect` and the protocols of `connect.protocol`, runs the
  * assignor when it is the leader, hands each completed assignment to the listener, heartbeats while it is a member
  * (also while the group rebalances, until its own join begins), rejoins when the coordinator starts a rebalance or the
- * caller asks, and leaves on stop.
+ * caller asks, and leaves on stop. Like Apache's poll timeout, it leaves the group while the herder is stuck in one
+ * operation for longer than `rebalance.timeout.ms` (`busySince`), and joins again once that operation ended.
  *
  * As in Apache, what to do with an assignment is the listener's (the herder's): in particular it must ask for a rejoin
  * once it has stopped revoked work (`assignment.revokedConnectors/revokedTasks` non-empty) and after
@@ -66,6 +67,12 @@ export interface WorkerCoordinatorOptions extends ConnectionSettings {
   retryBackoffMs?: number
   /** The config store's current snapshot (its offset is the one sent to the group). */
   configSnapshot: () => AssignorConfigSnapshot
+  /**
+   * When the work the herder's loop is doing now began; null while it waits for work. Work that runs longer than
+   * `rebalance.timeout.ms` makes this worker leave the group until it ends (Apache's poll timeout: its herder thread
+   * must call `poll` that often).
+   */
+  busySince?: () => number | null
   listener: WorkerRebalanceListener
   logger?: Logger
   now?: () => number
@@ -81,6 +88,9 @@ export class WorkerCoordinator {
   readonly #heartbeatIntervalMs: number
   readonly #sessionTimeoutMs: number
   readonly #retryBackoffMs: number
+  readonly #rebalanceTimeoutMs: number
+  /** This worker left the group because the herder's work that began at this time ran past the rebalance timeout. */
+  #stuckSince: number | null = null
   #assignment: Assignment | null = null
   #currentProtocol: ConnectProtocolCompatibility
   #lastCompletedGenerationId = -1
@@ -111,6 +121,7 @@ export class WorkerCoordinator {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000
     this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10000
     this.#retryBackoffMs = options.retryBackoffMs ?? 100
+    this.#rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? 60000
     this.#member = new GroupMember({
       bootstrapServers: options.bootstrapServers,
       clientId: options.clientId,
@@ -123,7 +134,7 @@ export class WorkerCoordinator {
       groupId: options.groupId,
       protocolType: 'connect',
       sessionTimeoutMs: this.#sessionTimeoutMs,
-      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60000,
+      rebalanceTimeoutMs: this.#rebalanceTimeoutMs,
     })
     this.#incremental = new IncrementalCooperativeAssignor({
       maxDelayMs: options.scheduledRebalanceMaxDelayMs ?? 300000,
@@ -192,9 +203,9 @@ export class WorkerCoordinator {
     return this.#doubt
   }
 
-  #doubtMembership(reason: string): void {
+  #doubtMembership(reason: string, setting = `session.timeout.ms=${this.#sessionTimeoutMs}`): void {
     if (this.#doubt !== null || this.#assignment === null) return
-    this.#doubt = `this worker may have lost its work to others: ${reason} (session.timeout.ms=${this.#sessionTimeoutMs})`
+    this.#doubt = `this worker may have lost its work to others: ${reason} (${setting})`
     this.#doubtGeneration = this.#member.generationId
     this.#logger.warn(`${this.#doubt}; holding its tasks until the group confirms what is still its own`)
   }
@@ -296,6 +307,16 @@ export class WorkerCoordinator {
   async #run(): Promise<void> {
     while (this.#running) {
       try {
+        if (this.#stuckSince !== null) {
+          // Out of the group until the herder's stuck work ends; then join again (Apache's next poll does).
+          const since = this.#options.busySince?.() ?? null
+          if (since === this.#stuckSince) {
+            await this.#sleep(this.#heartbeatIntervalMs)
+            continue
+          }
+          this.#logger.info('The herder is working again after leaving the group; rejoining')
+          this.#stuckSince = null
+        }
         if (!this.#member.coordinatorKnown && !(await this.#ensureCoordinator())) continue
         const pause = this.#pausedUntil - this.#now()
         if (pause > 0) {
@@ -439,8 +460,10 @@ export class WorkerCoordinator {
       `Joined group at generation ${generation} with protocol version ${this.currentProtocolVersion}`,
     )
     await this.#options.listener.onAssigned(assignment, generation)
-    // The herder has stopped what this generation revoked or did not assign: what runs now is this worker's own.
-    if (assignment.error === NO_ERROR) this.#confirmMembership(`the assignment of generation ${generation}`)
+    // The herder has stopped what this generation revoked or did not assign: what runs now is this worker's own,
+    // unless it left the group meanwhile (its herder was stuck in this very assignment).
+    if (assignment.error === NO_ERROR && this.#member.generationId === generation)
+      this.#confirmMembership(`the assignment of generation ${generation}`)
     // A failed assignment: the listener has caught up with the config topic; try again a little later.
     if (assignment.error !== NO_ERROR) await this.#sleep(this.#retryBackoffMs)
   }
@@ -460,6 +483,13 @@ export class WorkerCoordinator {
       if (gap > this.#sessionTimeoutMs) this.#doubtMembership(`this worker did not run for ${gap} ms`)
       this.membershipInDoubt()
       if (!this.#running || !this.#stable || this.#needsJoin) continue
+      // busySince is Date.now() time, whatever clock the coordinator was given.
+      const busySince = this.#options.busySince?.() ?? null
+      const busyMs = busySince === null ? 0 : Date.now() - busySince
+      if (busySince !== null && busyMs > this.#rebalanceTimeoutMs) {
+        await this.#leaveWhileStuck(busySince, busyMs)
+        continue
+      }
       try {
         await this.#member.heartbeat()
         this.#lastHeartbeatOk = this.#now()
@@ -486,6 +516,27 @@ export class WorkerCoordinator {
         this.#signal()
       }
     }
+  }
+
+  /**
+   * Apache's poll timeout (AbstractCoordinator's heartbeat thread): the herder has been busy with one piece of work for
+   * longer than `rebalance.timeout.ms`, so the group would wait for it that long in every rebalance. The worker leaves
+   * the group (LeaveGroup), so the others go on without it and, after the leader's scheduled delay, take its work; its
+   * tasks hold meanwhile (see `membershipInDoubt`). `#run` joins again once that work has ended.
+   */
+  async #leaveWhileStuck(since: number, busyMs: number): Promise<void> {
+    this.#stuckSince = since
+    this.#logger.warn(
+      `The herder has been busy with one piece of work for ${busyMs} ms, longer than rebalance.timeout.ms=${this.#rebalanceTimeoutMs}: leaving the group so the other workers can go on without this one; it rejoins when that work ends`,
+    )
+    this.#doubtMembership(
+      `it left the group because its herder was stuck for ${busyMs} ms`,
+      `rebalance.timeout.ms=${this.#rebalanceTimeoutMs}`,
+    )
+    this.#stable = false
+    this.#needsJoin = true
+    await this.#member.leave('consumer poll timeout has expired.')
+    this.#signal()
   }
 
   #onGroupError(e: unknown, what: string): void {

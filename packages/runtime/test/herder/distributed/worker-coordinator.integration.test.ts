@@ -32,9 +32,19 @@ class TestWorker {
   /** What the config topic holds now (the coordinator reads it at each join). */
   config: AssignorConfigSnapshot
   assignments = 0
+  /** When the listener call in progress began (the herder's busy time), null when idle. */
+  busySince: number | null = null
+  /** The next assignment is not taken in until this resolves (a herder stuck in a connector's start, say). */
+  blockNextAssignment: Promise<void> | null = null
   #delayTimer: NodeJS.Timeout | null = null
 
-  constructor(name: string, groupId: string, config: AssignorConfigSnapshot, protocol: ConnectProtocolCompatibility) {
+  constructor(
+    name: string,
+    groupId: string,
+    config: AssignorConfigSnapshot,
+    protocol: ConnectProtocolCompatibility,
+    rebalanceTimeoutMs = 10000,
+  ) {
     this.name = name
     this.config = config
     this.coordinator = new WorkerCoordinator({
@@ -45,15 +55,23 @@ class TestWorker {
       connectProtocol: protocol,
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 500,
-      rebalanceTimeoutMs: 10000,
+      rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: 2000,
       configSnapshot: () => this.config,
+      busySince: () => this.busySince,
       listener: {
         onRevoked: (_leader, connectors, tasks) => {
           for (const c of connectors) this.connectors.delete(c)
           for (const t of tasks) this.tasks.delete(taskName(t))
         },
-        onAssigned: (a: Assignment) => {
+        onAssigned: async (a: Assignment) => {
+          const block = this.blockNextAssignment
+          if (block) {
+            this.blockNextAssignment = null
+            this.busySince = Date.now()
+            await block
+            this.busySince = null
+          }
           this.assignments++
           this.connectors.clear()
           this.tasks.clear()
@@ -334,4 +352,39 @@ test('a member still busy with its last assignment when the next rebalance begin
   const since = (name: string) => generations.get(name)!.filter((g) => g >= first)
   assert.ok(since('a').length >= 2, `a took part in a rebalance after generation ${first}: ${since('a')}`)
   assert.deepEqual(since('b'), since('a'), 'b took part in every generation a did')
+})
+
+test('a worker whose herder is stuck past rebalance.timeout.ms leaves the group, the other takes its work over, and it rejoins when the herder comes back', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(2, 3)
+  const stuck = new TestWorker('stuck', groupId, config, 'sessioned', 3000)
+  const other = new TestWorker('other', groupId, config, 'sessioned', 3000)
+  t.after(() => Promise.all([stuck.stop(), other.stop()]))
+  stuck.start()
+  other.start()
+  await settle([stuck, other], config)
+  assert.ok(stuck.tasks.size > 0)
+
+  // The stuck worker's herder blocks in the next assignment it handles (as in a connector's start).
+  let release = () => {}
+  stuck.blockNextAssignment = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const grown = { ...snapshot(3, 3), offset: 43 }
+  stuck.config = grown
+  other.config = grown
+  other.coordinator.requestRejoin('connector-2 created')
+  await waitFor('the stuck worker to be in its blocked assignment', () => stuck.busySince !== null, 30000)
+  // Past the rebalance timeout it leaves; the other worker runs everything after the scheduled delay.
+  await settle([other], grown, 60000)
+  assert.match(stuck.coordinator.membershipInDoubt() ?? '', /herder was stuck .* \(rebalance\.timeout\.ms=3000\)/)
+  assert.deepEqual(
+    (await other.coordinator.members()).map((m) => m.url),
+    ['http://other:8083/'],
+  )
+
+  release()
+  await settle([stuck, other], grown, 60000)
+  assert.equal(stuck.coordinator.membershipInDoubt(), null)
+  assert.equal((await other.coordinator.members()).length, 2)
 })
