@@ -1,6 +1,8 @@
 import { definePlugins } from '@ferry/api'
+import { ExtractNewRecordState } from './extract-new-record-state.ts'
 import { PostgresConnector } from './postgres-connector.ts'
 
+export { ExtractNewRecordState } from './extract-new-record-state.ts'
 export { PostgresConnector } from './postgres-connector.ts'
 export { PostgresConnectorTask } from './postgres-task.ts'
 
@@ -12,5 +14,10 @@ export const plugins = definePlugins([
     aliases: ['PostgresCdcSource', 'PostgresCdcSourceConnector'],
     kind: ['source'],
     create: () => new PostgresConnector(),
+  },
+  {
+    className: 'io.debezium.transforms.ExtractNewRecordState',
+    kind: ['transformation'],
+    create: () => new ExtractNewRecordState(),
   },
 ])

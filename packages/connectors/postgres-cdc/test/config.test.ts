@@ -10,10 +10,10 @@ const base = {
   'topic.prefix': 'dbserver1',
 }
 
-test("the connector is registered under Debezium's class name with Ferry's alias", () => {
+test("the connector and ExtractNewRecordState are registered under Debezium's class names", () => {
   assert.deepEqual(
     plugins.map((p) => p.className),
-    ['io.debezium.connector.postgresql.PostgresConnector'],
+    ['io.debezium.connector.postgresql.PostgresConnector', 'io.debezium.transforms.ExtractNewRecordState'],
   )
   assert.ok(plugins[0].aliases?.includes('PostgresCdcSource'))
   assert.ok(plugins[0].create() instanceof PostgresConnector)
