@@ -34,6 +34,7 @@ export class ConnectClient {
   readonly url: string
   readonly #context: Context
   #ca: Promise<Buffer> | undefined
+  #clientCert: Promise<{ cert: Buffer; key: Buffer }> | undefined
 
   constructor(context: Context) {
     this.#context = context
@@ -59,7 +60,13 @@ export class ConnectClient {
       headers.Authorization = `Bearer ${c.token}`
     }
     const https = target.protocol === 'https:'
-    const tls = https ? { ...(c['ca-file'] ? { ca: await this.#readCa() } : {}), rejectUnauthorized: !c.insecure } : {}
+    const tls = https
+      ? {
+          ...(c['ca-file'] ? { ca: await this.#readCa() } : {}),
+          ...(c['cert-file'] ? await this.#readClientCert() : {}),
+          rejectUnauthorized: !c.insecure,
+        }
+      : {}
     const res = await new Promise<{ status: number; text: string; res: IncomingMessage }>((resolve, reject) => {
       const req = (https ? httpsRequest : httpRequest)(target, { method, headers, ...tls }, (res) => {
         const chunks: Buffer[] = []
@@ -91,6 +98,17 @@ export class ConnectClient {
       throw new UsageError(`cannot read ca-file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
     })
     return this.#ca
+  }
+
+  #readClientCert(): Promise<{ cert: Buffer; key: Buffer }> {
+    const read = (key: 'cert-file' | 'key-file') => {
+      const file = this.#context[key]!
+      return readFile(file).catch((e: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${key} ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
+      })
+    }
+    this.#clientCert ??= Promise.all([read('cert-file'), read('key-file')]).then(([cert, key]) => ({ cert, key }))
+    return this.#clientCert
   }
 
   #unreachable(e: Error): UnreachableError {

@@ -13,6 +13,10 @@ export interface Context {
   'ca-file'?: string
   /** Accept any server certificate (https). */
   insecure?: boolean
+  /** PEM file of the client certificate (and its chain) shown to a worker that requires one (`ssl.client.auth`). */
+  'cert-file'?: string
+  /** PEM file of the client certificate's private key (unencrypted). */
+  'key-file'?: string
 }
 
 /** The config file: named contexts and the one used when no `--context` is given. */
@@ -31,6 +35,8 @@ const CONTEXT_KEYS: Record<keyof Context, 'string' | 'boolean'> = {
   token: 'string',
   'ca-file': 'string',
   insecure: 'boolean',
+  'cert-file': 'string',
+  'key-file': 'string',
 }
 
 /** `$FERRY_CTL_CONFIG`, else `$XDG_CONFIG_HOME/ferry/ctl.json`, else `~/.config/ferry/ctl.json`. */
@@ -93,6 +99,9 @@ export function checkContext(value: unknown, where: string): Context {
   checkUrl(c.url, where)
   if ((c.user === undefined) !== (c.password === undefined)) {
     throw new UsageError(`${where}: basic auth needs both "user" and "password"`)
+  }
+  if ((c['cert-file'] === undefined) !== (c['key-file'] === undefined)) {
+    throw new UsageError(`${where}: a client certificate needs both "cert-file" and "key-file"`)
   }
   if (c.user !== undefined && c.token !== undefined) {
     throw new UsageError(`${where}: use either basic auth ("user", "password") or a bearer "token", not both`)

@@ -44,7 +44,7 @@ Commands:
   offsets set NAME (-f FILE | JSON) Alter the offsets of a STOPPED connector: {"offsets":[{"partition","offset"}]}
   offsets reset NAME                Reset every offset of a STOPPED connector
   config set-context NAME [--url URL] [--user USER --password PASSWORD | --token TOKEN]
-                         [--ca-file PEM] [--insecure]
+                         [--ca-file PEM] [--insecure] [--cert-file PEM --key-file PEM]
                                     Add or change a context (the first one becomes current)
   config use-context NAME | delete-context NAME | get-contexts | current-context
   completion bash|zsh|fish          Print a shell completion script
@@ -89,6 +89,8 @@ const OPTIONS = {
   token: { type: 'string' },
   'ca-file': { type: 'string' },
   insecure: { type: 'boolean' },
+  'cert-file': { type: 'string' },
+  'key-file': { type: 'string' },
 } as const
 type OptionName = keyof typeof OPTIONS
 type Values = {
@@ -113,7 +115,7 @@ const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
   restart: ['tasks', 'failed', 'task'],
   delete: [],
   offsets: ['file'],
-  config: ['user', 'password', 'token', 'ca-file', 'insecure'],
+  config: ['user', 'password', 'token', 'ca-file', 'insecure', 'cert-file', 'key-file'],
   completion: [],
 }
 
@@ -498,7 +500,7 @@ async function configCommand(run: Run): Promise<void> {
   const [action, name, ...rest] = run.args
   const file = run.configFile
   const config = await loadConfig(file)
-  const contextFlags = (['user', 'password', 'token', 'ca-file', 'insecure'] as const).filter(
+  const contextFlags = (['user', 'password', 'token', 'ca-file', 'insecure', 'cert-file', 'key-file'] as const).filter(
     (f) => run.values[f] !== undefined,
   )
   if (action !== 'set-context' && contextFlags.length > 0) {
@@ -511,7 +513,7 @@ async function configCommand(run: Run): Promise<void> {
   switch (action) {
     case 'set-context': {
       const n = needName(
-        'set-context NAME [--url URL] [--user USER --password PASSWORD | --token TOKEN] [--ca-file PEM] [--insecure]',
+        'set-context NAME [--url URL] [--user USER --password PASSWORD | --token TOKEN] [--ca-file PEM] [--insecure] [--cert-file PEM --key-file PEM]',
       )
       const v = run.values
       const next: Record<string, unknown> = { ...(config.contexts[n] ?? {}) }
@@ -527,6 +529,8 @@ async function configCommand(run: Run): Promise<void> {
       }
       if (v['ca-file'] !== undefined) next['ca-file'] = v['ca-file']
       if (v.insecure !== undefined) next.insecure = v.insecure
+      if (v['cert-file'] !== undefined) next['cert-file'] = v['cert-file']
+      if (v['key-file'] !== undefined) next['key-file'] = v['key-file']
       config.contexts[n] = checkContext(next, `context "${n}"`)
       const created = config['current-context'] === undefined
       if (created) config['current-context'] = n
@@ -589,7 +593,12 @@ async function configCommand(run: Run): Promise<void> {
 
 function describeContext(c: Context): { url: string; auth: string; tls: string } {
   const auth = c.user !== undefined ? `basic (${c.user})` : c.token !== undefined ? 'bearer' : 'none'
-  const tls = c.insecure ? 'insecure' : c['ca-file'] ? `ca-file ${c['ca-file']}` : ''
+  const tls = [
+    c.insecure ? 'insecure' : c['ca-file'] ? `ca-file ${c['ca-file']}` : '',
+    c['cert-file'] ? `cert-file ${c['cert-file']}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ')
   return { url: c.url, auth, tls }
 }
 
@@ -644,7 +653,7 @@ async function complete(words: string[], io: CtlIO): Promise<string> {
   let candidates: string[] = []
   if (prev === '-o' || prev === '--output') candidates = [...OUTPUT_FORMATS]
   else if (prev === '--context') candidates = await contexts()
-  else if (prev === '-f' || prev === '--file' || prev === '--ca-file') candidates = []
+  else if (['-f', '--file', '--ca-file', '--cert-file', '--key-file'].includes(prev ?? '')) candidates = []
   else if (current.startsWith('-')) {
     const command = positional[0]
     const names = [...GLOBAL, ...(command ? (COMMAND_OPTIONS[command] ?? []) : [])]

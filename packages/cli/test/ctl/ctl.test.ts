@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { freePort, tempDir } from '@ferry/testing'
+import { makeCertificates } from '../../../../scripts/kafka/certs.ts'
 import { ctl } from '../../src/ctl/ctl.ts'
 
 type TestContext = Parameters<typeof tempDir>[0]
@@ -23,7 +24,7 @@ interface Seen {
 async function fakeServer(
   t: TestContext,
   answer: (req: Seen) => { status: number; body?: unknown; text?: string },
-  tls?: { key: string; cert: string },
+  tls?: { key: string; cert: string; ca?: string; requestCert?: boolean },
 ): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = []
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -145,7 +146,10 @@ test('a config file with an unknown key is refused, naming the key and the valid
   await writeFile(configFile, JSON.stringify({ contexts: { a: { url: 'http://x:1', passwd: 'p' } } }))
   const r = await run('get', 'connectors')
   assert.equal(r.code, 2)
-  assert.match(r.stderr, /context "a": unknown key "passwd" \(valid: url, user, password, token, ca-file, insecure\)/)
+  assert.match(
+    r.stderr,
+    /context "a": unknown key "passwd" \(valid: url, user, password, token, ca-file, insecure, cert-file, key-file\)/,
+  )
 })
 
 test('apply PUTs the config and says whether it created or updated; patch and offsets send what the API takes', async (t) => {
@@ -230,6 +234,35 @@ test('https: an unknown CA is exit 3 naming TLS; ca-file or insecure make it wor
   await run('config', 'set-context', 'insecure', '--url', server.url, '--insecure')
   assert.equal((await run('get', 'plugins', '--context', 'insecure')).code, 0)
   assert.equal(server.seen.length, 2)
+})
+
+test('https with client certificates required: cert-file and key-file show the client’s certificate', async (t) => {
+  const { run, dir } = await runner(t)
+  const certs = await makeCertificates(join(dir, 'certs'))
+  const server = await fakeServer(t, () => ({ status: 200, body: [] }), {
+    key: await readFile(certs.broker.key, 'utf8'),
+    cert: await readFile(certs.broker.cert, 'utf8'),
+    ca: await readFile(certs.ca.cert, 'utf8'),
+    requestCert: true,
+  })
+  await run('config', 'set-context', 'mtls', '--url', server.url, '--ca-file', certs.ca.cert)
+  const refused = await run('get', 'plugins')
+  assert.equal(refused.code, 3, 'no client certificate: the worker closes the connection')
+  const half = await run('config', 'set-context', 'mtls', '--cert-file', certs.client.pem.certChain)
+  assert.equal(half.code, 2)
+  assert.match(half.stderr, /a client certificate needs both "cert-file" and "key-file"/)
+  await run(
+    'config',
+    'set-context',
+    'mtls',
+    '--cert-file',
+    certs.client.pem.certChain,
+    '--key-file',
+    certs.client.pem.key,
+  )
+  assert.equal((await run('get', 'plugins')).code, 0)
+  assert.match((await run('config', 'get-contexts')).stdout, /ca-file .*ca\.pem, cert-file .*client-chain\.pem/)
+  assert.equal(server.seen.length, 1)
 })
 
 test('completion: candidates for commands, kinds, formats, flags and connector names from the server', async (t) => {
