@@ -69,7 +69,7 @@ async function clusterInfo(ctx: RestContext, request: FastifyRequest): Promise<C
       if (sameUrl(m.url, self.url)) return { ...self, member_id: m.member_id, url: m.url, leader }
       if (m.url === null) return { member_id: m.member_id, url: null, leader, error: 'no REST URL in its metadata' }
       try {
-        return { ...(await peerInfo(m.url, authorization)), member_id: m.member_id, url: m.url, leader }
+        return { ...(await peerInfo(ctx, m.url, authorization)), member_id: m.member_id, url: m.url, leader }
       } catch (e) {
         return { member_id: m.member_id, url: m.url, leader, error: (e as Error).message }
       }
@@ -98,19 +98,19 @@ async function clusterInfo(ctx: RestContext, request: FastifyRequest): Promise<C
   }
 }
 
-/** Another worker's `/ferry/worker`, asked with the caller's credentials. */
-async function peerInfo(url: string, authorization: string | undefined): Promise<WorkerInfo> {
-  const response = await fetch(new URL('ferry/worker', url.endsWith('/') ? url : `${url}/`), {
+/** Another worker's `/ferry/worker`, asked with the caller's credentials through the worker's REST client (its TLS). */
+async function peerInfo(ctx: RestContext, url: string, authorization: string | undefined): Promise<WorkerInfo> {
+  const response = await ctx.restClient.request(new URL('ferry/worker', url.endsWith('/') ? url : `${url}/`).href, {
+    method: 'GET',
     headers: { Accept: 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
-    signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
+    timeoutMs: PEER_TIMEOUT_MS,
   })
-  const text = await response.text()
-  if (!response.ok) {
-    let message = text
+  if (response.status !== 200) {
+    let message = response.body
     try {
-      message = (JSON.parse(text) as { message?: string }).message ?? text
+      message = (JSON.parse(response.body) as { message?: string }).message ?? response.body
     } catch {}
     throw new Error(`HTTP ${response.status}: ${message}`)
   }
-  return JSON.parse(text) as WorkerInfo
+  return JSON.parse(response.body) as WorkerInfo
 }
