@@ -20,8 +20,8 @@ import {
   isConnectionError,
   KafkaAdmin,
   KafkaOffsetBackingStore,
-  type Logger,
   type LogFormat,
+  type Logger,
   logFormat,
   type PluginRegistry,
   parseBootstrapServers,
@@ -68,7 +68,9 @@ Options:
   -v, --version   Show Ferry's version
 
 Environment:
-  FERRY_LOG_LEVEL  trace | debug | info (default) | warn | error | silent
+  FERRY_LOG_LEVEL   trace | debug | info (default) | warn | error | silent
+  FERRY_LOG_FORMAT  json (default: one JSON object a line) | pretty (readable, for a terminal);
+                    overrides the worker key log.format
 
 Signals (standalone and distributed):
   SIGTERM, SIGINT  Stop the tasks, commit the final offsets (and leave the group), then exit 0.
