@@ -138,13 +138,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const selected = [...WORKLOADS, ...scaleGroup(options.scaleConnectors ?? [])].filter((w) =>
     options.workloads.includes(w.id),
   )
-  // The sink groups compare Ferry with direct clients: they alone need no Apache jars.
+  // The sink groups compare Ferry with direct clients, the metrics cost workloads Ferry with itself: they alone need
+  // no Apache jars.
   const needApache =
     options.workloads.includes('ceiling') ||
-    (options.engines.includes('apache') && selected.some((w) => !sinkGroupOf(w.id)))
-  /** The runners of a workload this run has: the engines asked for, and every runner that is not an engine. */
+    (options.engines.includes('apache') && selected.some((w) => !sinkGroupOf(w.id) && !w.id.startsWith('metrics-')))
+  /**
+   * The runners of a workload this run has: the engines asked for (Ferry without metrics is Ferry), and every runner
+   * that is not an engine.
+   */
   const runnersOf = (w: Workload, ctx: BenchContext) =>
-    w.runners(ctx).filter((r) => !ENGINES.includes(r as Engine) || options.engines.includes(r as Engine))
+    w.runners(ctx).filter((r) => {
+      const engine = r === 'ferry-no-metrics' ? 'ferry' : r
+      return !ENGINES.includes(engine as Engine) || options.engines.includes(engine as Engine)
+    })
   const notes: string[] = []
   const wants = (id: WorkloadId) => options.workloads.includes(id)
 
@@ -176,7 +183,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       log,
     }
     if (base.ferryJsonSkip) log(`Workloads 3, 10 and 11 skipped for Ferry: ${base.ferryJsonSkip}`)
-    if (selected.some((w) => w.id === 'source' || w.id === 'sink' || w.id.startsWith('source-sasl-'))) {
+    if (
+      selected.some(
+        (w) => w.id === 'source' || w.id === 'sink' || w.id.startsWith('metrics-') || w.id.startsWith('source-sasl-'),
+      )
+    ) {
       log(`Writing ${records} lines of ${LINE_BYTES} bytes...`)
       await writeLinesFile(base.linesFile, records)
     }
@@ -254,7 +265,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           ctx.jdbc = await prepareJdbc({ records: jdbcRecords, engines: options.engines })
           for (const [engine, why] of Object.entries(ctx.jdbc.skip)) log(`Workload 7 skipped for ${engine}: ${why}`)
         }
-        if (wants('sink')) {
+        if (wants('sink') || wants('metrics-sink')) {
           log(`Loading them into topic ${ctx.linesTopic}...`)
           await createTopic(bootstrap, ctx.linesTopic)
           await produce(bootstrap, ctx.linesTopic, records, line)

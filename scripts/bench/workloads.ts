@@ -33,6 +33,8 @@ export type WorkloadId =
   | 'startup'
   | 'ceiling'
   | 'jdbc'
+  | 'metrics-source'
+  | 'metrics-sink'
   | SecuredWorkloadId
   | SinkWorkloadId
   | ScaleWorkloadId
@@ -45,15 +47,49 @@ export const WORKLOAD_IDS: readonly WorkloadId[] = [
   'startup',
   'ceiling',
   'jdbc',
+  'metrics-source',
+  'metrics-sink',
   ...SECURED_WORKLOAD_IDS,
   ...Object.values(SINK_GROUPS).flat(),
 ]
 
 /**
- * Who runs in a workload: the two workers, the broker's own perf tools for the ceiling, or the sink groups' direct
- * clients (a `_bulk` loader, PutObject uploads).
+ * Who runs in a workload: the two workers, the broker's own perf tools for the ceiling, the sink groups' direct
+ * clients (a `_bulk` loader, PutObject uploads), or Ferry keeping no metrics (nothing served: `metrics.listener=`
+ * empty, `ui.enabled=false`), the baseline of the metrics cost workloads.
  */
-export type Runner = Engine | 'producer-perf' | 'consumer-perf' | 'bulk-loader' | 'put-object'
+export type Runner = Engine | 'producer-perf' | 'consumer-perf' | 'bulk-loader' | 'put-object' | 'ferry-no-metrics'
+
+/** The worker process a runner starts. */
+function engineOf(runner: Runner): Engine {
+  return runner === 'ferry-no-metrics' ? 'ferry' : (runner as Engine)
+}
+
+/**
+ * Fetches the worker's `GET /metrics` every `intervalMs` until the returned function is called, which resolves with
+ * the number of scrapes that answered 200 (a Prometheus server scraping it, for the metrics cost workloads).
+ */
+function scrapeMetrics(w: Worker, intervalMs: number): () => Promise<number> {
+  let scrapes = 0
+  let stopped = false
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const res = await fetch(`${w.restUrl}/metrics`, { signal: AbortSignal.timeout(2000) })
+        await res.text()
+        if (res.status === 200) scrapes++
+      } catch {
+        // not listening yet
+      }
+      await sleep(intervalMs)
+    }
+  })()
+  return async () => {
+    stopped = true
+    await loop
+    return scrapes
+  }
+}
 
 export interface RunResult {
   runner: Runner
@@ -297,7 +333,7 @@ export async function runSource(
   workload: WorkloadId,
   runner: Runner,
   round: number,
-  spec: { worker: Record<string, string>; after?: AfterRun | undefined },
+  spec: { worker: Record<string, string>; after?: AfterRun | undefined; scrapeMs?: number },
   options: { cpuProfileDir?: string },
 ): Promise<RunResult> {
   const dir = await runDir(ctx, workload, runner, round)
@@ -306,7 +342,7 @@ export async function runSource(
   try {
     await createTopic(ctx.bootstrap, topic)
     w = await startWorker({
-      engine: runner as Engine,
+      engine: engineOf(runner),
       dir,
       apache: ctx.apache,
       cpuProfileDir: options.cpuProfileDir,
@@ -316,7 +352,9 @@ export async function runSource(
       ],
     })
     const worker = w
+    const scrapes = spec.scrapeMs === undefined ? undefined : scrapeMetrics(worker, spec.scrapeMs)
     const measured = await measureThroughput(ctx, worker, ctx.records, LINE_BYTES, () => topicEnd(ctx.admin, topic))
+    if (scrapes) measured.metrics.metricsScrapes = await scrapes()
     if (!spec.after) return { runner, round, ok: true, ...measured }
     await worker.stop()
     const checked = await spec.after(worker, topic)
@@ -365,6 +403,8 @@ export async function runSink(
     recordBytes: number
     worker: Record<string, string>
     after?: AfterRun | undefined
+    /** Scrape `GET /metrics` this often during the run. */
+    scrapeMs?: number
   },
   extra: Record<string, string>,
   options: { cpuProfileDir?: string },
@@ -374,7 +414,7 @@ export async function runSink(
   let w: Worker | undefined
   try {
     w = await startWorker({
-      engine: runner as Engine,
+      engine: engineOf(runner),
       dir,
       apache: ctx.apache,
       cpuProfileDir: options.cpuProfileDir,
@@ -392,7 +432,9 @@ export async function runSink(
       ],
     })
     const counter = new LineCounter(out)
+    const scrapes = spec.scrapeMs === undefined ? undefined : scrapeMetrics(w, spec.scrapeMs)
     const measured = await measureThroughput(ctx, w, spec.records, spec.recordBytes, () => counter.count())
+    if (scrapes) measured.metrics.metricsScrapes = await scrapes()
     const sample = await firstLine(out)
     const result: RunResult = {
       runner,
@@ -769,6 +811,47 @@ const ceiling: Workload = {
 
 const jdbc = jdbcWorkload({ runDir, cleanup, failure, measureThroughput })
 
+// ---------------------------------------------------------------- 18 and 19. what metrics cost
+
+/**
+ * Workloads 1 and 2 again, Ferry against Ferry: with its metrics scraped every second as Prometheus would, and with
+ * `metrics.listener=` empty and `ui.enabled=false`, where the tasks record nothing. The ratio is what keeping and
+ * serving metrics costs.
+ */
+const METRICS_SCRAPE_MS = 1000
+const metricsWorker = (ctx: BenchContext, runner: Runner) => ({
+  ...stringWorker(ctx),
+  ...(runner === 'ferry-no-metrics' ? { 'metrics.listener': '', 'ui.enabled': 'false' } : {}),
+})
+const metricsRunners: Runner[] = ['ferry-no-metrics', 'ferry']
+const metricsCost = (id: 'metrics-source' | 'metrics-sink', number: number, of: Workload): Workload => ({
+  id,
+  number,
+  title: `What metrics cost: ${of.title.toLowerCase()}`,
+  description: `Workload ${of.number} with Ferry only: with GET /metrics scraped every ${METRICS_SCRAPE_MS / 1000} s, against a worker with \`metrics.listener=\` empty and \`ui.enabled=false\`, whose tasks record nothing.`,
+  runners: () => metricsRunners,
+  baseline: 'ferry-no-metrics',
+  records: (ctx) => ctx.records,
+  recordBytes: () => LINE_BYTES,
+  run(ctx, runner, round, options = {}) {
+    const spec = {
+      worker: metricsWorker(ctx, runner),
+      ...(runner === 'ferry' ? { scrapeMs: METRICS_SCRAPE_MS } : {}),
+    }
+    return id === 'metrics-source'
+      ? runSource(ctx, id, runner, round, spec, options)
+      : runSink(
+          ctx,
+          id,
+          runner,
+          round,
+          { ...spec, topic: ctx.linesTopic, records: ctx.records, recordBytes: LINE_BYTES },
+          {},
+          options,
+        )
+  },
+})
+
 export const WORKLOADS: readonly Workload[] = [
   source,
   sink,
@@ -777,6 +860,8 @@ export const WORKLOADS: readonly Workload[] = [
   startup,
   ceiling,
   jdbc,
+  metricsCost('metrics-source', 18, source),
+  metricsCost('metrics-sink', 19, sink),
   ...securedWorkloads({ runSource, runSink, stringWorker, jsonWorker }),
   ...sinkWorkloads({ runDir, cleanup, failure, measureThroughput }),
 ]

@@ -250,10 +250,7 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   const workerLog = log.child({})
   const restLog = log.child({})
   const offsets = new FileOffsetBackingStore(config.offsetStorageFile!, log)
-  const metrics = new ConnectMetrics({
-    sampleWindowMs: config.metricsSampleWindowMs,
-    numSamples: config.metricsNumSamples,
-  })
+  const metrics = ConnectMetrics.forWorker(config)
   const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer, metrics })
   const herder = new StandaloneHerder(worker, workerId, log, {
     loggers: {
@@ -357,10 +354,7 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
     replicationFactor: settings.offsetReplicationFactor,
     logger: log,
   })
-  const metrics = new ConnectMetrics({
-    sampleWindowMs: config.metricsSampleWindowMs,
-    numSamples: config.metricsNumSamples,
-  })
+  const metrics = ConnectMetrics.forWorker(config)
   const worker = new Worker(config, registry, offsets, workerLog, { configTransformer: transformer, metrics })
   const herder = new DistributedHerder(worker, workerId, log, {
     restUrl,

@@ -5,12 +5,13 @@ import { test } from 'node:test'
 import {
   ConnectMetrics,
   FileOffsetBackingStore,
+  KafkaAdmin,
   parseWorkerConfig,
   StandaloneHerder,
   silentLogger,
   Worker,
 } from '@ferry/runtime'
-import { builtinRegistry, randomName, tempDir, waitFor } from '@ferry/testing'
+import { builtinRegistry, distributedWorkerProps, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
 import { testBootstrap } from '../../../scripts/kafka/test-env.ts'
 import { createRestServer, startRestServer } from '../src/server.ts'
 
@@ -49,32 +50,46 @@ async function standaloneWorker(t: { after(fn: () => unknown): void }, extra: Re
     await herder.stop()
     metrics.close()
   })
-  return { dir, config, registry, metrics, herder }
-}
-
-test('GET /metrics counts every line a file source polled and wrote, with Apache names and connector/task labels', async (t) => {
-  const w = await standaloneWorker(t)
-  const app = createRestServer({
-    herder: w.herder,
-    workerConfig: w.config,
-    plugins: w.registry,
-    logger: silentLogger(),
-    metrics: w.metrics,
-  })
+  const app = createRestServer({ herder, workerConfig: config, plugins: registry, logger: silentLogger(), metrics })
   t.after(() => app.close())
-  const name = randomName('metrics-source')
-  const topic = randomName('metrics-topic')
-  const input = join(w.dir, 'in.txt')
-  const lines = 1234
-  await writeFile(input, Array.from({ length: lines }, (_, i) => `line ${i}\n`).join(''))
-  await w.herder.putConnectorConfig(name, { 'connector.class': 'FileStreamSource', file: input, topic }, false)
-
+  /** `GET /metrics`, checked to be Prometheus text. */
   const scrape = async () => {
     const res = await app.inject({ method: 'GET', url: '/metrics' })
     assert.equal(res.statusCode, 200)
     assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/)
     return res.body
   }
+  return { dir, config, registry, metrics, herder, scrape }
+}
+
+/** Writes `lines` to a file and a file source that copies them to `topic`; resolves once all are in Kafka. */
+async function fileToTopic(
+  w: Awaited<ReturnType<typeof standaloneWorker>>,
+  topic: string,
+  lines: string[],
+  extra: Record<string, string> = {},
+): Promise<string> {
+  const name = randomName('metrics-source')
+  const input = join(w.dir, `${name}.txt`)
+  await writeFile(input, lines.map((l) => `${l}\n`).join(''))
+  await w.herder.putConnectorConfig(
+    name,
+    { 'connector.class': 'FileStreamSource', file: input, topic, ...extra },
+    false,
+  )
+  return name
+}
+
+test('GET /metrics counts every line a file source polled and wrote, with Apache names and connector/task labels', async (t) => {
+  const w = await standaloneWorker(t)
+  const scrape = w.scrape
+  const topic = randomName('metrics-topic')
+  const lines = 1234
+  const name = await fileToTopic(
+    w,
+    topic,
+    Array.from({ length: lines }, (_, i) => `line ${i}`),
+  )
   const task = { connector: name, task: 0 }
   let text = ''
   await waitFor('every line to be written to Kafka', async () => {
@@ -148,4 +163,189 @@ test('metrics.listener serves /metrics on its own port, and the REST listener an
   assert.equal(onMetrics.status, 200)
   assert.match(await onMetrics.text(), /^kafka_connect_connect_worker_metrics_connector_count 0$/m)
   assert.equal((await fetch(`${metricsAddress}/connectors`)).status, 404)
+})
+
+test('a file sink’s N records are N read and N sent on /metrics, with its partitions, commits, batches and lag', async (t) => {
+  const w = await standaloneWorker(t)
+  const topic = randomName('metrics-sink-topic')
+  const lines = 1000
+  const source = await fileToTopic(
+    w,
+    topic,
+    Array.from({ length: lines }, (_, i) => `line ${i}`),
+  )
+  await waitFor('the source to write every line', async () => {
+    const text = await w.scrape()
+    return (
+      sample(text, 'kafka_connect_source_task_metrics_source_record_write_total', { connector: source, task: 0 }) ===
+      lines
+    )
+  })
+  const name = randomName('metrics-sink')
+  await w.herder.putConnectorConfig(
+    name,
+    {
+      'connector.class': 'FileStreamSink',
+      file: join(w.dir, 'out.txt'),
+      topics: topic,
+      // Ten records a poll out of one fetch of all of them: the batches are 10 and the lag is the rest.
+      'consumer.override.max.poll.records': '10',
+    },
+    false,
+  )
+  const task = { connector: name, task: 0 }
+  let text = ''
+  await waitFor('every record to be put, and committed', async () => {
+    text = await w.scrape()
+    return (
+      sample(text, 'kafka_connect_sink_task_metrics_sink_record_send_total', task) === lines &&
+      sample(text, 'kafka_connect_sink_task_metrics_sink_record_active_count', task) === 0
+    )
+  })
+  assert.equal(sample(text, 'kafka_connect_sink_task_metrics_sink_record_read_total', task), lines)
+  assert.equal(sample(text, 'kafka_connect_sink_task_metrics_partition_count', task), 1)
+  assert.equal(sample(text, 'kafka_connect_connector_task_metrics_batch_size_max', task), 10)
+  assert.ok(sample(text, 'kafka_connect_sink_task_metrics_sink_record_active_count_max', task)! >= 10)
+  const lag = sample(text, 'kafka_connect_sink_task_metrics_sink_record_lag_max', task)!
+  assert.ok(lag >= lines / 2 && lag <= lines - 10, `sink-record-lag-max ${lag}`)
+  assert.ok(sample(text, 'kafka_connect_sink_task_metrics_offset_commit_completion_total', task)! >= 1)
+  assert.ok(sample(text, 'kafka_connect_sink_task_metrics_offset_commit_seq_no', task)! >= 1)
+  assert.equal(sample(text, 'kafka_connect_sink_task_metrics_offset_commit_skip_total', task), 0)
+  assert.equal(sample(text, 'kafka_connect_connector_task_metrics_offset_commit_success_percentage', task), 1)
+  assert.ok(sample(text, 'kafka_connect_sink_task_metrics_put_batch_max_time_ms', task)! >= 0)
+  assert.ok(sample(text, 'kafka_connect_sink_task_metrics_sink_record_read_rate', task)! > 0)
+  assert.equal(sample(text, 'kafka_connect_task_error_metrics_total_record_failures', task), 0)
+  // A source task has no sink-task-metrics, nor a sink task source-task-metrics.
+  assert.equal(
+    sample(text, 'kafka_connect_sink_task_metrics_sink_record_read_total', { connector: source, task: 0 }),
+    undefined,
+  )
+  assert.equal(sample(text, 'kafka_connect_source_task_metrics_source_record_poll_total', task), undefined)
+})
+
+test('with errors.tolerance=all and dead letter queues, task-error-metrics and Ferry’s source DLQ count each bad record once', async (t) => {
+  const w = await standaloneWorker(t)
+  const admin = new KafkaAdmin(w.config.clients.admin({}, randomName('metrics-admin')))
+  t.after(() => admin.close())
+  const tolerateAll = (dlq: string) => ({
+    'errors.tolerance': 'all',
+    'errors.log.enable': 'true',
+    'errors.deadletterqueue.topic.name': dlq,
+    'errors.deadletterqueue.topic.replication.factor': '1',
+  })
+  // Source: every fourth line is not a number, so Cast fails on it (25 of 100).
+  const numbers = Array.from({ length: 100 }, (_, i) => (i % 4 === 3 ? `word ${i}` : String(i)))
+  const sourceDlq = randomName('metrics-source-dlq')
+  const source = await fileToTopic(w, randomName('metrics-numbers'), numbers, {
+    transforms: 'cast',
+    'transforms.cast.type': 'org.apache.kafka.connect.transforms.Cast$Value',
+    'transforms.cast.spec': 'int32',
+    ...tolerateAll(sourceDlq),
+  })
+  // Sink: every fifth record is not JSON, so the JsonConverter fails on it (40 of 200).
+  const jsonTopic = randomName('metrics-json')
+  const json = Array.from({ length: 200 }, (_, i) => (i % 5 === 4 ? `not json ${i}` : `{"i":${i}}`))
+  await fileToTopic(w, jsonTopic, json)
+  const sinkDlq = randomName('metrics-sink-dlq')
+  const sink = randomName('metrics-sink')
+  await w.herder.putConnectorConfig(
+    sink,
+    {
+      'connector.class': 'FileStreamSink',
+      file: join(w.dir, 'json-out.txt'),
+      topics: jsonTopic,
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      'value.converter.schemas.enable': 'false',
+      ...tolerateAll(sinkDlq),
+    },
+    false,
+  )
+  const sourceTask = { connector: source, task: 0 }
+  const sinkTask = { connector: sink, task: 0 }
+  let text = ''
+  await waitFor('both tasks to be through their records', async () => {
+    text = await w.scrape()
+    return (
+      sample(text, 'kafka_connect_source_task_metrics_source_record_poll_total', sourceTask) === 100 &&
+      sample(text, 'kafka_connect_source_task_metrics_source_record_active_count', sourceTask) === 0 &&
+      sample(text, 'kafka_connect_sink_task_metrics_sink_record_read_total', sinkTask) === 200 &&
+      sample(text, 'kafka_connect_sink_task_metrics_sink_record_send_total', sinkTask)! >= 160 &&
+      sample(text, 'kafka_connect_task_error_metrics_deadletterqueue_produce_requests', sinkTask)! >= 40
+    )
+  })
+  const errors = (name: string, task: Record<string, string | number>) =>
+    sample(text, `kafka_connect_task_error_metrics_${name}`, task)
+  assert.equal(sample(text, 'kafka_connect_source_task_metrics_source_record_write_total', sourceTask), 75)
+  for (const [task, bad] of [
+    [sourceTask, 25],
+    [sinkTask, 40],
+  ] as const) {
+    assert.equal(errors('total_record_failures', task), bad)
+    assert.equal(errors('total_record_errors', task), bad)
+    assert.equal(errors('total_records_skipped', task), bad)
+    assert.equal(errors('total_errors_logged', task), bad)
+    assert.equal(errors('total_retries', task), 0)
+    assert.ok(errors('last_error_timestamp', task)! > Date.now() - 600_000)
+  }
+  assert.equal(sample(text, 'kafka_connect_sink_task_metrics_sink_record_send_total', sinkTask), 160)
+  // A sink's DLQ writes are Apache's task-error-metrics; a source's are Ferry's own.
+  assert.equal(errors('deadletterqueue_produce_requests', sinkTask), 40)
+  assert.equal(errors('deadletterqueue_produce_failures', sinkTask), 0)
+  assert.equal(errors('deadletterqueue_produce_requests', sourceTask), 0)
+  assert.equal(sample(text, 'ferry_source_dead_letter_queue_produce_requests_total', sourceTask), 25)
+  assert.equal(sample(text, 'ferry_source_dead_letter_queue_produce_failures_total', sourceTask), 0)
+  // And that is what the dead letter queues hold.
+  await waitFor('the DLQ records to be in Kafka', async () =>
+    (await admin.recordCount(sourceDlq)) === 25 && (await admin.recordCount(sinkDlq)) === 40 ? true : undefined,
+  )
+})
+
+test('a distributed worker reports its rebalances: a second worker joining makes one more, both name the same leader and epoch', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('metrics-cluster')
+  const worker = distributedWorkerProps(testBootstrap(), group)
+  const w1 = await startDistributed(t, { dir, worker, label: '-1' })
+  const rebalance = (text: string, name: string) =>
+    sample(text, `kafka_connect_connect_worker_rebalance_metrics_${name}`)
+  const metricsOf = async (url: string) => {
+    const res = await fetch(`${url}/metrics`).catch(() => null)
+    return res?.status === 200 ? res.text() : undefined
+  }
+  const leaderOf = (text: string) =>
+    /^kafka_connect_connect_worker_rebalance_metrics_leader_name\{leader_name="([^"]+)"\} 1$/m.exec(text)?.[1]
+  let first = await waitFor('the first worker to complete a rebalance', async () => {
+    const text = await metricsOf(w1.url)
+    return text !== undefined &&
+      rebalance(text, 'completed_rebalances_total')! >= 1 &&
+      rebalance(text, 'rebalancing') === 0
+      ? text
+      : undefined
+  })
+  const leader = leaderOf(first)
+  assert.ok(leader?.startsWith(w1.url), `leader-name ${leader} names the first worker (${w1.url})`)
+  assert.match(
+    first,
+    /^kafka_connect_connect_worker_rebalance_metrics_connect_protocol\{connect_protocol="SESSIONED"\} 1$/m,
+  )
+  assert.ok(rebalance(first, 'rebalance_max_time_ms')! >= 0)
+  assert.ok(rebalance(first, 'time_since_last_rebalance_ms')! >= 0)
+  const before = { completed: rebalance(first, 'completed_rebalances_total')!, epoch: rebalance(first, 'epoch')! }
+
+  const w2 = await startDistributed(t, { dir, worker, label: '-2' })
+  const second = await waitFor('the second worker to join the first one’s generation', async () => {
+    const text = await metricsOf(w2.url)
+    first = (await metricsOf(w1.url)) ?? first
+    return text !== undefined &&
+      rebalance(text, 'completed_rebalances_total')! >= 1 &&
+      rebalance(text, 'epoch') === rebalance(first, 'epoch') &&
+      rebalance(first, 'rebalancing') === 0
+      ? text
+      : undefined
+  })
+  assert.ok(rebalance(first, 'completed_rebalances_total')! > before.completed)
+  assert.ok(rebalance(first, 'epoch')! > before.epoch)
+  assert.equal(leaderOf(second), leaderOf(first))
+  // Standalone workers have no group, and no rebalance metrics (as in Apache).
+  const standalone = await standaloneWorker(t)
+  assert.doesNotMatch(await standalone.scrape(), /kafka_connect_connect_worker_rebalance_metrics_/)
 })

@@ -10,6 +10,7 @@ import {
 import { type IncomingRecord, isConnectionError, kafkaErrorIds, type OutgoingRecord } from '../kafka/clients.ts'
 import { isAuthorizationFailure } from '../kafka/failures.ts'
 import type { Logger } from '../logger.ts'
+import { type DeadLetterQueueMetrics, NOOP_ERROR_HANDLING_METRICS } from '../metrics/task-metrics.ts'
 import type { ConnectorTaskId } from '../worker/worker-task.ts'
 import type { ErrorReporter } from './error-reporter.ts'
 import { exceptionClassName, exceptionMessage, stackTrace } from './java-exceptions.ts'
@@ -118,6 +119,10 @@ interface Pending {
  * `report` resolves once Kafka acked the record, so the task commits the record's offset only after its DLQ copy is
  * safe. Connection failures are retried until the reporter is closed; a record Kafka refuses is logged (Apache's
  * message) and skipped, as Apache does.
+ *
+ * Each record reported is a produce request to the metrics, each one that could not be written (refused, or given
+ * up when the reporter closed) a failure: task-error-metrics `deadletterqueue-produce-*` for sinks, Ferry's own
+ * source DLQ counts for sources.
  */
 export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
   readonly #producer: DeadLetterQueueProducer
@@ -126,6 +131,7 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
   readonly #toDeadLetter: (original: T) => DeadLetter
   readonly #log: Logger
   readonly #topic: string
+  readonly #metrics: DeadLetterQueueMetrics
   #queue: Pending[] = []
   #draining: Promise<void> | null = null
   #closed = false
@@ -136,6 +142,7 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
     id: ConnectorTaskId,
     toDeadLetter: (original: T) => DeadLetter,
     log: Logger,
+    metrics: DeadLetterQueueMetrics = NOOP_ERROR_HANDLING_METRICS,
   ) {
     this.#producer = producer
     this.#settings = settings
@@ -143,6 +150,7 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
     this.#toDeadLetter = toDeadLetter
     this.#log = log
     this.#topic = settings.topic.trim()
+    this.#metrics = metrics
   }
 
   /** For sink tasks: the consumed record's bytes. */
@@ -151,8 +159,9 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
     settings: DeadLetterQueueSettings,
     id: ConnectorTaskId,
     log: Logger,
+    metrics?: DeadLetterQueueMetrics,
   ): DeadLetterQueueReporter<IncomingRecord> {
-    return new DeadLetterQueueReporter(producer, settings, id, consumedDeadLetter, log)
+    return new DeadLetterQueueReporter(producer, settings, id, consumedDeadLetter, log, metrics)
   }
 
   /** For source tasks: the polled record, converted with the connector's converters. */
@@ -162,12 +171,18 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
     id: ConnectorTaskId,
     converters: { key: Converter; value: Converter; header: HeaderConverter },
     log: Logger,
+    metrics?: DeadLetterQueueMetrics,
   ): DeadLetterQueueReporter<SourceRecord> {
-    return new DeadLetterQueueReporter(producer, settings, id, (r) => sourceDeadLetter(r, converters), log)
+    return new DeadLetterQueueReporter(producer, settings, id, (r) => sourceDeadLetter(r, converters), log, metrics)
   }
 
   report(context: ProcessingContext<T>): Promise<void> {
-    if (this.#topic === '' || context.original === null || context.original === undefined) return Promise.resolve()
+    if (this.#topic === '') return Promise.resolve()
+    this.#metrics.recordDeadLetterQueueProduceRequest()
+    if (context.original === null || context.original === undefined) {
+      this.#metrics.recordDeadLetterQueueProduceFailed()
+      return Promise.resolve()
+    }
     const record = this.toRecord(context)
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ record, resolve, reject })
@@ -224,6 +239,7 @@ export class DeadLetterQueueReporter<T> implements ErrorReporter<T> {
   }
 
   #failed(p: Pending, error: unknown): void {
+    this.#metrics.recordDeadLetterQueueProduceFailed()
     // A DLQ topic the principal may not write fails the task (naming the topic and the ACL), as an unreachable broker
     // does: skipping would drop every failed record without a trace.
     if (this.#closed || isConnectionError(error) || isAuthorizationFailure(error)) {

@@ -1,6 +1,7 @@
 import { type ConnectRecord, type Headers, type OffsetMap, type Schema, type SourceRecord, Values } from '@ferry/api'
 import type { IncomingRecord } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
+import { type ErrorHandlingMetrics, NOOP_ERROR_HANDLING_METRICS } from '../metrics/task-metrics.ts'
 import { type ConnectorTaskId, taskName } from '../worker/worker-task.ts'
 import type { ErrorReporter } from './error-reporter.ts'
 import type { ProcessingContext } from './processing-context.ts'
@@ -21,27 +22,47 @@ export class LogReporter<T> implements ErrorReporter<T> {
   readonly #settings: LogReporterSettings
   readonly #log: Logger
   readonly #describe: (original: T) => string
+  readonly #metrics: Pick<ErrorHandlingMetrics, 'recordErrorLogged'>
 
-  constructor(id: ConnectorTaskId, settings: LogReporterSettings, log: Logger, describe: (original: T) => string) {
+  constructor(
+    id: ConnectorTaskId,
+    settings: LogReporterSettings,
+    log: Logger,
+    describe: (original: T) => string,
+    metrics: Pick<ErrorHandlingMetrics, 'recordErrorLogged'> = NOOP_ERROR_HANDLING_METRICS,
+  ) {
     this.#id = id
     this.#settings = settings
     this.#log = log
     this.#describe = describe
+    this.#metrics = metrics
   }
 
   /** For sink tasks: the consumed record's topic, partition, offset and timestamp. */
-  static sink(id: ConnectorTaskId, settings: LogReporterSettings, log: Logger): LogReporter<IncomingRecord> {
-    return new LogReporter(id, settings, log, describeConsumed)
+  static sink(
+    id: ConnectorTaskId,
+    settings: LogReporterSettings,
+    log: Logger,
+    metrics?: ErrorHandlingMetrics,
+  ): LogReporter<IncomingRecord> {
+    return new LogReporter(id, settings, log, describeConsumed, metrics)
   }
 
   /** For source tasks: the whole record the task returned from poll, before transformations. */
-  static source(id: ConnectorTaskId, settings: LogReporterSettings, log: Logger): LogReporter<SourceRecord> {
-    return new LogReporter(id, settings, log, (r) => `, where source record is = ${sourceRecordToString(r)}`)
+  static source(
+    id: ConnectorTaskId,
+    settings: LogReporterSettings,
+    log: Logger,
+    metrics?: ErrorHandlingMetrics,
+  ): LogReporter<SourceRecord> {
+    return new LogReporter(id, settings, log, (r) => `, where source record is = ${sourceRecordToString(r)}`, metrics)
   }
 
+  /** Logs the failure (task-error-metrics total-errors-logged counts it). */
   report(context: ProcessingContext<T>): void {
     if (!this.#settings.enabled || !context.failed) return
     this.#log.error({ err: context.error }, this.message(context))
+    this.#metrics.recordErrorLogged()
   }
 
   message(context: ProcessingContext<T>): string {

@@ -1,4 +1,5 @@
 import { ConnectException, RetriableException } from '@ferry/api'
+import { type ErrorHandlingMetrics, NOOP_ERROR_HANDLING_METRICS } from '../metrics/task-metrics.ts'
 import type { ErrorReporter } from './error-reporter.ts'
 import type { ProcessingContext } from './processing-context.ts'
 import { Stage } from './stage.ts'
@@ -113,17 +114,28 @@ export function errorHandlerException(message: string, context: ProcessingContex
  *
  * One difference from Apache: a RetriableException that is still thrown when the retry time is over counts as a
  * failure like any other (with `none` the task fails), where Apache skips the record silently.
+ *
+ * task-error-metrics are told as Apache's operator tells them: every failed attempt is a failure, every wait before
+ * another attempt a retry, a record whose operation failed for good an error (and its time the last error's), and a
+ * tolerated one skipped. A failure reported from outside (`executeFailed`) is a failure, and an error only when it
+ * is not tolerated.
  */
 export class RetryWithToleranceOperator<T> {
   readonly settings: ToleranceSettings
   readonly #clock: OperatorClock
   readonly #stop = new AbortController()
+  readonly #metrics: ErrorHandlingMetrics
   #reporters: ErrorReporter<T>[] = []
   #totalFailures = 0
 
-  constructor(settings: ToleranceSettings, clock: OperatorClock = SYSTEM_CLOCK) {
+  constructor(
+    settings: ToleranceSettings,
+    clock: OperatorClock = SYSTEM_CLOCK,
+    metrics: ErrorHandlingMetrics = NOOP_ERROR_HANDLING_METRICS,
+  ) {
     this.settings = settings
     this.#clock = clock
+    this.#metrics = metrics
   }
 
   get totalFailures(): number {
@@ -157,6 +169,7 @@ export class RetryWithToleranceOperator<T> {
       return result
     } catch (e) {
       context.attempt = 1
+      this.#metrics.recordFailure()
       if (e instanceof RetriableException && this.settings.retryTimeoutMs !== 0) {
         const timeout = this.settings.retryTimeoutMs
         const deadline = timeout > 0 ? this.#clock.now() + timeout : Number.POSITIVE_INFINITY
@@ -169,6 +182,7 @@ export class RetryWithToleranceOperator<T> {
   /** Attempts 2, 3, ... of an operation, each after its backoff, while it throws RetriableException before the deadline. */
   *#retry<V>(context: ProcessingContext<T>, operation: () => V, deadline: number): Retrying<V | null> {
     for (let attempt = 1; ; ) {
+      this.#metrics.recordRetry()
       yield { delayMs: this.backoffDelay(attempt, deadline) }
       if (this.stopping) {
         throw new RetriesInterruptedException(
@@ -183,6 +197,7 @@ export class RetryWithToleranceOperator<T> {
         return result
       } catch (e) {
         context.attempt = attempt
+        this.#metrics.recordFailure()
         if (!(e instanceof RetriableException) || this.#clock.now() >= deadline) return this.#failed(context, e)
       }
     }
@@ -195,6 +210,8 @@ export class RetryWithToleranceOperator<T> {
    */
   #failed(context: ProcessingContext<T>, error: unknown): null {
     this.#totalFailures++
+    this.#metrics.recordErrorTimestamp()
+    this.#metrics.recordError()
     context.error = error
     // Kept in context.reported, where the task waits for it.
     void this.report(context)
@@ -204,6 +221,7 @@ export class RetryWithToleranceOperator<T> {
     }
     if (!this.withinToleranceLimits())
       throw errorHandlerException('Tolerance exceeded in error handler', context, error)
+    this.#metrics.recordSkipped()
     return null
   }
 
@@ -240,11 +258,15 @@ export class RetryWithToleranceOperator<T> {
    */
   executeFailed(context: ProcessingContext<T>, stage: Stage, executingClass: string, error: unknown): Promise<void> {
     this.#totalFailures++
+    this.#metrics.recordErrorTimestamp()
+    this.#metrics.recordFailure()
     context.currentContext(stage, executingClass)
     context.error = error
     const reported = this.report(context)
-    if (!this.withinToleranceLimits())
+    if (!this.withinToleranceLimits()) {
+      this.#metrics.recordError()
       throw errorHandlerException('Tolerance exceeded in error handler', context, error)
+    }
     return reported
   }
 

@@ -4,6 +4,7 @@
  */
 import { parseRestartPolicy, type RestartPolicy, restartBackoffMs } from '../config/connector-config.ts'
 import type { Logger } from '../logger.ts'
+import type { AutoRestartCount } from '../metrics/connect-metrics.ts'
 import { traceOf } from '../storage/status-store.ts'
 
 /** Ferry's automatic restart (`errors.restart.*`) of one connector or task. */
@@ -13,6 +14,9 @@ interface RestartState {
   /** When it last reported RUNNING; a long enough run resets `attempts` at the next failure. */
   runningSince: number | null
   timer: NodeJS.Timeout | null
+  /** Automatic restarts scheduled in all (not reset by a long run), and whether they ran out: for the metrics. */
+  scheduled: number
+  gaveUp: boolean
 }
 
 export interface AutoRestartsOptions {
@@ -66,10 +70,19 @@ export class AutoRestarts {
     const k = JSON.stringify(key)
     let state = this.#restarts.get(k)
     if (!state) {
-      state = { attempts: 0, runningSince: null, timer: null }
+      state = { attempts: 0, runningSince: null, timer: null, scheduled: 0, gaveUp: false }
       this.#restarts.set(k, state)
     }
     return state
+  }
+
+  /** What has been restarted automatically, for Ferry's `ferry_auto_restart_*` metrics. */
+  *counts(): Iterable<AutoRestartCount> {
+    for (const [k, state] of this.#restarts) {
+      if (state.scheduled === 0 && !state.gaveUp) continue
+      const [connector, task] = JSON.parse(k) as [string, number?]
+      yield { connector, task: task ?? null, attempts: state.scheduled, gaveUp: state.gaveUp }
+    }
   }
 
   markRunning(key: [string] | [string, number]): void {
@@ -114,9 +127,12 @@ export class AutoRestarts {
     if (policy.maxAttempts >= 0 && state.attempts >= policy.maxAttempts) {
       const note = `Ferry automatic restart: gave up after ${state.attempts} attempts (errors.restart.max.attempts=${policy.maxAttempts}); restart it through the REST API`
       this.#log.error(`${what} failed and stays FAILED: automatic restart gave up after ${state.attempts} attempts`)
+      state.gaveUp = true
       return withNote(error, note)
     }
     state.attempts++
+    state.scheduled++
+    state.gaveUp = false
     const attempt = state.attempts
     const delay = restartBackoffMs(policy, attempt)
     const at = new Date(now + delay).toISOString()

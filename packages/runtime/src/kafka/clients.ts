@@ -1128,6 +1128,10 @@ interface PartitionState {
   outOfRange?: number
   /** KIP-392: the replica the leader named to fetch from (`client.rack`), until `metadata.max.age.ms` passes. */
   preferred: { node: number; until: number } | null
+  /** The next offset `poll` hands out; null until a fetch answered for the partition. */
+  consumed: number | null
+  /** The high watermark (last stable offset under read_committed) of the last fetch; -1 before one. */
+  highWatermark: number
 }
 
 /** Apache's consumer defaults (`ConsumerConfig`), and Connect's `auto.offset.reset` for sink tasks. */
@@ -1634,6 +1638,7 @@ export class KafkaConsumer {
   seek(tp: { topic: string; partition: number }, offset: number): void {
     const state = this.#partitions.get(this.#assignedKey(tp))!
     state.position = offset
+    state.consumed = offset
     state.reset = false
     this.#dropChunks((c) => c.topic !== tp.topic || c.partition !== tp.partition)
     this.#kick()
@@ -1662,6 +1667,8 @@ export class KafkaConsumer {
           position: null,
           reset: false,
           preferred: null,
+          consumed: null,
+          highWatermark: -1,
         })
     }
     for (const key of [...this.#partitions.keys()]) if (!keys.has(key)) this.#partitions.delete(key)
@@ -1855,6 +1862,8 @@ export class KafkaConsumer {
           continue
         }
         if (p.errorCode === 0) {
+          state.highWatermark = this.#isolationLevel === 1 ? p.lastStableOffset : p.highWatermark
+          if (state.consumed === null) state.consumed = offset
           if (p.records === null) continue
           const cursor = new RecordBatchCursor(t.topic, p.partition, p.records, offset, p.abortedTransactions)
           state.position = cursor.nextOffset
@@ -1865,6 +1874,7 @@ export class KafkaConsumer {
           }
         } else if (p.errorCode === OFFSET_OUT_OF_RANGE) {
           state.position = null
+          state.consumed = null
           state.reset = true
           state.outOfRange = offset
         } else if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
@@ -1968,11 +1978,7 @@ export class KafkaConsumer {
       const chunk = chunks[done]!
       const before = chunk.remainingBytes
       this.#topicReporter.report(chunk.topic)
-      while (out.length < max) {
-        const r = chunk.next()
-        if (r === null) break
-        out.push(r)
-      }
+      this.#take(chunk, out, max)
       this.#bufferedBytes -= before - chunk.remainingBytes
       if (out.length < max) {
         // The chunk is exhausted.
@@ -1984,6 +1990,35 @@ export class KafkaConsumer {
     if (chunks.length === 0) this.#bufferedBytes = 0
     this.#kick()
     return out
+  }
+
+  /** Moves records of `chunk` into `out` until it holds `max`; the partition's `consumed` (for `maxLag`) follows. */
+  #take(chunk: RecordBatchCursor, out: IncomingRecord[], max: number): void {
+    const from = out.length
+    while (out.length < max) {
+      const r = chunk.next()
+      if (r === null) break
+      out.push(r)
+    }
+    if (out.length > from) {
+      const state = this.#partitions.get(`${chunk.topic}\u0000${chunk.partition}`)
+      if (state) state.consumed = out[out.length - 1]!.offset + 1
+    }
+  }
+
+  /**
+   * The most records any assigned partition has beyond what `poll` has handed out: the high watermark (the last
+   * stable offset under read_committed) of its last fetch minus the next offset `poll` hands out, as Java's
+   * `records-lag`. 0 before any fetch answered.
+   */
+  maxLag(): number {
+    let max = 0
+    for (const p of this.#partitions.values()) {
+      if (p.consumed === null || p.highWatermark < 0) continue
+      const lag = p.highWatermark - p.consumed
+      if (lag > max) max = lag
+    }
+    return max
   }
 
   /** `poll` while partitions are paused: their records stay buffered, in order, for after they are resumed. */
@@ -2020,11 +2055,7 @@ export class KafkaConsumer {
       }
       const before = chunk.remainingBytes
       this.#topicReporter.report(chunk.topic)
-      while (out.length < max) {
-        const r = chunk.next()
-        if (r === null) break
-        out.push(r)
-      }
+      this.#take(chunk, out, max)
       this.#bufferedBytes -= before - chunk.remainingBytes
       // An exhausted chunk is dropped.
       if (out.length < max) this.#bufferedBytes -= chunk.remainingBytes

@@ -35,6 +35,8 @@ export interface FetchedPartition {
   partition: number
   errorCode: number
   highWatermark: number
+  /** The offset below which every transaction is decided (what a read_committed consumer may read up to). */
+  lastStableOffset: number
   logStartOffset: number
   abortedTransactions: AbortedTransaction[] | null
   /** KIP-392: the replica the leader wants this client to fetch the partition from; -1 for none. */
@@ -83,7 +85,7 @@ function parseResponse(_correlationId: number, _apiKey: number, apiVersion: numb
       const partition = r.readInt32()
       const partitionError = r.readInt16()
       const highWatermark = Number(r.readInt64())
-      r.readInt64() // last_stable_offset
+      const lastStableOffset = Number(r.readInt64())
       const logStartOffset = Number(r.readInt64())
       let abortedTransactions: AbortedTransaction[] | null = null
       const abortedCount = arrayLength()
@@ -109,6 +111,7 @@ function parseResponse(_correlationId: number, _apiKey: number, apiVersion: numb
         partition,
         errorCode: partitionError,
         highWatermark,
+        lastStableOffset,
         logStartOffset,
         abortedTransactions,
         preferredReadReplica,

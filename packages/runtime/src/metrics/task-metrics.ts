@@ -21,10 +21,16 @@ export interface SourceTaskMetrics extends TaskMetrics {
 export interface SinkTaskMetrics extends TaskMetrics {
   /** The consumer returned `records` records. */
   recordRead(records: number): void
-  /** `SinkTask.put()` took `records` records (after transforms) in `durationMs`. */
+  /** `SinkTask.put()` took `records` records (after transforms) in `durationMs` (a batch, also an empty one). */
   recordSend(records: number, durationMs: number): void
   /** The task now holds `count` partitions. */
   assignedPartitions(count: number): void
+  /** After a poll: the most records any assigned partition holds beyond what the consumer has handed out. */
+  recordLag(records: number): void
+  /** Records read but not yet committed (the offsets read minus the offsets committed, over the partitions). */
+  recordActive(records: number): void
+  /** An offset commit began: its sequence number (offset-commit-seq-no). */
+  offsetCommitStarted(seqNo: number): void
 }
 
 /** task-error-metrics: what the error handling saw (Apache's ErrorHandlingMetrics). */
@@ -39,11 +45,19 @@ export interface ErrorHandlingMetrics {
   recordRetry(): void
   /** A failure was written to the log. */
   recordErrorLogged(): void
+  /** A record failed for good: last-error-timestamp is now. */
+  recordErrorTimestamp(): void
   /** A record was sent to the dead letter queue. */
   recordDeadLetterQueueProduceRequest(): void
   /** Kafka refused a dead letter queue record. */
   recordDeadLetterQueueProduceFailed(): void
 }
+
+/** What the dead letter queue reporter tells (a sink's go to task-error-metrics, a source's to Ferry's own). */
+export type DeadLetterQueueMetrics = Pick<
+  ErrorHandlingMetrics,
+  'recordDeadLetterQueueProduceRequest' | 'recordDeadLetterQueueProduceFailed'
+>
 
 const noop = () => {}
 
@@ -53,6 +67,9 @@ export const NOOP_SINK_TASK_METRICS: SinkTaskMetrics = {
   recordRead: noop,
   recordSend: noop,
   assignedPartitions: noop,
+  recordLag: noop,
+  recordActive: noop,
+  offsetCommitStarted: noop,
 }
 export const NOOP_ERROR_HANDLING_METRICS: ErrorHandlingMetrics = {
   recordFailure: noop,
@@ -60,8 +77,21 @@ export const NOOP_ERROR_HANDLING_METRICS: ErrorHandlingMetrics = {
   recordSkipped: noop,
   recordRetry: noop,
   recordErrorLogged: noop,
+  recordErrorTimestamp: noop,
   recordDeadLetterQueueProduceRequest: noop,
   recordDeadLetterQueueProduceFailed: noop,
+}
+
+/** Everything a task tells its metrics, recording nothing: what tasks get when the worker keeps no metrics. */
+export type AllTaskMetrics = SourceTaskMetrics &
+  SinkTaskMetrics &
+  ErrorHandlingMetrics & { readonly sourceDeadLetterQueue: DeadLetterQueueMetrics }
+
+export const NOOP_TASK_METRICS: AllTaskMetrics = {
+  ...NOOP_SOURCE_TASK_METRICS,
+  ...NOOP_SINK_TASK_METRICS,
+  ...NOOP_ERROR_HANDLING_METRICS,
+  sourceDeadLetterQueue: NOOP_ERROR_HANDLING_METRICS,
 }
 
 /** A task's status, as connector-task-metrics `status` reports it (Apache's lower-case state names). */
@@ -97,6 +127,16 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
   readonly sinkRecordSend: SampledStat
   readonly putBatchTime: SampledStat
   partitionCount = 0
+  /** The consumer's lag after each poll; sink-record-lag-max is its maximum over the window. */
+  readonly sinkRecordLag: SampledStat
+  /** Records read and not yet committed; `sinkRecordActive` samples it at each change. */
+  sinkRecordActiveCount = 0
+  readonly sinkRecordActive: SampledStat
+  offsetCommitSeqNo = 0
+  /** Successful commits (a value of 1 each), for offset-commit-completion-rate/total. */
+  readonly offsetCommitCompletion: SampledStat
+  /** Commit completions received too late (Apache's asynchronous commits); Ferry commits synchronously: none. */
+  readonly offsetCommitSkip: SampledStat
   // task-error-metrics
   totalRecordFailures = 0
   totalRecordErrors = 0
@@ -106,6 +146,9 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
   deadLetterQueueProduceRequests = 0
   deadLetterQueueProduceFailures = 0
   lastErrorTimestamp = 0
+  // Ferry's own: the source dead letter queue (Apache has none, so its task-error-metrics count sinks' only)
+  sourceDeadLetterQueueProduceRequests = 0
+  sourceDeadLetterQueueProduceFailures = 0
 
   constructor(connector: string, task: number, type: 'source' | 'sink', samples: number, now = Date.now()) {
     this.connector = connector
@@ -123,6 +166,10 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
     this.sinkRecordRead = stat()
     this.sinkRecordSend = stat()
     this.putBatchTime = stat()
+    this.sinkRecordLag = stat()
+    this.sinkRecordActive = stat()
+    this.offsetCommitCompletion = stat()
+    this.offsetCommitSkip = stat()
   }
 
   /** Every windowed statistic of the task, for the sample timer. */
@@ -137,6 +184,10 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
       this.sinkRecordRead,
       this.sinkRecordSend,
       this.putBatchTime,
+      this.sinkRecordLag,
+      this.sinkRecordActive,
+      this.offsetCommitCompletion,
+      this.offsetCommitSkip,
     ]
   }
 
@@ -170,8 +221,10 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
 
   offsetCommit(durationMs: number, success: boolean): void {
     this.offsetCommitTime.record(durationMs)
-    if (success) this.offsetCommitSuccesses++
-    else this.offsetCommitFailures++
+    if (success) {
+      this.offsetCommitSuccesses++
+      if (this.type === 'sink') this.offsetCommitCompletion.record(1)
+    } else this.offsetCommitFailures++
   }
 
   recordPoll(records: number, durationMs: number): void {
@@ -189,11 +242,12 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
   }
 
   recordRead(records: number): void {
-    this.batchSize.record(records)
     this.sinkRecordRead.record(records)
   }
 
+  /** As Apache's WorkerSinkTask.recordBatch: connector-task-metrics batch-size-* are the sizes of the puts. */
   recordSend(records: number, durationMs: number): void {
+    this.batchSize.record(records)
     this.sinkRecordSend.record(records)
     this.putBatchTime.record(durationMs)
   }
@@ -202,8 +256,24 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
     this.partitionCount = count
   }
 
+  recordLag(records: number): void {
+    this.sinkRecordLag.record(records)
+  }
+
+  recordActive(records: number): void {
+    this.sinkRecordActiveCount = records
+    this.sinkRecordActive.record(records)
+  }
+
+  offsetCommitStarted(seqNo: number): void {
+    this.offsetCommitSeqNo = seqNo
+  }
+
   recordFailure(): void {
     this.totalRecordFailures++
+  }
+
+  recordErrorTimestamp(): void {
     this.lastErrorTimestamp = Date.now()
   }
 
@@ -229,5 +299,15 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
 
   recordDeadLetterQueueProduceFailed(): void {
     this.deadLetterQueueProduceFailures++
+  }
+
+  /** What a source task's dead letter queue reporter tells: Ferry's own counts, Apache's group has none for sources. */
+  readonly sourceDeadLetterQueue: DeadLetterQueueMetrics = {
+    recordDeadLetterQueueProduceRequest: () => {
+      this.sourceDeadLetterQueueProduceRequests++
+    },
+    recordDeadLetterQueueProduceFailed: () => {
+      this.sourceDeadLetterQueueProduceFailures++
+    },
   }
 }

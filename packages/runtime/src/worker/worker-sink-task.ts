@@ -20,6 +20,7 @@ import { Stage } from '../errors/stage.ts'
 import { WorkerErrantRecordReporter } from '../errors/worker-errant-record-reporter.ts'
 import type { IncomingRecord, KafkaConsumer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
+import { NOOP_SINK_TASK_METRICS, type SinkTaskMetrics } from '../metrics/task-metrics.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import {
   type ConnectorTaskId,
@@ -104,6 +105,12 @@ export class WorkerSinkTask extends WorkerTask {
   #reports: Promise<void>[] = []
   /** Records delivered to `put` so far. */
   recordsDelivered = 0
+  readonly #metrics: SinkTaskMetrics
+  /** sink-record-active-count: per partition, the offset after the last record read and the last committed one. */
+  readonly #readOffsets = new Map<string, number>()
+  readonly #committedOffsets = new Map<string, number>()
+  /** offset-commit-seq-no: commits begun so far. */
+  #commitSeqNo = 0
 
   constructor(
     id: ConnectorTaskId,
@@ -117,8 +124,10 @@ export class WorkerSinkTask extends WorkerTask {
     listener: TaskStatusListener,
     log: Logger,
     errors?: TaskErrorHandling<IncomingRecord>,
+    metrics: SinkTaskMetrics = NOOP_SINK_TASK_METRICS,
   ) {
     super(id, initialState, listener, log)
+    this.#metrics = metrics
     this.#errors = errors ?? defaultErrorHandling(converters)
     this.#operator = this.#errors.operator
     this.#task = task
@@ -267,6 +276,8 @@ export class WorkerSinkTask extends WorkerTask {
     }
     this.#rewind()
     const incoming = await this.#consumer.poll(this.#settings.maxPollRecords, 500)
+    this.#metrics.recordRead(incoming.length)
+    this.#metrics.recordLag(this.#consumer.maxLag())
     if (incoming.length > 0) {
       // Nothing is delivered on an unconfirmed membership: a worker that was paused (SIGSTOP, a blocked event loop)
       // may have lost these partitions to another consumer meanwhile. Fenced, this throws and the task fails.
@@ -286,14 +297,30 @@ export class WorkerSinkTask extends WorkerTask {
     }
     const converted = this.#convert(incoming)
     const records = converted instanceof Promise ? await converted : converted
-    if (!(await this.#deliver(records))) return
-    // The last record of each run of one partition (offsets only grow within a partition).
-    for (let i = 0; i < incoming.length; i++) {
+    // The offset after the last record of each run of one partition (offsets only grow within a partition).
+    const read: Array<{ key: string; topic: string; partition: number; offset: number }> = []
+    for (let i = 0, first = 0; i < incoming.length; i++) {
       const r = incoming[i]!
       const next = incoming[i + 1]
       if (next !== undefined && next.partition === r.partition && next.topic === r.topic) continue
-      this.#current.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
+      const key = tpKey(r.topic, r.partition)
+      read.push({ key, topic: r.topic, partition: r.partition, offset: r.offset + 1 })
+      // A partition's first records since it was assigned: what was committed before is where they start.
+      if (!this.#committedOffsets.has(key)) this.#committedOffsets.set(key, incoming[first]!.offset)
+      this.#readOffsets.set(key, r.offset + 1)
+      first = i + 1
     }
+    this.#recordActive()
+    if (!(await this.#deliver(records))) return
+    for (const r of read) this.#current.set(r.key, { topic: r.topic, partition: r.partition, offset: r.offset })
+  }
+
+  /** sink-record-active-count: records read and not yet committed, over the partitions held. */
+  #recordActive(): void {
+    let active = 0
+    for (const [key, offset] of this.#readOffsets)
+      active += Math.max(0, offset - (this.#committedOffsets.get(key) ?? offset))
+    this.#metrics.recordActive(active)
   }
 
   /** Converts and transforms a batch; synchronous unless a record's operation is being retried. */
@@ -393,9 +420,11 @@ export class WorkerSinkTask extends WorkerTask {
       await this.waitWhileHeld()
       if (this.stopping && this.heldBecause !== null) return false
       try {
+        const started = performance.now()
         await this.#task.put(records)
         // A record the task reported but that is not tolerated fails the task, even if the task caught the error.
         this.#errant?.maybeThrowAsyncError()
+        this.#metrics.recordSend(records.length, performance.now() - started)
         this.recordsDelivered += records.length
         return true
       } catch (e) {
@@ -417,6 +446,7 @@ export class WorkerSinkTask extends WorkerTask {
     if (!assignment) return new Set()
     this.#pendingAssignment = null
     this.#assignment = assignment
+    this.#metrics.assignedPartitions(assignment.length)
     // Partitions the task paused stay paused when they come back (Apache's onPartitionsAssigned); the others are
     // forgotten.
     const assigned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)))
@@ -444,6 +474,7 @@ export class WorkerSinkTask extends WorkerTask {
       if (!lost) await this.#commit(revoked)
       this.#assignment = []
       this.#current.clear()
+      this.#forgetOffsets()
       await this.#task.close(revoked)
       this.log.info(
         { revoked: revoked.map((tp) => tpKey(tp.topic, tp.partition)), lost },
@@ -469,10 +500,13 @@ export class WorkerSinkTask extends WorkerTask {
     await this.#awaitReports()
     if (this.#current.size === 0) return
     const current: PartitionOffsets = new Map(this.#current)
+    this.#metrics.offsetCommitStarted(++this.#commitSeqNo)
+    const started = performance.now()
     let committable: PartitionOffsets
     try {
       committable = await this.#task.preCommit(current)
     } catch (e) {
+      this.#metrics.offsetCommit(performance.now() - started, false)
       this.log.error({ err: e }, 'Commit of offsets threw an unexpected exception; offsets are not committed')
       return
     }
@@ -486,9 +520,22 @@ export class WorkerSinkTask extends WorkerTask {
     try {
       await this.#consumer.commit(offsets)
     } catch (e) {
+      this.#metrics.offsetCommit(performance.now() - started, false)
       // After a rebalance the group rejects commits of the old generation; those records are redelivered.
       this.log.warn(`Offset commit failed (${(e as Error).message}); the records will be delivered again`)
+      return
     }
+    this.#metrics.offsetCommit(performance.now() - started, true)
+    for (const o of offsets) this.#committedOffsets.set(tpKey(o.topic, o.partition), o.offset)
+    this.#recordActive()
+  }
+
+  /** The partitions are no longer this task's: nothing of theirs is active. */
+  #forgetOffsets(): void {
+    this.#readOffsets.clear()
+    this.#committedOffsets.clear()
+    this.#metrics.assignedPartitions(0)
+    this.#recordActive()
   }
 
   /** Waits until failed records reported so far are written to the DLQ; throws when one could not be. */
@@ -512,6 +559,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (this.#started && !this.failed) await this.#commit()
         const assignment = this.#assignment
         this.#assignment = []
+        this.#forgetOffsets()
         if (this.#started && assignment.length > 0) await this.#task.close(assignment)
       })
     } catch (e) {

@@ -26,7 +26,12 @@ import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '.
 import type { Logger } from '../logger.ts'
 import { type LoggingContext, runInLoggingContext } from '../logging-context.ts'
 import { ConnectMetrics, type ConnectorMetricStatus } from '../metrics/connect-metrics.ts'
-import type { RecordingTaskMetrics, TaskMetricStatus } from '../metrics/task-metrics.ts'
+import {
+  type AllTaskMetrics,
+  NOOP_TASK_METRICS,
+  type RecordingTaskMetrics,
+  type TaskMetricStatus,
+} from '../metrics/task-metrics.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
 import { type Converters, createConverters, createTransformationChain, resolvePlugin } from './plugin-instances.ts'
@@ -112,13 +117,7 @@ export class Worker {
     for (const warning of config.clients.drainWarnings()) log.warn(warning)
     this.configTransformer =
       options.configTransformer ?? WorkerConfigTransformer.fromWorkerConfig(config.originals, { logger: log })
-    this.metrics =
-      options.metrics ??
-      new ConnectMetrics({
-        sampleWindowMs: config.metricsSampleWindowMs,
-        numSamples: config.metricsNumSamples,
-        processMetrics: false,
-      })
+    this.metrics = options.metrics ?? ConnectMetrics.forWorker(config, { processMetrics: false })
   }
 
   /** Where plugins' loggers (`getLogger` of @ferry/api) write, by name: the herder's, so `/admin/loggers` sets them. */
@@ -365,6 +364,8 @@ export class Worker {
         running.connector instanceof SinkConnector ? 'sink' : 'source',
       )
       listener = metricsTaskListener(listener, metrics)
+      // What the task and its error handling record into (nothing when the worker serves no metrics).
+      const recorded: AllTaskMetrics = this.metrics.recording ? metrics : NOOP_TASK_METRICS
       if (running.connector instanceof SourceConnector) {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
@@ -395,8 +396,8 @@ export class Worker {
           state,
           listener,
           this.#log,
-          this.#sourceErrorHandling(id, errors, converters, connectorConfig),
-          metrics,
+          this.#sourceErrorHandling(id, errors, converters, connectorConfig, recorded),
+          recorded,
         )
       } else {
         const taskClass = running.connector.taskClass()
@@ -431,7 +432,8 @@ export class Worker {
           state,
           listener,
           this.#log,
-          this.#sinkErrorHandling(id, errors, converters, connectorConfig),
+          this.#sinkErrorHandling(id, errors, converters, connectorConfig, recorded),
+          recorded,
         )
       }
       for (const warning of clients.drainWarnings()) this.#log.warn(warning)
@@ -447,23 +449,29 @@ export class Worker {
     }
   }
 
-  /** A source task's error handling: log reporter, and the DLQ when `errors.deadletterqueue.topic.name` is set. */
+  /**
+   * A source task's error handling: log reporter, and the DLQ when `errors.deadletterqueue.topic.name` is set. Its
+   * DLQ writes are Ferry's own metrics (Apache has no source DLQ).
+   */
   #sourceErrorHandling(
     id: ConnectorTaskId,
     errors: ErrorHandlingConfig,
     converters: Converters,
     connectorConfig: Record<string, string>,
+    metrics: AllTaskMetrics,
   ): TaskErrorHandling<SourceRecord> {
     const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
     return {
-      operator: new RetryWithToleranceOperator(errors),
+      operator: new RetryWithToleranceOperator(errors, undefined, metrics),
       converterClasses: converters.classes,
       reporters: async () => {
-        const reporters: ErrorReporter<SourceRecord>[] = [LogReporter.source(id, log, this.#log)]
+        const reporters: ErrorReporter<SourceRecord>[] = [LogReporter.source(id, log, this.#log, metrics)]
         const dlq = errors.deadLetterQueue
         if (dlq.topic !== '') {
           const producer = await this.#deadLetterQueueProducer(id, dlq, connectorConfig)
-          reporters.push(DeadLetterQueueReporter.source(producer, dlq, id, converters, this.#log))
+          reporters.push(
+            DeadLetterQueueReporter.source(producer, dlq, id, converters, this.#log, metrics.sourceDeadLetterQueue),
+          )
         }
         return reporters
       },
@@ -476,17 +484,18 @@ export class Worker {
     errors: ErrorHandlingConfig,
     converters: Converters,
     connectorConfig: Record<string, string>,
+    metrics: AllTaskMetrics,
   ): TaskErrorHandling<IncomingRecord> {
     const log = { enabled: errors.logEnable, includeMessages: errors.logIncludeMessages }
     return {
-      operator: new RetryWithToleranceOperator(errors),
+      operator: new RetryWithToleranceOperator(errors, undefined, metrics),
       converterClasses: converters.classes,
       reporters: async () => {
-        const reporters: ErrorReporter<IncomingRecord>[] = [LogReporter.sink(id, log, this.#log)]
+        const reporters: ErrorReporter<IncomingRecord>[] = [LogReporter.sink(id, log, this.#log, metrics)]
         const dlq = errors.deadLetterQueue
         if (dlq.topic !== '') {
           const producer = await this.#deadLetterQueueProducer(id, dlq, connectorConfig)
-          reporters.push(DeadLetterQueueReporter.sink(producer, dlq, id, this.#log))
+          reporters.push(DeadLetterQueueReporter.sink(producer, dlq, id, this.#log, metrics))
         }
         return reporters
       },

@@ -18,6 +18,7 @@ import { ProcessingContext } from '../../src/errors/processing-context.ts'
 import { Stage } from '../../src/errors/stage.ts'
 import type { IncomingRecord, OutgoingRecord } from '../../src/kafka/clients.ts'
 import { silentLogger } from '../../src/logger.ts'
+import { RecordingTaskMetrics } from '../../src/metrics/task-metrics.ts'
 
 class FakeProducer {
   readonly sent: OutgoingRecord[][] = []
@@ -125,7 +126,14 @@ test('failures of one turn are written in one request', async () => {
 test('a record Kafka refuses is logged and skipped; the others of its request are still written', async () => {
   const producer = new FakeProducer()
   producer.refuse = (r) => headerText(r)['__connect.errors.offset'] === '2'
-  const reporter = DeadLetterQueueReporter.sink(producer, settings, { connector: 'sink', task: 0 }, silentLogger())
+  const metrics = new RecordingTaskMetrics('sink', 0, 'sink', 2)
+  const reporter = DeadLetterQueueReporter.sink(
+    producer,
+    settings,
+    { connector: 'sink', task: 0 },
+    silentLogger(),
+    metrics,
+  )
   await Promise.all(
     [1, 2, 3].map((offset) =>
       reporter.report(failed({ ...consumed, offset }, Stage.VALUE_CONVERTER, 'V', new Error())),
@@ -135,6 +143,9 @@ test('a record Kafka refuses is logged and skipped; the others of its request ar
     producer.sent.flat().map((r) => headerText(r)['__connect.errors.offset']),
     ['1', '3'],
   )
+  // task-error-metrics: three produce requests, one failure.
+  assert.equal(metrics.deadLetterQueueProduceRequests, 3)
+  assert.equal(metrics.deadLetterQueueProduceFailures, 1)
 })
 
 const text: Converter & HeaderConverter = {

@@ -11,6 +11,7 @@ import {
   type ToleranceSettings,
 } from '../../src/errors/retry-with-tolerance-operator.ts'
 import { Stage } from '../../src/errors/stage.ts'
+import { RecordingTaskMetrics } from '../../src/metrics/task-metrics.ts'
 
 /** Time that passes only when the operator sleeps. */
 class FakeClock implements OperatorClock {
@@ -252,4 +253,58 @@ test('stopping ends a wait between retries and the operation throws RetriesInter
   setTimeout(() => op.triggerStop(), 50)
   await assert.rejects(running, (e: unknown) => e instanceof RetriesInterruptedException)
   assert.ok(Date.now() - started < 2000, 'the 300 ms, 600 ms, ... waits were cut short')
+})
+
+/** An operator whose task-error-metrics are a RecordingTaskMetrics. */
+function measured(settings: Partial<ToleranceSettings>) {
+  const metrics = new RecordingTaskMetrics('c', 0, 'sink', 2)
+  const op = new RetryWithToleranceOperator<string>(
+    { retryTimeoutMs: 0, retryDelayMaxMs: 60000, tolerance: 'none', ...settings },
+    new FakeClock(),
+    metrics,
+  )
+  const counts = () => ({
+    failures: metrics.totalRecordFailures,
+    errors: metrics.totalRecordErrors,
+    skipped: metrics.totalRecordsSkipped,
+    retries: metrics.totalRetries,
+  })
+  return { op, metrics, counts }
+}
+
+test('task-error-metrics count as Apache’s: each failed attempt a failure, each wait a retry, no error when a retry succeeds', async () => {
+  const { op, metrics, counts } = measured({ retryTimeoutMs: 6000 })
+  const pending = op.execute(new ProcessingContext('r'), flaky(3).fn, Stage.TRANSFORMATION, 'T')
+  assert.ok(pending instanceof PendingRetry)
+  assert.equal(await op.run(pending.attempts), 'ok')
+  assert.deepEqual(counts(), { failures: 3, errors: 0, skipped: 0, retries: 3 })
+  assert.equal(metrics.lastErrorTimestamp, 0)
+})
+
+test('task-error-metrics: a record whose retries ran out is one error and, tolerated, one skip', async () => {
+  const { op, metrics, counts } = measured({ retryTimeoutMs: 6000, tolerance: 'all' })
+  const pending = op.execute(new ProcessingContext('r'), flaky(100).fn, Stage.TRANSFORMATION, 'T')
+  assert.ok(pending instanceof PendingRetry)
+  assert.equal(await op.run(pending.attempts), null)
+  // Attempts at 0, 300, 900, 2100, 4500 and 6000 ms: six failures, five waits.
+  assert.deepEqual(counts(), { failures: 6, errors: 1, skipped: 1, retries: 5 })
+  assert.ok(metrics.lastErrorTimestamp > 0)
+})
+
+test('task-error-metrics: a failure that is not tolerated is an error, not a skip; one reported from outside is a failure only while tolerated', () => {
+  const none = measured({})
+  assert.throws(() =>
+    none.op.execute(
+      new ProcessingContext('r'),
+      () => {
+        throw new DataException('bad')
+      },
+      Stage.VALUE_CONVERTER,
+      'Conv',
+    ),
+  )
+  assert.deepEqual(none.counts(), { failures: 1, errors: 1, skipped: 0, retries: 0 })
+  const all = measured({ tolerance: 'all' })
+  void all.op.executeFailed(new ProcessingContext('r'), Stage.TASK_PUT, 'Task', new DataException('bad'))
+  assert.deepEqual(all.counts(), { failures: 1, errors: 0, skipped: 0, retries: 0 })
 })

@@ -38,6 +38,9 @@ const text: Converter & HeaderConverter = {
  * `ensureMember` says; `revoke` and `assign` are a rebalance.
  */
 class FakeConsumer {
+  maxLag(): number {
+    return 0
+  }
   onAssignment: ((a: TopicPartition[]) => void) | null = null
   onRevoke: ((revoked: TopicPartition[], lost: boolean) => Promise<void>) | null = null
   readonly commits: PartitionOffset[][] = []

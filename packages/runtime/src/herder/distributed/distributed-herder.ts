@@ -179,6 +179,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       listener: {
         onRevoked: (_leader, connectors, tasks) => this.serial(() => this.#stopWork(connectors, tasks)),
         onAssigned: (assignment, generation) => this.serial(() => this.#onAssigned(assignment, generation)),
+        onRebalanceStarted: () => worker.metrics.rebalance.started(),
       },
       now: options.now,
     })
@@ -192,6 +193,9 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       run: (fn) => this.serial(fn),
       active: () => this.ready && !this.#stopping,
     })
+    worker.metrics.autoRestarts(() => this.#restarts.counts())
+    // connect-worker-rebalance-metrics exist on distributed workers only, as in Apache.
+    worker.metrics.enableRebalanceMetrics()
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -340,6 +344,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   /** Apache's `handleRebalanceCompleted`: catch up with the config topic, then start what was assigned. */
   async #onAssigned(assignment: Assignment, generation: number): Promise<void> {
     if (this.#stopping) return
+    this.worker.metrics.rebalance.assigned(generation, assignment.leaderUrl, this.#coordinator.currentProtocol)
     if (assignment.error !== NO_ERROR) {
       this.log.info(`Assignment failed (config offset ${assignment.offset}): reading the config topic to its end`)
       await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs).catch(() => {})
@@ -382,6 +387,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     // Source tasks taken over from another worker resume from its last commit: read the offsets topic to its end.
     if (toStart.length > 0) await this.#readOffsetsToEnd()
     for (const id of toStart) await this.#startTask(id)
+    // As Apache: the rebalance is over once the assigned work has started.
+    this.worker.metrics.rebalance.succeeded()
     if (assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0) {
       this.#coordinator.requestRejoin('follow-up after revocations')
     }

@@ -46,6 +46,8 @@ export interface WorkerRebalanceListener {
    * the coordinator could not be reached for `heartbeat.interval.ms`.
    */
   onRevoked(leader: string | null, connectors: string[], tasks: ConnectorTaskId[]): void | Promise<void>
+  /** This worker begins to join the group (a rebalance, for connect-worker-rebalance-metrics). */
+  onRebalanceStarted?(): void
 }
 
 export interface WorkerCoordinatorOptions extends ConnectionSettings {
@@ -230,6 +232,11 @@ export class WorkerCoordinator {
     return this.#assignment
   }
 
+  /** The protocol the group chose in the last rebalance. */
+  get currentProtocol(): ConnectProtocolCompatibility {
+    return this.#currentProtocol
+  }
+
   /** 0, 1 or 2: the protocol the group chose in the last rebalance (2 means internal requests are signed). */
   get currentProtocolVersion(): number {
     return protocolVersion(this.#currentProtocol)
@@ -370,6 +377,7 @@ export class WorkerCoordinator {
 
   async #joinGroup(): Promise<void> {
     this.#stable = false
+    this.#options.listener.onRebalanceStarted?.()
     // onJoinPrepare
     this.#leaderState = null
     const previous = this.#assignment

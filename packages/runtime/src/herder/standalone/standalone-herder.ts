@@ -74,6 +74,7 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
       run: (fn) => this.serial(fn),
       active: () => this.ready,
     })
+    worker.metrics.autoRestarts(() => this.#restarts.counts())
   }
 
   async start(): Promise<void> {
