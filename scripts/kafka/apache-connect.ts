@@ -36,6 +36,8 @@ export interface ApacheConnectOptions {
   jvmOptions?: readonly string[]
   /** How long to wait for `/health` to answer 200 (default 120 s). */
   startTimeoutMs?: number
+  /** Whether the worker answers yet, for workers plain `fetch` cannot reach (https, authentication); default `/health` is 200. */
+  healthy?: (url: string) => Promise<boolean>
 }
 
 export interface ApacheConnectProcess {
@@ -164,12 +166,15 @@ export async function startApacheConnect(options: ApacheConnectOptions): Promise
   }
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000)
+  const healthy =
+    options.healthy ??
+    (async (u: string) =>
+      (await fetch(`${u}/health`, { signal: AbortSignal.timeout(5000) }).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200)
   for (;;) {
-    const status = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) }).then(
-      (r) => r.status,
-      () => 0,
-    )
-    if (status === 200) return proc
+    if (await healthy(url).catch(() => false)) return proc
     if (!running() || Date.now() > deadline) {
       await proc.kill()
       const tail = (await log()).trimEnd().split('\n').slice(-30).join('\n')
