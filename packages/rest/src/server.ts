@@ -16,6 +16,7 @@ import {
   type MetricsSource,
   type PluginRegistry,
   RestClient,
+  restClientTls,
   restServerTls,
   type WorkerConfig,
 } from '@ferry/runtime'
@@ -292,7 +293,11 @@ export class PortInUseError extends Error {
  */
 export function checkRestConfig(originals: Readonly<Record<string, string>>): void {
   const { listeners, adminListeners } = restListeners(originals)
-  if (listeners.some((l) => l.protocol === 'https')) restServerTls(originals, LISTENERS_HTTPS_PREFIX)
+  if (listeners.some((l) => l.protocol === 'https')) {
+    restServerTls(originals, LISTENERS_HTTPS_PREFIX)
+    // The same keys make the client other workers are called with (its host name check is a client key only).
+    restClientTls(originals)
+  }
   if (adminListeners?.some((l) => l.protocol === 'https')) restServerTls(originals, ADMIN_LISTENERS_HTTPS_PREFIX)
   restAuthentication(originals)
 }

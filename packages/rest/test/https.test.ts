@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { PluginRegistry } from '@ferry/runtime'
 import { type Certificates, makeCertificates } from '../../../scripts/kafka/certs.ts'
-import { startRestServer } from '../src/server.ts'
+import { checkRestConfig, startRestServer } from '../src/server.ts'
 import { FakeHerder, fakePlugins, workerConfig } from './fake-herder.ts'
 import { memoryLogger } from './helpers.ts'
 
@@ -124,5 +124,23 @@ test('a wrong keystore password or an unknown ssl.client.auth stops the listener
   await assert.rejects(
     startRestServer(options({ 'listeners.https.ssl.client.auth': 'maybe' })),
     /listeners\.https\.ssl\.client\.auth/,
+  )
+})
+
+test('checkRestConfig refuses at start what the https listener or the client of other workers could not use', () => {
+  const keystore = {
+    listeners: 'https://127.0.0.1:0',
+    'listeners.https.ssl.keystore.type': 'PKCS12',
+    'listeners.https.ssl.keystore.location': certs.broker.keystore.path,
+    'listeners.https.ssl.keystore.password': certs.broker.keystore.password,
+  }
+  checkRestConfig(keystore)
+  assert.throws(
+    () => checkRestConfig({ ...keystore, 'listeners.https.ssl.endpoint.identification.algorithm': 'ldaps' }),
+    /listeners\.https\.ssl\.endpoint\.identification\.algorithm/,
+  )
+  assert.throws(
+    () => checkRestConfig({ ...keystore, 'rest.extension.classes': 'com.example.Audit' }),
+    /rest\.extension\.classes/,
   )
 })
