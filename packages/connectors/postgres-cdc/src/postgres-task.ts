@@ -30,7 +30,7 @@ import { isIncluded, settings as parseSettings, type Settings } from './config.t
 import { type ColumnInfo, type SnapshotMarker, TableSchema } from './envelope.ts'
 import { type Lsn, lsnFromOffset, lsnToNumber, parseLsn } from './lsn.ts'
 import { type PgOutputMessage, pgTimeToUnixMicros, type RelationColumn, type TupleValue } from './pgoutput.ts'
-import { ReplicationStream } from './replication-stream.ts'
+import { type ReplicationEvent, ReplicationStream } from './replication-stream.ts'
 import { SnapshotReader } from './snapshot.ts'
 import { VERSION } from './version.ts'
 
@@ -47,6 +47,9 @@ interface Transaction {
   skip: boolean
   partial: boolean
 }
+
+/** How often a broken replication connection is opened again before the task fails. */
+const RECONNECT_ATTEMPTS = 8
 
 const HEARTBEAT_KEY: Schema = SchemaBuilder.struct()
   .name('io.debezium.connector.common.ServerNameKey')
@@ -89,6 +92,8 @@ export class PostgresConnectorTask extends SourceTask {
   /** The last record of the open transaction, which carries its end LSN to the slot once acked. */
   #txLast: SourceRecord | null = null
   #lastHeartbeat = Date.now()
+  /** Replication connection failures since events last arrived. */
+  #failures = 0
 
   // acknowledgements
   readonly #flushAt = new WeakMap<SourceRecord, Lsn>()
@@ -180,7 +185,7 @@ export class PostgresConnectorTask extends SourceTask {
     if (this.#s.snapshotMode === 'initial_only' || !this.#stream) return
     this.#stream.start(this.#s.slotName, this.#s.publicationName, 0n, this.#s.statusUpdateIntervalMs)
     this.#streaming = true
-    this.#processed = this.#snapshotLsn
+    if (this.#snapshotLsn > this.#processed) this.#processed = this.#snapshotLsn
   }
 
   async #tableSchema(t: TableId, columns?: ColumnInfo[]): Promise<TableSchema> {
@@ -196,12 +201,21 @@ export class PostgresConnectorTask extends SourceTask {
   async poll(): Promise<SourceRecord[] | null> {
     if (this.#stopped) return null
     if (this.#snapshot) return this.#pollSnapshot()
-    if (!this.#streaming) {
+    if (!this.#streaming && this.#stream === null && this.#failures === 0) {
       await new Promise((r) => setTimeout(r, this.#s.pollIntervalMs))
       return null
     }
-    const stream = this.#stream as ReplicationStream
-    const events = await stream.take(this.#s.maxBatchSize, this.#s.pollIntervalMs)
+    const stream = this.#stream
+    let events: ReplicationEvent[]
+    try {
+      if (!stream) throw new Error('the replication connection could not be opened')
+      events = await stream.take(this.#s.maxBatchSize, this.#s.pollIntervalMs)
+    } catch (e) {
+      if (this.#stopped) return null
+      await this.#reconnect(e as Error)
+      return null
+    }
+    if (events.length > 0) this.#failures = 0
     const out: SourceRecord[] = []
     for (const event of events) {
       if (event.kind === 'keepalive') {
@@ -224,6 +238,43 @@ export class PostgresConnectorTask extends SourceTask {
     }
     this.#emitted += out.length
     return out.length > 0 ? out : null
+  }
+
+  /**
+   * The replication connection broke (server restart, network, a terminated walsender): open a new one and stream
+   * from the slot again, skipping what this task already emitted (the same rule as a restart, from the last record's
+   * offset). A connection that fails again before delivering anything counts as another failure; after
+   * RECONNECT_ATTEMPTS in a row, with a growing pause between them, the task fails with the last error.
+   */
+  async #reconnect(cause: Error): Promise<void> {
+    await this.#stream?.close()
+    this.#stream = null
+    this.#streaming = false
+    this.#failures++
+    if (this.#failures > RECONNECT_ATTEMPTS)
+      throw new ConnectException(
+        `The replication connection failed ${RECONNECT_ATTEMPTS} times in a row: ${cause.message}`,
+        cause,
+      )
+    const offset = this.#lastOffset
+    const commitLsn = lsnFromOffset(offset?.lsn_commit)
+    const lsn = lsnFromOffset(offset?.lsn_proc)
+    if (commitLsn !== null && lsn !== null)
+      this.#resume = { commitLsn, lsn, count: Number(offset?.lsn_events_processed ?? 1) }
+    this.#tx = null
+    this.#txLast = null
+    this.#relations.clear()
+    this.#tables.clear()
+    await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** (this.#failures - 1))))
+    if (this.#stopped) return
+    try {
+      await this.#openStream()
+      this.#startStreaming()
+    } catch {
+      // counted at the next poll, which finds no stream
+      await (this.#stream as ReplicationStream | null)?.close()
+      this.#stream = null
+    }
   }
 
   #heartbeat(): SourceRecord {

@@ -92,7 +92,10 @@ test('a snapshot of the existing rows, then inserts, updates, deletes (with tomb
   assert.equal(created[0].after.name, 'cyd')
   assert.equal(created[0].source.snapshot, 'false')
   assert.equal(typeof created[0].source.txId, 'number')
-  assert.ok(created[0].source.lsn > src.lsn, 'streamed changes come after the snapshot position')
+  assert.ok(
+    created[0].source.lsn > src.lsn,
+    `streamed changes come after the snapshot position (${created[0].source.lsn} after ${src.lsn})`,
+  )
   const updated = byOp(all, 'u')
   assert.equal(updated.length, 1)
   assert.equal(updated[0].after.email, 'bob@example.com')
@@ -113,7 +116,7 @@ test('a snapshot of the existing rows, then inserts, updates, deletes (with tomb
   assert.equal(await worker.stop(), 0)
 })
 
-test('a worker killed with SIGKILL mid-stream loses no change: after the restart every row is in the topic', async (t) => {
+test('a worker killed with SIGKILL mid-stream loses no change, nor does a replication connection the server ends; heartbeats flow', async (t) => {
   const db = await testDatabase(t)
   await db.client.query('CREATE TABLE events (id INT PRIMARY KEY, payload TEXT NOT NULL)')
   await db.client.query("INSERT INTO events SELECT g, 'snap' FROM generate_series(1, 500) g")
@@ -128,6 +131,7 @@ test('a worker killed with SIGKILL mid-stream loses no change: after the restart
     'publication.name': `pub_${db.name}`,
     'max.batch.size': '100',
     'max.queue.size': '400',
+    'heartbeat.interval.ms': '500',
   }
   const props = await workerProps(dir)
   const topic = `${prefix}.public.events`
@@ -156,7 +160,15 @@ test('a worker killed with SIGKILL mid-stream loses no change: after the restart
   await first.kill()
   await new Promise((r) => setTimeout(r, 500))
   const second = await startStandalone(t, { dir, worker: props, connectors: [connector], label: '-2' })
-  await new Promise((r) => setTimeout(r, 2000))
+  const terminated = await waitFor('the new worker to stream', async () => {
+    const res = await db.client.query(
+      'SELECT pg_terminate_backend(active_pid) AS done FROM pg_replication_slots WHERE slot_name = $1 AND active',
+      [`slot_${db.name}`],
+    )
+    return res.rows[0]?.done === true
+  })
+  assert.ok(terminated)
+  await new Promise((r) => setTimeout(r, 3000))
   writing = false
   await writer
   const last = next - 1
@@ -172,6 +184,13 @@ test('a worker killed with SIGKILL mid-stream loses no change: after the restart
   for (let id = 501; id <= last; id++) assert.ok(created.has(id), `insert of ${id} is in the topic`)
   const updates = new Set(records.filter((r) => r.value?.payload.op === 'u').map((r) => r.key.payload.id))
   for (let id = 501; id <= last; id += 20) assert.ok(updates.has(id), `update of ${id} is in the topic`)
+  const heartbeats = await readJson(`__debezium-heartbeat.${prefix}`, (r) => r.length >= 1)
+  assert.equal(heartbeats[0]?.key.payload.serverName, prefix)
+  assert.equal(typeof heartbeats[0]?.value.payload.ts_ms, 'number')
+  const status = (await fetch(`${props.listeners}/connectors/${prefix}/status`).then((r) => r.json())) as {
+    tasks: Array<{ state: string }>
+  }
+  assert.equal(status.tasks[0]?.state, 'RUNNING', 'the task reopened its replication connection')
   await waitFor('the slot to advance past the last change', async () => {
     const res = await db.client.query(
       'SELECT confirmed_flush_lsn >= pg_current_wal_lsn() - 1000000 AS ok FROM pg_replication_slots WHERE slot_name = $1',
@@ -295,4 +314,79 @@ test("column types map as Debezium's do, and columns added or dropped mid-stream
   assert.equal('i2' in third, false, 'a dropped column leaves the value schema')
   assert.equal('m' in third, false)
   assert.equal(await worker.stop(), 0)
+})
+
+test('snapshot.mode initial_only reads the tables and creates no slot; always takes the snapshot again at each start', async (t) => {
+  const db = await testDatabase(t)
+  await db.client.query('CREATE TABLE items (id INT PRIMARY KEY)')
+  await db.client.query('INSERT INTO items SELECT generate_series(1, 3)')
+  const dir = await tempDir(t)
+  const props = await workerProps(dir)
+  const connector = (prefix: string, mode: string) => ({
+    name: prefix,
+    'connector.class': CONNECTOR,
+    ...db.connection,
+    'topic.prefix': prefix,
+    'slot.name': `slot_${prefix.replace(/-/g, '_')}`,
+    'publication.name': `pub_${db.name}`,
+    'snapshot.mode': mode,
+  })
+  const only = randomName('only')
+  const first = await startStandalone(t, {
+    dir,
+    worker: props,
+    connectors: [connector(only, 'initial_only')],
+    label: '-1',
+  })
+  const snapshot = await explained(
+    first,
+    readJson(`${only}.public.items`, (r) => r.length >= 3),
+  )
+  assert.deepEqual(
+    snapshot.map((r) => [r.value.payload.op, r.value.payload.source.snapshot]),
+    [
+      ['r', 'first'],
+      ['r', 'true'],
+      ['r', 'last'],
+    ],
+  )
+  const slots = await db.client.query('SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1', [
+    `slot_${only.replace(/-/g, '_')}`,
+  ])
+  assert.equal(slots.rowCount, 0)
+  assert.equal(await first.stop(), 0)
+
+  const always = randomName('always')
+  const second = await startStandalone(t, {
+    dir,
+    worker: props,
+    connectors: [connector(always, 'always')],
+    label: '-2',
+  })
+  const topic = `${always}.public.items`
+  await explained(
+    second,
+    readJson(topic, (r) => r.length >= 3),
+  )
+  await db.client.query('INSERT INTO items VALUES (4)')
+  await explained(
+    second,
+    readJson(topic, (r) => r.length >= 4),
+  )
+  assert.equal(await second.stop(), 0)
+  const third = await startStandalone(t, { dir, worker: props, connectors: [connector(always, 'always')], label: '-3' })
+  const all = await explained(
+    third,
+    readJson(topic, (r) => r.length >= 8),
+  )
+  assert.deepEqual(
+    all.slice(4).map((r) => [r.value.payload.op, r.key.payload.id]),
+    [
+      ['r', 1],
+      ['r', 2],
+      ['r', 3],
+      ['r', 4],
+    ],
+  )
+  assert.equal(await third.stop(), 0)
 })
