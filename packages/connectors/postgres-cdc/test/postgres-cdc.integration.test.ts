@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { connectorConformance, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { PostgresConnector } from '../src/index.ts'
 import { explained, readJson, stopSharedPostgres, testDatabase, workerProps } from './helpers.ts'
 
 const CONNECTOR = 'io.debezium.connector.postgresql.PostgresConnector'
@@ -389,4 +390,23 @@ test('snapshot.mode initial_only reads the tables and creates no slot; always ta
     ],
   )
   assert.equal(await third.stop(), 0)
+})
+
+test('the PostgreSQL CDC source passes the connector conformance suite', async (t) => {
+  const db = await testDatabase(t)
+  await db.client.query('CREATE TABLE conf (id INT PRIMARY KEY, v TEXT)')
+  await db.client.query("INSERT INTO conf VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+  const config = {
+    ...db.connection,
+    'topic.prefix': randomName('conf'),
+    'slot.name': `slot_${db.name}`,
+    'publication.name': `pub_${db.name}`,
+    'poll.interval.ms': '200',
+  }
+  await connectorConformance(t, {
+    create: () => new PostgresConnector(),
+    config,
+    invalid: { config: { ...config, 'snapshot.mode': 'sometimes' }, key: 'snapshot.mode' },
+    sourceRecords: 3,
+  })
 })
