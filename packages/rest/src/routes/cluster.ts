@@ -29,8 +29,8 @@ export interface ClusterInfo {
   generation: number | null
   leader_url: string | null
   workers: ClusterWorker[]
-  /** Per connector, the records per second of its tasks on every worker that answered. */
-  connectors: Record<string, { records_per_second: number; tasks: number }>
+  /** Per connector, the records per second of its tasks on every worker that answered (null: none measured). */
+  connectors: Record<string, { records_per_second: number | null; tasks: number }>
 }
 
 export function clusterRoutes(ctx: RestContext): RouteSpec[] {
@@ -82,8 +82,8 @@ async function clusterInfo(ctx: RestContext, request: FastifyRequest): Promise<C
   const connectors: ClusterInfo['connectors'] = {}
   for (const w of workers) {
     for (const t of w.tasks ?? []) {
-      const c = connectors[t.connector] ?? { records_per_second: 0, tasks: 0 }
-      c.records_per_second += t.records_per_second
+      const c = connectors[t.connector] ?? { records_per_second: null, tasks: 0 }
+      if (t.records_per_second !== null) c.records_per_second = (c.records_per_second ?? 0) + t.records_per_second
       c.tasks++
       connectors[t.connector] = c
     }

@@ -23,12 +23,13 @@ test('GET /ferry/worker is the herder’s view of this worker', async (t) => {
   assert.deepEqual(res.body, herder.info)
 })
 
-test('a standalone worker is the whole cluster: its leader, with its connectors’ records per second', async (t) => {
+test('a standalone worker is the whole cluster: its leader, with its connectors’ records per second (none when not measured)', async (t) => {
   const { app, herder } = testServer(t)
   herder.info.tasks = [
     { connector: 'in', task: 0, type: 'source', records_per_second: 10 },
     { connector: 'in', task: 1, type: 'source', records_per_second: 2.5 },
     { connector: 'out', task: 0, type: 'sink', records_per_second: 0 },
+    { connector: 'quiet', task: 0, type: 'sink', records_per_second: null },
   ]
   const res = await call(app, 'GET', '/ferry/cluster')
   assert.equal(res.status, 200)
@@ -41,6 +42,7 @@ test('a standalone worker is the whole cluster: its leader, with its connectors�
   assert.deepEqual(res.body.connectors, {
     in: { records_per_second: 12.5, tasks: 2 },
     out: { records_per_second: 0, tasks: 1 },
+    quiet: { records_per_second: null, tasks: 1 },
   })
 })
 

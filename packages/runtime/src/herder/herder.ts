@@ -128,13 +128,14 @@ export interface WorkerInfo {
 
 /**
  * A task's records per second over the metrics window: a source's `source-record-write-rate` (written to Kafka), a
- * sink's `sink-record-send-rate` (handed to `put`).
+ * sink's `sink-record-send-rate` (handed to `put`); null when the worker keeps no task metrics (`metrics.listener`
+ * empty and `ui.enabled=false`).
  */
 export interface TaskThroughput {
   connector: string
   task: number
   type: 'source' | 'sink'
-  records_per_second: number
+  records_per_second: number | null
 }
 
 /** A member of the worker's group as the group coordinator describes it (DescribeGroups). */

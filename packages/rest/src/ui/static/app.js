@@ -80,8 +80,13 @@ const allConnectors = () => call('GET', '/connectors?expand=status&expand=info')
  */
 const clusterInfo = () => api('GET', '/ferry/cluster').catch((e) => ({ error: e.message }))
 
-/** Records per second, as shown: one decimal below 100. */
-const perSecond = (rate) => (rate >= 100 ? String(Math.round(rate)) : rate.toFixed(1))
+/** Records per second, as shown: one decimal below 100; `–` when the workers keep no task metrics. */
+const perSecond = (rate) =>
+  rate === null || rate === undefined
+    ? h('span', { class: 'muted', title: 'not measured' }, '–')
+    : rate >= 100
+      ? String(Math.round(rate))
+      : rate.toFixed(1)
 
 // ------------------------------------------------------------------------------------------------ connectors
 
@@ -418,7 +423,11 @@ async function clusterPage() {
             ? h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No worker known yet.'))
             : [...workers.keys()].sort().map((id) => {
                 const w = workers.get(id)
-                const rate = (w.info?.tasks ?? []).reduce((sum, t) => sum + t.records_per_second, 0)
+                const measured = (w.info?.tasks ?? []).filter((t) => t.records_per_second !== null)
+                const rate =
+                  measured.length === 0 && w.info?.tasks?.length
+                    ? null
+                    : measured.reduce((sum, t) => sum + t.records_per_second, 0)
                 return h(
                   'tr',
                   { 'data-worker': id },
