@@ -64,24 +64,27 @@ export class Catalog {
     return (res.rows as TableId[]).filter((t) => isIncluded(this.#settings, t.schema, t.table))
   }
 
-  /** A table's columns in attribute order, with primary key membership and nullability. */
+  /** A table's columns in attribute order, with primary key membership, nullability and default expression. */
   async columns(t: TableId): Promise<ColumnInfo[]> {
     const res = await this.client.query(
       `SELECT a.attname AS name, a.atttypid::int8 AS oid, a.atttypmod AS typmod, NOT a.attnotnull AS optional,
-              coalesce(a.attnum = ANY(i.indkey), false) AS key
+              coalesce(a.attnum = ANY(i.indkey), false) AS key, pg_get_expr(d.adbin, d.adrelid) AS default
        FROM pg_attribute a
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
        WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
        ORDER BY a.attnum`,
       [t.schema, t.table],
     )
-    return res.rows.map((r: { name: string; oid: string; typmod: string; optional: string; key: string }) => ({
+    type Row = { name: string; oid: string; typmod: string; optional: string; key: string; default: string | null }
+    return res.rows.map((r: Row) => ({
       name: r.name,
       typeOid: Number(r.oid),
       typeModifier: Number(r.typmod),
       optional: r.optional === 't',
       key: r.key === 't',
+      defaultExpression: r.default,
     }))
   }
 

@@ -85,6 +85,8 @@ export interface ColumnInfo {
   key: boolean
   /** NULL allowed (unknown for columns the catalog no longer has: then optional). */
   optional: boolean
+  /** The column's DEFAULT as `pg_get_expr` prints it, or null. */
+  defaultExpression: string | null
 }
 
 interface CapturedColumn {
@@ -145,8 +147,14 @@ export class TableSchema {
         onUnmapped(c.name, c.typeOid)
         return
       }
+      const typeName = registry.get(c.typeOid)
+      const withDefault = (b: SchemaBuilder): Schema => {
+        const d = c.defaultExpression ? defaultValue(c.defaultExpression, typeName, type, b.build()) : undefined
+        if (d !== undefined) b.defaultValue(d)
+        return b.build()
+      }
       if (c.key) {
-        const keyField = type.schema().build()
+        const keyField = withDefault(type.schema())
         this.#keyColumns.push({ index, name: c.name, type, schema: keyField, fallback: fallback(keyField) })
         key.field(c.name, keyField)
       }
@@ -154,7 +162,7 @@ export class TableSchema {
       const builder = type.schema()
       const optional = c.optional && !c.key
       if (optional) builder.optional()
-      const field = builder.build()
+      const field = withDefault(builder)
       this.#columns.push({ index, name: c.name, type, schema: field, fallback: optional ? null : fallback(field) })
       value.field(c.name, field)
     })
@@ -241,8 +249,9 @@ function unavailable(c: CapturedColumn): unknown {
   return null
 }
 
-/** Debezium's fallback for a NOT NULL column without a value (JdbcValueConverters): the type's zero. */
+/** Debezium's fallback for a NOT NULL column without a value (JdbcValueConverters): its default, else the type's zero. */
 function fallback(schema: Schema): unknown {
+  if (schema.defaultValue !== null && schema.defaultValue !== undefined) return schema.defaultValue
   if (schema.name === 'org.apache.kafka.connect.data.Decimal')
     return new BigDecimal(0n, Number(schema.parameters?.scale ?? 0))
   if (schema.name === 'io.debezium.data.VariableScaleDecimal')
@@ -271,5 +280,65 @@ function fallback(schema: Schema): unknown {
         : 0
     default:
       return null
+  }
+}
+
+const FUNCTION_DEFAULT = /^[(]?[A-Za-z0-9_.]+\((?:.+(?:, ?.+)*)?\)/
+const CURRENT_DATE_TIMES = new Set(['current_timestamp', 'current_time', 'current_date', 'localtime', 'localtimestamp'])
+/** Debezium's placeholder for a default computed by a function (`nextval(...)`, `now()`), by type. */
+const GENERATED: Readonly<Record<string, string>> = {
+  bit: '00',
+  varbit: '0',
+  bool: 'false',
+  bpchar: '',
+  varchar: '',
+  text: '',
+  numeric: '0.0',
+  float4: '0.0',
+  float8: '0.0',
+  int2: '0',
+  int4: '0',
+  int8: '0',
+  json: '{}',
+  jsonb: '{}',
+  xml: '',
+  uuid: '00000000-0000-0000-0000-000000000000',
+  date: '1970-01-01',
+  time: '00:00',
+  timestamp: '1970-01-01',
+  timestamptz: '1970-01-01',
+}
+
+/**
+ * A column's schema default from its DEFAULT expression, as Debezium's PostgresDefaultValueConverter reads it: the
+ * literal inside the quotes (`'x'::text`), a bare literal (`42`), a placeholder for function defaults; undefined for
+ * types it does not handle or values it cannot read.
+ */
+function defaultValue(
+  expression: string,
+  type: { name: string; kind: string } | undefined,
+  columnType: ColumnType,
+  schema: Schema,
+): unknown {
+  if (!type) return undefined
+  const name = type.kind === 'e' ? 'enum' : type.name
+  if (!(name in GENERATED) && name !== 'enum') return undefined
+  const trimmed = expression.trim()
+  let text: string | null
+  if (name !== 'enum' && (FUNCTION_DEFAULT.test(trimmed) || CURRENT_DATE_TIMES.has(trimmed.toLowerCase())))
+    text = GENERATED[name] as string
+  else if (!trimmed.includes("'")) text = trimmed.startsWith('NULL::') ? null : trimmed
+  else text = /'(.*?)'/.exec(trimmed)?.[1] ?? null
+  if (text === null) return undefined
+  try {
+    if (name === 'bool') return text === 'true' || text === 't'
+    if (name === 'bit' && text.length === 1) return text === '1'
+    if (name === 'time' && /^\d\d:\d\d$/.test(text)) text = `${text}:00`
+    if ((name === 'timestamp' || name === 'timestamptz') && /^\d+-\d\d-\d\d$/.test(text)) text = `${text} 00:00:00+00`
+    if (name === 'timestamp') text = text.replace(/\+00$/, '')
+    const value = columnType.convert(text, schema)
+    return value instanceof Struct ? undefined : value
+  } catch {
+    return undefined
   }
 }

@@ -76,7 +76,6 @@ export class PostgresConnectorTask extends SourceTask {
   #snapshotLsn: Lsn = 0n
   #snapshotSchemas = new Map<string, TableSchema>()
   #held: SourceRecord[] = []
-  #snapshotFirst = true
 
   // stream
   #relations = new Map<number, { schema: string; table: string; columns: RelationColumn[] }>()
@@ -396,7 +395,7 @@ export class PostgresConnectorTask extends SourceTask {
     if (isIncluded(this.#s, rel.schema, rel.table)) {
       // Columns and types from the stream (they are what the tuples hold); NOT NULL from the catalog.
       const catalogColumns = await (this.#catalog as Catalog).columns({ schema: rel.schema, table: rel.table })
-      const optional = new Map(catalogColumns.map((c) => [c.name, c.optional]))
+      const byName = new Map(catalogColumns.map((c) => [c.name, c]))
       table = await this.#tableSchema(
         { schema: rel.schema, table: rel.table },
         rel.columns.map((c) => ({
@@ -404,7 +403,8 @@ export class PostgresConnectorTask extends SourceTask {
           typeOid: c.typeOid,
           typeModifier: c.typeModifier,
           key: c.key,
-          optional: optional.get(c.name) ?? true,
+          optional: byName.get(c.name)?.optional ?? true,
+          defaultExpression: byName.get(c.name)?.defaultExpression ?? null,
         })),
       )
     }
@@ -498,11 +498,11 @@ export class PostgresConnectorTask extends SourceTask {
     const out: SourceRecord[] = []
     for (const row of rows) {
       const table = this.#snapshotSchemas.get(key(row.table)) as TableSchema
+      // Debezium's precedence; `last` goes on the held last record below.
       let marker: SnapshotMarker = 'true'
-      if (this.#snapshotFirst) marker = 'first'
-      else if (row.firstInTable) marker = 'first_in_data_collection'
+      if (row.firstInTable && key(row.table) === key(reader.tables[0] as TableId)) marker = 'first'
       else if (row.lastInTable) marker = 'last_in_data_collection'
-      this.#snapshotFirst = false
+      else if (row.firstInTable) marker = 'first_in_data_collection'
       const source = table.source({
         tsUsec: reader.startedUsec,
         snapshot: marker,
