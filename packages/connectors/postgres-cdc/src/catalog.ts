@@ -146,11 +146,20 @@ export class Catalog {
     }
   }
 
+  /** Drops the slot once its walsender let go of it (the server ends it shortly after our connection closes). */
   async dropSlot(): Promise<void> {
-    await this.client.query(
-      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
-      [this.#settings.slotName],
-    )
+    const name = this.#settings.slotName
+    for (let waited = 0; ; waited += 200) {
+      const res = await this.client.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name])
+      const row = res.rows[0] as { active: string } | undefined
+      if (!row) return
+      if (row.active !== 't') {
+        await this.client.query('SELECT pg_drop_replication_slot($1)', [name])
+        return
+      }
+      if (waited >= 10_000) throw new ConnectException(`Replication slot '${name}' is still in use; it was not dropped`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
   }
 
   close(): Promise<void> {

@@ -587,10 +587,10 @@ export class PostgresConnectorTask extends SourceTask {
 
   async stop(): Promise<void> {
     this.#stopped = true
-    await this.#close()
+    await this.#close(this.#s?.slotDropOnStop === true)
   }
 
-  async #close(): Promise<void> {
+  async #close(dropSlot = false): Promise<void> {
     const stream = this.#stream
     this.#stream = null
     this.#streaming = false
@@ -602,9 +602,13 @@ export class PostgresConnectorTask extends SourceTask {
     this.#snapshot = null
     await this.#snapshotClient?.end().catch(() => {})
     this.#snapshotClient = null
-    if (this.#s?.slotDropOnStop && this.#catalog) await this.#catalog.dropSlot().catch(() => {})
-    await this.#catalog?.close()
+    const catalog = this.#catalog
     this.#catalog = null
+    try {
+      if (dropSlot && catalog) await catalog.dropSlot()
+    } finally {
+      await catalog?.close()
+    }
   }
 }
 

@@ -317,7 +317,7 @@ test("column types map as Debezium's do, and columns added or dropped mid-stream
   assert.equal(await worker.stop(), 0)
 })
 
-test('snapshot.mode initial_only reads the tables and creates no slot; always takes the snapshot again at each start', async (t) => {
+test('snapshot.mode initial_only reads the tables and creates no slot; always takes the snapshot again at each start; slot.drop.on.stop drops the slot', async (t) => {
   const db = await testDatabase(t)
   await db.client.query('CREATE TABLE items (id INT PRIMARY KEY)')
   await db.client.query('INSERT INTO items SELECT generate_series(1, 3)')
@@ -375,7 +375,12 @@ test('snapshot.mode initial_only reads the tables and creates no slot; always ta
     readJson(topic, (r) => r.length >= 4),
   )
   assert.equal(await second.stop(), 0)
-  const third = await startStandalone(t, { dir, worker: props, connectors: [connector(always, 'always')], label: '-3' })
+  const third = await startStandalone(t, {
+    dir,
+    worker: props,
+    connectors: [{ ...connector(always, 'always'), 'slot.drop.on.stop': 'true' }],
+    label: '-3',
+  })
   const all = await explained(
     third,
     readJson(topic, (r) => r.length >= 8),
@@ -390,6 +395,10 @@ test('snapshot.mode initial_only reads the tables and creates no slot; always ta
     ],
   )
   assert.equal(await third.stop(), 0)
+  const left = await db.client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+    `slot_${always.replace(/-/g, '_')}`,
+  ])
+  assert.equal(left.rowCount, 0, 'slot.drop.on.stop dropped the slot at stop')
 })
 
 test('the PostgreSQL CDC source passes the connector conformance suite', async (t) => {
