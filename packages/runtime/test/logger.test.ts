@@ -156,3 +156,13 @@ test("a plugin's logger level follows /admin/loggers: its namespace set to DEBUG
     [['shown', 'com.example.sink.MySinkTask']],
   )
 })
+
+test('redaction sees every line before it is written, in the pretty format too', () => {
+  const redact = (line: string) => line.replaceAll('s3cr3t', '[hidden]')
+  for (const format of ['json', 'pretty'] as const) {
+    const c = capture({ format, colorize: false, redact })
+    c.log.error({ err: new Error('login refused for s3cr3t') }, 'token s3cr3t refused')
+    assert.ok(!c.text().includes('s3cr3t'), c.text())
+    assert.match(c.text(), /token \[hidden\] refused/)
+  }
+})
