@@ -5,8 +5,9 @@
  * instead, as Apache's `JaasBasicAuthFilter` lets them through. As there (a Jersey filter that runs once a resource
  * matched), a path no route serves is still 404 and a wrong method 405 without credentials. A refused request is
  * Apache 4.4's answer byte for byte: 401, `Content-Type: application/json`, the bare text `User cannot access the
- * resource.`, no `WWW-Authenticate`; only the web UI's pages add `WWW-Authenticate: Basic` (when basic
- * authentication is on), so a browser asks for a user and password and sends them with the UI's API calls.
+ * resource.`, no `WWW-Authenticate`; only the web UI's pages and its API calls (marked `X-Ferry-UI`) add
+ * `WWW-Authenticate: Basic` (when basic authentication is on), so a browser asks for a user and password once and
+ * answers later challenges with them.
  */
 import { ConfigException } from '@ferry/api'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -84,7 +85,7 @@ export function installAuthentication(app: FastifyInstance, auth: RestAuthentica
     if (request.routeOptions.url === undefined || isInternalRequest(request)) return
     const principal = auth.authenticate(request.headers.authorization)
     if (principal !== null) return
-    const ui = /^\/ui(\/|$|\?)/.test(request.url)
+    const ui = /^\/ui(\/|$|\?)/.test(request.url) || request.headers['x-ferry-ui'] !== undefined
     if (ui && auth.basic) reply.header('WWW-Authenticate', 'Basic realm="Kafka Connect", charset="UTF-8"')
     return reply.code(401).header('content-type', 'application/json').send(UNAUTHORIZED_BODY)
   })

@@ -102,6 +102,9 @@ test('the web UI asks the browser for basic credentials; the API never does', as
   assert.match(String(ui.headers['www-authenticate']), /^Basic realm="Kafka Connect"/)
   const page = await server.inject({ url: '/ui', headers: { authorization: basic('alice', 'secret') } })
   assert.equal(page.statusCode, 200)
+  const call = await server.inject({ url: '/connectors', headers: { 'x-ferry-ui': '1' } })
+  assert.equal(call.statusCode, 401)
+  assert.match(String(call.headers['www-authenticate']), /^Basic /, 'the UI’s own API calls are challenged too')
 })
 
 test('bearer tokens from rest.auth.bearer.tokens.file, alone or beside basic auth', async (t) => {

@@ -22,8 +22,15 @@ interface Setup {
   rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
 }
 
-/** A worker listening on a free loopback port, and a fresh browser page; `t.after` stops both. */
-async function setup(t: { after(fn: () => unknown): void }, browser: Browser): Promise<Setup> {
+/**
+ * A worker listening on a free loopback port, and a fresh browser page; `t.after` stops both. `security` adds worker
+ * keys and the credentials the browser answers a login prompt with (which `rest` also sends).
+ */
+async function setup(
+  t: { after(fn: () => unknown): void },
+  browser: Browser,
+  security: { worker: Record<string, string>; username: string; password: string } | null = null,
+): Promise<Setup> {
   const dir = await tempDir(t)
   const offsetsFile = join(dir, 'offsets.json')
   const config = parseWorkerConfig(
@@ -34,6 +41,7 @@ async function setup(t: { after(fn: () => unknown): void }, browser: Browser): P
       'offset.storage.file.filename': offsetsFile,
       'offset.flush.interval.ms': '500',
       listeners: 'http://127.0.0.1:0',
+      ...security?.worker,
     },
     'standalone',
   )
@@ -42,7 +50,9 @@ async function setup(t: { after(fn: () => unknown): void }, browser: Browser): P
   const herder = new StandaloneHerder(worker, 'ui-worker:8083', silentLogger())
   await herder.start()
   const server = await startRestServer({ herder, workerConfig: config, plugins: registry, logger: silentLogger() })
-  const context = await browser.newContext()
+  const context = await browser.newContext(
+    security ? { httpCredentials: { username: security.username, password: security.password } } : {},
+  )
   t.after(async () => {
     await context.close()
     await server.close()
@@ -58,9 +68,13 @@ async function setup(t: { after(fn: () => unknown): void }, browser: Browser): P
     dir,
     page,
     async rest(method, path, body) {
+      const auth: Record<string, string> = security
+        ? { Authorization: `Basic ${Buffer.from(`${security.username}:${security.password}`).toString('base64')}` }
+        : {}
       const res = await fetch(`${base}${path}`, {
         method,
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+        headers: { ...auth, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
       const text = await res.text()
       return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
@@ -121,6 +135,38 @@ test('the web UI in Chromium', async (t) => {
       await assertText(s.page.locator('.connector-head .state'), /^STOPPED$/, 30_000)
       await s.page.getByRole('button', { name: 'Save offsets' }).waitFor()
       assert.match(await s.page.getByTestId('offsets-json').inputValue(), /"offsets"/)
+    },
+  )
+
+  await t.test(
+    'under Apache’s basic authentication the browser is asked once, on the UI’s page, and its API calls go with the credentials',
+    async (t) => {
+      const dir = await tempDir(t)
+      const credentials = join(dir, 'credentials.properties')
+      await writeFile(credentials, 'admin=ui-secret\n')
+      const jaas = join(dir, 'connect.jaas')
+      await writeFile(
+        jaas,
+        `KafkaConnect { org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required file="${credentials}"; };`,
+      )
+      const s = await setup(t, browser, {
+        worker: {
+          'rest.extension.classes': 'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension',
+          'rest.auth.login.config': jaas,
+        },
+        username: 'admin',
+        password: 'ui-secret',
+      })
+      assert.equal((await fetch(`${s.base}/connectors`)).status, 401, 'the API needs credentials')
+      const name = randomName('ui-auth')
+      const made = await s.rest('POST', '/connectors', {
+        name,
+        config: { 'connector.class': FILE_SOURCE, file: join(s.dir, 'in.txt'), topic: randomName('t') },
+        initial_state: 'STOPPED',
+      })
+      assert.equal(made.status, 201, JSON.stringify(made.body))
+      await s.page.goto(`${s.base}/ui/`)
+      await s.page.locator('[data-testid="connectors"] a', { hasText: name }).waitFor()
     },
   )
 

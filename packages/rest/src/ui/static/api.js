@@ -29,10 +29,11 @@ export async function api(method, path, body, onRetry = () => {}) {
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(new URL(path.replace(/^\//, ''), BASE), {
       method,
+      // X-Ferry-UI: a worker that needs credentials asks the browser for them (WWW-Authenticate) on the UI's calls only.
       headers:
         body === undefined
-          ? { Accept: 'application/json' }
-          : { 'Content-Type': 'application/json', Accept: 'application/json' },
+          ? { Accept: 'application/json', 'X-Ferry-UI': '1' }
+          : { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Ferry-UI': '1' },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
     })
