@@ -20,9 +20,11 @@ import {
 import { javaStringOrder } from '../java/hash-order.ts'
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
+import { KafkaAdmin, type TopicAccess } from './admin.ts'
+import { clientOptions, retryBackoff } from './client-common.ts'
 import type { ClientSettings } from './client-settings.ts'
-import { clientOptions, KafkaAdmin, retryBackoff, type TopicAccess } from './clients.ts'
 import { type AclOperation, aclHint, describeConnectionFailure, isAuthorizationFailure } from './failures.ts'
+import { partitionFor } from './producer.ts'
 
 /** One record of the log. */
 export interface LogRecord {
@@ -722,13 +724,6 @@ interface FetchedPartition {
       headers: Array<[Buffer | null, Buffer | null]>
     }>
   }> | null
-}
-
-/** The partition Java's default partitioner picks for a key: murmur2, made positive, modulo the partition count. */
-export function partitionFor(key: Buffer | string | null, partitions: number): number {
-  if (key === null || partitions <= 0) return 0
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
-  return (compatibilityPartitioner(undefined as never, bytes) as number) % partitions
 }
 
 /**

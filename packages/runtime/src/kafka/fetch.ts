@@ -13,7 +13,7 @@ import {
   fetchV12,
   type Reader,
 } from '@platformatic/kafka'
-import type { IncomingRecord } from './clients.ts'
+import type { IncomingRecord } from './client-common.ts'
 
 export interface FetchPartitionRequest {
   partition: number

@@ -16,8 +16,8 @@ import {
   kGetBootstrapConnection,
   kGetConnection,
 } from '@platformatic/kafka'
+import { clientOptions } from './client-common.ts'
 import type { ClientSettings } from './client-settings.ts'
-import { clientOptions } from './clients.ts'
 
 /** One protocol offered in JoinGroup. */
 export interface GroupProtocol {

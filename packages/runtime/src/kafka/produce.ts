@@ -5,8 +5,8 @@
  * each partition's batch is one Buffer, sized first and then written once.
  */
 import { type Connection, crc32c, createAPI, produceV7, Writer } from '@platformatic/kafka'
+import type { OutgoingRecord } from './client-common.ts'
 import type { CompressionType } from './client-settings.ts'
-import type { OutgoingRecord } from './clients.ts'
 import { COMPRESSION_BITS, compress } from './compression.ts'
 
 export interface ProducePartition {

@@ -12,9 +12,9 @@ import {
   type InternalTopicSpec,
   KafkaBasedLog,
   type LogRecord,
-  partitionFor,
 } from '../../src/kafka/based-log.ts'
 import { KafkaAdmin } from '../../src/kafka/clients.ts'
+import { partitionFor } from '../../src/kafka/producer.ts'
 
 const records = JSON.parse(
   readFileSync(new URL('../herder/distributed/fixtures/records.json', import.meta.url), 'utf8'),

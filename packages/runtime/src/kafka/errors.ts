@@ -1,0 +1,62 @@
+/**
+ * The one place Ferry reads the Kafka client's errors: a protocol error code's id and retryability, and the error
+ * trees the client rejects with (a `MultipleErrors` holding `ProtocolError`s, network and timeout errors, causes),
+ * walked the same way for every question asked of them.
+ */
+import { protocolErrors, protocolErrorsCodesById } from '@platformatic/kafka'
+import { KafkaClientException } from './failures.ts'
+
+/** A Kafka protocol error code's id (`NOT_LEADER_OR_FOLLOWER`), whether it is retriable, and its message. */
+export function protocolError(code: number): { id: string; canRetry: boolean; message: string } {
+  const id = protocolErrorsCodesById[code] ?? `UNKNOWN_ERROR_${code}`
+  const known = protocolErrors[id]
+  return { id, canRetry: known?.canRetry ?? false, message: known?.message ?? `Kafka error code ${code}` }
+}
+
+/** Every error in the tree the client rejects with: the error, its `errors` and `cause`s, depth first. */
+function errorTree(error: unknown): unknown[] {
+  const out: unknown[] = []
+  const visit = (e: unknown, depth: number) => {
+    if (e === null || typeof e !== 'object' || depth > 5) return
+    out.push(e)
+    const errors = (e as { errors?: unknown }).errors
+    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1)
+    visit((e as { cause?: unknown }).cause, depth + 1)
+  }
+  visit(error, 0)
+  return out
+}
+
+/** Every message and protocol error id in the tree, for matching a failure's text. */
+export function allMessages(error: unknown): string {
+  return errorTree(error)
+    .flatMap((e) => [String((e as Error).message ?? ''), String((e as { apiId?: string }).apiId ?? '')])
+    .join(' ')
+}
+
+/** The Kafka protocol error ids (`GROUP_ID_NOT_FOUND`, `NON_EMPTY_GROUP`, ...) in an error from the client. */
+export function kafkaErrorIds(error: unknown): string[] {
+  return errorTree(error).flatMap((e) => {
+    const id = (e as { apiId?: unknown }).apiId
+    return typeof id === 'string' ? [id] : []
+  })
+}
+
+/** True when the error means the broker could not be reached (as opposed to a refusal by the broker). */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? ''
+  if (code === 'PLT_KFK_NETWORK' || code === 'PLT_KFK_TIMEOUT') return true
+  // A producer delivery that timed out because the brokers could not be reached.
+  if (error instanceof KafkaClientException && error.name === 'TimeoutException' && error.cause !== undefined)
+    return isConnectionError(error.cause)
+  const errors = (error as { errors?: unknown[] } | null)?.errors
+  return Array.isArray(errors) && errors.length > 0 && errors.every(isConnectionError)
+}
+
+/** Whether every error underneath says the request may succeed if repeated. */
+export function isRetriable(error: unknown): boolean {
+  if (isConnectionError(error)) return true
+  const errors = (error as { errors?: unknown[] } | null)?.errors
+  if (Array.isArray(errors) && errors.length > 0) return errors.every(isRetriable)
+  return (error as { canRetry?: unknown } | null)?.canRetry === true
+}
