@@ -261,6 +261,9 @@ test('the web UI in Chromium', async (t) => {
       // The connectors list shows what the task wrote per second (source-record-write-rate), not nothing.
       await s.page.goto(`${s.base}/ui/`)
       await assertText(s.page.locator(`[data-connector="${name}"] .rate`), /^(?!0\.0$)\d+(\.\d)?$/, 30_000)
+      // So does its task, on the connector's page.
+      await s.page.goto(`${s.base}/ui/#/connectors/${name}`)
+      await assertText(s.page.locator('[data-task="0"] .rate'), /^\d+(\.\d)?$/)
 
       await s.page.goto(`${s.base}/ui/#/cluster`)
       await assertText(s.page.getByTestId('generation'), /^none \(standalone\)$/)

@@ -203,7 +203,7 @@ async function connectorPage(name) {
         h(
           'tr',
           {},
-          ['Task', 'State', 'Worker', 'Trace', ''].map((c) => h('th', {}, c)),
+          ['Task', 'State', 'Records/s', 'Worker', 'Trace', ''].map((c) => h('th', {}, c)),
         ),
       ),
       tasksBody,
@@ -268,8 +268,13 @@ async function connectorPage(name) {
   const refresh = async () => {
     let status
     let config
+    let cluster
     try {
-      ;[status, config] = await Promise.all([call('GET', `${path}/status`), call('GET', `${path}/config`)])
+      ;[status, config, cluster] = await Promise.all([
+        call('GET', `${path}/status`),
+        call('GET', `${path}/config`),
+        clusterInfo(),
+      ])
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
         replace(view, h('p', {}, `No connector named ${name}. `, h('a', { href: '#/connectors' }, 'All connectors')))
@@ -290,16 +295,21 @@ async function connectorPage(name) {
       ),
       status.connector.trace ? h('pre', { class: 'trace' }, status.connector.trace) : null,
     )
+    /** task id → its records per second, from the worker that runs it. */
+    const rates = new Map()
+    for (const w of cluster.workers ?? [])
+      for (const t of w.tasks ?? []) if (t.connector === name) rates.set(t.task, t.records_per_second)
     replace(
       tasksBody,
       status.tasks.length === 0
-        ? h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No tasks.'))
+        ? h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No tasks.'))
         : status.tasks.map((task) =>
             h(
               'tr',
               { 'data-task': task.id },
               h('td', {}, String(task.id)),
               h('td', {}, stateBadge(task.state)),
+              h('td', { class: 'rate' }, perSecond(rates.get(task.id))),
               h('td', {}, task.worker_id),
               h('td', {}, task.trace ? h('pre', { class: 'trace' }, task.trace) : ''),
               h(
