@@ -1,7 +1,8 @@
 /**
  * The contract between Ferry and the internals of `@platformatic/kafka` it builds on. fetch.ts and produce.ts send
  * Fetch and Produce with request writers and response parsers of their own through the library's `createAPI`,
- * `Writer`, `Reader` and `Connection`; group-member.ts and clients.ts call the library's API functions by position
+ * `Writer`, `Reader` and `Connection`; group-member.ts, producer.ts, consumer.ts and admin.ts call the library's API
+ * functions by position
  * through its client symbols (`kGetApi`, `kGetConnection`, `kGetBootstrapConnection`) and read its error objects.
  * None of that is the library's documented client API, so the dependency is pinned to an exact version; when an
  * upgrade changes any of it, a test here fails saying what changed and which Ferry module relies on it.
@@ -63,15 +64,19 @@ test('every value Ferry’s runtime imports from @platformatic/kafka is still ex
 test('the client symbols, pool and protocol helpers have the shape Ferry calls', () => {
   const base = kafka.Base.prototype as unknown as Record<symbol, unknown>
   for (const symbol of [kafka.kGetApi, kafka.kGetConnection, kafka.kGetBootstrapConnection]) {
-    assert.equal(typeof base[symbol], 'function', changed(`Base[${String(symbol)}]`, 'clients.ts and group-member.ts'))
+    assert.equal(
+      typeof base[symbol],
+      'function',
+      changed(`Base[${String(symbol)}]`, 'producer.ts, consumer.ts, admin.ts and group-member.ts'),
+    )
   }
   for (const client of [kafka.Admin, kafka.Consumer, kafka.Producer]) {
     assert.ok(
       (client.prototype as object) instanceof kafka.Base,
-      changed(`${client.name} extending Base`, 'clients.ts'),
+      changed(`${client.name} extending Base`, 'producer.ts, consumer.ts and admin.ts'),
     )
   }
-  assert.equal(typeof kafka.ConnectionPool.prototype.get, 'function', changed('ConnectionPool.get', 'clients.ts'))
+  assert.equal(typeof kafka.ConnectionPool.prototype.get, 'function', changed('ConnectionPool.get', 'consumer.ts'))
   assert.equal(kafka.FindCoordinatorKeyTypes.GROUP, 0, changed('FindCoordinatorKeyTypes.GROUP', 'group-member.ts'))
   assert.equal(kafka.crc32c(Buffer.from('123456789')), 0xe3069283, changed('crc32c (CRC-32C)', 'produce.ts'))
   // Batch attribute bits 1-4 are gzip, snappy, lz4, zstd; fetch.ts decompresses with these.
@@ -112,7 +117,7 @@ function parameters(fn: (...args: never[]) => unknown): string[] {
 }
 
 test('the APIs Ferry calls by position through kGetApi take its arguments in its order, in every version', () => {
-  // What group-member.ts and clients.ts pass, in order (the library picks the newest version the broker knows).
+  // What group-member.ts, producer.ts and admin.ts pass, in order (the library picks the newest version the broker knows).
   const expected: Record<string, { names: Array<string | RegExp>; reliedOnBy: string }> = {
     joinGroup: {
       names: [
@@ -137,12 +142,12 @@ test('the APIs Ferry calls by position through kGetApi take its arguments in its
       reliedOnBy: 'group-member.ts',
     },
     leaveGroup: { names: ['groupId', 'members'], reliedOnBy: 'group-member.ts' },
-    findCoordinator: { names: ['keyType', 'coordinatorKeys'], reliedOnBy: 'group-member.ts and clients.ts' },
+    findCoordinator: { names: ['keyType', 'coordinatorKeys'], reliedOnBy: 'group-member.ts and admin.ts' },
     initProducerId: {
       names: ['transactionalId', 'transactionTimeoutMs', 'producerId', 'producerEpoch'],
-      reliedOnBy: 'clients.ts',
+      reliedOnBy: 'producer.ts',
     },
-    describeGroups: { names: ['groups', 'includeAuthorizedOperations'], reliedOnBy: 'clients.ts' },
+    describeGroups: { names: ['groups', 'includeAuthorizedOperations'], reliedOnBy: 'admin.ts' },
     fetch: {
       names: [
         'maxWaitMs',
@@ -171,16 +176,15 @@ test('the APIs Ferry calls by position through kGetApi take its arguments in its
       assert.ok(matches, changed(`${v}.createRequest's parameters to (${actual.join(', ')})`, reliedOnBy))
     }
   }
-  // Metadata: clients.ts passes (topics, allowAutoTopicCreation, includeTopicAuthorizedOperations) from v8 on.
-  for (const v of [8, 9, 10, 11, 12]) {
-    const fn = (kafka as unknown as Record<string, { createRequest: (...a: never[]) => unknown } | undefined>)[
-      `metadataV${v}`
-    ]
-    if (!fn) continue
+  // Metadata: admin.ts and consumer.ts pass (topics, allowAutoTopicCreation, includeTopicAuthorizedOperations).
+  const metadata = Object.keys(kafka).filter((k) => /^metadataV\d+$/.test(k))
+  assert.ok(metadata.length > 0, changed('its metadataV<n> exports', 'admin.ts and consumer.ts'))
+  for (const v of metadata) {
+    const fn = (kafka as unknown as Record<string, { createRequest: (...a: never[]) => unknown }>)[v]!
     assert.deepEqual(
       parameters(fn.createRequest).slice(0, 3),
       ['topics', 'allowAutoTopicCreation', 'includeTopicAuthorizedOperations'],
-      changed(`metadataV${v}.createRequest's parameters`, 'clients.ts'),
+      changed(`${v}.createRequest's parameters`, 'admin.ts and consumer.ts'),
     )
   }
 })
@@ -474,7 +478,7 @@ test('Produce v7 goes through createAPI and a Connection with Kafka’s bytes; a
       partitions: r.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset]),
     })),
     [{ name: 't', partitions: [[3, 0, 42n]] }],
-    changed('produceV7.parseResponse', 'produce.ts and clients.ts'),
+    changed('produceV7.parseResponse', 'produce.ts and producer.ts'),
   )
 
   errorCode = 6 // NOT_LEADER_OR_FOLLOWER
@@ -483,11 +487,11 @@ test('Produce v7 goes through createAPI and a Connection with Kafka’s bytes; a
     (e: unknown) =>
       e as { response?: { responses?: unknown[] }; errors?: Array<{ apiId?: string; canRetry?: boolean }> },
   )
-  assert.equal(refused.response?.responses?.length, 1, changed('the response a ResponseError carries', 'clients.ts'))
+  assert.equal(refused.response?.responses?.length, 1, changed('the response a ResponseError carries', 'producer.ts'))
   assert.deepEqual(
     refused.errors?.map((e) => [e.apiId, e.canRetry]),
     [['NOT_LEADER_OR_FOLLOWER', true]],
-    changed('the ProtocolError of a refused partition (apiId, canRetry)', 'clients.ts'),
+    changed('the ProtocolError of a refused partition (apiId, canRetry)', 'errors.ts'),
   )
 
   const before = broker.requests.length
@@ -515,6 +519,6 @@ test('a connection refused is a network error Ferry recognises (code PLT_KFK_NET
   assert.equal(
     error.code,
     'PLT_KFK_NETWORK',
-    changed('the code of a connection failure', 'clients.ts (isConnectionError)'),
+    changed('the code of a connection failure', 'errors.ts (isConnectionError)'),
   )
 })
