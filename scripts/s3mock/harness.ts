@@ -3,7 +3,8 @@
  * classifier, a Spring Boot jar) from Maven Central, run with `java -jar`, path-style, on a free loopback port.
  *
  * - `mavenJar(coordinates)` fetches one jar (`group:artifact:version[:classifier]`) into `.cache/maven/` once; the
- *   tests also use it for Apache's avro-tools, their independent Avro reader.
+ *   tests also use it for Apache's avro-tools, their independent Avro reader. `mavenArtifact` fetches other types
+ *   (the schema registry's tar.gz).
  * - `startS3Mock({ buckets })` starts a server with its own store directory, returns its endpoint and stops it (and
  *   removes the store) in `stop()`. It never outlives this process (exit hooks and the Kafka harness's watchdog).
  */
@@ -21,10 +22,15 @@ const CACHE = join(REPO_ROOT, '.cache', 'maven')
 const STARTUP_DEADLINE_MS = 90_000
 
 /** The local path of one jar from Maven Central (`group:artifact:version[:classifier]`), fetched with Maven once. */
-export async function mavenJar(coordinates: string): Promise<string> {
+export function mavenJar(coordinates: string): Promise<string> {
+  return mavenArtifact(coordinates, 'jar')
+}
+
+/** The local path of one artifact of `type` (jar, tar.gz, ...) from Maven Central, fetched with Maven once. */
+export async function mavenArtifact(coordinates: string, type: string): Promise<string> {
   const [group, artifact, version, classifier] = coordinates.split(':')
   if (!group || !artifact || !version) throw new Error(`bad Maven coordinates ${coordinates}: group:artifact:version`)
-  const file = `${artifact}-${version}${classifier ? `-${classifier}` : ''}.jar`
+  const file = `${artifact}-${version}${classifier ? `-${classifier}` : ''}.${type}`
   const path = join(CACHE, file)
   if (existsSync(path)) return path
   await javaCommand() // mvn needs Java: give that message first
@@ -32,7 +38,7 @@ export async function mavenJar(coordinates: string): Promise<string> {
   const tmp = await mkdtemp(join(CACHE, `.fetch-${artifact}-`))
   try {
     process.stderr.write(`Fetching ${coordinates} with Maven into .cache/maven (one time)...\n`)
-    const artifactArg = `${group}:${artifact}:${version}:jar${classifier ? `:${classifier}` : ''}`
+    const artifactArg = `${group}:${artifact}:${version}:${type}${classifier ? `:${classifier}` : ''}`
     const { code, output } = await run('mvn', [
       '-q',
       '-B',
