@@ -257,7 +257,9 @@ async function measureThroughput(
     while (n < target) {
       if (!w.running()) throw exitedError(w)
       if (performance.now() > deadline)
-        throw new Error(`timed out after ${ctx.runTimeoutMs / 1000}s with ${n} of ${target} records`)
+        throw new Error(
+          `timed out after ${ctx.runTimeoutMs / 1000}s with ${n} of ${target} records; last log lines:\n${w.logTail(15)}`,
+        )
       await sleep(ctx.pollMs)
       n = await progress()
       const mark = { t: performance.now(), n, cpu: w.cpuSeconds() }
