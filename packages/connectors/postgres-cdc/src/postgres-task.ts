@@ -140,6 +140,13 @@ export class PostgresConnectorTask extends SourceTask {
       if (mode !== 'initial_only') await catalog.ensurePublication()
 
       let snapshotName: string | null = null
+      if (mode !== 'initial_only' && slot && takeSnapshot && !slot.active) {
+        // Only a new slot exports a snapshot. The snapshot about to be taken holds every row as of the slot's new
+        // consistent point, so nothing the old slot kept is needed: it is made again, and the snapshot (a first one
+        // cut short, a repeated one) stays exactly consistent with the stream.
+        await catalog.dropSlot()
+        slot = null
+      }
       if (mode !== 'initial_only') {
         const stream = await this.#openStream()
         if (!slot) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { connectorConformance, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import { committedOffsets, connectorConformance, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
 import { PostgresConnector } from '../src/index.ts'
 import { explained, readJson, stopSharedPostgres, testDatabase, workerProps } from './helpers.ts'
 
@@ -418,4 +418,49 @@ test('the PostgreSQL CDC source passes the connector conformance suite', async (
     invalid: { config: { ...config, 'snapshot.mode': 'sometimes' }, key: 'snapshot.mode' },
     sourceRecords: 3,
   })
+})
+
+test('a snapshot cut short by SIGKILL is taken again from a new exported snapshot: rows written meanwhile come once', async (t) => {
+  const db = await testDatabase(t)
+  await db.client.query('CREATE TABLE big (id INT PRIMARY KEY, pad TEXT)')
+  await db.client.query("INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 60000) g")
+  const dir = await tempDir(t)
+  const props = await workerProps(dir)
+  const prefix = randomName('resnap')
+  const connector = {
+    name: prefix,
+    'connector.class': CONNECTOR,
+    ...db.connection,
+    'topic.prefix': prefix,
+    'slot.name': `slot_${db.name}`,
+    'publication.name': `pub_${db.name}`,
+    'max.batch.size': '50',
+    'max.queue.size': '200',
+    'snapshot.fetch.size': '100',
+  }
+  const topic = `${prefix}.public.big`
+  const first = await startStandalone(t, { dir, worker: props, connectors: [connector], label: '-1' })
+  await explained(
+    first,
+    readJson(topic, (r) => r.length >= 1),
+  )
+  await first.kill()
+  const offsets = await committedOffsets(props['offset.storage.file.filename'] as string)
+  const at = offsets[offsets.length - 1]?.offset
+  assert.ok(!at || at.last_snapshot_record === false, 'the worker was killed mid-snapshot')
+  await db.client.query("INSERT INTO big VALUES (60001, 'late')")
+  const second = await startStandalone(t, { dir, worker: props, connectors: [connector], label: '-2' })
+  const records = await explained(
+    second,
+    readJson(topic, (r) => r.some((x) => x.value?.payload.source.snapshot === 'last'), 180_000),
+  )
+  await db.client.query("INSERT INTO big VALUES (60002, 'streamed')")
+  const all = await explained(
+    second,
+    readJson(topic, (r) => r.some((x) => x.key.payload.id === 60002)),
+  )
+  const late = all.filter((r) => r.key.payload.id === 60001).map((r) => r.value.payload.op)
+  assert.deepEqual(late, ['r'], 'the late row is in the new snapshot, and not streamed as well')
+  assert.ok(records.length >= 60001)
+  assert.equal(await second.stop(), 0)
 })
