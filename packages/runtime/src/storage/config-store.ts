@@ -283,3 +283,17 @@ export class MemoryConfigBackingStore implements ConfigBackingStore {
     for (const k of [...this.#taskConfigs.keys()]) if (k.startsWith(`${connector}\u0000`)) this.#taskConfigs.delete(k)
   }
 }
+
+/** A stored config as the worker takes it: keys with null values (possible in the config topic) left out. */
+export function present(config: RawConfig | null): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(config ?? {})) if (v !== null) out[k] = v
+  return out
+}
+
+/** Whether two stored configs hold the same keys and values (two nulls are the same). */
+export function sameConfig(a: RawConfig | null, b: RawConfig | null): boolean {
+  if (!a || !b) return a === b
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
+}

@@ -10,28 +10,24 @@
  */
 import { AlreadyExistsException, NotFoundException } from '@ferry/api'
 import { checkGroupAccess, clientIdBase } from '../../kafka/based-log.ts'
-import { withTopicTracking } from '../../kafka/clients.ts'
 import type { Logger } from '../../logger.ts'
 import { RestClient } from '../../rest/rest-client.ts'
-import type { ClusterConfigState, RawConfig } from '../../storage/config-store.ts'
+import { type ClusterConfigState, present, type RawConfig } from '../../storage/config-store.ts'
 import { KafkaConfigBackingStore } from '../../storage/kafka-config-store.ts'
 import type { KafkaOffsetBackingStore } from '../../storage/kafka-offset-store.ts'
 import { KafkaStatusBackingStore } from '../../storage/kafka-status-store.ts'
-import { type StatusState, traceOf } from '../../storage/status-store.ts'
 import type { Worker } from '../../worker/worker.ts'
 import type { ConnectorTaskId, TargetState } from '../../worker/worker-task.ts'
 import { AbstractHerder, type AbstractHerderOptions } from '../abstract-herder.ts'
 import { AutoRestarts } from '../auto-restart.ts'
 import { modifyConnectorOffsets, notStoppedMessage, readConnectorOffsets } from '../connector-offsets.ts'
-import { connectorTypeOf, invalidConfigMessage } from '../connector-validation.ts'
+import { invalidConfigMessage } from '../connector-validation.ts'
 import {
-  type ActiveTopicsInfo,
   BadRequestException,
   type ConnectorInfo,
   type ConnectorOffset,
   type ConnectorOffsets,
   type ConnectorStateInfo,
-  type ConnectorType,
   type GroupMemberInfo,
   type Herder,
   type InternalRequestSignature,
@@ -40,13 +36,8 @@ import {
   NotLeaderException,
   RebalanceNeededException,
   type RestartRequest,
-  type State,
-  type StateInfo,
-  type TaskInfo,
-  type TaskState,
   type WorkerInfo,
 } from '../herder.ts'
-import { connectorVersions, taskWithVersion, withVersion } from '../plugin-versions.ts'
 import { taskThroughput } from '../task-throughput.ts'
 import { type Assignment, NO_ERROR } from './connect-protocol.ts'
 import { generateSessionKey, signatureHeaders, verifySignature } from './request-signature.ts'
@@ -57,7 +48,6 @@ export interface DistributedHerderOptions extends AbstractHerderOptions {
   restUrl: string
   /** How long a write waits for a rebalance in progress before it answers 409 (default 15 s). */
   rebalanceWaitMs?: number
-  now?: () => number
 }
 
 /** Apache's backoff for failed task reconfigurations: 250 ms doubling to 60 s. */
@@ -66,32 +56,17 @@ const RECONFIGURE_BACKOFF_MAX_MS = 60_000
 
 const taskKey = (id: ConnectorTaskId) => `${id.connector}-${id.task}`
 
-/** A config as the worker takes it: keys with null values (possible in the topic) left out. */
-function present(config: RawConfig | null): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(config ?? {})) if (v !== null) out[k] = v
-  return out
-}
-
-function sameConfig(a: RawConfig | null, b: RawConfig | null): boolean {
-  if (!a || !b) return a === b
-  const keys = Object.keys(a)
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
-}
-
 /** See the module comment. */
 export class DistributedHerder extends AbstractHerder implements Herder {
-  readonly #workerId: string
   readonly #restUrl: string
   /** Sends task configs to the leader (https with the worker's `listeners.https.` TLS). */
   readonly #restClient: RestClient
-  readonly #configStore: KafkaConfigBackingStore
-  readonly #statusStore: KafkaStatusBackingStore
+  protected readonly configStore: KafkaConfigBackingStore
+  protected readonly statusStore: KafkaStatusBackingStore
   readonly #coordinator: WorkerCoordinator
   readonly #restarts: AutoRestarts
   readonly #settings: NonNullable<Worker['config']['distributed']>
   readonly #rebalanceWaitMs: number
-  readonly #now: () => number
   #snapshot: ClusterConfigState
   /** The last assignment this worker started its work from. */
   #assignment: Assignment | null = null
@@ -107,39 +82,35 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   #needsRejoin = false
   /** Pending retries of failed task reconfigurations, by connector, with their next backoff. */
   readonly #reconfigureRetries = new Map<string, { timer: NodeJS.Timeout; backoffMs: number }>()
-  /** Topics each local task has used, so each is written to the status topic once (KIP-558). */
-  readonly #seenTopics = new Set<string>()
 
   constructor(worker: Worker, workerId: string, log: Logger, options: DistributedHerderOptions) {
-    super(worker, log, 'org.apache.kafka.connect.runtime.distributed.DistributedHerder', options)
+    super(worker, workerId, log, 'org.apache.kafka.connect.runtime.distributed.DistributedHerder', options)
     const settings = worker.config.distributed
     if (!settings) throw new Error('A distributed herder needs a worker config parsed in distributed mode')
     this.#settings = settings
-    this.#workerId = workerId
     this.#restUrl = options.restUrl
     this.#restClient = new RestClient(worker.config.originals)
-    this.#now = options.now ?? Date.now
     this.#rebalanceWaitMs = options.rebalanceWaitMs ?? 15_000
     const base = clientIdBase(settings.groupId, worker.config.clientId)
     const connection = {
       ...worker.config.clients.internal(''),
       logger: this.loggers.logger('org.apache.kafka.connect.storage'),
     }
-    this.#configStore = new KafkaConfigBackingStore({
+    this.configStore = new KafkaConfigBackingStore({
       ...connection,
       clientId: `${base}configs`,
       topic: settings.configTopic,
       replicationFactor: settings.configReplicationFactor,
     })
-    this.#statusStore = new KafkaStatusBackingStore({
+    this.statusStore = new KafkaStatusBackingStore({
       ...connection,
       clientId: `${base}statuses`,
       topic: settings.statusTopic,
       partitions: settings.statusPartitions,
       replicationFactor: settings.statusReplicationFactor,
     })
-    this.#snapshot = this.#configStore.snapshot()
-    this.#configStore.setUpdateListener({
+    this.#snapshot = this.configStore.snapshot()
+    this.configStore.setUpdateListener({
       onConnectorConfigRemove: (c) => this.#onConfigUpdate(c),
       onConnectorConfigUpdate: (c) => this.#onConfigUpdate(c),
       onTaskConfigUpdate: (tasks) => {
@@ -173,7 +144,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: settings.scheduledRebalanceMaxDelayMs,
-      configSnapshot: () => this.#configStore.snapshot(),
+      configSnapshot: () => this.configStore.snapshot(),
       // Apache's poll timeout: a herder stuck in one operation (a connector's start, say) leaves the group.
       busySince: () => this.busySince,
       listener: {
@@ -215,10 +186,10 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       this.#settings.groupId,
       this.log,
     )
-    await this.#statusStore.start()
+    await this.statusStore.start()
     await this.worker.offsets.start()
-    await this.#configStore.start()
-    this.#snapshot = this.#configStore.snapshot()
+    await this.configStore.start()
+    this.#snapshot = this.configStore.snapshot()
     await this.readClusterId()
     this.log.info(`Joining group ${this.#settings.groupId} as ${this.#restUrl}`)
     this.#coordinator.start()
@@ -236,9 +207,9 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       await this.worker.stop()
     })
     await this.#coordinator.stop()
-    await this.#statusStore.flush().catch(() => {})
-    await this.#statusStore.stop()
-    await this.#configStore.stop()
+    await this.statusStore.flush().catch(() => {})
+    await this.statusStore.stop()
+    await this.configStore.stop()
     await this.worker.offsets.stop()
   }
 
@@ -248,7 +219,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   #onConfigUpdate(connector: string): void {
     // A connector that appeared or went away changes what there is to share: rebalance (Apache does the same).
     const existed = this.#snapshot.contains(connector)
-    const exists = this.#configStore.contains(connector)
+    const exists = this.configStore.contains(connector)
     if (existed !== exists) this.#needsRejoin = true
     this.#configUpdates.add(connector)
     this.#scheduleTick()
@@ -265,7 +236,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   }
 
   async #tick(): Promise<void> {
-    this.#snapshot = this.#configStore.snapshot()
+    this.#snapshot = this.configStore.snapshot()
     await this.#rotateSessionKey()
     if (!this.#assignment) {
       // Nothing runs here before the first assignment; what changed is seen in the snapshot then.
@@ -280,7 +251,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     for (const name of configUpdates) {
       const remains = this.#snapshot.contains(name)
       // A deleted connector leaves no status: the leader removes what is there, owners what they stop later.
-      if (!remains && this.#coordinator.isLeader) this.#destroyStatuses(name)
+      if (!remains && this.#coordinator.isLeader) this.onDeletion(name)
       if (!this.#ownsConnector(name)) continue
       this.log.info(`Handling connector-only config update by ${remains ? 'restarting' : 'stopping'} connector ${name}`)
       this.#restarts.forget(name, 'connector')
@@ -314,7 +285,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async #rotateSessionKey(): Promise<void> {
     if (!this.#coordinator.isLeader || this.#coordinator.currentProtocolVersion < 2 || this.#stopping) return
     const key = this.#snapshot.sessionKey
-    const now = this.#now()
+    const now = this.now()
     const expiresAt = key ? key.creationTimestamp + this.#settings.keyTtlMs : 0
     if (key && key.algorithm === this.#settings.keyGenerationAlgorithm && expiresAt > now) {
       this.#scheduleKeyRotation(expiresAt - now)
@@ -323,8 +294,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     this.log.info(key ? 'Rotating the session key' : 'Writing a new session key')
     const fresh = generateSessionKey(this.#settings.keyGenerationAlgorithm, this.#settings.keySizeBits, now)
     try {
-      await this.#configStore.putSessionKey(fresh)
-      this.#snapshot = this.#configStore.snapshot()
+      await this.configStore.putSessionKey(fresh)
+      this.#snapshot = this.configStore.snapshot()
       this.#scheduleKeyRotation(this.#settings.keyTtlMs)
     } catch (e) {
       this.log.error({ err: e }, `Failed to write a new session key: ${(e as Error).message}`)
@@ -347,12 +318,12 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     this.worker.metrics.rebalance.assigned(generation, assignment.leaderUrl, this.#coordinator.currentProtocol)
     if (assignment.error !== NO_ERROR) {
       this.log.info(`Assignment failed (config offset ${assignment.offset}): reading the config topic to its end`)
-      await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs).catch(() => {})
+      await this.configStore.refresh(this.#settings.workerSyncTimeoutMs).catch(() => {})
       return
     }
-    if (this.#configStore.offset < assignment.offset) {
+    if (this.configStore.offset < assignment.offset) {
       try {
-        await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs)
+        await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
       } catch {
         this.log.warn(
           `Could not read the config topic to offset ${assignment.offset} within worker.sync.timeout.ms; leaving the group for worker.unsync.backoff.ms (${this.#settings.workerUnsyncBackoffMs} ms)`,
@@ -360,15 +331,15 @@ export class DistributedHerder extends AbstractHerder implements Herder {
         await this.#coordinator.leaveGroup('config out of sync', this.#settings.workerUnsyncBackoffMs)
         return
       }
-      if (this.#configStore.offset !== assignment.offset) {
+      if (this.configStore.offset !== assignment.offset) {
         this.log.info(
-          `Config offset ${this.#configStore.offset} differs from the assignment's ${assignment.offset}: rejoining`,
+          `Config offset ${this.configStore.offset} differs from the assignment's ${assignment.offset}: rejoining`,
         )
         this.#coordinator.requestRejoin('config offset mismatch')
         return
       }
     }
-    this.#snapshot = this.#configStore.snapshot()
+    this.#snapshot = this.configStore.snapshot()
     this.#assignment = assignment
     this.log.info(
       `Joined generation ${generation} as ${this.#coordinator.isLeader ? 'leader' : 'follower'}: ${assignment.connectors.length} connectors, ${assignment.tasks.length} tasks`,
@@ -425,7 +396,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       await this.worker.stopConnector(name)
     }
     for (const name of new Set([...connectors, ...tasks.map((t) => t.connector)])) {
-      if (!this.#configStore.contains(name)) this.#destroyStatuses(name)
+      if (!this.configStore.contains(name)) this.onDeletion(name)
     }
     if (this.#assignment) {
       const revoked = new Set(connectors)
@@ -454,61 +425,13 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   // ---------------------------------------------------------------------------------------------------------------
   // Running connectors and tasks
 
-  #writeStatus(
-    kind: 'connector' | 'task',
-    id: string | ConnectorTaskId,
-    state: StatusState,
-    error?: Error,
-    safe = false,
-  ): void {
-    const connector = typeof id === 'string' ? id : id.connector
-    // A connector that was deleted leaves no status behind (Apache's DESTROYED, written as a tombstone).
-    const finalState: StatusState =
-      state === 'UNASSIGNED' && !this.#configStore.contains(connector) ? 'DESTROYED' : state
-    const versions = connectorVersions(this.worker.plugins, present(this.#snapshot.connectorConfig(connector)))
-    const base = {
-      state: finalState,
-      trace: error ? traceOf(error) : null,
-      workerId: this.#workerId,
-      generation: this.#coordinator.generationId,
-    }
-    if (kind === 'connector') {
-      const status = { ...base, connector, version: versions.connector }
-      if (safe && finalState !== 'DESTROYED') this.#statusStore.putConnectorSafe(status)
-      else this.#statusStore.putConnector(status)
-    } else {
-      const status = { ...base, id: id as ConnectorTaskId, version: versions.task }
-      if (safe && finalState !== 'DESTROYED') this.#statusStore.putTaskSafe(status)
-      else this.#statusStore.putTask(status)
-    }
-  }
-
-  /** Removes the statuses of a deleted connector and its tasks (Apache's DESTROYED, a tombstone). */
-  #destroyStatuses(name: string): void {
-    for (const task of this.#statusStore.getAll(name)) this.#writeStatus('task', task.id, 'DESTROYED')
-    this.#writeStatus('connector', name, 'DESTROYED')
-  }
-
   /** Starts an assigned connector in its target state and, when it is STARTED, reconciles its task configs. */
   async #startConnector(name: string): Promise<void> {
     const config = this.#snapshot.connectorConfig(name)
     const state = this.#snapshot.targetState(name)
     if (!config || !state) return
-    const started = await this.worker.startConnector(
-      name,
-      present(config),
-      state,
-      {
-        onStartup: (c) => {
-          this.#writeStatus('connector', c, 'RUNNING')
-          this.#restarts.markRunning([c])
-        },
-        onPause: (c) => this.#writeStatus('connector', c, 'PAUSED'),
-        onStop: (c) => this.#writeStatus('connector', c, 'STOPPED'),
-        onFailure: (c, e) => this.#connectorFailed(c, e),
-        onShutdown: (c) => this.#writeStatus('connector', c, 'UNASSIGNED', undefined, true),
-      },
-      () => this.#requestTaskReconfiguration(name),
+    const started = await this.worker.startConnector(name, present(config), state, this.connectorStatusListener(), () =>
+      this.#requestTaskReconfiguration(name),
     )
     if (started && state === 'STARTED') await this.#reconfigureTasks(name)
   }
@@ -535,15 +458,10 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e))
       this.log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
-      this.#connectorFailed(name, error)
+      this.onConnectorFailure(name, error)
       return
     }
-    const current = this.#snapshot.tasks(name).map((id) => this.#snapshot.taskConfig(id))
-    const unchanged =
-      current.length === taskConfigs.length &&
-      taskConfigs.every((c, i) => sameConfig(c, current[i] ?? null)) &&
-      sameConfig(config, this.#snapshot.appliedConnectorConfig(name))
-    if (unchanged) {
+    if (this.taskConfigsUnchanged(name, taskConfigs, this.#snapshot)) {
       this.#clearReconfigureRetry(name)
       return
     }
@@ -558,8 +476,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       return
     }
     try {
-      await this.#configStore.putTaskConfigs(name, taskConfigs)
-      this.#snapshot = this.#configStore.snapshot()
+      await this.configStore.putTaskConfigs(name, taskConfigs)
+      this.#snapshot = this.configStore.snapshot()
       this.#clearReconfigureRetry(name)
     } catch (e) {
       this.#retryReconfiguration(name, e)
@@ -593,7 +511,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     if (!leaderUrl) throw new Error('no known leader URL')
     const body = Buffer.from(JSON.stringify(configs))
     const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' }
-    const key = this.#configStore.snapshot().sessionKey
+    const key = this.configStore.snapshot().sessionKey
     if (this.#coordinator.currentProtocolVersion >= 2) {
       if (!key) throw new Error('no session key has been read yet')
       Object.assign(headers, signatureHeaders(key, this.#settings.signatureAlgorithm, body))
@@ -608,30 +526,10 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     const connectorConfig = this.#snapshot.connectorConfig(id.connector)
     const state = this.#snapshot.targetState(id.connector)
     if (!taskConfig || !connectorConfig || !state) return
-    this.#writeStatus('task', id, 'UNASSIGNED', undefined, true)
-    const start = () =>
-      this.worker.startTask(id, present(connectorConfig), present(taskConfig), state, {
-        onStartup: (t) => {
-          this.#writeStatus('task', t, 'RUNNING')
-          this.#restarts.markRunning([t.connector, t.task])
-        },
-        onPause: (t) => this.#writeStatus('task', t, 'PAUSED'),
-        onResume: (t) => {
-          this.#writeStatus('task', t, 'RUNNING')
-          this.#restarts.markRunning([t.connector, t.task])
-        },
-        onFailure: (t, e) => this.#taskFailed(t, e),
-        onShutdown: (t) => this.#writeStatus('task', t, 'UNASSIGNED', undefined, true),
-      })
-    if (!this.topicTracking) return start()
-    await withTopicTracking((topic) => this.#recordActiveTopic(id, topic), start)
-  }
-
-  #recordActiveTopic(id: ConnectorTaskId, topic: string): void {
-    const key = `${id.connector}\u0000${topic}`
-    if (this.#seenTopics.has(key) || this.#statusStore.getTopic(id.connector, topic)) return
-    this.#seenTopics.add(key)
-    this.#statusStore.putTopic({ topic, connector: id.connector, task: id.task, discoverTimestamp: this.#now() })
+    this.putTaskStatus(id, 'UNASSIGNED', undefined, true)
+    await this.trackTopics(id, () =>
+      this.worker.startTask(id, present(connectorConfig), present(taskConfig), state, this.taskStatusListener()),
+    )
   }
 
   async #applyTargetState(name: string): Promise<void> {
@@ -646,7 +544,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
         await this.#startConnector(name)
       } else {
         this.worker.setTargetState(name, state)
-        this.#writeStatus('connector', name, state === 'PAUSED' ? 'PAUSED' : 'RUNNING')
+        this.putConnectorStatus(name, state === 'PAUSED' ? 'PAUSED' : 'RUNNING')
         if (state === 'STARTED') await this.#reconfigureTasks(name)
       }
     }
@@ -655,33 +553,45 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   }
 
   #workerConnectorStopped(name: string): boolean {
-    return this.#statusStore.getConnector(name)?.state === 'STOPPED'
+    return this.statusStore.getConnector(name)?.state === 'STOPPED'
   }
 
-  #taskFailed(id: ConnectorTaskId, error: Error): void {
+  protected generation(): number {
+    return this.#coordinator.generationId
+  }
+
+  protected override configState(): ClusterConfigState {
+    return this.#snapshot
+  }
+
+  protected onRunning(key: [string] | [string, number]): void {
+    this.#restarts.markRunning(key)
+  }
+
+  protected onTaskFailure(id: ConnectorTaskId, error: Error): void {
     const noted = this.#restarts.schedule([id.connector, id.task], `task ${taskKey(id)}`, error, async () => {
       if (!this.#ownsTask(id) || this.#snapshot.targetState(id.connector) !== 'STARTED') return
-      if (this.#statusStore.getTask(id)?.state !== 'FAILED') return
+      if (this.statusStore.getTask(id)?.state !== 'FAILED') return
       await this.worker.stopTasks([id])
       await this.#startTask(id)
     })
-    this.#writeStatus('task', id, 'FAILED', noted, true)
+    this.putTaskStatus(id, 'FAILED', noted, true)
   }
 
-  #connectorFailed(name: string, error: Error): void {
+  protected onConnectorFailure(name: string, error: Error): void {
     const noted = this.#restarts.schedule([name], `connector ${name}`, error, async () => {
-      if (!this.#ownsConnector(name) || this.#statusStore.getConnector(name)?.state !== 'FAILED') return
+      if (!this.#ownsConnector(name) || this.statusStore.getConnector(name)?.state !== 'FAILED') return
       await this.worker.stopConnector(name)
       await this.#startConnector(name)
     })
-    this.#writeStatus('connector', name, 'FAILED', noted, true)
+    this.putConnectorStatus(name, 'FAILED', noted, true)
   }
 
   /** KIP-745: every worker restarts what it runs of a restart request read from the config topic. */
   async #processRestartRequest(request: RestartRequest): Promise<void> {
     const name = request.connector
     if (!this.#snapshot.contains(name)) return
-    const plan = this.#restartPlan(request)
+    const plan = this.buildRestartPlan(request)
     if (!plan) return
     const restartConnector = plan.connector.state === 'RESTARTING' && this.#ownsConnector(name)
     const tasks = plan.tasks
@@ -695,134 +605,29 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     if (restartConnector) {
       this.#restarts.forget(name, 'connector')
       await this.worker.stopConnector(name)
-      this.#writeStatus('connector', name, 'RESTARTING')
+      this.putConnectorStatus(name, 'RESTARTING')
     }
     if (tasks.length > 0) {
       await this.#stopTasks(tasks)
-      for (const id of tasks) this.#writeStatus('task', id, 'RESTARTING')
+      for (const id of tasks) this.putTaskStatus(id, 'RESTARTING')
     }
     if (restartConnector) await this.#startConnector(name)
     for (const id of tasks) await this.#startTask(id)
   }
 
-  /** Which parts of the connector a restart request selects, from the status topic; null without a status. */
-  #restartPlan(request: RestartRequest): ConnectorStateInfo | null {
-    const name = request.connector
-    const connectorStatus = this.#statusStore.getConnector(name)
-    if (!connectorStatus) return null
-    const current = this.connectorStatus(name)
-    const restartConnector = !request.onlyFailed || connectorStatus.state === 'FAILED'
-    const restartTasks = new Set(
-      request.includeTasks
-        ? current.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id)
-        : [],
-    )
-    return {
-      ...current,
-      connector: restartConnector ? { ...current.connector, state: 'RESTARTING' } : current.connector,
-      tasks: current.tasks.map((t) => (restartTasks.has(t.id) ? { ...t, state: 'RESTARTING' } : t)),
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
   // Reads: from the local snapshot, also during a rebalance
 
-  connectors(): string[] {
-    return this.#configStore.snapshot().connectors().sort()
-  }
-
-  /**
-   * A connector's config as the config topic has been read so far (reads never change the snapshot the herder works
-   * from), or `NotFoundException` with `message`.
-   */
-  #config(
-    name: string,
-    message = `Connector ${name} not found`,
-    snapshot = this.#configStore.snapshot(),
-  ): Record<string, string> {
-    const config = snapshot.connectorConfig(name)
-    if (!config) throw new NotFoundException(message)
-    return config as Record<string, string>
-  }
-
-  #type(config: Record<string, string>): ConnectorType {
-    return connectorTypeOf(this.worker.plugins, config['connector.class'])
-  }
-
-  connectorInfo(name: string): ConnectorInfo {
-    const snapshot = this.#configStore.snapshot()
-    const config = this.#config(name, undefined, snapshot)
-    return {
-      name,
-      config: { ...config },
-      tasks: snapshot.tasks(name).map((id) => ({ connector: id.connector, task: id.task })),
-      type: this.#type(config),
-    }
-  }
-
-  connectorConfig(name: string): Record<string, string> {
-    return { ...this.#config(name) }
-  }
-
-  connectorStatus(name: string): ConnectorStateInfo {
-    const connector = this.#statusStore.getConnector(name)
-    if (!connector) throw new NotFoundException(`No status found for connector ${name}`)
-    const config = present(this.#configStore.snapshot().connectorConfig(name))
-    const versions = connectorVersions(this.worker.plugins, config)
-    return {
-      name,
-      connector: withVersion(stateInfo(connector), connector.version ?? versions.connector),
-      tasks: this.#statusStore
-        .getAll(name)
-        .sort((a, b) => a.id.task - b.id.task)
-        .map((t) => taskWithVersion({ id: t.id.task, ...stateInfo(t) }, t.version ?? versions.task)),
-      type: config['connector.class'] ? this.#type(config) : 'unknown',
-    }
-  }
-
-  taskStatus(id: ConnectorTaskId): TaskState {
-    const task = this.#statusStore.getTask(id)
-    if (!task) throw new NotFoundException(`No status found for task ${taskKey(id)}`)
-    return taskWithVersion({ id: id.task, ...stateInfo(task) }, task.version)
-  }
-
-  taskConfigs(name: string): TaskInfo[] {
-    const snapshot = this.#configStore.snapshot()
-    this.#config(name, undefined, snapshot)
-    return snapshot.tasks(name).map((id) => ({
-      id: { connector: name, task: id.task },
-      config: { ...(snapshot.taskConfig(id) as Record<string, string>) },
-    }))
-  }
-
-  tasksConfig(name: string): Record<string, Record<string, string>> {
-    const tasks = this.taskConfigs(name)
-    if (tasks.length === 0) throw new NotFoundException(`Connector ${name} not found`)
-    const out: Record<string, Record<string, string>> = {}
-    for (const t of tasks) out[`${name}-${t.id.task}`] = t.config
-    return out
-  }
-
-  connectorActiveTopics(name: string): ActiveTopicsInfo {
-    return {
-      connector: name,
-      topics: this.#statusStore
-        .getAllTopics(name)
-        .map((t) => t.topic)
-        .sort(),
-    }
-  }
-
-  resetConnectorActiveTopics(name: string): void {
-    for (const t of this.#statusStore.getAllTopics(name)) this.#statusStore.deleteTopic(name, t.topic)
-    for (const key of [...this.#seenTopics]) if (key.startsWith(`${name}\u0000`)) this.#seenTopics.delete(key)
-  }
-
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
-    const config = present(this.#config(name))
+    const config = present(this.storedConfig(name))
     const offsets = this.worker.offsets as Partial<KafkaOffsetBackingStore>
-    if (this.#type(config) !== 'sink') await offsets.refresh?.()
-    return readConnectorOffsets(this.worker, name, await this.resolvedConnectorConfig(config), this.#type(config))
+    if (this.connectorType(config) !== 'sink') await offsets.refresh?.()
+    return readConnectorOffsets(
+      this.worker,
+      name,
+      await this.resolvedConnectorConfig(config),
+      this.connectorType(config),
+    )
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -830,9 +635,9 @@ export class DistributedHerder extends AbstractHerder implements Herder {
 
   /** Waits (bounded) for a rebalance in progress to end; 409 when it does not. */
   async #awaitStable(): Promise<void> {
-    const deadline = this.#now() + this.#rebalanceWaitMs
+    const deadline = this.now() + this.#rebalanceWaitMs
     while (!this.#stable()) {
-      if (this.#stopping || this.#now() >= deadline) {
+      if (this.#stopping || this.now() >= deadline) {
         throw new RebalanceNeededException('Request cannot be completed because a rebalance is expected')
       }
       await new Promise((r) => setTimeout(r, 50))
@@ -850,8 +655,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       if (!this.#coordinator.isLeader) {
         throw new NotLeaderException(`Only the leader can ${what}.`, this.#coordinator.leaderUrl)
       }
-      await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs)
-      this.#snapshot = this.#configStore.snapshot()
+      await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
+      this.#snapshot = this.configStore.snapshot()
       return fn()
     })
   }
@@ -872,8 +677,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     return this.#asLeader('set connector configs', async () => {
       const exists = this.#snapshot.contains(name)
       if (exists && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`)
-      await this.#configStore.putConnectorConfig(name, submitted, exists ? null : initialState)
-      this.#snapshot = this.#configStore.snapshot()
+      await this.configStore.putConnectorConfig(name, submitted, exists ? null : initialState)
+      this.#snapshot = this.configStore.snapshot()
       this.log.info(`Connector ${name} config ${exists ? 'updated' : 'created'}`)
       return { created: !exists, info: this.connectorInfo(name) }
     })
@@ -884,7 +689,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     if (!this.#coordinator.isLeader) {
       throw new NotLeaderException('Only the leader can set connector configs.', this.#coordinator.leaderUrl)
     }
-    const patched: Record<string, string> = { ...this.#config(name) }
+    const patched: Record<string, string> = { ...this.storedConfig(name) }
     for (const [key, value] of Object.entries(patch)) {
       if (value === null) delete patched[key]
       else patched[key] = value
@@ -894,31 +699,31 @@ export class DistributedHerder extends AbstractHerder implements Herder {
 
   async deleteConnector(name: string): Promise<void> {
     await this.#asLeader('delete connectors', async () => {
-      this.#config(name)
-      await this.#configStore.removeConnectorConfig(name)
-      this.#snapshot = this.#configStore.snapshot()
+      this.storedConfig(name)
+      await this.configStore.removeConnectorConfig(name)
+      this.#snapshot = this.configStore.snapshot()
       this.log.info(`Connector ${name} deleted`)
     })
   }
 
   async pauseConnector(name: string): Promise<void> {
-    this.#config(name, `Unknown connector ${name}`)
-    await this.#configStore.putTargetState(name, 'PAUSED')
+    this.storedConfig(name, `Unknown connector ${name}`)
+    await this.configStore.putTargetState(name, 'PAUSED')
   }
 
   async resumeConnector(name: string): Promise<void> {
-    this.#config(name, `Unknown connector ${name}`)
-    await this.#configStore.putTargetState(name, 'STARTED')
+    this.storedConfig(name, `Unknown connector ${name}`)
+    await this.configStore.putTargetState(name, 'STARTED')
   }
 
   /** KIP-875: the leader writes zero task configs, then the STOPPED target state. */
   async stopConnector(name: string): Promise<void> {
     await this.#asLeader('stop connectors', async () => {
-      this.#config(name)
-      await this.#configStore.putTaskConfigs(name, [])
-      await this.#configStore.putTargetState(name, 'STOPPED')
-      await this.#configStore.refresh(this.#settings.workerSyncTimeoutMs)
-      this.#snapshot = this.#configStore.snapshot()
+      this.storedConfig(name)
+      await this.configStore.putTaskConfigs(name, [])
+      await this.configStore.putTargetState(name, 'STOPPED')
+      await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
+      this.#snapshot = this.configStore.snapshot()
     })
   }
 
@@ -926,7 +731,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async restartConnector(name: string): Promise<void> {
     await this.#awaitStable()
     await this.serial(async () => {
-      this.#config(name, `Unknown connector: ${name}`)
+      this.storedConfig(name, `Unknown connector: ${name}`)
       if (this.#ownsConnector(name)) {
         this.#restarts.forget(name, 'connector')
         await this.worker.stopConnector(name)
@@ -945,8 +750,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async restartTask(id: ConnectorTaskId): Promise<void> {
     await this.#awaitStable()
     await this.serial(async () => {
-      const snapshot = this.#configStore.snapshot()
-      this.#config(id.connector, `Unknown connector: ${id.connector}`, snapshot)
+      const snapshot = this.configStore.snapshot()
+      this.storedConfig(id.connector, `Unknown connector: ${id.connector}`, snapshot)
       if (!snapshot.taskConfig(id)) throw new NotFoundException(`Unknown task: ${taskKey(id)}`)
       if (this.#ownsTask(id)) {
         this.#restarts.forget(id.connector, [id.task])
@@ -967,10 +772,10 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async restartConnectorAndTasks(request: RestartRequest): Promise<ConnectorStateInfo> {
     return this.#asLeader('process restart requests', async () => {
       const name = request.connector
-      this.#config(name, `Unknown connector: ${name}`)
-      const plan = this.#restartPlan(request)
+      this.storedConfig(name, `Unknown connector: ${name}`)
+      const plan = this.buildRestartPlan(request)
       if (!plan) throw new NotFoundException(`Status for connector ${name} not found`)
-      await this.#configStore.putRestartRequest(request)
+      await this.configStore.putRestartRequest(request)
       return plan
     })
   }
@@ -985,12 +790,12 @@ export class DistributedHerder extends AbstractHerder implements Herder {
 
   async #modifyOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<Message> {
     return this.#asLeader('modify connector offsets', async () => {
-      const config = present(this.#config(name))
+      const config = present(this.storedConfig(name))
       if (this.#snapshot.targetState(name) !== 'STOPPED' || this.#snapshot.taskCount(name) !== 0) {
         throw new BadRequestException(notStoppedMessage(name))
       }
       const resolved = await this.resolvedConnectorConfig(config)
-      return modifyConnectorOffsets(this.worker, name, resolved, this.#type(config), offsets)
+      return modifyConnectorOffsets(this.worker, name, resolved, this.connectorType(config), offsets)
     })
   }
 
@@ -1004,30 +809,30 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     signature: InternalRequestSignature | null = null,
   ): Promise<void> {
     if (this.#coordinator.currentProtocolVersion >= 2) {
-      verifySignature(signature, this.#configStore.snapshot().sessionKey, this.#settings.verificationAlgorithms)
+      verifySignature(signature, this.configStore.snapshot().sessionKey, this.#settings.verificationAlgorithms)
     }
     if (!Array.isArray(configs) || configs.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
       throw new BadRequestException('Task configs must be a JSON array of objects')
     }
     await this.#asLeader('write task configurations', async () => {
-      this.#config(name)
+      this.storedConfig(name)
       if (this.#snapshot.targetState(name) === 'STOPPED' && configs.length > 0) {
         throw new BadRequestException(`Cannot submit non-empty set of task configs for stopped connector ${name}`)
       }
-      await this.#configStore.putTaskConfigs(name, configs as RawConfig[])
-      this.#snapshot = this.#configStore.snapshot()
+      await this.configStore.putTaskConfigs(name, configs as RawConfig[])
+      this.#snapshot = this.configStore.snapshot()
     })
   }
 
   /** KIP-976: written to the config topic; every worker (this one too) applies it when it reads it. */
   async setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
-    await this.#configStore.putLoggerLevel(namespace, level)
+    await this.configStore.putLoggerLevel(namespace, level)
   }
 
   workerInfo(): WorkerInfo {
     const generation = this.#coordinator.assignment ? this.#coordinator.lastCompletedGenerationId : -1
     return {
-      worker_id: this.#workerId,
+      worker_id: this.workerId,
       url: this.#restUrl,
       mode: 'distributed',
       group_id: this.#settings.groupId,
@@ -1041,10 +846,4 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async groupMembers(): Promise<GroupMemberInfo[]> {
     return (await this.#coordinator.members()).map((m) => ({ member_id: m.memberId, url: m.url }))
   }
-}
-
-function stateInfo(status: { state: StatusState; trace: string | null; workerId: string }): StateInfo {
-  const out: StateInfo = { state: status.state as State, worker_id: status.workerId }
-  if (status.trace) out.trace = status.trace
-  return out
 }

@@ -1,75 +1,48 @@
 import { AlreadyExistsException, NotFoundException } from '@ferry/api'
-import { withTopicTracking } from '../../kafka/clients.ts'
 import type { Logger } from '../../logger.ts'
+import { MemoryConfigBackingStore, present } from '../../storage/config-store.ts'
+import { MemoryStatusBackingStore } from '../../storage/status-store.ts'
 import type { Worker } from '../../worker/worker.ts'
 import type { ConnectorTaskId, TargetState } from '../../worker/worker-task.ts'
 import { AbstractHerder, type AbstractHerderOptions } from '../abstract-herder.ts'
 import { AutoRestarts } from '../auto-restart.ts'
 import { modifyConnectorOffsets, notStoppedMessage, readConnectorOffsets } from '../connector-offsets.ts'
-import { connectorTypeOf, invalidConfigMessage } from '../connector-validation.ts'
+import { invalidConfigMessage } from '../connector-validation.ts'
 import {
-  type ActiveTopicsInfo,
   BadRequestException,
   type ConnectorInfo,
   type ConnectorOffset,
   type ConnectorOffsets,
   type ConnectorStateInfo,
-  type ConnectorType,
   type GroupMemberInfo,
   type Herder,
   type Message,
   type RestartRequest,
-  type TaskInfo,
-  type TaskState,
   type WorkerInfo,
 } from '../herder.ts'
-import { connectorVersions, taskWithVersion, withVersion } from '../plugin-versions.ts'
-import { MemoryStatusStore } from '../status-store.ts'
 import { taskThroughput } from '../task-throughput.ts'
 
 export { invalidConfigMessage } from '../connector-validation.ts'
 export { BadRequestException } from '../herder.ts'
 
-interface ConnectorEntry {
-  config: Record<string, string>
-  targetState: TargetState
-  taskConfigs: Record<string, string>[]
-  /** The connector config the current tasks were started with. */
-  appliedConfig: Record<string, string> | null
-  type: ConnectorType
-}
-
 /** Options of a standalone herder beyond the worker it drives. */
 export type StandaloneHerderOptions = AbstractHerderOptions
 
-function sameConfigs(a: readonly Record<string, string>[], b: readonly Record<string, string>[]): boolean {
-  return a.length === b.length && a.every((c, i) => sameConfig(c, b[i]!))
-}
-
-function sameConfig(a: Record<string, string>, b: Record<string, string> | null): boolean {
-  if (!b) return false
-  const keys = Object.keys(a)
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
-}
-
 /**
- * Standalone mode's herder: one process, configs and status in memory, offsets in the worker's offset store.
+ * Standalone mode's herder: one process, configs and statuses in memory stores, offsets in the worker's offset store.
  * Operations are serialised so a delete cannot race its own start.
  */
 export class StandaloneHerder extends AbstractHerder implements Herder {
-  readonly #status: MemoryStatusStore
-  readonly #workerId: string
-  readonly #connectors = new Map<string, ConnectorEntry>()
-  readonly #topics = new Map<string, Set<string>>()
+  protected readonly configStore = new MemoryConfigBackingStore()
+  protected readonly statusStore = new MemoryStatusBackingStore()
   readonly #restarts: AutoRestarts
 
   constructor(worker: Worker, workerId: string, log: Logger, options: StandaloneHerderOptions = {}) {
-    super(worker, log, 'org.apache.kafka.connect.runtime.standalone.StandaloneHerder', options)
-    this.#workerId = workerId
-    this.#status = new MemoryStatusStore(workerId)
+    super(worker, workerId, log, 'org.apache.kafka.connect.runtime.standalone.StandaloneHerder', options)
     this.#restarts = new AutoRestarts({
       log: this.log,
-      connectorConfig: (name) => this.#connectors.get(name)?.config ?? null,
+      connectorConfig: (name) =>
+        this.configStore.contains(name) ? present(this.#snapshot().connectorConfig(name)) : null,
       workerConfig: worker.config.originals,
       run: (fn) => this.serial(fn),
       active: () => this.ready,
@@ -78,6 +51,8 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
   }
 
   async start(): Promise<void> {
+    await this.statusStore.start()
+    await this.configStore.start()
     await this.worker.offsets.start()
     await this.readClusterId()
     this.ready = true
@@ -87,73 +62,20 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
     await this.serial(async () => {
       this.ready = false
       this.#restarts.clear()
-      for (const name of [...this.#connectors.keys()]) await this.#stopConnector(name)
+      for (const name of this.connectors()) await this.#stopConnector(name)
       await this.worker.stop()
       await this.worker.offsets.stop()
+      await this.configStore.stop()
+      await this.statusStore.stop()
     })
   }
 
-  connectors(): string[] {
-    return [...this.#connectors.keys()].sort()
+  protected generation(): number {
+    return 0
   }
 
-  #entry(name: string, message = `Connector ${name} not found`): ConnectorEntry {
-    const entry = this.#connectors.get(name)
-    if (!entry) throw new NotFoundException(message)
-    return entry
-  }
-
-  connectorInfo(name: string): ConnectorInfo {
-    const entry = this.#entry(name)
-    return {
-      name,
-      config: { ...entry.config },
-      tasks: entry.taskConfigs.map((_, task) => ({ connector: name, task })),
-      type: entry.type,
-    }
-  }
-
-  connectorConfig(name: string): Record<string, string> {
-    return { ...this.#entry(name).config }
-  }
-
-  #versions(entry: ConnectorEntry): { connector: string | null; task: string | null } {
-    return connectorVersions(this.worker.plugins, entry.config)
-  }
-
-  connectorStatus(name: string): ConnectorStateInfo {
-    const entry = this.#connectors.get(name)
-    const connector = this.#status.connector(name)
-    if (!entry || !connector) throw new NotFoundException(`No status found for connector ${name}`)
-    const versions = this.#versions(entry)
-    return {
-      name,
-      connector: withVersion(connector, versions.connector),
-      tasks: this.#status.tasks(name).map((t) => taskWithVersion(t, versions.task)),
-      type: entry.type,
-    }
-  }
-
-  taskStatus(id: ConnectorTaskId): TaskState {
-    const entry = this.#connectors.get(id.connector)
-    const task = entry ? this.#status.tasks(id.connector).find((t) => t.id === id.task) : undefined
-    if (!entry || !task) throw new NotFoundException(`No status found for task ${id.connector}-${id.task}`)
-    return taskWithVersion(task, this.#versions(entry).task)
-  }
-
-  taskConfigs(name: string): TaskInfo[] {
-    const entry = this.#entry(name)
-    return entry.taskConfigs.map((config, task) => ({ id: { connector: name, task }, config: { ...config } }))
-  }
-
-  tasksConfig(name: string): Record<string, Record<string, string>> {
-    const entry = this.#connectors.get(name)
-    if (!entry || entry.taskConfigs.length === 0) throw new NotFoundException(`Connector ${name} not found`)
-    const out: Record<string, Record<string, string>> = {}
-    entry.taskConfigs.forEach((config, task) => {
-      out[`${name}-${task}`] = { ...config }
-    })
-    return out
+  #snapshot() {
+    return this.configStore.snapshot()
   }
 
   async putConnectorConfig(
@@ -173,48 +95,32 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     const infos = await this.validateConnectorConfig(submitted)
     if (infos.error_count > 0) throw new BadRequestException(invalidConfigMessage(infos))
-    // Validation reports null values, so none are left here.
-    const config = submitted as Record<string, string>
-    const existing = this.#connectors.get(name)
-    if (existing && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`)
-    if (existing) await this.#stopConnector(name)
-    const entry: ConnectorEntry = {
-      config,
-      targetState: existing?.targetState ?? initialState,
-      taskConfigs: existing?.taskConfigs ?? [],
-      appliedConfig: existing?.appliedConfig ?? null,
-      type: connectorTypeOf(this.worker.plugins, config['connector.class']),
-    }
-    this.#connectors.set(name, entry)
-    await this.#startConnector(name, entry)
-    return { created: !existing, info: this.connectorInfo(name) }
+    const exists = this.configStore.contains(name)
+    if (exists && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`)
+    if (exists) await this.#stopConnector(name)
+    // An update keeps the connector's target state and task configs; validation reports null values, so none are left.
+    await this.configStore.putConnectorConfig(name, submitted, exists ? null : initialState)
+    await this.#startConnector(name)
+    return { created: !exists, info: this.connectorInfo(name) }
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
     return this.serial(async () => {
-      const entry = this.#entry(name)
-      const patched: Record<string, string> = { ...entry.config }
+      const patched: Record<string, string> = { ...this.storedConfig(name) }
       for (const [key, value] of Object.entries(patch)) {
         if (value === null) delete patched[key]
         else patched[key] = value
       }
-      return (await this.#put(name, patched, true, entry.targetState)).info
+      return (await this.#put(name, patched, true, 'STARTED')).info
     })
   }
 
   /** Starts the Connector instance in its target state; with `reconfigure`, then makes its tasks match. */
-  async #startConnector(name: string, entry: ConnectorEntry, reconfigure = true): Promise<void> {
-    const listener = {
-      onStartup: (c: string) => {
-        this.#status.putConnector(c, 'RUNNING')
-        this.#restarts.markRunning([c])
-      },
-      onPause: (c: string) => this.#status.putConnector(c, 'PAUSED'),
-      onStop: (c: string) => this.#status.putConnector(c, 'STOPPED'),
-      onFailure: (c: string, e: Error) => this.#connectorFailed(c, e),
-      onShutdown: (c: string) => this.#status.putConnector(c, 'UNASSIGNED'),
-    }
-    const started = await this.worker.startConnector(name, entry.config, entry.targetState, listener, () => {
+  async #startConnector(name: string, reconfigure = true): Promise<void> {
+    const snapshot = this.#snapshot()
+    const config = present(snapshot.connectorConfig(name))
+    const state = snapshot.targetState(name) ?? 'STARTED'
+    const started = await this.worker.startConnector(name, config, state, this.connectorStatusListener(), () => {
       void this.serial(() => this.#reconfigureTasks(name)).catch((e) =>
         this.log.error({ connector: name, err: e }, 'Task reconfiguration failed'),
       )
@@ -228,66 +134,40 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
    * changed since the tasks started), as Apache's `updateConnectorTasks`.
    */
   async #reconfigureTasks(name: string): Promise<void> {
-    const entry = this.#connectors.get(name)
-    if (entry?.targetState !== 'STARTED') return
+    const snapshot = this.#snapshot()
+    if (snapshot.targetState(name) !== 'STARTED') return
     if (!this.worker.connectorNames().includes(name)) return
-    const maxTasks = Number(entry.config['tasks.max'] ?? 1)
+    const maxTasks = Number(snapshot.connectorConfig(name)?.['tasks.max'] ?? 1)
     let taskConfigs: Record<string, string>[]
     try {
       taskConfigs = await this.worker.connectorTaskConfigs(name, maxTasks)
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e))
       this.log.error({ connector: name, err: error }, `Failed to generate task configs: ${error.message}`)
-      this.#connectorFailed(name, error)
+      this.onConnectorFailure(name, error)
       return
     }
     const running = this.worker.taskIds(name).length
-    if (
-      sameConfigs(taskConfigs, entry.taskConfigs) &&
-      sameConfig(entry.config, entry.appliedConfig) &&
-      running === taskConfigs.length
-    ) {
-      return
-    }
+    if (this.taskConfigsUnchanged(name, taskConfigs, snapshot) && running === taskConfigs.length) return
     await this.worker.stopTasks(this.worker.taskIds(name))
-    this.#status.removeTasks(name)
+    this.removeTaskStatuses(name)
     this.#restarts.forget(name, 'tasks')
-    entry.taskConfigs = taskConfigs
-    entry.appliedConfig = { ...entry.config }
-    for (let task = 0; task < taskConfigs.length; task++) await this.#startTask({ connector: name, task }, entry)
+    await this.configStore.putTaskConfigs(name, taskConfigs)
+    for (let task = 0; task < taskConfigs.length; task++) await this.#startTask({ connector: name, task })
   }
 
-  async #startTask(id: ConnectorTaskId, entry: ConnectorEntry): Promise<void> {
-    this.#status.putTask(id.connector, id.task, 'UNASSIGNED')
-    const start = () =>
-      this.worker.startTask(id, entry.config, entry.taskConfigs[id.task] ?? {}, entry.targetState, {
-        onStartup: (t) => {
-          this.#status.putTask(t.connector, t.task, 'RUNNING')
-          this.#restarts.markRunning([t.connector, t.task])
-        },
-        onPause: (t) => this.#status.putTask(t.connector, t.task, 'PAUSED'),
-        onResume: (t) => {
-          this.#status.putTask(t.connector, t.task, 'RUNNING')
-          this.#restarts.markRunning([t.connector, t.task])
-        },
-        onFailure: (t, e) => this.#taskFailed(t, e),
-        onShutdown: (t) => this.#status.putTask(t.connector, t.task, 'UNASSIGNED'),
-      })
-    if (!this.topicTracking) return start()
-    await withTopicTracking((topic) => this.#recordActiveTopic(id.connector, topic), start)
-  }
-
-  #recordActiveTopic(connector: string, topic: string): void {
-    if (!this.#connectors.has(connector)) return
-    let topics = this.#topics.get(connector)
-    if (!topics) {
-      topics = new Set()
-      this.#topics.set(connector, topics)
-    }
-    if (!topics.has(topic)) {
-      topics.add(topic)
-      this.log.debug({ connector }, `Connector ${connector} uses topic ${topic}`)
-    }
+  async #startTask(id: ConnectorTaskId): Promise<void> {
+    const snapshot = this.#snapshot()
+    this.putTaskStatus(id, 'UNASSIGNED', undefined, true)
+    await this.trackTopics(id, () =>
+      this.worker.startTask(
+        id,
+        present(snapshot.connectorConfig(id.connector)),
+        present(snapshot.taskConfig(id)),
+        snapshot.targetState(id.connector) ?? 'STARTED',
+        this.taskStatusListener(),
+      ),
+    )
   }
 
   async #stopConnector(name: string): Promise<void> {
@@ -296,187 +176,167 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
     await this.worker.stopConnector(name)
   }
 
-  #taskFailed(id: ConnectorTaskId, error: Error): void {
+  protected onRunning(key: [string] | [string, number]): void {
+    this.#restarts.markRunning(key)
+  }
+
+  protected onTaskFailure(id: ConnectorTaskId, error: Error): void {
     const name = `${id.connector}-${id.task}`
     const noted = this.#restarts.schedule([id.connector, id.task], `task ${name}`, error, async () => {
-      const entry = this.#connectors.get(id.connector)
-      const status = this.#status.tasks(id.connector).find((t) => t.id === id.task)
-      if (entry?.targetState !== 'STARTED' || status?.state !== 'FAILED' || !entry.taskConfigs[id.task]) {
+      const snapshot = this.#snapshot()
+      const status = this.statusStore.getTask(id)
+      if (snapshot.targetState(id.connector) !== 'STARTED' || status?.state !== 'FAILED' || !snapshot.taskConfig(id)) {
         return
       }
       await this.worker.stopTasks([id])
-      await this.#startTask(id, entry)
+      await this.#startTask(id)
     })
-    this.#status.putTask(id.connector, id.task, 'FAILED', noted)
+    this.putTaskStatus(id, 'FAILED', noted, true)
   }
 
-  #connectorFailed(name: string, error: Error): void {
+  protected onConnectorFailure(name: string, error: Error): void {
     const noted = this.#restarts.schedule([name], `connector ${name}`, error, async () => {
-      const entry = this.#connectors.get(name)
-      if (!entry || this.#status.connector(name)?.state !== 'FAILED') return
+      if (!this.configStore.contains(name) || this.statusStore.getConnector(name)?.state !== 'FAILED') return
       await this.worker.stopConnector(name)
-      await this.#startConnector(name, entry)
+      await this.#startConnector(name)
     })
-    this.#status.putConnector(name, 'FAILED', noted)
+    this.putConnectorStatus(name, 'FAILED', noted, true)
   }
 
   async deleteConnector(name: string): Promise<void> {
     await this.serial(async () => {
-      this.#entry(name)
+      this.storedConfig(name)
       await this.#stopConnector(name)
-      this.#connectors.delete(name)
-      this.#status.remove(name)
-      this.#topics.delete(name)
+      await this.configStore.removeConnectorConfig(name)
+      this.onDeletion(name)
+      // Beyond Apache: a deleted connector's active topics go with it (a new one of the same name starts afresh).
+      this.resetConnectorActiveTopics(name)
     })
   }
 
   async pauseConnector(name: string): Promise<void> {
     await this.serial(async () => {
-      const entry = this.#entry(name, `Unknown connector ${name}`)
-      if (entry.targetState === 'PAUSED') return
+      this.storedConfig(name, `Unknown connector ${name}`)
+      const previous = this.#snapshot().targetState(name)
+      if (previous === 'PAUSED') return
       this.#restarts.forget(name, 'all')
-      const wasStopped = entry.targetState === 'STOPPED'
-      entry.targetState = 'PAUSED'
-      if (wasStopped) {
+      await this.configStore.putTargetState(name, 'PAUSED')
+      if (previous === 'STOPPED') {
         // The Connector instance comes back (paused); its tasks only once it is resumed.
         await this.worker.stopConnector(name)
-        await this.#startConnector(name, entry)
+        await this.#startConnector(name)
         return
       }
       this.worker.setTargetState(name, 'PAUSED')
-      this.#status.putConnector(name, 'PAUSED')
+      this.putConnectorStatus(name, 'PAUSED')
     })
   }
 
   async resumeConnector(name: string): Promise<void> {
     await this.serial(async () => {
-      const entry = this.#entry(name, `Unknown connector ${name}`)
-      if (entry.targetState === 'STARTED') return
-      const wasStopped = entry.targetState === 'STOPPED'
-      entry.targetState = 'STARTED'
-      if (wasStopped) {
+      this.storedConfig(name, `Unknown connector ${name}`)
+      const previous = this.#snapshot().targetState(name)
+      if (previous === 'STARTED') return
+      await this.configStore.putTargetState(name, 'STARTED')
+      if (previous === 'STOPPED') {
         await this.worker.stopConnector(name)
-        await this.#startConnector(name, entry)
+        await this.#startConnector(name)
         return
       }
       this.worker.setTargetState(name, 'STARTED')
-      this.#status.putConnector(name, 'RUNNING')
+      this.putConnectorStatus(name, 'RUNNING')
       await this.#reconfigureTasks(name)
     })
   }
 
+  /** KIP-875: zero task configs, then the STOPPED target state, as distributed mode writes them. */
   async stopConnector(name: string): Promise<void> {
     await this.serial(async () => {
-      const entry = this.#entry(name)
+      this.storedConfig(name)
       this.#restarts.forget(name, 'all')
       await this.worker.stopTasks(this.worker.taskIds(name))
-      this.#status.removeTasks(name)
-      entry.taskConfigs = []
-      entry.appliedConfig = null
-      entry.targetState = 'STOPPED'
+      this.removeTaskStatuses(name)
+      await this.configStore.putTaskConfigs(name, [])
+      await this.configStore.putTargetState(name, 'STOPPED')
       await this.worker.stopConnector(name)
-      await this.#startConnector(name, entry)
+      await this.#startConnector(name)
     })
   }
 
   async restartConnector(name: string): Promise<void> {
     await this.serial(async () => {
-      const entry = this.#entry(name)
+      this.storedConfig(name)
       this.#restarts.forget(name, 'connector')
       await this.worker.stopConnector(name)
-      await this.#startConnector(name, entry)
+      await this.#startConnector(name)
     })
   }
 
   async restartConnectorAndTasks(request: RestartRequest): Promise<ConnectorStateInfo> {
     return this.serial(async () => {
       const name = request.connector
-      const entry = this.#entry(name, `Unknown connector: ${name}`)
-      const connectorStatus = this.#status.connector(name)
-      if (!connectorStatus) throw new NotFoundException(`Status for connector ${name} not found`)
-      const restartConnector = !request.onlyFailed || connectorStatus.state === 'FAILED'
-      const tasks = this.#status.tasks(name)
-      const restartTasks = request.includeTasks
-        ? tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id)
-        : []
-      const versions = this.#versions(entry)
-      const plan: ConnectorStateInfo = {
-        name,
-        connector: withVersion(
-          restartConnector ? { ...connectorStatus, state: 'RESTARTING' } : connectorStatus,
-          versions.connector,
-        ),
-        tasks: tasks.map((t) =>
-          taskWithVersion(restartTasks.includes(t.id) ? { ...t, state: 'RESTARTING' } : t, versions.task),
-        ),
-        type: entry.type,
-      }
+      this.storedConfig(name, `Unknown connector: ${name}`)
+      const plan = this.buildRestartPlan(request)
+      if (!plan) throw new NotFoundException(`Status for connector ${name} not found`)
+      const restartConnector = plan.connector.state === 'RESTARTING'
+      const restartTasks = plan.tasks.filter((t) => t.state === 'RESTARTING').map((t) => t.id)
       this.log.info(
         { connector: name },
-        `Restarting ${restartConnector ? 'the connector and ' : ''}${restartTasks.length} of ${tasks.length} tasks of ${name}`,
+        `Restarting ${restartConnector ? 'the connector and ' : ''}${restartTasks.length} of ${plan.tasks.length} tasks of ${name}`,
       )
       const ids = restartTasks.map((task) => ({ connector: name, task }))
       if (restartConnector) this.#restarts.forget(name, 'connector')
       if (restartTasks.length > 0) this.#restarts.forget(name, restartTasks)
       if (restartConnector) {
         await this.worker.stopConnector(name)
-        this.#status.putConnector(name, 'RESTARTING')
+        this.putConnectorStatus(name, 'RESTARTING')
       }
       if (ids.length > 0) {
         await this.worker.stopTasks(ids)
-        for (const id of ids) this.#status.putTask(name, id.task, 'RESTARTING')
+        for (const id of ids) this.putTaskStatus(id, 'RESTARTING')
       }
-      if (restartConnector) await this.#startConnector(name, entry, false)
-      for (const id of ids) if (entry.taskConfigs[id.task]) await this.#startTask(id, entry)
+      if (restartConnector) await this.#startConnector(name, false)
+      for (const id of ids) if (this.#snapshot().taskConfig(id)) await this.#startTask(id)
       return plan
     })
   }
 
   async restartTask(id: ConnectorTaskId): Promise<void> {
     await this.serial(async () => {
-      const entry = this.#entry(id.connector)
-      if (!entry.taskConfigs[id.task]) throw new NotFoundException(`Task ${id.connector}-${id.task} not found`)
+      this.storedConfig(id.connector)
+      if (!this.#snapshot().taskConfig(id)) throw new NotFoundException(`Task ${id.connector}-${id.task} not found`)
       this.#restarts.forget(id.connector, [id.task])
       await this.worker.stopTasks([id])
-      await this.#startTask(id, entry)
+      await this.#startTask(id)
     })
-  }
-
-  connectorActiveTopics(name: string): ActiveTopicsInfo {
-    return { connector: name, topics: [...(this.#topics.get(name) ?? [])].sort() }
-  }
-
-  resetConnectorActiveTopics(name: string): void {
-    this.#topics.delete(name)
   }
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
-    const entry = this.#entry(name)
-    return readConnectorOffsets(this.worker, name, await this.resolvedConnectorConfig(entry.config), entry.type)
+    const config = this.storedConfig(name)
+    return readConnectorOffsets(
+      this.worker,
+      name,
+      await this.resolvedConnectorConfig(config),
+      this.connectorType(config),
+    )
   }
 
   async alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<Message> {
-    return this.serial(async () => {
-      const entry = this.#modifiableEntry(name)
-      const config = await this.resolvedConnectorConfig(entry.config)
-      return modifyConnectorOffsets(this.worker, name, config, entry.type, offsets)
-    })
+    return this.serial(() => this.#modifyOffsets(name, offsets))
   }
 
   async resetConnectorOffsets(name: string): Promise<Message> {
-    return this.serial(async () => {
-      const entry = this.#modifiableEntry(name)
-      const config = await this.resolvedConnectorConfig(entry.config)
-      return modifyConnectorOffsets(this.worker, name, config, entry.type, null)
-    })
+    return this.serial(() => this.#modifyOffsets(name, null))
   }
 
-  #modifiableEntry(name: string): ConnectorEntry {
-    const entry = this.#entry(name)
-    if (entry.targetState !== 'STOPPED' || entry.taskConfigs.length !== 0) {
+  async #modifyOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<Message> {
+    const config = this.storedConfig(name)
+    const snapshot = this.#snapshot()
+    if (snapshot.targetState(name) !== 'STOPPED' || snapshot.taskCount(name) !== 0) {
       throw new BadRequestException(notStoppedMessage(name))
     }
-    return entry
+    const resolved = await this.resolvedConnectorConfig(config)
+    return modifyConnectorOffsets(this.worker, name, resolved, this.connectorType(config), offsets)
   }
 
   setClusterLoggerLevel(namespace: string, level: string): void {
@@ -486,7 +346,7 @@ export class StandaloneHerder extends AbstractHerder implements Herder {
 
   workerInfo(): WorkerInfo {
     return {
-      worker_id: this.#workerId,
+      worker_id: this.workerId,
       url: null,
       mode: 'standalone',
       group_id: null,
