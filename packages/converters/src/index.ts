@@ -35,6 +35,25 @@ export {
   LongConverter,
   ShortConverter,
 } from './number/number-converters.ts'
+export {
+  RestClientException,
+  RestService,
+  RetriableRestClientException,
+} from './schema-registry/rest-service.ts'
+export {
+  CachedSchemaRegistryClient,
+  type RegistrySchema,
+  type SchemaMetadata,
+  type SchemaReference,
+  type SchemaRegistryClient,
+} from './schema-registry/schema-registry-client.ts'
+export {
+  clientOptionsFrom,
+  type RegistryClientOptions,
+  refuseUnsupportedClientKeys,
+  registryClientConfigDef,
+  withRegistryClientConfig,
+} from './schema-registry/schema-registry-client-config.ts'
 export { SimpleHeaderConverter } from './simple-header-converter.ts'
 export { type Charset, charsetForName } from './string/charsets.ts'
 export { ENCODING_CONFIG, StringConverter } from './string/string-converter.ts'

@@ -24,6 +24,10 @@ export class LruCache<K, V> {
     while (map.size > this.maxSize) map.delete(map.keys().next().value as K)
   }
 
+  delete(key: K): void {
+    this.#map.delete(key)
+  }
+
   get size(): number {
     return this.#map.size
   }
