@@ -71,4 +71,20 @@ export {
   type PluginManifest,
 } from './plugin.ts'
 export * from './record.ts'
+export {
+  type KeyEntry,
+  KeyStoreError,
+  type KeyStoreFormat,
+  readKeyStore,
+  readPemCertificates,
+  readTrustStore,
+} from './tls/keystore.ts'
+export {
+  opensslCipherName,
+  type Report as SslReport,
+  type SslConfig,
+  type SslOptions,
+  sslConfigFrom,
+  sslOptions,
+} from './tls/ssl.ts'
 export * from './transformation.ts'

@@ -1,3 +1,4 @@
+export { type SslConfig, sslOptions } from '@ferry/api'
 export {
   builtinConfigProviders,
   type ConfigProvider,
@@ -25,7 +26,6 @@ export { clientIdBase } from './kafka/based-log.ts'
 export { diagnoseConnection, isConnectionError, KafkaAdmin, parseBootstrapServers } from './kafka/clients.ts'
 export { describeConnectionFailure } from './kafka/failures.ts'
 export { JaasConfigError, type JaasModule, parseJaasFile } from './kafka/jaas.ts'
-export { type SslConfig, sslOptions } from './kafka/ssl.ts'
 export {
   createLogger,
   LOG_FORMATS,

@@ -25,6 +25,8 @@ import {
   NonEmptyString,
   Password,
   Range,
+  type SslConfig,
+  sslOptions,
   type Validator,
   ValidString,
 } from '@ferry/api'
@@ -50,7 +52,6 @@ import {
   unsecuredToken,
   validateClientJwt,
 } from './oauth.ts'
-import { type SslConfig, sslOptions } from './ssl.ts'
 
 export type ClientKind = 'producer' | 'consumer' | 'admin'
 

@@ -6,8 +6,7 @@
  * through the Kafka clients' `sslOptions`, with the same checks and messages; passwords are never shown.
  */
 import type { TlsOptions as TlsServerOptions } from 'node:tls'
-import { ConfigException } from '@ferry/api'
-import { type SslConfig, type SslOptions, sslOptions } from '../kafka/ssl.ts'
+import { ConfigException, type SslOptions, sslConfigFrom, sslOptions } from '@ferry/api'
 
 /** The server's prefix for `listeners`, which the client uses too. */
 export const LISTENERS_HTTPS_PREFIX = 'listeners.https.'
@@ -35,41 +34,10 @@ function read(
   const problems: string[] = []
   const report = (name: string, value: string | null, message: string) =>
     problems.push(`Invalid value ${value ?? 'null'} for configuration ${key(name)}: ${message}`)
-  const list = (name: string, fallback: string[]) => {
-    const v = get(name)
-    return v === null
-      ? fallback
-      : v
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean)
-  }
   const clientAuth = (get('ssl.client.auth') ?? 'none').trim().toLowerCase()
   if (side === 'server' && !['none', 'requested', 'required'].includes(clientAuth))
     report('ssl.client.auth', clientAuth, 'String must be one of: required, requested, none')
-  const cfg: SslConfig = {
-    keystoreType: (get('ssl.keystore.type') ?? 'JKS').trim(),
-    keystoreLocation: get('ssl.keystore.location'),
-    keystorePassword: get('ssl.keystore.password'),
-    keyPassword: get('ssl.key.password'),
-    keystoreKey: get('ssl.keystore.key'),
-    keystoreCertificateChain: get('ssl.keystore.certificate.chain'),
-    truststoreType: (get('ssl.truststore.type') ?? 'JKS').trim(),
-    truststoreLocation: get('ssl.truststore.location'),
-    truststorePassword: get('ssl.truststore.password'),
-    truststoreCertificates: get('ssl.truststore.certificates'),
-    // A server checks its clients' certificates against the truststore, not a host name; a client checks the host
-    // name unless told not to (Jetty's client and Kafka's default are both https).
-    endpointIdentificationAlgorithm: side === 'server' ? '' : (get('ssl.endpoint.identification.algorithm') ?? 'https'),
-    enabledProtocols: list('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3']),
-    protocol: get('ssl.protocol') ?? 'TLSv1.3',
-    cipherSuites: list('ssl.cipher.suites', []),
-    keymanagerAlgorithm: get('ssl.keymanager.algorithm'),
-    trustmanagerAlgorithm: get('ssl.trustmanager.algorithm'),
-    secureRandomImplementation: get('ssl.secure.random.implementation'),
-    engineFactoryClass: get('ssl.engine.factory.class'),
-    provider: get('ssl.provider'),
-  }
+  const cfg = sslConfigFrom(get, side)
   if (side === 'server' && cfg.keystoreLocation === null && cfg.keystoreKey === null)
     report('ssl.keystore.location', null, 'an https listener needs a keystore')
   const ssl = problems.length === 0 ? sslOptions(cfg, (k, v, m) => report(k, v, m)) : null

@@ -1,6 +1,7 @@
 /**
  * Apache's `ssl.*` client keys (SslConfigs, DefaultSslEngineFactory) → Node TLS options. Used for the brokers
- * (SSL, SASL_SSL) and, from the JAAS options, for an OAuth token endpoint over https.
+ * (SSL, SASL_SSL), from the JAAS options for an OAuth token endpoint over https, for the REST server and client, and
+ * for plugins' TLS to their own servers (the schema registry client's `schema.registry.ssl.*`).
  *
  * What Java does and Node does the same way is honoured; what Node cannot do is refused naming the key. A store that
  * cannot be read is an error naming the key and the file, never a password.
@@ -40,6 +41,44 @@ export interface SslConfig {
   secureRandomImplementation: string | null
   engineFactoryClass: string | null
   provider: string | null
+}
+
+/**
+ * The `ssl.*` values read through `get` (a name such as `ssl.truststore.location` → its string value or null), with
+ * Apache's defaults. A server checks its clients' certificates against the truststore, not a host name; a client
+ * checks the host name unless `ssl.endpoint.identification.algorithm` is empty.
+ */
+export function sslConfigFrom(get: (name: string) => string | null, side: 'server' | 'client'): SslConfig {
+  const list = (name: string, fallback: string[]) => {
+    const v = get(name)
+    return v === null
+      ? fallback
+      : v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+  }
+  return {
+    keystoreType: (get('ssl.keystore.type') ?? 'JKS').trim(),
+    keystoreLocation: get('ssl.keystore.location'),
+    keystorePassword: get('ssl.keystore.password'),
+    keyPassword: get('ssl.key.password'),
+    keystoreKey: get('ssl.keystore.key'),
+    keystoreCertificateChain: get('ssl.keystore.certificate.chain'),
+    truststoreType: (get('ssl.truststore.type') ?? 'JKS').trim(),
+    truststoreLocation: get('ssl.truststore.location'),
+    truststorePassword: get('ssl.truststore.password'),
+    truststoreCertificates: get('ssl.truststore.certificates'),
+    endpointIdentificationAlgorithm: side === 'server' ? '' : (get('ssl.endpoint.identification.algorithm') ?? 'https'),
+    enabledProtocols: list('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3']),
+    protocol: get('ssl.protocol') ?? 'TLSv1.3',
+    cipherSuites: list('ssl.cipher.suites', []),
+    keymanagerAlgorithm: get('ssl.keymanager.algorithm'),
+    trustmanagerAlgorithm: get('ssl.trustmanager.algorithm'),
+    secureRandomImplementation: get('ssl.secure.random.implementation'),
+    engineFactoryClass: get('ssl.engine.factory.class'),
+    provider: get('ssl.provider'),
+  }
 }
 
 /** Reports a problem on a key; `value` is shown (never pass a secret: use null). */

@@ -7,7 +7,7 @@ import {
   readPemCertificates,
   readPemKeyPair,
   trustedCertificates,
-} from '../../src/kafka/keystore.ts'
+} from '../../src/tls/keystore.ts'
 import { makeStores, type Stores } from './stores.ts'
 
 let stores: Stores

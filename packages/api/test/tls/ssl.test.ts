@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type ConnectionOptions, connect, createServer, type Server, type TLSSocket } from 'node:tls'
 import { inspect, promisify } from 'node:util'
-import { readKeyStore } from '../../src/kafka/keystore.ts'
-import { opensslCipherName, type SslConfig, type SslOptions, sslOptions } from '../../src/kafka/ssl.ts'
+import { readKeyStore } from '../../src/tls/keystore.ts'
+import { opensslCipherName, type SslConfig, type SslOptions, sslOptions } from '../../src/tls/ssl.ts'
 import { makeStores, type Stores } from './stores.ts'
 
 let stores: Stores
