@@ -71,6 +71,8 @@ Environment:
   FERRY_LOG_LEVEL   trace | debug | info (default) | warn | error | silent
   FERRY_LOG_FORMAT  json (default: one JSON object a line) | pretty (readable, for a terminal);
                     overrides the worker key log.format
+  KAFKA_OPTS        only -Djava.security.auth.login.config=<file> is read: the JAAS file of Apache's
+                    REST basic-auth extension, as Apache's scripts pass it (rest.auth.login.config wins)
 
 Signals (standalone and distributed):
   SIGTERM, SIGINT  Stop the tasks, commit the final offsets (and leave the group), then exit 0.
