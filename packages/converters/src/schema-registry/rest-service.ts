@@ -6,7 +6,8 @@
  *
  * Answers of 400 and more become `RestClientException`s with the registry's `error_code` and `message`: 401 and 403
  * say which registry refused which kind of credentials in one line, never the credentials; 5xx, 408 and 429 are
- * `RetriableRestClientException`s. Neither the password nor the token ever appears in an error.
+ * `RetriableRestClientException`s. A certificate the client does not trust (or that names another host) fails at
+ * once, not retried. Neither the password nor the token ever appears in an error.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
@@ -51,13 +52,14 @@ export class RestService {
   readonly #options: RegistryClientOptions
   readonly #authorization: string | null
   readonly #httpAgent = new HttpAgent({ keepAlive: true })
-  readonly #httpsAgent = new HttpsAgent({ keepAlive: true })
+  readonly #httpsAgent: HttpsAgent
   /** The URL that answered last: requests start there. */
   #current = 0
 
   constructor(options: RegistryClientOptions) {
     if (options.urls.length === 0) throw new ConnectException('a schema registry client needs at least one URL')
     this.#options = options
+    this.#httpsAgent = new HttpsAgent({ keepAlive: true, ...(options.tls ?? {}) })
     this.#authorization =
       options.bearerToken !== null
         ? `Bearer ${options.bearerToken}`
@@ -85,6 +87,8 @@ export class RestService {
         try {
           answer = await this.#send(method, base + path, payload)
         } catch (e) {
+          if (isTlsRefusal(e))
+            throw new ConnectException(`Schema registry ${base}: the TLS handshake failed: ${(e as Error).message}`, e)
           lastError = e as Error
           continue
         }
@@ -180,4 +184,13 @@ export class RestService {
       req.end(payload)
     })
   }
+}
+
+/** A TLS failure that trying again will not mend: an untrusted or expired certificate, another host's name. */
+function isTlsRefusal(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code
+  return (
+    typeof code === 'string' &&
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_/.test(code)
+  )
 }

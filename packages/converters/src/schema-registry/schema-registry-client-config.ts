@@ -1,10 +1,12 @@
 /**
  * The schema registry client's keys, as Confluent's `SchemaRegistryClientConfig` and `AbstractKafkaSchemaSerDeConfig`
- * name them: `schema.registry.url` (a list, tried in turn), basic or static bearer authentication, timeouts, retries
- * and the cache size. `clientOptionsFrom` turns parsed values into `RegistryClientOptions`; the keys of Confluent's
+ * name them: `schema.registry.url` (a list, tried in turn), basic or static bearer authentication,
+ * `schema.registry.ssl.*` (Apache's `ssl.*` client keys under that prefix, read as the Kafka clients read them: JKS,
+ * PKCS12 or PEM stores, protocols, cipher suites, host name check), timeouts, retries and the cache size. `clientOptionsFrom` turns parsed values into `RegistryClientOptions`; the keys of Confluent's
  * client that Ferry does not implement are refused by `refuseUnsupportedClientKeys`, naming them.
  */
-import { ConfigDef, ConfigException, type Password, Range, ValidString } from '@ferry/api'
+import type { ConnectionOptions } from 'node:tls'
+import { ConfigDef, ConfigException, type Password, Range, sslConfigFrom, sslOptions, ValidString } from '@ferry/api'
 
 export const SCHEMA_REGISTRY_URL_CONFIG = 'schema.registry.url'
 export const BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG = 'basic.auth.credentials.source'
@@ -22,6 +24,8 @@ export const MAX_RETRIES_CONFIG = 'max.retries'
 export const RETRIES_WAIT_MS_CONFIG = 'retries.wait.ms'
 export const RETRIES_MAX_WAIT_MS_CONFIG = 'retries.max.wait.ms'
 export const LATEST_CACHE_TTL_SEC_CONFIG = 'latest.cache.ttl.sec'
+/** The prefix of the client's TLS keys: `schema.registry.ssl.truststore.location`, ... */
+export const CLIENT_NAMESPACE = 'schema.registry.'
 
 /** The options `RestService` and `CachedSchemaRegistryClient` take. */
 export interface RegistryClientOptions {
@@ -31,6 +35,8 @@ export interface RegistryClientOptions {
   userInfo: string | null
   /** A static bearer token, or null. */
   bearerToken: string | null
+  /** TLS options for https URLs from `schema.registry.ssl.*`; null: Node's defaults (the system's CAs). */
+  tls: ConnectionOptions | null
   /** Extra request headers (Confluent Cloud's `target-sr-cluster`, `Confluent-Identity-Pool-Id`). */
   headers: Record<string, string>
   connectTimeoutMs: number
@@ -167,14 +173,12 @@ export function withRegistryClientConfig(def: ConfigDef): ConfigDef {
 }
 
 /**
- * Keys of Confluent's client Ferry does not implement: refused at start rather than ignored. `schema.registry.ssl.*`
- * (TLS to the registry), `proxy.*`, and bearer sources other than a static token (`bearer.auth.issuer.endpoint.url`,
- * `bearer.auth.client.*`, ...).
+ * Keys of Confluent's client Ferry does not implement: refused at start rather than ignored. `proxy.*`, and bearer
+ * sources other than a static token (`bearer.auth.issuer.endpoint.url`, `bearer.auth.client.*`, ...).
  */
 export function refuseUnsupportedClientKeys(props: Readonly<Record<string, unknown>>): void {
   for (const key of Object.keys(props)) {
     const unsupported =
-      key.startsWith('schema.registry.ssl.') ||
       key === 'proxy.host' ||
       key === 'proxy.port' ||
       (key.startsWith('bearer.auth.') &&
@@ -247,6 +251,7 @@ export function clientOptionsFrom(
     urls,
     userInfo,
     bearerToken,
+    tls: registryTls(props),
     headers,
     connectTimeoutMs: values[HTTP_CONNECT_TIMEOUT_MS_CONFIG] as number,
     readTimeoutMs: values[HTTP_READ_TIMEOUT_MS_CONFIG] as number,
@@ -256,6 +261,26 @@ export function clientOptionsFrom(
     cacheCapacity: values[MAX_SCHEMAS_PER_SUBJECT_CONFIG] as number,
     latestTtlSec: Number(values[LATEST_CACHE_TTL_SEC_CONFIG]),
   }
+}
+
+/**
+ * TLS options from `schema.registry.ssl.*`, or null when no such key is set. Problems (a store that cannot be read,
+ * an unknown protocol) are one `ConfigException` naming the keys with their prefix, never a password.
+ */
+function registryTls(props: Readonly<Record<string, unknown>>): ConnectionOptions | null {
+  const prefix = `${CLIENT_NAMESPACE}ssl.`
+  if (!Object.keys(props).some((k) => k.startsWith(prefix))) return null
+  const get = (name: string): string | null => {
+    const value = props[`${CLIENT_NAMESPACE}${name}`]
+    if (value === undefined || value === null) return null
+    return typeof value === 'object' ? (value as Password).value() : String(value)
+  }
+  const problems: string[] = []
+  const options = sslOptions(sslConfigFrom(get, 'client'), (name, value, message) =>
+    problems.push(`Invalid value ${value ?? 'null'} for configuration ${CLIENT_NAMESPACE}${name}: ${message}`),
+  )
+  if (options === null || problems.length > 0) throw new ConfigException(problems.join('; '))
+  return options.tls
 }
 
 /** A definition holding only the client's keys (tests, and converters that add nothing of their own). */

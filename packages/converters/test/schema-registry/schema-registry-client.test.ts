@@ -211,7 +211,6 @@ test('unsupported client keys and sources are refused, naming them', () => {
         return true
       },
     )
-  refused({ 'schema.registry.ssl.truststore.location': '/x.jks' }, /schema\.registry\.ssl\.truststore\.location/)
   refused({ 'proxy.host': 'p' }, /proxy\.host/)
   refused({ 'bearer.auth.issuer.endpoint.url': 'http://idp' }, /bearer\.auth\.issuer\.endpoint\.url/)
   refused({ 'bearer.auth.credentials.source': 'OAUTHBEARER' }, /OAUTHBEARER/)
