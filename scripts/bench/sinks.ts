@@ -281,6 +281,9 @@ function elasticsearchConnector(setup: SinkSetup, name: string, index: string): 
     'batch.size': String(ES_BATCH),
     'max.in.flight.requests': String(ES_IN_FLIGHT),
     'max.buffered.records': String(Math.max(20_000, ES_BATCH * ES_IN_FLIGHT)),
+    // The loader waits for its answers as long as the server takes; so does the sink (Confluent's 3 s read timeout
+    // ran out on a starved server, and six in a row fail the task: a run stalled at load 30).
+    'read.timeout.ms': '600000',
     // The records have null keys: ValueToKey + ExtractField$Key make the order id the key (the document id), and
     // RegexRouter sends each run to an index of its own.
     transforms: 'key,id,route',
@@ -418,7 +421,7 @@ export function sinkWorkloads(helpers: WorkloadHelpers): Workload[] {
     number: 15,
     title: 'Topic → OpenSearch index (Elasticsearch sink)',
     get description() {
-      return `JsonConverter (schemas.enable=false) reads JSON orders from a prepared topic and Ferry's \`io.confluent.connect.elasticsearch.ElasticsearchSinkConnector\` indexes them into one ${serversUsed.elasticsearch ?? 'OpenSearch 2'} node (1 GiB heap), a new index per run (\`batch.size=${ES_BATCH}\`, \`max.in.flight.requests=${ES_IN_FLIGHT}\`, \`schema.ignore=true\`, ValueToKey + ExtractField$Key make the order id the document id, RegexRouter names the index); timed from the first poll that finds documents indexed to the one that finds them all (the index's \`indexing.index_total\`, read without a \`_refresh\`), then \`_count\` checks every document. The limit: a direct \`_bulk\` loader in the bench process sending the same action lines (id, external version = offset) in the same batches with as many requests in flight, timed from its first request to its last answer. MiB/s counts the documents' JSON; the loader's CPU is the bench process's.`
+      return `JsonConverter (schemas.enable=false) reads JSON orders from a prepared topic and Ferry's \`io.confluent.connect.elasticsearch.ElasticsearchSinkConnector\` indexes them into one ${serversUsed.elasticsearch ?? 'OpenSearch 2'} node (1 GiB heap), a new index per run (\`batch.size=${ES_BATCH}\`, \`max.in.flight.requests=${ES_IN_FLIGHT}\`, \`schema.ignore=true\`, \`read.timeout.ms\` as long as a run, as the loader waits for its answers, ValueToKey + ExtractField$Key make the order id the document id, RegexRouter names the index); timed from the first poll that finds documents indexed to the one that finds them all (the index's \`indexing.index_total\`, read without a \`_refresh\`), then \`_count\` checks every document. The limit: a direct \`_bulk\` loader in the bench process sending the same action lines (id, external version = offset) in the same batches with as many requests in flight, timed from its first request to its last answer. MiB/s counts the documents' JSON; the loader's CPU is the bench process's.`
     },
     runners: () => ['bulk-loader', 'ferry'],
     baseline: 'bulk-loader',
