@@ -129,7 +129,8 @@ export class DataConverter {
   #externalVersion(record: SinkRecord): string | null {
     if (this.#settings.isDataStream || this.shouldIgnoreKey(record.topic)) return null
     const headerName = this.#settings.externalVersionHeader
-    let version: number
+    // Kept as text: a long beyond 2^53 would lose its last digits as a number.
+    let version: string
     if (headerName !== '') {
       const header = record.headers.lastWithName(headerName)
       const bytes = header
@@ -142,11 +143,11 @@ export class DataConverter {
           `Error converting external version header '${headerName}' to long for ${recordString(record)}`,
         )
       }
-      version = Number(text)
+      version = BigInt(text).toString()
     } else {
-      version = record.kafkaOffset
+      version = String(record.kafkaOffset)
     }
-    return `,"version":${JSON.stringify(version)},"version_type":"external"`
+    return `,"version":${version},"version_type":"external"`
   }
 
   #payload(record: SinkRecord): string {

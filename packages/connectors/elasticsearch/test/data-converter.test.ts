@@ -55,6 +55,21 @@ test('external.version.header takes the version from a numeric header, and refus
   )
 })
 
+test('an external version header beyond 2^53 is written with every digit, as the long Java reads', () => {
+  for (const [value, written] of [
+    ['9007199254740993', '9007199254740993'],
+    ['+9223372036854775807', '9223372036854775807'],
+    ['-42', '-42'],
+  ] as const) {
+    const headers = new Headers().addString('v', value)
+    const op = converter({ 'external.version.header': 'v' }).convertRecord(record('k', { a: 1 }, { headers }), 'i')
+    assert.equal(
+      op!.lines.split('\n')[0],
+      `{"index":{"_index":"i","_id":"k","version":${written},"version_type":"external"}}`,
+    )
+  }
+})
+
 test('tombstones: fail by default, skipped with ignore, deleted (versioned) with delete', () => {
   assert.throws(() => converter().convertRecord(record('k', null), 'i'), /has a null value/)
   assert.equal(converter({ 'behavior.on.null.values': 'ignore' }).convertRecord(record('k', null), 'i'), null)
