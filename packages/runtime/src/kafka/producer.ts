@@ -231,10 +231,14 @@ export class KafkaProducer {
       throw new KafkaClientException('IllegalStateException', 'Cannot perform operation after producer has been closed')
     if (records.length === 0) return []
     const sticky = this.#sticky++
-    // Sizes first: a record too large fails the send before any of it is written.
+    // A record without a timestamp gets the time it was handed over, as Java's KafkaProducer.doSend stamps it, not the
+    // time its batch is written (after linger.ms, a metadata wait or a retry). Sizes too: a record too large fails
+    // the send before any of it is written.
+    const now = Date.now()
     const sizes = new Array<number>(records.length)
     let total = 0
     for (let i = 0; i < records.length; i++) {
+      if (records[i]!.timestamp === undefined) records[i]!.timestamp = now
       const size = recordSizeUpperBound(records[i]!)
       if (size > this.#maxRequestSize)
         throw new KafkaClientException(

@@ -486,6 +486,28 @@ test('linger.ms gathers the sends made meanwhile into one request; without it ea
   }
 })
 
+test('a record without a timestamp carries the time send() was called, as Java stamps it, not the time its lingering batch was written', async (t) => {
+  const topic = randomName('producer-stamp')
+  await createTopic(topic)
+  const producer = new KafkaProducer({
+    bootstrapServers: bootstrapServers(),
+    clientId: randomName('p'),
+    lingerMs: 1500,
+  })
+  t.after(() => producer.close())
+  const records: OutgoingRecord[] = [{ topic, partition: 0, key: null, value: Buffer.from('stamped') }]
+  const before = Date.now()
+  const sent = producer.send(records) // stamps before its first await
+  const after = Date.now()
+  await sent
+  const [read] = await readAll(topic, 1)
+  assert.ok(read, 'the record was written')
+  assert.ok(
+    read.timestamp >= before && read.timestamp <= after,
+    `timestamp ${read.timestamp} is the time of send() (${before}..${after}), not of the write after linger.ms`,
+  )
+})
+
 test('buffer.memory makes a send wait for earlier ones, and max.block.ms ends the wait with Java’s message', async (t) => {
   const topic = randomName('producer-memory')
   await createTopic(topic)
