@@ -165,7 +165,6 @@ export class PostgresConnectorTask extends SourceTask {
         }
         this.#snapshotClient = await connect(s)
         this.#snapshot = await SnapshotReader.begin(this.#snapshotClient, catalog, snapshotName, s.snapshotFetchSize)
-        for (const t of this.#snapshot.tables) this.#snapshotSchemas.set(key(t), await this.#tableSchema(t))
       }
       if (!this.#snapshot) this.#startStreaming()
     } catch (e) {
@@ -504,7 +503,13 @@ export class PostgresConnectorTask extends SourceTask {
     const rows = await reader.next(this.#s.maxBatchSize)
     const out: SourceRecord[] = []
     for (const row of rows) {
-      const table = this.#snapshotSchemas.get(key(row.table)) as TableSchema
+      let table = this.#snapshotSchemas.get(key(row.table))
+      if (!table) {
+        // Read in the snapshot transaction, so the columns are those of the rows.
+        const columns = await new Catalog(this.#snapshotClient as pg.Client, this.#s).columns(row.table)
+        table = await this.#tableSchema(row.table, columns)
+        this.#snapshotSchemas.set(key(row.table), table)
+      }
       // Debezium's precedence; `last` goes on the held last record below.
       let marker: SnapshotMarker = 'true'
       if (row.firstInTable && key(row.table) === key(reader.tables[0] as TableId)) marker = 'first'

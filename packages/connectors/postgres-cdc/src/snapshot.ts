@@ -58,13 +58,14 @@ export class SnapshotReader {
     return this.#tables
   }
 
-  /** Up to `max` rows, table after table; an empty array once every table is read. */
+  /** Up to `max` rows of one table, table after table; an empty array once every table is read. */
   async next(max: number): Promise<SnapshotRow[]> {
     const out: SnapshotRow[] = []
     while (out.length < max) {
       if (this.#buffer.length === 0 && !this.#tableDone) await this.#fetch()
       if (this.#buffer.length === 0 && this.#tableDone) {
-        if (!(await this.#nextTable())) break
+        // A batch ends with its table: the next table's first fetch may wait (locks), and these rows can go now.
+        if (out.length > 0 || !(await this.#nextTable())) break
         continue
       }
       const values = this.#buffer.shift() as Array<string | null>
