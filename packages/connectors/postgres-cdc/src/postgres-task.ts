@@ -16,6 +16,7 @@
  */
 import {
   ConnectException,
+  getLogger,
   type OffsetMap,
   type RecordMetadata,
   type Schema,
@@ -93,6 +94,9 @@ export class PostgresConnectorTask extends SourceTask {
   #lastHeartbeat = Date.now()
   /** Replication connection failures since events last arrived. */
   #failures = 0
+  /** Why the last reopening of the replication connection failed: the cause a later failure reports. */
+  #openError: Error | null = null
+  readonly #log = getLogger('io.debezium.connector.postgresql.PostgresStreamingChangeEventSource')
 
   // acknowledgements
   readonly #flushAt = new WeakMap<SourceRecord, Lsn>()
@@ -213,7 +217,7 @@ export class PostgresConnectorTask extends SourceTask {
     const stream = this.#stream
     let events: ReplicationEvent[]
     try {
-      if (!stream) throw new Error('the replication connection could not be opened')
+      if (!stream) throw this.#openError ?? new Error('the replication connection could not be opened')
       events = await stream.take(this.#s.maxBatchSize, this.#s.pollIntervalMs)
     } catch (e) {
       if (this.#stopped) return null
@@ -270,13 +274,20 @@ export class PostgresConnectorTask extends SourceTask {
     this.#txLast = null
     this.#relations.clear()
     this.#tables.clear()
-    await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** (this.#failures - 1))))
+    const delay = Math.min(10_000, 500 * 2 ** (this.#failures - 1))
+    this.#log.warn(
+      `The replication connection failed (${cause.message}); opening it again in ${delay} ms (attempt ${this.#failures} of ${RECONNECT_ATTEMPTS})`,
+    )
+    await new Promise((r) => setTimeout(r, delay))
     if (this.#stopped) return
     try {
       await this.#openStream()
       this.#startStreaming()
-    } catch {
-      // counted at the next poll, which finds no stream
+      this.#openError = null
+      this.#log.info('The replication connection is open again; streaming resumes from the slot')
+    } catch (e) {
+      // Counted at the next poll, which finds no stream and reports this cause (a failed login, say).
+      this.#openError = e as Error
       await (this.#stream as ReplicationStream | null)?.close()
       this.#stream = null
     }
