@@ -299,11 +299,16 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
     {
       method: 'PUT',
       url: '/connectors/:connector/fence',
-      summary: 'Internal (distributed mode, KIP-618): fence zombie source tasks; 500 in standalone mode',
+      summary:
+        'Internal (distributed mode, KIP-618): fence zombie source tasks; 500 while Ferry has no exactly-once source support',
       handler: async (request: FastifyRequest) => {
         const internal = herder as { fenceZombieSourceTasks?: (name: string) => Promise<void> }
         if (!internal.fenceZombieSourceTasks) {
-          throw new Error('Kafka Connect in standalone mode does not support exactly-once source connectors.')
+          throw new Error(
+            herder.workerInfo().mode === 'standalone'
+              ? 'Kafka Connect in standalone mode does not support exactly-once source connectors.'
+              : 'Ferry does not support exactly-once source connectors yet (exactly.once.source.support=disabled).',
+          )
         }
         return wait(internal.fenceZombieSourceTasks(connectorName(request)))
       },
