@@ -319,6 +319,7 @@ export function workerConfig(originals: Record<string, string> = {}): WorkerConf
     clientId: '',
     requestTimeoutMs: 40000,
     offsetStorageFile: null,
+    uiEnabled: originals['ui.enabled']?.trim().toLowerCase() !== 'false',
     distributed: null,
     clients: new WorkerClients(originals, ['localhost:9092']),
   }

@@ -41,13 +41,8 @@ function page(underUi: boolean): string {
     .replaceAll('__BASE__', underUi ? './' : 'ui/')
 }
 
-/** Whether the worker config turns the UI on (`ui.enabled`, default true; the value was validated at start). */
-export function uiEnabled(originals: Readonly<Record<string, string>> | undefined): boolean {
-  return (originals?.['ui.enabled'] ?? 'true').trim().toLowerCase() !== 'false'
-}
-
 export function uiRoutes(ctx: RestContext): RouteSpec[] {
-  if (!uiEnabled(ctx.workerConfig?.originals)) return []
+  if (ctx.workerConfig?.uiEnabled === false) return []
   return [
     {
       method: 'GET',

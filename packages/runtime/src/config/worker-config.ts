@@ -407,6 +407,8 @@ export interface WorkerConfig {
   readonly offsetStorageFile: string | null
   /** `topic.creation.enable`: source connectors' `topic.creation.*` keys are honoured (KIP-158); absent: true. */
   readonly topicCreationEnable?: boolean
+  /** `ui.enabled`: the worker serves the web UI at /ui; absent: true. */
+  readonly uiEnabled?: boolean
   /** `metrics.sample.window.ms` and `metrics.num.samples`: the windows of the rates, averages and maxima. */
   readonly metricsSampleWindowMs?: number
   readonly metricsNumSamples?: number
@@ -441,6 +443,7 @@ export function parseWorkerConfig(props: Record<string, string>, mode: 'standalo
     requestTimeoutMs: Number(parsed['request.timeout.ms']),
     offsetStorageFile: (parsed['offset.storage.file.filename'] as string | undefined) ?? null,
     topicCreationEnable: parsed['topic.creation.enable'] !== false,
+    uiEnabled: parsed['ui.enabled'] !== false,
     metricsSampleWindowMs: Number(parsed['metrics.sample.window.ms']),
     metricsNumSamples: Number(parsed['metrics.num.samples']),
     distributed,

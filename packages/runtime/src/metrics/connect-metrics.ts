@@ -600,7 +600,7 @@ export class ConnectMetrics implements MetricsSource {
    */
   static forWorker(config: WorkerConfig, options: Pick<ConnectMetricsOptions, 'processMetrics'> = {}): ConnectMetrics {
     const served = config.originals['metrics.listener']?.trim() !== ''
-    const ui = (config.originals['ui.enabled'] ?? 'true').trim().toLowerCase() !== 'false'
+    const ui = config.uiEnabled !== false
     return new ConnectMetrics({
       ...options,
       sampleWindowMs: config.metricsSampleWindowMs,
