@@ -42,7 +42,11 @@ const cases: Array<[string, Record<string, string | undefined>, RegExp]> = [
     /connect\.protocol: String must be one of: eager, compatible, sessioned/,
   ],
   ['a replication factor of 0', { 'status.storage.replication.factor': '0' }, /status\.storage\.replication\.factor/],
-  ['exactly-once source support', { 'exactly.once.source.support': 'enabled' }, /exactly\.once\.source\.support/],
+  [
+    'an unknown exactly.once.source.support value',
+    { 'exactly.once.source.support': 'on' },
+    /exactly\.once\.source\.support: String must be one of: disabled, preparing, enabled/,
+  ],
   [
     'a REST extension Ferry does not have',
     { 'rest.extension.classes': 'com.example.AuditRestExtension' },

@@ -53,13 +53,29 @@ export abstract class Connector {
   }
 }
 
+/** Whether a source connector can give exactly-once semantics with a config (Apache's `ExactlyOnceSupport`, KIP-618). */
 export type ExactlyOnceSupport = 'SUPPORTED' | 'UNSUPPORTED'
+
+/** Whether a source connector can define its own transaction boundaries (Apache's `ConnectorTransactionBoundaries`). */
+export type ConnectorTransactionBoundaries = 'SUPPORTED' | 'UNSUPPORTED'
 
 export abstract class SourceConnector extends Connector {
   declare protected context: SourceConnectorContext
 
+  /**
+   * Asked when `exactly.once.support=required` is validated on a worker with exactly-once source support: SUPPORTED
+   * lets the config through; UNSUPPORTED and null (the default: "not implemented") are errors on that key.
+   */
   exactlyOnceSupport(_props: Record<string, string>): ExactlyOnceSupport | null {
     return null
+  }
+
+  /**
+   * Asked when `transaction.boundary=connector` is validated: SUPPORTED when the tasks will define their transactions
+   * through `SourceTaskContext.transactionContext()`; the default UNSUPPORTED makes that value an error.
+   */
+  canDefineTransactionBoundaries(_props: Record<string, string>): ConnectorTransactionBoundaries | null {
+    return 'UNSUPPORTED'
   }
 
   /** Default: offsets cannot be altered. Return true when the connector accepts the change. */
@@ -89,6 +105,29 @@ export interface Task {
 export interface SourceTaskContext {
   configs(): Record<string, string>
   offsetStorageReader(): OffsetStorageReader
+  /**
+   * The task's transaction boundaries (Apache's `SourceTaskContext.transactionContext()`): non-null only when the task
+   * runs with exactly-once source support and its connector has `transaction.boundary=connector`. Optional, as
+   * Apache's default method is: a context without it has none (call it as `context.transactionContext?.()`).
+   */
+  transactionContext?(): TransactionContext | null
+}
+
+/**
+ * Lets a source task define its own producer transactions (Apache's `TransactionContext`, KIP-618). Without a record
+ * the request applies after the records of the current `poll()` batch; with one, right after that record (which must
+ * be one the task returned from `poll()`). Asking for both a commit and an abort at the same point (one record, or
+ * one batch) fails the task with an IllegalStateException, as Apache's worker does.
+ */
+export interface TransactionContext {
+  /** Commit the open transaction once every record polled so far has been dispatched. */
+  commitTransaction(): void
+  /** Commit the open transaction right after `record` has been dispatched. */
+  commitTransaction(record: SourceRecord): void
+  /** Abort the open transaction once the records polled so far have been dispatched (they are dropped). */
+  abortTransaction(): void
+  /** Abort the open transaction right after `record` (it and the records before it in the transaction are dropped). */
+  abortTransaction(record: SourceRecord): void
 }
 
 /**

@@ -238,6 +238,13 @@ async function standalone(args: string[], redactor: SecretRedactor): Promise<num
   } catch (e) {
     throw invalid(e)
   }
+  const eos = workerProps['exactly.once.source.support']
+  if (eos !== undefined && eos.trim() !== 'disabled') {
+    // Apache's standalone worker does not know the key either (it is DistributedConfig's): said, not silently ignored.
+    log.warn(
+      `exactly.once.source.support=${eos} has no effect in standalone mode: exactly-once source support needs a distributed worker (as in Apache Kafka Connect)`,
+    )
+  }
   let workerId: string
   try {
     workerId = workerIdFor(config.originals)

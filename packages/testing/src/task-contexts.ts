@@ -12,6 +12,7 @@ import {
   type SourceConnectorContext,
   type SourceTaskContext,
   type TopicPartition,
+  type TransactionContext,
 } from '@ferry/api'
 import type { OffsetBackingStore } from '@ferry/runtime'
 
@@ -54,14 +55,24 @@ export class TestConnectorContext implements SourceConnectorContext {
   }
 }
 
-/** A source task's context over `offsets`. */
+/** A source task's context over `offsets`; `transactions` is what `transactionContext()` returns (default none). */
 export class TestSourceTaskContext implements SourceTaskContext {
   readonly #configs: Record<string, string>
   readonly #offsets: OffsetStorageReader
+  readonly #transactions: TransactionContext | null
 
-  constructor(configs: Record<string, string>, offsets: OffsetStorageReader = NO_OFFSETS) {
+  constructor(
+    configs: Record<string, string>,
+    offsets: OffsetStorageReader = NO_OFFSETS,
+    transactions: TransactionContext | null = null,
+  ) {
     this.#configs = configs
     this.#offsets = offsets
+    this.#transactions = transactions
+  }
+
+  transactionContext(): TransactionContext | null {
+    return this.#transactions
   }
 
   configs(): Record<string, string> {

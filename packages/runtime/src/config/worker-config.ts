@@ -321,10 +321,10 @@ export const DISTRIBUTED_CONFIG_DEF = new ConfigDef()
     name: 'exactly.once.source.support',
     type: 'STRING',
     defaultValue: 'disabled',
-    validator: ValidString.in('disabled'),
+    validator: ValidString.in('disabled', 'preparing', 'enabled'),
     importance: 'HIGH',
     documentation:
-      "Whether to enable exactly-once support for source connectors. Ferry supports only 'disabled' so far (see docs/compat.md).",
+      "Whether to enable exactly-once support for source connectors in the cluster by using transactions to write source records and their source offsets, and by proactively fencing out old task generations before bringing up new ones.\nTo enable exactly-once source support on a new cluster, set this property to 'enabled'. To enable support on an existing cluster, first set to 'preparing' on every worker in the cluster, then set to 'enabled'. A rolling upgrade may be used for both changes. For more information on this feature, see the <a href=\"https://kafka.apache.org/documentation.html#connect_exactlyoncesource\">exactly-once source support documentation</a>.",
   })
   .define({
     name: 'inter.worker.key.generation.algorithm',
@@ -390,6 +390,33 @@ export interface DistributedSettings {
   keyTtlMs: number
   signatureAlgorithm: string
   verificationAlgorithms: string[]
+  /**
+   * `exactly.once.source.support` (KIP-618): `enabled` runs source tasks transactionally and fences zombies;
+   * `preparing` and `enabled` make the leader's config-topic writes transactional (the rolling-upgrade step).
+   */
+  exactlyOnceSourceSupport: ExactlyOnceSourceSupport
+}
+
+/** The values of `exactly.once.source.support` (Apache's `DistributedConfig.ExactlyOnceSourceSupport`). */
+export type ExactlyOnceSourceSupport = 'disabled' | 'preparing' | 'enabled'
+
+/** Whether source tasks run with exactly-once support (Apache's `exactlyOnceSourceEnabled()`): distributed and `enabled`. */
+export function exactlyOnceSourceEnabled(config: Pick<WorkerConfig, 'distributed'>): boolean {
+  return config.distributed?.exactlyOnceSourceSupport === 'enabled'
+}
+
+/**
+ * Whether the leader writes the config topic through a transactional producer (Apache's `transactionalLeaderEnabled()`):
+ * `preparing` or `enabled`.
+ */
+export function transactionalLeaderEnabled(config: Pick<WorkerConfig, 'distributed'>): boolean {
+  const support = config.distributed?.exactlyOnceSourceSupport
+  return support === 'preparing' || support === 'enabled'
+}
+
+/** The leader's transactional id for config-topic writes (Apache's `DistributedConfig.transactionalProducerId`). */
+export function transactionalLeaderId(groupId: string): string {
+  return `connect-cluster-${groupId}`
 }
 
 /** Parsed worker settings the runtime uses. The raw properties stay available for prefixed client and converter keys. */
@@ -498,6 +525,7 @@ function distributedSettings(parsed: Record<string, unknown>): DistributedSettin
     keyTtlMs: n('inter.worker.key.ttl.ms'),
     signatureAlgorithm: signature,
     verificationAlgorithms: verification,
+    exactlyOnceSourceSupport: parsed['exactly.once.source.support'] as ExactlyOnceSourceSupport,
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type Predicate,
   type Recommender,
   SinkConnector,
+  type SourceConnector,
   type Transformation,
   type Validator,
 } from '@ferry/api'
@@ -34,7 +35,7 @@ import {
   TRANSFORMS_GROUP,
 } from '../config/connector-config.ts'
 import { HIDDEN, isPasswordKey, type SecretRedactor } from '../config/secrets.ts'
-import type { WorkerConfig } from '../config/worker-config.ts'
+import { exactlyOnceSourceEnabled, type WorkerConfig } from '../config/worker-config.ts'
 import { javaStringKeyOrder } from '../java/hash-order.ts'
 import {
   noVersionMatches,
@@ -580,6 +581,14 @@ export async function validateConnectorConfig(
   const enriched = enrich(baseDef, props, ctx)
   const validated = enriched.validateAll(props)
   if (isSink) validateSinkTopics(props, validated)
+  const nonNullProps: Record<string, string> = {}
+  for (const [k, v] of Object.entries(props)) if (v !== null) nonNullProps[k] = v
+  const connector = connectorPlugin.create() as Connector
+  // Apache's DistributedHerder.validateSourceConnectorConfig: the KIP-618 preflight, distributed mode only.
+  if (!isSink && ctx.workerConfig.distributed !== null) {
+    validateExactlyOnceSupport(ctx, nonNullProps, validated, connector as SourceConnector)
+    validateTransactionBoundary(nonNullProps, validated, connector as SourceConnector)
+  }
   for (const [key, value] of Object.entries(props)) {
     if (value !== null) continue
     let v = validated.get(key)
@@ -602,12 +611,9 @@ export async function validateConnectorConfig(
   const configKeys = new Map<string, ConfigKey>(enriched.configKeys())
   const groups: string[] = [...enriched.groups()]
 
-  const connector = connectorPlugin.create() as Connector
   const connectorDef = connector.config()
   if (!connectorDef)
     throw new BadRequestException(`${connectorPlugin.className}.config() must return a ConfigDef that is not null.`)
-  const nonNullProps: Record<string, string> = {}
-  for (const [k, v] of Object.entries(props)) if (v !== null) nonNullProps[k] = v
   const result = await connector.validate(nonNullProps)
   if (!result)
     throw new BadRequestException(`${connectorPlugin.className}.validate() must return a Config that is not null.`)
@@ -630,6 +636,75 @@ export async function validateConnectorConfig(
   }
   if (isSink) overrides.push(validateClientOverrides(ctx, nonNullProps, 'consumer.override.'))
   return mergeConfigInfos(connType, configInfos, ...overrides, ...converterInfos)
+}
+
+/**
+ * Apache's `validateSourceConnectorExactlyOnceSupport`: `exactly.once.support=required` needs a worker with exactly-once
+ * source support and a connector whose `exactlyOnceSupport()` answers SUPPORTED; each failure is an error on the key,
+ * with Apache's messages.
+ */
+function validateExactlyOnceSupport(
+  ctx: ValidationContext,
+  props: Record<string, string>,
+  validated: Map<string, ConfigValue>,
+  connector: SourceConnector,
+): void {
+  const value = validated.get('exactly.once.support')
+  if (!value || value.errorMessages.length > 0) return
+  if (String(value.value).toLowerCase() !== 'required') return
+  if (!exactlyOnceSourceEnabled(ctx.workerConfig)) {
+    value.errorMessages.push('This worker does not have exactly-once source support enabled.')
+  }
+  try {
+    const support = connector.exactlyOnceSupport(props)
+    if (support === null || support === undefined) {
+      value.errorMessages.push(
+        'The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value "requested" for this property (which will disable this preflight check and allow the connector to be created).',
+      )
+    } else if (support === 'UNSUPPORTED') {
+      value.errorMessages.push('The connector does not support exactly-once semantics with the provided configuration.')
+    } else if (support !== 'SUPPORTED') {
+      throw new Error(`Unexpected value returned from SourceConnector::exactlyOnceSupport: ${String(support)}`)
+    }
+  } catch (e) {
+    value.errorMessages.push(unexpectedValidationError(e))
+  }
+}
+
+/**
+ * Apache's `validateSourceConnectorTransactionBoundary`: `transaction.boundary=connector` needs a connector whose
+ * `canDefineTransactionBoundaries()` answers SUPPORTED.
+ */
+function validateTransactionBoundary(
+  props: Record<string, string>,
+  validated: Map<string, ConfigValue>,
+  connector: SourceConnector,
+): void {
+  const value = validated.get('transaction.boundary')
+  if (!value || value.errorMessages.length > 0) return
+  if (String(value.value).toLowerCase() !== 'connector') return
+  try {
+    const support = connector.canDefineTransactionBoundaries(props)
+    if (support === null || support === undefined) {
+      value.errorMessages.push(
+        "This connector has returned a null value from its canDefineTransactionBoundaries method, which is not permitted. The connector will be treated as if it cannot define its own transaction boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'.",
+      )
+    } else if (support !== 'SUPPORTED') {
+      value.errorMessages.push(
+        'The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.',
+      )
+    }
+  } catch (e) {
+    value.errorMessages.push(unexpectedValidationError(e))
+  }
+}
+
+/** Apache's message for a plugin method that threw during the KIP-618 preflight. */
+function unexpectedValidationError(e: unknown): string {
+  const message = e instanceof Error ? e.message.trim() : ''
+  return message
+    ? `An unexpected error occurred during validation: ${message}`
+    : 'An unexpected error occurred during validation; please see the worker logs for more details.'
 }
 
 /** Converter CLASS values: resolved class names, with the KIP-891 version checks on `<converter>.plugin.version`. */

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
+import {
+  ConfigDef,
+  type ConnectorTransactionBoundaries,
+  type ExactlyOnceSupport,
+  type PluginDescriptor,
+  SourceConnector,
+  SourceTask,
+} from '@ferry/api'
 import { builtinRegistry } from '@ferry/testing'
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import {
@@ -8,6 +16,7 @@ import {
   invalidConfigMessage,
   validateConnectorConfig,
 } from '../../src/herder/connector-validation.ts'
+import { PluginRegistry } from '../../src/plugins/registry.ts'
 
 /** Answers of a running Apache Connect 4.4.0 (worker: StringConverter keys, JsonConverter values), kept as fixtures. */
 const APACHE = new URL('../../../rest/test/fixtures/apache-4.4.0/', import.meta.url)
@@ -183,4 +192,125 @@ test('client overrides follow connector.client.config.override.policy', async ()
     "The 'None' policy does not allow 'max.poll.records' to be overridden in the connector configuration.",
   ])
   assert.equal(infos.error_count, 1)
+})
+
+/** A source connector whose KIP-618 answers are given, to check the exactly-once preflight. */
+function eosSource(
+  className: string,
+  answers: { exactlyOnce: ExactlyOnceSupport | null | Error; boundaries: ConnectorTransactionBoundaries | null },
+): PluginDescriptor {
+  class Source extends SourceConnector {
+    version = () => '1.0.0'
+    start() {}
+    stop() {}
+    taskClass = () => SourceTask as never
+    taskConfigs = () => []
+    config = () => new ConfigDef()
+    override exactlyOnceSupport(): ExactlyOnceSupport | null {
+      if (answers.exactlyOnce instanceof Error) throw answers.exactlyOnce
+      return answers.exactlyOnce
+    }
+    override canDefineTransactionBoundaries(): ConnectorTransactionBoundaries | null {
+      return answers.boundaries
+    }
+  }
+  return { className, kind: ['source'], version: '1.0.0', create: () => new Source() }
+}
+
+function eosContext(support: 'disabled' | 'preparing' | 'enabled' | 'standalone') {
+  const plugins = new PluginRegistry().register(
+    ...BUILTINS.plugins(),
+    eosSource('com.example.Supported', { exactlyOnce: 'SUPPORTED', boundaries: 'SUPPORTED' }),
+    eosSource('com.example.Unsupported', { exactlyOnce: 'UNSUPPORTED', boundaries: 'UNSUPPORTED' }),
+    eosSource('com.example.Silent', { exactlyOnce: null, boundaries: null }),
+    eosSource('com.example.Throwing', { exactlyOnce: new Error(' no database '), boundaries: 'SUPPORTED' }),
+  )
+  const base = {
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+  }
+  const workerConfig =
+    support === 'standalone'
+      ? parseWorkerConfig({ ...base, 'offset.storage.file.filename': '/tmp/unused' }, 'standalone')
+      : parseWorkerConfig(
+          {
+            ...base,
+            'group.id': 'g',
+            'config.storage.topic': 'c',
+            'offset.storage.topic': 'o',
+            'status.storage.topic': 's',
+            'exactly.once.source.support': support,
+          },
+          'distributed',
+        )
+  return { plugins, workerConfig }
+}
+
+async function errorsOn(ctx: ReturnType<typeof eosContext>, config: Record<string, string>, key: string) {
+  const infos = await validateConnectorConfig(ctx, { name: 'eos', 'tasks.max': '1', ...config })
+  return infos.configs.find((c) => c.value?.name === key)?.value?.errors
+}
+
+test('exactly.once.support=required passes on an enabled worker when the connector answers SUPPORTED', async () => {
+  const config = { 'connector.class': 'com.example.Supported', 'exactly.once.support': 'required' }
+  assert.deepEqual(await errorsOn(eosContext('enabled'), config, 'exactly.once.support'), [])
+})
+
+test('exactly.once.support=required on a worker without exactly-once source support is an error on the key, as Apache’s', async () => {
+  const config = { 'connector.class': 'com.example.Supported', 'exactly.once.support': 'required' }
+  for (const support of ['disabled', 'preparing'] as const) {
+    assert.deepEqual(await errorsOn(eosContext(support), config, 'exactly.once.support'), [
+      'This worker does not have exactly-once source support enabled.',
+    ])
+  }
+})
+
+test('exactly.once.support=required with a connector that answers UNSUPPORTED, null or throws gets Apache’s messages', async () => {
+  const ctx = eosContext('enabled')
+  const required = (c: string) => ({ 'connector.class': c, 'exactly.once.support': 'required' })
+  assert.deepEqual(await errorsOn(ctx, required('com.example.Unsupported'), 'exactly.once.support'), [
+    'The connector does not support exactly-once semantics with the provided configuration.',
+  ])
+  const silent = await errorsOn(ctx, required('com.example.Silent'), 'exactly.once.support')
+  assert.equal(silent?.length, 1)
+  assert.match(silent![0]!, /^The connector does not implement the API required for preflight validation/)
+  assert.deepEqual(await errorsOn(ctx, required('com.example.Throwing'), 'exactly.once.support'), [
+    'An unexpected error occurred during validation: no database',
+  ])
+  // 'requested' asks nothing of the connector.
+  const requested = { 'connector.class': 'com.example.Unsupported', 'exactly.once.support': 'requested' }
+  assert.deepEqual(await errorsOn(ctx, requested, 'exactly.once.support'), [])
+})
+
+test('transaction.boundary=connector needs canDefineTransactionBoundaries() to answer SUPPORTED', async () => {
+  const ctx = eosContext('enabled')
+  const boundary = (c: string) => ({ 'connector.class': c, 'transaction.boundary': 'connector' })
+  assert.deepEqual(await errorsOn(ctx, boundary('com.example.Supported'), 'transaction.boundary'), [])
+  assert.deepEqual(await errorsOn(ctx, boundary('com.example.Unsupported'), 'transaction.boundary'), [
+    'The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.',
+  ])
+  assert.deepEqual(await errorsOn(ctx, boundary('com.example.Silent'), 'transaction.boundary'), [
+    "This connector has returned a null value from its canDefineTransactionBoundaries method, which is not permitted. The connector will be treated as if it cannot define its own transaction boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'.",
+  ])
+  // The built-in file source keeps Apache's default: it cannot define boundaries.
+  const file = { ...boundary('FileStreamSource'), topic: 't' }
+  assert.equal((await errorsOn(ctx, file, 'transaction.boundary'))?.length, 1)
+})
+
+test('standalone mode runs no exactly-once preflight, as Apache’s StandaloneHerder', async () => {
+  const config = {
+    'connector.class': 'com.example.Unsupported',
+    'exactly.once.support': 'required',
+    'transaction.boundary': 'connector',
+  }
+  const infos = await validateConnectorConfig(eosContext('standalone'), { name: 'eos', ...config })
+  assert.equal(infos.error_count, 0)
+})
+
+test('a bad transaction.boundary value is Apache’s error naming the valid values, and skips the preflight', async () => {
+  const ctx = eosContext('enabled')
+  const config = { 'connector.class': 'com.example.Supported', 'transaction.boundary': 'batch' }
+  assert.deepEqual(await errorsOn(ctx, config, 'transaction.boundary'), [
+    'Invalid value batch for configuration transaction.boundary: String must be one of (case insensitive): POLL, INTERVAL, CONNECTOR',
+  ])
 })
