@@ -13,6 +13,7 @@
 const BRANDS = {
   ConnectException: Symbol.for('ferry.error.ConnectException'),
   RetriableException: Symbol.for('ferry.error.RetriableException'),
+  PendingException: Symbol.for('ferry.error.PendingException'),
   DataException: Symbol.for('ferry.error.DataException'),
   SchemaBuilderException: Symbol.for('ferry.error.SchemaBuilderException'),
   SchemaProjectorException: Symbol.for('ferry.error.SchemaProjectorException'),
@@ -26,6 +27,7 @@ const BRANDS = {
 export const ErrorCode = {
   CONNECT: 'FERRY_ERR_CONNECT',
   RETRIABLE: 'FERRY_ERR_RETRIABLE',
+  PENDING: 'FERRY_ERR_PENDING',
   DATA: 'FERRY_ERR_DATA',
   SCHEMA_BUILDER: 'FERRY_ERR_SCHEMA_BUILDER',
   SCHEMA_PROJECTOR: 'FERRY_ERR_SCHEMA_PROJECTOR',
@@ -89,6 +91,31 @@ export class RetriableException extends ConnectException {
   }
 }
 brand(RetriableException, BRANDS.RetriableException, ErrorCode.RETRIABLE)
+
+/**
+ * Thrown by a synchronous plugin method (a converter's `fromConnectData` / `toConnectData`) that needs something it
+ * has to fetch first, such as a schema from a registry: the runtime waits until `ready` settles and calls the method
+ * again with the same arguments. It is not a failure: not counted, reported nor limited by `errors.retry.timeout`.
+ * `ready` never rejects; the plugin keeps the outcome and throws the real error (if any) on the next call. A caller
+ * that does not know it sees a RetriableException.
+ */
+export class PendingException extends RetriableException {
+  readonly ready: Promise<void>
+
+  constructor(message: string, ready: Promise<unknown>) {
+    super(message)
+    this.ready = ready.then(
+      () => {},
+      () => {},
+    )
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class that instanceof was called on
+    return hasBrand(this, PendingException, BRANDS.PendingException, value)
+  }
+}
+brand(PendingException, BRANDS.PendingException, ErrorCode.PENDING)
 
 /** Data does not match its schema, or cannot be converted. */
 export class DataException extends ConnectException {

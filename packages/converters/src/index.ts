@@ -54,6 +54,15 @@ export {
   registryClientConfigDef,
   withRegistryClientConfig,
 } from './schema-registry/schema-registry-client-config.ts'
+export {
+  AUTO_REGISTER_SCHEMAS_CONFIG,
+  LATEST_COMPATIBILITY_STRICT_CONFIG,
+  type SchemaFormat,
+  SchemaRegistryConverter,
+  SettledCache,
+  schemaRegistryConverterConfigDef,
+  USE_LATEST_VERSION_CONFIG,
+} from './schema-registry/schema-registry-converter.ts'
 export { SimpleHeaderConverter } from './simple-header-converter.ts'
 export { type Charset, charsetForName } from './string/charsets.ts'
 export { ENCODING_CONFIG, StringConverter } from './string/string-converter.ts'

@@ -38,6 +38,8 @@ export interface SchemaRegistryClient {
   register(subject: string, schema: RegistrySchema, normalize?: boolean): Promise<number>
   /** The id of `schema` registered under `subject`; a `RestClientException` 40401/40403 when it is not. */
   getId(subject: string, schema: RegistrySchema, normalize?: boolean): Promise<number>
+  /** The version of `schema` under `subject`; a `RestClientException` 40401/40403 when it is not registered there. */
+  getVersion(subject: string, schema: RegistrySchema, normalize?: boolean): Promise<number>
   /** The schema with global id `id`. */
   getSchemaById(id: number): Promise<RegistrySchema>
   /** The latest version of `subject`. */
@@ -53,6 +55,7 @@ export class CachedSchemaRegistryClient implements SchemaRegistryClient {
   readonly #schemasById: LruCache<number, Promise<RegistrySchema>>
   readonly #idsBySchema: LruCache<string, Promise<number>>
   readonly #versions: LruCache<string, Promise<SchemaMetadata>>
+  readonly #versionsBySchema: LruCache<string, Promise<number>>
   readonly #latest = new Map<string, { at: number; metadata: Promise<SchemaMetadata> }>()
   readonly #latestTtlMs: number
 
@@ -61,6 +64,7 @@ export class CachedSchemaRegistryClient implements SchemaRegistryClient {
     this.#schemasById = new LruCache(options.cacheCapacity)
     this.#idsBySchema = new LruCache(options.cacheCapacity)
     this.#versions = new LruCache(options.cacheCapacity)
+    this.#versionsBySchema = new LruCache(options.cacheCapacity)
     this.#latestTtlMs = options.latestTtlSec < 0 ? Number.POSITIVE_INFINITY : options.latestTtlSec * 1000
   }
 
@@ -85,6 +89,22 @@ export class CachedSchemaRegistryClient implements SchemaRegistryClient {
       this.#remember(answer.id, answer)
       return answer.id
     })
+  }
+
+  getVersion(subject: string, schema: RegistrySchema, normalize = false): Promise<number> {
+    const key = `${normalize ? 'n' : ''}\u0000${subject}\u0000${schemaKey(schema)}`
+    const cached = this.#versionsBySchema.get(key)
+    if (cached !== undefined) return cached
+    const fetched = (async (): Promise<number> => {
+      const answer = (await this.#rest.request(
+        'POST',
+        `/subjects/${encodeURIComponent(subject)}${normalize ? '?normalize=true' : ''}`,
+        requestBody(schema),
+      )) as SchemaMetadata
+      this.#remember(answer.id, answer)
+      return answer.version
+    })()
+    return this.#keep(this.#versionsBySchema, key, fetched)
   }
 
   getSchemaById(id: number): Promise<RegistrySchema> {

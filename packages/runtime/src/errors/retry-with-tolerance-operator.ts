@@ -1,4 +1,4 @@
-import { ConnectException, RetriableException } from '@ferry/api'
+import { ConnectException, PendingException, RetriableException } from '@ferry/api'
 import { type ErrorHandlingMetrics, NOOP_ERROR_HANDLING_METRICS } from '../metrics/task-metrics.ts'
 import type { ErrorReporter } from './error-reporter.ts'
 import type { ProcessingContext } from './processing-context.ts'
@@ -41,9 +41,13 @@ export const SYSTEM_CLOCK: OperatorClock = {
   random: () => Math.random(),
 }
 
-/** A wait the operator asks for between two attempts of a failing operation. */
+/**
+ * A wait the operator asks for between two attempts of an operation: `delayMs` after a failure, or until `until`
+ * settles when the operation threw PendingException (it needs something fetched first).
+ */
 export interface Backoff {
   readonly delayMs: number
+  readonly until?: Promise<void>
 }
 
 /** The remaining attempts of an operation: a generator that yields a Backoff whenever it must wait. */
@@ -168,14 +172,55 @@ export class RetryWithToleranceOperator<T> {
       context.attempt = 1
       return result
     } catch (e) {
-      context.attempt = 1
-      this.#metrics.recordFailure()
-      if (e instanceof RetriableException && this.settings.retryTimeoutMs !== 0) {
-        const timeout = this.settings.retryTimeoutMs
-        const deadline = timeout > 0 ? this.#clock.now() + timeout : Number.POSITIVE_INFINITY
-        return new PendingRetry(this.#retry(context, operation, deadline))
+      if (e instanceof PendingException) return new PendingRetry(this.#resume(context, operation, e))
+      return this.#firstFailure(context, operation, e)
+    }
+  }
+
+  /** The first attempt failed with `e`: retried when it is retriable and there is time, else failed. */
+  #firstFailure<V>(context: ProcessingContext<T>, operation: () => V, e: unknown): null | PendingRetry<V> {
+    context.attempt = 1
+    this.#metrics.recordFailure()
+    if (e instanceof RetriableException && this.settings.retryTimeoutMs !== 0) {
+      const timeout = this.settings.retryTimeoutMs
+      const deadline = timeout > 0 ? this.#clock.now() + timeout : Number.POSITIVE_INFINITY
+      return new PendingRetry(this.#retry(context, operation, deadline))
+    }
+    return this.#failed(context, e)
+  }
+
+  /** The first attempt threw PendingException: waits for it, then goes on as `execute` does with the outcome. */
+  *#resume<V>(context: ProcessingContext<T>, operation: () => V, pending: PendingException): Retrying<V | null> {
+    let result: V
+    try {
+      result = yield* this.#settled(context, operation, pending)
+    } catch (e) {
+      if (e instanceof RetriesInterruptedException) throw e
+      const failed = this.#firstFailure(context, operation, e)
+      return failed instanceof PendingRetry ? yield* failed.attempts : failed
+    }
+    context.attempt = 1
+    return result
+  }
+
+  /** Runs `operation` (after waiting for `pending` when given), again after each PendingException it throws. */
+  *#settled<V>(context: ProcessingContext<T>, operation: () => V, pending: PendingException | null): Retrying<V> {
+    for (;;) {
+      if (pending !== null) {
+        yield { delayMs: 0, until: pending.ready }
+        if (this.stopping) {
+          throw new RetriesInterruptedException(
+            `Stopped while waiting in stage ${context.stage} with class ${context.executingClass}`,
+            pending,
+          )
+        }
       }
-      return this.#failed(context, e)
+      try {
+        return operation()
+      } catch (e) {
+        if (!(e instanceof PendingException)) throw e
+        pending = e
+      }
     }
   }
 
@@ -192,10 +237,11 @@ export class RetryWithToleranceOperator<T> {
       }
       attempt++
       try {
-        const result = operation()
+        const result = yield* this.#settled(context, operation, null)
         context.attempt = attempt
         return result
       } catch (e) {
+        if (e instanceof RetriesInterruptedException) throw e
         context.attempt = attempt
         this.#metrics.recordFailure()
         if (!(e instanceof RetriableException) || this.#clock.now() >= deadline) return this.#failed(context, e)
@@ -233,7 +279,8 @@ export class RetryWithToleranceOperator<T> {
 
   async #continue<V>(operation: Retrying<V>, backoff: Backoff): Promise<V> {
     for (;;) {
-      await this.#clock.sleep(backoff.delayMs, this.#stop.signal)
+      if (backoff.until) await untilOrStopped(backoff.until, this.#stop.signal)
+      else await this.#clock.sleep(backoff.delayMs, this.#stop.signal)
       const step = operation.next()
       if (step.done) return step.value
       backoff = step.value
@@ -322,4 +369,17 @@ export class RetryWithToleranceOperator<T> {
     }
     if (errors.length > 0) throw new ConnectException('Failed to close all reporters', errors[0])
   }
+}
+
+/** Settles when `until` does or `signal` aborts. */
+function untilOrStopped(until: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+    void until.then(done)
+  })
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConnectException, DataException, RetriableException } from '@ferry/api'
+import { ConnectException, DataException, PendingException, RetriableException } from '@ferry/api'
 import type { ErrorReporter } from '../../src/errors/error-reporter.ts'
 import { ProcessingContext } from '../../src/errors/processing-context.ts'
 import {
@@ -307,4 +307,78 @@ test('task-error-metrics: a failure that is not tolerated is an error, not a ski
   const all = measured({ tolerance: 'all' })
   void all.op.executeFailed(new ProcessingContext('r'), Stage.TASK_PUT, 'Task', new DataException('bad'))
   assert.deepEqual(all.counts(), { failures: 1, errors: 0, skipped: 0, retries: 0 })
+})
+
+/** An operation that needs something fetched first: PendingException until `fetched` resolves, then `outcome()`. */
+function fetching<V>(outcome: () => V) {
+  let resolve!: () => void
+  const fetched = new Promise<void>((r) => {
+    resolve = r
+  })
+  let done = false
+  void fetched.then(() => {
+    done = true
+  })
+  let calls = 0
+  const fn = () => {
+    calls++
+    if (!done) throw new PendingException('waiting for a schema', fetched)
+    return outcome()
+  }
+  return { fn, resolve, calls: () => calls }
+}
+
+test('a PendingException waits until it is ready and runs the operation again, even with errors.retry.timeout=0, without counting a failure', async () => {
+  const { op, metrics, counts } = measured({ retryTimeoutMs: 0 })
+  const { fn, resolve, calls } = fetching(() => 'converted')
+  const context = new ProcessingContext('r')
+  const pending = op.execute(context, fn, Stage.VALUE_CONVERTER, 'AvroConverter')
+  assert.ok(pending instanceof PendingRetry, 'the operation waits')
+  const result = op.run(pending.attempts)
+  assert.ok(result instanceof Promise)
+  resolve()
+  assert.equal(await result, 'converted')
+  assert.equal(calls(), 2)
+  assert.equal(context.failed, false)
+  assert.deepEqual(counts(), { failures: 0, errors: 0, skipped: 0, retries: 0 })
+  assert.equal(metrics.lastErrorTimestamp, 0)
+})
+
+test('what a PendingException was waiting for may fail: a DataException is then tolerated and reported as any failure', async () => {
+  const { op, reported } = operator({ tolerance: 'all' })
+  const { fn, resolve } = fetching(() => {
+    throw new DataException('incompatible schema')
+  })
+  const context = new ProcessingContext('r')
+  const pending = op.execute(context, fn, Stage.VALUE_CONVERTER, 'AvroConverter')
+  assert.ok(pending instanceof PendingRetry)
+  resolve()
+  assert.equal(await op.run(pending.attempts), null)
+  assert.equal(context.failed, true)
+  assert.equal(reported.length, 1)
+  assert.equal((reported[0]!.error as Error).message, 'incompatible schema')
+})
+
+test('what a PendingException was waiting for may end in a RetriableException, retried under errors.retry.timeout', async () => {
+  const { op, clock } = operator({ retryTimeoutMs: 6000 })
+  let failures = 2
+  const { fn, resolve } = fetching(() => {
+    if (failures-- > 0) throw new RetriableException('registry unreachable')
+    return 'converted'
+  })
+  const pending = op.execute(new ProcessingContext('r'), fn, Stage.VALUE_CONVERTER, 'AvroConverter')
+  assert.ok(pending instanceof PendingRetry)
+  resolve()
+  assert.equal(await op.run(pending.attempts), 'converted')
+  assert.deepEqual(clock.sleeps, [300, 600])
+})
+
+test('stopping ends the wait for a PendingException: the operation throws RetriesInterruptedException', async () => {
+  const { op } = operator({})
+  const { fn } = fetching(() => 'never')
+  const pending = op.execute(new ProcessingContext('r'), fn, Stage.VALUE_CONVERTER, 'AvroConverter')
+  assert.ok(pending instanceof PendingRetry)
+  const running = op.run(pending.attempts)
+  op.triggerStop()
+  await assert.rejects(Promise.resolve(running), (e: unknown) => e instanceof RetriesInterruptedException)
 })
