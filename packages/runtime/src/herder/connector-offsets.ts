@@ -63,8 +63,14 @@ export async function readConnectorOffsets(
       await client.close().catch(() => {})
     }
   }
-  const store = worker.offsets
-  return { offsets: store.partitions(name).map((partition) => ({ partition, offset: store.get(name, partition) })) }
+  // The connector's store: its own offsets topic (read to its end when it starts) and the worker's, or the worker's.
+  const lease = await worker.offsetStores.acquire(config)
+  try {
+    const store = lease.store
+    return { offsets: store.partitions(name).map((partition) => ({ partition, offset: store.get(name, partition) })) }
+  } finally {
+    await lease.release()
+  }
 }
 
 /**
@@ -158,7 +164,7 @@ async function modifySinkOffsets(
   }
 }
 
-/** Source offsets live in the worker's offset store; `null` offsets means a reset of every known partition. */
+/** Source offsets live in the connector's offset store (see ConnectorOffsetStores); `null` offsets means a reset of every known partition. */
 async function modifySourceOffsets(
   worker: Worker,
   name: string,
@@ -166,26 +172,31 @@ async function modifySourceOffsets(
   instance: Connector,
   offsets: ConnectorOffset[] | null,
 ): Promise<Message> {
-  const store = worker.offsets
-  const reset = offsets === null
-  const entries: Array<[OffsetMap, OffsetMap | null]> = reset
-    ? store.partitions(name).map((p) => [p, null])
-    : offsets.map((o) => normalizeSourceOffset(o))
-  const connector = instance as SourceConnector
-  if (connector.alterOffsets === SourceConnector.prototype.alterOffsets) {
-    throw new ConnectException(
-      `Failed to modify offsets for connector ${name} because it doesn't support external modification of offsets`,
-    )
-  }
-  const alterResult = await callAlterOffsets(name, () => connector.alterOffsets(config, new Map(entries)), true)
-  if (entries.length > 0) {
-    try {
-      await store.set(name, entries)
-    } catch (e) {
-      throw new ConnectException(`Failed to modify offsets for source connector ${name}`, e)
+  const lease = await worker.offsetStores.acquire(config)
+  try {
+    const store = lease.store
+    const reset = offsets === null
+    const entries: Array<[OffsetMap, OffsetMap | null]> = reset
+      ? store.partitions(name).map((p) => [p, null])
+      : offsets.map((o) => normalizeSourceOffset(o))
+    const connector = instance as SourceConnector
+    if (connector.alterOffsets === SourceConnector.prototype.alterOffsets) {
+      throw new ConnectException(
+        `Failed to modify offsets for connector ${name} because it doesn't support external modification of offsets`,
+      )
     }
+    const alterResult = await callAlterOffsets(name, () => connector.alterOffsets(config, new Map(entries)), true)
+    if (entries.length > 0) {
+      try {
+        await store.set(name, entries)
+      } catch (e) {
+        throw new ConnectException(`Failed to modify offsets for source connector ${name}`, e)
+      }
+    }
+    return modifiedMessage(alterResult, reset)
+  } finally {
+    await lease.release()
   }
-  return modifiedMessage(alterResult, reset)
 }
 
 /**

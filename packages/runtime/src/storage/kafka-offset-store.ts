@@ -25,6 +25,13 @@ export interface KafkaOffsetBackingStoreOptions extends ConnectionSettings {
   topicConfigs?: Record<string, string>
   /** Milliseconds `set` waits for the broker's acknowledgement (default 30000). */
   writeTimeoutMs?: number
+  /**
+   * Reads only committed records (`isolation.level=read_committed`): with exactly-once source support, offsets are
+   * written in the tasks' transactions, and an aborted transaction's offsets must not be read back.
+   */
+  readCommitted?: boolean
+  /** The config key that names the topic, for error messages (default the worker's `offset.storage.topic`). */
+  topicConfigKey?: string
   logger?: Logger
 }
 
@@ -49,7 +56,7 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
         partitions: options.partitions ?? 25,
         replicationFactor: options.replicationFactor ?? -1,
         configs: options.topicConfigs,
-        workerConfigKey: 'offset.storage.topic',
+        workerConfigKey: options.topicConfigKey ?? 'offset.storage.topic',
         purpose: 'source connector offsets',
       },
       logger: this.#logger,

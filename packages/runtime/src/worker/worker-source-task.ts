@@ -39,6 +39,8 @@ export interface SourceTaskSettings {
   offsetFlushTimeoutMs: number
   /** KIP-158: creates the topics the task writes to before its first write to each; null when not asked for. */
   topicCreation?: TopicCreation | null
+  /** Lets the offset store go once the task has closed (a connector's own offsets store is shared, see Worker). */
+  releaseOffsets?: () => Promise<void>
 }
 
 /** One produced batch, in submission order; its offsets become committable once it and all earlier batches are acked. */
@@ -495,6 +497,7 @@ export class WorkerSourceTask extends WorkerTask {
     // After a failure, or a stop that came while the task was starting, the task gets its stop call here.
     if (this.#started) await this.#stopTask()
     await this.#producer.close().catch(() => {})
+    await this.#settings.releaseOffsets?.().catch(() => {})
     await this.#settings.topicCreation?.close().catch(() => {})
     await this.#operator.close().catch((e) => this.log.warn({ err: e }, 'Error closing the error reporters'))
   }

@@ -34,6 +34,7 @@ import {
 } from '../metrics/task-metrics.ts'
 import type { PluginDescriptor, PluginKind, PluginRegistry } from '../plugins/registry.ts'
 import { type OffsetBackingStore, offsetReader } from '../storage/offset-store.ts'
+import { ConnectorOffsetStores, type ConnectorStoreFactory, type OffsetStoreLease } from './connector-offset-stores.ts'
 import { type Converters, createConverters, createTransformationChain, resolvePlugin } from './plugin-instances.ts'
 import { parseTopicCreationGroups, TopicCreation } from './topic-creation.ts'
 import type { TransformationChain } from './transformation-chain.ts'
@@ -74,6 +75,8 @@ interface RunningConnector {
   /** What the references resolved to, for writing task configs back with references. */
   resolved: ResolvedReference[]
   state: TargetState
+  /** A source connector's offset store (its reader's), released when the connector stops. */
+  offsets: OffsetStoreLease | null
 }
 
 /** What a worker takes beyond its config. */
@@ -82,6 +85,8 @@ export interface WorkerOptions {
   configTransformer?: WorkerConfigTransformer
   /** Where the worker's, connectors' and tasks' metrics are kept; by default its own, without process metrics. */
   metrics?: ConnectMetrics
+  /** Makes a connector's own offsets store (`offsets.storage.topic`); by default one on the topic (tests: a fake). */
+  connectorOffsetStore?: ConnectorStoreFactory
 }
 
 /**
@@ -92,6 +97,8 @@ export class Worker {
   readonly config: WorkerConfig
   readonly plugins: PluginRegistry
   readonly offsets: OffsetBackingStore
+  /** The store each source connector's offsets are in: the worker's, or with its own topic (distributed mode). */
+  readonly offsetStores: ConnectorOffsetStores
   /** Resolves config provider references in connector and task configs when they start (and for validation). */
   readonly configTransformer: WorkerConfigTransformer
   /** Apache's metric groups for this worker, its connectors and tasks (served on `/metrics`). */
@@ -112,6 +119,7 @@ export class Worker {
     this.config = config
     this.plugins = plugins
     this.offsets = offsets
+    this.offsetStores = new ConnectorOffsetStores(offsets, config, log, options.connectorOffsetStore)
     this.#log = log
     this.#pluginLoggers = () => log
     for (const warning of config.clients.drainWarnings()) log.warn(warning)
@@ -230,6 +238,11 @@ export class Worker {
       // A source connector's topic creation groups must parse, as Apache's SourceConnectorConfig (KIP-158).
       if (instance instanceof SourceConnector && state !== 'STOPPED')
         parseTopicCreationGroups(resolved.config, this.config.topicCreationEnable !== false)
+      const offsets =
+        instance instanceof SourceConnector && state !== 'STOPPED'
+          ? await this.offsetStores.acquire(resolved.config)
+          : null
+      const offsetStore = offsets?.store ?? this.offsets
       connector.initialize({
         requestTaskReconfiguration,
         raiseError: (error) => {
@@ -237,9 +250,9 @@ export class Worker {
           this.#log.error({ connector: name, err: error }, `Connector ${name} raised an error`)
           listener.onFailure(name, error)
         },
-        offsetStorageReader: () => offsetReader(this.offsets, name),
+        offsetStorageReader: () => offsetReader(offsetStore, name),
       } as Parameters<Connector['initialize']>[0])
-      this.#connectors.set(name, { name, connector, ...resolved, rawConfig: config, state })
+      this.#connectors.set(name, { name, connector, ...resolved, rawConfig: config, state, offsets })
       if (state !== 'STOPPED') await connector.start(resolved.config)
     } catch (e) {
       const error = redactor.redactError(e instanceof Error ? e : new Error(String(e)))
@@ -310,6 +323,7 @@ export class Worker {
       } catch (e) {
         this.#log.warn({ err: e }, `Error while stopping connector ${name}`)
       }
+      await running.offsets?.release()
     })
   }
 
@@ -369,6 +383,7 @@ export class Worker {
       if (running.connector instanceof SourceConnector) {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
+        const offsets = await this.offsetStores.acquire(connectorConfig)
         const producer = new KafkaProducer(
           clients.producer(connectorConfig, `connector-producer-${id.connector}-${id.task}`),
         )
@@ -387,11 +402,12 @@ export class Worker {
           converters,
           this.#chain<SourceRecord>(connectorConfig),
           producer,
-          this.offsets,
+          offsets.store,
           {
             offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
             offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
             topicCreation,
+            releaseOffsets: offsets.release,
           },
           state,
           listener,
