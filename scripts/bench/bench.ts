@@ -10,11 +10,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { KAFKA_VERSION, REPO_ROOT, type SecuredKafkaCluster, startKafka } from '../kafka/harness.ts'
 import { CONNECT_JVM_OPTIONS, ensureApacheConnect, javaVersion, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
+import { CDC_PRESETS, prepareCdc } from './cdc.ts'
 import { admin, createTopic, jsonRecord, LINE_BYTES, line, produce, writeLinesFile } from './data.ts'
 import { prepareJdbc } from './jdbc.ts'
 import { summarizeProfileDir } from './profile.ts'
 import {
   type BenchResults,
+  isCdc,
   isSecured,
   type ProfileResult,
   SINK_GROUPS,
@@ -43,13 +45,15 @@ export interface BenchOptions {
   workloads: WorkloadId[]
   /** Use this broker instead of starting one (workloads 1–7; 8–11 always start their own secured broker). */
   bootstrap?: string | undefined
-  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9 and 15–17 (node --cpu-prof). */
+  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9, 15–17, 20 and 21 (node --cpu-prof). */
   profile: boolean
   /** Override the record counts (workloads 1, 2, 6, 8 and 9; and 3, 10 and 11 when smaller than theirs). */
   records?: number | undefined
   jsonRecords?: number | undefined
   /** Records of workload 7 (default: as workload 3). */
   jdbcRecords?: number | undefined
+  /** Rows of the CDC snapshot and changes of the CDC streaming workload (default CDC_PRESETS). */
+  cdcRows?: number | undefined
   idleSettleMs?: number | undefined
   /** The scale group's connector counts (the workloads `scale-<count>` in `workloads`). */
   scaleConnectors?: readonly number[] | undefined
@@ -287,7 +291,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         }
         await runPhase(
           ctx,
-          plain.filter((w) => !sinkGroupOf(w.id)),
+          plain.filter((w) => !sinkGroupOf(w.id) && !isCdc(w.id)),
         )
         // The sink groups, one after the other on the same broker, each with its server up only for its own phase.
         for (const group of Object.keys(SINK_GROUPS) as SinkGroup[]) {
@@ -304,6 +308,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
             await runPhase(ctx, phase)
           } finally {
             await setup?.stop()
+          }
+        }
+        // The CDC group, with its PostgreSQL up only for its own phase.
+        const cdcPhase = plain.filter((w) => isCdc(w.id))
+        if (cdcPhase.length > 0) {
+          const rows = options.cdcRows ?? (options.quick ? CDC_PRESETS.quick : CDC_PRESETS.full).rows
+          ctx.cdc = await prepareCdc({ rows, engines: options.engines, log }).catch((e: unknown) => {
+            ctx.cdcSkip = `PostgreSQL could not be prepared: ${(e as Error).message.split('\n')[0]}`
+            log(`The cdc group skipped: ${ctx.cdcSkip}`)
+            return undefined
+          })
+          for (const [engine, why] of Object.entries(ctx.cdc?.skip ?? {}))
+            log(`The cdc group skipped for ${engine}: ${why}`)
+          try {
+            await runPhase(ctx, cdcPhase)
+          } finally {
+            await ctx.cdc?.stop()
           }
         }
       } finally {

@@ -1,8 +1,12 @@
 /**
- * The Debezium JDBC sink connector for the bench's workload 7, from Maven Central: `io.debezium:debezium-connector-jdbc`
- * with its runtime dependencies, as a `plugin.path` directory. Maven unpacks Debezium's own plugin archive (the
- * `plugin` classifier, what Debezium's install instructions use); if that is missing it resolves the jar and its
- * dependencies instead. Fetched once into `.cache/bench/debezium-jdbc-<version>/` (git-ignored).
+ * Debezium's connectors from Maven Central, as `plugin.path` directories for Apache Connect:
+ *
+ * - the JDBC sink for the bench's workload 7: `io.debezium:debezium-connector-jdbc` with its runtime dependencies.
+ *   Maven unpacks Debezium's own plugin archive (the `plugin` classifier, what Debezium's install instructions use); if
+ *   that is missing it resolves the jar and its dependencies instead. Fetched once into
+ *   `.cache/bench/debezium-jdbc-<version>/` (git-ignored).
+ * - the PostgreSQL source (`ensureDebeziumPostgres`) for the CDC group (cdc.ts) and
+ *   scripts/postgres/compare-debezium.ts: its plugin archive, fetched once into `.cache/debezium-postgres-<version>/`.
  */
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
@@ -66,6 +70,45 @@ export async function ensureDebeziumJdbc(versions: readonly string[] = DEBEZIUM_
   )
 }
 
+/**
+ * Maven run in `home` (created) with a settings file that sends every repository to Maven Central: Debezium's parent
+ * POM names Confluent's repository, which nothing here needs. Runs in that directory because, without a project,
+ * dependency:unpack leaves marker files under ./${project.basedir}.
+ */
+async function mavenIn(home: string): Promise<(args: string[]) => Promise<{ code: number | null; output: string }>> {
+  await mkdir(home, { recursive: true })
+  await writeFile(
+    join(home, 'settings.xml'),
+    `<settings><mirrors><mirror><id>central-for-all</id><mirrorOf>*,!central</mirrorOf><url>https://repo.maven.apache.org/maven2</url></mirror></mirrors></settings>\n`,
+  )
+  return (args) =>
+    run('sh', ['-c', 'cd "$0" && exec mvn "$@"', home, '-q', '-B', '-s', join(home, 'settings.xml'), ...args])
+}
+
+/** The Debezium PostgreSQL connector the CDC group and scripts/postgres/compare-debezium.ts run on Apache Connect. */
+export const DEBEZIUM_POSTGRES_VERSION = '3.6.1.Final'
+
+/**
+ * Debezium's PostgreSQL connector plugin archive (`io.debezium:debezium-connector-postgres:<version>:tar.gz:plugin`),
+ * unpacked once into `.cache/debezium-postgres-<version>/plugins`; resolves that directory, the `plugin.path` entry.
+ */
+export async function ensureDebeziumPostgres(version: string = DEBEZIUM_POSTGRES_VERSION): Promise<string> {
+  const home = join(REPO_ROOT, '.cache', `debezium-postgres-${version}`)
+  const plugins = join(home, 'plugins')
+  if (existsSync(join(plugins, 'debezium-connector-postgres', `debezium-connector-postgres-${version}.jar`)))
+    return plugins
+  const mvn = await mavenIn(home)
+  process.stderr.write(`Fetching Debezium's PostgreSQL connector ${version} with Maven (one time)...\n`)
+  const res = await mvn([
+    'dependency:unpack',
+    `-Dartifact=io.debezium:debezium-connector-postgres:${version}:tar.gz:plugin`,
+    `-DoutputDirectory=${plugins}`,
+  ])
+  if (res.code !== 0)
+    throw new Error(`Maven could not fetch Debezium's PostgreSQL connector: ${res.output.slice(-2000)}`)
+  return plugins
+}
+
 async function ensureVersion(version: string): Promise<DebeziumJdbc> {
   const home = debeziumCacheDir(version)
   const pluginPath = join(home, 'plugins')
@@ -73,15 +116,7 @@ async function ensureVersion(version: string): Promise<DebeziumJdbc> {
     const [note = '', ...jars] = (await readFile(join(home, MARKER), 'utf8')).split('\n').filter(Boolean)
     return { version, pluginPath, jars, note }
   }
-  await mkdir(home, { recursive: true })
-  // Debezium's parent POM names Confluent's repository, which the bench does not need: send everything to Central.
-  await writeFile(
-    join(home, 'settings.xml'),
-    `<settings><mirrors><mirror><id>central-for-all</id><mirrorOf>*,!central</mirrorOf><url>https://repo.maven.apache.org/maven2</url></mirror></mirrors></settings>\n`,
-  )
-  // Run in the cache directory: without a project, dependency:unpack leaves marker files under ./${project.basedir}.
-  const mvn = (args: string[]) =>
-    run('sh', ['-c', 'cd "$0" && exec mvn "$@"', home, '-q', '-B', '-s', join(home, 'settings.xml'), ...args])
+  const mvn = await mavenIn(home)
   const tmp = join(home, `tmp-${process.pid}`)
   await rm(tmp, { recursive: true, force: true })
   try {

@@ -47,6 +47,10 @@ export const METRICS: Record<string, MetricInfo> = {
   idleCpuPercent: { label: 'CPU while idle, %', digits: 2, better: 'lower' },
   readySeconds: { label: 'start → all 10 RUNNING, s', digits: 2, better: 'lower' },
   recordsPerBatch: { label: 'records per batch in the log', digits: 0, better: 'higher' },
+  // The CDC group (cdc.ts)
+  latencyP50Ms: { label: 'commit → Kafka latency p50, ms', digits: 0, better: 'lower' },
+  latencyP99Ms: { label: 'commit → Kafka latency p99, ms', digits: 0, better: 'lower' },
+  writerEventsPerSec: { label: 'writer events/s (the backlog, connector paused)', digits: 0, better: 'higher' },
   logBytesPerRecord: { label: 'bytes per record in the log', digits: 1, better: 'lower' },
   // The scale group (scale.ts)
   createLeaderP50Ms: { label: 'create via the leader, p50, ms', digits: 0, better: 'lower' },
@@ -142,6 +146,7 @@ function targets(results: BenchResults): string {
       rows.push(`| ${w.number}. ${w.title}: ≥ 0.7 of the perf-tool ceiling | ${f.toFixed(2)} | ${verdict(f >= 0.7)} |`)
   }
   for (const w of results.workloads) {
+    if (groupOf(w.id) === 'cdc') continue // their goals are in their section
     for (const m of CHART_METRICS[w.id] ?? []) {
       if (m.metric === 'msgsPerSec' || m.target === undefined) continue
       const r = w.ratios[m.metric]
@@ -233,6 +238,8 @@ export interface ReportOptions {
   scale?: SectionRun | undefined
   /** The sink groups' sections, likewise. */
   sinks?: Partial<Record<SinkGroup, SectionRun | undefined>> | undefined
+  /** The CDC group's section, likewise. */
+  cdc?: SectionRun | undefined
   /** The newest soak run (`npm run soak`) and the link of its results file. */
   soak?: { results: SoakResults; resultsLink: string } | undefined
 }
@@ -287,7 +294,7 @@ ${rows.join('\n')}
 function workloadSection(results: BenchResults, w: WorkloadResult): string {
   return `### ${w.number}. ${w.title}
 
-${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US')}** of **${w.recordBytes} bytes** (value; keys are null).` : ''}${
+${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US')}** of **${w.recordBytes} bytes** (${groupOf(w.id) === 'cdc' ? 'value as the JsonConverter wrote it, averaged over some records of the last run; keys hold the primary key' : 'value; keys are null'}).` : ''}${
     w.ceilingFraction
       ? ` Fraction of the perf-tool ceiling: ${Object.entries(w.ceilingFraction)
           .map(([e, f]) => `${RUNNER_NAMES[e as Runner]} ${f.toFixed(2)}`)
@@ -562,6 +569,57 @@ ${profiles(
 ${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
 }
 
+/** Issue 17's goals for the CDC group: Ferry's events/s at least this many times Debezium's, its peak RSS at most. */
+export const CDC_GOALS = { msgsPerSec: 1.5, peakRssMb: 0.2 } as const
+
+/** The CDC group: its own section, from its own run when that is not the page's, with issue 17's goals. */
+function cdcSection(s: SectionRun, separate: boolean): string {
+  const r = s.results
+  const workloads = r.workloads.filter((w) => groupOf(w.id) === 'cdc')
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  const numbers =
+    workloads.length > 1 ? `s ${workloads[0]!.number}–${workloads.at(-1)!.number}` : ` ${workloads[0]?.number ?? ''}`
+  const run = separate
+    ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, ${r.rounds} round${r.rounds === 1 ? '' : 's'}, Ferry ${r.versions.ferry}, Apache Connect ${r.versions.apacheConnect ?? '-'}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine.\n\n`
+    : ''
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
+  const goals = workloads.flatMap((w) => {
+    const why = w.skipped.ferry ?? w.skipped.apache
+    const row = (what: string, metric: 'msgsPerSec' | 'peakRssMb') => {
+      const x = w.ratios[metric]
+      const goal = CDC_GOALS[metric]
+      const ok = x === undefined ? undefined : metric === 'msgsPerSec' ? x >= goal : x <= goal
+      return `| ${w.number}. ${w.title}: ${what} ${metric === 'msgsPerSec' ? '≥' : '≤'} ${goal}× Debezium's | ${x === undefined ? (why ? 'skipped' : '-') : ratioLabel(x)} | ${verdict(ok)} |`
+    }
+    return [row('events/s', 'msgsPerSec'), row('peak RSS', 'peakRssMb')]
+  })
+  const notes = [...problems(workloads), ...(separate ? r.notes.map((n) => `- ${n}`) : [])]
+  return `## PostgreSQL CDC (workload${numbers})
+
+${run}Ferry's PostgreSQL CDC source against Debezium's PostgreSQL connector on Apache Connect, in the same run, with the
+same connector file, PostgreSQL and broker (the Apache column is Debezium on Apache Connect). Details, caveats and what
+the profile says: [connectors/postgres-cdc.md](connectors/postgres-cdc.md#benchmark).
+
+### Goals (issue 17)
+
+| goal | measured (Ferry / Debezium) | |
+|---|---:|---|
+${goals.join('\n')}
+
+${workloads.map((w) => workloadSection(r, w)).join('\n')}
+### Where the time goes
+
+Ferry profiled with \`node --cpu-prof\` (one extra run each, after the timed rounds): self time per function, as a
+share of the time the main thread was busy.
+
+${profiles(
+  r,
+  r.profiles.filter((p) => groupOf(p.workload) === 'cdc'),
+  workloads.map((w) => w.number).join(' and '),
+).replace(/^### /gm, '#### ')}
+${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
+}
+
 /** The newest soak run: each worker's RSS and event-loop delay, first settled window against the last. */
 function soakSection(soak: { results: SoakResults; resultsLink: string }): string {
   const r = soak.results
@@ -621,10 +679,13 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
     return s && hasGroup(s.results, g) ? [{ group: g, s }] : []
   })
   const sinksText = sinks.map(({ group, s }) => sinkSection(group, s, s.results !== results)).join('')
+  const cdc = links.cdc && hasGroup(links.cdc.results, 'cdc') ? links.cdc : undefined
+  const cdcText = cdc ? cdcSection(cdc, cdc.results !== results) : ''
   const apart = [
     secured && secured.results !== results ? 'the secured workloads 8–11' : undefined,
     scale && scale.results !== results ? 'the scale group' : undefined,
     sinks.some(({ s }) => s.results !== results) ? 'the sink groups' : undefined,
+    cdc && cdc.results !== results ? 'the CDC group' : undefined,
   ].filter((x) => x !== undefined)
 
   return `# Benchmarks: Ferry and Apache Kafka Connect side by side
@@ -685,7 +746,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## Results
 
 ${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
-${securedText}${scaleText}${sinksText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
+${securedText}${scaleText}${sinksText}${cdcText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes
@@ -713,13 +774,15 @@ npm run bench -- --workloads source-sasl-lz4,source-sasl-zstd,json-sasl-lz4,json
 npm run bench -- --workloads scale # the scale group, 100/300/1,000 connectors (about an hour; not in the default set)
 npm run bench -- --workloads scale --scale-connectors 20 --only ferry   # a small one, one side
 npm run bench -- --workloads elasticsearch,s3   # only the sink groups (15–17): Ferry's sinks against direct clients
+npm run bench -- --workloads cdc --cdc-rows 100000   # the CDC group (20, 21): postgres-cdc against Debezium (not in the default set)
 npm run soak -- --minutes 15       # the soak (or --hours N); rewrites this page when it ran 15 minutes or more
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
 \`\`\`
 
-A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, the scale group or the sink
-groups rewrites those sections and keeps the rest from the latest full run with workloads 1–7, and a run without 8–11,
-the scale group or a sink group keeps their sections from the latest full run that had them. The soak section is the newest
+A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, the scale group, the sink
+groups or the CDC group rewrites those sections and keeps the rest from the latest full run with workloads 1–7, and a
+run without 8–11, the scale group, a sink group or the CDC group keeps their sections from the latest full run that had
+them. The soak section is the newest
 \`bench/results/soak-*.json\`.
 
 Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and Maven; the Apache jars go to
@@ -729,6 +792,8 @@ Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and 
 note saying why. Workloads 8–11 start their own secured broker (openssl and keytool make its certificates), also
 with \`--bootstrap-server\`. The sink groups start their servers from Maven Central jars (one OpenSearch 2 node through
 scripts/search/harness.ts, S3Mock through scripts/s3mock/harness.ts) on the page's broker; a server that cannot start
-skips its group with a note saying why.
+skips its group with a note saying why. The CDC group starts its own PostgreSQL with \`wal_level=logical\`
+(scripts/postgres/harness.ts: the server binaries under \`/usr/lib/postgresql/<major>/bin\` or \`FERRY_PG_BIN\`) and
+fetches Debezium's PostgreSQL connector with Maven into \`.cache/\`.
 `
 }

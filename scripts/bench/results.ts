@@ -32,11 +32,22 @@ export function sinkGroupOf(id: string): SinkGroup | undefined {
   return (Object.keys(SINK_GROUPS) as SinkGroup[]).find((g) => (SINK_GROUPS[g] as readonly string[]).includes(id))
 }
 
-/** Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, the scale group, a sink group. */
-export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup
+/** The CDC group (cdc.ts): Ferry's PostgreSQL CDC source against Debezium's on Apache Connect (its own section). */
+export const CDC_WORKLOAD_IDS = ['cdc-snapshot', 'cdc-streaming'] as const
+export type CdcWorkloadId = (typeof CDC_WORKLOAD_IDS)[number]
+
+export function isCdc(id: string): id is CdcWorkloadId {
+  return (CDC_WORKLOAD_IDS as readonly string[]).includes(id)
+}
+
+/**
+ * Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, the scale group, a sink group,
+ * the CDC group.
+ */
+export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup | 'cdc'
 
 export function groupOf(id: string): WorkloadGroup {
-  return isSecured(id) ? 'secured' : isScale(id) ? 'scale' : (sinkGroupOf(id) ?? 'plain')
+  return isSecured(id) ? 'secured' : isScale(id) ? 'scale' : isCdc(id) ? 'cdc' : (sinkGroupOf(id) ?? 'plain')
 }
 
 export function hasGroup(results: Pick<BenchResults, 'workloads'>, group: WorkloadGroup): boolean {

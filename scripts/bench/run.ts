@@ -6,6 +6,7 @@
  *   npm run bench -- --rounds 5 --only ferry --workloads source,sink --no-profile
  *   npm run bench -- --workloads scale    the scale group: 3 distributed workers each, 100/300/1,000 connectors
  *   npm run bench -- --workloads elasticsearch,s3    the sink groups: Ferry's sinks against direct clients
+ *   npm run bench -- --workloads cdc --cdc-rows 100000    the CDC group: Ferry's postgres-cdc against Debezium
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
 import { execFile } from 'node:child_process'
@@ -19,7 +20,14 @@ import { runBench } from './bench.ts'
 import { renderChart } from './chart.ts'
 import { summarizeProfileFile } from './profile.ts'
 import { renderReport, type SectionRun } from './report.ts'
-import { type BenchResults, hasGroup, SINK_GROUPS, type SinkGroup, type WorkloadGroup } from './results.ts'
+import {
+  type BenchResults,
+  CDC_WORKLOAD_IDS,
+  hasGroup,
+  SINK_GROUPS,
+  type SinkGroup,
+  type WorkloadGroup,
+} from './results.ts'
 import { SCALE_CONNECTORS, SCALE_QUICK_CONNECTORS } from './scale.ts'
 import { ENGINES, type Engine } from './workers.ts'
 import { WORKLOAD_IDS, type WorkloadId } from './workloads.ts'
@@ -36,36 +44,47 @@ const USAGE = `Usage: npm run bench -- [options]
                           ${WORKLOAD_IDS.join(',')};
                           elasticsearch, s3: the sink groups (Ferry's Elasticsearch sink against a direct _bulk
                           loader on OpenSearch; its S3 sink, JSON and bytes, against direct PutObject uploads to
-                          S3Mock), and scale: the scale group (three distributed workers per side; about an hour
-                          at 100,300,1000 connectors, so only when named)
+                          S3Mock), scale: the scale group (three distributed workers per side; about an hour
+                          at 100,300,1000 connectors, so only when named), and cdc: the CDC group (${CDC_WORKLOAD_IDS.join(', ')}:
+                          Ferry's postgres-cdc against Debezium's PostgresConnector on Apache Connect on a
+                          PostgreSQL of its own; heavy, so only when named)
   --scale-connectors LIST connector counts of the scale group (default ${SCALE_CONNECTORS.join(',')}, quick ${SCALE_QUICK_CONNECTORS.join(',')})
   --records N             records for workloads 1, 2, 6, 8 and 9 (default 1000000, quick 20000)
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
+  --cdc-rows N            rows of the CDC snapshot and changes of the CDC streaming workload (default 1000000,
+                          quick 20000)
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
-  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9 and 15-17
+  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17, 20 and 21
   --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
   --keep                  keep the scratch directory (configs, logs, output files)
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
 `
 
 /**
- * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch` and `s3` expanded
- * and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the known ones.
+ * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch`, `s3` and `cdc`
+ * expanded and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the known
+ * ones.
  */
 export function selectWorkloads(list: string | undefined, scaleConnectors: readonly number[]): WorkloadId[] {
   const named = list?.split(',').map((s) => s.trim()) ?? [...WORKLOAD_IDS]
   const groups = Object.keys(SINK_GROUPS) as SinkGroup[]
-  const known = (w: string) =>
-    w === 'scale' || groups.includes(w as SinkGroup) || (WORKLOAD_IDS as readonly string[]).includes(w)
+  const ids: readonly string[] = [...WORKLOAD_IDS, ...CDC_WORKLOAD_IDS]
+  const known = (w: string) => w === 'scale' || w === 'cdc' || groups.includes(w as SinkGroup) || ids.includes(w)
   const unknown = named.filter((w) => w === '' || !known(w))
   if (unknown.length > 0)
     throw new Error(
-      `unknown workload ${unknown.map((w) => `'${w}'`).join(', ')} (known: ${WORKLOAD_IDS.join(', ')}; groups: ${groups.join(', ')}, scale)`,
+      `unknown workload ${unknown.map((w) => `'${w}'`).join(', ')} (known: ${ids.join(', ')}; groups: ${groups.join(', ')}, cdc, scale)`,
     )
-  const ids = named.flatMap((w): string[] =>
-    w === 'scale' ? [] : groups.includes(w as SinkGroup) ? [...SINK_GROUPS[w as SinkGroup]] : [w],
+  const selected = named.flatMap((w): string[] =>
+    w === 'scale'
+      ? []
+      : w === 'cdc'
+        ? [...CDC_WORKLOAD_IDS]
+        : groups.includes(w as SinkGroup)
+          ? [...SINK_GROUPS[w as SinkGroup]]
+          : [w],
   )
-  return [...new Set([...ids, ...scaleConnectors.map((n) => `scale-${n}`)])] as WorkloadId[]
+  return [...new Set([...selected, ...scaleConnectors.map((n) => `scale-${n}`)])] as WorkloadId[]
 }
 
 /** Formats a written file as `npm run lint` (biome) wants it, when biome is installed. */
@@ -111,7 +130,7 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
 
 /** The `## ` headings the report writes (report.ts); any other `## ` section of the page is someone's, kept by hand. */
 const GENERATED =
-  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workload|S3 sink \(workload|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
+  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workloads?|S3 sink \(workloads?|PostgreSQL CDC \(workloads?|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
 
 /** The new page with the hand-kept `## ` sections of the old one appended, in their order. */
 export function keepHandSections(old: string, page: string): string {
@@ -169,6 +188,7 @@ export async function writeDocs(
         sinks: Object.fromEntries(
           (Object.keys(SINK_GROUPS) as SinkGroup[]).map((g) => [g, link(sectionRun(g))]),
         ) as Partial<Record<SinkGroup, SectionRun>>,
+        cdc: link(sectionRun('cdc')),
         soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
       }),
     ),
@@ -199,6 +219,7 @@ async function main(argv: string[]): Promise<number> {
       'scale-connectors': { type: 'string' },
       records: { type: 'string' },
       'json-records': { type: 'string' },
+      'cdc-rows': { type: 'string' },
       'bootstrap-server': { type: 'string' },
       'no-profile': { type: 'boolean', default: false },
       docs: { type: 'boolean' },
@@ -268,6 +289,7 @@ async function main(argv: string[]): Promise<number> {
     profile: !values['no-profile'],
     records: positive('records', values.records),
     jsonRecords: positive('json-records', values['json-records']),
+    cdcRows: positive('cdc-rows', values['cdc-rows']),
     scaleConnectors,
     profileDir: join(REPO_ROOT, '.cache', 'bench', 'profiles'),
     keepFiles: values.keep,

@@ -10,10 +10,12 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { KafkaAdmin } from '../../packages/runtime/src/kafka/clients.ts'
 import { type ApacheConnect, log4jConfig, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
+import { type CdcSetup, cdcWorkloads } from './cdc.ts'
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts'
 import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
 import {
+  type CdcWorkloadId,
   SECURED_WORKLOAD_IDS,
   type SecuredWorkloadId,
   SINK_GROUPS,
@@ -38,7 +40,11 @@ export type WorkloadId =
   | SecuredWorkloadId
   | SinkWorkloadId
   | ScaleWorkloadId
-/** The workloads with a fixed id; the scale group's (`scale-<connectors>`) come from `scaleWorkloads`. */
+  | CdcWorkloadId
+/**
+ * The workloads with a fixed id of the default set; the scale group's (`scale-<connectors>`) come from
+ * `scaleWorkloads`, and the CDC group's (CDC_WORKLOAD_IDS) run only when named.
+ */
 export const WORKLOAD_IDS: readonly WorkloadId[] = [
   'source',
   'sink',
@@ -136,6 +142,9 @@ export interface BenchContext {
   /** The sink groups' servers and topics (sinks.ts), and why a group cannot run. */
   sinks?: Partial<Record<SinkGroup, SinkSetup>>
   sinkSkip?: Partial<Record<SinkGroup, string>>
+  /** The CDC group's PostgreSQL and snapshot table (cdc.ts), and why the group cannot run. */
+  cdc?: CdcSetup | undefined
+  cdcSkip?: string | undefined
   pollMs: number
   runTimeoutMs: number
   keepFiles: boolean
@@ -866,6 +875,7 @@ export const WORKLOADS: readonly Workload[] = [
   metricsCost('metrics-sink', 19, sink),
   ...securedWorkloads({ runSource, runSink, stringWorker, jsonWorker }),
   ...sinkWorkloads({ runDir, cleanup, failure, measureThroughput }),
+  ...cdcWorkloads({ runDir, cleanup, failure, measureThroughput }),
 ]
 
 /** The scale group's workloads for these connector counts (scale.ts). */

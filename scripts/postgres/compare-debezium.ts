@@ -11,47 +11,17 @@
  * and values record by record, after replacing what must differ (topic prefix, slot positions, transaction ids and
  * timestamps). Prints each difference and exits 1 when there is one.
  */
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { KafkaConsumer } from '../../packages/runtime/src/kafka/clients.ts'
 import { startStandalone } from '../../packages/testing/src/standalone-process.ts'
-import { run } from '../bench/apache.ts'
+import { DEBEZIUM_POSTGRES_VERSION as DEBEZIUM_VERSION, ensureDebeziumPostgres } from '../bench/debezium.ts'
 import { startApacheConnect } from '../kafka/apache-connect.ts'
-import { REPO_ROOT, startKafka } from '../kafka/harness.ts'
+import { startKafka } from '../kafka/harness.ts'
 import { startPostgres } from './harness.ts'
-
-const DEBEZIUM_VERSION = '3.6.1.Final'
-
-async function ensureDebezium(): Promise<string> {
-  const home = join(REPO_ROOT, '.cache', `debezium-postgres-${DEBEZIUM_VERSION}`)
-  const plugins = join(home, 'plugins')
-  if (existsSync(join(plugins, 'debezium-connector-postgres', `debezium-connector-postgres-${DEBEZIUM_VERSION}.jar`)))
-    return plugins
-  await mkdir(home, { recursive: true })
-  await writeFile(
-    join(home, 'settings.xml'),
-    '<settings><mirrors><mirror><id>central-for-all</id><mirrorOf>*,!central</mirrorOf><url>https://repo.maven.apache.org/maven2</url></mirror></mirrors></settings>\n',
-  )
-  process.stderr.write(`Fetching Debezium's PostgreSQL connector ${DEBEZIUM_VERSION} with Maven (one time)...\n`)
-  const res = await run('sh', [
-    '-c',
-    'cd "$0" && exec mvn "$@"',
-    home,
-    '-q',
-    '-B',
-    '-s',
-    join(home, 'settings.xml'),
-    'dependency:unpack',
-    `-Dartifact=io.debezium:debezium-connector-postgres:${DEBEZIUM_VERSION}:tar.gz:plugin`,
-    `-DoutputDirectory=${plugins}`,
-  ])
-  if (res.code !== 0) throw new Error(`Maven could not fetch Debezium: ${res.output.slice(-2000)}`)
-  return plugins
-}
 
 const SCHEMA = `
 CREATE TYPE mood AS ENUM ('sad', 'happy');
@@ -149,7 +119,7 @@ async function main(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-compare-'))
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })]
   try {
-    const [plugins, server] = await Promise.all([ensureDebezium(), startPostgres()])
+    const [plugins, server] = await Promise.all([ensureDebeziumPostgres(), startPostgres()])
     cleanups.unshift(() => server.stop())
     let bootstrap = values.bootstrap
     if (!bootstrap) {

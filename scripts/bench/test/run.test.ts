@@ -19,6 +19,8 @@ const NUMBERS: Record<string, number> = {
   elasticsearch: 15,
   's3-json': 16,
   's3-bytes': 17,
+  'cdc-snapshot': 20,
+  'cdc-streaming': 21,
 }
 
 const SINK_BASELINES: Record<string, 'bulk-loader' | 'put-object'> = {
@@ -342,9 +344,12 @@ test('--workloads expands the sink groups and the scale group, and refuses unkno
     ),
   )
   assert.ok(!all.some((id) => id.startsWith('scale-')))
+  assert.ok(!all.some((id) => id.startsWith('cdc-')))
+  assert.deepEqual(selectWorkloads('cdc', []), ['cdc-snapshot', 'cdc-streaming'])
+  assert.deepEqual(selectWorkloads('source,cdc-streaming', []), ['source', 'cdc-streaming'])
   assert.throws(
     () => selectWorkloads('source,opensearch', []),
-    /unknown workload 'opensearch' \(known: .*elasticsearch.*; groups: elasticsearch, s3, scale\)/,
+    /unknown workload 'opensearch' \(known: .*elasticsearch.*cdc-snapshot.*; groups: elasticsearch, s3, cdc, scale\)/,
   )
   assert.throws(() => selectWorkloads('source,', []), /unknown workload ''/)
 })
@@ -387,4 +392,31 @@ test('a run of only the sink groups keeps the page and gives each group its sect
   assert.match(md, /\[2026-01-01T11-00-00Z\.json\]\(2026-01-01T11-00-00Z\.json\)/)
   assert.equal([...md.matchAll(/^## Sink runs before/gm)].length, 1)
   assert.equal([...md.matchAll(/^## Elasticsearch sink/gm)].length, 1)
+})
+
+test('a run of only the CDC group gives it its section with issue 17’s goals and keeps it in later runs', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const docs = join(dir, 'benchmarks.md')
+  await writeResults(run('2026-01-01T10:00:00.000Z', PLAIN, 2.5), dir)
+  const cdc = run('2026-01-01T11:00:00.000Z', ['cdc-snapshot', 'cdc-streaming'], 1.6)
+  const streaming = cdc.workloads[1]!
+  streaming.ratios.peakRssMb = 0.25
+  streaming.summary.ferry!.latencyP50Ms = { median: 12, min: 12, max: 12, spread: 0, n: 1 }
+  await writeDocs(cdc, await writeResults(cdc, dir), docs)
+  let md = await readFile(docs, 'utf8')
+  assert.deepEqual(headings(md, 'Results'), [1, 2])
+  assert.match(md, /## PostgreSQL CDC \(workloads 20–21\)/)
+  assert.deepEqual(headings(md, 'PostgreSQL CDC'), [20, 21])
+  assert.match(md, /the CDC group from a run of their own/)
+  assert.match(md, /\| 20\. title of cdc-snapshot: events\/s ≥ 1\.5× Debezium's \| 1\.60× \| \*\*met\*\* \|/)
+  assert.match(md, /\| 21\. title of cdc-streaming: peak RSS ≤ 0\.2× Debezium's \| 0\.250× \| not met \|/)
+  assert.match(md, /\| commit → Kafka latency p50, ms \| - \| 12 \|/)
+  assert.doesNotMatch(md, /## Targets[\s\S]*title of cdc-/)
+
+  const plain = run('2026-01-01T12:00:00.000Z', PLAIN, 3.5)
+  await writeDocs(plain, await writeResults(plain, dir), docs)
+  md = await readFile(docs, 'utf8')
+  assert.deepEqual(headings(md, 'PostgreSQL CDC'), [20, 21])
+  assert.equal([...md.matchAll(/^## PostgreSQL CDC/gm)].length, 1)
 })
