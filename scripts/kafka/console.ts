@@ -50,6 +50,8 @@ export interface ConsoleConsumerOptions extends ConsoleToolOptions {
   group?: string
   /** Print `key<TAB>value` instead of the value. */
   printKey?: boolean
+  /** `--isolation-level` (the tool's default: read_uncommitted). */
+  isolationLevel?: 'read_committed' | 'read_uncommitted'
 }
 
 export class ConsoleToolError extends Error {
@@ -98,6 +100,7 @@ export async function runConsoleConsumer(opts: ConsoleConsumerOptions): Promise<
   ]
   if (opts.group) args.push('--group', opts.group)
   if (opts.printKey) args.push('--formatter-property', 'print.key=true')
+  if (opts.isolationLevel) args.push('--isolation-level', opts.isolationLevel)
   const { stdout, output } = await runTool('org.apache.kafka.tools.consumer.ConsoleConsumer', args, opts, '')
   // The console consumer logs a fatal error (failed login, TLS handshake, authorization) and still exits 0.
   const fatal = output.indexOf('Error processing message, terminating consumer process')

@@ -7,10 +7,11 @@ import {
   kGetBootstrapConnection,
   kGetConnection,
 } from '@platformatic/kafka'
-import { clientOptions, type PartitionOffset } from './client-common.ts'
+import { CLIENT_DEFAULTS, clientOptions, type PartitionOffset } from './client-common.ts'
 import type { AdminSettings } from './client-settings.ts'
 import { kafkaErrorIds } from './errors.ts'
 import { type AclOperation, authorizationFailure, authorizedOperations } from './failures.ts'
+import { TransactionCoordinator } from './transaction-coordinator.ts'
 
 /** What `KafkaAdmin.topicAuthorizedOperations` says of a topic. */
 export type TopicAccess = { exists: boolean; operations: Set<AclOperation> | null } | 'denied'
@@ -18,10 +19,14 @@ export type TopicAccess = { exists: boolean; operations: Set<AclOperation> | nul
 /** Topic administration for the worker. */
 export class KafkaAdmin {
   readonly #admin: Admin
+  readonly #settings: AdminSettings
   readonly #security: AdminSettings['security']
+  /** Ends the retries of calls under way when the client closes. */
+  readonly #closing = new AbortController()
 
   constructor(settings: AdminSettings) {
     this.#admin = new Admin(clientOptions(settings))
+    this.#settings = settings
     this.#security = settings.security
   }
 
@@ -160,6 +165,24 @@ export class KafkaAdmin {
     )
   }
 
+  /**
+   * Java's `Admin.fenceProducers`: for each transactional id, InitProducerId at its coordinator without a producer id
+   * or epoch, which bumps the id's epoch: its open transaction is aborted and its live producer's next request fails
+   * with PRODUCER_FENCED. CONCURRENT_TRANSACTIONS counts as fenced (the abort is under way), as Java's
+   * FenceProducersHandler takes it. `timeoutMs` is the transaction timeout sent (Java: the request timeout by default).
+   * Rejects with the first id's failure (TransactionalIdAuthorizationException, ...).
+   */
+  async fenceProducers(transactionalIds: readonly string[], options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.#settings.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs
+    // The call's deadline: options.timeoutMs, else Java's default.api.timeout.ms.
+    const signal = AbortSignal.any([this.#closing.signal, AbortSignal.timeout(options.timeoutMs ?? 60000)])
+    await Promise.all(
+      [...new Set(transactionalIds)].map((id) =>
+        new TransactionCoordinator(this.#admin, this.#settings, id, signal).initProducerId(timeoutMs, undefined, true),
+      ),
+    )
+  }
+
   /** The cluster id the brokers report. */
   async clusterId(): Promise<string> {
     return (await this.#admin.metadata({ topics: [] })).id
@@ -221,6 +244,7 @@ export class KafkaAdmin {
   }
 
   async close(): Promise<void> {
+    this.#closing.abort()
     await this.#admin.close()
   }
 }

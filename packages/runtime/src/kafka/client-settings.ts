@@ -64,6 +64,13 @@ export interface ProducerSettings extends ClientSettings {
   deliveryTimeoutMs?: number | undefined
   /** `retries`. */
   retries?: number | undefined
+  /**
+   * `transactional.id`: a transactional producer (implies idempotence). Set by the runtime (an exactly-once source
+   * task's `<group.id>-<connector>-<task>`, the config-topic leader's `connect-cluster-<group.id>`), never by users.
+   */
+  transactionalId?: string | undefined
+  /** `transaction.timeout.ms`: how long the coordinator lets a transaction stay open before aborting it. */
+  transactionTimeoutMs?: number | undefined
 }
 
 /** A consumer's settings (`consumer.*`, `consumer.override.*`). */

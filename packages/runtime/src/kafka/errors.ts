@@ -13,6 +13,12 @@ export function protocolError(code: number): { id: string; canRetry: boolean; me
   return { id, canRetry: known?.canRetry ?? false, message: known?.message ?? `Kafka error code ${code}` }
 }
 
+/** A Kafka protocol error id's retryability and message (`CONCURRENT_TRANSACTIONS` → retriable). */
+export function protocolErrorById(id: string): { canRetry: boolean; message: string } {
+  const known = protocolErrors[id]
+  return { canRetry: known?.canRetry ?? false, message: known?.message ?? id }
+}
+
 /** Every error in the tree the client rejects with: the error, its `errors` and `cause`s, depth first. */
 function errorTree(error: unknown): unknown[] {
   const out: unknown[] = []

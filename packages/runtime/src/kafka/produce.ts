@@ -31,9 +31,14 @@ export interface ProduceResponse {
     topic_data => name [partition_data]
       partition_data => index records
 */
-function createRequest(acks: number, timeoutMs: number, topics: ProduceTopic[]): Writer {
+function createRequest(
+  acks: number,
+  timeoutMs: number,
+  topics: ProduceTopic[],
+  transactionalId: string | null,
+): Writer {
   const w = Writer.create()
-    .appendString(null, false)
+    .appendString(transactionalId, false)
     .appendInt16(acks)
     .appendInt32(timeoutMs)
     .appendInt32(topics.length)
@@ -57,17 +62,25 @@ const produceApi = createAPI<unknown[], ProduceResponse>(
 
 /**
  * Sends one Produce request; rejects with the client's ResponseError (its `response` holds every partition's).
- * With acks=0 the broker does not answer: resolves with null once the request is written.
+ * With acks=0 the broker does not answer: resolves with null once the request is written. A transactional
+ * producer's requests carry its `transactionalId` (the broker authorizes its batches by it).
  */
 export function sendProduce(
   connection: Connection,
   acks: number,
   timeoutMs: number,
   topics: ProduceTopic[],
+  transactionalId: string | null = null,
 ): Promise<ProduceResponse | null> {
   return new Promise((resolve, reject) => {
-    produceApi(connection, acks, timeoutMs, topics, (error: Error | null, response: ProduceResponse) =>
-      error ? reject(error) : resolve(acks === 0 ? null : response),
+    produceApi(
+      connection,
+      acks,
+      timeoutMs,
+      topics,
+      transactionalId,
+      (error: Error | null, response: ProduceResponse) =>
+        error ? reject(error) : resolve(acks === 0 ? null : response),
     )
   })
 }
@@ -111,7 +124,12 @@ export interface BatchOptions {
   compression: CompressionType
   /** The codec's level (`compression.<type>.level`); the codec's default when absent. */
   level?: number | undefined
+  /** A transactional producer's batch (attribute bit 4): read_committed consumers skip it until its commit. */
+  transactional?: boolean | undefined
 }
+
+/** The record batch attribute of a transactional producer's batch. */
+const TRANSACTIONAL_BIT = 0x10
 
 /*
   RecordBatch (magic 2), the layout `encodeRecordBatch` writes:
@@ -215,13 +233,14 @@ export function encodeRecordBatch(records: readonly OutgoingRecord[], now: numbe
     return buf
   }
   let out = buf
+  if (options.transactional) buf.writeInt16BE(TRANSACTIONAL_BIT, 21)
   if (options.compression !== 'none') {
     const compressed = compress(options.compression, options.level, buf.subarray(61))
     out = Buffer.allocUnsafe(61 + compressed.length)
     buf.copy(out, 0, 0, 61)
     compressed.copy(out, 61)
     out.writeInt32BE(out.length - 12, 8)
-    out.writeInt16BE(COMPRESSION_BITS[options.compression], 21)
+    out.writeInt16BE(COMPRESSION_BITS[options.compression] | (options.transactional ? TRANSACTIONAL_BIT : 0), 21)
   }
   stampProducer(out, options.producerId, options.producerEpoch, options.baseSequence)
   return out

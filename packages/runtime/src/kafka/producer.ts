@@ -22,9 +22,16 @@ import {
 } from './client-common.ts'
 import type { CompressionType, ProducerSettings } from './client-settings.ts'
 import { validateCompressionLevel } from './compression.ts'
-import { allMessages, isConnectionError, isRetriable, protocolError } from './errors.ts'
+import { allMessages, isConnectionError, isRetriable, kafkaErrorIds, protocolError } from './errors.ts'
 import { authorizationFailure, KafkaClientException, topicAuthorizationException } from './failures.ts'
 import { encodeRecordBatch, type ProduceResponse, recordSizeUpperBound, sendProduce, stampProducer } from './produce.ts'
+import {
+  coordinatorException,
+  isProducerFenced,
+  ProducerFencedException,
+  TransactionAbortedException,
+  TransactionCoordinator,
+} from './transaction-coordinator.ts'
 
 /** Apache's producer defaults (`ProducerConfig`) where Ferry follows them. */
 export const PRODUCER_DEFAULTS = {
@@ -36,7 +43,45 @@ export const PRODUCER_DEFAULTS = {
   maxInFlightRequestsPerConnection: 5,
   deliveryTimeoutMs: 120000,
   retries: 2147483647,
+  transactionTimeoutMs: 60000,
 } as const
+
+/** Java's `TransactionManager.State`: where a transactional producer is. */
+type TransactionState =
+  | 'UNINITIALIZED'
+  | 'INITIALIZING'
+  | 'READY'
+  | 'IN_TRANSACTION'
+  | 'COMMITTING_TRANSACTION'
+  | 'ABORTING_TRANSACTION'
+  | 'ABORTABLE_ERROR'
+  | 'FATAL_ERROR'
+
+/** Java's `State.isTransitionValid`: the states each state may be entered from (FATAL_ERROR from any). */
+const TRANSITIONS_FROM: Readonly<Record<TransactionState, readonly TransactionState[] | null>> = {
+  UNINITIALIZED: ['READY', 'ABORTABLE_ERROR'],
+  INITIALIZING: ['UNINITIALIZED', 'ABORTING_TRANSACTION'],
+  READY: ['INITIALIZING', 'COMMITTING_TRANSACTION', 'ABORTING_TRANSACTION'],
+  IN_TRANSACTION: ['READY'],
+  COMMITTING_TRANSACTION: ['IN_TRANSACTION'],
+  ABORTING_TRANSACTION: ['IN_TRANSACTION', 'ABORTABLE_ERROR'],
+  ABORTABLE_ERROR: ['IN_TRANSACTION', 'COMMITTING_TRANSACTION', 'ABORTABLE_ERROR', 'INITIALIZING'],
+  FATAL_ERROR: null,
+}
+
+/** Coordinator errors each transactional request leaves the producer able to abort after; the others are fatal. */
+const ABORTABLE_COORDINATOR_ERRORS: Readonly<Record<'InitProducerId' | 'EndTxn', ReadonlySet<string>>> = {
+  InitProducerId: new Set([
+    'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+    'CLUSTER_AUTHORIZATION_FAILED',
+    'TRANSACTION_ABORTABLE',
+  ]),
+  EndTxn: new Set(['UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTION_ABORTABLE']),
+}
+/** AddPartitionsToTxn errors that are fatal (fencing too); the others are abortable. */
+const FATAL_ADD_PARTITIONS_ERRORS = new Set(['TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_TXN_STATE'])
+/** Errors of a send that make a transactional producer unusable (Java's `maybeTransitionToErrorState`). */
+const FATAL_SEND_ERRORS = new Set(['CLUSTER_AUTHORIZATION_FAILED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'])
 
 /**
  * When `batch.size` is not set: a partition's batch takes up to 512 KiB of a send (Java's 16 KiB default fills a
@@ -121,6 +166,20 @@ const ERROR = {
  *   producer: a topic made again) fails with OutOfOrderSequenceException instead of being written after it.
  *   INVALID_PRODUCER_EPOCH and PRODUCER_FENCED take a new producer id. A batch that fails for good leaves its
  *   partition's sequence unknown: the next delivery bumps the epoch first.
+ * - Transactions (`transactionalId`, as Java's KafkaProducer and TransactionManager; implies idempotence, which must
+ *   then be possible: "Cannot set a transactional.id without also enabling idempotence."):
+ *   - `initTransactions()` once: FindCoordinator (TRANSACTION) and InitProducerId with the id, which completes the
+ *     id's open transaction (an older producer's is aborted) and fences every older producer of the id.
+ *   - `beginTransaction()`, then `send()`s (each partition is added to the transaction with AddPartitionsToTxn before
+ *     its first batch; batches are flagged transactional), then `commitTransaction()` (waits for every send of the
+ *     transaction, then EndTxn commit) or `abortTransaction()` (sends not yet delivered fail with
+ *     TransactionAbortedException, then EndTxn abort). A send outside begin/commit fails with IllegalStateException.
+ *   - A failed send makes the transaction abortable: commit fails with that error, `abortTransaction()` makes the
+ *     producer usable again (bumping its epoch when a batch's fate was unknown). PRODUCER_FENCED or
+ *     INVALID_PRODUCER_EPOCH (another producer took the id, or `KafkaAdmin.fenceProducers`) is fatal: every later
+ *     call fails with `ProducerFencedException` (`apiId` PRODUCER_FENCED); only `close()` is left.
+ *   - `initTransactions`, `commitTransaction` and `abortTransaction` wait at most `max.block.ms` (then Java's
+ *     TimeoutException); the operation goes on, and calling the same method again waits for it.
  */
 export class KafkaProducer {
   /** Metadata and connections; the batches are encoded and sent by `#deliver`. */
@@ -166,6 +225,27 @@ export class KafkaProducer {
   /** A sequenced batch failed for good, or its fate is unknown: bump the epoch before the next delivery. */
   #needsBump = false
 
+  // Transactions: Java's TransactionManager state.
+  readonly #transactionalId: string | null
+  readonly #transactionTimeoutMs: number
+  readonly #coordinator: TransactionCoordinator | null
+  #txnState: TransactionState = 'UNINITIALIZED'
+  /** The error of ABORTABLE_ERROR or FATAL_ERROR. */
+  #lastError: unknown = null
+  /** The partitions added to the open transaction (AddPartitionsToTxn answered). */
+  readonly #partitionsInTransaction = new Set<string>()
+  /** The sends of the open transaction: commit and abort wait for them. */
+  readonly #transactionSends = new Set<Promise<PartitionOffset[]>>()
+  /** A batch of the transaction failed: its sequence is unknown, so the abort bumps the epoch (KIP-360). */
+  #epochBumpRequired = false
+  /** Commit or abort under way: queued sends go at once, whatever linger.ms says. */
+  #flushing = false
+  /**
+   * A transactional call that timed out after max.block.ms and goes on: calling the same method again waits for it,
+   * any other call fails until then (Java's cached TransactionalRequestResult).
+   */
+  #pendingCall: { name: string; promise: Promise<void>; settled: boolean } | null = null
+
   constructor(settings: ProducerSettings) {
     this.#settings = settings
     this.#acks = settings.acks ?? PRODUCER_DEFAULTS.acks
@@ -195,6 +275,11 @@ export class KafkaProducer {
         )
     }
     this.#idempotent = (settings.idempotence ?? true) && inFlight <= 5 && this.#retries > 0 && this.#acks === -1
+    // ProducerConfig: a transactional id needs idempotence (checked once acks, retries and in-flight turned it off).
+    this.#transactionalId = settings.transactionalId ?? null
+    if (this.#transactionalId !== null && !this.#idempotent)
+      throw new ConfigException('Cannot set a transactional.id without also enabling idempotence.')
+    this.#transactionTimeoutMs = settings.transactionTimeoutMs ?? PRODUCER_DEFAULTS.transactionTimeoutMs
     const deliveryTimeout = settings.deliveryTimeoutMs ?? PRODUCER_DEFAULTS.deliveryTimeoutMs
     if (deliveryTimeout < this.#lingerMs + this.#requestTimeoutMs) {
       if (settings.deliveryTimeoutMs !== undefined)
@@ -210,6 +295,10 @@ export class KafkaProducer {
       // Java's murmur2 partitioner for keyed records, so keys land where Apache Connect would put them.
       partitioner: compatibilityPartitioner,
     })
+    this.#coordinator =
+      this.#transactionalId === null
+        ? null
+        : new TransactionCoordinator(this.#producer, settings, this.#transactionalId, this.#abort.signal)
   }
 
   /** How the producer reaches the brokers (for messages: its description and principal, never a secret). */
@@ -222,11 +311,31 @@ export class KafkaProducer {
     return this.#idempotent
   }
 
+  /** The transactional id (`transactional.id`); null for a producer without transactions. */
+  get transactionalId(): string | null {
+    return this.#transactionalId
+  }
+
   /**
    * Sends records; resolves with the base offset of every topic-partition written once all are acknowledged (none
-   * with acks=0). See the class comment.
+   * with acks=0). A transactional producer sends only between `beginTransaction()` and the transaction's end. See the
+   * class comment.
    */
-  async send(records: OutgoingRecord[]): Promise<PartitionOffset[]> {
+  send(records: OutgoingRecord[]): Promise<PartitionOffset[]> {
+    if (this.#transactionalId === null) return this.#send(records)
+    try {
+      this.#checkTransactionalSend(records)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const promise = this.#send(records)
+    this.#transactionSends.add(promise)
+    const forget = () => this.#transactionSends.delete(promise)
+    promise.then(forget, forget)
+    return promise
+  }
+
+  async #send(records: OutgoingRecord[]): Promise<PartitionOffset[]> {
     if (this.#closed)
       throw new KafkaClientException('IllegalStateException', 'Cannot perform operation after producer has been closed')
     if (records.length === 0) return []
@@ -346,7 +455,7 @@ export class KafkaProducer {
   /** Starts a delivery of everything queued once it is due: linger passed, `batch.size` bytes queued, or closing. */
   #schedule(): void {
     if (this.#delivering || this.#queue.length === 0) return
-    if (this.#lingerMs > 0 && !this.#closed && this.#queuedBytes < this.#batchBytes) {
+    if (this.#lingerMs > 0 && !this.#closed && !this.#flushing && this.#queuedBytes < this.#batchBytes) {
       const wait = this.#queue[0]!.createdAt + this.#lingerMs - Date.now()
       if (wait > 0) {
         if (this.#lingerTimer === null)
@@ -367,6 +476,7 @@ export class KafkaProducer {
     this.#delivering = true
     this.#deliver(entries)
       .catch((e: unknown) => {
+        if (this.#transactionalId !== null) this.#sendFailed(e)
         for (const entry of entries) entry.reject(e)
       })
       .finally(() => {
@@ -432,7 +542,14 @@ export class KafkaProducer {
       return
     }
 
-    if (this.#idempotent) await this.#prepareProducerId()
+    if (this.#transactionalId !== null) {
+      // Every partition joins the transaction before its first batch; a transaction in error sends nothing more.
+      const refusal = await this.#addPartitionsToTransaction([...partitions.values()])
+      if (refusal !== null) {
+        for (const entry of entries) entry.reject(refusal)
+        return
+      }
+    } else if (this.#idempotent) await this.#prepareProducerId()
     const now = Date.now()
     const batches: Batch[] = []
     const byPartition = new Map<string, Batch[]>()
@@ -480,6 +597,12 @@ export class KafkaProducer {
         }
       }
       const outcome = await this.#sendRound(pending, metadata, deadline)
+      if (this.#transactionalId !== null && outcome.bump) {
+        // A transactional producer's epoch changes only through its coordinator: the batches fail (the transaction
+        // becomes abortable, and the abort bumps the epoch).
+        for (const b of pending) if (!b.done) this.#fail(b, b.error)
+        break
+      }
       // Batches held back wait for their partition's first answer, not for a backoff.
       retry = pending.some((b) => !b.done && !outcome.held.has(b))
       if (outcome.newId) {
@@ -527,6 +650,10 @@ export class KafkaProducer {
       }
     }
     if (batches.some((b) => b.error !== null && b.sequence >= 0)) this.#needsBump = true
+    if (this.#transactionalId !== null) {
+      const failed = batches.find((b) => b.error !== null)
+      if (failed !== undefined) this.#sendFailed(failed.error)
+    }
 
     // Settle each send: its first offset in each partition, or the first error of its batches.
     const acked = new Set<string>()
@@ -561,6 +688,7 @@ export class KafkaProducer {
             baseSequence: sequence,
             compression: this.#compression,
             level: this.#level,
+            transactional: this.#transactionalId !== null,
           })
     return {
       topic,
@@ -720,6 +848,7 @@ export class KafkaProducer {
                   this.#acks,
                   this.#requestTimeoutMs,
                   [...topics].map(([name, partitions]) => ({ name, partitions })),
+                  this.#transactionalId,
                 ),
                 deadline,
               )
@@ -771,7 +900,10 @@ export class KafkaProducer {
                 // Retried; a real gap (no earlier batch of the partition failed in this round) needs a new epoch.
                 if (!earlierBroken) bump = true
               } else if (code === ERROR.INVALID_PRODUCER_EPOCH || code === ERROR.PRODUCER_FENCED) {
-                newId = true
+                // A transactional producer was fenced by a newer one of its id: fatal. An idempotent one takes a new id.
+                if (this.#transactionalId !== null)
+                  this.#fail(b, new ProducerFencedException(this.#fencedMessage(), b.error))
+                else newId = true
               } else if (code === ERROR.MESSAGE_TOO_LARGE) {
                 if (b.records.length === 1)
                   this.#fail(
@@ -896,11 +1028,300 @@ export class KafkaProducer {
     })
   }
 
+  // -------------------------------------------------------------------------------------------------------------------
+  // Transactions
+
+  /**
+   * Java's `initTransactions()`: finds the transactional id's coordinator and takes the id's producer id with a new
+   * epoch, which completes the id's open transaction and fences its older producers. Once per producer.
+   */
+  initTransactions(): Promise<void> {
+    return this.#blocking('initTransactions', 'InitProducerId', () => {
+      this.#maybeFailWithError()
+      this.#transitionTo('INITIALIZING')
+      return this.#initTransactionalProducerId(null)
+    })
+  }
+
+  /** Java's `beginTransaction()`: the sends from now on belong to a new transaction. */
+  beginTransaction(): void {
+    this.#ensureTransactional()
+    this.#throwIfPendingCall('beginTransaction')
+    this.#maybeFailWithError()
+    this.#transitionTo('IN_TRANSACTION')
+  }
+
+  /**
+   * Java's `commitTransaction()`: waits for every send of the transaction, then commits it (EndTxn). Fails with the
+   * error of a send that failed (the transaction must then be aborted), or ProducerFencedException.
+   */
+  commitTransaction(): Promise<void> {
+    return this.#blocking('commitTransaction', 'EndTxn(true)', () => {
+      this.#maybeFailWithError()
+      this.#transitionTo('COMMITTING_TRANSACTION')
+      return this.#endTransaction(true)
+    })
+  }
+
+  /**
+   * Java's `abortTransaction()`: sends not delivered yet fail with TransactionAbortedException, the others are waited
+   * for, then the transaction is aborted (EndTxn): read_committed consumers never see its records.
+   */
+  abortTransaction(): Promise<void> {
+    return this.#blocking('abortTransaction', 'EndTxn(false)', () => {
+      if (this.#txnState !== 'ABORTABLE_ERROR') this.#maybeFailWithError()
+      this.#transitionTo('ABORTING_TRANSACTION')
+      const aborted = this.#queue.splice(0)
+      this.#queuedBytes = 0
+      for (const entry of aborted) entry.reject(new TransactionAbortedException())
+      return this.#endTransaction(false)
+    })
+  }
+
+  /** InitProducerId with the transactional id (the current id and epoch when bumping), then READY. */
+  async #initTransactionalProducerId(current: { producerId: bigint; epoch: number } | null): Promise<void> {
+    try {
+      const r = await this.#coordinator!.initProducerId(this.#transactionTimeoutMs, current ?? undefined)
+      this.#producerId = r!.producerId
+      this.#epoch = r!.epoch
+      this.#resetSequences()
+      this.#transitionTo('READY')
+    } catch (e) {
+      throw this.#coordinatorFailed(e, ABORTABLE_COORDINATOR_ERRORS.InitProducerId, 'InitProducerId')
+    }
+  }
+
+  /** Commit or abort: the transaction's sends, EndTxn when a partition joined it, the epoch bump a failure needs. */
+  async #endTransaction(commit: boolean): Promise<void> {
+    this.#flushing = true
+    try {
+      this.#schedule()
+      while (this.#transactionSends.size > 0) await Promise.allSettled([...this.#transactionSends])
+    } finally {
+      this.#flushing = false
+    }
+    // A send failed while committing: the commit fails with its error (Java's EndTxn handler fails with lastError).
+    if (this.#txnState === 'ABORTABLE_ERROR' || this.#txnState === 'FATAL_ERROR') throw this.#lastError
+    if (this.#partitionsInTransaction.size > 0) {
+      try {
+        await this.#coordinator!.endTxn({ producerId: this.#producerId, epoch: this.#epoch }, commit)
+      } catch (e) {
+        throw this.#coordinatorFailed(e, ABORTABLE_COORDINATOR_ERRORS.EndTxn, `EndTxn(${commit})`)
+      }
+    }
+    this.#partitionsInTransaction.clear()
+    if (this.#epochBumpRequired) {
+      this.#epochBumpRequired = false
+      this.#transitionTo('INITIALIZING')
+      await this.#initTransactionalProducerId({ producerId: this.#producerId, epoch: this.#epoch })
+    } else this.#transitionTo('READY')
+  }
+
+  /**
+   * Adds the partitions new to the transaction (AddPartitionsToTxn) before their first batch. The error the sends
+   * fail with when the transaction cannot take them: its last error, aborted, or the coordinator's refusal.
+   */
+  async #addPartitionsToTransaction(partitions: Array<{ topic: string; partition: number }>): Promise<unknown> {
+    if (this.#txnState === 'ABORTING_TRANSACTION') return new TransactionAbortedException()
+    if (this.#txnState === 'ABORTABLE_ERROR' || this.#txnState === 'FATAL_ERROR') return this.#lastError
+    const added = partitions.filter((p) => !this.#partitionsInTransaction.has(`${p.topic}\u0000${p.partition}`))
+    if (added.length === 0) return null
+    try {
+      await this.#coordinator!.addPartitions(
+        { producerId: this.#producerId, epoch: this.#epoch },
+        added.map(({ topic, partition }) => ({ topic, partition })),
+        this.#partitionsInTransaction.size === 0,
+      )
+    } catch (e) {
+      const ids = kafkaErrorIds(e)
+      let error: unknown = e
+      if (ids.includes('TOPIC_AUTHORIZATION_FAILED'))
+        error = topicAuthorizationException(
+          [...new Set(added.map((p) => p.topic))],
+          'WRITE',
+          this.#settings.security,
+          e,
+        )
+      if (isProducerFenced(e) || ids.some((id) => FATAL_ADD_PARTITIONS_ERRORS.has(id))) this.#toFatal(error)
+      else this.#toAbortable(error)
+      return this.#lastError ?? error
+    }
+    for (const p of added) this.#partitionsInTransaction.add(`${p.topic}\u0000${p.partition}`)
+    return null
+  }
+
+  /** A send of the transaction failed: fatal when fenced or not authorized, else the transaction must be aborted. */
+  #sendFailed(error: unknown): void {
+    if (this.#txnState === 'FATAL_ERROR') return
+    if (isProducerFenced(error) || kafkaErrorIds(error).some((id) => FATAL_SEND_ERRORS.has(id))) this.#toFatal(error)
+    else {
+      // Java bumps only outside commit and abort and adjusts the partition's sequences instead; Ferry always bumps
+      // at the abort, so no later batch meets a sequence gap.
+      this.#epochBumpRequired = true
+      this.#toAbortable(error)
+    }
+  }
+
+  /** The state a coordinator's refusal leaves: abortable for `abortable` ids, else fatal; returns the error. */
+  #coordinatorFailed(error: unknown, abortable: ReadonlySet<string>, request: string): unknown {
+    if (this.#closed) return error
+    const ids = kafkaErrorIds(error)
+    const id = ids[0]
+    const exception =
+      error instanceof KafkaClientException
+        ? error
+        : id !== undefined
+          ? coordinatorException(id, `${request} for transactionalId ${this.#transactionalId}`, error)
+          : error
+    if (!isProducerFenced(exception) && ids.some((i) => abortable.has(i))) this.#toAbortable(exception)
+    else this.#toFatal(exception)
+    return exception
+  }
+
+  #toAbortable(error: unknown): void {
+    // Aborting already (Java skips the transition), or no transaction the error could belong to.
+    if (!TRANSITIONS_FROM.ABORTABLE_ERROR!.includes(this.#txnState)) return
+    this.#transitionTo('ABORTABLE_ERROR')
+    this.#lastError = error
+  }
+
+  #toFatal(error: unknown): void {
+    this.#txnState = 'FATAL_ERROR'
+    this.#lastError = isProducerFenced(error) ? new ProducerFencedException(this.#fencedMessage(), error) : error
+  }
+
+  #fencedMessage(): string {
+    return `Producer with transactionalId '${this.#transactionalId}' and ProducerIdAndEpoch(producerId=${this.#producerId}, epoch=${this.#epoch}) has been fenced by another producer with the same transactionalId`
+  }
+
+  /** Java's `transitionTo`: an invalid transition is an IllegalStateException and changes nothing. */
+  #transitionTo(target: TransactionState): void {
+    const from = TRANSITIONS_FROM[target]
+    if (from !== null && !from.includes(this.#txnState))
+      throw new KafkaClientException(
+        'IllegalStateException',
+        `TransactionalId ${this.#transactionalId}: Invalid transition attempted from state ${this.#txnState} to state ${target}`,
+      )
+    this.#txnState = target
+    if (target !== 'ABORTABLE_ERROR' && target !== 'FATAL_ERROR') this.#lastError = null
+  }
+
+  #ensureTransactional(): void {
+    if (this.#transactionalId === null)
+      throw new KafkaClientException(
+        'IllegalStateException',
+        'Transactional method invoked on a non-transactional producer.',
+      )
+    if (this.#closed)
+      throw new KafkaClientException('IllegalStateException', 'Cannot perform operation after producer has been closed')
+  }
+
+  /** Java's `maybeFailWithError`: the error of ABORTABLE_ERROR or FATAL_ERROR, as Java words it. */
+  #maybeFailWithError(): void {
+    if (this.#txnState !== 'ABORTABLE_ERROR' && this.#txnState !== 'FATAL_ERROR') return
+    if (this.#lastError instanceof ProducerFencedException)
+      throw new ProducerFencedException(this.#fencedMessage(), this.#lastError)
+    throw new KafkaClientException(
+      'KafkaException',
+      'Cannot execute transactional method because we are in an error state',
+      {
+        cause: this.#lastError,
+        apiId: kafkaErrorIds(this.#lastError)[0],
+      },
+    )
+  }
+
+  /** A call after a timed-out transactional call that has not been waited for again (Java's `throwIfPendingState`). */
+  #throwIfPendingCall(name: string): void {
+    const pending = this.#pendingCall
+    if (pending === null) return
+    throw new KafkaClientException(
+      'IllegalStateException',
+      `Cannot attempt operation \`${name}\` because the previous call to \`${pending.name}\` timed out and must be retried`,
+    )
+  }
+
+  /** Java's `maybeAddPartition` checks, before a transactional producer's records are queued. */
+  #checkTransactionalSend(records: OutgoingRecord[]): void {
+    if (this.#closed)
+      throw new KafkaClientException('IllegalStateException', 'Cannot perform operation after producer has been closed')
+    this.#maybeFailWithError()
+    this.#throwIfPendingCall('send')
+    if (this.#txnState === 'IN_TRANSACTION' || records.length === 0) return
+    const first = records[0]!
+    const partition = first.partition === undefined ? first.topic : `${first.topic}-${first.partition}`
+    throw new KafkaClientException(
+      'IllegalStateException',
+      this.#producerId < 0n
+        ? `Cannot add partition ${partition} to transaction before completing a call to initTransactions`
+        : `Cannot add partition ${partition} to transaction while in state  ${this.#txnState}`,
+    )
+  }
+
+  /**
+   * Runs a transactional call and waits for it at most max.block.ms (then Java's TimeoutException, "while awaiting
+   * InitProducerId"). The call goes on; the same method called again waits for it, another one fails.
+   */
+  async #blocking(name: string, operation: string, start: () => Promise<void>): Promise<void> {
+    this.#ensureTransactional()
+    let pending = this.#pendingCall
+    if (pending !== null && pending.name !== name) this.#throwIfPendingCall(name)
+    if (pending === null) {
+      const call = { name, promise: start(), settled: false }
+      const settle = () => {
+        call.settled = true
+      }
+      call.promise.then(settle, settle)
+      pending = call
+    }
+    this.#pendingCall = pending
+    const finished = () => {
+      if (this.#pendingCall === pending) this.#pendingCall = null
+    }
+    if (this.#maxBlockMs > 2147483647) {
+      try {
+        return await pending.promise
+      } finally {
+        finished()
+      }
+    }
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#maxBlockMs)
+    })
+    try {
+      const outcome = await Promise.race([pending.promise, timeout])
+      if (outcome === 'timeout')
+        throw new KafkaClientException(
+          'TimeoutException',
+          `Timeout expired after ${this.#maxBlockMs}ms while awaiting ${operation}`,
+          { canRetry: true },
+        )
+      finished()
+    } catch (e) {
+      if (pending.settled) finished()
+      throw e
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   /**
    * Delivers what is queued (a linger ends at once) with one more attempt at most for each batch (retry waits end),
-   * then closes the connections.
+   * then closes the connections. A transaction still open is aborted first, as Java's producer does on close.
    */
   async close(): Promise<void> {
+    if (
+      !this.#closed &&
+      (this.#txnState === 'IN_TRANSACTION' || this.#txnState === 'ABORTABLE_ERROR') &&
+      this.#pendingCall === null
+    ) {
+      try {
+        await this.abortTransaction()
+      } catch {
+        // Closing anyway: the coordinator aborts the transaction after transaction.timeout.ms.
+      }
+    }
     this.#closed = true
     this.#abort.abort()
     this.#schedule()
