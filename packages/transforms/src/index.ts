@@ -1,6 +1,7 @@
 /**
  * `@ferry/transforms`: Apache Kafka Connect's built-in single message transforms and predicates
- * (`org.apache.kafka.connect.transforms.*`), with Apache's class names, config keys and behaviour. See
+ * (`org.apache.kafka.connect.transforms.*`), with Apache's class names, config keys and behaviour, and Ferry's own
+ * mapping transforms (`io.ferry.transforms.Map`, `Route`, `predicates.Matches`: JSONata expressions). See
  * docs/transforms.md.
  */
 import type { ConnectRecord, PluginDescriptor, Predicate, Transformation } from '@ferry/api'
@@ -14,6 +15,9 @@ import { HoistFieldKey, HoistFieldValue } from './HoistField.ts'
 import { InsertFieldKey, InsertFieldValue } from './InsertField.ts'
 import { InsertHeader } from './InsertHeader.ts'
 import { MaskFieldKey, MaskFieldValue } from './MaskField.ts'
+import { FerryMap, MAP_CLASS } from './mapping/Map.ts'
+import { FerryMatches, MATCHES_CLASS } from './mapping/Matches.ts'
+import { FerryRoute, ROUTE_CLASS } from './mapping/Route.ts'
 import { HasHeaderKey } from './predicates/HasHeaderKey.ts'
 import { RecordIsTombstone } from './predicates/RecordIsTombstone.ts'
 import { TopicNameMatches } from './predicates/TopicNameMatches.ts'
@@ -34,6 +38,9 @@ export { HoistField, HoistFieldKey, HoistFieldValue } from './HoistField.ts'
 export { InsertField, InsertFieldKey, InsertFieldValue } from './InsertField.ts'
 export { InsertHeader } from './InsertHeader.ts'
 export { MaskField, MaskFieldKey, MaskFieldValue } from './MaskField.ts'
+export { FerryMap } from './mapping/Map.ts'
+export { FerryMatches } from './mapping/Matches.ts'
+export { FerryRoute } from './mapping/Route.ts'
 export { HasHeaderKey } from './predicates/HasHeaderKey.ts'
 export { RecordIsTombstone } from './predicates/RecordIsTombstone.ts'
 export { TopicNameMatches } from './predicates/TopicNameMatches.ts'
@@ -58,12 +65,20 @@ const P = 'org.apache.kafka.connect.transforms.predicates.'
 
 type TransformPlugin = PluginDescriptor<Transformation<ConnectRecord> | Predicate<ConnectRecord>>
 
-function transformation(className: string, create: () => Transformation<ConnectRecord>): TransformPlugin {
-  return Object.freeze({ className, kind: ['transformation'] as const, create })
+function transformation(
+  className: string,
+  create: () => Transformation<ConnectRecord>,
+  aliases?: readonly string[],
+): TransformPlugin {
+  return Object.freeze({ className, kind: ['transformation'] as const, create, ...(aliases ? { aliases } : {}) })
 }
 
-function predicate(className: string, create: () => Predicate<ConnectRecord>): TransformPlugin {
-  return Object.freeze({ className, kind: ['predicate'] as const, create })
+function predicate(
+  className: string,
+  create: () => Predicate<ConnectRecord>,
+  aliases?: readonly string[],
+): TransformPlugin {
+  return Object.freeze({ className, kind: ['predicate'] as const, create, ...(aliases ? { aliases } : {}) })
 }
 
 /** Every built-in transformation and predicate, under Apache's class names: this package's plugins. */
@@ -97,4 +112,8 @@ export const plugins: readonly TransformPlugin[] = Object.freeze([
   predicate(`${P}HasHeaderKey`, () => new HasHeaderKey()),
   predicate(`${P}RecordIsTombstone`, () => new RecordIsTombstone()),
   predicate(`${P}TopicNameMatches`, () => new TopicNameMatches()),
+  // Ferry's own mapping transforms (JSONata), named Ferry.* as well as by their simple names.
+  transformation(MAP_CLASS, () => new FerryMap(), ['Ferry.Map']),
+  transformation(ROUTE_CLASS, () => new FerryRoute(), ['Ferry.Route']),
+  predicate(MATCHES_CLASS, () => new FerryMatches(), ['Ferry.Matches']),
 ])

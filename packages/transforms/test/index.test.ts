@@ -5,11 +5,25 @@ import { plugins } from '../src/index.ts'
 import { loadVectors } from './helpers/vectors.ts'
 
 test('plugins lists every Apache transformation and predicate under its class name', () => {
-  const names = plugins.map((p) => p.className).sort()
+  const names = plugins
+    .map((p) => p.className)
+    .filter((name) => !name.startsWith('io.ferry.'))
+    .sort()
   const apache = loadVectors()
     .configDefs.map((d) => d.class)
     .sort()
   assert.deepEqual(names, apache)
+})
+
+test('plugins lists Ferry’s mapping transforms under io.ferry class names with Ferry.* aliases', () => {
+  const ferry = plugins
+    .filter((p) => p.className.startsWith('io.ferry.'))
+    .map((p) => [p.className, p.aliases, p.kind[0]])
+  assert.deepEqual(ferry, [
+    ['io.ferry.transforms.Map', ['Ferry.Map'], 'transformation'],
+    ['io.ferry.transforms.Route', ['Ferry.Route'], 'transformation'],
+    ['io.ferry.transforms.predicates.Matches', ['Ferry.Matches'], 'predicate'],
+  ])
 })
 
 test('each built-in creates a fresh plugin of its kind with a ConfigDef', () => {
