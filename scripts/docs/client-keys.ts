@@ -66,6 +66,27 @@ Apache's default). They are read in the worker config (top level for the worker'
 | Key | Clients | Type | Apache's default | Ferry |
 |---|---|---|---|---|
 ${rows.join('\n')}
+
+## The transactional producer
+
+Connect makes a producer transactional itself, as Apache's worker does: an exactly-once source task's producer takes
+the transactional id \`<group.id>-<connector>-<task>\` and the distributed leader's config-topic producer
+\`connect-cluster-<group.id>\`. A \`transactional.id\` in the worker or connector config is refused: Apache ignores it
+for those producers (with a warning) and its other task producers fail with it. For a producer the runtime makes
+transactional, \`enable.idempotence=false\` is ignored with Apache's warning (\`The value 'false' for the
+'enable.idempotence' property will be ignored as it cannot be overridden for connectors when exactly-once source
+support is enabled. The value 'true' will be used instead.\`) and idempotence is checked as asked for (\`acks\` must be
+\`all\`). \`transaction.timeout.ms\` (default 60000) is honoured by the transactional producers: the coordinator aborts
+a transaction left open longer, and the broker refuses a value above its \`transaction.max.timeout.ms\`
+(InvalidTxnTimeoutException when the producer starts).
+
+The transactional producer follows Java's \`KafkaProducer\`: \`initTransactions\` finds the id's coordinator and takes
+the id with a new epoch, which aborts what an earlier producer of the id left open and fences it; each partition joins
+the transaction (AddPartitionsToTxn) before its first batch; \`commitTransaction\` waits for the transaction's sends
+and \`abortTransaction\` fails the ones not yet sent. A failed send leaves the transaction to be aborted; a producer
+fenced by a newer one of its id (or by the admin client's \`fenceProducers\`) fails every later call with
+\`ProducerFencedException\`. \`initTransactions\`, \`commitTransaction\` and \`abortTransaction\` wait at most
+\`max.block.ms\`. \`transaction.two.phase.commit.enable\` (KIP-939) is refused.
 `
 }
 

@@ -1363,14 +1363,18 @@ export const CLIENT_KEYS: readonly ClientKey[] = [
     clients: ['producer'],
     type: 'INT',
     defaultValue: '60000',
-    treatment: { status: 'refused', reason: "Ferry's producer is not transactional" },
+    // Read by transactional producers only (exactly-once source tasks, the config-topic leader), as in Apache.
+    treatment: { status: 'honoured', field: 'transactionTimeoutMs' },
   },
   {
     name: 'transaction.two.phase.commit.enable',
     clients: ['producer'],
     type: 'BOOLEAN',
     defaultValue: 'false',
-    treatment: { status: 'refused', reason: "Ferry's producer is not transactional" },
+    treatment: {
+      status: 'refused',
+      reason: "Ferry's transactional producer does not take part in two-phase commits (KIP-939)",
+    },
   },
   {
     name: 'transactional.id',
@@ -1378,7 +1382,11 @@ export const CLIENT_KEYS: readonly ClientKey[] = [
     type: 'STRING',
     defaultValue: null,
     validator: NonEmptyString,
-    treatment: { status: 'refused', reason: "Ferry's producer is not transactional" },
+    treatment: {
+      status: 'refused',
+      reason:
+        "Connect sets it itself for exactly-once source tasks (<group.id>-<connector>-<task>), where Apache ignores a configured value with a warning; Apache's other task producers fail with it (Connect turns their idempotence off)",
+    },
   },
   {
     name: 'value.deserializer',
@@ -2050,6 +2058,33 @@ export interface ClientBase extends ParseOptions {
   security?: ConnectionSecurity
   /** The consumer's group when `group.id` is not set. */
   groupId?: string
+  /**
+   * A transactional producer's id, set by the runtime as Apache's `ConnectUtils.ensureProperty` sets it: a
+   * `transactional.id` or `enable.idempotence` of the props that differs is ignored with Apache's warning ("... will
+   * be ignored as it cannot be overridden <reason>"), e.g. reason `for connectors when exactly-once source support is
+   * enabled`. Without it, `transactional.id` is refused.
+   */
+  transactional?: { id: string; reason: string }
+}
+
+/**
+ * Apache's `ConnectUtils.ensureProperty`: `key` takes `expected`; a different value of the props is dropped with
+ * Apache's warning.
+ */
+function ensureProperty(
+  props: Record<string, string>,
+  key: string,
+  expected: string,
+  reason: string,
+  caseSensitive: boolean,
+  onWarning: ((message: string) => void) | undefined,
+): void {
+  const value = props[key]
+  if (value !== undefined && (caseSensitive ? value !== expected : value.toLowerCase() !== expected.toLowerCase()))
+    onWarning?.(
+      `The value '${value}' for the '${key}' property will be ignored as it cannot be overridden ${reason}. The value '${expected}' will be used instead.`,
+    )
+  props[key] = expected
 }
 
 // ClientUtils.parseAndValidateAddresses
@@ -2120,7 +2155,17 @@ const COMPRESSION_LEVEL_KEYS: Partial<Record<CompressionType, string>> = {
 /** A producer's settings from Apache's producer keys. Throws `ClientConfigException` with every problem. */
 export function producerSettings(props: Readonly<Record<string, string>>, base: ClientBase = {}): ProducerSettings {
   const problems = new Problems()
-  const { settings, values, set } = common('producer', props, base, problems)
+  let input = props
+  if (base.transactional !== undefined) {
+    // Worker.exactlyOnceSourceTaskProducerConfigs: idempotence on (and so checked strictly), the runtime's id.
+    const { id, reason } = base.transactional
+    const own = { ...props }
+    ensureProperty(own, 'enable.idempotence', 'true', reason, false, base.onWarning)
+    ensureProperty(own, 'transactional.id', id, reason, true, base.onWarning)
+    delete own['transactional.id']
+    input = own
+  }
+  const { settings, values, set } = common('producer', input, base, problems)
   const out: ProducerSettings = settings
   const n = (key: string) => Number(values[key])
   const acks = String(values.acks)
@@ -2140,6 +2185,8 @@ export function producerSettings(props: Readonly<Record<string, string>>, base: 
     out.maxInFlightRequestsPerConnection = n('max.in.flight.requests.per.connection')
   }
   if (set.has('retries')) out.retries = n('retries')
+  if (base.transactional !== undefined) out.transactionalId = base.transactional.id
+  if (set.has('transaction.timeout.ms')) out.transactionTimeoutMs = n('transaction.timeout.ms')
 
   // ProducerConfig.postProcessAndValidateIdempotenceConfigs (4.x).
   const userIdempotence = set.has('enable.idempotence')

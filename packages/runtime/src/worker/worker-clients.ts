@@ -127,9 +127,16 @@ export class WorkerClients {
     return { ...this.#internal, requestTimeoutMs: this.#internal.requestTimeoutMs ?? 40000, clientId }
   }
 
-  /** A source task's or a DLQ producer's settings; throws a `ConfigException` naming the bad override. */
-  producer(connector: Readonly<Record<string, string>>, clientId: string): ProducerSettings {
-    return this.#task('producer', connector, clientId) as ProducerSettings
+  /**
+   * A source task's or a DLQ producer's settings; throws a `ConfigException` naming the bad override. `transactional`:
+   * an exactly-once source task's producer, with its transactional id (see `ClientBase.transactional`).
+   */
+  producer(
+    connector: Readonly<Record<string, string>>,
+    clientId: string,
+    transactional?: { id: string; reason: string },
+  ): ProducerSettings {
+    return this.#task('producer', connector, clientId, undefined, transactional) as ProducerSettings
   }
 
   /** A sink task's consumer settings (group `connect-<name>` unless `group.id` is overridden). */
@@ -169,11 +176,12 @@ export class WorkerClients {
     connector: Readonly<Record<string, string>>,
     clientId: string,
     groupId?: string,
+    transactional?: { id: string; reason: string },
   ): ClientSettings {
     const overrides = withPrefix(connector, OVERRIDE_PREFIX[kind])
     const props = { ...workerProps(kind, this.#worker), ...overrides }
     const security = Object.keys(overrides).some(isSecurityKey) ? undefined : this.#security[kind]
-    return this.#parse(kind, props, security, clientId, groupId)
+    return this.#parse(kind, props, security, clientId, groupId, transactional)
   }
 
   #parse(
@@ -182,11 +190,13 @@ export class WorkerClients {
     security: ConnectionSecurity | undefined,
     clientId: string,
     groupId?: string,
+    transactional?: { id: string; reason: string },
   ): ClientSettings {
     const base = {
       bootstrapServers: this.#bootstrapServers,
       clientId,
       ...(security ? { security } : {}),
+      ...(transactional ? { transactional } : {}),
       onWarning: (m: string) => this.#warnings.push(m),
     }
     // Connect's defaults for its task clients (Apache's Worker): sinks start at the earliest offset.

@@ -331,6 +331,43 @@ describe('producerSettings', () => {
     )
   })
 
+  it('takes the transactional id the runtime sets and transaction.timeout.ms; a user-set transactional.id is refused', () => {
+    const transactional = {
+      id: 'connect-cluster-src-0',
+      reason: 'for connectors when exactly-once source support is enabled',
+    }
+    const s = producerSettings({ ...BOOTSTRAP, 'transaction.timeout.ms': '30000' }, { transactional })
+    assert.equal(s.transactionalId, 'connect-cluster-src-0')
+    assert.equal(s.transactionTimeoutMs, 30000)
+    assert.equal(s.idempotence, true)
+    // Without the runtime's id a producer is not transactional; transaction.timeout.ms alone changes nothing.
+    const plain = producerSettings({ ...BOOTSTRAP, 'transaction.timeout.ms': '30000' })
+    assert.equal(plain.transactionalId, undefined)
+    assert.deepEqual(keysOf(problems(() => producerSettings({ ...BOOTSTRAP, 'transactional.id': 'mine' }))), [
+      'transactional.id',
+    ])
+  })
+
+  it("ignores a configured transactional.id and enable.idempotence=false for the runtime's transactional producer, with Apache's warnings", () => {
+    const warnings: string[] = []
+    const reason = 'for connectors when exactly-once source support is enabled'
+    const s = producerSettings(
+      { ...BOOTSTRAP, 'transactional.id': 'mine', 'enable.idempotence': 'false' },
+      { transactional: { id: 'g-c-0', reason }, onWarning: (m) => warnings.push(m) },
+    )
+    assert.equal(s.transactionalId, 'g-c-0')
+    assert.equal(s.idempotence, true)
+    assert.deepEqual(warnings, [
+      `The value 'false' for the 'enable.idempotence' property will be ignored as it cannot be overridden ${reason}. The value 'true' will be used instead.`,
+      `The value 'mine' for the 'transactional.id' property will be ignored as it cannot be overridden ${reason}. The value 'g-c-0' will be used instead.`,
+    ])
+    // Idempotence is then asked for, so acks other than all is an error (Apache's ProducerConfig).
+    assert.deepEqual(
+      keysOf(problems(() => producerSettings({ ...BOOTSTRAP, acks: '1' }, { transactional: { id: 'g-c-0', reason } }))),
+      ['acks'],
+    )
+  })
+
   it('checks delivery.timeout.ms against linger.ms + request.timeout.ms as Apache does', () => {
     assert.deepEqual(
       problems(() => producerSettings({ ...BOOTSTRAP, 'delivery.timeout.ms': '30000', 'linger.ms': '5' })),
