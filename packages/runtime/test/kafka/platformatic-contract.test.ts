@@ -142,10 +142,17 @@ test('the APIs Ferry calls by position through kGetApi take its arguments in its
       reliedOnBy: 'group-member.ts',
     },
     leaveGroup: { names: ['groupId', 'members'], reliedOnBy: 'group-member.ts' },
-    findCoordinator: { names: ['keyType', 'coordinatorKeys'], reliedOnBy: 'group-member.ts and admin.ts' },
+    findCoordinator: {
+      names: ['keyType', 'coordinatorKeys'],
+      reliedOnBy: 'group-member.ts, admin.ts and transaction-coordinator.ts',
+    },
     initProducerId: {
       names: ['transactionalId', 'transactionTimeoutMs', 'producerId', 'producerEpoch'],
-      reliedOnBy: 'producer.ts',
+      reliedOnBy: 'producer.ts and transaction-coordinator.ts',
+    },
+    endTxn: {
+      names: ['transactionalId', 'producerId', 'producerEpoch', 'committed'],
+      reliedOnBy: 'transaction-coordinator.ts',
     },
     describeGroups: { names: ['groups', 'includeAuthorizedOperations'], reliedOnBy: 'admin.ts' },
     fetch: {
@@ -176,6 +183,13 @@ test('the APIs Ferry calls by position through kGetApi take its arguments in its
       assert.ok(matches, changed(`${v}.createRequest's parameters to (${actual.join(', ')})`, reliedOnBy))
     }
   }
+  // AddPartitionsToTxn: transaction-coordinator.ts calls version 3 (the newest a client sends) with a list of one
+  // transaction ({ transactionalId, producerId, producerEpoch, topics: [{ name, partitions }] }).
+  assert.deepEqual(
+    parameters(kafka.addPartitionsToTxnV3.createRequest as never),
+    ['transactions'],
+    changed("addPartitionsToTxnV3.createRequest's parameters", 'transaction-coordinator.ts'),
+  )
   // Metadata: admin.ts and consumer.ts pass (topics, allowAutoTopicCreation, includeTopicAuthorizedOperations).
   const metadata = Object.keys(kafka).filter((k) => /^metadataV\d+$/.test(k))
   assert.ok(metadata.length > 0, changed('its metadataV<n> exports', 'admin.ts and consumer.ts'))

@@ -42,6 +42,24 @@ test('an idempotent batch carries the producer id, epoch and base sequence under
   assert.equal(batch.readUInt32BE(17), crc32c(batch.subarray(21)))
 })
 
+test('a transactional batch sets attribute bit 4 beside the codec bits, under a valid CRC, and decodes to the same records', () => {
+  for (const [compression, bits] of [
+    ['none', 0],
+    ['lz4', 3],
+  ] as const) {
+    const batch = encodeRecordBatch(records, 0, {
+      producerId: 7n,
+      producerEpoch: 0,
+      baseSequence: 0,
+      compression,
+      transactional: true,
+    })
+    assert.equal(batch.readInt16BE(21), 0x10 | bits, compression)
+    assert.equal(batch.readUInt32BE(17), crc32c(batch.subarray(21)), compression)
+    assert.deepEqual(decode(batch), expected, compression)
+  }
+})
+
 test('a batch without options is the plain one Apache writes without idempotence', () => {
   const batch = encodeRecordBatch(records, 0)
   assert.equal(batch.readBigInt64BE(43), -1n)
