@@ -117,7 +117,7 @@ export interface SourceTaskContext {
  * Lets a source task define its own producer transactions (Apache's `TransactionContext`, KIP-618). Without a record
  * the request applies after the records of the current `poll()` batch; with one, right after that record (which must
  * be one the task returned from `poll()`). Asking for both a commit and an abort at the same point (one record, or
- * one batch) fails the task with an IllegalStateException, as Apache's worker does.
+ * one batch) fails the task, as Apache's worker does (its IllegalStateException).
  */
 export interface TransactionContext {
   /** Commit the open transaction once every record polled so far has been dispatched. */
@@ -224,4 +224,13 @@ export abstract class SinkTask implements Task {
 
   open(_partitions: TopicPartition[]): void | Promise<void> {}
   close(_partitions: TopicPartition[]): void | Promise<void> {}
+
+  /**
+   * Ferry's extension. True when the task writes values as schemaless JSON and takes `untouchedJson(record)` when
+   * there is one: the runtime then hands it schemaless JSON values (read by a JsonConverter without schemas, with no
+   * transform configured) unparsed, to be parsed only if the task reads `value`. Asked once, after `start`.
+   */
+  writesJsonText(): boolean {
+    return false
+  }
 }

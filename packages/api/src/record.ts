@@ -1,3 +1,4 @@
+import type { DeferredJson } from './converter.ts'
 import type { Schema } from './data/schema.ts'
 import { Headers } from './header.ts'
 
@@ -19,7 +20,9 @@ export abstract class ConnectRecord {
   readonly keySchema: Schema | null
   readonly key: unknown
   readonly valueSchema: Schema | null
-  readonly value: unknown
+  // Declared, not defined as a field: the constructor's assignment makes it an own property, except where a
+  // subclass's prototype has an accessor for it (DeferredJsonSinkRecord).
+  declare readonly value: unknown
   /** Milliseconds since the epoch, or null. */
   readonly timestamp: number | null
   readonly headers: Headers
@@ -161,4 +164,91 @@ export class SinkRecord extends ConnectRecord {
       this.originalKafkaOffset,
     ) as this
   }
+}
+
+/**
+ * A sink record whose value is schemaless JSON not parsed yet (Ferry's extension, see `Converter.toDeferredJson`):
+ * the value is parsed the first time `value` is read, and from then on it is an ordinary record. Until then
+ * `untouchedJson` gives the value's JSON text. Made by the runtime only for records no transform sees.
+ */
+class DeferredJsonSinkRecord extends SinkRecord {
+  #deferred: DeferredJson | null = null
+
+  constructor(
+    topic: string,
+    partition: number,
+    keySchema: Schema | null,
+    key: unknown,
+    deferred: DeferredJson,
+    kafkaOffset: number,
+    timestamp: number | null,
+    timestampType: TimestampType,
+    headers: Headers,
+  ) {
+    super(topic, partition, keySchema, key, null, undefined, kafkaOffset, timestamp, timestampType, headers)
+    this.#deferred = deferred
+  }
+
+  /** The value, parsed now if it was not yet; from then on an own property, as on any record. */
+  static readValue(record: DeferredJsonSinkRecord): unknown {
+    const deferred = record.#deferred
+    record.#deferred = null
+    const value = deferred === null ? undefined : deferred.parse()
+    Object.defineProperty(record, 'value', { value, enumerable: true, writable: true, configurable: true })
+    return value
+  }
+
+  static textOf(record: ConnectRecord): string | undefined {
+    return #deferred in record ? (record.#deferred?.text ?? undefined) : undefined
+  }
+}
+
+// On the prototype (one definition, not one per record): the base constructor's assignment of `value` is ignored,
+// and the first read parses.
+Object.defineProperty(DeferredJsonSinkRecord.prototype, 'value', {
+  get(this: DeferredJsonSinkRecord) {
+    return DeferredJsonSinkRecord.readValue(this)
+  },
+  set(_: unknown) {},
+  enumerable: true,
+  configurable: true,
+})
+
+/** A sink record whose schemaless JSON value is parsed when first read (see DeferredJsonSinkRecord). */
+export function deferredJsonSinkRecord(
+  topic: string,
+  partition: number,
+  keySchema: Schema | null,
+  key: unknown,
+  value: DeferredJson,
+  kafkaOffset: number,
+  timestamp: number | null,
+  timestampType: TimestampType,
+  headers: Headers,
+): SinkRecord {
+  return new DeferredJsonSinkRecord(
+    topic,
+    partition,
+    keySchema,
+    key,
+    value,
+    kafkaOffset,
+    timestamp,
+    timestampType,
+    headers,
+  )
+}
+
+/**
+ * The JSON text of `record`'s value while nobody has read the value: exactly what Apache's JsonConverter with
+ * `schemas.enable=false` writes for it, so a sink writing schemaless JSON may write this text instead. Undefined for
+ * any other record, and once the value was read (it may have been changed since).
+ */
+export function untouchedJson(record: ConnectRecord): string | undefined {
+  return DeferredJsonSinkRecord.textOf(record)
+}
+
+/** Whether `record`'s value is null or undefined, without parsing a value whose parsing was deferred (never null). */
+export function valueIsNull(record: ConnectRecord): boolean {
+  return DeferredJsonSinkRecord.textOf(record) === undefined && record.value == null
 }

@@ -16,6 +16,8 @@ import {
   SchemaBuilder,
   type SinkRecord,
   Struct,
+  untouchedJson,
+  valueIsNull,
 } from '@ferry/api'
 import { JsonConverter, SimpleHeaderConverter } from '@ferry/converters'
 import type { SinkSettings } from './config.ts'
@@ -76,7 +78,7 @@ export class DataConverter {
    */
   convertRecord(record: SinkRecord, resource: string): BulkOperation | null {
     const s = this.#settings
-    if (record.value == null) {
+    if (valueIsNull(record)) {
       if (s.behaviorOnNullValues === 'IGNORE') return null
       if (s.behaviorOnNullValues === 'FAIL') {
         throw new DataException(
@@ -91,7 +93,7 @@ export class DataConverter {
       : convertKey(record.keySchema, record.key)
     // The action line's metadata as Confluent's client writes it: _index, _id, then the rest (left open).
     const meta = () => `{${this.#indexField(resource)},"_id":${JSON.stringify(id)}`
-    if (record.value == null) {
+    if (valueIsNull(record)) {
       const version = this.#externalVersion(record)
       return operation(record, 'delete', version !== null, `{"delete":${meta()}${version ?? ''}}}\n`)
     }
@@ -151,6 +153,8 @@ export class DataConverter {
   }
 
   #payload(record: SinkRecord): string {
+    const text = untouchedJson(record)
+    if (text !== undefined) return text
     let schema = record.valueSchema
     let value = record.value
     if (schema !== null && !this.shouldIgnoreSchema(record.topic)) {

@@ -7,6 +7,7 @@ import {
   type SinkRecord,
   SinkTask,
   type TopicPartition,
+  valueIsNull,
 } from '@ferry/api'
 import { type SinkSettings, sinkSettings } from './config.ts'
 import { DataConverter, recordString } from './data-converter.ts'
@@ -40,6 +41,11 @@ export class ElasticsearchSinkTask extends SinkTask {
     return VERSION
   }
 
+  /** A value without a schema is indexed as its JSON text. */
+  override writesJsonText(): boolean {
+    return true
+  }
+
   async start(props: Record<string, string>): Promise<void> {
     this.#settings = sinkSettings(props, readFileSync)
     this.#log = createLog('ElasticsearchSinkTask')
@@ -62,7 +68,7 @@ export class ElasticsearchSinkTask extends SinkTask {
     await this.#waitForCommittableOffsets()
     for (const record of records) {
       const state = this.#tracker.addPendingRecord(record)
-      if (record.value == null && this.#settings.behaviorOnNullValues === 'IGNORE') {
+      if (valueIsNull(record) && this.#settings.behaviorOnNullValues === 'IGNORE') {
         state.processed = true
         this.#report(record, new ConnectException('Cannot write null valued record.'))
         continue

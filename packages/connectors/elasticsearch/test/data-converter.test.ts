@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { BigDecimal, Decimal, Headers, Schema, SchemaBuilder, SinkRecord, Struct, Timestamp } from '@ferry/api'
+import {
+  BigDecimal,
+  Decimal,
+  deferredJsonSinkRecord,
+  Headers,
+  Schema,
+  SchemaBuilder,
+  SinkRecord,
+  Struct,
+  Timestamp,
+} from '@ferry/api'
+import { JsonConverter } from '@ferry/converters'
 import { sinkSettings } from '../src/config.ts'
 import { DataConverter } from '../src/data-converter.ts'
 import { buildMapping } from '../src/mapping.ts'
@@ -143,4 +154,34 @@ test('data streams: op type create with @timestamp from the record timestamp or 
     'data.stream.timestamp.field': 'when',
   })
   assert.equal(lines(f.convertRecord(record('k', { when: '2024-01-01' }), 'x'))[1]['@timestamp'], '2024-01-01')
+})
+
+test('a schemaless value whose JSON came untouched is indexed as that text, without reading the value', () => {
+  const json = new JsonConverter()
+  json.configure({ 'schemas.enable': 'false' }, false)
+  const text = '{"id":1,"tags":["a","b"],"price":12.5}'
+  let parses = 0
+  const deferred = json.toDeferredJson('Topic', null, Buffer.from(text))!
+  const counting = {
+    text: deferred.text,
+    parse: () => {
+      parses++
+      return deferred.parse()
+    },
+  }
+  const untouched = deferredJsonSinkRecord(
+    'Topic',
+    2,
+    null,
+    'k1',
+    counting,
+    17,
+    1700000000000,
+    'CreateTime',
+    new Headers(),
+  )
+  const op = converter().convertRecord(untouched, 'idx')
+  assert.equal(op!.lines, `{"index":{"_index":"idx","_id":"k1","version":17,"version_type":"external"}}\n${text}\n`)
+  assert.equal(parses, 0)
+  assert.equal(op!.lines, converter().convertRecord(record('k1', JSON.parse(text)), 'idx')!.lines)
 })

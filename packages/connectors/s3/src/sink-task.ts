@@ -7,6 +7,7 @@ import {
   type SinkRecord,
   SinkTask,
   type TopicPartition,
+  valueIsNull,
 } from '@ferry/api'
 import { type S3SinkSettings, s3Settings } from './config.ts'
 import { TimeZone } from './date-format.ts'
@@ -31,6 +32,8 @@ export class S3SinkTask extends SinkTask {
   #settings: S3SinkSettings | null = null
   #storage: S3Storage | null = null
   #format: Format | null = null
+  /** Whether JsonFormat takes values' JSON text as it came (see `writesJsonText` in formats/format.ts). */
+  #writesJsonText = false
   #partitioner: Partitioner | null = null
   #zone: TimeZone | null = null
   #reporter: ErrantRecordReporter | null = null
@@ -44,14 +47,22 @@ export class S3SinkTask extends SinkTask {
     const s = s3Settings(props)
     this.#settings = s
     // The S3 client and the format libraries load with the first task, not with every worker.
-    const [{ S3Storage }, { newFormat }] = await Promise.all([import('./storage.ts'), import('./formats/format.ts')])
+    const [{ S3Storage }, { newFormat, writesJsonText }] = await Promise.all([
+      import('./storage.ts'),
+      import('./formats/format.ts'),
+    ])
     this.#format = newFormat(s)
+    this.#writesJsonText = writesJsonText(s)
     this.#partitioner = newPartitioner(s)
     this.#zone = s.timezone ? new TimeZone(s.timezone) : null
     this.#storage = new S3Storage(s)
     if (!(await this.#storage.bucketExists())) throw new ConnectException(`Non-existent S3 bucket: ${s.bucket}`)
     this.#reporter = this.context.errantRecordReporter()
     this.open(this.context.assignment())
+  }
+
+  override writesJsonText(): boolean {
+    return this.#writesJsonText
   }
 
   override open(partitions: TopicPartition[]): void {
@@ -75,7 +86,7 @@ export class S3SinkTask extends SinkTask {
     const s = this.#settings!
     let writer: TopicPartitionWriter | undefined
     for (const record of records) {
-      if (record.value === null || record.value === undefined) {
+      if (valueIsNull(record)) {
         if (s.nullValues === 'fail') {
           throw new ConnectException(
             `Null valued records are not writeable with current behavior.on.null.values 'settings' (${record.topic}-${record.kafkaPartition}@${record.kafkaOffset}); set it to ignore to skip them`,

@@ -28,6 +28,7 @@ import {
   type Converter,
   DataException,
   Decimal,
+  type DeferredJson,
   decimalToFloat32,
   describeValueType,
   type Field,
@@ -64,6 +65,7 @@ import {
   scanValueEnd,
 } from './json-reader.ts'
 import { base64Text, doubleText, floatText, quote } from './json-writer.ts'
+import { isWrittenForm } from './json-written-form.ts'
 
 export const SCHEMAS_ENABLE_CONFIG = 'schemas.enable'
 export const SCHEMA_CONTENT_CONFIG = 'schema.content'
@@ -548,6 +550,26 @@ export class JsonConverter implements Converter, HeaderConverter {
       return this.#readEnvelopeFast(text) ?? this.#readEnvelope(text)
     }
     return new SchemaAndValue(null, this.#readPayload(text, null, 0))
+  }
+
+  /**
+   * Without schemas, a value whose text is in this converter's written form (see `isWrittenForm`) is handed on
+   * unparsed, to be parsed if something reads it (`Converter.toDeferredJson`).
+   */
+  toDeferredJson(_topic: string, _headers: Headers | null, value: Uint8Array): DeferredJson | undefined {
+    if (this.#schemasEnabled) return undefined
+    let text: string
+    try {
+      text = UTF8_DECODER.decode(value)
+    } catch {
+      return undefined
+    }
+    return isWrittenForm(text) ? new DeferredJsonText(text, this) : undefined
+  }
+
+  /** Reads a schemaless value from text `isWrittenForm` accepted. */
+  readWrittenForm(text: string): unknown {
+    return this.#readPayload(text, null, 0)
   }
 
   toConnectHeader(topic: string, _headerKey: string, value: Uint8Array | null): SchemaAndValue {
@@ -1098,6 +1120,21 @@ function schemalessTuplesJson(map: Map<unknown, unknown>): string {
     out += `${out === '' ? '[' : ','}[${schemalessToJson(entry[0])},${schemalessToJson(entry[1])}]`
   }
   return `${out}]`
+}
+
+/** A schemaless value in its written form, parsed by the converter that read it when asked. */
+class DeferredJsonText implements DeferredJson {
+  readonly text: string
+  readonly #converter: JsonConverter
+
+  constructor(text: string, converter: JsonConverter) {
+    this.text = text
+    this.#converter = converter
+  }
+
+  parse(): unknown {
+    return this.#converter.readWrittenForm(this.text)
+  }
 }
 
 /** Strict UTF-8 that drops a leading byte-order mark, as Jackson's byte source does. */

@@ -1,5 +1,7 @@
 import {
   type Converter,
+  type DeferredJson,
+  deferredJsonSinkRecord,
   type HeaderConverter,
   Headers,
   IllegalWorkerStateException,
@@ -57,6 +59,20 @@ function sinkRecord(r: IncomingRecord, key: SchemaAndValue, value: SchemaAndValu
   )
 }
 
+function deferredSinkRecord(r: IncomingRecord, key: SchemaAndValue, value: DeferredJson, headers: Headers): SinkRecord {
+  return deferredJsonSinkRecord(
+    r.topic,
+    r.partition,
+    key.schema,
+    key.value,
+    value,
+    r.offset,
+    r.timestamp >= 0 ? r.timestamp : null,
+    r.timestamp >= 0 ? 'CreateTime' : 'NoTimestampType',
+    headers,
+  )
+}
+
 /**
  * Runs a SinkTask (Apache's WorkerSinkTask): consume → convert → transform → put, and commit offsets through
  * `preCommit` every `offset.flush.interval.ms` or when the task asks. The group is `connect-<connector>`; the
@@ -69,6 +85,8 @@ function sinkRecord(r: IncomingRecord, key: SchemaAndValue, value: SchemaAndValu
  */
 export class WorkerSinkTask extends WorkerTask {
   readonly #task: SinkTask
+  /** Whether schemaless JSON values go to the task unparsed (`SinkTask.writesJsonText`). */
+  #deferJson = false
   readonly #props: Record<string, string>
   readonly #keyConverter: Converter
   readonly #valueConverter: Converter
@@ -184,6 +202,7 @@ export class WorkerSinkTask extends WorkerTask {
     })
     await this.#task.start(this.#props)
     this.#started = true
+    this.#deferJson = this.#task.writesJsonText?.() === true && this.#valueConverter.toDeferredJson !== undefined
   }
 
   /** Throws Apache's IllegalWorkerStateException unless every partition is assigned to the task. */
@@ -359,6 +378,12 @@ export class WorkerSinkTask extends WorkerTask {
   #convertOne(r: IncomingRecord, chain: TransformationChain<SinkRecord> | null): SinkRecord | null {
     const headers = r.headers.length > 0 ? this.#convertHeaders(r) : new Headers()
     const key = this.#keyConverter.toConnectData(r.topic, headers, r.key)
+    if (this.#deferJson && chain === null && r.value !== null) {
+      // The task writes JSON text and no transform looks at the value: schemaless JSON is parsed only if the task
+      // reads it.
+      const deferred = this.#valueConverter.toDeferredJson!(r.topic, headers, r.value)
+      if (deferred !== undefined) return deferredSinkRecord(r, key, deferred, headers)
+    }
     const value = this.#valueConverter.toConnectData(r.topic, headers, r.value)
     const record = sinkRecord(r, key, value, headers)
     return chain ? chain.apply(record) : record

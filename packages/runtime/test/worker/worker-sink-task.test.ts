@@ -11,7 +11,9 @@ import {
   type SinkRecord,
   SinkTask,
   type TopicPartition,
+  untouchedJson,
 } from '@ferry/api'
+import { JsonConverter } from '@ferry/converters'
 import type { ErrorReporter } from '../../src/errors/error-reporter.ts'
 import { RetryWithToleranceOperator } from '../../src/errors/retry-with-tolerance-operator.ts'
 import type { IncomingRecord, KafkaConsumer, PartitionOffset } from '../../src/kafka/clients.ts'
@@ -480,4 +482,94 @@ test('a held sink task hands no records to put until its hold ends; stopped whil
     consumer.commits.every((c) => c.every((o) => o.offset <= 2)),
     `the held record is not committed: ${JSON.stringify(consumer.commits)}`,
   )
+})
+
+/** A task that says it writes JSON text (or not) and keeps, per record, its untouched JSON and then its value. */
+class JsonTextTask extends SinkTask {
+  readonly seen: Array<{ text: string | undefined; value: unknown }> = []
+  readonly writesJson: boolean
+  constructor(writesJson: boolean) {
+    super()
+    this.writesJson = writesJson
+  }
+  version = () => 'test'
+  start() {}
+  override writesJsonText() {
+    return this.writesJson
+  }
+  async put(records: SinkRecord[]) {
+    for (const r of records) this.seen.push({ text: untouchedJson(r), value: r.value })
+  }
+  stop() {}
+}
+
+async function runJsonTextTask(writesJson: boolean, chain: TransformationChain<SinkRecord>) {
+  const json = new JsonConverter()
+  json.configure({ 'schemas.enable': 'false' }, false)
+  const task = new JsonTextTask(writesJson)
+  const worker = new WorkerSinkTask(
+    { connector: 'sink', task: 0 },
+    task,
+    {},
+    { key: text, value: json, header: text },
+    chain,
+    new FakeConsumer([consumed(0, '{"id":1,"tags":["a"]}'), consumed(1, '{"id": 2}')]) as unknown as KafkaConsumer,
+    { topics: ['t'], offsetFlushIntervalMs: 50, maxPollRecords: 100 },
+    'STARTED',
+    { onStartup() {}, onPause() {}, onResume() {}, onFailure() {}, onShutdown() {} },
+    silentLogger(),
+  )
+  worker.run()
+  await until(() => task.seen.length === 2)
+  await worker.stop(1000)
+  return task.seen
+}
+
+const expectedValues = [
+  new Map<string, unknown>([
+    ['id', 1],
+    ['tags', ['a']],
+  ]),
+  new Map<string, unknown>([['id', 2]]),
+]
+
+test('a task that writes JSON text gets schemaless JSON values unparsed (their text) when no transform runs; the value still reads as usual', async () => {
+  const seen = await runJsonTextTask(true, new TransformationChain([]))
+  assert.deepEqual(
+    seen.map((s) => s.text),
+    ['{"id":1,"tags":["a"]}', undefined],
+    'the second value is not in the written form (a space), so it is parsed as usual',
+  )
+  assert.deepEqual(
+    seen.map((s) => s.value),
+    expectedValues,
+  )
+})
+
+test('schemaless JSON values are parsed as usual for a task that does not write JSON text, and whenever a transform runs', async () => {
+  const identity = {
+    configure() {},
+    config: () => new ConfigDef(),
+    close() {},
+    apply: (r: SinkRecord) => r,
+  }
+  for (const [writesJson, chain] of [
+    [false, new TransformationChain<SinkRecord>([])],
+    [
+      true,
+      new TransformationChain<SinkRecord>([
+        { alias: 'same', transformation: identity, predicate: null, negate: false },
+      ]),
+    ],
+  ] as const) {
+    const seen = await runJsonTextTask(writesJson, chain)
+    assert.deepEqual(
+      seen.map((s) => s.text),
+      [undefined, undefined],
+    )
+    assert.deepEqual(
+      seen.map((s) => s.value),
+      expectedValues,
+    )
+  }
 })

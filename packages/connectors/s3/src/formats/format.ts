@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import { deflateRawSync } from 'node:zlib'
-import { DataException, type Schema, type SinkRecord } from '@ferry/api'
+import { DataException, type Schema, type SinkRecord, untouchedJson } from '@ferry/api'
 import { JsonConverter } from '@ferry/converters'
 import avro from 'avsc'
 import type { S3SinkSettings } from '../config.ts'
@@ -53,7 +53,7 @@ export function newFormat(s: S3SinkSettings): Format {
           let lines = ''
           return {
             write(record) {
-              lines += `${converter.fromConnectDataText(record.valueSchema, record.value) ?? 'null'}\n`
+              lines += `${untouchedJson(record) ?? converter.fromConnectDataText(record.valueSchema, record.value) ?? 'null'}\n`
               if (lines.length >= JSON_CHUNK_CHARS) {
                 out.write(Buffer.from(lines, 'utf8'))
                 lines = ''
@@ -100,6 +100,14 @@ export function newFormat(s: S3SinkSettings): Format {
         newWriter: (out, _key, schema) => new ParquetRows(out, requireSchema(schema, 'ParquetFormat'), s),
       }
   }
+}
+
+/**
+ * Whether the task takes values' JSON text as it came (`SinkTask.writesJsonText`): with JsonFormat, unless the
+ * partitioner reads fields of the value (FieldPartitioner, or TimeBasedPartitioner's RecordField extractor).
+ */
+export function writesJsonText(s: S3SinkSettings): boolean {
+  return s.format === 'json' && s.partitioner !== 'field' && s.timestampExtractor !== 'RecordField'
 }
 
 /** How much JSON text (UTF-16 code units) a JsonFormat writer holds before handing it on as bytes. */

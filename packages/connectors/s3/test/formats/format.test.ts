@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { DataException, Schema, SchemaBuilder, SinkRecord, Struct } from '@ferry/api'
+import { DataException, deferredJsonSinkRecord, Headers, Schema, SchemaBuilder, SinkRecord, Struct } from '@ferry/api'
 import { JsonConverter } from '@ferry/converters'
 import { s3Settings } from '../../src/config.ts'
-import { newFormat } from '../../src/formats/format.ts'
+import { newFormat, writesJsonText } from '../../src/formats/format.ts'
 
 const settings = (props: Record<string, string> = {}) =>
   s3Settings({
@@ -64,4 +64,42 @@ test('a JsonFormat record the converter refuses throws and leaves the lines arou
   writer.write(record(2, null, new Map([['c', 1]])))
   await writer.finish()
   assert.equal(Buffer.concat(chunks).toString('utf8'), '"a"\n{"c":1}\n')
+})
+
+test('JsonFormat writes a value whose JSON came untouched as that text, without reading the value; the S3 task asks for such values only where nothing reads them', async () => {
+  const json = new JsonConverter()
+  json.configure({ 'schemas.enable': 'false' }, false)
+  const text = '{"id":1,"note":"kept as it came"}'
+  let parses = 0
+  const deferred = json.toDeferredJson('t', null, Buffer.from(text))!
+  const counting = {
+    text: deferred.text,
+    parse: () => {
+      parses++
+      return deferred.parse()
+    },
+  }
+  const untouched = deferredJsonSinkRecord('t', 0, null, null, counting, 0, null, 'CreateTime', new Headers())
+  const chunks: Buffer[] = []
+  const writer = newFormat(settings()).newWriter({ write: (c) => chunks.push(Buffer.from(c)) }, 'k', null)
+  writer.write(untouched)
+  writer.write(record(1, null, new Map([['id', 2]])))
+  await writer.finish()
+  assert.equal(Buffer.concat(chunks).toString(), `${text}\n{"id":2}\n`)
+  assert.equal(parses, 0)
+
+  assert.equal(writesJsonText(settings()), true)
+  assert.equal(
+    writesJsonText(settings({ 'format.class': 'io.confluent.connect.s3.format.bytearray.ByteArrayFormat' })),
+    false,
+  )
+  assert.equal(
+    writesJsonText(
+      settings({
+        'partitioner.class': 'io.confluent.connect.storage.partitioner.FieldPartitioner',
+        'partition.field.name': 'id',
+      }),
+    ),
+    false,
+  )
 })
