@@ -3,8 +3,10 @@
  * and bytes.
  */
 import type { PluginDescriptor } from '@ferry/api'
+import { AvroConverter } from './avro/avro-converter.ts'
 import { ByteArrayConverter } from './byte-array/byte-array-converter.ts'
 import { JsonConverter } from './json/json-converter.ts'
+import { JsonSchemaConverter } from './json-schema/json-schema-converter.ts'
 import {
   BooleanConverter,
   DoubleConverter,
@@ -13,9 +15,12 @@ import {
   LongConverter,
   ShortConverter,
 } from './number/number-converters.ts'
+import { ProtobufConverter } from './protobuf/protobuf-converter.ts'
 import { SimpleHeaderConverter } from './simple-header-converter.ts'
 import { StringConverter } from './string/string-converter.ts'
 
+export { AvroConverter } from './avro/avro-converter.ts'
+export { AvroData, type AvroDataConfig } from './avro/avro-data.ts'
 export { ByteArrayConverter } from './byte-array/byte-array-converter.ts'
 export { type ConverterType, newConverterConfigDef, TYPE_CONFIG } from './converter-config.ts'
 export { javaToString } from './java-to-string.ts'
@@ -27,6 +32,7 @@ export {
   SCHEMAS_CACHE_SIZE_CONFIG,
   SCHEMAS_ENABLE_CONFIG,
 } from './json/json-converter.ts'
+export { JsonSchemaConverter } from './json-schema/json-schema-converter.ts'
 export {
   BooleanConverter,
   DoubleConverter,
@@ -35,6 +41,7 @@ export {
   LongConverter,
   ShortConverter,
 } from './number/number-converters.ts'
+export { ProtobufConverter } from './protobuf/protobuf-converter.ts'
 export {
   RestClientException,
   RestService,
@@ -89,4 +96,7 @@ export const plugins: readonly PluginDescriptor[] = Object.freeze([
     ['header_converter'],
     () => new SimpleHeaderConverter(),
   ),
+  builtin('io.confluent.connect.protobuf.ProtobufConverter', ['converter'], () => new ProtobufConverter()),
+  builtin('io.confluent.connect.json.JsonSchemaConverter', ['converter'], () => new JsonSchemaConverter()),
+  builtin('io.confluent.connect.avro.AvroConverter', ['converter'], () => new AvroConverter()),
 ])

@@ -328,9 +328,8 @@ export abstract class SchemaRegistryConverter<S> implements Converter {
 
   fromConnectData(topic: string, _headers: Headers | null, schema: Schema | null, value: unknown): Uint8Array | null {
     const format = this.#configured()
-    if (value === null || value === undefined) {
-      if (schema === null || schema.defaultValue === null || schema.defaultValue === undefined) return null
-    }
+    // A null value is a tombstone unless its schema is required (the format then refuses it, as Confluent does).
+    if ((value === null || value === undefined) && (schema === null || schema.isOptional)) return null
     const known = this.#known(format, schema)
     let writer = known.writers.get(topic)
     if (writer === undefined) {
