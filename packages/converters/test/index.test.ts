@@ -18,6 +18,8 @@ describe('plugins', () => {
         'org.apache.kafka.connect.converters.FloatConverter',
         'org.apache.kafka.connect.converters.DoubleConverter',
         'org.apache.kafka.connect.storage.SimpleHeaderConverter',
+        'io.confluent.connect.protobuf.ProtobufConverter',
+        'io.confluent.connect.json.JsonSchemaConverter',
         'io.confluent.connect.avro.AvroConverter',
       ],
     )
