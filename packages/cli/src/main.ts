@@ -16,6 +16,7 @@ import {
   DistributedHerder,
   describeConnectionFailure,
   diagnoseConnection,
+  exactlyOnceSourceEnabled,
   FileOffsetBackingStore,
   isConnectionError,
   KafkaAdmin,
@@ -361,6 +362,8 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
     topic: settings.offsetTopic,
     partitions: settings.offsetPartitions,
     replicationFactor: settings.offsetReplicationFactor,
+    // Exactly-once source tasks write their offsets in transactions: an aborted one's must not be read (Apache's).
+    readCommitted: exactlyOnceSourceEnabled(config),
     logger: log,
   })
   const metrics = ConnectMetrics.forWorker(config)

@@ -14,6 +14,7 @@ export { parseProperties } from './config/properties.ts'
 export { HIDDEN, hidePasswords, isPasswordKey, SecretRedactor } from './config/secrets.ts'
 export {
   DISTRIBUTED_CONFIG_DEF,
+  exactlyOnceSourceEnabled,
   parseWorkerConfig,
   WORKER_CONFIG_DEF,
   type WorkerConfig,

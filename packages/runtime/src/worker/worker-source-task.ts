@@ -3,6 +3,7 @@ import {
   type Converter,
   type HeaderConverter,
   type OffsetMap,
+  type RecordMetadata,
   RetriableException,
   type SourceRecord,
   SourceTask,
@@ -18,6 +19,8 @@ import { isConnectionError, type KafkaProducer, type OutgoingRecord } from '../k
 import { describeConnectionFailure, isAuthorizationFailure } from '../kafka/failures.ts'
 import type { Logger } from '../logger.ts'
 import { NOOP_SOURCE_TASK_METRICS, type SourceTaskMetrics } from '../metrics/task-metrics.ts'
+import { ConnectorOffsetBackingStore } from '../storage/connector-offset-store.ts'
+import { offsetRecordKey, offsetRecordValue } from '../storage/offset-records.ts'
 import { type OffsetBackingStore, offsetKey, offsetReader } from '../storage/offset-store.ts'
 import type { TopicCreation } from './topic-creation.ts'
 import type { TransformationChain } from './transformation-chain.ts'
@@ -30,6 +33,7 @@ import {
   taskName,
   WorkerTask,
 } from './worker-task.ts'
+import { WorkerTransactionContext } from './worker-transaction-context.ts'
 
 /** A batch that was never produced: the task was stopped while its records were held (see TaskHold). */
 class HeldBatchDropped extends ConnectException {}
@@ -41,6 +45,44 @@ export interface SourceTaskSettings {
   topicCreation?: TopicCreation | null
   /** Lets the offset store go once the task has closed (a connector's own offsets store is shared, see Worker). */
   releaseOffsets?: () => Promise<void>
+  /** Exactly-once source support (KIP-618): the task's producer is transactional; null or absent: at least once. */
+  exactlyOnce?: ExactlyOnceSettings | null
+}
+
+/** How an exactly-once source task delimits and writes its transactions (Apache's ExactlyOnceWorkerSourceTask). */
+export interface ExactlyOnceSettings {
+  /** `transaction.boundary`. */
+  boundary: TransactionBoundary
+  /** `transaction.boundary.interval.ms`, else the worker's `offset.flush.interval.ms` (for `interval`). */
+  intervalMs: number
+  /** The topic the connector's offsets are written to, in the transactions (its own, else the worker's). */
+  offsetsTopic: string
+  /** Runs before `initTransactions()` (the zombie fencing of older task generations, Apache's preProducerCheck). */
+  preProducerCheck?: () => Promise<void>
+  /** Runs after it (the task generation and its assignment are still current, Apache's postProducerCheck). */
+  postProducerCheck?: () => Promise<void>
+}
+
+/** `transaction.boundary`: a transaction per poll batch, per interval, or where the connector says. */
+export type TransactionBoundary = 'poll' | 'interval' | 'connector'
+
+/** An exactly-once task's transaction state. */
+interface TransactionState {
+  settings: ExactlyOnceSettings
+  /** The task's TransactionContext (connector-defined boundaries only). */
+  context: WorkerTransactionContext | null
+  /** A transaction was begun and not yet committed or aborted. */
+  open: boolean
+  /** The source offsets of the records since the last commit, written in the next commit's transaction. */
+  offsets: Map<string, [OffsetMap, OffsetMap]>
+  /** Records and their acks since the last commit, for `commitRecord` once committed. */
+  records: Array<[SourceRecord, RecordMetadata | null]>
+  /** Records dispatched in the open transaction (the transaction-size metric). */
+  size: number
+  /** When the last transaction was committed (interval boundaries). */
+  lastCommit: number
+  /** An abort asked for at a batch's end, awaited by the commit that follows. */
+  aborting?: Promise<void> | null
 }
 
 /** One produced batch, in submission order; its offsets become committable once it and all earlier batches are acked. */
@@ -97,6 +139,8 @@ export class WorkerSourceTask extends WorkerTask {
   readonly #errors: TaskErrorHandling<SourceRecord>
   readonly #operator: RetryWithToleranceOperator<SourceRecord>
   readonly #metrics: SourceTaskMetrics
+  /** Exactly-once source support: the transaction in progress; null for an at-least-once task. */
+  readonly #txn: TransactionState | null
   /** Records produced so far (for the quickstart summary and metrics). */
   recordsProduced = 0
 
@@ -129,18 +173,43 @@ export class WorkerSourceTask extends WorkerTask {
     this.#offsets = offsets
     this.#settings = settings
     this.#callsCommitRecord = task.commitRecord !== SourceTask.prototype.commitRecord
+    const eos = settings.exactlyOnce ?? null
+    this.#txn =
+      eos === null
+        ? null
+        : {
+            settings: eos,
+            context: eos.boundary === 'connector' ? new WorkerTransactionContext() : null,
+            open: false,
+            offsets: new Map(),
+            records: [],
+            size: 0,
+            lastCommit: Date.now(),
+          }
   }
 
   protected async initializeAndStart(): Promise<void> {
     this.#operator.reporters(await this.#errors.reporters())
     const store = this.#offsets
     const connector = this.id.connector
+    const txn = this.#txn
+    if (txn) {
+      // Apache's prepareToInitializeTask: older generations fenced, then this producer takes the transactional id
+      // (which fences any older producer of it and completes its open transaction), then the generation checked again.
+      await txn.settings.preProducerCheck?.()
+      if (this.stopping) return
+      await this.#producer.initTransactions()
+      await txn.settings.postProducerCheck?.()
+    }
     this.#task.initialize({
       configs: () => this.#props,
       offsetStorageReader: () => offsetReader(store, connector),
+      transactionContext: () => txn?.context ?? null,
     })
     await this.#task.start(this.#props)
     this.#started = true
+    // An exactly-once task commits at its transaction boundaries, not on a timer (Apache has no committer for it).
+    if (txn) return
     this.#commitTimer = setInterval(
       () => {
         void this.#commitOffsets().catch((e) => this.log.error({ err: e }, 'Offset commit failed'))
@@ -156,7 +225,10 @@ export class WorkerSourceTask extends WorkerTask {
       if (this.#sendFailure !== null) throw this.#sendFailure
       if (this.paused) {
         await this.#inFlight
+        // Apache's ExactlyOnceWorkerSourceTask.onPause: the open transaction is committed per the boundary.
+        if (this.#txn) await this.#commitFinalTransaction()
         await this.waitWhilePaused()
+        if (this.#txn) this.#txn.lastCommit = Date.now()
         continue
       }
       let records: SourceRecord[] | null
@@ -170,10 +242,19 @@ export class WorkerSourceTask extends WorkerTask {
         }
         throw e
       }
-      if (!records || records.length === 0) continue
+      if (!records || records.length === 0) {
+        // Apache's batchDispatched after an empty poll: an interval (or the connector) may end the transaction.
+        const txn = this.#txn
+        if (txn && this.#batchEndsTransaction(txn)) await this.#commitTransaction(txn)
+        continue
+      }
       this.#metrics.recordPoll(records.length, performance.now() - pollStarted)
       const converted = this.#convert(records)
       const batch = converted instanceof Promise ? await converted : converted
+      if (this.#txn) {
+        await this.#sendTransactional(this.#txn, records, batch)
+        continue
+      }
       // Produce in order: wait for the previous batch before sending this one.
       await this.#inFlight
       this.#submitted.push(batch.submitted)
@@ -397,6 +478,8 @@ export class WorkerSourceTask extends WorkerTask {
     outgoing: OutgoingRecord[],
     kept: SourceRecord[],
     result: Array<{ topic: string; partition: number; offset: number }>,
+    report: (record: SourceRecord, metadata: RecordMetadata) => void = (record, metadata) =>
+      this.#task.commitRecord(record, metadata),
   ): void {
     // The client reports a base offset per topic-partition; records of a partition are consecutive from it.
     const next = new Map<string, number>()
@@ -412,7 +495,7 @@ export class WorkerSourceTask extends WorkerTask {
           next.set(k, offset + 1)
         }
       }
-      this.#task.commitRecord(kept[i]!, metadata ?? { topic: out.topic, partition: -1, offset: -1 })
+      report(kept[i]!, metadata ?? { topic: out.topic, partition: -1, offset: -1 })
     }
   }
 
@@ -454,6 +537,189 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
+  /**
+   * An exactly-once task's batch (Apache's ExactlyOnceWorkerSourceTask.sendRecords): its records go out in the open
+   * transaction (begun before the first), in poll order; each record's source offset joins the transaction's offsets,
+   * dropped records' too. Under connector-defined boundaries the task may end a transaction after any record. The
+   * batch's end is a boundary for `poll`, for `interval` once the interval has passed, and for `connector` when the
+   * task asked for it. Any failure to write fails the task; the open transaction is then aborted.
+   */
+  async #sendTransactional(txn: TransactionState, records: SourceRecord[], batch: ConvertedBatch): Promise<void> {
+    const { outgoing, kept } = batch
+    const offsetsTopic = txn.settings.offsetsTopic
+    for (const r of outgoing) {
+      if (r.topic === offsetsTopic)
+        throw new ConnectException(
+          'Source tasks may not produce to their own offsets topics when exactly-once support is enabled',
+        )
+    }
+    const connector = this.id.connector
+    let next = 0
+    let from = 0
+    for (const original of records) {
+      const dispatched = kept[next] === original
+      if (dispatched) next++
+      const partition = original.sourcePartition
+      if (partition && original.sourceOffset) {
+        txn.offsets.set(offsetKey(connector, partition), [partition, original.sourceOffset])
+      }
+      if (!dispatched) txn.records.push([original, null])
+      else txn.size++
+      const context = txn.context
+      if (context === null) continue
+      const abort = context.shouldAbortOn(original)
+      if (!abort && !context.shouldCommitOn(original)) continue
+      await this.#sendInTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
+      from = next
+      if (abort) await this.#abortTransaction(txn, `record on topic ${original.topic}`)
+      await this.#commitTransaction(txn)
+    }
+    await this.#sendInTransaction(txn, outgoing.slice(from), kept.slice(from))
+    await Promise.all(batch.submitted.reports)
+    this.#metrics.recordWrite(outgoing.length, batch.polled - outgoing.length)
+    if (this.#batchEndsTransaction(txn)) await this.#commitTransaction(txn)
+  }
+
+  /** Whether a batch's end commits the transaction (Apache's shouldCommitTransactionForBatch). */
+  #batchEndsTransaction(txn: TransactionState): boolean {
+    switch (txn.settings.boundary) {
+      case 'poll':
+        return true
+      case 'interval':
+        if (Date.now() < txn.lastCommit + txn.settings.intervalMs) return false
+        txn.lastCommit = Date.now()
+        return true
+      case 'connector': {
+        const context = txn.context!
+        if (context.shouldAbortBatch()) {
+          // Apache aborts, then commits the (new, empty) transaction with the offsets: the records are dropped,
+          // their source offsets still advance.
+          void this.#abortTransaction(txn, 'batch')
+          return true
+        }
+        return context.shouldCommitBatch()
+      }
+    }
+  }
+
+  async #sendInTransaction(txn: TransactionState, outgoing: OutgoingRecord[], kept: SourceRecord[]): Promise<void> {
+    if (outgoing.length === 0) return
+    this.#beginTransaction(txn)
+    const creation = this.#settings.topicCreation
+    if (creation) await creation.ensure(new Set(outgoing.map((r) => r.topic)))
+    let result: Array<{ topic: string; partition: number; offset: number }>
+    try {
+      result = await this.#produce(outgoing)
+    } catch (e) {
+      if (e instanceof HeldBatchDropped) throw e
+      throw transactionFailure(this.id, 'Unrecoverable exception trying to send', e)
+    }
+    this.recordsProduced += outgoing.length
+    if (this.#callsCommitRecord) {
+      this.#reportAcks(outgoing, kept, result, (record, metadata) => txn.records.push([record, metadata]))
+    }
+  }
+
+  #beginTransaction(txn: TransactionState): void {
+    if (txn.open) return
+    this.#producer.beginTransaction()
+    txn.open = true
+  }
+
+  /**
+   * Aborts the open transaction at the task's request (Apache's maybeAbortTransaction): its records are not
+   * delivered. Called without waiting when the batch's end aborts: the commit that follows waits on the producer.
+   */
+  #abortTransaction(txn: TransactionState, what: string): Promise<void> {
+    if (!txn.open) {
+      this.log.warn('Ignoring request by task to abort transaction as the current transaction is empty')
+      return Promise.resolve()
+    }
+    this.log.info(`Aborting transaction for ${what} as requested by connector`)
+    txn.open = false
+    txn.size = 0
+    const aborted = this.#producer.abortTransaction()
+    txn.aborting = aborted
+    return aborted
+  }
+
+  /**
+   * Commits the transaction with its source offsets (Apache's ExactlyOnceWorkerSourceTask.commitTransaction): the
+   * offsets are written to the connector's offsets topic by the same producer, inside the transaction, so records
+   * and offsets are committed together or not at all. Then, as Apache's offset writer does after the primary store,
+   * the offsets are copied to the worker's topic when the connector has a topic of its own; then `commitRecord` for
+   * each record of the transaction, and `SourceTask.commit()`.
+   */
+  async #commitTransaction(txn: TransactionState): Promise<void> {
+    const started = performance.now()
+    if (txn.aborting) {
+      const aborting = txn.aborting
+      txn.aborting = null
+      await aborting
+    }
+    const offsets = [...txn.offsets.values()]
+    if (!txn.open && offsets.length === 0) {
+      this.#metrics.offsetCommit(performance.now() - started, true)
+      await this.#task.commit()
+      return
+    }
+    const connector = this.id.connector
+    try {
+      this.#beginTransaction(txn)
+      if (offsets.length > 0) {
+        await this.#produce(
+          offsets.map(([partition, offset]) => ({
+            topic: txn.settings.offsetsTopic,
+            key: offsetRecordKey(connector, partition),
+            value: offsetRecordValue(offset),
+          })),
+        )
+      }
+      await this.#producer.commitTransaction()
+    } catch (e) {
+      // The transaction stays open: the task fails and its close aborts it (pointless, but harmless, once fenced).
+      this.#metrics.offsetCommit(performance.now() - started, false)
+      throw transactionFailure(this.id, `Failed to flush offsets and/or records for task ${taskName(this.id)}`, e)
+    }
+    txn.open = false
+    txn.offsets = new Map()
+    txn.size = 0
+    this.#metrics.offsetCommit(performance.now() - started, true)
+    this.#lastCommit = Date.now()
+    if (this.#offsets instanceof ConnectorOffsetBackingStore) await this.#offsets.writeSecondary(connector, offsets)
+    const records = txn.records
+    txn.records = []
+    if (this.#callsCommitRecord) for (const [record, metadata] of records) this.#task.commitRecord(record, metadata)
+    await this.#task.commit()
+  }
+
+  /** The transaction left open when the task pauses or stops, committed if its boundary says so (Apache's). */
+  async #commitFinalTransaction(): Promise<void> {
+    const txn = this.#txn!
+    if (txn.settings.boundary !== 'connector' || this.#batchEndsTransaction(txn)) await this.#commitTransaction(txn)
+  }
+
+  /**
+   * An exactly-once task's end: a task that failed (or was stopped while held: it may have lost the task) aborts
+   * its open transaction, so a read_committed reader never sees its records; one that stops cleanly commits per its
+   * boundary.
+   */
+  async #closeTransaction(txn: TransactionState, held: string | null): Promise<void> {
+    if (!this.#started) return
+    if (this.failed || held !== null) {
+      if (held !== null) this.log.warn(`The open transaction of ${taskName(this.id)} is aborted: ${held}`)
+      if (txn.open) await this.#producer.abortTransaction().catch(() => {})
+      txn.open = false
+      return
+    }
+    try {
+      await this.#commitFinalTransaction()
+    } catch (e) {
+      this.log.error({ err: e }, 'Final transaction commit failed')
+      if (txn.open) await this.#producer.abortTransaction().catch(() => {})
+    }
+  }
+
   get lastCommit(): number {
     return this.#lastCommit
   }
@@ -485,7 +751,9 @@ export class WorkerSourceTask extends WorkerTask {
       else this.log.warn({ err: e }, 'The last batch was not produced; its offsets are not committed')
     }
     const held = this.heldBecause
-    if (this.#started && held !== null) {
+    if (this.#txn) {
+      await this.#closeTransaction(this.#txn, held)
+    } else if (this.#started && held !== null) {
       this.log.warn(`The offsets of ${taskName(this.id)} are not committed: ${held}`)
     } else if (this.#started) {
       try {
@@ -501,6 +769,30 @@ export class WorkerSourceTask extends WorkerTask {
     await this.#settings.topicCreation?.close().catch(() => {})
     await this.#operator.close().catch((e) => this.log.warn({ err: e }, 'Error closing the error reporters'))
   }
+}
+
+/**
+ * An exactly-once task's failure to write (Apache's maybeWrapProducerSendException): a fenced producer says so (a
+ * newer generation of the task, or a zombie fencing, took its transactional id), an expired transaction says how to
+ * avoid it, anything else is `message` with the cause.
+ */
+function transactionFailure(id: ConnectorTaskId, message: string, cause: unknown): ConnectException {
+  if (isInvalidProducerEpoch(cause)) {
+    return new ConnectException(
+      `The task ${taskName(id)} was unable to finish writing records to Kafka before its producer transaction expired. It may be necessary to reconfigure this connector in order for it to run healthily with exactly-once support. Options for this include: tune the connector's producer configuration for higher throughput, increase the transaction timeout for the connector's producers, decrease the offset commit interval (if using interval-based transaction boundaries), or use the 'poll' transaction boundary (if the connector is not already configured to use it).`,
+      cause,
+    )
+  }
+  return new ConnectException(`${message}: ${(cause as Error)?.message ?? String(cause)}`, cause)
+}
+
+/** Java's InvalidProducerEpochException (error 47, INVALID_PRODUCER_EPOCH), on the error or its cause. */
+function isInvalidProducerEpoch(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { apiId?: unknown; code?: unknown }).apiId ?? (c as { code?: unknown }).code
+    if (code === 'INVALID_PRODUCER_EPOCH' || (c as Error).name === 'InvalidProducerEpochException') return true
+  }
+  return false
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { type ResolvedReference, reverseTransform, WorkerConfigTransformer } from '../config/config-providers.ts'
 import { type ErrorHandlingConfig, parseErrorHandlingConfig } from '../config/connector-config.ts'
 import type { SecretRedactor } from '../config/secrets.ts'
-import type { WorkerConfig } from '../config/worker-config.ts'
+import { exactlyOnceSourceEnabled, type WorkerConfig } from '../config/worker-config.ts'
 import {
   DeadLetterQueueReporter,
   type DeadLetterQueueSettings,
@@ -22,6 +22,7 @@ import {
 import type { ErrorReporter } from '../errors/error-reporter.ts'
 import { LogReporter } from '../errors/log-reporter.ts'
 import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
+import type { ProducerSettings } from '../kafka/client-settings.ts'
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
 import { type LoggingContext, runInLoggingContext } from '../logging-context.ts'
@@ -39,7 +40,7 @@ import { type Converters, createConverters, createTransformationChain, resolvePl
 import { parseTopicCreationGroups, TopicCreation } from './topic-creation.ts'
 import type { TransformationChain } from './transformation-chain.ts'
 import { WorkerSinkTask } from './worker-sink-task.ts'
-import { WorkerSourceTask } from './worker-source-task.ts'
+import { type ExactlyOnceSettings, type TransactionBoundary, WorkerSourceTask } from './worker-source-task.ts'
 import {
   type ConnectorTaskId,
   type TargetState,
@@ -77,6 +78,14 @@ interface RunningConnector {
   state: TargetState
   /** A source connector's offset store (its reader's), released when the connector stops. */
   offsets: OffsetStoreLease | null
+}
+
+/** What the herder checks around an exactly-once source task's `initTransactions()` (see ExactlyOnceSettings). */
+export type ExactlyOnceChecks = Pick<ExactlyOnceSettings, 'preProducerCheck' | 'postProducerCheck'>
+
+/** An exactly-once source task's transactional id (Apache's `Worker.taskTransactionalId`). */
+export function taskTransactionalId(groupId: string, connector: string, task: number): string {
+  return `${groupId}-${connector}-${task}`
 }
 
 /** What a worker takes beyond its config. */
@@ -334,9 +343,10 @@ export class Worker {
     taskConfig: Record<string, string>,
     state: TargetState,
     listener: TaskStatusListener,
+    checks: ExactlyOnceChecks = {},
   ): Promise<void> {
     return this.#inContext(id.connector, id.task, () =>
-      this.#startTask(id, connectorConfig, taskConfig, state, listener),
+      this.#startTask(id, connectorConfig, taskConfig, state, listener, checks),
     )
   }
 
@@ -346,6 +356,7 @@ export class Worker {
     taskConfig: Record<string, string>,
     state: TargetState,
     listener: TaskStatusListener,
+    checks: ExactlyOnceChecks,
   ): Promise<void> {
     const name = taskName(id)
     if (this.#tasks.has(name)) throw new ConnectException(`Task ${name} already running`)
@@ -384,9 +395,11 @@ export class Worker {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
         const offsets = await this.offsetStores.acquire(connectorConfig)
-        const producer = new KafkaProducer(
-          clients.producer(connectorConfig, `connector-producer-${id.connector}-${id.task}`),
-        )
+        const producerSettings = clients.producer(connectorConfig, `connector-producer-${id.connector}-${id.task}`)
+        const exactlyOnce = exactlyOnceSourceEnabled(this.config)
+          ? this.#exactlyOnceSettings(id, connectorConfig, offsets.topic, checks, producerSettings)
+          : null
+        const producer = new KafkaProducer(producerSettings)
         const creationGroups = parseTopicCreationGroups(connectorConfig, this.config.topicCreationEnable !== false)
         const topicCreation = creationGroups
           ? new TopicCreation(
@@ -408,6 +421,7 @@ export class Worker {
             offsetFlushTimeoutMs: this.config.offsetFlushTimeoutMs,
             topicCreation,
             releaseOffsets: offsets.release,
+            exactlyOnce,
           },
           state,
           listener,
@@ -462,6 +476,41 @@ export class Worker {
       if (metrics) this.metrics.removeTask(id.connector, id.task)
       this.#log.error({ err: error }, `Failed to start task ${name}: ${error.message}`)
       listener.onFailure(id, error)
+    }
+  }
+
+  /**
+   * An exactly-once source task's settings (Apache's `Worker.exactlyOnceSourceTaskProducerConfigs` and
+   * ExactlyOnceWorkerSourceTask): its producer is transactional with the id `<group.id>-<connector>-<task>` (users
+   * cannot set `transactional.id`) and idempotent, whatever the worker or connector set (said in a warning when they
+   * set otherwise, as Apache's `ConnectUtils.ensureProperty`); its transactions end per `transaction.boundary`.
+   */
+  #exactlyOnceSettings(
+    id: ConnectorTaskId,
+    connectorConfig: Record<string, string>,
+    offsetsTopic: string | null,
+    checks: ExactlyOnceChecks,
+    producer: ProducerSettings,
+  ): ExactlyOnceSettings {
+    const groupId = this.config.distributed!.groupId
+    const transactionalId = taskTransactionalId(groupId, id.connector, id.task)
+    const originals = this.config.originals
+    const userIdempotence =
+      connectorConfig['producer.override.enable.idempotence'] ?? originals['producer.enable.idempotence']
+    if (userIdempotence !== undefined && userIdempotence.trim().toLowerCase() !== 'true') {
+      this.#log.warn(
+        `Ignoring user-provided 'enable.idempotence' of '${userIdempotence}'; it will be set to 'true' for connectors when exactly-once source support is enabled`,
+      )
+    }
+    producer.transactionalId = transactionalId
+    producer.idempotence = true
+    const boundary = (connectorConfig['transaction.boundary'] ?? 'poll').trim().toLowerCase() as TransactionBoundary
+    const interval = connectorConfig['transaction.boundary.interval.ms']?.trim()
+    return {
+      boundary,
+      intervalMs: interval ? Number(interval) : this.config.offsetFlushIntervalMs,
+      offsetsTopic: offsetsTopic ?? this.config.distributed!.offsetTopic,
+      ...checks,
     }
   }
 
