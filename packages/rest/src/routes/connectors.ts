@@ -300,17 +300,16 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
       method: 'PUT',
       url: '/connectors/:connector/fence',
       summary:
-        'Internal (distributed mode, KIP-618): fence zombie source tasks; 500 while Ferry has no exactly-once source support',
-      handler: async (request: FastifyRequest) => {
-        const internal = herder as { fenceZombieSourceTasks?: (name: string) => Promise<void> }
-        if (!internal.fenceZombieSourceTasks) {
-          throw new Error(
-            herder.workerInfo().mode === 'standalone'
-              ? 'Kafka Connect in standalone mode does not support exactly-once source connectors.'
-              : 'Ferry does not support exactly-once source connectors yet (exactly.once.source.support=disabled).',
-          )
+        'Internal (distributed mode, KIP-618): the leader fences the older task generations of an exactly-once source connector, HMAC-signed (KIP-507): 204; 400 unsigned, 403 bad signature, 404 unknown connector, 400 a sink, 409 new task configs meanwhile; 500 in standalone mode',
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const internal = herder as {
+          fenceZombieSourceTasks?: (name: string, signature: InternalRequestSignature | null) => Promise<void>
         }
-        return wait(internal.fenceZombieSourceTasks(connectorName(request)))
+        if (!internal.fenceZombieSourceTasks) {
+          throw new Error('Kafka Connect in standalone mode does not support exactly-once source connectors.')
+        }
+        await wait(internal.fenceZombieSourceTasks(connectorName(request), requestSignature(request)))
+        return reply.code(204).send()
       },
     },
   ]

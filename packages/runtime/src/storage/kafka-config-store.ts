@@ -15,7 +15,14 @@
  * | `logger-cluster-<namespace>` | `{"level":"DEBUG"}` |
  *
  * The store's offset (the `config-offset` of the group protocol) is the offset after the last record it could read.
- * Not supported: the transactional (fenced) leader writes of exactly-once source support.
+ *
+ * With `exactly.once.source.support` `preparing` or `enabled` (`transactionalId` set), the leader's writes (connector
+ * and task configs, commits, task count records, session keys, restart requests) each go in one transaction of a
+ * producer with the transactional id `connect-cluster-<group.id>` (Apache's fencable writer): a newer leader's
+ * producer fences an older one, whose writes then fail instead of landing behind the new leader's. A fenced or failed
+ * privileged write drops the producer; the next one (made while still the leader) takes the id again. Target states
+ * and logger levels, which any worker writes, go through the plain producer. With `enabled`, the topic is read
+ * `read_committed` (`readCommitted`).
  */
 import { ConfigException, ConnectException, Schema, SchemaBuilder } from '@ferry/api'
 import type { RestartRequest } from '../herder/herder.ts'
@@ -25,6 +32,8 @@ import {
   KafkaBasedLog,
   type LogRecord,
 } from '../kafka/based-log.ts'
+import type { ProducerSettings } from '../kafka/client-settings.ts'
+import { KafkaProducer } from '../kafka/producer.ts'
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { ConnectorTaskId, TargetState } from '../worker/worker-task.ts'
@@ -103,6 +112,10 @@ export interface KafkaConfigBackingStoreOptions extends ConnectionSettings {
   replicationFactor?: number
   /** Extra topic configs (`config.storage.*` topic settings). */
   topicConfigs?: Record<string, string>
+  /** The leader's transactional id (`connect-cluster-<group.id>`) when its writes are transactional; null: plain. */
+  transactionalId?: string | null
+  /** Reads only committed records (exactly-once source support `enabled`). */
+  readCommitted?: boolean
   logger?: Logger
 }
 
@@ -125,12 +138,35 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
   readonly #taskConfigGenerations = new Map<string, number>()
   readonly #appliedConnectorConfigs = new Map<string, RawConfig>()
   readonly #pendingFencing = new Set<string>()
+  /** The leader's transactional producer settings; null when its writes are plain. */
+  readonly #fencableSettings: ProducerSettings | null
+  /** The leader's transactional producer, once it claimed its write privileges. */
+  #fencable: Promise<KafkaProducer> | null = null
 
   constructor(options: KafkaConfigBackingStoreOptions) {
     if (!options.topic || options.topic.trim().length === 0)
       throw new ConfigException('Must specify topic for connector configuration.')
     this.#topic = options.topic
     this.#logger = options.logger ?? silentLogger()
+    const {
+      topic: _topic,
+      replicationFactor: _rf,
+      topicConfigs: _tc,
+      transactionalId,
+      readCommitted: _rc,
+      ...client
+    } = options
+    // Apache's fencableProducerProps: `<client id>-leader`, acks=all, idempotent, 5 in flight.
+    this.#fencableSettings = transactionalId
+      ? {
+          ...client,
+          clientId: `${options.clientId ?? ''}-leader`,
+          acks: -1,
+          idempotence: true,
+          maxInFlightRequestsPerConnection: 5,
+          transactionalId,
+        }
+      : null
     this.#log = new KafkaBasedLog({
       ...options,
       onRecord: (r) => this.#onRecord(r),
@@ -165,6 +201,7 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
   async stop(): Promise<void> {
     this.#logger.info('Closing KafkaConfigBackingStore')
     this.#started = false
+    await this.relinquishWritePrivileges()
     await this.#log.stop()
     this.#logger.info('Closed KafkaConfigBackingStore')
   }
@@ -208,14 +245,14 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
     const records = []
     if (targetState) records.push({ key: targetStateKey(connector), value: serializeTargetState(targetState) })
     records.push({ key: connectorKey(connector), value: serializeConfig(config) })
-    await this.#write(records, deadline, 'Error writing connector configuration to Kafka')
+    await this.#writePrivileged(records, deadline, 'Error writing connector configuration to Kafka')
     await this.#read(deadline, 'Error writing connector configuration to Kafka')
   }
 
   /** Tombstones for the connector's config and target state. */
   async removeConnectorConfig(connector: string): Promise<void> {
     const deadline = Date.now() + READ_WRITE_TOTAL_TIMEOUT_MS
-    await this.#write(
+    await this.#writePrivileged(
       [
         { key: connectorKey(connector), value: null },
         { key: targetStateKey(connector), value: null },
@@ -236,13 +273,13 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
       key: taskKey({ connector, task }),
       value: writeInternalJson(TASK_CONFIGURATION_V0, struct(TASK_CONFIGURATION_V0, { properties: toMap(config) })),
     }))
-    if (records.length > 0) await this.#write(records, deadline, 'Error writing task configurations to Kafka')
+    if (records.length > 0) await this.#writePrivileged(records, deadline, 'Error writing task configurations to Kafka')
     if (configs.length > 0) await this.#read(deadline, 'Error writing root configuration to Kafka')
     const commit = writeInternalJson(
       CONNECTOR_TASKS_COMMIT_V0,
       struct(CONNECTOR_TASKS_COMMIT_V0, { tasks: configs.length }),
     )
-    await this.#write(
+    await this.#writePrivileged(
       [{ key: commitTasksKey(connector), value: commit }],
       deadline,
       'Error writing root configuration to Kafka',
@@ -262,7 +299,7 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
   async putTaskCountRecord(connector: string, taskCount: number): Promise<void> {
     const deadline = Date.now() + READ_WRITE_TOTAL_TIMEOUT_MS
     const value = writeInternalJson(TASK_COUNT_RECORD_V0, struct(TASK_COUNT_RECORD_V0, { 'task-count': taskCount }))
-    await this.#write(
+    await this.#writePrivileged(
       [{ key: taskCountRecordKey(connector), value }],
       deadline,
       'Error writing task count record to Kafka',
@@ -280,7 +317,7 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
         'creation-timestamp': BigInt(sessionKey.creationTimestamp),
       }),
     )
-    await this.#write([{ key: SESSION_KEY_KEY, value }], deadline, 'Error writing session key to Kafka')
+    await this.#writePrivileged([{ key: SESSION_KEY_KEY, value }], deadline, 'Error writing session key to Kafka')
     await this.#read(deadline, 'Error writing session key to Kafka')
   }
 
@@ -291,7 +328,7 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
       struct(RESTART_REQUEST_V0, { 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed }),
     )
     const what = `Error writing RestartRequest{connectorName='${request.connector}', onlyFailed=${request.onlyFailed}, includeTasks=${request.includeTasks}} to Kafka`
-    await this.#write([{ key: restartKey(request.connector), value }], deadline, what)
+    await this.#writePrivileged([{ key: restartKey(request.connector), value }], deadline, what)
     await this.#read(deadline, what)
   }
 
@@ -303,6 +340,73 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
       Date.now() + READ_WRITE_TOTAL_TIMEOUT_MS,
       'Error writing logger level to Kafka',
     )
+  }
+
+  /**
+   * Apache's `claimWritePrivileges`: the leader's transactional producer takes the id (InitProducerId), fencing an
+   * older leader's. Called by the herder when this worker becomes the leader; a privileged write claims them too.
+   */
+  async claimWritePrivileges(): Promise<void> {
+    if (this.#fencableSettings === null) return
+    await this.#fencableProducer()
+  }
+
+  /** Apache's `relinquishWritePrivileges`: closes the leader's transactional producer (no longer the leader). */
+  async relinquishWritePrivileges(): Promise<void> {
+    const fencable = this.#fencable
+    this.#fencable = null
+    if (fencable) await (await fencable.catch(() => null))?.close().catch(() => {})
+  }
+
+  #fencableProducer(): Promise<KafkaProducer> {
+    this.#fencable ??= (async () => {
+      const producer = new KafkaProducer(this.#fencableSettings!)
+      try {
+        await producer.initTransactions()
+        return producer
+      } catch (e) {
+        await producer.close().catch(() => {})
+        throw e
+      }
+    })()
+    const claimed = this.#fencable
+    claimed.catch(() => {
+      if (this.#fencable === claimed) this.#fencable = null
+    })
+    return claimed
+  }
+
+  /**
+   * A write only the leader makes (Apache's `sendPrivileged`): one transaction of the leader's producer when its writes
+   * are transactional, else a plain write. A failed transactional write gives up the producer (Apache's
+   * PrivilegedWriteException), so the next write, if this worker is still the leader, claims the id again.
+   */
+  async #writePrivileged(
+    records: Array<{ key: string; value: Buffer | null }>,
+    deadline: number,
+    what: string,
+  ): Promise<void> {
+    if (this.#fencableSettings === null) return this.#write(records, deadline, what)
+    try {
+      const producer = await withDeadline(this.#fencableProducer(), deadline)
+      producer.beginTransaction()
+      await withDeadline(
+        producer.send(
+          records.map((r) => ({
+            topic: this.#topic,
+            partition: 0,
+            key: Buffer.from(r.key, 'utf8'),
+            value: r.value,
+          })),
+        ),
+        deadline,
+      )
+      await withDeadline(producer.commitTransaction(), deadline)
+    } catch (e) {
+      this.#logger.warn({ error: String(e) }, 'Failed to perform fencable send to config topic')
+      await this.relinquishWritePrivileges()
+      throw new ConnectException(`${what}: Failed to perform fencable send to config topic`, e)
+    }
   }
 
   async #write(records: Array<{ key: string; value: Buffer | null }>, deadline: number, what: string): Promise<void> {

@@ -8,7 +8,13 @@
  * the REST layer forwards them; writes that arrive during a rebalance wait for it to end (bounded) before they fail
  * with `RebalanceNeededException` (409).
  */
-import { AlreadyExistsException, NotFoundException } from '@ferry/api'
+import { AlreadyExistsException, ConnectException, NotFoundException } from '@ferry/api'
+import {
+  exactlyOnceSourceEnabled,
+  transactionalLeaderEnabled,
+  transactionalLeaderId,
+} from '../../config/worker-config.ts'
+import { KafkaAdmin } from '../../kafka/admin.ts'
 import { checkGroupAccess, clientIdBase } from '../../kafka/based-log.ts'
 import type { Logger } from '../../logger.ts'
 import { RestClient } from '../../rest/rest-client.ts'
@@ -16,7 +22,7 @@ import { type ClusterConfigState, present, type RawConfig } from '../../storage/
 import { KafkaConfigBackingStore } from '../../storage/kafka-config-store.ts'
 import type { KafkaOffsetBackingStore } from '../../storage/kafka-offset-store.ts'
 import { KafkaStatusBackingStore } from '../../storage/kafka-status-store.ts'
-import type { Worker } from '../../worker/worker.ts'
+import { type ExactlyOnceChecks, taskTransactionalId, type Worker } from '../../worker/worker.ts'
 import type { ConnectorTaskId, TargetState } from '../../worker/worker-task.ts'
 import { AbstractHerder, type AbstractHerderOptions } from '../abstract-herder.ts'
 import { AutoRestarts } from '../auto-restart.ts'
@@ -82,6 +88,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   #needsRejoin = false
   /** Pending retries of failed task reconfigurations, by connector, with their next backoff. */
   readonly #reconfigureRetries = new Map<string, { timer: NodeJS.Timeout; backoffMs: number }>()
+  /** The leader's zombie fencing rounds under way, by connector (Apache's activeZombieFencings). */
+  readonly #zombieFencings = new Map<string, ZombieFencing>()
 
   constructor(worker: Worker, workerId: string, log: Logger, options: DistributedHerderOptions) {
     super(worker, workerId, log, 'org.apache.kafka.connect.runtime.distributed.DistributedHerder', options)
@@ -101,6 +109,9 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       clientId: `${base}configs`,
       topic: settings.configTopic,
       replicationFactor: settings.configReplicationFactor,
+      // KIP-618: the leader writes through a transactional producer from `preparing` on; `enabled` reads committed.
+      transactionalId: transactionalLeaderEnabled(worker.config) ? transactionalLeaderId(settings.groupId) : null,
+      readCommitted: exactlyOnceSourceEnabled(worker.config),
     })
     this.statusStore = new KafkaStatusBackingStore({
       ...connection,
@@ -117,6 +128,16 @@ export class DistributedHerder extends AbstractHerder implements Herder {
         // Always a rebalance, as Apache: an empty list (a connector stopped, or reduced to no tasks) has tasks to revoke.
         this.#needsRejoin = true
         for (const t of tasks) this.#taskConfigUpdates.add(t.connector)
+        // A fencing round under way for an older generation of tasks cannot complete (Apache's 409).
+        for (const connector of new Set(tasks.map((t) => t.connector))) {
+          this.#zombieFencings
+            .get(connector)
+            ?.reject(
+              new FencingConflictException(
+                'Failed to complete zombie fencing because a new set of task configs was generated',
+              ),
+            )
+        }
         this.#scheduleTick()
       },
       onConnectorTargetStateChange: (c) => {
@@ -344,6 +365,15 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     this.log.info(
       `Joined generation ${generation} as ${this.#coordinator.isLeader ? 'leader' : 'follower'}: ${assignment.connectors.length} connectors, ${assignment.tasks.length} tasks`,
     )
+    // KIP-618: the leader takes the config topic's transactional id at once, fencing a previous leader that may still
+    // think it leads (Apache's claimWritePrivileges); a worker that no longer leads lets it go.
+    if (this.#coordinator.isLeader) {
+      await this.configStore
+        .claimWritePrivileges()
+        .catch((e) => this.log.error({ err: e }, 'Failed to claim write privileges on the config topic'))
+    } else {
+      await this.configStore.relinquishWritePrivileges()
+    }
     // Whatever runs here but was not assigned stops (eager rebalances revoked it already).
     const connectors = new Set(assignment.connectors)
     const tasks = new Set(assignment.tasks.map(taskKey))
@@ -507,17 +537,31 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   }
 
   async #sendTaskConfigsToLeader(name: string, configs: Record<string, string>[]): Promise<void> {
+    await this.#sendToLeader(
+      'POST',
+      `/connectors/${encodeURIComponent(name)}/tasks?forward=true`,
+      Buffer.from(JSON.stringify(configs)),
+    )
+  }
+
+  /** An internal request to the leader, signed under the `sessioned` protocol (KIP-507). */
+  async #sendToLeader(method: 'POST' | 'PUT', path: string, body: Buffer | null): Promise<void> {
     const leaderUrl = this.#coordinator.leaderUrl
     if (!leaderUrl) throw new Error('no known leader URL')
-    const body = Buffer.from(JSON.stringify(configs))
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' }
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    if (body !== null) headers['Content-Type'] = 'application/json'
     const key = this.configStore.snapshot().sessionKey
     if (this.#coordinator.currentProtocolVersion >= 2) {
       if (!key) throw new Error('no session key has been read yet')
-      Object.assign(headers, signatureHeaders(key, this.#settings.signatureAlgorithm, body))
+      Object.assign(headers, signatureHeaders(key, this.#settings.signatureAlgorithm, body ?? Buffer.alloc(0)))
     }
-    const url = `${leaderUrl.replace(/\/$/, '')}/connectors/${encodeURIComponent(name)}/tasks?forward=true`
-    const response = await this.#restClient.request(url, { method: 'POST', headers, body, timeoutMs: 30_000 })
+    const url = `${leaderUrl.replace(/\/$/, '')}${path}`
+    const response = await this.#restClient.request(url, {
+      method,
+      headers,
+      ...(body === null ? {} : { body }),
+      timeoutMs: 30_000,
+    })
     if (response.status >= 400) throw new Error(`the leader answered ${response.status}: ${response.body}`)
   }
 
@@ -527,9 +571,179 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     const state = this.#snapshot.targetState(id.connector)
     if (!taskConfig || !connectorConfig || !state) return
     this.putTaskStatus(id, 'UNASSIGNED', undefined, true)
+    const connector = present(connectorConfig)
+    const checks =
+      exactlyOnceSourceEnabled(this.worker.config) && this.connectorType(connector) === 'source'
+        ? this.#exactlyOnceChecks(id)
+        : {}
     await this.trackTopics(id, () =>
-      this.worker.startTask(id, present(connectorConfig), present(taskConfig), state, this.taskStatusListener()),
+      this.worker.startTask(id, connector, present(taskConfig), state, this.taskStatusListener(), checks),
     )
+  }
+
+  /**
+   * Apache's preflight of an exactly-once source task: before its producer takes its transactional id, the leader
+   * fences the older generations of the connector's tasks (this worker's request to the leader, forwarded when it is
+   * not); after, the task's generation must still be the current one and the task still assigned here.
+   */
+  #exactlyOnceChecks(id: ConnectorTaskId): ExactlyOnceChecks {
+    const generation = this.#snapshot.taskConfigGeneration(id.connector)
+    return {
+      preProducerCheck: async () => {
+        try {
+          await this.#fenceZombies(id.connector)
+        } catch (e) {
+          if (!(e instanceof NotLeaderException)) throw wrapped(e, 'Failed to perform zombie fencing')
+          try {
+            await this.#sendToLeader('PUT', `/connectors/${encodeURIComponent(id.connector)}/fence`, null)
+          } catch (forwardError) {
+            throw wrapped(forwardError, 'Failed to perform round of zombie fencing')
+          }
+        }
+      },
+      postProducerCheck: async () => {
+        try {
+          await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
+        } catch (e) {
+          throw new ConnectException('Failed to read to end of config topic', e)
+        }
+        await this.serial(async () => {
+          this.#snapshot = this.configStore.snapshot()
+          if (this.#snapshot.taskConfigGeneration(id.connector) !== generation) {
+            throw new ConnectException(
+              `Cannot start source task ${taskKey(id)} with exactly-once support as the connector has already generated a new set of task configs`,
+            )
+          }
+          if (!this.#assignment?.tasks.some((t) => taskKey(t) === taskKey(id))) {
+            throw new ConnectException(
+              `Cannot start source task ${taskKey(id)} as it has already been revoked from this worker`,
+            )
+          }
+        })
+      },
+    }
+  }
+
+  /**
+   * Internal endpoint (`PUT /connectors/{c}/fence`, KIP-618): a worker about to start an exactly-once source task asks
+   * the leader to fence the connector's older task generations; signed under the `sessioned` protocol. 204 once done.
+   */
+  async fenceZombieSourceTasks(name: string, signature: InternalRequestSignature | null = null): Promise<void> {
+    if (this.#coordinator.currentProtocolVersion >= 2) {
+      verifySignature(signature, this.configStore.snapshot().sessionKey, this.#settings.verificationAlgorithms)
+    }
+    await this.#fenceZombies(name)
+  }
+
+  /**
+   * Apache's `doFenceZombieSourceTasks`, on the leader. The config topic says which task generation is fenced: each
+   * new set of task configs leaves the connector "pending fencing" until a task count record (`tasks-fencing-<c>`)
+   * follows it. Without a record, no transactional producer ever ran for the connector; with one of 1 task and 1 task
+   * now, the new task's producer fences the old one by taking the same id: either way only the record is written.
+   * Otherwise the producers of tasks 0..(recorded count - 1) are fenced (`Admin.fenceProducers`), then the record of
+   * the new count is written, unless new task configs came meanwhile (409). Concurrent requests share one round.
+   */
+  async #fenceZombies(name: string): Promise<void> {
+    const round = await this.serial(async () => {
+      if (!this.#coordinator.isLeader) {
+        throw new NotLeaderException('Only the leader may perform zombie fencing.', this.#coordinator.leaderUrl)
+      }
+      if (!this.#snapshot.contains(name) && !this.configStore.contains(name))
+        throw new NotFoundException(`Connector ${name} not found`)
+      const config = this.configStore.snapshot().connectorConfig(name)
+      if (config && this.connectorType(present(config)) !== 'source')
+        throw new BadRequestException(`Connector ${name} is not a source connector`)
+      try {
+        await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
+      } catch (e) {
+        throw new ConnectException('Failed to read to end of config topic before performing zombie fencing', e)
+      }
+      this.#snapshot = this.configStore.snapshot()
+      const snapshot = this.#snapshot
+      if (!snapshot.contains(name)) throw new NotFoundException(`Connector ${name} not found`)
+      const taskCount = snapshot.taskCount(name)
+      const recorded = snapshot.taskCountRecord(name)
+      if (snapshot.pendingFencing(name) && recorded !== null && (recorded !== 1 || taskCount !== 1)) {
+        let fencing = this.#zombieFencings.get(name)
+        if (!fencing) {
+          fencing = this.#startZombieFencing(name, recorded, taskCount, snapshot.taskConfigGeneration(name) ?? 0)
+        }
+        return fencing.done
+      }
+      if (!snapshot.pendingFencing(name)) {
+        this.log.debug(
+          `Skipping zombie fencing round for connector ${name} as all old task generations have already been fenced out`,
+        )
+        return null
+      }
+      this.log.debug(
+        recorded === null
+          ? `Skipping zombie fencing round but writing task count record for connector ${name} as it is being brought up for the first time with exactly-once source support`
+          : `Skipping zombie fencing round but writing task count record for connector ${name} as both the most recent and the current generation of task configs only contain one task`,
+      )
+      await this.configStore.putTaskCountRecord(name, taskCount)
+      this.#snapshot = this.configStore.snapshot()
+      return null
+    })
+    if (round) await round
+  }
+
+  /** Apache's ZombieFencing: fence the producers of `tasksToFence` tasks, then record `tasksToRecord`. */
+  #startZombieFencing(name: string, tasksToFence: number, tasksToRecord: number, generation: number): ZombieFencing {
+    let settle!: { resolve: () => void; reject: (e: unknown) => void }
+    const done = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject }
+    })
+    let finished = false
+    const fencing: ZombieFencing = {
+      done,
+      reject: (e) => {
+        if (finished) return
+        finished = true
+        settle.reject(e)
+      },
+    }
+    done.catch(() => {})
+    this.#zombieFencings.set(name, fencing)
+    const config = present(this.#snapshot.connectorConfig(name)!)
+    const groupId = this.#settings.groupId
+    const ids = Array.from({ length: tasksToFence }, (_, task) => taskTransactionalId(groupId, name, task))
+    this.log.info(`Fencing out ${tasksToFence} task producers for source connector ${name}`)
+    void (async () => {
+      try {
+        const admin = new KafkaAdmin(this.worker.config.clients.admin(config, `connector-adminclient-${name}`))
+        try {
+          await admin.fenceProducers(ids)
+        } finally {
+          await admin.close().catch(() => {})
+        }
+        await this.serial(async () => {
+          if (finished) return
+          try {
+            await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
+          } catch (e) {
+            throw new ConnectException('Failed to read to end of config topic', e)
+          }
+          this.#snapshot = this.configStore.snapshot()
+          if (generation < (this.#snapshot.taskConfigGeneration(name) ?? 0)) {
+            throw new FencingConflictException(
+              'Fencing failed because new task configurations were generated for the connector',
+            )
+          }
+          await this.configStore.putTaskCountRecord(name, tasksToRecord)
+          this.#snapshot = this.configStore.snapshot()
+        })
+        if (!finished) {
+          finished = true
+          settle.resolve()
+        }
+      } catch (e) {
+        fencing.reject(wrapped(e, `Failed to perform zombie fencing for connector ${name}`))
+      } finally {
+        if (this.#zombieFencings.get(name) === fencing) this.#zombieFencings.delete(name)
+      }
+    })()
+    return fencing
   }
 
   async #applyTargetState(name: string): Promise<void> {
@@ -846,4 +1060,24 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async groupMembers(): Promise<GroupMemberInfo[]> {
     return (await this.#coordinator.members()).map((m) => ({ member_id: m.memberId, url: m.url }))
   }
+}
+
+/** A zombie fencing round under way on the leader; `done` settles when the task count record is written. */
+interface ZombieFencing {
+  done: Promise<void>
+  reject(error: unknown): void
+}
+
+/** Apache's ConnectRestException(409) of a fencing round overtaken by new task configs. */
+class FencingConflictException extends ConnectException {
+  readonly statusCode = 409
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConnectRestException'
+  }
+}
+
+/** Apache's `ConnectUtils.maybeWrap`: a ConnectException as it is, anything else wrapped with `message`. */
+function wrapped(error: unknown, message: string): ConnectException {
+  return error instanceof ConnectException ? error : new ConnectException(message, error)
 }
