@@ -331,7 +331,12 @@ export class KafkaProducer {
     const promise = this.#send(records)
     this.#transactionSends.add(promise)
     const forget = () => this.#transactionSends.delete(promise)
-    promise.then(forget, forget)
+    // Any failed send (a record too large, a partition the topic lacks, a refused batch) leaves the transaction to be
+    // aborted, as Java's doSend and Sender do.
+    promise.then(forget, (e: unknown) => {
+      forget()
+      this.#sendFailed(e)
+    })
     return promise
   }
 
@@ -1154,7 +1159,7 @@ export class KafkaProducer {
   #sendFailed(error: unknown): void {
     if (this.#txnState === 'FATAL_ERROR') return
     if (isProducerFenced(error) || kafkaErrorIds(error).some((id) => FATAL_SEND_ERRORS.has(id))) this.#toFatal(error)
-    else {
+    else if (TRANSITIONS_FROM.ABORTABLE_ERROR!.includes(this.#txnState)) {
       // Java bumps only outside commit and abort and adjusts the partition's sequences instead; Ferry always bumps
       // at the abort, so no later batch meets a sequence gap.
       this.#epochBumpRequired = true

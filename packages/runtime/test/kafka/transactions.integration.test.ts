@@ -115,12 +115,14 @@ test('a committed transaction is read by read_committed consumers; an aborted on
     committed.filter((v) => v !== 'last').sort(),
     [...records(topic, 'committed-a', 5), ...records(topic, 'committed-b', 5)].map((r) => r.value!.toString()).sort(),
   )
+  // Both levels skip the control batches (commit and abort markers): only the records sent come back.
   const all = await readUntil(topic, 'last', 'read_uncommitted')
+  assert.equal(all.length, 18)
   assert.equal(all.filter((v) => v.startsWith('aborted-')).length, 7)
   assert.equal(all.filter((v) => v.startsWith('committed-')).length, 10)
 })
 
-test('an open transaction is invisible to read_committed consumers until its commit', async () => {
+test('the records of an open transaction are read at once by read_uncommitted consumers, by read_committed ones after the commit', async () => {
   const topic = await createTopic(1)
   const producer = transactional(randomName('tx'))
   try {
@@ -135,6 +137,34 @@ test('an open transaction is invisible to read_committed consumers until its com
     await producer.close()
   }
   assert.deepEqual(await readUntil(topic, 'pending-2', 'read_committed'), ['pending-0', 'pending-1', 'pending-2'])
+})
+
+test('a failed send leaves the transaction to be aborted: commit fails with its error, the abort makes the producer usable again', async () => {
+  const topic = await createTopic(1)
+  const producer = transactional(randomName('tx'))
+  try {
+    await producer.initTransactions()
+    producer.beginTransaction()
+    const good = producer.send(records(topic, 'good', 2))
+    await assert.rejects(producer.send(records(topic, 'bad', 1, 5)), /Partition 5 of topic/)
+    await good
+    await assert.rejects(producer.commitTransaction(), (e: unknown) => {
+      assert.equal((e as Error).name, 'KafkaException')
+      assert.equal((e as Error).message, 'Cannot execute transactional method because we are in an error state')
+      assert.match(String(((e as Error).cause as Error)?.message), /Partition 5 of topic/)
+      return true
+    })
+    await assert.rejects(producer.send(records(topic, 'more', 1)), {
+      message: 'Cannot execute transactional method because we are in an error state',
+    })
+    await producer.abortTransaction()
+    producer.beginTransaction()
+    await producer.send([{ topic, key: null, value: Buffer.from('after') }])
+    await producer.commitTransaction()
+  } finally {
+    await producer.close()
+  }
+  assert.deepEqual(await readUntil(topic, 'after', 'read_committed'), ['after'])
 })
 
 test('a second producer with the same transactional id fences the first: its open transaction is aborted and its commit fails, fenced', async () => {
