@@ -322,7 +322,42 @@ function shapeSchema(shape: Shape): Schema {
 /** The schema inferred from a result (see the module comment); null for a null result, which needs none. */
 export function inferSchema(value: unknown, path: Path): Schema | null {
   if (value == null) return null
-  return shapeSchema(shapeOf(value, path))
+  const shape = shapeOf(value, path)
+  // Records of one shape get the very same schema object, so converters' per-schema caches keep working.
+  const key = shapeKey(shape)
+  let schema = INFERRED.get(key)
+  if (schema === undefined) {
+    schema = shapeSchema(shape)
+    if (INFERRED.size >= SCHEMAS_KEPT) INFERRED.clear()
+    INFERRED.set(key, schema)
+  }
+  return schema
+}
+
+/** Inferred schemas by shape; more than this many shapes clear the memory (shapes normally repeat). */
+const SCHEMAS_KEPT = 1000
+const INFERRED = new Map<string, Schema>()
+const SCHEMA_IDS = new WeakMap<Schema, number>()
+let nextSchemaId = 0
+
+/** A text that is equal for two shapes exactly when they make the same schema. */
+function shapeKey(shape: Shape): string {
+  switch (shape.kind) {
+    case 'struct':
+      return `{${[...shape.fields].map(([name, field]) => `${JSON.stringify(name)}:${shapeKey(field)}`).join(',')}}`
+    case 'array':
+      return `[${shapeKey(shape.items)}]`
+    case 'schema': {
+      let id = SCHEMA_IDS.get(shape.schema)
+      if (id === undefined) {
+        id = nextSchemaId++
+        SCHEMA_IDS.set(shape.schema, id)
+      }
+      return `#${id}`
+    }
+    default:
+      return shape.kind
+  }
 }
 
 /**

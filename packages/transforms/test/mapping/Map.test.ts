@@ -421,6 +421,15 @@ test('Map handing the whole value back returns the very Struct it was given', ()
   assert.equal(out.valueSchema, input.valueSchema)
 })
 
+test('Map gives records whose results have one shape the very same inferred schema object', () => {
+  const transform = new FerryMap()
+  transform.configure({ expression: '{"id": value.id, "tags": value.tags, "n": $count(value.tags)}' })
+  const [a, b] = [transform.apply(structRecord()), transform.apply(structRecord())]
+  assert.equal(a.valueSchema, b.valueSchema)
+  transform.configure({ expression: '{"id": value.id / 2}' })
+  assert.notEqual(transform.apply(structRecord()).valueSchema, a.valueSchema)
+})
+
 test('Map conforms to the transform contract', async (t) => {
   await transformConformance(t, () => new FerryMap(), { expression: 'value' }, { nullValues: 'pass' })
 })
