@@ -171,6 +171,12 @@ const CASES: Case[] = [
     expect: { value: { Map: { h: 'order', n: 2, t: 'events', p: 2, ts: 1_717_163_110_250 } } },
   },
   {
+    name: 'a tombstone goes through the expression with value null, and a conditional keeps it null',
+    record: () => mapRecord(null),
+    config: { expression: 'value ? {"id": value.id} : null' },
+    expect: { valueSchema: null, value: null },
+  },
+  {
     name: 'target=key sets the key from the value and leaves the value alone',
     record: () => mapRecord(),
     config: { expression: '$string(value.id)', target: 'key' },
