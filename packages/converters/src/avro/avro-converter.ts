@@ -13,7 +13,14 @@ import { type ConfigDef, ConfigException, DataException, type Schema, type Schem
 import avro from 'avsc'
 import type { RegistrySchema } from '../schema-registry/schema-registry-client.ts'
 import { type SchemaFormat, SchemaRegistryConverter } from '../schema-registry/schema-registry-converter.ts'
-import { AvroData, type AvroDataConfig } from './avro-data.ts'
+import {
+  ANYTHING_FULL_NAME,
+  ANYTHING_SCHEMA_TEXT,
+  AvroData,
+  type AvroDataConfig,
+  fromSchemaless,
+  toSchemaless,
+} from './avro-data.ts'
 import { type AvroNode, fullName, isNamed, type NamedNode, parseSchema, writeSchema } from './avro-schema.ts'
 
 export const ENHANCED_AVRO_SCHEMA_SUPPORT_CONFIG = 'enhanced.avro.schema.support'
@@ -87,6 +94,7 @@ export class AvroFormat implements SchemaFormat<AvroSchemaInfo> {
   readonly data: AvroData
   readonly #removeJavaProps: boolean
   readonly #failOnTrailingData: boolean
+  #anything: AvroSchemaInfo | null = null
 
   constructor(config: AvroDataConfig, options: { removeJavaProps: boolean; failOnTrailingData: boolean }) {
     this.data = new AvroData(config)
@@ -95,10 +103,15 @@ export class AvroFormat implements SchemaFormat<AvroSchemaInfo> {
   }
 
   fromConnectSchema(schema: Schema | null): AvroSchemaInfo {
-    if (schema === null)
-      throw new DataException(
-        "Ferry's AvroConverter needs a schema: schemaless values (Confluent's io.confluent.connect.avro.Anything) are not supported",
-      )
+    if (schema === null) {
+      this.#anything ??= {
+        node: parseSchema(ANYTHING_SCHEMA_TEXT),
+        text: ANYTHING_SCHEMA_TEXT,
+        type: typeOf(ANYTHING_SCHEMA_TEXT),
+        connect: new Map(),
+      }
+      return this.#anything
+    }
     return this.#info(this.data.fromConnectSchema(schema))
   }
 
@@ -139,7 +152,7 @@ export class AvroFormat implements SchemaFormat<AvroSchemaInfo> {
   }
 
   serialize(writer: AvroSchemaInfo, schema: Schema | null, value: unknown): Uint8Array {
-    if (schema === null) return this.fromConnectSchema(null).type.toBuffer(value)
+    if (schema === null) return writer.type.toBuffer(fromSchemaless(value))
     const datum = this.data.fromConnectData(schema, writer.node, value)
     try {
       return writer.type.toBuffer(datum)
@@ -149,7 +162,8 @@ export class AvroFormat implements SchemaFormat<AvroSchemaInfo> {
   }
 
   deserialize(writer: AvroSchemaInfo, payload: Buffer, version: number | null): SchemaAndValue {
-    let schema = writer.connect.get(version)
+    const schemaless = isNamed(writer.node) && fullName(writer.node) === ANYTHING_FULL_NAME
+    let schema = schemaless ? null : writer.connect.get(version)
     if (schema === undefined) {
       schema = this.data.toConnectSchema(writer.node, version)
       writer.connect.set(version, schema)
@@ -160,6 +174,7 @@ export class AvroFormat implements SchemaFormat<AvroSchemaInfo> {
       throw new DataException(
         `Invalid Avro data: ${payload.length - decoded.offset} bytes after the value (avro.fail.on.trailing.data=true)`,
       )
+    if (schema === null) return { schema: null, value: toSchemaless(decoded.value) }
     return { schema, value: this.data.toConnectData(schema, writer.node, decoded.value) }
   }
 }

@@ -868,6 +868,93 @@ export class AvroData {
   }
 }
 
+// --- schemaless values ----------------------------------------------------------------------------------------
+
+/** Confluent's `ANYTHING_SCHEMA`, as Java writes it: the schema of values without a Connect schema. */
+export const ANYTHING_SCHEMA_TEXT =
+  '{"type":"record","name":"Anything","namespace":"io.confluent.connect.avro","fields":[' +
+  '{"name":"boolean","type":["null","boolean"],"default":null},' +
+  '{"name":"bytes","type":["null","bytes"],"default":null},' +
+  '{"name":"double","type":["null","double"],"default":null},' +
+  '{"name":"float","type":["null","float"],"default":null},' +
+  '{"name":"int","type":["null","int"],"default":null},' +
+  '{"name":"long","type":["null","long"],"default":null},' +
+  '{"name":"string","type":["null","string"],"default":null},' +
+  '{"name":"array","type":["null",{"type":"array","items":"Anything"}],"default":null},' +
+  '{"name":"map","type":["null",{"type":"array","items":{"type":"record","name":"MapEntry","fields":[' +
+  '{"name":"key","type":"Anything"},{"name":"value","type":"Anything"}]}}],"default":null}]}'
+export const ANYTHING_FULL_NAME = `${NAMESPACE}.Anything`
+
+const EMPTY_ANYTHING = Object.freeze({
+  boolean: null,
+  bytes: null,
+  double: null,
+  float: null,
+  int: null,
+  long: null,
+  string: null,
+  array: null,
+  map: null,
+})
+
+/**
+ * A value without a Connect schema as an `Anything` record (avsc's form, unions wrapped), as Confluent's AvroData
+ * writes it: integers as `long` (JSON's schemaless numbers are Java Longs), other numbers `double`, booleans, strings,
+ * arrays and maps (entries of key and value); null inside an array or map is an empty record. Anything else (bytes,
+ * structs, dates, decimals) is a DataException, as in Confluent.
+ */
+export function fromSchemaless(value: unknown): Record<string, unknown> {
+  if (value === null || value === undefined) return { ...EMPTY_ANYTHING }
+  const out: Record<string, unknown> = { ...EMPTY_ANYTHING }
+  switch (typeof value) {
+    case 'boolean':
+      out.boolean = { boolean: value }
+      return out
+    case 'string':
+      out.string = { string: value }
+      return out
+    case 'bigint':
+      out.long = { long: value }
+      return out
+    case 'number':
+      if (Number.isSafeInteger(value)) out.long = { long: value }
+      else out.double = { double: value }
+      return out
+  }
+  if (Array.isArray(value)) {
+    out.array = { array: value.map(fromSchemaless) }
+    return out
+  }
+  if (value instanceof Map || (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) {
+    out.map = { array: mapEntries(value).map(([k, v]) => ({ key: fromSchemaless(k), value: fromSchemaless(v) })) }
+    return out
+  }
+  throw new DataException(`Unknown type for schemaless data: ${typeName(value)}`)
+}
+
+/** The value of an `Anything` record (avsc's form): the first field that is set, else null. */
+export function toSchemaless(record: unknown): unknown {
+  if (record === null || record === undefined) return null
+  const r = record as Record<string, Record<string, unknown> | null>
+  for (const field of ['boolean', 'bytes', 'double', 'float', 'int', 'long', 'string'] as const) {
+    const wrapped = r[field]
+    if (wrapped !== null && wrapped !== undefined) {
+      const v = unwrap(wrapped)[1]
+      if (field === 'long' && typeof v === 'bigint' && v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER)
+        return Number(v)
+      return v
+    }
+  }
+  if (r.array !== null && r.array !== undefined) return (unwrap(r.array)[1] as unknown[]).map(toSchemaless)
+  if (r.map !== null && r.map !== undefined) {
+    const out = new Map<unknown, unknown>()
+    for (const e of unwrap(r.map)[1] as Array<{ key: unknown; value: unknown }>)
+      out.set(toSchemaless(e.key), toSchemaless(e.value))
+    return out
+  }
+  return null
+}
+
 // --- helpers ---------------------------------------------------------------------------------------------------------
 
 /** The branch name avsc gives union member `node` when unions are wrapped. */

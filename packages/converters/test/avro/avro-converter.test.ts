@@ -558,3 +558,28 @@ test('keys Ferry does not implement are refused at configure, naming the key', (
     /value.subject.name.strategy/,
   )
 })
+
+test("schemaless values are Confluent's io.confluent.connect.avro.Anything records and come back without a schema", async () => {
+  const registry = new FakeRegistry()
+  const c = converter(registry)
+  const value = new Map<unknown, unknown>([
+    ['n', 42],
+    ['x', 1.5],
+    ['big', 9007199254740993n],
+    ['ok', true],
+    ['list', ['a', null, 3]],
+    ['nested', new Map([['k', 'v']])],
+  ])
+  const back = await roundTrip(c, null, value)
+  assert.equal(back.schema, null)
+  assert.ok(valueEquals(back.value, value), String(back.value))
+  assert.match(
+    registry.schemas[0]!.schema,
+    /^\{"type":"record","name":"Anything","namespace":"io.confluent.connect.avro"/,
+  )
+  assert.equal((await roundTrip(c, null, 'text')).value, 'text')
+  await assert.rejects(
+    settled(() => c.fromConnectData('t', null, null, new Date())),
+    (e: unknown) => e instanceof DataException && /schemaless/.test((e as Error).message),
+  )
+})
