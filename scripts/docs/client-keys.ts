@@ -83,8 +83,10 @@ a transaction left open longer, and the broker refuses a value above its \`trans
 The transactional producer follows Java's \`KafkaProducer\`: \`initTransactions\` finds the id's coordinator and takes
 the id with a new epoch, which aborts what an earlier producer of the id left open and fences it; each partition joins
 the transaction (AddPartitionsToTxn) before its first batch; \`commitTransaction\` waits for the transaction's sends
-and \`abortTransaction\` fails the ones not yet sent. A failed send leaves the transaction to be aborted; a producer
-fenced by a newer one of its id (or by the admin client's \`fenceProducers\`) fails every later call with
+and \`abortTransaction\` fails the ones not yet sent. A failed send leaves the transaction to be aborted; a batch
+refused because the partition saw a newer epoch of the id (a newer producer, \`fenceProducers\`, or the coordinator
+aborting a transaction open longer than \`transaction.timeout.ms\`) fails with \`InvalidProducerEpochException\`, as
+Java's; once the coordinator answers that a newer producer holds the id, every call fails with
 \`ProducerFencedException\`. \`initTransactions\`, \`commitTransaction\` and \`abortTransaction\` wait at most
 \`max.block.ms\`. \`transaction.two.phase.commit.enable\` (KIP-939) is refused.
 `

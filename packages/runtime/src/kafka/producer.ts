@@ -175,9 +175,12 @@ const ERROR = {
  *     transaction, then EndTxn commit) or `abortTransaction()` (sends not yet delivered fail with
  *     TransactionAbortedException, then EndTxn abort). A send outside begin/commit fails with IllegalStateException.
  *   - A failed send makes the transaction abortable: commit fails with that error, `abortTransaction()` makes the
- *     producer usable again (bumping its epoch when a batch's fate was unknown). PRODUCER_FENCED or
- *     INVALID_PRODUCER_EPOCH (another producer took the id, or `KafkaAdmin.fenceProducers`) is fatal: every later
- *     call fails with `ProducerFencedException` (`apiId` PRODUCER_FENCED); only `close()` is left.
+ *     producer usable again (bumping its epoch when a batch's fate was unknown). A batch refused with
+ *     INVALID_PRODUCER_EPOCH (a newer epoch of the id wrote to the partition, or the coordinator aborted the
+ *     transaction after transaction.timeout.ms) is Java's abortable InvalidProducerEpochException. PRODUCER_FENCED,
+ *     and INVALID_PRODUCER_EPOCH from the coordinator (another producer took the id, or
+ *     `KafkaAdmin.fenceProducers`), is fatal: every later call fails with `ProducerFencedException` (`apiId`
+ *     PRODUCER_FENCED); only `close()` is left.
  *   - `initTransactions`, `commitTransaction` and `abortTransaction` wait at most `max.block.ms` (then Java's
  *     TimeoutException); the operation goes on, and calling the same method again waits for it.
  */
@@ -905,10 +908,24 @@ export class KafkaProducer {
                 // Retried; a real gap (no earlier batch of the partition failed in this round) needs a new epoch.
                 if (!earlierBroken) bump = true
               } else if (code === ERROR.INVALID_PRODUCER_EPOCH || code === ERROR.PRODUCER_FENCED) {
-                // A transactional producer was fenced by a newer one of its id: fatal. An idempotent one takes a new id.
-                if (this.#transactionalId !== null)
+                // A transactional producer: PRODUCER_FENCED is fatal; INVALID_PRODUCER_EPOCH (the partition saw a newer
+                // epoch: a newer producer of the id, or the coordinator aborting an expired transaction) is Java's
+                // abortable InvalidProducerEpochException. An idempotent producer takes a new id.
+                if (this.#transactionalId === null) newId = true
+                else if (code === ERROR.PRODUCER_FENCED)
                   this.#fail(b, new ProducerFencedException(this.#fencedMessage(), b.error))
-                else newId = true
+                else
+                  this.#fail(
+                    b,
+                    new KafkaClientException(
+                      'InvalidProducerEpochException',
+                      `${known.message} (${b.topic}-${b.partition})`,
+                      {
+                        apiId: known.id,
+                        cause: b.error,
+                      },
+                    ),
+                  )
               } else if (code === ERROR.MESSAGE_TOO_LARGE) {
                 if (b.records.length === 1)
                   this.#fail(
@@ -1196,7 +1213,11 @@ export class KafkaProducer {
   }
 
   #fencedMessage(): string {
-    return `Producer with transactionalId '${this.#transactionalId}' and ProducerIdAndEpoch(producerId=${this.#producerId}, epoch=${this.#epoch}) has been fenced by another producer with the same transactionalId`
+    return `Producer with transactionalId '${this.#transactionalId}' and ${this.#producerIdAndEpoch()} has been fenced by another producer with the same transactionalId`
+  }
+
+  #producerIdAndEpoch(): string {
+    return `ProducerIdAndEpoch(producerId=${this.#producerId}, epoch=${this.#epoch})`
   }
 
   /** Java's `transitionTo`: an invalid transition is an IllegalStateException and changes nothing. */
@@ -1226,6 +1247,12 @@ export class KafkaProducer {
     if (this.#txnState !== 'ABORTABLE_ERROR' && this.#txnState !== 'FATAL_ERROR') return
     if (this.#lastError instanceof ProducerFencedException)
       throw new ProducerFencedException(this.#fencedMessage(), this.#lastError)
+    if ((this.#lastError as Error | null)?.name === 'InvalidProducerEpochException')
+      throw new KafkaClientException(
+        'InvalidProducerEpochException',
+        `Producer with transactionalId '${this.#transactionalId}' and ${this.#producerIdAndEpoch()} attempted to produce with an old epoch`,
+        { apiId: 'INVALID_PRODUCER_EPOCH', cause: this.#lastError },
+      )
     throw new KafkaClientException(
       'KafkaException',
       'Cannot execute transactional method because we are in an error state',

@@ -200,7 +200,7 @@ test('a second producer with the same transactional id fences the first: its ope
   assert.equal(all.filter((v) => v.startsWith('zombie-')).length, 4)
 })
 
-test('a fenced producer fails on its next send within the transaction', async () => {
+test("a fenced producer's next send fails with Java's InvalidProducerEpochException, its commit too, its abort as fenced", async () => {
   const topic = await createTopic(1)
   const id = randomName('tx')
   const first = transactional(id)
@@ -210,12 +210,52 @@ test('a fenced producer fails on its next send within the transaction', async ()
     first.beginTransaction()
     await first.send(records(topic, 'before', 1))
     await second.initTransactions()
-    await assert.rejects(first.send(records(topic, 'after', 1)), (e: unknown) => isProducerFenced(e))
-    await assert.rejects(first.commitTransaction(), ProducerFencedException)
+    // The partition saw the newer epoch (the abort marker of first's transaction): an abortable error, as Java's.
+    await assert.rejects(first.send(records(topic, 'after', 1)), {
+      name: 'InvalidProducerEpochException',
+      apiId: 'INVALID_PRODUCER_EPOCH',
+    })
+    await assert.rejects(first.commitTransaction(), {
+      name: 'InvalidProducerEpochException',
+      message:
+        /^Producer with transactionalId '.*' and ProducerIdAndEpoch\(producerId=\d+, epoch=\d+\) attempted to produce with an old epoch$/,
+    })
+    // The coordinator knows the newer producer: fatal.
+    await assert.rejects(first.abortTransaction(), (e: unknown) => isProducerFenced(e))
+    assert.throws(() => first.beginTransaction(), ProducerFencedException)
   } finally {
     await first.close()
     await second.close()
   }
+})
+
+test('a transaction open longer than transaction.timeout.ms is aborted by the coordinator: the next send and the commit fail with InvalidProducerEpochException', async () => {
+  const topic = await createTopic(1)
+  const id = randomName('tx')
+  const producer = transactional(id, { transactionTimeoutMs: 1000 })
+  try {
+    await producer.initTransactions()
+    producer.beginTransaction()
+    await producer.send(records(topic, 'expired', 2))
+    // The coordinator looks for expired transactions every 10 s (transaction.abort.timed.out.transaction.cleanup.
+    // interval.ms); sends go on until one is refused.
+    let refusal: unknown = null
+    const deadline = Date.now() + 60000
+    while (refusal === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      await producer.send(records(topic, 'late', 1)).catch((e: unknown) => {
+        refusal = e
+      })
+    }
+    assert.equal((refusal as Error | null)?.name, 'InvalidProducerEpochException', String(refusal))
+    await assert.rejects(producer.commitTransaction(), { name: 'InvalidProducerEpochException' })
+    // Java's abort sends EndTxn with the epoch the coordinator already bumped: fenced.
+    await assert.rejects(producer.abortTransaction(), (e: unknown) => isProducerFenced(e))
+  } finally {
+    await producer.close()
+  }
+  await commitMarker(topic, 'after')
+  assert.deepEqual(await readUntil(topic, 'after', 'read_committed'), ['after'])
 })
 
 test('KafkaAdmin.fenceProducers fences a live producer: its transaction is aborted and its next calls fail, fenced', async () => {
