@@ -27,19 +27,23 @@ const MAX_KEYS = 64
 export function isWrittenForm(text: string): boolean {
   const first = text.charCodeAt(0)
   if (first !== 123 && first !== 91) return false // '{' '['
-  const scan = new Scan(text)
-  return scan.value(0) && scan.pos === text.length
+  const scan = SCAN
+  scan.text = text
+  scan.pos = 0
+  scan.keyStarts.length = 0
+  scan.keyEnds.length = 0
+  const ok = scan.value(0) && scan.pos === text.length
+  scan.text = ''
+  return ok
 }
 
+/** One scanner, reused: a scan is synchronous. */
 class Scan {
-  readonly text: string
+  text = ''
   pos = 0
-  /** Keys of the objects being scanned, the innermost object's last. */
-  readonly keys: string[] = []
-
-  constructor(text: string) {
-    this.text = text
-  }
+  /** Where the keys of the objects being scanned start and end in the text, the innermost object's last. */
+  readonly keyStarts: number[] = []
+  readonly keyEnds: number[] = []
 
   value(depth: number): boolean {
     const text = this.text
@@ -69,8 +73,9 @@ class Scan {
       this.pos++
       return true
     }
-    const keys = this.keys
-    const start = keys.length
+    const starts = this.keyStarts
+    const ends = this.keyEnds
+    const base = starts.length
     for (;;) {
       if (text.charCodeAt(this.pos) !== 34) return false
       const keyStart = this.pos + 1
@@ -78,9 +83,13 @@ class Scan {
       if (keyEnd < 0) return false
       const first = text.charCodeAt(keyStart)
       if (first >= 48 && first <= 57) return false
-      const key = text.slice(keyStart, keyEnd)
-      if (keys.length - start >= MAX_KEYS || keys.indexOf(key, start) >= 0) return false
-      keys.push(key)
+      const length = keyEnd - keyStart
+      if (starts.length - base >= MAX_KEYS) return false
+      for (let k = base; k < starts.length; k++) {
+        if (ends[k]! - starts[k]! === length && sameChars(text, starts[k]!, keyStart, length)) return false
+      }
+      starts.push(keyStart)
+      ends.push(keyEnd)
       if (text.charCodeAt(this.pos) !== 58) return false // :
       this.pos++
       if (!this.value(depth)) return false
@@ -88,7 +97,8 @@ class Scan {
       if (next === 125) break // }
       if (next !== 44) return false // ,
     }
-    keys.length = start
+    starts.length = base
+    ends.length = base
     return true
   }
 
@@ -161,6 +171,14 @@ class Scan {
     this.pos = i
     return true
   }
+}
+
+const SCAN = new Scan()
+
+/** Whether the `length` characters of `text` at `a` and at `b` are the same. */
+function sameChars(text: string, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false
+  return true
 }
 
 function isDigit(c: number): boolean {
