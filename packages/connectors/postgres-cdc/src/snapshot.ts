@@ -2,7 +2,8 @@
  * The initial snapshot: every captured table read in one REPEATABLE READ transaction. When the slot was created for
  * it, the transaction imports the snapshot the slot exported (`SET TRANSACTION SNAPSHOT`), so the rows are exactly
  * the database as of the slot's consistent point and the stream goes on from there with nothing missed or repeated.
- * Rows are fetched through a cursor `snapshot.fetch.size` at a time, as text.
+ * Rows are fetched through a cursor `snapshot.fetch.size` at a time, as text; the next FETCH is sent as soon as one
+ * returns, so the server reads the next rows while the task turns these into records.
  */
 import type pg from 'pg'
 import { type Catalog, qualified, type TableId } from './catalog.ts'
@@ -25,6 +26,8 @@ export class SnapshotReader {
   #tableRows = 0
   #tableDone = true
   #cursorOpen = false
+  /** The FETCH sent ahead, until `#fetch` takes it. */
+  #ahead: Promise<void> | null = null
   /** The snapshot transaction's id and start time (µs). */
   readonly txId: number
   readonly startedUsec: bigint
@@ -100,7 +103,19 @@ export class SnapshotReader {
     return true
   }
 
+  /** Waits for the next rows of the table (the FETCH sent ahead, or a new one), then sends the next FETCH ahead. */
   async #fetch(): Promise<void> {
+    const ahead = this.#ahead ?? this.#request()
+    this.#ahead = null
+    await ahead
+    if (!this.#tableDone) {
+      const next = this.#request()
+      next.catch(() => {}) // awaited by the next #fetch, which reports the failure
+      this.#ahead = next
+    }
+  }
+
+  async #request(): Promise<void> {
     const res = await this.#client.query({ text: `FETCH ${this.#fetchSize} FROM ferry_snapshot`, rowMode: 'array' })
     const rows = res.rows as Array<Array<string | null>>
     if (rows.length < this.#fetchSize) this.#tableDone = true

@@ -188,6 +188,78 @@ function timestampMicros(text: string): bigint {
   return micros
 }
 
+/**
+ * The common case of `timestampMicros` without BigInt: `YYYY-MM-DD HH:MM:SS[.ffffff][±HH[:MM[:SS]]]` with a year from
+ * 100 to 9999 (PostgreSQL's output with DateStyle ISO), as µs since the epoch; undefined for any other text, which
+ * `timestampMicros` reads.
+ */
+export function timestampMicrosFast(t: string): number | undefined {
+  const n = t.length
+  if (n < 19 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 32) return undefined
+  if (t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined
+  let bad = false
+  const num = (from: number, to: number): number => {
+    let v = 0
+    for (let i = from; i < to; i++) {
+      const c = t.charCodeAt(i) - 48
+      if (c < 0 || c > 9) bad = true
+      v = v * 10 + c
+    }
+    return v
+  }
+  const year = num(0, 4)
+  const month = num(5, 7)
+  const day = num(8, 10)
+  const hour = num(11, 13)
+  const minute = num(14, 16)
+  const second = num(17, 19)
+  let i = 19
+  let micros = 0
+  if (i < n && t.charCodeAt(i) === 46 /* . */) {
+    const start = ++i
+    while (i < n && i - start < 6 && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++
+    if (i === start) return undefined
+    micros = num(start, i) * 10 ** (6 - (i - start))
+  }
+  let offset = 0
+  if (i < n) {
+    const sign = t.charCodeAt(i)
+    if (sign !== 43 && sign !== 45) return undefined
+    if (i + 3 > n) return undefined
+    offset = num(i + 1, i + 3) * 3600
+    i += 3
+    if (i < n && t.charCodeAt(i) === 58 && i + 3 <= n) {
+      offset += num(i + 1, i + 3) * 60
+      i += 3
+      if (i < n && t.charCodeAt(i) === 58 && i + 3 <= n) {
+        offset += num(i + 1, i + 3)
+        i += 3
+      }
+    }
+    if (sign === 45) offset = -offset
+  }
+  if (bad || i !== n || year < 100) return undefined
+  const v = (Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset) * 1_000_000 + micros
+  return Number.isSafeInteger(v) ? v : undefined
+}
+
+/** `isoUtc` for µs held in a number, without BigInt. */
+function isoUtcNumber(micros: number, fraction: number): string {
+  let seconds = Math.floor(micros / 1_000_000)
+  let rem = micros - seconds * 1_000_000
+  if (rem < 0) {
+    rem += 1_000_000
+    seconds -= 1
+  } else if (rem >= 1_000_000) {
+    rem -= 1_000_000
+    seconds += 1
+  }
+  const iso = new Date(seconds * 1000).toISOString()
+  const base = iso.slice(0, iso.lastIndexOf('.'))
+  if (fraction === 0) return `${base}Z`
+  return `${base}.${String(rem).padStart(6, '0').padEnd(9, '0').slice(0, fraction)}Z`
+}
+
 function toNumberIfSafe(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
 }
@@ -373,7 +445,11 @@ export function columnType(
       const fraction = typmodPrecision(typeModifier) ?? 6
       return {
         schema: () => named(SchemaBuilder.string(), 'io.debezium.time.ZonedTimestamp'),
-        convert: (t) => (t === 'infinity' || t === '-infinity' ? t : isoUtc(timestampMicros(t), fraction)),
+        convert: (t) => {
+          if (t === 'infinity' || t === '-infinity') return t
+          const fast = timestampMicrosFast(t)
+          return fast === undefined ? isoUtc(timestampMicros(t), fraction) : isoUtcNumber(fast, fraction)
+        },
       }
     }
     case 'timetz':
@@ -479,10 +555,14 @@ function timestampType(precision: number, s: TypeSettings): ColumnType {
   if (precision <= 3)
     return {
       schema: () => named(SchemaBuilder.int64(), 'io.debezium.time.Timestamp'),
-      convert: (t) => toNumberIfSafe(timestampMicros(t) / 1000n),
+      convert: (t) => {
+        const fast = timestampMicrosFast(t)
+        // BigInt division truncates toward zero, and so does this.
+        return fast === undefined ? toNumberIfSafe(timestampMicros(t) / 1000n) : (fast - (fast % 1000)) / 1000
+      },
     }
   return {
     schema: () => named(SchemaBuilder.int64(), 'io.debezium.time.MicroTimestamp'),
-    convert: (t) => toNumberIfSafe(timestampMicros(t)),
+    convert: (t) => timestampMicrosFast(t) ?? toNumberIfSafe(timestampMicros(t)),
   }
 }
