@@ -35,8 +35,8 @@ export const CDC_PRESETS = { full: { rows: 1_000_000 }, quick: { rows: 20_000 } 
 /** Changes per transaction. */
 export const TX_EVENTS = 10
 /** The live phase of `cdc-streaming`: events and their rate; latencies of the first quarter (warm-up) are left out. */
-export const LATENCY_EVENTS = 20_000
-export const LATENCY_RATE = 2_000
+export const LATENCY_EVENTS = 15_000
+export const LATENCY_RATE = 1_000
 /** Transactions per round trip of the backlog writer (one simple query holding them all). */
 const TX_PER_QUERY = 100
 
