@@ -142,6 +142,8 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
   readonly #fencableSettings: ProducerSettings | null
   /** The leader's transactional producer, once it claimed its write privileges. */
   #fencable: Promise<KafkaProducer> | null = null
+  /** The offset after the last record this store wrote transactionally: a read back must get past it. */
+  #written = -1
 
   constructor(options: KafkaConfigBackingStoreOptions) {
     if (!options.topic || options.topic.trim().length === 0)
@@ -390,7 +392,7 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
     try {
       const producer = await withDeadline(this.#fencableProducer(), deadline)
       producer.beginTransaction()
-      await withDeadline(
+      const sent = await withDeadline(
         producer.send(
           records.map((r) => ({
             topic: this.#topic,
@@ -402,6 +404,8 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
         deadline,
       )
       await withDeadline(producer.commitTransaction(), deadline)
+      const base = sent[0]?.offset
+      if (base !== undefined && base >= 0) this.#written = Math.max(this.#written, base + records.length)
     } catch (e) {
       this.#logger.warn({ error: String(e) }, 'Failed to perform fencable send to config topic')
       await this.relinquishWritePrivileges()
@@ -421,6 +425,13 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
   async #read(deadline: number, what: string): Promise<void> {
     try {
       await this.#log.readToEnd(Math.max(1, deadline - Date.now()))
+      // A committed transaction becomes readable (read_committed) once the coordinator has written its markers, a
+      // little after the commit returned: the end offset may not cover it yet, so read until past what was written.
+      while (this.#offset < this.#written) {
+        if (Date.now() >= deadline) throw new Error('Timed out reading the config topic back')
+        await new Promise((r) => setTimeout(r, 20))
+        await this.#log.readToEnd(Math.max(1, deadline - Date.now()))
+      }
     } catch (e) {
       this.#logger.error({ error: String(e) }, `${what}: read failed`)
       throw new ConnectException(what, e)

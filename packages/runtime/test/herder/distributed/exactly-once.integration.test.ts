@@ -1,0 +1,244 @@
+/**
+ * Exactly-once source support (KIP-618) on real workers and a real broker: a file source's lines are read by a
+ * read_committed consumer exactly once, whatever happens to the worker running the task: killed (kill -9) in the middle
+ * of its transactions, or frozen past its session (SIGSTOP) while another worker takes the task over, then resumed
+ * (its producer is fenced). Also the leader's records in the config topic: the task count record, written in a
+ * transaction of `connect-cluster-<group.id>`.
+ */
+import assert from 'node:assert/strict'
+import { appendFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type TestContext, test } from 'node:test'
+import {
+  type DistributedProcess,
+  distributedWorkerProps,
+  randomName,
+  startDistributed,
+  tempDir,
+  waitFor,
+} from '@ferry/testing'
+import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
+import { KafkaBasedLog, type LogRecord } from '../../../src/kafka/based-log.ts'
+
+async function http(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  return { status: response.status, body: text ? JSON.parse(text) : null }
+}
+
+const workerId = (w: DistributedProcess) => w.url.replace(/^http:\/\//, '')
+
+/** The worker running the connector's task 0, once it is RUNNING. */
+async function taskOwner(w: DistributedProcess, connector: string): Promise<string | undefined> {
+  const reply = await http(`${w.url}/connectors/${connector}/status`)
+  if (reply.status !== 200) return undefined
+  const task = (reply.body as { tasks: Array<{ state: string; worker_id: string }> }).tasks[0]
+  return task?.state === 'RUNNING' ? task.worker_id : undefined
+}
+
+/** A read_committed reader of `topic` that keeps every record it reads. */
+async function committedReader(t: TestContext, topic: string): Promise<{ records: LogRecord[]; log: KafkaBasedLog }> {
+  const records: LogRecord[] = []
+  const log = new KafkaBasedLog({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('eos-reader'),
+    topic,
+    readOnly: true,
+    readCommitted: true,
+    onRecord: (r) => records.push(r),
+  })
+  await log.start()
+  t.after(() => log.stop())
+  return { records, log }
+}
+
+/** Lines `line-<from>` .. `line-<to - 1>`, one per line. */
+const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line-${from + i}\n`).join('')
+
+/** Each expected line read once: the missing ones and the duplicated ones. */
+function exactlyOnce(records: LogRecord[], total: number): { missing: number; duplicates: number } {
+  const seen = new Map<string, number>()
+  for (const r of records) {
+    const v = r.value?.toString('utf8') ?? ''
+    seen.set(v, (seen.get(v) ?? 0) + 1)
+  }
+  let missing = 0
+  for (let i = 0; i < total; i++) if (!seen.has(`line-${i}`)) missing++
+  const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0)
+  return { missing, duplicates }
+}
+
+/** Two workers with exactly-once source support, a file source on `file` writing to `topic`, its task running. */
+async function cluster(t: TestContext, file: string, topic: string, connector: string) {
+  const dir = await tempDir(t)
+  const group = randomName('eos')
+  const props = distributedWorkerProps(testBootstrap(), group, { 'exactly.once.source.support': 'enabled' })
+  const a = await startDistributed(t, { dir, worker: props, label: '-a' })
+  const b = await startDistributed(t, { dir, worker: props, label: '-b' })
+  t.after(() => {
+    a.child.kill('SIGCONT')
+    b.child.kill('SIGCONT')
+  })
+  for (const w of [a, b])
+    await waitFor(`worker ${w.url} healthy`, async () => (await http(`${w.url}/health`)).status === 200, 60_000)
+  const reply = await http(`${a.url}/connectors`, 'POST', {
+    name: connector,
+    config: {
+      'connector.class': 'FileStreamSource',
+      file,
+      topic,
+      'exactly.once.support': 'required',
+      'batch.size': '500',
+    },
+  })
+  assert.equal(reply.status, 201, JSON.stringify(reply.body))
+  const owner = await waitFor('the task running', () => taskOwner(b, connector), 60_000)
+  const [running, other] = owner === workerId(a) ? [a, b] : [b, a]
+  return { group, running, other, workers: [a, b] }
+}
+
+test('kill -9 of the worker in the middle of its transactions: a read_committed reader gets every line once', async (t) => {
+  const dir = await tempDir(t)
+  const file = join(dir, 'lines.txt')
+  const topic = randomName('eos-lines')
+  const connector = randomName('eos-src')
+  const total = 60_000
+  await writeFile(file, lines(0, 20_000))
+  const { running, other } = await cluster(t, file, topic, connector)
+  const reader = await committedReader(t, topic)
+  let written = 20_000
+  const writer = (async () => {
+    while (written < total) {
+      await appendFile(file, lines(written, written + 2_000))
+      written += 2_000
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  })()
+  t.after(() => writer)
+  await waitFor(
+    'some records committed',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      return reader.records.length >= 5_000
+    },
+    60_000,
+    100,
+  )
+  await running.kill()
+  await waitFor(
+    'the other worker running the task',
+    async () => (await taskOwner(other, connector)) === workerId(other),
+    90_000,
+    500,
+  )
+  await writer
+  const result = await waitFor(
+    'every line committed',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      const r = exactlyOnce(reader.records, total)
+      return r.missing === 0 ? r : undefined
+    },
+    120_000,
+    500,
+  )
+  assert.deepEqual(result, { missing: 0, duplicates: 0 })
+  // What the killed worker had written in its open transaction was aborted, not read.
+  assert.equal(reader.records.length, total)
+})
+
+test('a worker frozen past its session while another takes its task over: every line once, none of its open transaction', async (t) => {
+  const dir = await tempDir(t)
+  const file = join(dir, 'lines.txt')
+  const topic = randomName('eos-frozen')
+  const connector = randomName('eos-src')
+  const total = 30_000
+  await writeFile(file, lines(0, 5_000))
+  const { running, other, group } = await cluster(t, file, topic, connector)
+  const reader = await committedReader(t, topic)
+  let written = 5_000
+  const writer = (async () => {
+    while (written < total) {
+      await appendFile(file, lines(written, written + 1_000))
+      written += 1_000
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  })()
+  t.after(() => writer)
+  await waitFor(
+    'some records committed',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      return reader.records.length >= 2_000
+    },
+    60_000,
+    100,
+  )
+  running.child.kill('SIGSTOP')
+  await waitFor(
+    'the other worker running the task',
+    async () => (await taskOwner(other, connector)) === workerId(other),
+    90_000,
+    500,
+  )
+  running.child.kill('SIGCONT')
+  await writer
+  const result = await waitFor(
+    'every line committed',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      const r = exactlyOnce(reader.records, total)
+      return r.missing === 0 ? r : undefined
+    },
+    120_000,
+    500,
+  )
+  // Some time for the resumed worker to try to write what it had: fenced, nothing of it may appear.
+  await new Promise((r) => setTimeout(r, 3000))
+  await reader.log.readToEnd(30_000)
+  assert.deepEqual(exactlyOnce(reader.records, total), { missing: 0, duplicates: 0 })
+  assert.equal(result.duplicates, 0)
+  assert.equal(reader.records.length, total)
+  // The resumed worker did not commit its transaction: its task was held, then stopped and its transaction aborted,
+  // or its producer found itself fenced by the new owner's.
+  assert.match(
+    await running.log(),
+    /The open transaction of .* is aborted|fences the current one|ProducerFenced|Failed to flush offsets/,
+  )
+
+  // The config topic: the task count record the fencing wrote, as Apache's key and JSON.
+  const config: LogRecord[] = []
+  const configLog = new KafkaBasedLog({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('eos-config'),
+    topic: `${group}-configs`,
+    readOnly: true,
+    readCommitted: true,
+    onRecord: (r) => config.push(r),
+  })
+  await configLog.start()
+  await configLog.stop()
+  const counts = config
+    .filter((r) => r.key?.toString() === `tasks-fencing-${connector}`)
+    .map((r) => r.value?.toString())
+  assert.ok(counts.length >= 1, 'a task count record')
+  assert.equal(counts.at(-1), '{"task-count":1}')
+})
+
+test('PUT /connectors/{c}/fence without a signature is refused under the sessioned protocol, as Apache’s', async (t) => {
+  const dir = await tempDir(t)
+  const file = join(dir, 'lines.txt')
+  await writeFile(file, lines(0, 10))
+  const connector = randomName('eos-src')
+  const { workers } = await cluster(t, file, randomName('eos-fence'), connector)
+  const unsigned = await http(`${workers[0]!.url}/connectors/${connector}/fence`, 'PUT')
+  assert.equal(unsigned.status, 400, JSON.stringify(unsigned.body))
+  assert.deepEqual(unsigned.body, {
+    error_code: 400,
+    message: 'Internal request missing required signature',
+  })
+})
