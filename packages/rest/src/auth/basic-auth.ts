@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { ConfigException } from '@ferry/api'
 import { type JaasModule, parseJaasFile, parseProperties } from '@ferry/runtime'
+import { matchesSecret, secretDigest } from './secret.ts'
 
 export const BASIC_AUTH_EXTENSION = 'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension'
 export const PROPERTY_FILE_LOGIN_MODULE = 'org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule'
@@ -80,7 +81,11 @@ export function basicAuthenticator(jaas: { path: string; from: string }): BasicA
     } catch (e) {
       throw problem(`names the credentials file ${file}, which cannot be read: ${(e as Error).message}`)
     }
-    return { file, credentials: new Map(Object.entries(credentials)) }
+    // Passwords are kept as digests and compared in constant time.
+    return {
+      file,
+      credentials: new Map(Object.entries(credentials).map(([user, password]) => [user, secretDigest(password)])),
+    }
   })
   return {
     // PropertyFileLoginModule: an empty file lets everyone in; otherwise the password must match the user's.
@@ -88,7 +93,9 @@ export function basicAuthenticator(jaas: { path: string; from: string }): BasicA
       const given = basicCredentials(authorization)
       for (const { credentials } of stores) {
         if (credentials.size === 0) return given?.user ?? ''
-        if (given !== null && credentials.get(given.user) === given.password) return given.user
+        if (given === null) continue
+        const digest = credentials.get(given.user)
+        if (digest !== undefined && matchesSecret(digest, given.password)) return given.user
       }
       return null
     },

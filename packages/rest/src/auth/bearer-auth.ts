@@ -3,10 +3,10 @@
  * at start; a request with `Authorization: Bearer <token>` for one of them is let in as `<name>`. Tokens are compared
  * in constant time and never logged (the names are).
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { ConfigException } from '@ferry/api'
 import { parseProperties } from '@ferry/runtime'
+import { matchesSecret, secretDigest } from './secret.ts'
 
 export const REST_AUTH_BEARER_TOKENS_FILE = 'rest.auth.bearer.tokens.file'
 
@@ -15,8 +15,6 @@ export interface BearerAuthenticator {
   authenticate(authorization: string | undefined): string | null
   readonly description: string
 }
-
-const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest()
 
 /** Reads the tokens file; throws `ConfigException` naming the key when it cannot be read or holds no token. */
 export function bearerAuthenticator(path: string): BearerAuthenticator {
@@ -32,14 +30,14 @@ export function bearerAuthenticator(path: string): BearerAuthenticator {
     throw new ConfigException(REST_AUTH_BEARER_TOKENS_FILE, path, `the token of ${empty.join(', ')} is empty`)
   if (entries.length === 0)
     throw new ConfigException(REST_AUTH_BEARER_TOKENS_FILE, path, 'holds no token (lines of <name>=<token>)')
-  const known = entries.map((e) => ({ name: e.name, digest: digest(e.token) }))
+  const known = entries.map((e) => ({ name: e.name, digest: secretDigest(e.token) }))
   return {
     authenticate: (authorization) => {
       const m = /^bearer +(\S+) *$/i.exec(authorization ?? '')
       if (!m) return null
-      const given = digest(m[1]!)
+      const given = m[1]!
       let match: string | null = null
-      for (const k of known) if (timingSafeEqual(k.digest, given) && match === null) match = k.name
+      for (const k of known) if (matchesSecret(k.digest, given) && match === null) match = k.name
       return match
     },
     description: `bearer tokens (${REST_AUTH_BEARER_TOKENS_FILE}) for ${known.map((k) => k.name).join(', ')}`,
