@@ -102,3 +102,30 @@ test("unknown prefixed keys get Apache's warning; top-level producer keys say th
     "The configuration 'consumer.override.nope' was supplied but isn't a known config.",
   ])
 })
+
+test("an exactly-once task's producer takes the runtime's transactional id; a user's transactional.id is refused", () => {
+  const reason = 'for connectors when exactly-once source support is enabled'
+  const clients = new WorkerClients({ ...secured, 'producer.transaction.timeout.ms': '90000' }, SERVERS)
+  const settings = clients.producer(
+    { name: 'c', 'producer.override.enable.idempotence': 'false' },
+    'connector-producer-c-0',
+    { id: 'connect-cluster-c-0', reason },
+  )
+  assert.equal(settings.transactionalId, 'connect-cluster-c-0')
+  assert.equal(settings.transactionTimeoutMs, 90000)
+  assert.equal(settings.idempotence, true)
+  assert.deepEqual(clients.drainWarnings(), [
+    `The value 'false' for the 'enable.idempotence' property will be ignored as it cannot be overridden ${reason}. The value 'true' will be used instead.`,
+  ])
+  assert.equal(clients.producer({ name: 'c' }, 'connector-producer-c-0').transactionalId, undefined)
+  assert.throws(
+    () => new WorkerClients({ ...secured, 'producer.transactional.id': 'mine' }, SERVERS),
+    /transactional\.id/,
+  )
+  assert.deepEqual(
+    clients
+      .validateOverrides('producer', { name: 'c', 'producer.override.transactional.id': 'mine' })
+      .map((p) => p.key),
+    ['producer.override.transactional.id'],
+  )
+})
