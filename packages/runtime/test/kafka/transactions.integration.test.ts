@@ -1,15 +1,20 @@
 /**
  * The transactional KafkaProducer and KafkaAdmin.fenceProducers against a real broker: what read_committed and
  * read_uncommitted consumers see of committed and aborted transactions, fencing by a second producer of the same
- * transactional id and by the admin client, a producer killed mid-transaction, and Apache's console consumer reading
- * what Ferry committed.
+ * transactional id and by the admin client, a producer killed mid-transaction, a transaction the coordinator expires,
+ * and interop: Apache's console consumer reading what Ferry committed, Java's transactional producer fencing Ferry's
+ * and Ferry's read_committed consumer reading what Java committed.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { randomName } from '@ferry/testing'
 import { runConsoleConsumer } from '../../../../scripts/kafka/console.ts'
+import { ensureKafka, javaCommand } from '../../../../scripts/kafka/harness.ts'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import {
   type IncomingRecord,
@@ -336,4 +341,70 @@ test("Apache's console consumer with --isolation-level read_committed reads what
     isolationLevel: 'read_committed',
   })
   assert.deepEqual(values, ['committed-0', 'committed-1', 'committed-2'])
+})
+
+/** Java's KafkaProducer: with `transactionalId`, one transaction of 3 records aborted, then one of 3 committed. */
+const JAVA_TRANSACTIONS = `
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+public class Transactions {
+  public static void main(String[] args) throws Exception {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", args[0]);
+    props.put("transactional.id", args[2]);
+    props.put("key.serializer", StringSerializer.class.getName());
+    props.put("value.serializer", StringSerializer.class.getName());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      for (int i = 0; i < 3; i++) producer.send(new ProducerRecord<>(args[1], "java-aborted-" + i)).get();
+      producer.abortTransaction();
+      producer.beginTransaction();
+      for (int i = 0; i < 3; i++) producer.send(new ProducerRecord<>(args[1], "java-committed-" + i));
+      producer.commitTransaction();
+    }
+  }
+}
+`
+
+test("Java's transactional producer fences Ferry's of the same id, and Ferry's read_committed consumer reads only what Java committed", async () => {
+  const topic = await createTopic(1)
+  const id = randomName('tx')
+  const ferry = transactional(id)
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-java-txn-'))
+  try {
+    await ferry.initTransactions()
+    ferry.beginTransaction()
+    await ferry.send(records(topic, 'ferry-zombie', 3))
+
+    const source = join(dir, 'Transactions.java')
+    await writeFile(source, JAVA_TRANSACTIONS)
+    const libs = await ensureKafka()
+    const java = spawn(
+      await javaCommand(),
+      ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', join(libs, '*'), source, testBootstrap(), topic, id],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    let stderr = ''
+    java.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d
+    })
+    const [code] = (await once(java, 'exit')) as [number | null]
+    assert.equal(code, 0, stderr.slice(-2000))
+
+    await assert.rejects(ferry.commitTransaction(), (e: unknown) => isProducerFenced(e))
+  } finally {
+    await ferry.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+  assert.deepEqual(await readUntil(topic, 'java-committed-2', 'read_committed'), [
+    'java-committed-0',
+    'java-committed-1',
+    'java-committed-2',
+  ])
+  const all = await readUntil(topic, 'java-committed-2', 'read_uncommitted')
+  assert.equal(all.length, 9)
 })
