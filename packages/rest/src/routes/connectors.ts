@@ -300,7 +300,7 @@ export function connectorRoutes(ctx: RestContext): RouteSpec[] {
       method: 'PUT',
       url: '/connectors/:connector/fence',
       summary:
-        'Internal (distributed mode, KIP-618): the leader fences the older task generations of an exactly-once source connector, HMAC-signed (KIP-507): 204; 400 unsigned, 403 bad signature, 404 unknown connector, 400 a sink, 409 new task configs meanwhile; 500 in standalone mode',
+        'Internal (distributed mode, KIP-618): the leader fences the older task generations of a source connector and writes its task count record, HMAC-signed (KIP-507): 204; 400 unsigned, 403 bad signature, 404 unknown connector, 400 a sink connector, 409 new task configs came meanwhile; a follower forwards it to the leader; 500 in standalone mode',
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const internal = herder as {
           fenceZombieSourceTasks?: (name: string, signature: InternalRequestSignature | null) => Promise<void>
