@@ -96,9 +96,10 @@ export interface SchemaFormat<S> {
   incompatibilities(reader: S, schema: S): string[]
   /**
    * The payload (what follows the schema id) of `value`, whose Connect schema is `schema`, written with `writer`:
-   * `fromConnectSchema(schema)` or the registry's schema chosen by `use.latest.version` / `use.schema.id`.
+   * `fromConnectSchema(schema)` or the registry's schema chosen by `use.latest.version` / `use.schema.id`. Null:
+   * nothing is written (a null value the format writes as a tombstone).
    */
-  serialize(writer: S, schema: Schema | null, value: unknown): Uint8Array
+  serialize(writer: S, schema: Schema | null, value: unknown): Uint8Array | null
   /**
    * The Connect schema and value of a payload written with `writer`; `version` is the writer schema's version under
    * the subject (Confluent gives it to Connect schemas that carry none).
@@ -341,7 +342,8 @@ export abstract class SchemaRegistryConverter<S> implements Converter {
       known.writers.set(topic, writer)
     }
     try {
-      return frame(writer.id, format.serialize(writer.schema, schema, value))
+      const payload = format.serialize(writer.schema, schema, value)
+      return payload === null ? null : frame(writer.id, payload)
     } catch (e) {
       throw this.#dataError(`Failed to serialize ${format.displayName} data from topic ${topic}`, e)
     }
