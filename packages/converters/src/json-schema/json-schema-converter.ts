@@ -198,8 +198,10 @@ export class JsonSchemaFormat implements SchemaFormat<JsonSchemaDocument> {
     return problems
   }
 
-  serialize(writer: JsonSchemaDocument, schema: Schema | null, value: unknown): Uint8Array {
-    const node = this.data.fromConnectData(schema, value) ?? null
+  serialize(writer: JsonSchemaDocument, schema: Schema | null, value: unknown): Uint8Array | null {
+    // A null value of a required schema is its default when it has one, else nothing (a tombstone), as in Confluent.
+    const node = this.data.fromConnectData(schema, value)
+    if (node === undefined) return null
     const text = writeJson(node)
     if (this.validate) writer.validate(toPlainJson(node), () => text)
     return Buffer.from(text, 'utf8')

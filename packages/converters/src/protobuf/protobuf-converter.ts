@@ -141,8 +141,10 @@ export class ProtobufFormat implements SchemaFormat<ProtobufSchema> {
     return problems
   }
 
-  serialize(writer: ProtobufSchema, schema: Schema | null, value: unknown): Uint8Array {
+  serialize(writer: ProtobufSchema, schema: Schema | null, value: unknown): Uint8Array | null {
     if (schema === null) throw new DataException('ProtobufConverter needs a Connect schema')
+    // Confluent's ProtobufData writes nothing for a null value, whatever its schema (a tombstone).
+    if (value === null || value === undefined) return null
     const own = this.data.fromConnectSchema(schema)
     const type = writer === own ? own.message : this.#writerType(writer, own)
     const indexes = writeMessageIndexes(writer.indexesOf(type))

@@ -174,11 +174,29 @@ interface DescriptorFile {
   messageNames: string[]
 }
 
-/** Adds the types of a FileDescriptorProto to `root`. */
+/**
+ * Adds the types of a FileDescriptorProto to `root`. protobufjs's `Root.fromDescriptor` resolves the types it builds
+ * at once, which fails for types of other files (imports): resolving is held back for that call and done by the
+ * caller on `root`, which holds the imports.
+ */
 function addDescriptor(root: protobuf.Root, fd: DescriptorFile): void {
-  const built = (protobuf.Root as unknown as { fromDescriptor(d: unknown): protobuf.Root }).fromDescriptor({
-    file: [fd.proto],
-  })
+  const prototype = protobuf.Root.prototype as unknown as { resolveAll(): protobuf.Root }
+  const resolveAll = prototype.resolveAll
+  let built: protobuf.Root
+  prototype.resolveAll = function unresolved(this: protobuf.Root) {
+    return this
+  }
+  try {
+    built = (protobuf.Root as unknown as { fromDescriptor(d: unknown, o: unknown): protobuf.Root }).fromDescriptor(
+      { file: [fd.proto] },
+      { keepCase: true },
+    )
+  } finally {
+    prototype.resolveAll = resolveAll
+  }
+  const ns = fd.package === '' ? built : built.lookup(fd.package)
+  if (ns instanceof protobuf.Namespace)
+    for (const nested of ns.nestedArray) (nested as unknown as { _edition: string })._edition = fd.syntax
   for (const nested of [...built.nestedArray]) {
     built.remove(nested)
     mergeInto(root, nested)

@@ -224,3 +224,12 @@ test('object.additional.properties=false closes the struct schemas Ferry registe
   await settled(() => c.fromConnectData('t', null, schema, new Struct(schema).put('a', 'x')))
   assert.match(registry.schemas[0]?.schema ?? '', /"additionalProperties":false/)
 })
+
+test('a null value is a tombstone, or the default of a required schema that has one', async () => {
+  const c = converter(new FakeRegistry())
+  const required = SchemaBuilder.int32().build()
+  assert.equal(await settled(() => c.fromConnectData('t', null, required, null)), null)
+  const withDefault = SchemaBuilder.int32().defaultValue(4).build()
+  const bytes = await settled(() => c.fromConnectData('t', null, withDefault, null))
+  assert.equal(Buffer.from(bytes!.subarray(5)).toString(), '4')
+})
