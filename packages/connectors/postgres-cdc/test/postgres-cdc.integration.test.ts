@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { committedOffsets, connectorConformance, randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
+import pg from 'pg'
 import { PostgresConnector } from '../src/index.ts'
 import { explained, readJson, stopSharedPostgres, testDatabase, workerProps } from './helpers.ts'
 
@@ -462,5 +463,57 @@ test('a snapshot cut short by SIGKILL is taken again from a new exported snapsho
   const late = all.filter((r) => r.key.payload.id === 60001).map((r) => r.value.payload.op)
   assert.deepEqual(late, ['r'], 'the late row is in the new snapshot, and not streamed as well')
   assert.ok(records.length >= 60001)
+  assert.equal(await second.stop(), 0)
+})
+
+test('a worker killed mid-snapshot while another session locks a captured table delivers every row after its restart, once the lock goes', async (t) => {
+  const db = await testDatabase(t)
+  await db.client.query('CREATE TABLE a_free (id INT PRIMARY KEY, pad TEXT)')
+  await db.client.query("INSERT INTO a_free SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g")
+  await db.client.query('CREATE TABLE b_locked (id INT PRIMARY KEY, pad TEXT)')
+  await db.client.query("INSERT INTO b_locked SELECT g, 'b' FROM generate_series(1, 100) g")
+  const dir = await tempDir(t)
+  const props = await workerProps(dir)
+  const prefix = randomName('locked')
+  const connector = {
+    name: prefix,
+    'connector.class': CONNECTOR,
+    ...db.connection,
+    'topic.prefix': prefix,
+    'slot.name': `slot_${db.name}`,
+    'publication.name': `pub_${db.name}`,
+    'max.batch.size': '50',
+    'max.queue.size': '200',
+    'snapshot.fetch.size': '100',
+  }
+  const first = await startStandalone(t, { dir, worker: props, connectors: [connector], label: '-1' })
+  await explained(
+    first,
+    readJson(`${prefix}.public.a_free`, (r) => r.length >= 1),
+  )
+  // Another session (a migration, say) takes an ACCESS EXCLUSIVE lock on the next table while the snapshot reads.
+  const locker = new pg.Client({ host: db.server.host, port: db.server.port, user: db.server.user, database: db.name })
+  locker.on('error', () => {}) // ended by the database's cleanup
+  await locker.connect()
+  t.after(() => locker.end().catch(() => {}))
+  await locker.query('BEGIN')
+  await locker.query('LOCK TABLE b_locked IN ACCESS EXCLUSIVE MODE')
+  await waitFor('the snapshot to wait for the lock on b_locked', async () => {
+    const res = await db.client.query(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'b_locked'::regclass AND NOT granted",
+    )
+    return (res.rows[0] as { n: number }).n > 0
+  })
+  await first.kill()
+  const second = await startStandalone(t, { dir, worker: props, connectors: [connector], label: '-2' })
+  await new Promise((r) => setTimeout(r, 3000))
+  await locker.query('COMMIT')
+  const locked = await explained(
+    second,
+    readJson(`${prefix}.public.b_locked`, (r) => r.some((x) => x.value?.payload.source.snapshot === 'last'), 120_000),
+  )
+  const free = await readJson(`${prefix}.public.a_free`, (r) => new Set(r.map((x) => x.key.payload.id)).size >= 5000)
+  assert.equal(new Set(free.map((x) => x.key.payload.id)).size, 5000)
+  assert.equal(new Set(locked.map((x) => x.key.payload.id)).size, 100)
   assert.equal(await second.stop(), 0)
 })
