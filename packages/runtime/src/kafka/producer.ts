@@ -175,12 +175,12 @@ const ERROR = {
  *     transaction, then EndTxn commit) or `abortTransaction()` (sends not yet delivered fail with
  *     TransactionAbortedException, then EndTxn abort). A send outside begin/commit fails with IllegalStateException.
  *   - A failed send makes the transaction abortable: commit fails with that error, `abortTransaction()` makes the
- *     producer usable again (bumping its epoch when a batch's fate was unknown). A batch refused with
- *     INVALID_PRODUCER_EPOCH (a newer epoch of the id wrote to the partition, or the coordinator aborted the
- *     transaction after transaction.timeout.ms) is Java's abortable InvalidProducerEpochException. PRODUCER_FENCED,
- *     and INVALID_PRODUCER_EPOCH from the coordinator (another producer took the id, or
+ *     producer usable again (bumping its epoch after a failed send: no later batch meets a sequence gap). A batch
+ *     refused with INVALID_PRODUCER_EPOCH (a newer epoch of the id wrote to the partition, or the coordinator
+ *     aborted the transaction after transaction.timeout.ms) is Java's abortable InvalidProducerEpochException.
+ *     PRODUCER_FENCED, and INVALID_PRODUCER_EPOCH from the coordinator (another producer took the id, or
  *     `KafkaAdmin.fenceProducers`), is fatal: every later call fails with `ProducerFencedException` (`apiId`
- *     PRODUCER_FENCED); only `close()` is left.
+ *     PRODUCER_FENCED); only `close()` is left. `close()` aborts a transaction still open.
  *   - `initTransactions`, `commitTransaction` and `abortTransaction` wait at most `max.block.ms` (then Java's
  *     TimeoutException); the operation goes on, and calling the same method again waits for it.
  */
