@@ -127,6 +127,36 @@ test('a committed transaction is read by read_committed consumers; an aborted on
   assert.equal(all.filter((v) => v.startsWith('committed-')).length, 10)
 })
 
+test('read_committed skips the batches of an aborted transaction interleaved with a committed one in the same partition', async () => {
+  const topic = await createTopic(1)
+  const a = transactional(randomName('tx'))
+  const b = transactional(randomName('tx'))
+  try {
+    await Promise.all([a.initTransactions(), b.initTransactions()])
+    a.beginTransaction()
+    b.beginTransaction()
+    for (let round = 0; round < 3; round++) {
+      await a.send(records(topic, `a${round}`, 2, 0))
+      await b.send(records(topic, `b${round}`, 2, 0))
+    }
+    await b.abortTransaction()
+    await a.send([{ topic, partition: 0, key: null, value: Buffer.from('a-last') }])
+    await a.commitTransaction()
+  } finally {
+    await a.close()
+    await b.close()
+  }
+  assert.deepEqual(await readUntil(topic, 'a-last', 'read_committed'), [
+    'a0-0',
+    'a0-1',
+    'a1-0',
+    'a1-1',
+    'a2-0',
+    'a2-1',
+    'a-last',
+  ])
+})
+
 test('the records of an open transaction are read at once by read_uncommitted consumers, by read_committed ones after the commit', async () => {
   const topic = await createTopic(1)
   const producer = transactional(randomName('tx'))
