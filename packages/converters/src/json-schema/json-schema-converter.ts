@@ -11,6 +11,8 @@
  * `ignore.modern.dialects=true`, and the serializer keys for Java classes (`json.value.type`, `json.key.type`,
  * `json.schema.scan.packages`, ...). Schemas with references to other subjects are a DataException when read.
  */
+
+import { createRequire } from 'node:module'
 import {
   CaseInsensitiveValidString,
   type ConfigDef,
@@ -19,9 +21,7 @@ import {
   type Schema,
   type SchemaAndValue,
 } from '@ferry/api'
-import AjvDraft7, { type ValidateFunction } from 'ajv'
-import Ajv2019 from 'ajv/dist/2019.js'
-import Ajv2020 from 'ajv/dist/2020.js'
+import type { ValidateFunction } from 'ajv'
 import { JsonFloat, type JsonNode, type JsonObject, MISSING, parseJson } from '../json/json-reader.ts'
 import type { RegistrySchema } from '../schema-registry/schema-registry-client.ts'
 import { type SchemaFormat, SchemaRegistryConverter } from '../schema-registry/schema-registry-converter.ts'
@@ -128,17 +128,39 @@ export class JsonSchemaDocument {
   }
 }
 
+type AjvClass = new (options: object) => { compile(schema: unknown): ValidateFunction }
+
+/** Ajv's classes by dialect, loaded when a converter first validates (Ajv is needed for nothing else). */
+let ajvClasses: { draft7: AjvClass; v2019: AjvClass; v2020: AjvClass } | null = null
+
+/** Loads Ajv; a ConfigException naming json.fail.invalid.schema when it cannot be found. */
+export function loadAjv(): void {
+  if (ajvClasses !== null) return
+  const require = createRequire(import.meta.url)
+  const load = (id: string): AjvClass => {
+    const m = require(id) as { default?: AjvClass } & AjvClass
+    return m.default ?? m
+  }
+  try {
+    ajvClasses = { draft7: load('ajv'), v2019: load('ajv/dist/2019'), v2020: load('ajv/dist/2020') }
+  } catch (e) {
+    throw new ConfigException(
+      FAIL_INVALID_SCHEMA_CONFIG,
+      true,
+      `validating needs the ajv package, which could not be loaded: ${e instanceof Error ? e.message : String(e)}`,
+    )
+  }
+}
+
 function compile(text: string): ValidateFunction {
+  loadAjv()
+  const classes = ajvClasses as NonNullable<typeof ajvClasses>
   const schema = JSON.parse(text) as Record<string, unknown> | boolean
   const dialect = typeof schema === 'object' && typeof schema.$schema === 'string' ? schema.$schema : ''
-  const options = { strict: false, validateFormats: false, logger: false as const, validateSchema: false }
-  const ajv = dialect.includes('2020-12')
-    ? new Ajv2020.default(options)
-    : dialect.includes('2019-09')
-      ? new Ajv2019.default(options)
-      : new AjvDraft7.default(options)
+  const options = { strict: false, validateFormats: false, logger: false, validateSchema: false }
+  const Ajv = dialect.includes('2020-12') ? classes.v2020 : dialect.includes('2019-09') ? classes.v2019 : classes.draft7
   try {
-    return ajv.compile(schema)
+    return new Ajv(options).compile(schema)
   } catch (e) {
     throw new DataException(`Invalid JSON Schema: ${e instanceof Error ? e.message : String(e)}`, e)
   }
@@ -271,6 +293,8 @@ export class JsonSchemaConverter extends SchemaRegistryConverter<JsonSchemaDocum
       flattenSingletonUnions: values[FLATTEN_SINGLETON_UNIONS_CONFIG] as boolean,
       ignoreDefaultForNullables: values[IGNORE_DEFAULT_FOR_NULLABLES_CONFIG] as boolean,
     }
-    return new JsonSchemaFormat(new JsonSchemaData(options), values[FAIL_INVALID_SCHEMA_CONFIG] as boolean)
+    const validate = values[FAIL_INVALID_SCHEMA_CONFIG] as boolean
+    if (validate) loadAjv()
+    return new JsonSchemaFormat(new JsonSchemaData(options), validate)
   }
 }

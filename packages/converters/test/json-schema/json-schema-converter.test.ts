@@ -233,3 +233,36 @@ test('a null value is a tombstone, or the default of a required schema that has 
   const bytes = await settled(() => c.fromConnectData('t', null, withDefault, null))
   assert.equal(Buffer.from(bytes!.subarray(5)).toString(), '4')
 })
+
+test('the registry is asked once per schema, not per record', async () => {
+  const registry = new FakeRegistry()
+  const writer = converter(registry)
+  const reader = converter(registry)
+  const schema = SchemaBuilder.struct().name('R').field('n', SchemaBuilder.int32().build()).build()
+  for (let i = 0; i < 50; i++) {
+    const bytes = await settled(() => writer.fromConnectData('t', null, schema, new Struct(schema).put('n', i)))
+    assert.equal(((await settled(() => reader.toConnectData('t', null, bytes))).value as Struct).get('n'), i)
+  }
+  assert.deepEqual(registry.calls, ['register t-value', 'getSchemaById 1', 'getVersion t-value'])
+})
+
+test('a 2020-12 schema is validated with its dialect (prefixItems)', async () => {
+  const registry = new FakeRegistry()
+  registry.schemas.push({
+    schema: JSON.stringify({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { p: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'string' } } },
+    }),
+    schemaType: 'JSON',
+  })
+  registry.subjects.set('t-value', [1])
+  const c = converter(registry, { 'json.fail.invalid.schema': true })
+  const payload = (json: string) => Buffer.concat([Buffer.from([0, 0, 0, 0, 1]), Buffer.from(json)])
+  const ok = await settled(() => c.toConnectData('t', null, payload('{"p":["a"]}')))
+  assert.deepEqual((ok.value as Struct).get('p'), ['a'])
+  await assert.rejects(
+    settled(() => c.toConnectData('t', null, payload('{"p":[1]}'))),
+    DataException,
+  )
+})
