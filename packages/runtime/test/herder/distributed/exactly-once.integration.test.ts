@@ -3,7 +3,8 @@
  * read_committed consumer exactly once, whatever happens to the worker running the task: killed (kill -9) in the middle
  * of its transactions, or frozen past its session (SIGSTOP) while another worker takes the task over, then resumed
  * (its producer is fenced). Also the leader's records in the config topic: the task count record, written in a
- * transaction of `connect-cluster-<group.id>`.
+ * transaction of `connect-cluster-<group.id>`; and a mixed group with Apache Kafka Connect 4.4.0's worker, where
+ * the task moves from Apache to Ferry and back by kill -9, each resuming from the other's transactional offsets.
  */
 import assert from 'node:assert/strict'
 import { appendFile, writeFile } from 'node:fs/promises'
@@ -17,6 +18,7 @@ import {
   tempDir,
   waitFor,
 } from '@ferry/testing'
+import { startApacheConnect } from '../../../../../scripts/kafka/apache-connect.ts'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
 import { KafkaBasedLog, type LogRecord } from '../../../src/kafka/based-log.ts'
 
@@ -241,4 +243,89 @@ test('PUT /connectors/{c}/fence without a signature is refused under the session
     error_code: 400,
     message: 'Internal request missing required signature',
   })
+})
+
+test('mixed group with Apache’s worker: the task moves Apache → Ferry → Apache by kill -9, every line once', async (t) => {
+  const dir = await tempDir(t)
+  const file = join(dir, 'lines.txt')
+  const topic = randomName('eos-interop')
+  const connector = randomName('eos-src')
+  const group = randomName('eos-interop')
+  const props = distributedWorkerProps(testBootstrap(), group, { 'exactly.once.source.support': 'enabled' })
+  const total = 40_000
+  await writeFile(file, lines(0, 2_000))
+  const startApache = async (label: string) => {
+    const apache = await startApacheConnect({
+      mode: 'distributed',
+      dir,
+      label,
+      worker: { ...props, 'plugin.discovery': 'service_load' },
+    })
+    t.after(() => apache.kill())
+    return apache
+  }
+  const apache = await startApache('-apache-0')
+  const reply = await http(`${apache.url}/connectors`, 'POST', {
+    name: connector,
+    config: {
+      'connector.class': 'FileStreamSource',
+      file,
+      topic,
+      'exactly.once.support': 'required',
+      'batch.size': '500',
+    },
+  })
+  assert.equal(reply.status, 201, JSON.stringify(reply.body))
+  const running = (w: { url: string }) => taskOwner(w as DistributedProcess, connector)
+  await waitFor('the task running on Apache', async () => (await running(apache)) === apache.workerId, 120_000, 500)
+  const reader = await committedReader(t, topic)
+  let written = 2_000
+  let writing = true
+  const writer = (async () => {
+    while (writing && written < total) {
+      await appendFile(file, lines(written, written + 500))
+      written += 500
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  })()
+  t.after(async () => {
+    writing = false
+    await writer
+  })
+  const committed = async (n: number) =>
+    waitFor(
+      `${n} records committed`,
+      async () => {
+        await reader.log.readToEnd(30_000)
+        return reader.records.length >= n
+      },
+      120_000,
+      200,
+    )
+  await committed(4_000)
+
+  const ferry = await startDistributed(t, { dir, worker: props, label: '-ferry' })
+  await waitFor('the Ferry worker healthy', async () => (await http(`${ferry.url}/health`)).status === 200, 120_000)
+  await apache.kill()
+  await waitFor('the task running on Ferry', async () => (await running(ferry)) === workerId(ferry), 120_000, 500)
+  const onFerry = reader.records.length
+  await committed(onFerry + 4_000)
+
+  const again = await startApache('-apache-1')
+  await waitFor('Apache healthy', async () => (await http(`${again.url}/health`)).status === 200, 120_000)
+  await ferry.kill()
+  await waitFor('the task running on Apache again', async () => (await running(again)) === again.workerId, 120_000, 500)
+  await writer
+  const result = await waitFor(
+    'every line committed',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      const r = exactlyOnce(reader.records, written)
+      return r.missing === 0 ? r : undefined
+    },
+    120_000,
+    500,
+  )
+  assert.deepEqual(result, { missing: 0, duplicates: 0 })
+  assert.equal(reader.records.length, written)
 })
