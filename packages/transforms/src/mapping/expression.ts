@@ -2,24 +2,26 @@
  * The one compiled-expression mechanism of Ferry's mapping transforms (Map, Route, Matches): JSONata 2.2.2
  * expressions, compiled once at configure() and evaluated synchronously per record with a time and depth limit.
  *
- * JSONata 2.x evaluates asynchronously (every step is an `async` function), while a Transformation's `apply` is
- * synchronous. JSONata is therefore loaded into a `node:vm` context of its own whose microtasks run as soon as a script
- * run in it ends (`microtaskMode: 'afterEvaluate'`): each evaluation is started by running a tiny script in that
- * context, and when the script returns, every promise of the evaluation has settled. JSONata has no way to reach
- * JavaScript globals, so the context is not a security boundary, only a separate microtask queue. The globals JSONata
- * uses are handed to it as function parameters, because global lookups in a vm context are slow.
+ * JSONata 2.x evaluates asynchronously: every evaluation step is an `async` function, awaited by its parent, so that
+ * user-registered functions may return promises. A Transformation's `apply` is synchronous, and Ferry registers no
+ * functions, so every value JSONata awaits is already there. Ferry therefore loads JSONata's own code with the
+ * `async`/`await` keywords taken out (and its two `Promise.all` calls, over lists whose items are then values): the
+ * same evaluator, run synchronously. `synchronousJsonata` makes that edit, checks that nothing asynchronous is left and
+ * refuses any JSONata version but the one it was checked against (2.2.2); a test compares its results with the
+ * original's over a corpus of expressions.
  *
- * Limits are JSONata's own guardrails, checked at every evaluation step: `timeout` (ms since the evaluation began) and
- * `stack` (nesting of evaluation steps). JSONata's async recursion never overflows the native stack, so `stack` is the
- * only depth bound. A single built-in call is not interrupted; regular expressions, the one built-in whose run time is
- * not roughly linear in its input, are refused when they nest unbounded quantifiers (see `checkRegex`).
+ * Limits are checked at every evaluation step: a count of steps (Ferry's, through JSONata's evaluate-entry hook), and
+ * JSONata's own guardrails `stack` (nesting of steps) and `timeout` (wall-clock ms since the evaluation began). A JS
+ * stack overflow (recursion deeper than the native stack, before `stack`) is reported as the depth limit too. A single built-in call is not interrupted; regular expressions, the one built-in
+ * whose run time is not roughly linear in its input, are refused when they nest unbounded quantifiers (see
+ * `checkRegex`).
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import vm from 'node:vm'
 import { ConfigException, DataException } from '@ferry/api'
 
-/** A JSONata error as JSONata throws it (a plain object, or an Error from the expression's realm). */
+/** A JSONata error as JSONata throws it (a plain object with a code, or an Error). */
 interface JsonataError {
   code?: string
   position?: number
@@ -28,105 +30,73 @@ interface JsonataError {
   message?: string
 }
 
-/** What JSONata's `jsonata(text, options)` returns, as far as Ferry uses it. */
+/** What JSONata's `jsonata(text, options)` returns, made synchronous, as far as Ferry uses it. */
 interface CompiledJsonata {
-  evaluate(input: unknown): Promise<unknown>
+  evaluate(input: unknown): unknown
+  assign(name: symbol, value: unknown): void
   ast(): unknown
 }
 
-interface Engine {
-  compile(text: string, options: Record<string, unknown>): CompiledJsonata
-  /** Evaluates `expr` over `input` to its end; returns JSONata's result or throws its error. */
-  run(expr: CompiledJsonata, input: unknown): unknown
+type Jsonata = (text: string, options: Record<string, unknown>) => CompiledJsonata
+
+/** The JSONata version `synchronousJsonata` was checked against. */
+export const JSONATA_VERSION = '2.2.2'
+
+/**
+ * JSONata's source (jsonata.js, its browserified build) without `async` and `await`: `async function` → `function`,
+ * `async (...) =>` → `(...) =>`, `await x` → `x`, `await Promise.all(list)` → `(list)`. Throws when anything
+ * asynchronous is left (what remains of the word `async` is a property of its environment frames, never set).
+ */
+export function synchronousJsonata(source: string): string {
+  const sync = source
+    .replaceAll('await Promise.all(', '(')
+    .replace(/\basync (?=function\b|\(|\w+ =>)/g, '')
+    .replace(/\bawait /g, '')
+  const left = [...sync.matchAll(/\bawait\b|(?<!\.)\basync\b(?!:)|\bPromise\b|\.then\(/g)]
+  if (left.length > 0) {
+    throw new Error(
+      `JSONata's code has asynchronous parts Ferry does not know how to run synchronously: ${left
+        .map((m) => JSON.stringify(sync.slice(Math.max(0, m.index - 30), m.index + 30)))
+        .join(', ')}`,
+    )
+  }
+  return sync
 }
 
-const GLOBALS = [
-  'Object',
-  'Function',
-  'Array',
-  'Number',
-  'parseFloat',
-  'parseInt',
-  'Infinity',
-  'NaN',
-  'undefined',
-  'Boolean',
-  'String',
-  'Symbol',
-  'Date',
-  'Promise',
-  'RegExp',
-  'Error',
-  'JSON',
-  'Math',
-  'Map',
-  'decodeURI',
-  'decodeURIComponent',
-  'encodeURI',
-  'encodeURIComponent',
-  'isFinite',
-  'isNaN',
-].join(', ')
+let jsonata: Jsonata | null = null
 
-let engine: Engine | null = null
-
-/** The JSONata engine, loaded into its own vm context on first use (once per process). */
-function jsonataEngine(): Engine {
-  if (engine !== null) return engine
+/** JSONata, made synchronous, loaded on first use (once per process). */
+function synchronousEngine(): Jsonata {
+  if (jsonata !== null) return jsonata
   const require = createRequire(import.meta.url)
-  const source = readFileSync(require.resolve('jsonata/jsonata.js'), 'utf8')
-  const context = vm.createContext({}, { microtaskMode: 'afterEvaluate', name: 'ferry-jsonata' })
-  // `global.Buffer` is what JSONata's $base64encode/$base64decode use under Node.
-  const load = vm.runInContext(
-    `(function (global) { var module = { exports: {} };
-(function (module, exports, global, ${GLOBALS}) {
-${source}
-})(module, module.exports, global, ${GLOBALS});
-return module.exports })`,
-    context,
-    { filename: 'jsonata.js' },
-  ) as (global: unknown) => (text: string, options: Record<string, unknown>) => CompiledJsonata
-  const jsonata = load({ Buffer })
-  const io = vm.runInContext(
-    `(function () {
-  const io = { expr: null, input: null, done: false, failed: false, result: undefined }
-  const ok = (v) => { io.done = true; io.result = v }
-  const fail = (e) => { io.done = true; io.failed = true; io.result = e }
-  globalThis.__ferryEvaluate = () => {
-    io.done = false; io.failed = false; io.result = undefined
-    io.expr.evaluate(io.input).then(ok, fail)
+  const { version } = JSON.parse(readFileSync(require.resolve('jsonata/package.json'), 'utf8')) as { version: string }
+  if (version !== JSONATA_VERSION) {
+    throw new Error(
+      `Ferry's mapping transforms run JSONata ${JSONATA_VERSION}, made synchronous; found JSONata ${version} (install jsonata@${JSONATA_VERSION})`,
+    )
   }
-  return io
-})()`,
-    context,
-  ) as { expr: unknown; input: unknown; done: boolean; failed: boolean; result: unknown }
-  const start = new vm.Script('__ferryEvaluate()')
-  engine = {
-    compile: (text, options) => jsonata(text, options),
-    run(expr, input) {
-      io.expr = expr
-      io.input = input
-      try {
-        start.runInContext(context)
-      } finally {
-        io.expr = null
-        io.input = null
-      }
-      const { done, failed, result } = io
-      io.result = undefined
-      if (!done) throw new Error('JSONata evaluation did not settle in its context')
-      if (failed) throw result
-      return result
-    },
-  }
-  return engine
+  const source = synchronousJsonata(readFileSync(require.resolve('jsonata/jsonata.js'), 'utf8'))
+  const module = { exports: {} as unknown }
+  const load = vm.compileFunction(source, ['module', 'exports'], { filename: 'jsonata-synchronous.js' })
+  load(module, module.exports)
+  jsonata = module.exports as Jsonata
+  return jsonata
 }
 
-/** The limits an expression runs under: `timeoutMs` per record, `maxDepth` nested evaluation steps. */
+/**
+ * The limits one evaluation runs under: `maxSteps` evaluation steps in all (deterministic: a record passes or fails
+ * the same way on any machine), `maxDepth` nested steps, and `timeoutMs` of wall-clock time (a backstop: a long
+ * garbage collection or a starved CPU counts too, so it is meant to be generous).
+ */
 export interface ExpressionLimits {
-  timeoutMs: number
+  maxSteps: number
   maxDepth: number
+  timeoutMs: number
 }
+
+/** JSONata calls the function bound to this symbol at the start of every evaluation step. */
+const EVALUATE_ENTRY = Symbol.for('jsonata.__evaluate_entry')
+const STEPS_EXCEEDED = 'FERRY_STEPS'
 
 /**
  * A compiled JSONata expression, evaluated synchronously. `evaluate` returns JSONata's result (`undefined` when the
@@ -143,7 +113,7 @@ export interface Expression {
  * message.
  */
 export function compileExpression(owner: string, key: string, text: string, limits: ExpressionLimits): Expression {
-  const { compile, run } = jsonataEngine()
+  const compile = synchronousEngine()
   let compiled: CompiledJsonata
   try {
     compiled = compile(text, { timeout: limits.timeoutMs, stack: limits.maxDepth, RegexEngine: CheckedRegExp })
@@ -151,13 +121,22 @@ export function compileExpression(owner: string, key: string, text: string, limi
   } catch (e) {
     throw new ConfigException(key, text, describeCompileError(e))
   }
+  // Evaluation is synchronous, so one counter per expression, reset per evaluation, counts that evaluation's steps
+  // (those of expressions run by $eval included: they run in the same environment).
+  let steps = 0
+  const { maxSteps } = limits
+  compiled.assign(EVALUATE_ENTRY, () => {
+    if (++steps > maxSteps) throw { code: STEPS_EXCEEDED }
+  })
   return Object.freeze({
     text,
     evaluate(document: unknown): unknown {
+      steps = 0
       try {
-        return run(compiled, document)
+        return compiled.evaluate(document)
       } catch (e) {
-        throw evaluationError(owner, key, limits, e)
+        // $eval reports errors of its own steps as its own (D3121), so the step limit is read from the counter.
+        throw evaluationError(owner, key, limits, steps > maxSteps ? { code: STEPS_EXCEEDED } : e)
       }
     },
   })
@@ -165,7 +144,7 @@ export function compileExpression(owner: string, key: string, text: string, limi
 
 /** Checks that `text` compiles, for a ConfigDef validator (a ConfigException naming the key otherwise). */
 export function checkExpression(key: string, text: string): void {
-  compileExpression('', key, text, { timeoutMs: 1, maxDepth: 1 })
+  compileExpression('', key, text, { maxSteps: 1, maxDepth: 1, timeoutMs: 1 })
 }
 
 function describeCompileError(e: unknown): string {
@@ -178,7 +157,12 @@ function describeCompileError(e: unknown): string {
 
 function evaluationError(owner: string, key: string, limits: ExpressionLimits, e: unknown): DataException {
   const error = e as JsonataError
-  switch (error?.code) {
+  const overflow = e instanceof RangeError && /call stack/i.test(e.message)
+  switch (overflow ? 'D1011' : error?.code) {
+    case STEPS_EXCEEDED:
+      return new DataException(
+        `${owner}: the ${key} took more than expression.max.steps=${limits.maxSteps} evaluation steps and was stopped`,
+      )
     case 'D1012':
       return new DataException(
         `${owner}: the ${key} ran longer than expression.timeout.ms=${limits.timeoutMs} and was stopped`,

@@ -3,7 +3,7 @@ import test from 'node:test'
 import { ConfigException, DataException } from '@ferry/api'
 import { checkRegex, compileExpression } from '../../src/mapping/expression.ts'
 
-const LIMITS = { timeoutMs: 10_000, maxDepth: 1000 }
+const LIMITS = { maxSteps: 1_000_000, maxDepth: 1000, timeoutMs: 10_000 }
 const OWNER = 'io.ferry.transforms.Map'
 
 function isData(pattern: RegExp): (e: unknown) => boolean {
@@ -38,10 +38,40 @@ test('a syntax error is a ConfigException naming the key, the position and JSONa
   )
 })
 
+test('an expression taking more than expression.max.steps steps fails, the same way on every run, and a smaller one passes', () => {
+  const expression = compileExpression(OWNER, 'expression', '$sum(values.($ * 2))', { ...LIMITS, maxSteps: 500 })
+  const small = Array.from({ length: 10 }, (_, i) => i)
+  const large = Array.from({ length: 1000 }, (_, i) => i)
+  for (let i = 0; i < 3; i++) {
+    assert.equal(expression.evaluate({ values: small }), 90)
+    assert.throws(
+      () => expression.evaluate({ values: large }),
+      isData(
+        /^io\.ferry\.transforms\.Map: the expression took more than expression\.max\.steps=500 evaluation steps and was stopped$/,
+      ),
+    )
+  }
+})
+
+test('an infinite loop is stopped by expression.max.steps', () => {
+  const expression = compileExpression(OWNER, 'expression', '($loop := function($n) { $loop($n + 1) }; $loop(0))', {
+    ...LIMITS,
+    maxSteps: 100_000,
+  })
+  assert.throws(() => expression.evaluate({}), isData(/took more than expression\.max\.steps=100000/))
+})
+
+test('steps run by $eval count toward expression.max.steps', () => {
+  const expression = compileExpression(OWNER, 'expression', '$eval(code)', { ...LIMITS, maxSteps: 200 })
+  assert.equal(expression.evaluate({ code: '1 + 1' }), 2)
+  assert.throws(() => expression.evaluate({ code: '$sum([1..500].($ * 2))' }), isData(/expression\.max\.steps=200/))
+})
+
 test('an expression running longer than expression.timeout.ms fails with a DataException naming the transform and the limit', () => {
   const expression = compileExpression(OWNER, 'expression', '($loop := function($n) { $loop($n + 1) }; $loop(0))', {
-    timeoutMs: 30,
+    maxSteps: Number.MAX_SAFE_INTEGER,
     maxDepth: 1000,
+    timeoutMs: 30,
   })
   assert.throws(
     () => expression.evaluate({}),
@@ -51,15 +81,16 @@ test('an expression running longer than expression.timeout.ms fails with a DataE
 
 test('a long loop over a large range is stopped by the time limit too', () => {
   const expression = compileExpression(OWNER, 'expression', '$sum([1..1000000].($ * 2))', {
-    timeoutMs: 20,
+    maxSteps: Number.MAX_SAFE_INTEGER,
     maxDepth: 1000,
+    timeoutMs: 20,
   })
   assert.throws(() => expression.evaluate({}), isData(/ran longer than expression\.timeout\.ms=20/))
 })
 
 test('recursion deeper than expression.max.depth fails with a DataException naming the limit', () => {
   const text = '($depth := function($n) { $n = 0 ? 0 : 1 + $depth($n - 1) }; $depth(n))'
-  const expression = compileExpression(OWNER, 'expression', text, { timeoutMs: 10_000, maxDepth: 200 })
+  const expression = compileExpression(OWNER, 'expression', text, { ...LIMITS, maxDepth: 200 })
   assert.equal(expression.evaluate({ n: 10 }), 10)
   assert.throws(
     () => expression.evaluate({ n: 1000 }),
