@@ -98,8 +98,8 @@ export class AuthorizationException extends KafkaClientException {
   readonly hint: string
   readonly operation: AclOperation
   /** `topic`, `group` or `cluster`. */
-  readonly resourceType: 'topic' | 'group' | 'cluster'
-  /** The topics, the group, or `kafka-cluster`. */
+  readonly resourceType: 'topic' | 'group' | 'cluster' | 'transactional-id'
+  /** The topics, the group, `kafka-cluster`, or the transactional id. */
   readonly resources: readonly string[]
 
   constructor(
@@ -109,7 +109,7 @@ export class AuthorizationException extends KafkaClientException {
       apiId: string
       hint: string
       operation: AclOperation
-      resourceType: 'topic' | 'group' | 'cluster'
+      resourceType: 'topic' | 'group' | 'cluster' | 'transactional-id'
       resources: readonly string[]
       cause?: unknown
     },
@@ -157,6 +157,25 @@ export function groupAuthorizationException(
     operation: 'READ',
     resourceType: 'group',
     resources: [group],
+    cause,
+  })
+}
+
+/**
+ * `TransactionalIdAuthorizationException: Transactional Id authorization failed.` (User:bob needs WRITE on
+ * transactional id x): FindCoordinator needs DESCRIBE on the id, InitProducerId, AddPartitionsToTxn and EndTxn WRITE.
+ */
+export function transactionalIdAuthorizationException(
+  transactionalId: string,
+  security: ConnectionSecurity | undefined,
+  cause?: unknown,
+): AuthorizationException {
+  return new AuthorizationException('TransactionalIdAuthorizationException', 'Transactional Id authorization failed.', {
+    apiId: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+    hint: aclHint(security, ['WRITE'], `transactional id ${transactionalId}`),
+    operation: 'WRITE',
+    resourceType: 'transactional-id',
+    resources: [transactionalId],
     cause,
   })
 }

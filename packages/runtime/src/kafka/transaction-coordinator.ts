@@ -16,7 +16,7 @@ import {
 import { retryBackoff } from './client-common.ts'
 import type { ClientSettings } from './client-settings.ts'
 import { isConnectionError, kafkaErrorIds, protocolError, protocolErrorById } from './errors.ts'
-import { KafkaClientException } from './failures.ts'
+import { KafkaClientException, transactionalIdAuthorizationException } from './failures.ts'
 
 /**
  * Java's `ProducerFencedException`: a newer producer with the same transactional id (or `Admin.fenceProducers`) took
@@ -44,7 +44,6 @@ export function isProducerFenced(error: unknown): boolean {
 
 /** The Java exception class of a coordinator's error id (`TRANSACTIONAL_ID_AUTHORIZATION_FAILED` → ...). */
 const EXCEPTION_NAMES: Readonly<Record<string, string>> = {
-  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 'TransactionalIdAuthorizationException',
   CLUSTER_AUTHORIZATION_FAILED: 'ClusterAuthorizationException',
   TOPIC_AUTHORIZATION_FAILED: 'TopicAuthorizationException',
   INVALID_TXN_STATE: 'InvalidTxnStateException',
@@ -204,7 +203,9 @@ export class TransactionCoordinator {
         throw new KafkaClientException('KafkaException', `${name} failed: ${(error as Error)?.message}`, {
           cause: error,
         })
-      } else if (!protocolErrorById(id).canRetry)
+      } else if (id === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')
+        throw transactionalIdAuthorizationException(this.#transactionalId, this.#settings.security, error)
+      else if (!protocolErrorById(id).canRetry)
         throw coordinatorException(id, `${name} for transactionalId ${this.#transactionalId}`, error)
       await sleep(wait, this.#signal)
     }

@@ -97,6 +97,7 @@ test('fencing answers fail at once as ProducerFencedException, INVALID_PRODUCER_
   await assert.rejects(coordinator.initProducerId(60000), {
     name: 'TransactionalIdAuthorizationException',
     apiId: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+    message: 'Transactional Id authorization failed. (User:ANONYMOUS needs WRITE on transactional id tx)',
   })
 })
 
