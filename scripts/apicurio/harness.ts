@@ -82,7 +82,11 @@ export async function startApicurio(opts: { version?: string } = {}): Promise<Sc
       `-Djava.io.tmpdir=${root}`,
       `-Dquarkus.http.port=${port}`,
       '-Dquarkus.http.host=127.0.0.1',
-      '-Dquarkus.management.enabled=false', // else a second listener on 0.0.0.0:9000, shared by every registry
+      // Apicurio's build enables Quarkus's management interface (a build-time setting, so `enabled=false` is ignored):
+      // its listener goes to a free port on loopback instead of 0.0.0.0:9000, which a second registry could not bind.
+      '-Dquarkus.management.enabled=false',
+      '-Dquarkus.management.host=127.0.0.1',
+      '-Dquarkus.management.port=0',
       '-Dapicurio.storage.kind=sql',
       '-Dapicurio.storage.sql.kind=h2', // H2 in memory: the default, said out loud
       '-jar',
