@@ -135,7 +135,12 @@ function converterProps(engine: Engine, registry: { url: string; confluentUrl: s
       }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+/** The median; the mean of the middle two for an even count. */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
 
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!

@@ -22,10 +22,10 @@ import {
   ConnectDate,
   DataException,
   Decimal,
-  type Field,
   Schema,
   SchemaBuilder,
   Struct,
+  schemaEquals,
   Time,
   Timestamp,
   type Schema as TSchema,
@@ -98,7 +98,7 @@ export class AvroData {
   #fromConnect(schema: TSchema, ctx: FromConnectContext, ignoreOptional: boolean): AvroNode {
     const union = isUnionSchema(schema)
     if (!union && !schema.isOptional) {
-      for (const [s, node] of ctx.seen) if (s === schema || schemaEqualsShallow(s, schema)) return node
+      for (const [s, node] of ctx.seen) if (s === schema || schemaEquals(s, schema)) return node
     }
     const params = schema.parameters
     let connectType: string | null = null
@@ -624,15 +624,15 @@ export class AvroData {
         }
         builder = SchemaBuilder.struct().name(AVRO_TYPE_UNION)
         const names = new Set<string>()
-        types.forEach((member, index) => {
+        for (const member of types) {
           if (member.kind === 'null') builder.optional()
           else {
-            const name = this.unionMemberName(member, index)
+            const name = this.unionMemberName(member)
             if (names.has(name)) throw new DataException('Multiple union schemas map to the Connect union field name')
             names.add(name)
             builder.field(name, this.#toConnect(member, true, undefined, null, cycles))
           }
-        })
+        }
         break
       }
       case 'null':
@@ -708,7 +708,7 @@ export class AvroData {
   }
 
   /** The Connect field name of union member `member` at `index`. */
-  unionMemberName(member: AvroNode, _index: number): string {
+  unionMemberName(member: AvroNode): string {
     if (isNamed(member)) return this.config.enhancedSchemaSupport ? fullName(member) : member.name
     return member.kind
   }
@@ -776,7 +776,7 @@ export class AvroData {
         const member = node.types[0]!
         if (member.kind === 'null') return null
         if (isUnionSchema(schema)) {
-          const field = schema.field(this.unionMemberName(member, 0))
+          const field = schema.field(this.unionMemberName(member))
           if (field === null) return null
           return new Struct(schema).put(field, this.#defaultFromAvro(field.schema, member, json))
         }
@@ -795,8 +795,7 @@ export class AvroData {
       const member = node.types.find((t) => branchName(t) === branch)
       if (member === undefined) throw new DataException(`Union branch ${branch} is not in the schema`)
       if (isUnionSchema(schema)) {
-        const index = node.types.indexOf(member)
-        const field = schema.field(this.unionMemberName(member, index))
+        const field = schema.field(this.unionMemberName(member))
         if (field === null) throw new DataException('Did not find matching union field for data')
         return new Struct(schema).put(field, this.toConnectData(field.schema, member, inner))
       }
@@ -1034,11 +1033,6 @@ function applyFieldLevelParams(schema: TSchema, fieldParams: Record<string, unkn
   return copySchema(schema, { parameters: merged })
 }
 
-/** Structural equality, enough for Java's schemaMap (same object or equal definition). */
-function schemaEqualsShallow(a: TSchema, b: TSchema): boolean {
-  return (a as { equals?: (o: unknown) => boolean }).equals?.(b) ?? false
-}
-
 function toAvroLogical(schema: TSchema, value: unknown): unknown {
   const name = schema.name
   if (name === null || value === null || value === undefined) return value
@@ -1136,5 +1130,3 @@ export function scrubName(name: string): string {
   if (encoded.charCodeAt(0) >= 48 && encoded.charCodeAt(0) <= 57) encoded = `x${encoded}`
   return encoded.replace(/[^A-Za-z0-9_]/g, '_')
 }
-
-export type { Field }
