@@ -11,10 +11,10 @@
  * original's over a corpus of expressions.
  *
  * Limits are checked at every evaluation step: a count of steps (Ferry's, through JSONata's evaluate-entry hook), and
- * JSONata's own guardrails `stack` (nesting of steps) and `timeout` (wall-clock ms since the evaluation began). A JS
- * stack overflow (recursion deeper than the native stack, before `stack`) is reported as the depth limit too. A single built-in call is not interrupted; regular expressions, the one built-in
- * whose run time is not roughly linear in its input, are refused when they nest unbounded quantifiers (see
- * `checkRegex`).
+ * JSONata's own guardrails `stack` (nesting of steps) and `timeout` (wall-clock ms since the evaluation began). A
+ * JavaScript stack overflow (recursion deeper than the native stack allows, before `stack`) fails the record with its
+ * own message. A single built-in call is not interrupted; regular expressions, the one built-in whose run time is not
+ * roughly linear in its input, are refused when they nest unbounded quantifiers (see `checkRegex`).
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -132,12 +132,16 @@ export function compileExpression(owner: string, key: string, text: string, limi
     text,
     evaluate(document: unknown): unknown {
       steps = 0
+      let result: unknown
       try {
-        return compiled.evaluate(document)
+        result = compiled.evaluate(document)
       } catch (e) {
         // $eval reports errors of its own steps as its own (D3121), so the step limit is read from the counter.
         throw evaluationError(owner, key, limits, steps > maxSteps ? { code: STEPS_EXCEEDED } : e)
       }
+      // In case a construct caught the limit's error and went on.
+      if (steps > maxSteps) throw evaluationError(owner, key, limits, { code: STEPS_EXCEEDED })
+      return result
     },
   })
 }
@@ -157,8 +161,12 @@ function describeCompileError(e: unknown): string {
 
 function evaluationError(owner: string, key: string, limits: ExpressionLimits, e: unknown): DataException {
   const error = e as JsonataError
-  const overflow = e instanceof RangeError && /call stack/i.test(e.message)
-  switch (overflow ? 'D1011' : error?.code) {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new DataException(
+      `${owner}: the ${key} nested deeper than the JavaScript stack allows, before expression.max.depth=${limits.maxDepth} (lower it, or rewrite the recursion as a tail call) and was stopped`,
+    )
+  }
+  switch (error?.code) {
     case STEPS_EXCEEDED:
       return new DataException(
         `${owner}: the ${key} took more than expression.max.steps=${limits.maxSteps} evaluation steps and was stopped`,

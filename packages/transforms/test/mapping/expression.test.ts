@@ -100,6 +100,16 @@ test('recursion deeper than expression.max.depth fails with a DataException nami
   )
 })
 
+test('recursion deeper than the JavaScript stack, under a higher expression.max.depth, fails the record saying so', () => {
+  const text = '($depth := function($n) { $n = 0 ? 0 : 1 + $depth($n - 1) }; $depth(n))'
+  const expression = compileExpression(OWNER, 'expression', text, { ...LIMITS, maxDepth: 1_000_000 })
+  assert.throws(
+    () => expression.evaluate({ n: 100_000 }),
+    isData(/nested deeper than the JavaScript stack allows, before expression\.max\.depth=1000000 \(lower it/),
+  )
+  assert.equal(expression.evaluate({ n: 10 }), 10)
+})
+
 test('the expression context is usable again after a failed evaluation', () => {
   const failing = compileExpression(OWNER, 'expression', '$error("boom")', LIMITS)
   const working = compileExpression(OWNER, 'expression', 'a + 1', LIMITS)
