@@ -45,19 +45,38 @@ const UNSUPPORTED_AVRO_KEYS: readonly string[] = Object.freeze([
   'schema.reflection',
 ])
 
-/** Avro longs as bigints (written from numbers or bigints), so no 64-bit value loses digits. */
+/** 2^32, to split a long into its two 32-bit halves. */
+const TWO_32 = 4294967296
+/** The bytes avsc packs: written and read at once, so one buffer serves every long. */
+const LONG_BYTES = Buffer.alloc(8)
+
+/**
+ * Avro longs that keep all 64 bits: read as numbers when they are safe integers and as bigints otherwise, written
+ * from either (avsc's own long type refuses what a double cannot hold).
+ */
 const LONG_TYPE = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
-  toBuffer: (n: bigint | number) => {
-    const buf = Buffer.allocUnsafe(8)
-    buf.writeBigInt64LE(BigInt(n))
-    return buf
+  fromBuffer: (buf: Buffer) => {
+    const hi = buf.readInt32LE(4)
+    // |hi| <= 2^21: the value is within ±2^53, exact as a double; safe integers only are numbers.
+    if (hi >= -2097152 && hi < 2097152) {
+      const value = hi * TWO_32 + buf.readUInt32LE(0)
+      if (Number.isSafeInteger(value)) return value
+    }
+    return buf.readBigInt64LE(0)
   },
-  fromJSON: (n: unknown) => BigInt(n as number),
-  toJSON: (n: bigint) => Number(n),
+  toBuffer: (n: bigint | number) => {
+    if (typeof n === 'number') {
+      const hi = Math.floor(n / TWO_32)
+      LONG_BYTES.writeUInt32LE(n - hi * TWO_32, 0)
+      LONG_BYTES.writeInt32LE(hi, 4)
+    } else LONG_BYTES.writeBigInt64LE(n, 0)
+    return LONG_BYTES
+  },
+  fromJSON: (n: unknown) => (typeof n === 'number' && Number.isSafeInteger(n) ? n : BigInt(n as number)),
+  toJSON: (n: bigint | number) => Number(n),
   isValid: (n: unknown) =>
     (typeof n === 'bigint' && n >= -(2n ** 63n) && n < 2n ** 63n) || (typeof n === 'number' && Number.isSafeInteger(n)),
-  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+  compare: (a: bigint | number, b: bigint | number) => (a === b ? 0 : a < b ? -1 : 1),
 })
 
 /** An Avro schema as the converter uses it: its tree, its registered text and its avsc type. */

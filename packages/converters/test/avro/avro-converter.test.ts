@@ -583,3 +583,25 @@ test("schemaless values are Confluent's io.confluent.connect.avro.Anything recor
     (e: unknown) => e instanceof DataException && /schemaless/.test((e as Error).message),
   )
 })
+
+test('INT64 keeps every bit: safe integers come back as numbers, the rest as bigints, negative ones included', async () => {
+  const c = converter(new FakeRegistry())
+  const values: Array<number | bigint> = [
+    0,
+    -1,
+    4294967296,
+    -4294967297,
+    Number.MAX_SAFE_INTEGER,
+    Number.MIN_SAFE_INTEGER,
+    9007199254740992n,
+    -9007199254740992n,
+    -9007199254740993n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+  ]
+  for (const v of values) {
+    const back = await roundTrip(c, Schema.INT64_SCHEMA, v)
+    const safe = typeof v === 'number' || (v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER)
+    assert.equal(back.value, safe ? Number(v) : v, String(v))
+  }
+})
