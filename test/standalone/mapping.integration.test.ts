@@ -142,3 +142,46 @@ test('Ferry.Map, Ferry.Route and Ferry.Matches reshape, route and filter file li
   )
   assert.deepEqual([(await readLines(big)).length, (await readLines(small)).length], [1, 1])
 })
+
+test('in a sink, a record whose Ferry.Map expression fails goes to the dead letter queue under errors.tolerance=all, with its original bytes, and the others are written', async (t) => {
+  const dir = await tempDir(t)
+  const topic = randomName('map-sink')
+  const dlq = randomName('map-dlq')
+  const input = join(dir, 'input.txt')
+  const output = join(dir, 'output.txt')
+  const dead = join(dir, 'dead.txt')
+  await writeFile(input, '{"n": 1}\nnot json\n{"n": 3}\n')
+  const string = 'org.apache.kafka.connect.storage.StringConverter'
+  await startStandalone(t, {
+    dir,
+    worker: {
+      'bootstrap.servers': testBootstrap(),
+      'key.converter': string,
+      'value.converter': string,
+      'offset.storage.file.filename': join(dir, 'offsets'),
+      'offset.flush.interval.ms': '500',
+    },
+    connectors: [
+      { name: randomName('src'), 'connector.class': 'FileStreamSource', file: input, topic },
+      {
+        name: randomName('sink'),
+        'connector.class': 'FileStreamSink',
+        file: output,
+        topics: topic,
+        transforms: 'double',
+        'transforms.double.type': 'Ferry.Map',
+        'transforms.double.expression': '$string($eval(value).n * 2)',
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': dlq,
+        'errors.deadletterqueue.topic.replication.factor': '1',
+        'errors.deadletterqueue.context.headers.enable': 'true',
+      },
+      { name: randomName('dlq-reader'), 'connector.class': 'FileStreamSink', file: dead, topics: dlq },
+    ],
+  })
+  await waitFor('two records written and one in the dead letter queue', async () => {
+    return (await readLines(output)).length >= 2 && (await readLines(dead)).length >= 1
+  })
+  assert.deepEqual(await readLines(output), ['2', '6'])
+  assert.deepEqual(await readLines(dead), ['not json'])
+})
