@@ -16,6 +16,7 @@ import {
   type Transformation,
   ValidString,
 } from '@ferry/api'
+import { newRecordWith, operatingSchema } from '../util/operating.ts'
 import { configure, expressionConfigDef, SchemaJsonValidator } from './config.ts'
 import { recordDocument } from './document.ts'
 import type { Expression } from './expression.ts'
@@ -99,29 +100,12 @@ export class FerryMap<R extends ConnectRecord = ConnectRecord> implements Transf
     const result = this.expression!.evaluate(recordDocument(record))
     try {
       switch (this.target) {
-        case 'value': {
-          const [schema, value] = this.side('value', result, this.valueSchema, record.valueSchema)
-          return record.newRecord(
-            record.topic,
-            record.kafkaPartition,
-            record.keySchema,
-            record.key,
-            schema,
-            value,
-            record.timestamp,
-          )
-        }
+        case 'value':
         case 'key': {
-          const [schema, key] = this.side('key', result, this.keySchema, record.keySchema)
-          return record.newRecord(
-            record.topic,
-            record.kafkaPartition,
-            schema,
-            key,
-            record.valueSchema,
-            record.value,
-            record.timestamp,
-          )
+          const side = this.target
+          const declared = side === 'key' ? this.keySchema : this.valueSchema
+          const [schema, value] = this.side(side, result, declared, operatingSchema(record, side))
+          return newRecordWith(record, side, schema, value)
         }
         case 'record':
           return this.newRecord(record, result)
