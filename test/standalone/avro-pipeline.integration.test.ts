@@ -2,10 +2,11 @@
  * A standalone worker whose converter is Confluent's `io.confluent.connect.avro.AvroConverter`, against a real
  * registry (Apicurio Registry 3.3.3, Confluent API) and broker: lines from a file become Avro records (a struct, by
  * HoistField) on the topic and come back through a file sink; a second source adds an optional field to the schema
- * while the pipeline runs, and the sink reads records of both versions.
+ * while the pipeline runs, and the sink reads records of both versions; then the registry stops and records of the
+ * schemas already known still flow.
  */
 import assert from 'node:assert/strict'
-import { readFile, writeFile } from 'node:fs/promises'
+import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { AvroDeserializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry'
@@ -31,7 +32,7 @@ async function outputLines(path: string): Promise<string[]> {
   }
 }
 
-test('file -> AvroConverter -> Kafka -> AvroConverter -> file, with an optional field added to the schema while it runs', async (t) => {
+test('file -> AvroConverter -> Kafka -> AvroConverter -> file, with an optional field added to the schema while it runs, and the registry stopped at the end', async (t) => {
   const dir = await tempDir(t)
   const topic = randomName('avro-pipeline')
   const input = join(dir, 'input.txt')
@@ -123,6 +124,22 @@ test('file -> AvroConverter -> Kafka -> AvroConverter -> file, with an optional 
   assert.deepEqual(
     { ...(await deserializer.deserialize(topic, values[201]!)) },
     { line: 'evolved 2', origin: 'second' },
+  )
+
+  // The registry goes away: records of schemas the converters know keep flowing, none lost (no call per record).
+  await registry.stop()
+  const more = Array.from({ length: 100 }, (_, i) => `after ${i}`)
+  await appendFile(input, `${more.join('\n')}\n`)
+  await waitFor(
+    '100 more lines with the registry down',
+    async () => (await outputLines(output)).length >= 302,
+    60_000,
+    250,
+  )
+  assert.deepEqual(
+    (await outputLines(output)).slice(202),
+    more.map((l) => `Struct{line=${l}}`),
+    `every line after the registry stopped: ${await worker.log()}`,
   )
   assert.equal(await worker.stop(), 0, 'the worker stops cleanly')
 })
