@@ -70,3 +70,42 @@ test("the quick bench's Ferry half runs every workload on tiny data and writes r
   assert.match(md, /## Where the time goes/)
   assert.match(md, /\| msgs\/s \| [\d,]+ \|/)
 })
+
+test("the CDC group's Ferry half snapshots and streams on its own PostgreSQL, with latencies and every event counted", {
+  timeout: 300_000,
+}, async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'ferry-bench-test-'))
+  t.after(() => rm(out, { recursive: true, force: true }))
+
+  const results = await runBench({
+    quick: true,
+    rounds: 1,
+    engines: ['ferry'],
+    workloads: ['cdc-snapshot', 'cdc-streaming'],
+    bootstrap: testBootstrap(),
+    profile: false,
+    cdcRows: 500,
+    profileDir: join(out, 'profiles'),
+    log: () => {},
+  })
+
+  assert.deepEqual(
+    results.workloads.map((w) => w.id),
+    ['cdc-snapshot', 'cdc-streaming'],
+  )
+  for (const w of results.workloads) {
+    assert.equal(w.records, 500)
+    assert.deepEqual(w.skipped, {})
+    for (const r of w.runs) assert.ok(r.ok, `${w.id}: ${r.error}`)
+    const ferry = w.summary.ferry
+    assert.ok((ferry?.msgsPerSec?.median ?? 0) > 0, `${w.id} events/s`)
+    assert.ok((ferry?.peakRssMb?.median ?? 0) > 10, `${w.id} peak RSS`)
+    // Values are Debezium envelopes with their schema (JsonConverter, schemas.enable=true): kilobytes, not bytes.
+    assert.ok(w.recordBytes > 1000, `${w.id} record size ${w.recordBytes}`)
+  }
+  const streaming = results.workloads[1]!.summary.ferry!
+  const p50 = streaming.latencyP50Ms?.median
+  const p99 = streaming.latencyP99Ms?.median
+  assert.ok(p50 !== undefined && p99 !== undefined && p50 >= 0 && p99 >= p50, `latencies ${p50} / ${p99}`)
+  assert.ok((streaming.writerEventsPerSec?.median ?? 0) > 0)
+})
