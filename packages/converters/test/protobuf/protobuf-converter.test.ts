@@ -129,3 +129,29 @@ test('bytes from a schema with several messages name theirs by message index', a
   assert.equal(back.schema?.name, 'B')
   assert.equal((back.value as Struct).get('b'), 5)
 })
+
+test('use.latest.version writes with the subject’s latest schema, and latest.compatibility.strict refuses a field it does not have', async () => {
+  const registry = new FakeRegistry()
+  const full = SchemaBuilder.struct()
+    .name('p.V')
+    .field('a', SchemaBuilder.string().optional().build())
+    .field('b', SchemaBuilder.int32().optional().build())
+    .build()
+  const first = converter(registry)
+  await settled(() => first.fromConnectData('t', null, full, new Struct(full).put('a', 'x')))
+  const latest = converter(registry, { 'use.latest.version': true, 'auto.register.schemas': false })
+  // Field numbers count: b is 2 in the registry's schema (its Tag parameter says so, as in schemas read from Protobuf).
+  const partial = SchemaBuilder.struct()
+    .name('p.V')
+    .field('b', SchemaBuilder.int32().optional().parameter('io.confluent.connect.protobuf.Tag', '2').build())
+    .build()
+  const bytes = await settled(() => latest.fromConnectData('t', null, partial, new Struct(partial).put('b', 5)))
+  assert.deepEqual([...bytes!.subarray(1, 5)], [0, 0, 0, 1], 'the latest version’s id')
+  const back = await settled(() => latest.toConnectData('t', null, bytes))
+  assert.equal((back.value as Struct).get('b'), 5)
+  const other = SchemaBuilder.struct().name('p.V').field('c', SchemaBuilder.bool().optional().build()).build()
+  await assert.rejects(
+    settled(() => latest.fromConnectData('t', null, other, new Struct(other).put('c', true))),
+    (e: unknown) => e instanceof DataException && /incompatible/.test(e.message) && /field c/.test(e.message),
+  )
+})
