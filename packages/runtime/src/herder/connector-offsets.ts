@@ -11,8 +11,13 @@ import {
   SourceConnector,
   type TopicPartition,
 } from '@ferry/api'
-import { KafkaAdmin, kafkaErrorIds } from '../kafka/clients.ts'
-import type { Worker } from '../worker/worker.ts'
+import { exactlyOnceSourceEnabled } from '../config/worker-config.ts'
+import { KafkaAdmin, KafkaProducer, kafkaErrorIds } from '../kafka/clients.ts'
+import { ConnectorOffsetBackingStore } from '../storage/connector-offset-store.ts'
+import { offsetRecordKey, offsetRecordValue } from '../storage/offset-records.ts'
+import type { OffsetBackingStore } from '../storage/offset-store.ts'
+import type { OffsetStoreLease } from '../worker/connector-offset-stores.ts'
+import { taskTransactionalId, type Worker } from '../worker/worker.ts'
 import {
   BadRequestException,
   type ConnectorOffset,
@@ -188,7 +193,8 @@ async function modifySourceOffsets(
     const alterResult = await callAlterOffsets(name, () => connector.alterOffsets(config, new Map(entries)), true)
     if (entries.length > 0) {
       try {
-        await store.set(name, entries)
+        if (exactlyOnceSourceEnabled(worker.config)) await writeInTransaction(worker, name, config, lease, entries)
+        else await store.set(name, entries)
       } catch (e) {
         throw new ConnectException(`Failed to modify offsets for source connector ${name}`, e)
       }
@@ -196,6 +202,57 @@ async function modifySourceOffsets(
     return modifiedMessage(alterResult, reset)
   } finally {
     await lease.release()
+  }
+}
+
+/**
+ * Apache's offset change with exactly-once source support (Worker.modifySourceConnectorOffsets): the offsets are
+ * written in a transaction of a producer with task 0's transactional id, which also fences a zombie task 0 (the herder
+ * fenced the others before), to the connector's offsets topic; with a topic of its own, tombstones go to the worker's
+ * topic first and the other offsets after (as the store does). Resolves once the store reads the new offsets back
+ * (a committed transaction becomes readable a little after the commit returns).
+ */
+async function writeInTransaction(
+  worker: Worker,
+  name: string,
+  config: Record<string, string>,
+  lease: OffsetStoreLease,
+  entries: Array<[OffsetMap, OffsetMap | null]>,
+): Promise<void> {
+  const settings = worker.config.clients.producer(config, `connector-producer-${name}-0`)
+  settings.transactionalId = taskTransactionalId(worker.config.distributed!.groupId, name, 0)
+  settings.idempotence = true
+  const combined = lease.store instanceof ConnectorOffsetBackingStore ? lease.store : null
+  const tombstones = entries.filter(([, offset]) => offset === null)
+  if (combined && tombstones.length > 0) await combined.workerStore.set(name, tombstones)
+  const producer = new KafkaProducer(settings)
+  try {
+    await producer.initTransactions()
+    producer.beginTransaction()
+    await producer.send(
+      entries.map(([partition, offset]) => ({
+        topic: lease.topic!,
+        key: offsetRecordKey(name, partition),
+        value: offsetRecordValue(offset),
+      })),
+    )
+    await producer.commitTransaction()
+  } finally {
+    await producer.close().catch(() => {})
+  }
+  if (combined)
+    await combined.writeSecondary(
+      name,
+      entries.filter(([, offset]) => offset !== null),
+    )
+  const store = lease.store as OffsetBackingStore & { refresh?(timeoutMs?: number): Promise<void> }
+  const deadline = Date.now() + 30_000
+  const readBack = () => entries.every(([p, offset]) => JSON.stringify(store.get(name, p)) === JSON.stringify(offset))
+  while (store.refresh) {
+    await store.refresh()
+    if (readBack()) break
+    if (Date.now() > deadline) throw new Error('Timed out reading the new offsets back')
+    await new Promise((r) => setTimeout(r, 50))
   }
 }
 

@@ -668,7 +668,9 @@ export class DistributedHerder extends AbstractHerder implements Herder {
         if (!fencing) {
           fencing = this.#startZombieFencing(name, recorded, taskCount, snapshot.taskConfigGeneration(name) ?? 0)
         }
-        return fencing.done
+        // Wrapped: returning the promise itself would make this serial operation wait for the round, which needs
+        // the serial queue to write its record.
+        return { done: fencing.done }
       }
       if (!snapshot.pendingFencing(name)) {
         this.log.debug(
@@ -685,7 +687,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       this.#snapshot = this.configStore.snapshot()
       return null
     })
-    if (round) await round
+    if (round) await round.done
   }
 
   /** Apache's ZombieFencing: fence the producers of `tasksToFence` tasks, then record `tasksToRecord`. */
@@ -1003,11 +1005,35 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   }
 
   async #modifyOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<Message> {
-    return this.#asLeader('modify connector offsets', async () => {
+    const checks = () => {
       const config = present(this.storedConfig(name))
       if (this.#snapshot.targetState(name) !== 'STOPPED' || this.#snapshot.taskCount(name) !== 0) {
         throw new BadRequestException(notStoppedMessage(name))
       }
+      return config
+    }
+    // Apache's: with exactly-once sources, a round of zombie fencing first, so no task of an older generation can
+    // still commit offsets over the new ones; the checks run again after it.
+    const fence = await this.#asLeader(
+      'modify connector offsets',
+      async () => exactlyOnceSourceEnabled(this.worker.config) && this.connectorType(checks()) === 'source',
+    )
+    if (fence) {
+      this.log.debug(
+        `Performing a round of zombie fencing before modifying offsets for source connector ${name} with exactly-once support enabled.`,
+      )
+      try {
+        await this.#fenceZombies(name)
+      } catch (e) {
+        this.log.error({ err: e }, 'Failed to perform zombie fencing for source connector prior to modifying offsets')
+        throw new ConnectException(
+          'Failed to perform zombie fencing for source connector prior to modifying offsets',
+          e,
+        )
+      }
+    }
+    return this.#asLeader('modify connector offsets', async () => {
+      const config = checks()
       const resolved = await this.resolvedConnectorConfig(config)
       return modifyConnectorOffsets(this.worker, name, resolved, this.connectorType(config), offsets)
     })

@@ -245,6 +245,60 @@ test('PUT /connectors/{c}/fence without a signature is refused under the session
   })
 })
 
+test('offsets of a stopped exactly-once connector: a reset after a fencing round, written in a transaction, and the task starts over', async (t) => {
+  const dir = await tempDir(t)
+  const file = join(dir, 'lines.txt')
+  const topic = randomName('eos-reset')
+  const connector = randomName('eos-src')
+  await writeFile(file, lines(0, 1_000))
+  const { workers, group } = await cluster(t, file, topic, connector)
+  const reader = await committedReader(t, topic)
+  const url = workers[0]!.url
+  const committed = (n: number) =>
+    waitFor(
+      `${n} records committed`,
+      async () => {
+        await reader.log.readToEnd(30_000)
+        return reader.records.length >= n
+      },
+      60_000,
+      200,
+    )
+  await committed(1_000)
+  assert.equal((await http(`${url}/connectors/${connector}/stop`, 'PUT')).status, 204)
+  await waitFor(
+    'the connector stopped',
+    async () => ((await http(`${url}/connectors/${connector}/status`)).body as any)?.connector?.state === 'STOPPED',
+    60_000,
+    500,
+  )
+  const reset = await http(`${url}/connectors/${connector}/offsets`, 'DELETE')
+  assert.equal(reset.status, 200, JSON.stringify(reset.body))
+  assert.deepEqual((await http(`${url}/connectors/${connector}/offsets`)).body, { offsets: [] })
+  // The fencing round before the reset recorded the stopped connector's task count, 0, as Apache's.
+  const config: LogRecord[] = []
+  const configLog = new KafkaBasedLog({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('eos-config'),
+    topic: `${group}-configs`,
+    readOnly: true,
+    readCommitted: true,
+    onRecord: (r) => config.push(r),
+  })
+  await configLog.start()
+  await configLog.stop()
+  const counts = config
+    .filter((r) => r.key?.toString() === `tasks-fencing-${connector}`)
+    .map((r) => r.value?.toString())
+  assert.equal(counts.at(-1), '{"task-count":0}')
+  assert.equal((await http(`${url}/connectors/${connector}/resume`, 'PUT')).status, 202)
+  await committed(2_000)
+  await new Promise((r) => setTimeout(r, 1000))
+  await reader.log.readToEnd(30_000)
+  assert.equal(reader.records.length, 2_000, 'the file read again once from the start')
+  assert.deepEqual(exactlyOnce(reader.records.slice(1_000), 1_000), { missing: 0, duplicates: 0 })
+})
+
 test('mixed group with Apache’s worker: the task moves Apache → Ferry → Apache by kill -9, every line once', async (t) => {
   const dir = await tempDir(t)
   const file = join(dir, 'lines.txt')
