@@ -3,7 +3,7 @@
  * Apicurio Registry's own Avro converter (`io.apicurio.registry.utils.converter.AvroConverter`, from Maven Central),
  * both on one broker and one Apicurio Registry 3.3.3:
  *
- *   npx node scripts/bench/avro.ts [--records 200000] [--rounds 2] [--bootstrap host:port]
+ *   npm run bench:avro -- [--records 200000] [--rounds 2] [--bootstrap host:port]
  *
  * Each round, for each engine (the order alternates): a source phase, FileStreamSource reads the lines file, HoistField
  * and InsertField make each line a two-field struct and the converter writes it as Avro to a new topic (done when the
