@@ -177,6 +177,19 @@ const CASES: Case[] = [
     expect: { valueSchema: null, value: null },
   },
   {
+    name: 'the document has key, value, headers, topic, partition and timestamp, in that order',
+    record: () => mapRecord(new Map([['a', 1]])),
+    config: { expression: '{"keys": $keys($), "doc": $string($)}' },
+    expect: {
+      value: {
+        Map: {
+          keys: ['key', 'value', 'headers', 'topic', 'partition', 'timestamp'],
+          doc: '{"key":"k","value":{"a":1},"headers":{"kind":"order","attempt":2},"topic":"events","partition":2,"timestamp":1717163110250}',
+        },
+      },
+    },
+  },
+  {
     name: 'target=key sets the key from the value and leaves the value alone',
     record: () => mapRecord(),
     config: { expression: '$string(value.id)', target: 'key' },
