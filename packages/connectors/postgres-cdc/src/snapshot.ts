@@ -22,7 +22,9 @@ export class SnapshotReader {
   readonly #tables: TableId[]
   readonly #fetchSize: number
   #tableIndex = -1
+  /** Fetched rows; those before `#at` are taken (an index: shift() on an array of 20,000 moves them every time). */
   #buffer: Array<Array<string | null>> = []
+  #at = 0
   #tableRows = 0
   #tableDone = true
   #cursorOpen = false
@@ -65,23 +67,32 @@ export class SnapshotReader {
   async next(max: number): Promise<SnapshotRow[]> {
     const out: SnapshotRow[] = []
     while (out.length < max) {
-      if (this.#buffer.length === 0 && !this.#tableDone) await this.#fetch()
-      if (this.#buffer.length === 0 && this.#tableDone) {
+      if (this.#left === 0 && !this.#tableDone) await this.#fetch()
+      if (this.#left === 0 && this.#tableDone) {
         // A batch ends with its table: the next table's first fetch may wait (locks), and these rows can go now.
         if (out.length > 0 || !(await this.#nextTable())) break
         continue
       }
-      const values = this.#buffer.shift() as Array<string | null>
-      if (this.#buffer.length === 0 && !this.#tableDone) await this.#fetch()
+      const values = this.#buffer[this.#at++] as Array<string | null>
+      if (this.#at === this.#buffer.length) {
+        this.#buffer = []
+        this.#at = 0
+      }
+      if (this.#left === 0 && !this.#tableDone) await this.#fetch()
       this.#tableRows++
       out.push({
         table: this.#tables[this.#tableIndex] as TableId,
         values,
         firstInTable: this.#tableRows === 1,
-        lastInTable: this.#buffer.length === 0 && this.#tableDone,
+        lastInTable: this.#left === 0 && this.#tableDone,
       })
     }
     return out
+  }
+
+  /** Rows fetched and not taken yet. */
+  get #left(): number {
+    return this.#buffer.length - this.#at
   }
 
   /** True when some table after the current one is left: the caller marks the very last row. */
