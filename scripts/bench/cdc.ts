@@ -213,6 +213,15 @@ function cdcWorker(ctx: BenchContext): Record<string, string> {
   }
 }
 
+/**
+ * For side experiments only (the figures use the keys below): `FERRY_BENCH_CDC_PROPS='{"key":"value"}'` adds keys to
+ * both sides' connector config, e.g. `max.batch.size`.
+ */
+function extraProps(): Record<string, string> {
+  const raw = process.env.FERRY_BENCH_CDC_PROPS
+  return raw ? (JSON.parse(raw) as Record<string, string>) : {}
+}
+
 /** One connector config for both sides: Debezium's keys, each connector's defaults for everything else. */
 function connectorConfig(
   setup: CdcSetup,
@@ -236,6 +245,7 @@ function connectorConfig(
     'publication.autocreate.mode': 'filtered',
     'table.include.list': `public\\.${table}`,
     'snapshot.mode': snapshotMode,
+    ...extraProps(),
   }
 }
 
