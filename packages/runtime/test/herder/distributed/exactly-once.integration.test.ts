@@ -7,7 +7,7 @@
  * the task moves from Apache to Ferry and back by kill -9, each resuming from the other's transactional offsets.
  */
 import assert from 'node:assert/strict'
-import { appendFile, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import {
@@ -382,4 +382,136 @@ test('mixed group with Apache’s worker: the task moves Apache → Ferry → Ap
   )
   assert.deepEqual(result, { missing: 0, duplicates: 0 })
   assert.equal(reader.records.length, written)
+})
+
+/**
+ * A plugin package with a source whose `tasks.max` tasks each count on their own source partition (`t<task>-<n>`,
+ * offset `{n}`), 50 records a poll; it supports exactly-once semantics.
+ */
+async function sequencePlugin(dir: string): Promise<string> {
+  const pkg = join(dir, 'plugins', 'ferry-sequence-source')
+  await mkdir(pkg, { recursive: true })
+  await writeFile(
+    join(pkg, 'package.json'),
+    JSON.stringify({
+      name: 'ferry-sequence-source',
+      version: '1.0.0',
+      type: 'module',
+      exports: { '.': './plugins.js', './package.json': './package.json' },
+      ferry: { plugins: './plugins.js' },
+      peerDependencies: { '@ferry/api': '^0.1.0' },
+    }),
+  )
+  await writeFile(
+    join(pkg, 'plugins.js'),
+    `import { ConfigDef, Schema, SourceConnector, SourceRecord, SourceTask } from '@ferry/api'
+class SequenceTask extends SourceTask {
+  version() { return '1.0.0' }
+  start(props) {
+    this.task = props.task
+    this.topic = props.topic
+    const offset = this.context.offsetStorageReader().offset({ task: this.task })
+    this.next = offset ? Number(offset.n) + 1 : 0
+  }
+  async poll() {
+    await new Promise((r) => setTimeout(r, 20))
+    const records = []
+    for (let i = 0; i < 50; i++, this.next++)
+      records.push(new SourceRecord({ task: this.task }, { n: this.next }, this.topic, null, null, null, Schema.STRING_SCHEMA, 't' + this.task + '-' + this.next))
+    return records
+  }
+  stop() {}
+}
+class SequenceSource extends SourceConnector {
+  version() { return '1.0.0' }
+  config() { return new ConfigDef().define({ name: 'topic', type: 'STRING', importance: 'HIGH', documentation: 'topic' }) }
+  start(props) { this.props = props }
+  taskClass() { return SequenceTask }
+  taskConfigs(max) { return Array.from({ length: max }, (_, i) => ({ topic: this.props.topic, task: String(i) })) }
+  stop() {}
+  exactlyOnceSupport() { return 'SUPPORTED' }
+}
+export const plugins = [{ className: 'com.example.SequenceSource', kind: ['source'], create: () => new SequenceSource() }]
+`,
+  )
+  return join(dir, 'plugins')
+}
+
+test('a new task generation is fenced before it starts: 2 tasks become 3, the 2 old producers fenced, every record once', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('eos-gen')
+  const topic = randomName('eos-gen-records')
+  const connector = randomName('eos-seq')
+  const props = distributedWorkerProps(testBootstrap(), group, {
+    'exactly.once.source.support': 'enabled',
+    'plugin.path': await sequencePlugin(dir),
+  })
+  const workers = [
+    await startDistributed(t, { dir, worker: props, label: '-a' }),
+    await startDistributed(t, { dir, worker: props, label: '-b' }),
+  ]
+  for (const w of workers)
+    await waitFor(`worker ${w.url} healthy`, async () => (await http(`${w.url}/health`)).status === 200, 60_000)
+  const url = workers[0]!.url
+  const config = (tasks: number) => ({
+    'connector.class': 'com.example.SequenceSource',
+    topic,
+    'tasks.max': String(tasks),
+    'exactly.once.support': 'required',
+  })
+  const created = await http(`${url}/connectors`, 'POST', { name: connector, config: config(2) })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const running = (n: number) => async () => {
+    const reply = await http(`${url}/connectors/${connector}/status`)
+    const tasks = (reply.body as { tasks?: Array<{ state: string }> }).tasks ?? []
+    return tasks.length === n && tasks.every((task) => task.state === 'RUNNING')
+  }
+  await waitFor('2 tasks running', running(2), 60_000, 500)
+  const reader = await committedReader(t, topic)
+  await waitFor(
+    'records of both tasks',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      return reader.records.length >= 1_000
+    },
+    60_000,
+    200,
+  )
+  const updated = await http(`${url}/connectors/${connector}/config`, 'PUT', config(3))
+  assert.equal(updated.status, 200, JSON.stringify(updated.body))
+  await waitFor('3 tasks running', running(3), 60_000, 500)
+  await waitFor(
+    'records of the third task',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      return reader.records.filter((r) => r.value?.toString().startsWith('t2-')).length >= 500
+    },
+    60_000,
+    200,
+  )
+  assert.equal((await http(`${url}/connectors/${connector}/stop`, 'PUT')).status, 204)
+  await waitFor(
+    'the connector stopped',
+    async () => ((await http(`${url}/connectors/${connector}/status`)).body as any)?.connector?.state === 'STOPPED',
+    60_000,
+    500,
+  )
+  await reader.log.readToEnd(30_000)
+  // Each task's sequence, as committed: 0, 1, 2, ... without a gap or a repeat, across the generations.
+  for (const task of [0, 1, 2]) {
+    const seq = reader.records
+      .map((r) => r.value?.toString() ?? '')
+      .filter((v) => v.startsWith(`t${task}-`))
+      .map((v) => Number(v.slice(`t${task}-`.length)))
+      // The topic may have several partitions: the order across them is not the task's.
+      .sort((x, y) => x - y)
+    assert.ok(seq.length > 0, `task ${task} wrote`)
+    assert.deepEqual(
+      seq,
+      Array.from({ length: seq.length }, (_, i) => i),
+      `task ${task}'s records once each, without a gap`,
+    )
+  }
+  const logs = (await Promise.all(workers.map((w) => w.log()))).join('\n')
+  assert.match(logs, /Fencing out 2 task producers for source connector/)
 })
