@@ -11,6 +11,7 @@
  */
 import { type ConfigDef, ConfigException, DataException, type Schema, type SchemaAndValue } from '@ferry/api'
 import avro from 'avsc'
+import { LruCache } from '../lru-cache.ts'
 import type { RegistrySchema } from '../schema-registry/schema-registry-client.ts'
 import { type SchemaFormat, SchemaRegistryConverter } from '../schema-registry/schema-registry-converter.ts'
 import {
@@ -114,11 +115,17 @@ export class AvroFormat implements SchemaFormat<AvroSchemaInfo> {
   readonly #removeJavaProps: boolean
   readonly #failOnTrailingData: boolean
   #anything: AvroSchemaInfo | null = null
+  /** Schemas by text: equal Connect schemas in distinct objects share one avsc type (compiling one is costly). */
+  readonly #byText: LruCache<string, AvroSchemaInfo>
 
-  constructor(config: AvroDataConfig, options: { removeJavaProps: boolean; failOnTrailingData: boolean }) {
+  constructor(
+    config: AvroDataConfig,
+    options: { removeJavaProps: boolean; failOnTrailingData: boolean; cacheSize: number },
+  ) {
     this.data = new AvroData(config)
     this.#removeJavaProps = options.removeJavaProps
     this.#failOnTrailingData = options.failOnTrailingData
+    this.#byText = new LruCache(options.cacheSize)
   }
 
   fromConnectSchema(schema: Schema | null): AvroSchemaInfo {
@@ -137,7 +144,12 @@ export class AvroFormat implements SchemaFormat<AvroSchemaInfo> {
   #info(node: AvroNode): AvroSchemaInfo {
     if (this.#removeJavaProps) removeJavaProps(node)
     const text = writeSchema(node)
-    return { node, text, type: typeOf(text), connect: new Map() }
+    let info = this.#byText.get(text)
+    if (info === undefined) {
+      info = { node, text, type: typeOf(text), connect: new Map() }
+      this.#byText.put(text, info)
+    }
+    return info
   }
 
   toRegistrySchema(schema: AvroSchemaInfo): RegistrySchema {
@@ -304,6 +316,7 @@ export class AvroConverter extends SchemaRegistryConverter<AvroSchemaInfo> {
       {
         removeJavaProps: values[AVRO_REMOVE_JAVA_PROPS_CONFIG] as boolean,
         failOnTrailingData: values[AVRO_FAIL_ON_TRAILING_DATA_CONFIG] as boolean,
+        cacheSize: this.cacheSize(values),
       },
     )
   }
