@@ -1365,7 +1365,8 @@ export class KafkaProducer {
 
 /** The partition Java's default partitioner picks for a key: murmur2, made positive, modulo the partition count. */
 export function partitionFor(key: Buffer | string | null, partitions: number): number {
-  if (key === null || partitions <= 0) return 0
+  // One partition: no hash to compute (murmur2 showed as 11 % of a keyed source's busy time).
+  if (key === null || partitions <= 1) return 0
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
   return (compatibilityPartitioner(undefined as never, bytes) as number) % partitions
 }
