@@ -401,3 +401,26 @@ test('a "__proto__" config key is kept as a key', async (t) => {
   assert.equal(res.status, 201)
   assert.equal(Object.hasOwn(res.body.config, '__proto__'), true)
 })
+
+test('PUT /connectors/{c}/fence hands the connector and the request’s signature to the herder and answers 204', async (t) => {
+  const { app, herder } = testServer(t)
+  const asked: Array<[string, unknown]> = []
+  Object.assign(herder, {
+    fenceZombieSourceTasks: async (name: string, signature: unknown) => {
+      asked.push([name, signature])
+    },
+  })
+  const signed = await call(app, 'PUT', '/connectors/src/fence', undefined, {
+    'x-connect-authorization': 'c2lnbmVk',
+    'x-connect-request-signature-algorithm': 'HmacSHA256',
+  })
+  assert.equal(signed.status, 204)
+  assert.equal(signed.text, '')
+  assert.equal(asked[0]?.[0], 'src')
+  assert.deepEqual(
+    { ...(asked[0]?.[1] as object), body: undefined },
+    { body: undefined, algorithm: 'HmacSHA256', signature: 'c2lnbmVk' },
+  )
+  assert.equal((await call(app, 'PUT', '/connectors/src/fence')).status, 204)
+  assert.equal(asked[1]?.[1], null, 'an unsigned request reaches the herder without a signature (it decides)')
+})
