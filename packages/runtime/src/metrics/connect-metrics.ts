@@ -144,6 +144,37 @@ const task = (
   samples: (m, now) => perTask(m, type, value, now),
 })
 
+/** source-task-metrics transaction-size-{min,max,avg}: exactly-once source tasks only, as Apache registers them. */
+function transactionSizeMetrics(): MetricDefinition[] {
+  const defs: Array<[string, string, (t: RecordingTaskMetrics) => number]> = [
+    [
+      'transaction-size-min',
+      'The number of records in the smallest transaction the task has committed so far. ',
+      (t) => t.transactionSize.min(),
+    ],
+    [
+      'transaction-size-max',
+      'The number of records in the largest transaction the task has committed so far.',
+      (t) => t.transactionSize.max(),
+    ],
+    [
+      'transaction-size-avg',
+      'The average number of records in the transactions the task has committed so far.',
+      (t) => t.transactionSize.avg(),
+    ],
+  ]
+  return defs.map(([name, help, value]) => ({
+    group: 'source-task-metrics',
+    name,
+    help,
+    type: 'gauge',
+    labels: ['connector', 'task'],
+    samples: function* (m) {
+      for (const t of m.tasks()) if (t.exactlyOnce) yield [{ connector: t.connector, task: t.task }, value(t)]
+    },
+  }))
+}
+
 const worker = (name: string, help: string, value: (m: ConnectMetrics) => number): MetricDefinition => ({
   group: 'connect-worker-metrics',
   name,
@@ -560,6 +591,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     'source',
     (t) => t.sourceRecordActive.avg(),
   ),
+  ...transactionSizeMetrics(),
   ...sinkTaskMetrics(),
   ...taskErrorMetrics(),
   ...rebalanceMetrics(),

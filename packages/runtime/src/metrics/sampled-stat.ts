@@ -7,29 +7,33 @@ export class SampledStat {
   /** Lifetime sum and count of the recorded values. */
   sum = 0
   count = 0
-  /** The largest value of the current (open) sample. */
+  /** The largest and smallest values of the current (open) sample. */
   #max = Number.NaN
-  /** Closed samples, oldest first: the sums and counts at their start, and their maxima. */
-  readonly #samples: Array<{ at: number; sum: number; count: number; max: number }> = []
+  #min = Number.NaN
+  /** Closed samples, oldest first: the sums and counts at their start, and their maxima and minima. */
+  readonly #samples: Array<{ at: number; sum: number; count: number; max: number; min: number }> = []
   readonly #samplesKept: number
 
   constructor(samplesKept: number, now = Date.now()) {
     this.#samplesKept = Math.max(1, samplesKept)
-    this.#samples.push({ at: now, sum: 0, count: 0, max: Number.NaN })
+    this.#samples.push({ at: now, sum: 0, count: 0, max: Number.NaN, min: Number.NaN })
   }
 
   record(value: number): void {
     this.sum += value
     this.count++
     if (!(value <= this.#max)) this.#max = value
+    if (!(value >= this.#min)) this.#min = value
   }
 
   /** Closes the current sample: called every `metrics.sample.window.ms`. */
   roll(now = Date.now()): void {
     const last = this.#samples[this.#samples.length - 1]!
     last.max = this.#max
-    this.#samples.push({ at: now, sum: this.sum, count: this.count, max: Number.NaN })
+    last.min = this.#min
+    this.#samples.push({ at: now, sum: this.sum, count: this.count, max: Number.NaN, min: Number.NaN })
     this.#max = Number.NaN
+    this.#min = Number.NaN
     while (this.#samples.length > this.#samplesKept) this.#samples.shift()
   }
 
@@ -65,5 +69,15 @@ export class SampledStat {
       if (m > max || (Number.isNaN(max) && !Number.isNaN(m))) max = m
     }
     return max
+  }
+
+  /** Smallest value recorded in the window; NaN when none was. */
+  min(): number {
+    let min = this.#min
+    for (let i = 0; i < this.#samples.length - 1; i++) {
+      const m = this.#samples[i]!.min
+      if (m < min || (Number.isNaN(min) && !Number.isNaN(m))) min = m
+    }
+    return min
   }
 }

@@ -15,6 +15,8 @@ export interface SourceTaskMetrics extends TaskMetrics {
   recordPoll(records: number, durationMs: number): void
   /** A batch's records are done: `written` acked by Kafka, `skipped` dropped by a transform or the error handling. */
   recordWrite(written: number, skipped: number): void
+  /** An exactly-once task committed a transaction of `records` records (transaction-size-*). */
+  transactionCommitted(records: number): void
 }
 
 /** sink-task-metrics: what a sink task read and put. */
@@ -61,7 +63,12 @@ export type DeadLetterQueueMetrics = Pick<
 
 const noop = () => {}
 
-export const NOOP_SOURCE_TASK_METRICS: SourceTaskMetrics = { offsetCommit: noop, recordPoll: noop, recordWrite: noop }
+export const NOOP_SOURCE_TASK_METRICS: SourceTaskMetrics = {
+  offsetCommit: noop,
+  recordPoll: noop,
+  recordWrite: noop,
+  transactionCommitted: noop,
+}
 export const NOOP_SINK_TASK_METRICS: SinkTaskMetrics = {
   offsetCommit: noop,
   recordRead: noop,
@@ -122,6 +129,10 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
   /** Records polled and not yet written or skipped; `sourceRecordActive` samples it at each change. */
   sourceRecordActiveCount = 0
   readonly sourceRecordActive: SampledStat
+  /** An exactly-once source task: it has transaction-size-* (Apache registers them for those tasks only). */
+  exactlyOnce = false
+  /** Records per committed transaction. */
+  readonly transactionSize: SampledStat
   // sink-task-metrics
   readonly sinkRecordRead: SampledStat
   readonly sinkRecordSend: SampledStat
@@ -163,6 +174,7 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
     this.sourceRecordWrite = stat()
     this.pollBatchTime = stat()
     this.sourceRecordActive = stat()
+    this.transactionSize = stat()
     this.sinkRecordRead = stat()
     this.sinkRecordSend = stat()
     this.putBatchTime = stat()
@@ -181,6 +193,7 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
       this.sourceRecordWrite,
       this.pollBatchTime,
       this.sourceRecordActive,
+      this.transactionSize,
       this.sinkRecordRead,
       this.sinkRecordSend,
       this.putBatchTime,
@@ -233,6 +246,10 @@ export class RecordingTaskMetrics implements SourceTaskMetrics, SinkTaskMetrics,
     this.pollBatchTime.record(durationMs)
     this.sourceRecordActiveCount += records
     this.sourceRecordActive.record(this.sourceRecordActiveCount)
+  }
+
+  transactionCommitted(records: number): void {
+    this.transactionSize.record(records)
   }
 
   recordWrite(written: number, skipped: number): void {

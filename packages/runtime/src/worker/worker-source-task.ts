@@ -683,6 +683,7 @@ export class WorkerSourceTask extends WorkerTask {
     }
     txn.open = false
     txn.offsets = new Map()
+    this.#metrics.transactionCommitted(txn.size)
     txn.size = 0
     this.#metrics.offsetCommit(performance.now() - started, true)
     this.#lastCommit = Date.now()

@@ -399,6 +399,7 @@ export class Worker {
         const exactlyOnce = exactlyOnceSourceEnabled(this.config)
           ? this.#exactlyOnceSettings(id, connectorConfig, offsets.topic, checks, producerSettings)
           : null
+        metrics.exactlyOnce = exactlyOnce !== null
         const producer = new KafkaProducer(producerSettings)
         const creationGroups = parseTopicCreationGroups(connectorConfig, this.config.topicCreationEnable !== false)
         const topicCreation = creationGroups

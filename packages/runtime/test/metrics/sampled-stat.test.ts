@@ -28,3 +28,16 @@ test('rates, averages and maxima cover the samples kept; older samples fall out 
   assert.equal(stat.sum, 45, 'the lifetime sum is kept for the totals')
   assert.equal(stat.count, 3)
 })
+
+test('minima cover the samples kept, NaN before anything is recorded', () => {
+  const stat = new SampledStat(2, 0)
+  assert.ok(Number.isNaN(stat.min()))
+  stat.record(10)
+  stat.record(3)
+  assert.equal(stat.min(), 3)
+  stat.roll(1000)
+  stat.record(7)
+  assert.equal(stat.min(), 3, 'the closed sample still counts')
+  stat.roll(2000)
+  assert.equal(stat.min(), 7, 'the sample with 3 fell out of the window')
+})

@@ -12,6 +12,7 @@ import {
 } from '@ferry/api'
 import type { KafkaProducer, OutgoingRecord } from '../../src/kafka/clients.ts'
 import { silentLogger } from '../../src/logger.ts'
+import { RecordingTaskMetrics } from '../../src/metrics/task-metrics.ts'
 import { ConnectorOffsetBackingStore } from '../../src/storage/connector-offset-store.ts'
 import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
 import { TransformationChain } from '../../src/worker/transformation-chain.ts'
@@ -122,6 +123,7 @@ function makeTask(
   batches: SourceRecord[][],
   eos: Partial<ExactlyOnceSettings> = {},
   store: MemoryOffsetBackingStore | ConnectorOffsetBackingStore = new MemoryOffsetBackingStore(),
+  metrics = new RecordingTaskMetrics('c', 0, 'source', 2),
 ) {
   const task = new ScriptedTask(batches)
   const producer = new TransactionalProducer()
@@ -142,8 +144,10 @@ function makeTask(
     'STARTED',
     eventsListener(events),
     silentLogger(),
+    undefined,
+    metrics,
   )
-  return { task, worker, producer, events }
+  return { task, worker, producer, events, metrics }
 }
 
 async function until(check: () => boolean) {
@@ -182,6 +186,16 @@ test('transaction.boundary=poll: each batch and its source offsets are one trans
     'commitRecord once each transaction is committed',
   )
   assert.ok(task.commits >= 2)
+})
+
+test('transaction-size records the records of each committed transaction', async () => {
+  const { worker, producer, metrics } = makeTask([[record('a', 1), record('a', 2), record('a', 3)], [record('b', 1)]])
+  worker.run()
+  await until(() => producer.calls.filter((c) => c === 'commit').length === 2)
+  await worker.stop(5000)
+  assert.equal(metrics.transactionSize.min(), 1)
+  assert.equal(metrics.transactionSize.max(), 3)
+  assert.equal(metrics.transactionSize.avg(), 2)
 })
 
 test('the zombie checks run around initTransactions, before the task starts', async () => {
