@@ -1,50 +1,55 @@
 /**
- * Issue 19's Avro benchmark: Ferry's `io.confluent.connect.avro.AvroConverter` against Apache Kafka Connect with
- * Apicurio Registry's own Avro converter (`io.apicurio.registry.utils.converter.AvroConverter`, from Maven Central),
- * both on one broker and one Apicurio Registry 3.3.3:
+ * The Avro group (issue 19): Ferry's `io.confluent.connect.avro.AvroConverter` on a Ferry worker against Apache Kafka
+ * Connect with Apicurio Registry's own Avro converter (`io.apicurio.registry.utils.converter.AvroConverter`, from Maven
+ * Central), both on the bench's broker and one Apicurio Registry 3.3.3 (scripts/apicurio/harness.ts, in memory) that the
+ * group starts for its own phase. Each engine runs its converter with its defaults.
  *
- *   npm run bench:avro -- [--records 200000] [--rounds 2] [--bootstrap host:port]
- *
- * Each round, for each engine (the order alternates): a source phase, FileStreamSource reads the lines file, HoistField
- * and InsertField make each line a two-field struct and the converter writes it as Avro to a new topic (done when the
- * topic holds every record); then a sink phase, FileStreamSink reads that topic back through the same converter and
- * writes each struct as a line (done when the file has every line). Each phase is a fresh standalone worker. Records/s
- * count from the first record seen to the last (startup left out); CPU is the worker process's user+system time over
- * that window per 100,000 records; RSS is the peak sampled during the phase.
+ * - `avro-source` (workload 22): FileStreamSource reads the lines file, HoistField$Value and InsertField$Value make each
+ *   line a two-field struct and the converter writes it as Avro to a new one-partition topic; done when the topic's
+ *   end offset reaches the line count.
+ * - `avro-sink` (workload 23): FileStreamSink reads back a topic the same engine's source wrote (the last `avro-source`
+ *   run's, else one written for it first, unmeasured) through the same converter and writes each struct as a line;
+ *   done when the file has every line. The engines write different bytes to the registry's subjects (Apicurio's own
+ *   framing), so each reads only what it wrote.
  *
  * Apicurio's converters are not published for 3.x on Maven Central (the jars of 3.3.3 and 3.2.1 are missing there), so
  * Apache Connect runs Apicurio's 2.6.13.Final converter, which talks to the registry's v2 API (`/apis/registry/v2`,
- * still served by 3.3.3); Ferry uses the registry's Confluent API (`/apis/ccompat/v7`). Not part of `npm run bench`.
+ * still served by 3.3.3); Ferry uses the registry's Confluent API (`/apis/ccompat/v7`).
  */
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
-import { startApicurio } from '../apicurio/harness.ts'
-import { REPO_ROOT, startKafka } from '../kafka/harness.ts'
-import { type ApacheConnect, ensureApacheConnect, run } from './apache.ts'
-import { admin, createTopic, LineCounter, writeLinesFile } from './data.ts'
+import { KafkaConsumer } from '../../packages/runtime/src/kafka/clients.ts'
+import { APICURIO_VERSION, type SchemaRegistryServer, startApicurio } from '../apicurio/harness.ts'
+import { REPO_ROOT } from '../kafka/harness.ts'
+import { run } from './apache.ts'
+import { bootstrapList, createTopic, LINE_BYTES, LineCounter } from './data.ts'
+import type { WorkloadHelpers } from './jdbc.ts'
 import { type Engine, startWorker, type Worker } from './workers.ts'
+import type { BenchContext, Runner, Workload } from './workloads.ts'
 
 export const APICURIO_CONVERTER_VERSION = '2.6.13.Final'
 /** Jars the Connect runtime provides: kept off the plugin's directory. */
 const PROVIDED = /^(connect-api|connect-json|kafka-clients|slf4j-api)-/
 
-const { values } = parseArgs({
-  options: {
-    records: { type: 'string', default: '200000' },
-    rounds: { type: 'string', default: '2' },
-    bootstrap: { type: 'string' },
-  },
-})
-const records = Number(values.records)
-const rounds = Number(values.rounds)
+/** The registry of a bench run and the topics each engine's source wrote, prepared once (`prepareAvro`). */
+export interface AvroSetup {
+  registry: SchemaRegistryServer
+  /** `plugin.path` entry of Apicurio's converter, when Maven could fetch it. */
+  apicurioPlugins: string | undefined
+  /** The newest topic each engine's source wrote: the sink's input. */
+  written: Partial<Record<Engine, string>>
+  /** Average size of a record's value in each engine's topic (its converter's bytes), measured after each source run. */
+  valueBytes: Partial<Record<Engine, number>>
+  /** Why a runner cannot run this group. */
+  skip: Partial<Record<Engine, string>>
+  /** Deletes the written topics (unless kept) and stops the registry. */
+  stop(): Promise<void>
+}
 
 /** Apicurio's converter and its dependencies as a `plugin.path` directory (Maven, once). */
-async function ensureApicurioConverter(): Promise<string> {
+export async function ensureApicurioConverter(): Promise<string> {
   const home = join(REPO_ROOT, '.cache', 'bench', `apicurio-converter-${APICURIO_CONVERTER_VERSION}`)
   const plugin = join(home, 'plugins', 'apicurio-converter')
   if (existsSync(join(plugin, `apicurio-registry-utils-converter-${APICURIO_CONVERTER_VERSION}.jar`)))
@@ -87,178 +92,239 @@ async function ensureApicurioConverter(): Promise<string> {
   return join(home, 'plugins')
 }
 
-interface Measured {
-  msgsPerSec: number
-  cpuPer100k: number
-  peakRssMb: number
-}
-
-/** Samples `count()` and the worker every 100 ms until `total`; see the module comment for what is measured. */
-async function measure(w: Worker, count: () => Promise<number>, total: number): Promise<Measured> {
-  const deadline = performance.now() + 15 * 60_000
-  let peakRssMb = 0
-  let t0 = 0
-  let c0 = 0
-  let cpu0 = 0
-  for (;;) {
-    const n = await count()
-    const now = performance.now()
-    const mem = w.memory()
-    if (mem) peakRssMb = Math.max(peakRssMb, mem.rssMb)
-    if (n > 0 && t0 === 0) {
-      t0 = now
-      c0 = n
-      cpu0 = w.cpuSeconds() ?? 0
-    }
-    if (n >= total) {
-      const cpu = (w.cpuSeconds() ?? 0) - cpu0
-      const counted = Math.max(1, total - c0)
-      return { msgsPerSec: counted / ((now - t0) / 1000), cpuPer100k: (cpu / counted) * 100_000, peakRssMb }
-    }
-    if (!w.running()) throw new Error(`${w.engine} exited at ${n} of ${total}:\n${w.logTail(30)}`)
-    if (now > deadline) throw new Error(`${w.engine} reached only ${n} of ${total}:\n${w.logTail(30)}`)
-    await sleep(100)
-  }
-}
-
-function converterProps(engine: Engine, registry: { url: string; confluentUrl: string }): Record<string, string> {
-  return engine === 'ferry'
-    ? {
-        'value.converter': 'io.confluent.connect.avro.AvroConverter',
-        'value.converter.schema.registry.url': registry.confluentUrl,
-      }
-    : {
-        'value.converter': 'io.apicurio.registry.utils.converter.AvroConverter',
-        'value.converter.apicurio.registry.url': `${registry.url}/apis/registry/v2`,
-        'value.converter.apicurio.registry.auto-register': 'true',
-        'value.converter.apicurio.registry.find-latest': 'true',
-      }
-}
-
-/** The median; the mean of the middle two for an even count. */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-async function main(): Promise<void> {
-  const loadBefore = loadavg()[0]!
-  const kafka = values.bootstrap ? null : await startKafka()
-  const bootstrap = values.bootstrap ?? kafka!.bootstrapServers
+/** Starts the registry and, for the Apache side, fetches Apicurio's converter. */
+export async function prepareAvro(options: {
+  engines: readonly Engine[]
+  log: (line: string) => void
+  /** Deletes topics at stop(); absent: the topics stay. */
+  deleteTopics?: (topics: string[]) => Promise<unknown>
+}): Promise<AvroSetup> {
+  options.log(`Starting Apicurio Registry ${APICURIO_VERSION}...`)
   const registry = await startApicurio()
-  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-avro-'))
-  const a = admin(bootstrap)
-  try {
-    const apacheBase = await ensureApacheConnect()
-    const apache: ApacheConnect = {
-      ...apacheBase,
-      pluginPath: `${apacheBase.pluginPath},${await ensureApicurioConverter()}`,
+  const skip: Partial<Record<Engine, string>> = {}
+  let apicurioPlugins: string | undefined
+  if (options.engines.includes('apache')) {
+    try {
+      apicurioPlugins = await ensureApicurioConverter()
+    } catch (e) {
+      skip.apache = (e as Error).message.replace(/\s+/g, ' ').slice(0, 300)
     }
-    const input = join(dir, 'lines.txt')
-    await writeLinesFile(input, records)
-    const results: Record<Engine, Record<'source' | 'sink', Measured[]>> = {
-      apache: { source: [], sink: [] },
-      ferry: { source: [], sink: [] },
-    }
-    for (let round = 0; round < rounds; round++) {
-      const order: Engine[] = round % 2 === 0 ? ['apache', 'ferry'] : ['ferry', 'apache']
-      for (const engine of order) {
-        const topic = `avro-${engine}-${randomUUID()}`
-        await createTopic(bootstrap, topic)
-        const worker = {
-          'bootstrap.servers': bootstrap,
-          'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-          ...converterProps(engine, registry),
-          'offset.flush.interval.ms': '10000',
+  }
+  const setup: AvroSetup = {
+    registry,
+    apicurioPlugins,
+    written: {},
+    valueBytes: {},
+    skip,
+    async stop() {
+      const topics = Object.values(setup.written)
+      if (topics.length > 0) await options.deleteTopics?.(topics).catch(() => {})
+      await registry.stop()
+    },
+  }
+  return setup
+}
+
+/** Each engine's Avro converter for values (keys: StringConverter, null), with its defaults otherwise. */
+function avroWorker(ctx: BenchContext, engine: Engine, registry: SchemaRegistryServer): Record<string, string> {
+  return {
+    'bootstrap.servers': ctx.bootstrap,
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    ...(engine === 'ferry'
+      ? {
+          'value.converter': 'io.confluent.connect.avro.AvroConverter',
+          'value.converter.schema.registry.url': registry.confluentUrl,
         }
-        const source = await startWorker({
-          engine,
-          dir,
-          label: `-src-${round}`,
-          worker,
-          apache,
-          connectors: [
-            {
-              name: 'avro-source',
-              'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
-              file: input,
-              topic,
-              transforms: 'hoist,origin',
-              'transforms.hoist.type': 'org.apache.kafka.connect.transforms.HoistField$Value',
-              'transforms.hoist.field': 'line',
-              'transforms.origin.type': 'org.apache.kafka.connect.transforms.InsertField$Value',
-              'transforms.origin.static.field': 'origin',
-              'transforms.origin.static.value': 'bench',
-            },
-          ],
-        })
-        try {
-          results[engine].source.push(await measure(source, () => a.recordCount(topic), records))
-        } finally {
-          await source.stop()
-        }
-        const output = join(dir, `out-${engine}-${round}.txt`)
-        const lines = new LineCounter(output)
-        const sink = await startWorker({
-          engine,
-          dir,
-          label: `-sink-${round}`,
-          worker,
-          apache,
-          connectors: [
-            {
-              name: 'avro-sink',
-              'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector',
-              file: output,
-              topics: topic,
-            },
-          ],
-        })
-        try {
-          results[engine].sink.push(await measure(sink, () => lines.count(), records))
-        } finally {
-          await sink.stop()
-        }
-        const last = results[engine]
-        process.stderr.write(
-          `round ${round + 1} ${engine}: source ${Math.round(last.source.at(-1)!.msgsPerSec)} rec/s, sink ${Math.round(last.sink.at(-1)!.msgsPerSec)} rec/s\n`,
-        )
-      }
-    }
-    const loadAfter = loadavg()[0]!
-    const row = (engine: Engine, phase: 'source' | 'sink') => {
-      const m = results[engine][phase]
-      return {
-        msgs: median(m.map((x) => x.msgsPerSec)),
-        cpu: median(m.map((x) => x.cpuPer100k)),
-        rss: median(m.map((x) => x.peakRssMb)),
-      }
-    }
-    console.log(
-      `Avro, ${records.toLocaleString('en-US')} records, ${rounds} rounds (medians), ${cpus().length} CPUs, load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
-    )
-    console.log('| phase | engine | records/s | CPU s / 100k records | peak RSS MiB |')
-    console.log('| --- | --- | --- | --- | --- |')
-    for (const phase of ['source', 'sink'] as const) {
-      for (const engine of ['apache', 'ferry'] as const) {
-        const r = row(engine, phase)
-        console.log(
-          `| ${phase} | ${engine} | ${Math.round(r.msgs).toLocaleString('en-US')} | ${r.cpu.toFixed(2)} | ${Math.round(r.rss)} |`,
-        )
-      }
-      const f = row('ferry', phase)
-      const p = row('apache', phase)
-      console.log(
-        `| ${phase} | Ferry / Apache | ${(f.msgs / p.msgs).toFixed(2)}x | ${(f.cpu / p.cpu).toFixed(2)}x | ${(f.rss / p.rss).toFixed(2)}x |`,
-      )
-    }
-  } finally {
-    await a.close()
-    await registry.stop()
-    await kafka?.stop()
-    await rm(dir, { recursive: true, force: true })
+      : {
+          'value.converter': 'io.apicurio.registry.utils.converter.AvroConverter',
+          'value.converter.apicurio.registry.url': `${registry.url}/apis/registry/v2`,
+          'value.converter.apicurio.registry.auto-register': 'true',
+          'value.converter.apicurio.registry.find-latest': 'true',
+        }),
+    'offset.flush.interval.ms': '10000',
   }
 }
 
-await main()
+/** The average value size of the first (up to) 200 records of `topic`. */
+async function averageValueBytes(ctx: BenchContext, topic: string): Promise<number> {
+  const consumer = new KafkaConsumer({
+    bootstrapServers: bootstrapList(ctx.bootstrap),
+    clientId: 'ferry-bench-avro',
+    groupId: `ferry-bench-avro-${randomUUID().slice(0, 8)}`,
+  })
+  let bytes = 0
+  let seen = 0
+  try {
+    await consumer.subscribe([topic])
+    const want = Math.min(200, ctx.records)
+    const deadline = performance.now() + 60_000
+    while (seen < want && performance.now() < deadline)
+      for (const m of await consumer.poll(5000, 500)) {
+        if (seen >= want) break
+        seen++
+        bytes += m.value?.length ?? 0
+      }
+  } finally {
+    await consumer.close()
+  }
+  return bytes / Math.max(1, seen)
+}
+
+const MiB = 1024 * 1024
+
+/** The Avro group's workloads, with workloads.ts's run helpers. */
+export function avroWorkloads({ runDir, cleanup, failure, measureThroughput }: WorkloadHelpers): Workload[] {
+  const runners: Runner[] = ['apache', 'ferry']
+  const sides = `Ferry's \`io.confluent.connect.avro.AvroConverter\` (through the registry's Confluent API, \`/apis/ccompat/v7\`) on a Ferry worker against Apache Connect with Apicurio Registry's own \`io.apicurio.registry.utils.converter.AvroConverter\` ${APICURIO_CONVERTER_VERSION} (from Maven Central; through the registry's v2 API, the 3.x converter jars are not on Maven Central) with \`apicurio.registry.auto-register=true\` and \`find-latest=true\`, each converter's defaults otherwise, on one Apicurio Registry ${APICURIO_VERSION} (in memory) and the same broker; keys are null (StringConverter). The registry's CPU is not counted.`
+  const skipOf = (ctx: BenchContext, runner: Runner) =>
+    ctx.avroSkip ?? (ctx.avro ? ctx.avro.skip[runner as Engine] : 'not prepared')
+  const recordBytes = (ctx: BenchContext) => Math.round(ctx.avro?.valueBytes.ferry ?? ctx.avro?.valueBytes.apache ?? 0)
+
+  /** Starts a worker; `apache` gets Apicurio's converter on plugin.path. */
+  const start = (
+    ctx: BenchContext,
+    runner: Runner,
+    dir: string,
+    connector: Record<string, string>,
+    cpuProfileDir?: string,
+  ) => {
+    const setup = ctx.avro!
+    const apache =
+      runner === 'apache' && ctx.apache && setup.apicurioPlugins
+        ? { ...ctx.apache, pluginPath: `${ctx.apache.pluginPath},${setup.apicurioPlugins}` }
+        : ctx.apache
+    return startWorker({
+      engine: runner as Engine,
+      dir,
+      apache,
+      cpuProfileDir,
+      worker: avroWorker(ctx, runner as Engine, setup.registry),
+      connectors: [connector],
+    })
+  }
+
+  /** A source run into a new topic, kept as the engine's sink input (the one it replaces is deleted). */
+  const writeTopic = async (
+    ctx: BenchContext,
+    runner: Runner,
+    round: number,
+    cpuProfileDir: string | undefined,
+  ): Promise<{ metrics: Record<string, number>; window: { startUs: number; endUs: number } }> => {
+    const setup = ctx.avro!
+    const engine = runner as Engine
+    const dir = await runDir(ctx, 'avro-source', runner, round)
+    const topic = `bench-avro-${runner}-${round}-${randomUUID().slice(0, 8)}`
+    let w: Worker | undefined
+    try {
+      await createTopic(ctx.bootstrap, topic)
+      const previous = setup.written[engine]
+      setup.written[engine] = topic
+      if (previous && !ctx.keepFiles) await ctx.admin.deleteTopics([previous]).catch(() => {})
+      w = await start(
+        ctx,
+        runner,
+        dir,
+        {
+          name: `bench-avro-source-${randomUUID().slice(0, 8)}`,
+          'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
+          'tasks.max': '1',
+          file: ctx.linesFile,
+          topic,
+          transforms: 'hoist,origin',
+          'transforms.hoist.type': 'org.apache.kafka.connect.transforms.HoistField$Value',
+          'transforms.hoist.field': 'line',
+          'transforms.origin.type': 'org.apache.kafka.connect.transforms.InsertField$Value',
+          'transforms.origin.static.field': 'origin',
+          'transforms.origin.static.value': 'bench',
+        },
+        cpuProfileDir,
+      )
+      const worker = w
+      const measured = await measureThroughput(ctx, worker, ctx.records, 0, async () =>
+        (await ctx.admin.offsets(topic)).reduce((n, p) => n + p.end, 0),
+      )
+      await worker.stop()
+      const valueBytes = await averageValueBytes(ctx, topic)
+      setup.valueBytes[engine] = valueBytes
+      return {
+        ...measured,
+        metrics: { ...measured.metrics, mbPerSec: (measured.metrics.msgsPerSec! * valueBytes) / MiB },
+      }
+    } finally {
+      await w?.stop()
+      await cleanup(ctx, dir)
+    }
+  }
+
+  const source: Workload = {
+    id: 'avro-source',
+    number: 22,
+    title: 'Avro: file source → topic',
+    description: `FileStreamSource reads the lines file (${LINE_BYTES}-byte lines), HoistField$Value (\`line\`) and InsertField$Value (static \`origin\`) make each line a two-field struct and the converter writes it as Avro to a new one-partition topic, registering its schema; done when the topic's end offset reaches the line count. ${sides}`,
+    runners: () => runners,
+    records: (ctx) => ctx.records,
+    recordBytes,
+    skip: skipOf,
+    profile: true,
+    async run(ctx, runner, round, options = {}) {
+      if (!ctx.avro) return failure(runner, round, new Error('the Avro group was not prepared (prepareAvro)'))
+      try {
+        return { runner, round, ok: true, ...(await writeTopic(ctx, runner, round, options.cpuProfileDir)) }
+      } catch (e) {
+        return failure(runner, round, e)
+      }
+    },
+  }
+
+  const sink: Workload = {
+    id: 'avro-sink',
+    number: 23,
+    title: 'Avro: topic → file sink',
+    description: `FileStreamSink reads a topic of workload 22's Avro records that the same engine wrote (the latest run's; the engines frame Avro differently) back through the converter, which fetches the schema by id, and writes each struct as a line; done when the file has every line. ${sides}`,
+    runners: () => runners,
+    records: (ctx) => ctx.records,
+    recordBytes,
+    skip: skipOf,
+    profile: true,
+    async run(ctx, runner, round, options = {}) {
+      const setup = ctx.avro
+      if (!setup) return failure(runner, round, new Error('the Avro group was not prepared (prepareAvro)'))
+      const engine = runner as Engine
+      let dir: string | undefined
+      let w: Worker | undefined
+      try {
+        if (!setup.written[engine]) {
+          ctx.log(`Writing ${ctx.records} Avro records with ${runner}'s converter for workload 23 (not measured)...`)
+          await writeTopic(ctx, runner, round, undefined)
+        }
+        dir = await runDir(ctx, 'avro-sink', runner, round)
+        const out = join(dir, 'sink-output.txt')
+        w = await start(
+          ctx,
+          runner,
+          dir,
+          {
+            // A new name per run is a new consumer group, which reads the topic from the start.
+            name: `bench-avro-sink-${randomUUID().slice(0, 8)}`,
+            'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector',
+            'tasks.max': '1',
+            file: out,
+            topics: setup.written[engine]!,
+          },
+          options.cpuProfileDir,
+        )
+        const counter = new LineCounter(out)
+        const measured = await measureThroughput(ctx, w, ctx.records, setup.valueBytes[engine] ?? 0, () =>
+          counter.count(),
+        )
+        return { runner, round, ok: true, ...measured }
+      } catch (e) {
+        return failure(runner, round, e)
+      } finally {
+        await w?.stop()
+        if (dir) await cleanup(ctx, dir)
+      }
+    },
+  }
+  return [source, sink]
+}

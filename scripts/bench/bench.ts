@@ -10,12 +10,14 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { KAFKA_VERSION, REPO_ROOT, type SecuredKafkaCluster, startKafka } from '../kafka/harness.ts'
 import { CONNECT_JVM_OPTIONS, ensureApacheConnect, javaVersion, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
+import { prepareAvro } from './avro.ts'
 import { CDC_PRESETS, prepareCdc } from './cdc.ts'
 import { admin, createTopic, jsonRecord, LINE_BYTES, line, produce, writeLinesFile } from './data.ts'
 import { prepareJdbc } from './jdbc.ts'
 import { summarizeProfileDir } from './profile.ts'
 import {
   type BenchResults,
+  isAvro,
   isCdc,
   isSecured,
   type ProfileResult,
@@ -45,9 +47,9 @@ export interface BenchOptions {
   workloads: WorkloadId[]
   /** Use this broker instead of starting one (workloads 1–7; 8–11 always start their own secured broker). */
   bootstrap?: string | undefined
-  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9, 15–17, 20 and 21 (node --cpu-prof). */
+  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9, 15–17 and 20–23 (node --cpu-prof). */
   profile: boolean
-  /** Override the record counts (workloads 1, 2, 6, 8 and 9; and 3, 10 and 11 when smaller than theirs). */
+  /** Override the record counts (workloads 1, 2, 6, 8, 9, 22 and 23; and 3, 10 and 11 when smaller than theirs). */
   records?: number | undefined
   jsonRecords?: number | undefined
   /** Records of workload 7 (default: as workload 3). */
@@ -189,7 +191,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (base.ferryJsonSkip) log(`Workloads 3, 10 and 11 skipped for Ferry: ${base.ferryJsonSkip}`)
     if (
       selected.some(
-        (w) => w.id === 'source' || w.id === 'sink' || w.id.startsWith('metrics-') || w.id.startsWith('source-sasl-'),
+        (w) =>
+          w.id === 'source' ||
+          w.id === 'sink' ||
+          w.id.startsWith('metrics-') ||
+          w.id.startsWith('source-sasl-') ||
+          isAvro(w.id),
       )
     ) {
       log(`Writing ${records} lines of ${LINE_BYTES} bytes...`)
@@ -291,7 +298,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         }
         await runPhase(
           ctx,
-          plain.filter((w) => !sinkGroupOf(w.id) && !isCdc(w.id)),
+          plain.filter((w) => !sinkGroupOf(w.id) && !isCdc(w.id) && !isAvro(w.id)),
         )
         // The sink groups, one after the other on the same broker, each with its server up only for its own phase.
         for (const group of Object.keys(SINK_GROUPS) as SinkGroup[]) {
@@ -325,6 +332,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
             await runPhase(ctx, cdcPhase)
           } finally {
             await ctx.cdc?.stop()
+          }
+        }
+        // The Avro group, with its schema registry up only for its own phase.
+        const avroPhase = plain.filter((w) => isAvro(w.id))
+        if (avroPhase.length > 0) {
+          ctx.avro = await prepareAvro({
+            engines: options.engines,
+            log,
+            ...(options.keepFiles ? {} : { deleteTopics: (topics: string[]) => ctx.admin.deleteTopics(topics) }),
+          }).catch((e: unknown) => {
+            ctx.avroSkip = `Apicurio Registry could not be prepared: ${(e as Error).message.split('\n')[0]}`
+            log(`The avro group skipped: ${ctx.avroSkip}`)
+            return undefined
+          })
+          for (const [engine, why] of Object.entries(ctx.avro?.skip ?? {}))
+            log(`The avro group skipped for ${engine}: ${why}`)
+          try {
+            await runPhase(ctx, avroPhase)
+          } finally {
+            await ctx.avro?.stop()
           }
         }
       } finally {

@@ -1,5 +1,12 @@
 /** A small hand-written SVG chart of the results (no browser, no dependencies). */
-import { type BenchResults, CDC_WORKLOAD_IDS, isScale, SECURED_WORKLOAD_IDS, type WorkloadResult } from './results.ts'
+import {
+  AVRO_WORKLOAD_IDS,
+  type BenchResults,
+  CDC_WORKLOAD_IDS,
+  isScale,
+  SECURED_WORKLOAD_IDS,
+  type WorkloadResult,
+} from './results.ts'
 
 export interface RatioRow {
   workload: WorkloadResult
@@ -43,6 +50,16 @@ export const CHART_METRICS: Record<string, Array<Omit<RatioRow, 'workload'>>> = 
         { metric: 'msgsPerSec', label: 'events/s', better: 'higher' as const, target: 1.5 },
         { metric: 'cpuSecondsPerMillion', label: 'CPU s per M events', better: 'lower' as const },
         { metric: 'peakRssMb', label: 'peak RSS', better: 'lower' as const, target: 0.2 },
+      ],
+    ]),
+  ),
+  ...Object.fromEntries(
+    AVRO_WORKLOAD_IDS.map((id) => [
+      id,
+      [
+        { metric: 'msgsPerSec', label: 'records/s', better: 'higher' as const },
+        { metric: 'cpuSecondsPerMillion', label: 'CPU s per M records', better: 'lower' as const },
+        { metric: 'peakRssMb', label: 'peak RSS', better: 'lower' as const },
       ],
     ]),
   ),

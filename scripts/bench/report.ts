@@ -10,6 +10,7 @@ import {
   isSecured,
   SINK_GROUPS,
   type SinkGroup,
+  type WorkloadGroup,
   type WorkloadResult,
 } from './results.ts'
 import {
@@ -111,6 +112,10 @@ function cell(s: Summary | undefined, digits: number): string {
   return `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`
 }
 
+function verdict(ok: boolean | undefined): string {
+  return ok === undefined ? 'not measured' : ok ? '**met**' : 'not met'
+}
+
 function workloadTable(w: WorkloadResult): string {
   const runners = w.runners.filter((r) => w.summary[r])
   if (runners.length === 0) return '_No successful runs._\n'
@@ -133,7 +138,6 @@ function workloadTable(w: WorkloadResult): string {
 function targets(results: BenchResults): string {
   const rows: string[] = []
   const byId = new Map(results.workloads.map((w) => [w.id, w]))
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
   for (const id of ['source', 'sink', 'json'] as const) {
     const w = byId.get(id)
     if (!w) continue
@@ -240,6 +244,8 @@ export interface ReportOptions {
   sinks?: Partial<Record<SinkGroup, SectionRun | undefined>> | undefined
   /** The CDC group's section, likewise. */
   cdc?: SectionRun | undefined
+  /** The Avro group's section, likewise. */
+  avro?: SectionRun | undefined
   /** The newest soak run (`npm run soak`) and the link of its results file. */
   soak?: { results: SoakResults; resultsLink: string } | undefined
 }
@@ -294,7 +300,7 @@ ${rows.join('\n')}
 function workloadSection(results: BenchResults, w: WorkloadResult): string {
   return `### ${w.number}. ${w.title}
 
-${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US')}** of **${w.recordBytes} bytes** (${groupOf(w.id) === 'cdc' ? 'value as the JsonConverter wrote it, averaged over some records of the last run; keys hold the primary key' : 'value; keys are null'}).` : ''}${
+${w.description} ${w.records > 0 ? `Records: **${w.records.toLocaleString('en-US')}** of **${w.recordBytes} bytes** (${groupOf(w.id) === 'cdc' ? 'value as the JsonConverter wrote it, averaged over some records of the last run; keys hold the primary key' : groupOf(w.id) === 'avro' ? "value as Ferry's converter wrote it, schema id included, averaged over some records of the last run; keys are null" : 'value; keys are null'}).` : ''}${
     w.ceilingFraction
       ? ` Fraction of the perf-tool ceiling: ${Object.entries(w.ceilingFraction)
           .map(([e, f]) => `${RUNNER_NAMES[e as Runner]} ${f.toFixed(2)}`)
@@ -432,7 +438,6 @@ ${securedHistory(s, links.history)}${
 
 /** The scale group's goals: rebalance time ≤ 0.5× Apache's, memory per task ≤ 0.1× Apache's, no needless restarts. */
 function scaleGoals(workloads: WorkloadResult[]): string {
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
   const rows: string[] = []
   for (const w of workloads) {
     const at = `${w.number}. ${w.title.replace(/^Scale: /, '')}`
@@ -528,32 +533,40 @@ const SINK_SECTIONS: Record<SinkGroup, { heading: string; intro: string }> = {
   },
 }
 
-/** A sink group: its own section, from its own run when that is not the page's, with issue 15's goal. */
-function sinkSection(group: SinkGroup, s: SectionRun, separate: boolean): string {
+/**
+ * A group's own section: its `## heading (workload N[–M])`, the sentence naming its run when that is not the page's,
+ * the intro, a goals (or ratios) table, the workloads, their profiles and notes. Used by the sink, CDC and Avro groups.
+ */
+function groupSection(
+  group: WorkloadGroup,
+  s: SectionRun,
+  separate: boolean,
+  parts: {
+    heading: string
+    intro: string
+    /** Whether the run's Apache Connect version belongs in the separate-run sentence. */
+    apache: boolean
+    /** The table's `### ` heading and head row, and a row per workload. */
+    table: { heading: string; head: string; rows: (w: WorkloadResult) => string[] }
+  },
+): string {
   const r = s.results
   const workloads = r.workloads.filter((w) => groupOf(w.id) === group)
   const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
   const numbers =
     workloads.length > 1 ? `s ${workloads[0]!.number}–${workloads.at(-1)!.number}` : ` ${workloads[0]?.number ?? ''}`
   const run = separate
-    ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, ${r.rounds} round${r.rounds === 1 ? '' : 's'}, Ferry ${r.versions.ferry}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine.\n\n`
+    ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, ${r.rounds} round${r.rounds === 1 ? '' : 's'}, Ferry ${r.versions.ferry}${parts.apache ? `, Apache Connect ${r.versions.apacheConnect ?? '-'}` : ''}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine.\n\n`
     : ''
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
-  const goals = workloads.map((w) => {
-    const f = w.ratios.msgsPerSec
-    const why = w.skipped.ferry ?? (w.baseline ? w.skipped[w.baseline] : undefined)
-    return `| ${w.number}. ${w.title}: throughput ≥ ${SINK_GOAL} of the ${RUNNER_NAMES[w.baseline ?? 'apache']} | ${f === undefined ? (why ? 'skipped' : '-') : f.toFixed(2)} | ${verdict(f === undefined ? undefined : f >= SINK_GOAL)} |`
-  })
   const notes = [...problems(workloads), ...(separate ? r.notes.map((n) => `- ${n}`) : [])]
-  return `## ${SINK_SECTIONS[group].heading} (workload${numbers})
+  return `## ${parts.heading} (workload${numbers})
 
-${run}${SINK_SECTIONS[group].intro}
+${run}${parts.intro}
 
-### Goal (issue 15)
+### ${parts.table.heading}
 
-| goal | measured (Ferry / direct) | |
-|---|---:|---|
-${goals.join('\n')}
+${parts.table.head}
+${workloads.flatMap(parts.table.rows).join('\n')}
 
 ${workloads.map((w) => workloadSection(r, w)).join('\n')}
 ### Where the time goes
@@ -569,55 +582,74 @@ ${profiles(
 ${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
 }
 
+/** A sink group: its own section, from its own run when that is not the page's, with issue 15's goal. */
+function sinkSection(group: SinkGroup, s: SectionRun, separate: boolean): string {
+  return groupSection(group, s, separate, {
+    ...SINK_SECTIONS[group],
+    apache: false,
+    table: {
+      heading: 'Goal (issue 15)',
+      head: '| goal | measured (Ferry / direct) | |\n|---|---:|---|',
+      rows: (w) => {
+        const f = w.ratios.msgsPerSec
+        const why = w.skipped.ferry ?? (w.baseline ? w.skipped[w.baseline] : undefined)
+        return [
+          `| ${w.number}. ${w.title}: throughput ≥ ${SINK_GOAL} of the ${RUNNER_NAMES[w.baseline ?? 'apache']} | ${f === undefined ? (why ? 'skipped' : '-') : f.toFixed(2)} | ${verdict(f === undefined ? undefined : f >= SINK_GOAL)} |`,
+        ]
+      },
+    },
+  })
+}
+
 /** Issue 17's goals for the CDC group: Ferry's events/s at least this many times Debezium's, its peak RSS at most. */
 export const CDC_GOALS = { msgsPerSec: 1.5, peakRssMb: 0.2 } as const
 
 /** The CDC group: its own section, from its own run when that is not the page's, with issue 17's goals. */
 function cdcSection(s: SectionRun, separate: boolean): string {
-  const r = s.results
-  const workloads = r.workloads.filter((w) => groupOf(w.id) === 'cdc')
-  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
-  const numbers =
-    workloads.length > 1 ? `s ${workloads[0]!.number}–${workloads.at(-1)!.number}` : ` ${workloads[0]?.number ?? ''}`
-  const run = separate
-    ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, ${r.rounds} round${r.rounds === 1 ? '' : 's'}, Ferry ${r.versions.ferry}, Apache Connect ${r.versions.apacheConnect ?? '-'}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine.\n\n`
-    : ''
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : 'not met')
-  const goals = workloads.flatMap((w) => {
-    const why = w.skipped.ferry ?? w.skipped.apache
-    const row = (what: string, metric: 'msgsPerSec' | 'peakRssMb') => {
-      const x = w.ratios[metric]
-      const goal = CDC_GOALS[metric]
-      const ok = x === undefined ? undefined : metric === 'msgsPerSec' ? x >= goal : x <= goal
-      return `| ${w.number}. ${w.title}: ${what} ${metric === 'msgsPerSec' ? '≥' : '≤'} ${goal}× Debezium's | ${x === undefined ? (why ? 'skipped' : '-') : ratioLabel(x)} | ${verdict(ok)} |`
-    }
-    return [row('events/s', 'msgsPerSec'), row('peak RSS', 'peakRssMb')]
-  })
-  const notes = [...problems(workloads), ...(separate ? r.notes.map((n) => `- ${n}`) : [])]
-  return `## PostgreSQL CDC (workload${numbers})
-
-${run}Ferry's PostgreSQL CDC source against Debezium's PostgreSQL connector on Apache Connect, in the same run, with the
+  return groupSection('cdc', s, separate, {
+    heading: 'PostgreSQL CDC',
+    intro: `Ferry's PostgreSQL CDC source against Debezium's PostgreSQL connector on Apache Connect, in the same run, with the
 same connector file, PostgreSQL and broker (the Apache column is Debezium on Apache Connect). Details, caveats and what
-the profile says: [connectors/postgres-cdc.md](connectors/postgres-cdc.md#benchmark).
+the profile says: [connectors/postgres-cdc.md](connectors/postgres-cdc.md#benchmark).`,
+    apache: true,
+    table: {
+      heading: 'Goals (issue 17)',
+      head: '| goal | measured (Ferry / Debezium) | |\n|---|---:|---|',
+      rows: (w) => {
+        const why = w.skipped.ferry ?? w.skipped.apache
+        const row = (what: string, metric: 'msgsPerSec' | 'peakRssMb') => {
+          const x = w.ratios[metric]
+          const goal = CDC_GOALS[metric]
+          const ok = x === undefined ? undefined : metric === 'msgsPerSec' ? x >= goal : x <= goal
+          return `| ${w.number}. ${w.title}: ${what} ${metric === 'msgsPerSec' ? '≥' : '≤'} ${goal}× Debezium's | ${x === undefined ? (why ? 'skipped' : '-') : ratioLabel(x)} | ${verdict(ok)} |`
+        }
+        return [row('events/s', 'msgsPerSec'), row('peak RSS', 'peakRssMb')]
+      },
+    },
+  })
+}
 
-### Goals (issue 17)
-
-| goal | measured (Ferry / Debezium) | |
-|---|---:|---|
-${goals.join('\n')}
-
-${workloads.map((w) => workloadSection(r, w)).join('\n')}
-### Where the time goes
-
-Ferry profiled with \`node --cpu-prof\` (one extra run each, after the timed rounds): self time per function, as a
-share of the time the main thread was busy.
-
-${profiles(
-  r,
-  r.profiles.filter((p) => groupOf(p.workload) === 'cdc'),
-  workloads.map((w) => w.number).join(' and '),
-).replace(/^### /gm, '#### ')}
-${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
+/** The Avro group: its own section, from its own run when that is not the page's; issue 19 states no goal. */
+function avroSection(s: SectionRun, separate: boolean): string {
+  const ratio = (w: WorkloadResult, metric: string) => {
+    const x = w.ratios[metric]
+    return x === undefined ? ((w.skipped.ferry ?? w.skipped.apache) ? 'skipped' : '-') : ratioLabel(x)
+  }
+  return groupSection('avro', s, separate, {
+    heading: 'Avro converter',
+    intro: `Issue 19: Ferry's Avro converter against Apicurio Registry's Avro converter on Apache Connect, in the same run, on
+the same broker and registry, with the same connectors and transformations (the Apache column is Apache Connect with
+Apicurio's converter). Issue 19 states no goal: the table gives Ferry / Apache of the medians. The formats:
+[formats.md](formats.md).`,
+    apache: true,
+    table: {
+      heading: 'Ratios (issue 19)',
+      head: '| workload | records/s | CPU s per million records | peak RSS |\n|---|---:|---:|---:|',
+      rows: (w) => [
+        `| ${w.number}. ${w.title} | ${ratio(w, 'msgsPerSec')} | ${ratio(w, 'cpuSecondsPerMillion')} | ${ratio(w, 'peakRssMb')} |`,
+      ],
+    },
+  })
 }
 
 /** The newest soak run: each worker's RSS and event-loop delay, first settled window against the last. */
@@ -681,11 +713,14 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
   const sinksText = sinks.map(({ group, s }) => sinkSection(group, s, s.results !== results)).join('')
   const cdc = links.cdc && hasGroup(links.cdc.results, 'cdc') ? links.cdc : undefined
   const cdcText = cdc ? cdcSection(cdc, cdc.results !== results) : ''
+  const avro = links.avro && hasGroup(links.avro.results, 'avro') ? links.avro : undefined
+  const avroText = avro ? avroSection(avro, avro.results !== results) : ''
   const apart = [
     secured && secured.results !== results ? 'the secured workloads 8–11' : undefined,
     scale && scale.results !== results ? 'the scale group' : undefined,
     sinks.some(({ s }) => s.results !== results) ? 'the sink groups' : undefined,
     cdc && cdc.results !== results ? 'the CDC group' : undefined,
+    avro && avro.results !== results ? 'the Avro group' : undefined,
   ].filter((x) => x !== undefined)
 
   return `# Benchmarks: Ferry and Apache Kafka Connect side by side
@@ -746,7 +781,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## Results
 
 ${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
-${securedText}${scaleText}${sinksText}${cdcText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
+${securedText}${scaleText}${sinksText}${cdcText}${avroText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes
@@ -775,14 +810,15 @@ npm run bench -- --workloads scale # the scale group, 100/300/1,000 connectors (
 npm run bench -- --workloads scale --scale-connectors 20 --only ferry   # a small one, one side
 npm run bench -- --workloads elasticsearch,s3   # only the sink groups (15–17): Ferry's sinks against direct clients
 npm run bench -- --workloads cdc --cdc-rows 100000   # the CDC group (20, 21): postgres-cdc against Debezium (not in the default set)
+npm run bench -- --workloads avro --records 200000   # the Avro group (22, 23): AvroConverter against Apicurio's (not in the default set)
 npm run soak -- --minutes 15       # the soak (or --hours N); rewrites this page when it ran 15 minutes or more
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
 \`\`\`
 
 A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, the scale group, the sink
-groups or the CDC group rewrites those sections and keeps the rest from the latest full run with workloads 1–7, and a
-run without 8–11, the scale group, a sink group or the CDC group keeps their sections from the latest full run that had
-them. The soak section is the newest
+groups, the CDC group or the Avro group rewrites those sections and keeps the rest from the latest full run with
+workloads 1–7, and a run without 8–11, the scale group, a sink group, the CDC group or the Avro group keeps their
+sections from the latest full run that had them. The soak section is the newest
 \`bench/results/soak-*.json\`.
 
 Needs Java 17+ (a JDK: the bench compiles the connect-file shim with javac) and Maven; the Apache jars go to
@@ -794,6 +830,8 @@ with \`--bootstrap-server\`. The sink groups start their servers from Maven Cent
 scripts/search/harness.ts, S3Mock through scripts/s3mock/harness.ts) on the page's broker; a server that cannot start
 skips its group with a note saying why. The CDC group starts its own PostgreSQL with \`wal_level=logical\`
 (scripts/postgres/harness.ts: the server binaries under \`/usr/lib/postgresql/<major>/bin\` or \`FERRY_PG_BIN\`) and
-fetches Debezium's PostgreSQL connector with Maven into \`.cache/\`.
+fetches Debezium's PostgreSQL connector with Maven into \`.cache/\`. The Avro group starts its own Apicurio Registry
+(scripts/apicurio/harness.ts, from Maven Central) on the page's broker and fetches Apicurio's converter for Apache
+Connect with Maven into \`.cache/bench/\`.
 `
 }

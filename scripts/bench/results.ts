@@ -40,14 +40,30 @@ export function isCdc(id: string): id is CdcWorkloadId {
   return (CDC_WORKLOAD_IDS as readonly string[]).includes(id)
 }
 
+/** The Avro group (avro.ts): Ferry's AvroConverter against Apicurio's on Apache Connect (its own section). */
+export const AVRO_WORKLOAD_IDS = ['avro-source', 'avro-sink'] as const
+export type AvroWorkloadId = (typeof AVRO_WORKLOAD_IDS)[number]
+
+export function isAvro(id: string): id is AvroWorkloadId {
+  return (AVRO_WORKLOAD_IDS as readonly string[]).includes(id)
+}
+
 /**
  * Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, the scale group, a sink group,
- * the CDC group.
+ * the CDC group, the Avro group.
  */
-export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup | 'cdc'
+export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup | 'cdc' | 'avro'
 
 export function groupOf(id: string): WorkloadGroup {
-  return isSecured(id) ? 'secured' : isScale(id) ? 'scale' : isCdc(id) ? 'cdc' : (sinkGroupOf(id) ?? 'plain')
+  return isSecured(id)
+    ? 'secured'
+    : isScale(id)
+      ? 'scale'
+      : isCdc(id)
+        ? 'cdc'
+        : isAvro(id)
+          ? 'avro'
+          : (sinkGroupOf(id) ?? 'plain')
 }
 
 export function hasGroup(results: Pick<BenchResults, 'workloads'>, group: WorkloadGroup): boolean {

@@ -7,6 +7,7 @@
  *   npm run bench -- --workloads scale    the scale group: 3 distributed workers each, 100/300/1,000 connectors
  *   npm run bench -- --workloads elasticsearch,s3    the sink groups: Ferry's sinks against direct clients
  *   npm run bench -- --workloads cdc --cdc-rows 100000    the CDC group: Ferry's postgres-cdc against Debezium
+ *   npm run bench -- --workloads avro --records 200000    the Avro group: Ferry's AvroConverter against Apicurio's
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
 import { execFile } from 'node:child_process'
@@ -21,6 +22,7 @@ import { renderChart } from './chart.ts'
 import { summarizeProfileFile } from './profile.ts'
 import { renderReport, type SectionRun } from './report.ts'
 import {
+  AVRO_WORKLOAD_IDS,
   type BenchResults,
   CDC_WORKLOAD_IDS,
   hasGroup,
@@ -47,42 +49,42 @@ const USAGE = `Usage: npm run bench -- [options]
                           S3Mock), scale: the scale group (three distributed workers per side; about an hour
                           at 100,300,1000 connectors, so only when named), and cdc: the CDC group (${CDC_WORKLOAD_IDS.join(', ')}:
                           Ferry's postgres-cdc against Debezium's PostgresConnector on Apache Connect on a
-                          PostgreSQL of its own; heavy, so only when named)
+                          PostgreSQL of its own; heavy, so only when named), and avro: the Avro group
+                          (${AVRO_WORKLOAD_IDS.join(', ')}: Ferry's AvroConverter against Apicurio Registry's Avro
+                          converter on Apache Connect, file source and sink with --records records, on an Apicurio
+                          Registry of its own; only when named)
   --scale-connectors LIST connector counts of the scale group (default ${SCALE_CONNECTORS.join(',')}, quick ${SCALE_QUICK_CONNECTORS.join(',')})
-  --records N             records for workloads 1, 2, 6, 8 and 9 (default 1000000, quick 20000)
+  --records N             records for workloads 1, 2, 6, 8, 9, 22 and 23 (default 1000000, quick 20000)
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
   --cdc-rows N            rows of the CDC snapshot and changes of the CDC streaming workload (default 1000000,
                           quick 20000)
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
-  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17, 20 and 21
+  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17 and 20-23
   --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
   --keep                  keep the scratch directory (configs, logs, output files)
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
 `
 
+/** The groups `--workloads` names that run only when named (besides scale), and their workloads. */
+const NAMED_GROUPS: Record<string, readonly WorkloadId[]> = { cdc: CDC_WORKLOAD_IDS, avro: AVRO_WORKLOAD_IDS }
+
 /**
- * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch`, `s3` and `cdc`
- * expanded and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the known
- * ones.
+ * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch`, `s3`, `cdc` and
+ * `avro` expanded and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the
+ * known ones.
  */
 export function selectWorkloads(list: string | undefined, scaleConnectors: readonly number[]): WorkloadId[] {
   const named = list?.split(',').map((s) => s.trim()) ?? [...WORKLOAD_IDS]
-  const groups = Object.keys(SINK_GROUPS) as SinkGroup[]
-  const ids: readonly string[] = [...WORKLOAD_IDS, ...CDC_WORKLOAD_IDS]
-  const known = (w: string) => w === 'scale' || w === 'cdc' || groups.includes(w as SinkGroup) || ids.includes(w)
+  const groups: Record<string, readonly string[]> = { ...SINK_GROUPS, ...NAMED_GROUPS }
+  const ids: readonly string[] = [...WORKLOAD_IDS, ...Object.values(NAMED_GROUPS).flat()]
+  const known = (w: string) => w === 'scale' || Object.hasOwn(groups, w) || ids.includes(w)
   const unknown = named.filter((w) => w === '' || !known(w))
   if (unknown.length > 0)
     throw new Error(
-      `unknown workload ${unknown.map((w) => `'${w}'`).join(', ')} (known: ${ids.join(', ')}; groups: ${groups.join(', ')}, cdc, scale)`,
+      `unknown workload ${unknown.map((w) => `'${w}'`).join(', ')} (known: ${ids.join(', ')}; groups: ${Object.keys(groups).join(', ')}, scale)`,
     )
   const selected = named.flatMap((w): string[] =>
-    w === 'scale'
-      ? []
-      : w === 'cdc'
-        ? [...CDC_WORKLOAD_IDS]
-        : groups.includes(w as SinkGroup)
-          ? [...SINK_GROUPS[w as SinkGroup]]
-          : [w],
+    w === 'scale' ? [] : Object.hasOwn(groups, w) ? [...groups[w]!] : [w],
   )
   return [...new Set([...selected, ...scaleConnectors.map((n) => `scale-${n}`)])] as WorkloadId[]
 }
@@ -130,7 +132,7 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
 
 /** The `## ` headings the report writes (report.ts); any other `## ` section of the page is someone's, kept by hand. */
 const GENERATED =
-  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workloads?|S3 sink \(workloads?|PostgreSQL CDC \(workloads?|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
+  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workloads?|S3 sink \(workloads?|PostgreSQL CDC \(workloads?|Avro converter \(workloads?|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
 
 /** The new page with the hand-kept `## ` sections of the old one appended, in their order. */
 export function keepHandSections(old: string, page: string): string {
@@ -189,6 +191,7 @@ export async function writeDocs(
           (Object.keys(SINK_GROUPS) as SinkGroup[]).map((g) => [g, link(sectionRun(g))]),
         ) as Partial<Record<SinkGroup, SectionRun>>,
         cdc: link(sectionRun('cdc')),
+        avro: link(sectionRun('avro')),
         soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
       }),
     ),

@@ -10,11 +10,13 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { KafkaAdmin } from '../../packages/runtime/src/kafka/clients.ts'
 import { type ApacheConnect, log4jConfig, PERF_TOOL_JVM_OPTIONS } from './apache.ts'
+import { type AvroSetup, avroWorkloads } from './avro.ts'
 import { type CdcSetup, cdcWorkloads } from './cdc.ts'
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts'
 import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
 import {
+  type AvroWorkloadId,
   type CdcWorkloadId,
   SECURED_WORKLOAD_IDS,
   type SecuredWorkloadId,
@@ -41,9 +43,11 @@ export type WorkloadId =
   | SinkWorkloadId
   | ScaleWorkloadId
   | CdcWorkloadId
+  | AvroWorkloadId
 /**
  * The workloads with a fixed id of the default set; the scale group's (`scale-<connectors>`) come from
- * `scaleWorkloads`, and the CDC group's (CDC_WORKLOAD_IDS) run only when named.
+ * `scaleWorkloads`, and the CDC group's (CDC_WORKLOAD_IDS) and the Avro group's (AVRO_WORKLOAD_IDS) run only when
+ * named.
  */
 export const WORKLOAD_IDS: readonly WorkloadId[] = [
   'source',
@@ -145,6 +149,9 @@ export interface BenchContext {
   /** The CDC group's PostgreSQL and snapshot table (cdc.ts), and why the group cannot run. */
   cdc?: CdcSetup | undefined
   cdcSkip?: string | undefined
+  /** The Avro group's registry and topics (avro.ts), and why the group cannot run. */
+  avro?: AvroSetup | undefined
+  avroSkip?: string | undefined
   pollMs: number
   runTimeoutMs: number
   keepFiles: boolean
@@ -876,6 +883,7 @@ export const WORKLOADS: readonly Workload[] = [
   ...securedWorkloads({ runSource, runSink, stringWorker, jsonWorker }),
   ...sinkWorkloads({ runDir, cleanup, failure, measureThroughput }),
   ...cdcWorkloads({ runDir, cleanup, failure, measureThroughput }),
+  ...avroWorkloads({ runDir, cleanup, failure, measureThroughput }),
 ]
 
 /** The scale group's workloads for these connector counts (scale.ts). */

@@ -21,6 +21,8 @@ const NUMBERS: Record<string, number> = {
   's3-bytes': 17,
   'cdc-snapshot': 20,
   'cdc-streaming': 21,
+  'avro-source': 22,
+  'avro-sink': 23,
 }
 
 const SINK_BASELINES: Record<string, 'bulk-loader' | 'put-object'> = {
@@ -347,9 +349,12 @@ test('--workloads expands the sink groups and the scale group, and refuses unkno
   assert.ok(!all.some((id) => id.startsWith('cdc-')))
   assert.deepEqual(selectWorkloads('cdc', []), ['cdc-snapshot', 'cdc-streaming'])
   assert.deepEqual(selectWorkloads('source,cdc-streaming', []), ['source', 'cdc-streaming'])
+  assert.ok(!all.some((id) => id.startsWith('avro-')))
+  assert.deepEqual(selectWorkloads('avro', []), ['avro-source', 'avro-sink'])
+  assert.deepEqual(selectWorkloads('cdc,avro-sink', []), ['cdc-snapshot', 'cdc-streaming', 'avro-sink'])
   assert.throws(
     () => selectWorkloads('source,opensearch', []),
-    /unknown workload 'opensearch' \(known: .*elasticsearch.*cdc-snapshot.*; groups: elasticsearch, s3, cdc, scale\)/,
+    /unknown workload 'opensearch' \(known: .*elasticsearch.*cdc-snapshot.*avro-source, avro-sink; groups: elasticsearch, s3, cdc, avro, scale\)/,
   )
   assert.throws(() => selectWorkloads('source,', []), /unknown workload ''/)
 })
@@ -419,4 +424,35 @@ test('a run of only the CDC group gives it its section with issue 17’s goals a
   md = await readFile(docs, 'utf8')
   assert.deepEqual(headings(md, 'PostgreSQL CDC'), [20, 21])
   assert.equal([...md.matchAll(/^## PostgreSQL CDC/gm)].length, 1)
+})
+
+test('a run of only the Avro group gives it its section with issue 19’s ratios, keeping the older hand-kept one', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const docs = join(dir, 'benchmarks.md')
+  await writeResults(run('2026-01-01T10:00:00.000Z', PLAIN, 2.5), dir)
+  await writeFile(docs, '# B\n\n## Run\n\nold\n\n## Avro converter runs before `npm run bench` had them\n\nby hand\n')
+  const avro = run('2026-01-01T11:00:00.000Z', ['avro-source', 'avro-sink'], 8)
+  const sink = avro.workloads[1]!
+  sink.ratios.peakRssMb = 0.125
+  sink.summary.apache!.peakRssMb = { median: 1200, min: 1200, max: 1200, spread: 0, n: 1 }
+  sink.summary.ferry!.peakRssMb = { median: 150, min: 150, max: 150, spread: 0, n: 1 }
+  await writeDocs(avro, await writeResults(avro, dir), docs)
+  let md = await readFile(docs, 'utf8')
+  assert.deepEqual(headings(md, 'Results'), [1, 2])
+  assert.match(md, /## Avro converter \(workloads 22–23\)/)
+  assert.deepEqual(headings(md, 'Avro converter (workloads'), [22, 23])
+  assert.match(md, /the Avro group from a run of their own/)
+  assert.match(md, /\| 22\. title of avro-source \| 8\.00× \| - \| - \|/)
+  assert.match(md, /\| 23\. title of avro-sink \| 8\.00× \| - \| 0\.125× \|/)
+  assert.match(md, /\| peak RSS, MiB \| 1,200 \| 150 \| 0\.125× ↓ \|/)
+  assert.doesNotMatch(md, /## Targets[\s\S]*title of avro-/)
+  assert.equal([...md.matchAll(/^## Avro converter runs before/gm)].length, 1)
+
+  const plain = run('2026-01-01T12:00:00.000Z', PLAIN, 3.5)
+  await writeDocs(plain, await writeResults(plain, dir), docs)
+  md = await readFile(docs, 'utf8')
+  assert.deepEqual(headings(md, 'Avro converter (workloads'), [22, 23])
+  assert.equal([...md.matchAll(/^## Avro converter \(workloads/gm)].length, 1)
+  assert.equal([...md.matchAll(/^## Avro converter runs before/gm)].length, 1)
 })
