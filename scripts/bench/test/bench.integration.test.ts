@@ -109,3 +109,38 @@ test("the CDC group's Ferry half snapshots and streams on its own PostgreSQL, wi
   assert.ok(p50 !== undefined && p99 !== undefined && p50 >= 0 && p99 >= p50, `latencies ${p50} / ${p99}`)
   assert.ok((streaming.writerEventsPerSec?.median ?? 0) > 0)
 })
+
+test("the Avro group's Ferry half writes and reads back Avro through its own Apicurio Registry, every record counted", {
+  timeout: 300_000,
+}, async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'ferry-bench-test-'))
+  t.after(() => rm(out, { recursive: true, force: true }))
+
+  const results = await runBench({
+    quick: true,
+    rounds: 1,
+    engines: ['ferry'],
+    workloads: ['avro-source', 'avro-sink'],
+    bootstrap: testBootstrap(),
+    profile: false,
+    records: 500,
+    profileDir: join(out, 'profiles'),
+    log: () => {},
+  })
+
+  assert.deepEqual(
+    results.workloads.map((w) => w.id),
+    ['avro-source', 'avro-sink'],
+  )
+  for (const w of results.workloads) {
+    assert.equal(w.records, 500)
+    assert.deepEqual(w.skipped, {})
+    assert.equal(w.runs.length, 1)
+    for (const r of w.runs) assert.ok(r.ok, `${w.id}: ${r.error}`)
+    const ferry = w.summary.ferry
+    assert.ok((ferry?.msgsPerSec?.median ?? 0) > 0, `${w.id} records/s`)
+    assert.ok((ferry?.peakRssMb?.median ?? 0) > 10, `${w.id} peak RSS`)
+    // A value is the magic byte, a 4-byte schema id and the Avro body of the 100-byte line and 'bench': about 110 bytes.
+    assert.ok(w.recordBytes > 100 && w.recordBytes < 130, `${w.id} record size ${w.recordBytes}`)
+  }
+})
