@@ -47,7 +47,7 @@ const USAGE = `Usage: npm run bench -- [options]
                           elasticsearch, s3: the sink groups (Ferry's Elasticsearch sink against a direct _bulk
                           loader on OpenSearch; its S3 sink, JSON and bytes, against direct PutObject uploads to
                           S3Mock), scale: the scale group (three distributed workers per side; about an hour
-                          at 100,300,1000 connectors, so only when named), and cdc: the CDC group (${CDC_WORKLOAD_IDS.join(', ')}:
+                          at 100,300,1000 connectors, so only when named), cdc: the CDC group (${CDC_WORKLOAD_IDS.join(', ')}:
                           Ferry's postgres-cdc against Debezium's PostgresConnector on Apache Connect on a
                           PostgreSQL of its own; heavy, so only when named), and avro: the Avro group
                           (${AVRO_WORKLOAD_IDS.join(', ')}: Ferry's AvroConverter against Apicurio Registry's Avro
