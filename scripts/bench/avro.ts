@@ -203,7 +203,10 @@ export function avroWorkloads({ runDir, cleanup, failure, measureThroughput }: W
     })
   }
 
-  /** A source run into a new topic, kept as the engine's sink input (the one it replaces is deleted). */
+  /**
+   * A source run into a new topic; once it holds every record it is the engine's sink input (the one it replaces is
+   * deleted), else it is deleted.
+   */
   const writeTopic = async (
     ctx: BenchContext,
     runner: Runner,
@@ -217,9 +220,6 @@ export function avroWorkloads({ runDir, cleanup, failure, measureThroughput }: W
     let w: Worker | undefined
     try {
       await createTopic(ctx.bootstrap, topic)
-      const previous = setup.written[engine]
-      setup.written[engine] = topic
-      if (previous && !ctx.keepFiles) await ctx.admin.deleteTopics([previous]).catch(() => {})
       w = await start(
         ctx,
         runner,
@@ -246,10 +246,17 @@ export function avroWorkloads({ runDir, cleanup, failure, measureThroughput }: W
       await worker.stop()
       const valueBytes = await averageValueBytes(ctx, topic)
       setup.valueBytes[engine] = valueBytes
+      const previous = setup.written[engine]
+      setup.written[engine] = topic
+      if (previous && !ctx.keepFiles) await ctx.admin.deleteTopics([previous]).catch(() => {})
       return {
         ...measured,
         metrics: { ...measured.metrics, mbPerSec: (measured.metrics.msgsPerSec! * valueBytes) / MiB },
       }
+    } catch (e) {
+      // A topic that did not get every record is no sink's input.
+      if (!ctx.keepFiles) await ctx.admin.deleteTopics([topic]).catch(() => {})
+      throw e
     } finally {
       await w?.stop()
       await cleanup(ctx, dir)
