@@ -22,7 +22,6 @@ import {
 import type { ErrorReporter } from '../errors/error-reporter.ts'
 import { LogReporter } from '../errors/log-reporter.ts'
 import { RetryWithToleranceOperator } from '../errors/retry-with-tolerance-operator.ts'
-import type { ProducerSettings } from '../kafka/client-settings.ts'
 import { type IncomingRecord, KafkaAdmin, KafkaConsumer, KafkaProducer } from '../kafka/clients.ts'
 import type { Logger } from '../logger.ts'
 import { type LoggingContext, runInLoggingContext } from '../logging-context.ts'
@@ -395,10 +394,20 @@ export class Worker {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
         const offsets = await this.offsetStores.acquire(connectorConfig)
-        const producerSettings = clients.producer(connectorConfig, `connector-producer-${id.connector}-${id.task}`)
-        const exactlyOnce = exactlyOnceSourceEnabled(this.config)
-          ? this.#exactlyOnceSettings(id, connectorConfig, offsets.topic, checks, producerSettings)
-          : null
+        // Exactly-once: a transactional, idempotent producer whatever the worker or connector set (Apache's
+        // Worker.exactlyOnceSourceTaskProducerConfigs, its warnings included).
+        const transactional = exactlyOnceSourceEnabled(this.config)
+          ? {
+              id: taskTransactionalId(this.config.distributed!.groupId, id.connector, id.task),
+              reason: 'for connectors when exactly-once source support is enabled',
+            }
+          : undefined
+        const producerSettings = clients.producer(
+          connectorConfig,
+          `connector-producer-${id.connector}-${id.task}`,
+          transactional,
+        )
+        const exactlyOnce = transactional ? this.#exactlyOnceSettings(connectorConfig, offsets.topic, checks) : null
         metrics.exactlyOnce = exactlyOnce !== null
         const producer = new KafkaProducer(producerSettings)
         const creationGroups = parseTopicCreationGroups(connectorConfig, this.config.topicCreationEnable !== false)
@@ -481,30 +490,14 @@ export class Worker {
   }
 
   /**
-   * An exactly-once source task's settings (Apache's `Worker.exactlyOnceSourceTaskProducerConfigs` and
-   * ExactlyOnceWorkerSourceTask): its producer is transactional with the id `<group.id>-<connector>-<task>` (users
-   * cannot set `transactional.id`) and idempotent, whatever the worker or connector set (said in a warning when they
-   * set otherwise, as Apache's `ConnectUtils.ensureProperty`); its transactions end per `transaction.boundary`.
+   * An exactly-once source task's settings beyond its producer's (which `clients.producer` makes transactional): its
+   * transactions end per `transaction.boundary` (ExactlyOnceWorkerSourceTask).
    */
   #exactlyOnceSettings(
-    id: ConnectorTaskId,
     connectorConfig: Record<string, string>,
     offsetsTopic: string | null,
     checks: ExactlyOnceChecks,
-    producer: ProducerSettings,
   ): ExactlyOnceSettings {
-    const groupId = this.config.distributed!.groupId
-    const transactionalId = taskTransactionalId(groupId, id.connector, id.task)
-    const originals = this.config.originals
-    const userIdempotence =
-      connectorConfig['producer.override.enable.idempotence'] ?? originals['producer.enable.idempotence']
-    if (userIdempotence !== undefined && userIdempotence.trim().toLowerCase() !== 'true') {
-      this.#log.warn(
-        `Ignoring user-provided 'enable.idempotence' of '${userIdempotence}'; it will be set to 'true' for connectors when exactly-once source support is enabled`,
-      )
-    }
-    producer.transactionalId = transactionalId
-    producer.idempotence = true
     const boundary = (connectorConfig['transaction.boundary'] ?? 'poll').trim().toLowerCase() as TransactionBoundary
     const interval = connectorConfig['transaction.boundary.interval.ms']?.trim()
     return {
