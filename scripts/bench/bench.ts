@@ -19,6 +19,7 @@ import {
   type BenchResults,
   isAvro,
   isCdc,
+  isEos,
   isSecured,
   type ProfileResult,
   SINK_GROUPS,
@@ -47,9 +48,9 @@ export interface BenchOptions {
   workloads: WorkloadId[]
   /** Use this broker instead of starting one (workloads 1–7; 8–11 always start their own secured broker). */
   bootstrap?: string | undefined
-  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9, 15–17 and 20–23 (node --cpu-prof). */
+  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9, 15–17, 20–23 and 25 (node --cpu-prof). */
   profile: boolean
-  /** Override the record counts (workloads 1, 2, 6, 8, 9, 22 and 23; and 3, 10 and 11 when smaller than theirs). */
+  /** Override the record counts (workloads 1, 2, 6, 8, 9, 22–25; and 3, 10 and 11 when smaller than theirs). */
   records?: number | undefined
   jsonRecords?: number | undefined
   /** Records of workload 7 (default: as workload 3). */
@@ -196,7 +197,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           w.id === 'sink' ||
           w.id.startsWith('metrics-') ||
           w.id.startsWith('source-sasl-') ||
-          isAvro(w.id),
+          isAvro(w.id) ||
+          isEos(w.id),
       )
     ) {
       log(`Writing ${records} lines of ${LINE_BYTES} bytes...`)

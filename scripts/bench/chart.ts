@@ -3,6 +3,7 @@ import {
   AVRO_WORKLOAD_IDS,
   type BenchResults,
   CDC_WORKLOAD_IDS,
+  EOS_WORKLOAD_IDS,
   isScale,
   SECURED_WORKLOAD_IDS,
   type WorkloadResult,
@@ -54,7 +55,7 @@ export const CHART_METRICS: Record<string, Array<Omit<RatioRow, 'workload'>>> = 
     ]),
   ),
   ...Object.fromEntries(
-    AVRO_WORKLOAD_IDS.map((id) => [
+    [...AVRO_WORKLOAD_IDS, ...EOS_WORKLOAD_IDS].map((id) => [
       id,
       [
         { metric: 'msgsPerSec', label: 'records/s', better: 'higher' as const },
@@ -103,6 +104,8 @@ const SHORT: Record<string, string> = {
   'source-sasl-zstd': '9. file source, SASL_SSL + zstd',
   'json-sasl-lz4': '10. JSON + transforms, SASL_SSL + lz4',
   'json-sasl-zstd': '11. JSON + transforms, SASL_SSL + zstd',
+  'eos-off': '24. file source, distributed, EOS disabled',
+  'eos-on': '25. file source, distributed, EOS enabled',
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')

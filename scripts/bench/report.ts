@@ -5,6 +5,8 @@ import type { SoakResults } from '../soak/results.ts'
 import { CHART_METRICS, ratioLabel } from './chart.ts'
 import {
   type BenchResults,
+  EOS_COST_METRICS,
+  eosCosts,
   groupOf,
   hasGroup,
   isSecured,
@@ -47,6 +49,9 @@ export const METRICS: Record<string, MetricInfo> = {
   idleRssMb: { label: 'idle RSS, MiB', digits: 0, better: 'lower' },
   idleCpuPercent: { label: 'CPU while idle, %', digits: 2, better: 'lower' },
   readySeconds: { label: 'start → all 10 RUNNING, s', digits: 2, better: 'lower' },
+  // The exactly-once group (eos.ts)
+  transactions: { label: 'transactions committed (commit markers in the topic)', digits: 0, better: 'lower' },
+  recordsPerTransaction: { label: 'records per transaction', digits: 0, better: 'higher' },
   recordsPerBatch: { label: 'records per batch in the log', digits: 0, better: 'higher' },
   // The CDC group (cdc.ts)
   latencyP50Ms: { label: 'commit → Kafka latency p50, ms', digits: 0, better: 'lower' },
@@ -246,6 +251,8 @@ export interface ReportOptions {
   cdc?: SectionRun | undefined
   /** The Avro group's section, likewise. */
   avro?: SectionRun | undefined
+  /** The exactly-once group's section, likewise. */
+  eos?: SectionRun | undefined
   /** The newest soak run (`npm run soak`) and the link of its results file. */
   soak?: { results: SoakResults; resultsLink: string } | undefined
 }
@@ -535,7 +542,8 @@ const SINK_SECTIONS: Record<SinkGroup, { heading: string; intro: string }> = {
 
 /**
  * A group's own section: its `## heading (workload N[–M])`, the sentence naming its run when that is not the page's,
- * the intro, a goals (or ratios) table, the workloads, their profiles and notes. Used by the sink, CDC and Avro groups.
+ * the intro, a goals (or ratios) table, the workloads, their profiles and notes. Used by the sink, CDC, Avro and
+ * exactly-once groups.
  */
 function groupSection(
   group: WorkloadGroup,
@@ -652,6 +660,38 @@ Apicurio's converter). Issue 19 states no goal: the table gives Ferry / Apache o
   })
 }
 
+/**
+ * The exactly-once group: its own section, from its own run when that is not the page's. Issue 18 states no goal: the
+ * table gives each engine's cost of exactly-once (enabled / disabled) and Ferry / Apache with it enabled.
+ */
+function eosSection(s: SectionRun, separate: boolean): string {
+  const r = s.results
+  const workloads = r.workloads.filter((w) => groupOf(w.id) === 'eos')
+  const costs = eosCosts(r)
+  const on = workloads.find((w) => w.id === 'eos-on')
+  const cellOf = (x: number | undefined) => (x === undefined ? '-' : ratioLabel(x))
+  const rows = [
+    ...(['apache', 'ferry'] as const).map(
+      (e) =>
+        `| ${RUNNER_NAMES[e]}: enabled / disabled (the cost of exactly-once) | ${EOS_COST_METRICS.map((m) => cellOf(costs[e]?.[m])).join(' | ')} |`,
+    ),
+    `| Ferry / Apache Connect, both enabled | ${EOS_COST_METRICS.map((m) => cellOf(on?.ratios[m])).join(' | ')} |`,
+  ]
+  return groupSection('eos', s, separate, {
+    heading: 'Exactly-once source support',
+    intro: `Issue 18: what \`exactly.once.source.support=enabled\` (KIP-618) costs Apache Connect and Ferry, each measured
+against itself with the support disabled, in the same run, on the same broker, lines file and connector config. A
+cost below 1× for records/s (above 1× for CPU) is the price of the transactions. How Ferry does exactly-once:
+[distributed.md](distributed.md#exactly-once-source-support-kip-618).`,
+    apache: true,
+    table: {
+      heading: 'Ratios (issue 18)',
+      head: '| | records/s | CPU s per million records | peak RSS |\n|---|---:|---:|---:|',
+      rows: (w) => (w === workloads.at(-1) ? rows : []),
+    },
+  })
+}
+
 /** The newest soak run: each worker's RSS and event-loop delay, first settled window against the last. */
 function soakSection(soak: { results: SoakResults; resultsLink: string }): string {
   const r = soak.results
@@ -715,12 +755,15 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
   const cdcText = cdc ? cdcSection(cdc, cdc.results !== results) : ''
   const avro = links.avro && hasGroup(links.avro.results, 'avro') ? links.avro : undefined
   const avroText = avro ? avroSection(avro, avro.results !== results) : ''
+  const eos = links.eos && hasGroup(links.eos.results, 'eos') ? links.eos : undefined
+  const eosText = eos ? eosSection(eos, eos.results !== results) : ''
   const apart = [
     secured && secured.results !== results ? 'the secured workloads 8–11' : undefined,
     scale && scale.results !== results ? 'the scale group' : undefined,
     sinks.some(({ s }) => s.results !== results) ? 'the sink groups' : undefined,
     cdc && cdc.results !== results ? 'the CDC group' : undefined,
     avro && avro.results !== results ? 'the Avro group' : undefined,
+    eos && eos.results !== results ? 'the exactly-once group' : undefined,
   ].filter((x) => x !== undefined)
 
   return `# Benchmarks: Ferry and Apache Kafka Connect side by side
@@ -781,7 +824,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## Results
 
 ${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
-${securedText}${scaleText}${sinksText}${cdcText}${avroText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
+${securedText}${scaleText}${sinksText}${cdcText}${avroText}${eosText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes
@@ -811,13 +854,15 @@ npm run bench -- --workloads scale --scale-connectors 20 --only ferry   # a smal
 npm run bench -- --workloads elasticsearch,s3   # only the sink groups (15–17): Ferry's sinks against direct clients
 npm run bench -- --workloads cdc --cdc-rows 100000   # the CDC group (20, 21): postgres-cdc against Debezium (not in the default set)
 npm run bench -- --workloads avro --records 200000   # the Avro group (22, 23): AvroConverter against Apicurio's (not in the default set)
+npm run bench -- --workloads eos --records 200000    # the exactly-once group (24, 25): EOS off and on, per engine (not in the default set)
 npm run soak -- --minutes 15       # the soak (or --hours N); rewrites this page when it ran 15 minutes or more
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
 \`\`\`
 
 A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, the scale group, the sink
-groups, the CDC group or the Avro group rewrites those sections and keeps the rest from the latest full run with
-workloads 1–7, and a run without 8–11, the scale group, a sink group, the CDC group or the Avro group keeps their
+groups, the CDC group, the Avro group or the exactly-once group rewrites those sections and keeps the rest from the
+latest full run with workloads 1–7, and a run without 8–11, the scale group, a sink group, the CDC group, the Avro
+group or the exactly-once group keeps their
 sections from the latest full run that had them. The soak section is the newest
 \`bench/results/soak-*.json\`.
 
@@ -832,6 +877,7 @@ skips its group with a note saying why. The CDC group starts its own PostgreSQL 
 (scripts/postgres/harness.ts: the server binaries under \`/usr/lib/postgresql/<major>/bin\` or \`FERRY_PG_BIN\`) and
 fetches Debezium's PostgreSQL connector with Maven into \`.cache/\`. The Avro group starts its own Apicurio Registry
 (scripts/apicurio/harness.ts, from Maven Central) on the page's broker and fetches Apicurio's converter for Apache
-Connect with Maven into \`.cache/bench/\`.
+Connect with Maven into \`.cache/bench/\`. The exactly-once group runs \`connect-distributed\` and \`ferry distributed\`
+on the page's broker, each run with a group and internal topics of its own.
 `
 }

@@ -1,7 +1,7 @@
 /** The shape of `bench/results/<timestamp>.json`. */
 import type { ProfileSummary } from './profile.ts'
 import type { CompressionCheck, SecuredBrokerInfo } from './secured.ts'
-import type { Summary } from './stats.ts'
+import { ratio, type Summary } from './stats.ts'
 import type { Engine } from './workers.ts'
 import type { Runner, RunResult, WorkloadId } from './workloads.ts'
 
@@ -49,10 +49,44 @@ export function isAvro(id: string): id is AvroWorkloadId {
 }
 
 /**
- * Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, the scale group, a sink group,
- * the CDC group, the Avro group.
+ * The exactly-once source group (eos.ts): workload 1's file source on one distributed worker per engine, with
+ * `exactly.once.source.support` disabled and enabled (its own section).
  */
-export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup | 'cdc' | 'avro'
+export const EOS_WORKLOAD_IDS = ['eos-off', 'eos-on'] as const
+export type EosWorkloadId = (typeof EOS_WORKLOAD_IDS)[number]
+
+export function isEos(id: string): id is EosWorkloadId {
+  return (EOS_WORKLOAD_IDS as readonly string[]).includes(id)
+}
+
+/** The metrics whose exactly-once cost the report gives. */
+export const EOS_COST_METRICS = ['msgsPerSec', 'cpuSecondsPerMillion', 'peakRssMb'] as const
+export type EosCostMetric = (typeof EOS_COST_METRICS)[number]
+
+/**
+ * What exactly-once support costs each engine: per metric, its median with support enabled (workload 25) over its
+ * median with support disabled (workload 24), where both ran.
+ */
+export function eosCosts(
+  results: Pick<BenchResults, 'workloads'>,
+): Partial<Record<Engine, Partial<Record<EosCostMetric, number>>>> {
+  const off = results.workloads.find((w) => w.id === 'eos-off')
+  const on = results.workloads.find((w) => w.id === 'eos-on')
+  const costs: Partial<Record<Engine, Partial<Record<EosCostMetric, number>>>> = {}
+  for (const engine of ['apache', 'ferry'] as const) {
+    for (const metric of EOS_COST_METRICS) {
+      const x = ratio(off?.summary[engine]?.[metric]?.median, on?.summary[engine]?.[metric]?.median)
+      if (x !== undefined) costs[engine] = { ...costs[engine], [metric]: x }
+    }
+  }
+  return costs
+}
+
+/**
+ * Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, the scale group, a sink group,
+ * the CDC group, the Avro group, the exactly-once group.
+ */
+export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup | 'cdc' | 'avro' | 'eos'
 
 export function groupOf(id: string): WorkloadGroup {
   return isSecured(id)
@@ -63,7 +97,9 @@ export function groupOf(id: string): WorkloadGroup {
         ? 'cdc'
         : isAvro(id)
           ? 'avro'
-          : (sinkGroupOf(id) ?? 'plain')
+          : isEos(id)
+            ? 'eos'
+            : (sinkGroupOf(id) ?? 'plain')
 }
 
 export function hasGroup(results: Pick<BenchResults, 'workloads'>, group: WorkloadGroup): boolean {

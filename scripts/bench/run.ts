@@ -8,6 +8,7 @@
  *   npm run bench -- --workloads elasticsearch,s3    the sink groups: Ferry's sinks against direct clients
  *   npm run bench -- --workloads cdc --cdc-rows 100000    the CDC group: Ferry's postgres-cdc against Debezium
  *   npm run bench -- --workloads avro --records 200000    the Avro group: Ferry's AvroConverter against Apicurio's
+ *   npm run bench -- --workloads eos --records 200000     the exactly-once group: EOS on against off, per engine
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
 import { execFile } from 'node:child_process'
@@ -25,6 +26,8 @@ import {
   AVRO_WORKLOAD_IDS,
   type BenchResults,
   CDC_WORKLOAD_IDS,
+  EOS_WORKLOAD_IDS,
+  eosCosts,
   hasGroup,
   SINK_GROUPS,
   type SinkGroup,
@@ -49,28 +52,35 @@ const USAGE = `Usage: npm run bench -- [options]
                           S3Mock), scale: the scale group (three distributed workers per side; about an hour
                           at 100,300,1000 connectors, so only when named), cdc: the CDC group (${CDC_WORKLOAD_IDS.join(', ')}:
                           Ferry's postgres-cdc against Debezium's PostgresConnector on Apache Connect on a
-                          PostgreSQL of its own; heavy, so only when named), and avro: the Avro group
+                          PostgreSQL of its own; heavy, so only when named), avro: the Avro group
                           (${AVRO_WORKLOAD_IDS.join(', ')}: Ferry's AvroConverter against Apicurio Registry's Avro
                           converter on Apache Connect, file source and sink with --records records, on an Apicurio
-                          Registry of its own; only when named)
+                          Registry of its own; only when named), and eos: the exactly-once group
+                          (${EOS_WORKLOAD_IDS.join(', ')}: workload 1's file source on one distributed worker per
+                          engine with exactly.once.source.support disabled, then enabled; each engine's cost of
+                          exactly-once as a ratio; only when named)
   --scale-connectors LIST connector counts of the scale group (default ${SCALE_CONNECTORS.join(',')}, quick ${SCALE_QUICK_CONNECTORS.join(',')})
-  --records N             records for workloads 1, 2, 6, 8, 9, 22 and 23 (default 1000000, quick 20000)
+  --records N             records for workloads 1, 2, 6, 8, 9 and 22-25 (default 1000000, quick 20000)
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
   --cdc-rows N            rows of the CDC snapshot and changes of the CDC streaming workload (default 1000000,
                           quick 20000)
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
-  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17 and 20-23
+  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17, 20-23 and 25
   --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
   --keep                  keep the scratch directory (configs, logs, output files)
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
 `
 
 /** The groups `--workloads` names that run only when named (besides scale), and their workloads. */
-const NAMED_GROUPS: Record<string, readonly WorkloadId[]> = { cdc: CDC_WORKLOAD_IDS, avro: AVRO_WORKLOAD_IDS }
+const NAMED_GROUPS: Record<string, readonly WorkloadId[]> = {
+  cdc: CDC_WORKLOAD_IDS,
+  avro: AVRO_WORKLOAD_IDS,
+  eos: EOS_WORKLOAD_IDS,
+}
 
 /**
- * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch`, `s3`, `cdc` and
- * `avro` expanded and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the
+ * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch`, `s3`, `cdc`, `avro`
+ * and `eos` expanded and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the
  * known ones.
  */
 export function selectWorkloads(list: string | undefined, scaleConnectors: readonly number[]): WorkloadId[] {
@@ -132,7 +142,7 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
 
 /** The `## ` headings the report writes (report.ts); any other `## ` section of the page is someone's, kept by hand. */
 const GENERATED =
-  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workloads?|S3 sink \(workloads?|PostgreSQL CDC \(workloads?|Avro converter \(workloads?|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
+  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workloads?|S3 sink \(workloads?|PostgreSQL CDC \(workloads?|Avro converter \(workloads?|Exactly-once source support \(workloads?|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
 
 /** The new page with the hand-kept `## ` sections of the old one appended, in their order. */
 export function keepHandSections(old: string, page: string): string {
@@ -192,6 +202,7 @@ export async function writeDocs(
         ) as Partial<Record<SinkGroup, SectionRun>>,
         cdc: link(sectionRun('cdc')),
         avro: link(sectionRun('avro')),
+        eos: link(sectionRun('eos')),
         soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
       }),
     ),
@@ -313,6 +324,12 @@ async function main(argv: string[]): Promise<number> {
     if (ratios.length > 0)
       process.stderr.write(`  ${w.number}. ${w.title}: Ferry/${w.baseline ?? 'Apache'} ${ratios.join(', ')}\n`)
   }
+  for (const [engine, cost] of Object.entries(eosCosts(results)))
+    process.stderr.write(
+      `  Exactly-once cost, ${engine} (enabled / disabled): ${Object.entries(cost)
+        .map(([k, r]) => `${k} ${r.toFixed(2)}x`)
+        .join(', ')}\n`,
+    )
   if (failed.length > 0) process.stderr.write(`${failed.length} run(s) failed; see ${basename(files.json)}\n`)
   return failed.length > 0 ? 1 : 0
 }

@@ -301,17 +301,17 @@ class StatusWatch {
 
 // ---------------------------------------------------------------- REST
 
-/** Creates a connector; retries a 409 (rebalance) for up to `timeoutMs`. Returns the time it took and the retries. */
-async function createConnector(
+/**
+ * Creates a connector (`POST /connectors`); retries a 409 (rebalance) for up to `timeoutMs`. Returns the time it took
+ * and the retries.
+ */
+export async function createConnector(
   url: string,
   name: string,
-  topic: string,
+  config: Record<string, string>,
   timeoutMs: number,
 ): Promise<{ ms: number; retries: number }> {
-  const body = JSON.stringify({
-    name,
-    config: { 'connector.class': 'FileStreamSink', 'tasks.max': String(TASKS_PER_CONNECTOR), topics: topic },
-  })
+  const body = JSON.stringify({ name, config })
   const t0 = performance.now()
   let retries = 0
   for (;;) {
@@ -365,7 +365,8 @@ class RestProbe {
   }
 }
 
-async function restAnswers(url: string): Promise<number> {
+/** The status of `GET /health` (0: no answer). */
+export async function restAnswers(url: string): Promise<number> {
   try {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
     await res.text()
@@ -379,7 +380,8 @@ function workerId(w: Worker): string {
   return w.restUrl.replace(/^https?:\/\//, '')
 }
 
-async function waitUntil<T>(
+/** Polls `check` until it gives a value; throws when a worker exits or after `timeoutMs`. */
+export async function waitUntil<T>(
   what: string,
   timeoutMs: number,
   workers: readonly Worker[],
@@ -507,6 +509,7 @@ async function runScale(
       countStarts(a.latest, startEvents(a.logs, b.logs, b.latest), tasks)
     const tasks = names.flatMap((c) => Array.from({ length: TASKS_PER_CONNECTOR }, (_, t) => taskKey(c, t)))
     const created = await mark()
+    const sinkConfig = { 'connector.class': 'FileStreamSink', 'tasks.max': String(TASKS_PER_CONNECTOR), topics: topic }
     const createStart = performance.now()
     for (const block of plan) {
       const url = block.way.startsWith('leader') ? leader.restUrl : follower.restUrl
@@ -515,7 +518,7 @@ async function runScale(
       await Promise.all(
         Array.from({ length: clients }, async () => {
           for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-            const r = await createConnector(url, name, topic, 120_000)
+            const r = await createConnector(url, name, sinkConfig, 120_000)
             latencies[block.way].push(r.ms)
             retries += r.retries
           }

@@ -13,11 +13,13 @@ import { type ApacheConnect, log4jConfig, PERF_TOOL_JVM_OPTIONS } from './apache
 import { type AvroSetup, avroWorkloads } from './avro.ts'
 import { type CdcSetup, cdcWorkloads } from './cdc.ts'
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts'
+import { eosWorkloads } from './eos.ts'
 import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
 import {
   type AvroWorkloadId,
   type CdcWorkloadId,
+  type EosWorkloadId,
   SECURED_WORKLOAD_IDS,
   type SecuredWorkloadId,
   SINK_GROUPS,
@@ -44,10 +46,11 @@ export type WorkloadId =
   | ScaleWorkloadId
   | CdcWorkloadId
   | AvroWorkloadId
+  | EosWorkloadId
 /**
  * The workloads with a fixed id of the default set; the scale group's (`scale-<connectors>`) come from
- * `scaleWorkloads`, and the CDC group's (CDC_WORKLOAD_IDS) and the Avro group's (AVRO_WORKLOAD_IDS) run only when
- * named.
+ * `scaleWorkloads`, and the CDC group's (CDC_WORKLOAD_IDS), the Avro group's (AVRO_WORKLOAD_IDS) and the
+ * exactly-once group's (EOS_WORKLOAD_IDS) run only when named.
  */
 export const WORKLOAD_IDS: readonly WorkloadId[] = [
   'source',
@@ -884,6 +887,7 @@ export const WORKLOADS: readonly Workload[] = [
   ...sinkWorkloads({ runDir, cleanup, failure, measureThroughput }),
   ...cdcWorkloads({ runDir, cleanup, failure, measureThroughput }),
   ...avroWorkloads({ runDir, cleanup, failure, measureThroughput }),
+  ...eosWorkloads({ runDir, cleanup, failure, measureThroughput }),
 ]
 
 /** The scale group's workloads for these connector counts (scale.ts). */

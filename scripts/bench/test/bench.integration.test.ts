@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { testBootstrap } from '../../kafka/test-env.ts'
 import { runBench } from '../bench.ts'
+import { eosCosts } from '../results.ts'
 import { writeDocs, writeResults } from '../run.ts'
 
 test("the quick bench's Ferry half runs every workload on tiny data and writes results, chart and docs", {
@@ -143,4 +144,43 @@ test("the Avro group's Ferry half writes and reads back Avro through its own Api
     // A value is the magic byte, a 4-byte schema id and the Avro body of the 100-byte line and 'bench': about 110 bytes.
     assert.ok(w.recordBytes > 100 && w.recordBytes < 130, `${w.id} record size ${w.recordBytes}`)
   }
+})
+
+test("the exactly-once group's Ferry half runs a distributed worker with the support disabled, then enabled, every record committed", {
+  timeout: 180_000,
+}, async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'ferry-bench-test-'))
+  t.after(() => rm(out, { recursive: true, force: true }))
+
+  const results = await runBench({
+    quick: true,
+    rounds: 1,
+    engines: ['ferry'],
+    workloads: ['eos-off', 'eos-on'],
+    bootstrap: testBootstrap(),
+    profile: false,
+    records: 500,
+    profileDir: join(out, 'profiles'),
+    log: () => {},
+  })
+
+  assert.deepEqual(
+    results.workloads.map((w) => w.id),
+    ['eos-off', 'eos-on'],
+  )
+  for (const w of results.workloads) {
+    assert.equal(w.records, 500)
+    assert.equal(w.runs.length, 1)
+    for (const r of w.runs) assert.ok(r.ok, `${w.id}: ${r.error}`)
+    const ferry = w.summary.ferry
+    assert.ok((ferry?.msgsPerSec?.median ?? 0) > 0, `${w.id} records/s`)
+    assert.ok((ferry?.peakRssMb?.median ?? 0) > 10, `${w.id} peak RSS`)
+  }
+  const [off, on] = results.workloads.map((w) => w.summary.ferry!)
+  // Without the support the topic holds the records alone; with it, a commit marker after each transaction.
+  assert.equal(off!.transactions?.median, 0)
+  assert.ok((on!.transactions?.median ?? 0) >= 1, `transactions ${on!.transactions?.median}`)
+  assert.ok((on!.recordsPerTransaction?.median ?? 0) > 0)
+  const cost = eosCosts(results).ferry
+  assert.ok(cost?.msgsPerSec !== undefined && cost.msgsPerSec > 0, 'the cost ratio of records/s')
 })

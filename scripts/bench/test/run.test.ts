@@ -23,6 +23,8 @@ const NUMBERS: Record<string, number> = {
   'cdc-streaming': 21,
   'avro-source': 22,
   'avro-sink': 23,
+  'eos-off': 24,
+  'eos-on': 25,
 }
 
 const SINK_BASELINES: Record<string, 'bulk-loader' | 'put-object'> = {
@@ -352,9 +354,12 @@ test('--workloads expands the sink groups and the scale group, and refuses unkno
   assert.ok(!all.some((id) => id.startsWith('avro-')))
   assert.deepEqual(selectWorkloads('avro', []), ['avro-source', 'avro-sink'])
   assert.deepEqual(selectWorkloads('cdc,avro-sink', []), ['cdc-snapshot', 'cdc-streaming', 'avro-sink'])
+  assert.ok(!all.some((id) => id.startsWith('eos-')))
+  assert.deepEqual(selectWorkloads('eos', []), ['eos-off', 'eos-on'])
+  assert.deepEqual(selectWorkloads('source,eos-on', []), ['source', 'eos-on'])
   assert.throws(
     () => selectWorkloads('source,opensearch', []),
-    /unknown workload 'opensearch' \(known: .*elasticsearch.*cdc-snapshot.*avro-source, avro-sink; groups: elasticsearch, s3, cdc, avro, scale\)/,
+    /unknown workload 'opensearch' \(known: .*elasticsearch.*cdc-snapshot.*avro-source, avro-sink, eos-off, eos-on; groups: elasticsearch, s3, cdc, avro, eos, scale\)/,
   )
   assert.throws(() => selectWorkloads('source,', []), /unknown workload ''/)
 })
@@ -455,4 +460,37 @@ test('a run of only the Avro group gives it its section with issue 19’s ratios
   assert.deepEqual(headings(md, 'Avro converter (workloads'), [22, 23])
   assert.equal([...md.matchAll(/^## Avro converter \(workloads/gm)].length, 1)
   assert.equal([...md.matchAll(/^## Avro converter runs before/gm)].length, 1)
+})
+
+test('a run of only the exactly-once group gives it its section with each engine’s cost and keeps it in later runs', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const docs = join(dir, 'benchmarks.md')
+  await writeResults(run('2026-01-01T10:00:00.000Z', PLAIN, 2.5), dir)
+  const eos = run('2026-01-01T11:00:00.000Z', ['eos-off', 'eos-on'], 2)
+  const summary = (x: number) => ({ median: x, min: x, max: x, spread: 0, n: 1 })
+  // Enabled: Apache 800 records/s (0.8 of its 1000 disabled), Ferry 1500 (0.75 of its 2000); CPU 10 → 15 and 4 → 5.
+  const [off, on] = eos.workloads as [WorkloadResult, WorkloadResult]
+  off.summary.apache!.cpuSecondsPerMillion = summary(10)
+  off.summary.ferry!.cpuSecondsPerMillion = summary(4)
+  on.summary.apache = { msgsPerSec: summary(800), cpuSecondsPerMillion: summary(15) }
+  on.summary.ferry = { msgsPerSec: summary(1500), cpuSecondsPerMillion: summary(5) }
+  on.ratios = { msgsPerSec: 1.875, cpuSecondsPerMillion: 1 / 3 }
+  await writeDocs(eos, await writeResults(eos, dir), docs)
+  let md = await readFile(docs, 'utf8')
+  assert.deepEqual(headings(md, 'Results'), [1, 2])
+  assert.match(md, /## Exactly-once source support \(workloads 24–25\)/)
+  assert.deepEqual(headings(md, 'Exactly-once source support'), [24, 25])
+  assert.match(md, /the exactly-once group from a run of their own/)
+  assert.match(md, /\| Apache Connect: enabled \/ disabled \(the cost of exactly-once\) \| 0\.800× \| 1\.50× \| - \|/)
+  assert.match(md, /\| Ferry: enabled \/ disabled \(the cost of exactly-once\) \| 0\.750× \| 1\.25× \| - \|/)
+  assert.match(md, /\| Ferry \/ Apache Connect, both enabled \| 1\.88× \| 0\.333× \| - \|/)
+  assert.equal([...md.matchAll(/\| Ferry: enabled \/ disabled/g)].length, 1)
+  assert.doesNotMatch(md, /## Targets[\s\S]*title of eos-/)
+
+  const plain = run('2026-01-01T12:00:00.000Z', PLAIN, 3.5)
+  await writeDocs(plain, await writeResults(plain, dir), docs)
+  md = await readFile(docs, 'utf8')
+  assert.deepEqual(headings(md, 'Exactly-once source support'), [24, 25])
+  assert.equal([...md.matchAll(/^## Exactly-once source support/gm)].length, 1)
 })
