@@ -48,7 +48,7 @@ export interface BenchOptions {
   workloads: WorkloadId[]
   /** Use this broker instead of starting one (workloads 1–7; 8–11 always start their own secured broker). */
   bootstrap?: string | undefined
-  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9, 15–17, 20–23 and 25 (node --cpu-prof). */
+  /** Profile Ferry on the workloads that ask for it: 1, 2, 8, 9, 15–17 and 20–25 (node --cpu-prof). */
   profile: boolean
   /** Override the record counts (workloads 1, 2, 6, 8, 9, 22–25; and 3, 10 and 11 when smaller than theirs). */
   records?: number | undefined

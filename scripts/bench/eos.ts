@@ -138,7 +138,8 @@ export function eosWorkloads({ runDir, cleanup, failure, measureThroughput }: Wo
     runners: () => runners,
     records: (ctx) => ctx.records,
     recordBytes: () => LINE_BYTES,
-    run: (ctx, runner, round) => run(ctx, 'eos-off', runner, round, undefined),
+    profile: true,
+    run: (ctx, runner, round, options = {}) => run(ctx, 'eos-off', runner, round, options.cpuProfileDir),
   }
   const on: Workload = {
     id: 'eos-on',

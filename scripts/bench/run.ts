@@ -65,7 +65,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --cdc-rows N            rows of the CDC snapshot and changes of the CDC streaming workload (default 1000000,
                           quick 20000)
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
-  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17, 20-23 and 25
+  --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17 and 20-25
   --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
   --keep                  keep the scratch directory (configs, logs, output files)
   --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
