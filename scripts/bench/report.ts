@@ -668,14 +668,18 @@ function eosSection(s: SectionRun, separate: boolean): string {
   const r = s.results
   const workloads = r.workloads.filter((w) => groupOf(w.id) === 'eos')
   const costs = eosCosts(r)
-  const on = workloads.find((w) => w.id === 'eos-on')
   const cellOf = (x: number | undefined) => (x === undefined ? '-' : ratioLabel(x))
+  const both = (id: string, how: string) => {
+    const w = workloads.find((x) => x.id === id)
+    return `| Ferry / Apache Connect, both ${how} | ${EOS_COST_METRICS.map((m) => cellOf(w?.ratios[m])).join(' | ')} |`
+  }
   const rows = [
     ...(['apache', 'ferry'] as const).map(
       (e) =>
         `| ${RUNNER_NAMES[e]}: enabled / disabled (the cost of exactly-once) | ${EOS_COST_METRICS.map((m) => cellOf(costs[e]?.[m])).join(' | ')} |`,
     ),
-    `| Ferry / Apache Connect, both enabled | ${EOS_COST_METRICS.map((m) => cellOf(on?.ratios[m])).join(' | ')} |`,
+    both('eos-on', 'enabled'),
+    both('eos-off', 'disabled'),
   ]
   return groupSection('eos', s, separate, {
     heading: 'Exactly-once source support',

@@ -485,6 +485,7 @@ test('a run of only the exactly-once group gives it its section with each engine
   assert.match(md, /\| Apache Connect: enabled \/ disabled \(the cost of exactly-once\) \| 0\.800× \| 1\.50× \| - \|/)
   assert.match(md, /\| Ferry: enabled \/ disabled \(the cost of exactly-once\) \| 0\.750× \| 1\.25× \| - \|/)
   assert.match(md, /\| Ferry \/ Apache Connect, both enabled \| 1\.88× \| 0\.333× \| - \|/)
+  assert.match(md, /\| Ferry \/ Apache Connect, both disabled \| 2\.00× \| - \| - \|/)
   assert.equal([...md.matchAll(/\| Ferry: enabled \/ disabled/g)].length, 1)
   assert.doesNotMatch(md, /## Targets[\s\S]*title of eos-/)
 
