@@ -97,6 +97,8 @@ async function tracesUntilRunning(herder: StandaloneHerder, name: string, timeou
 test('a task that fails on its first two starts is restarted automatically and ends RUNNING, the attempts in its trace while FAILED', async (t) => {
   const herder = await startHerder(t)
   const name = randomName('flaky')
+  // Before the create: the task may start, and fail for the first time, before putConnectorConfig returns.
+  const started = Date.now()
   await herder.putConnectorConfig(
     name,
     {
@@ -110,7 +112,6 @@ test('a task that fails on its first two starts is restarted automatically and e
     },
     false,
   )
-  const started = Date.now()
   const traces = await tracesUntilRunning(herder, name)
   assert.equal(taskStarts.get(name), 3)
   assert.equal(traces.length, 2, `two FAILED states, got:\n${traces.join('\n---\n')}`)
