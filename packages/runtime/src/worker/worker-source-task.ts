@@ -554,6 +554,9 @@ export class WorkerSourceTask extends WorkerTask {
         )
     }
     const connector = this.id.connector
+    // As in #convertBatch: one partition object usually serves many records, so its key is computed once.
+    let lastPartition: OffsetMap | null = null
+    let lastKey = ''
     let next = 0
     let from = 0
     for (const original of records) {
@@ -561,7 +564,11 @@ export class WorkerSourceTask extends WorkerTask {
       if (dispatched) next++
       const partition = original.sourcePartition
       if (partition && original.sourceOffset) {
-        txn.offsets.set(offsetKey(connector, partition), [partition, original.sourceOffset])
+        if (partition !== lastPartition) {
+          lastPartition = partition
+          lastKey = offsetKey(connector, partition)
+        }
+        txn.offsets.set(lastKey, [partition, original.sourceOffset])
       }
       if (!dispatched) txn.records.push([original, null])
       else txn.size++
