@@ -27,6 +27,8 @@ const SUITES: Record<string, readonly string[]> = {
 }
 const LOG_DIR = join(REPO_ROOT, '.cache', 'kafka', 'logs')
 const KEEP_LOGS = 20
+/** The longest one test may run (the slowest take about a minute on the shared two-core machine). */
+const TEST_TIMEOUT_MS = 10 * 60 * 1000
 /** node --test flags that take their value as the next argument. */
 const VALUE_FLAGS = new Set([
   '--test-name-pattern',
@@ -147,7 +149,10 @@ async function main(): Promise<number> {
 
   let code: number
   try {
-    const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', ...nodeArgs, ...files]
+    // A test that hangs (a request lost on a dead connection, a promise never settled) fails after TEST_TIMEOUT_MS
+    // instead of holding the whole run; --test-timeout on the command line wins.
+    const timeout = nodeArgs.some((a) => a.startsWith('--test-timeout')) ? [] : [`--test-timeout=${TEST_TIMEOUT_MS}`]
+    const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', ...timeout, ...nodeArgs, ...files]
     code = await new Promise<number>((resolve, reject) => {
       child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: 'inherit' })
       child.once('error', reject)

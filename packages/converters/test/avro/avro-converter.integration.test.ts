@@ -22,12 +22,21 @@ import { randomName } from '@ferry/testing'
 import { type SchemaRegistryServer, startApicurio } from '../../../../scripts/apicurio/harness.ts'
 import { AvroConverter } from '../../src/avro/avro-converter.ts'
 
+/**
+ * Confluent's client with a request timeout (it has none by default, and retries a timed-out request): a request lost
+ * on a keep-alive connection the registry was closing would otherwise wait forever, as one did in a CI run.
+ */
+const CONFLUENT_REQUEST_TIMEOUT_MS = 10_000
+
 let registry: SchemaRegistryServer
 let confluent: SchemaRegistryClient
 
 before(async () => {
   registry = await startApicurio()
-  confluent = new SchemaRegistryClient({ baseURLs: [registry.confluentUrl] })
+  confluent = new SchemaRegistryClient({
+    baseURLs: [registry.confluentUrl],
+    createAxiosDefaults: { timeout: CONFLUENT_REQUEST_TIMEOUT_MS },
+  })
 })
 after(async () => {
   await registry?.stop()

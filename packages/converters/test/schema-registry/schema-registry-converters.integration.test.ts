@@ -21,6 +21,12 @@ import { ProtobufConverter } from '../../src/protobuf/protobuf-converter.ts'
 import { parseProtobufSchema } from '../../src/protobuf/protobuf-schema.ts'
 import { settled } from '../schema-registry/fake-registry.ts'
 
+/**
+ * Confluent's client with a request timeout (it has none by default, and retries a timed-out request): a request lost
+ * on a keep-alive connection the registry was closing would otherwise wait forever, as one did in a CI run.
+ */
+const CONFLUENT_REQUEST_TIMEOUT_MS = 10_000
+
 let registry: SchemaRegistryServer
 
 before(async () => {
@@ -76,7 +82,10 @@ test("against Apicurio: JsonSchemaConverter's bytes are read by Confluent's Json
   const topic = randomName('json')
   const ferry = configured(new JsonSchemaConverter())
   const bytes = await settled(() => ferry.fromConnectData(topic, null, ORDER, order(7)))
-  const client = new ConfluentClient({ baseURLs: [registry.confluentUrl] })
+  const client = new ConfluentClient({
+    baseURLs: [registry.confluentUrl],
+    createAxiosDefaults: { timeout: CONFLUENT_REQUEST_TIMEOUT_MS },
+  })
   // Not validate: true: Confluent's JavaScript serdes compile schemas with Ajv in strict mode, which refuses the
   // connect.* keywords of every schema a Connect converter (Confluent's Java one too) registers.
   const deserializer = new JsonDeserializer(client, SerdeType.VALUE, {})
@@ -177,7 +186,10 @@ test("against Apicurio: ProtobufConverter's bytes are decoded by Confluent's Pro
     .put('at', new Date(1_700_000_000_123))
     .put('tags', ['x'])
   const bytes = await settled(() => ferry.fromConnectData(topic, null, small, value))
-  const client = new SerializedFormatClient({ baseURLs: [registry.confluentUrl] })
+  const client = new SerializedFormatClient({
+    baseURLs: [registry.confluentUrl],
+    createAxiosDefaults: { timeout: CONFLUENT_REQUEST_TIMEOUT_MS },
+  })
   const message = (await new ProtobufDeserializer(client, SerdeType.VALUE, {}).deserialize(
     topic,
     Buffer.from(bytes as Uint8Array),
@@ -217,7 +229,10 @@ message Order {
   )
   const desc = files.getMessage('js.shop.Order')
   assert.ok(desc)
-  const client = new ConfluentClient({ baseURLs: [registry.confluentUrl] })
+  const client = new ConfluentClient({
+    baseURLs: [registry.confluentUrl],
+    createAxiosDefaults: { timeout: CONFLUENT_REQUEST_TIMEOUT_MS },
+  })
   const serializer = new ProtobufSerializer(client, SerdeType.VALUE, {
     autoRegisterSchemas: true,
     registry: files as never,
