@@ -388,6 +388,17 @@ test('a batch that could only be written after a later one fails with OutOfOrder
   } finally {
     await admin.close()
   }
+  // The broker answers for the new partition only once it holds it; a Produce request it answered with
+  // UNKNOWN_TOPIC_OR_PARTITION would use up the spoiled batch, and its resend would be written in order.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      assert.equal(await endOffset(topic), 0)
+      break
+    } catch (e) {
+      if (attempt >= 50) throw e
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
   const corrupt = corruptNextProduceBatch(topic, 0)
   t.after(corrupt.release)
   await assert.rejects(send(300, 600), { name: 'OutOfOrderSequenceException' })
