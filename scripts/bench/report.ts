@@ -861,6 +861,7 @@ npm run bench -- --workloads avro --records 200000   # the Avro group (22, 23): 
 npm run bench -- --workloads eos --records 200000    # the exactly-once group (24, 25): EOS off and on, per engine (not in the default set)
 npm run soak -- --minutes 15       # the soak (or --hours N); rewrites this page when it ran 15 minutes or more
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
+                                   # (a run without workloads 1-7 replaces only its own groups' sections)
 \`\`\`
 
 A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, the scale group, the sink

@@ -28,6 +28,7 @@ import {
   CDC_WORKLOAD_IDS,
   EOS_WORKLOAD_IDS,
   eosCosts,
+  groupOf,
   hasGroup,
   SINK_GROUPS,
   type SinkGroup,
@@ -66,9 +67,10 @@ const USAGE = `Usage: npm run bench -- [options]
                           quick 20000)
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
   --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17 and 20-25
-  --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick)
+  --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick); a run without
+                          workloads 1-7 replaces only its own groups' sections of the page
   --keep                  keep the scratch directory (configs, logs, output files)
-  --report FILE           only rewrite docs/benchmarks.md and the chart from a results file
+  --report FILE           only rewrite docs/benchmarks.md (as --docs does) and the chart from a results file
 `
 
 /** The groups `--workloads` names that run only when named (besides scale), and their workloads. */
@@ -151,11 +153,46 @@ export function keepHandSections(old: string, page: string): string {
   return kept.length === 0 ? page : `${page.trimEnd()}\n\n${kept.join('\n\n')}\n`
 }
 
+/** The heading of each group's own section on the page (report.ts); workloads 1–7 are the page's frame. */
+const GROUP_SECTIONS: Record<Exclude<WorkloadGroup, 'plain'>, RegExp> = {
+  secured: /^## Secured broker\b/,
+  scale: /^## Scale\b/,
+  elasticsearch: /^## Elasticsearch sink \(workloads? /,
+  s3: /^## S3 sink \(workloads? /,
+  cdc: /^## PostgreSQL CDC \(workloads? /,
+  avro: /^## Avro converter \(workloads? /,
+  eos: /^## Exactly-once source support \(workloads? /,
+}
+
 /**
- * Rewrites the docs page for a results file (and its chart, which sits next to it). The page has three sections of
- * workloads: 1–7, the secured broker's 8–11 and the scale group. A full run fills the sections it ran and keeps the
- * others from the latest full runs of both workers that had them (a run without workloads 1–7 keeps the whole page
- * frame of the latest run that had them).
+ * The old page with the sections of `groups` and the page's opening (title, generated-from line, intro) taken from the
+ * newly rendered one: each group's section replaces its old one where the page has one, else goes in before the soak
+ * section (or the targets, or the end). Every other section of the old page, hand-kept or other groups', stays as it was.
+ */
+export function spliceSections(old: string, page: string, groups: WorkloadGroup[]): string {
+  const sections = old.split(/^(?=## )/m).slice(1)
+  const [head = '', ...rendered] = page.split(/^(?=## )/m)
+  for (const group of groups) {
+    if (group === 'plain') continue
+    const heading = GROUP_SECTIONS[group]
+    const section = rendered.find((s) => heading.test(s))
+    if (section === undefined) continue
+    const at = sections.findIndex((s) => heading.test(s))
+    if (at >= 0) sections[at] = section
+    else {
+      const before = sections.findIndex((s) => /^## (Soak|Targets)\b/.test(s))
+      sections.splice(before < 0 ? sections.length : before, 0, section)
+    }
+  }
+  return `${head}${sections.map((s) => s.trimEnd()).join('\n\n')}\n`
+}
+
+/**
+ * Rewrites the docs page for a results file (and its chart, which sits next to it). A run with workloads 1–7 renders
+ * the whole page: its own sections, and each other group's from the latest full run of both workers that had it,
+ * with the hand-kept sections of the old page after them. A run without workloads 1–7 (one group's run, e.g.
+ * `--workloads eos`) replaces only its own groups' sections of the existing page, so sections spliced in from other
+ * runs stay as they are; with no page yet it renders the whole page as a run of 1–7 would.
  */
 export async function writeDocs(
   results: BenchResults,
@@ -187,10 +224,14 @@ export async function writeDocs(
   const link = (r: Run | undefined) =>
     r && { results: r.results, resultsLink: relative(from, r.json), chartLink: relative(from, r.svg) }
   const old = await readFile(docsFile, 'utf8').catch(() => '')
+  const groups = [...new Set(results.workloads.map((w) => groupOf(w.id)))]
+  const place = (rendered: string) =>
+    old.trim() !== '' && !groups.includes('plain')
+      ? spliceSections(old, rendered, groups)
+      : keepHandSections(old, rendered)
   await writeFile(
     docsFile,
-    keepHandSections(
-      old,
+    place(
       renderReport(page.results, {
         resultsLink: relative(from, page.json),
         chartLink: relative(from, page.svg),

@@ -271,6 +271,39 @@ test('a run of only the scale group keeps the rest of the page, and a later run 
   assert.match(md, /\[2026-01-01T11-00-00Z\.json\]\(2026-01-01T11-00-00Z\.json\)/)
 })
 
+test('a run of one group replaces only its own section of an existing page; the rest, spliced by hand or not, stays', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const docs = join(dir, 'benchmarks.md')
+  const all = run('2026-01-01T10:00:00.000Z', [...PLAIN, ...SECURED], 2.5)
+  await writeDocs(all, await writeResults(all, dir), docs)
+  // Somebody splices a section in by hand.
+  await writeFile(
+    docs,
+    (await readFile(docs, 'utf8')).replace(/^(## Secured broker[^\n]*\n)/m, '$1\nspliced by hand\n'),
+  )
+
+  const scale = run('2026-01-01T11:00:00.000Z', ['scale-100', 'scale-300'], 0.25)
+  await writeDocs(scale, await writeResults(scale, dir), docs)
+  let md = await readFile(docs, 'utf8')
+  assert.match(md, /from 2026-01-01T10-00-00Z\.json; edits here are overwritten/)
+  assert.match(md, /spliced by hand/)
+  assert.deepEqual(headings(md, 'Results'), [1, 2])
+  assert.deepEqual(headings(md, 'Scale'), [12, 13])
+  assert.ok(md.indexOf('\n## Scale') < md.indexOf('\n## Targets'), 'a new group section goes before the targets')
+  assert.equal([...md.matchAll(/^## Scale/gm)].length, 1)
+
+  const secured = run('2026-01-01T12:00:00.000Z', SECURED, 4.25)
+  await writeDocs(secured, await writeResults(secured, dir), docs)
+  md = await readFile(docs, 'utf8')
+  assert.doesNotMatch(md, /spliced by hand/)
+  assert.deepEqual(headings(md, 'Secured broker'), [8, 9, 10, 11])
+  assert.match(md, /\| msgs\/s \| 1,000 \| 4,250 \| 4\.25× ↑ \|/)
+  assert.deepEqual(headings(md, 'Scale'), [12, 13])
+  assert.deepEqual(headings(md, 'Results'), [1, 2])
+  assert.equal([...md.matchAll(/^## Secured broker/gm)].length, 1)
+})
+
 test('the newest soak results file has its own section, with each worker’s growth and the verdict', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
@@ -368,8 +401,9 @@ test('a run of only the sink groups keeps the page and gives each group its sect
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   const docs = join(dir, 'benchmarks.md')
-  await writeFile(docs, '# B\n\n## Results\n\nold\n\n## Sink runs before npm run bench had them\n\nby hand\n')
-  await writeResults(run('2026-01-01T10:00:00.000Z', PLAIN, 2.5), dir)
+  const first = run('2026-01-01T10:00:00.000Z', PLAIN, 2.5)
+  await writeDocs(first, await writeResults(first, dir), docs)
+  await writeFile(docs, `${await readFile(docs, 'utf8')}\n## Sink runs before npm run bench had them\n\nby hand\n`)
   const sinks = run('2026-01-01T11:00:00.000Z', ['elasticsearch', 's3-json', 's3-bytes'], 0.75)
   sinks.workloads[2]!.runs[1]!.metrics.msgsPerSec = 900
   sinks.workloads[2]!.ratios.msgsPerSec = 0.9
@@ -435,8 +469,12 @@ test('a run of only the Avro group gives it its section with issue 19’s ratios
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-docs-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   const docs = join(dir, 'benchmarks.md')
-  await writeResults(run('2026-01-01T10:00:00.000Z', PLAIN, 2.5), dir)
-  await writeFile(docs, '# B\n\n## Run\n\nold\n\n## Avro converter runs before `npm run bench` had them\n\nby hand\n')
+  const first = run('2026-01-01T10:00:00.000Z', PLAIN, 2.5)
+  await writeDocs(first, await writeResults(first, dir), docs)
+  await writeFile(
+    docs,
+    `${await readFile(docs, 'utf8')}\n## Avro converter runs before \`npm run bench\` had them\n\nby hand\n`,
+  )
   const avro = run('2026-01-01T11:00:00.000Z', ['avro-source', 'avro-sink'], 8)
   const sink = avro.workloads[1]!
   sink.ratios.peakRssMb = 0.125
