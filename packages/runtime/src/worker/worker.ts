@@ -362,6 +362,8 @@ export class Worker {
     this.#log.info(`Creating task ${name}`)
     listener = redactingTaskListener(listener, this.configTransformer.redactor)
     let metrics: RecordingTaskMetrics | null = null
+    // A source task's offset store lease until the task owns it: released if its setup fails after acquiring it.
+    let offsetsLease: OffsetStoreLease | null = null
     try {
       // Config provider references are resolved for the task only: its stored configs keep them.
       connectorConfig = (await this.configTransformer.resolve(connectorConfig)).config
@@ -394,6 +396,7 @@ export class Worker {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SourceTask
         const offsets = await this.offsetStores.acquire(connectorConfig)
+        offsetsLease = offsets
         // Exactly-once: a transactional, idempotent producer whatever the worker or connector set (Apache's
         // Worker.exactlyOnceSourceTaskProducerConfigs, its warnings included).
         const transactional = exactlyOnceSourceEnabled(this.config)
@@ -439,6 +442,7 @@ export class Worker {
           this.#sourceErrorHandling(id, errors, converters, connectorConfig, recorded),
           recorded,
         )
+        offsetsLease = null // the task releases it when it stops
       } else {
         const taskClass = running.connector.taskClass()
         const instance = new taskClass() as SinkTask
@@ -484,6 +488,7 @@ export class Worker {
       const error = e instanceof Error ? e : new Error(String(e))
       this.metrics.taskStartup(false)
       if (metrics) this.metrics.removeTask(id.connector, id.task)
+      await offsetsLease?.release()
       this.#log.error({ err: error }, `Failed to start task ${name}: ${error.message}`)
       listener.onFailure(id, error)
     }

@@ -196,6 +196,59 @@ test('a task whose config holds a reference that cannot be resolved fails naming
   assert.deepEqual(w.taskIds(), [])
 })
 
+test('a source task whose setup fails after it took its offsets store releases the store', async (t) => {
+  // A connector offsets topic: the store is the worker's to open and close (a fake that counts).
+  const own: Array<{ starts: number; stops: number }> = []
+  class CountingStore extends MemoryOffsetBackingStore {
+    readonly counts = { starts: 0, stops: 0 }
+    override async start(): Promise<void> {
+      this.counts.starts++
+    }
+    override async stop(): Promise<void> {
+      this.counts.stops++
+    }
+  }
+  const w = new Worker(
+    parseWorkerConfig(
+      {
+        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'group.id': 'g',
+        'config.storage.topic': 'c',
+        'offset.storage.topic': 'offsets',
+        'status.storage.topic': 's',
+      },
+      'distributed',
+    ),
+    await builtinRegistry(),
+    new MemoryOffsetBackingStore(),
+    silentLogger(),
+    {
+      connectorOffsetStore: () => {
+        const store = new CountingStore()
+        own.push(store.counts)
+        return store
+      },
+    },
+  )
+  t.after(() => w.stop())
+  const { failures, listener } = taskListener()
+  // Topic creation groups are parsed after the store is taken: a bad value fails the setup there.
+  const connectorConfig = {
+    name: 'c',
+    'connector.class': 'FileStreamSource',
+    topic: 't',
+    'offsets.storage.topic': 'own-offsets',
+    'topic.creation.default.replication.factor': '1',
+    'topic.creation.default.partitions': 'many',
+  }
+  await w.startTask({ connector: 'c', task: 0 }, connectorConfig, { topic: 't' }, 'STARTED', listener)
+  assert.equal(failures.length, 1)
+  assert.match(failures[0]![1].message, /topic\.creation\.default\.partitions/)
+  assert.deepEqual(w.taskIds(), [])
+  assert.deepEqual(own, [{ starts: 1, stops: 1 }])
+})
+
 class ChattySourceTask extends SourceTask {
   readonly #log = getLogger('com.example.ChattySourceTask')
   version(): string {
