@@ -3,7 +3,8 @@
  *
  * - JsonFormat: each value as JSON (Apache's JsonConverter without schemas), one per line; `.json`.
  * - ByteArrayFormat: each value's bytes followed by `format.bytearray.separator`; `format.bytearray.extension`.
- * - AvroFormat: an Avro object container file, schema from the records' Connect schema (avsc encodes); `.avro`.
+ * - AvroFormat: an Avro object container file, schema and values from the records' Connect schema and values by the
+ *   AvroConverter's mapping (Confluent's AvroData, as Confluent's AvroFormat uses it; avsc encodes); `.avro`.
  * - ParquetFormat: a Parquet file, schema from the records' Connect schema (hyparquet-writer); `.parquet`.
  *
  * With `s3.compression.type=gzip` JSON and bytes objects are gzip streams and `.gz` is appended to the extension.
@@ -11,10 +12,9 @@
 import { createHash } from 'node:crypto'
 import { deflateRawSync } from 'node:zlib'
 import { DataException, type Schema, type SinkRecord, untouchedJson } from '@ferry/api'
-import { JsonConverter } from '@ferry/converters'
+import { AvroFormat, type AvroSchemaInfo, DEFAULT_AVRO_DATA_CONFIG, JsonConverter } from '@ferry/converters'
 import avro from 'avsc'
 import type { S3SinkSettings } from '../config.ts'
-import { toAvroSchema, toAvroValue } from './avro-data.ts'
 import { ParquetRows } from './parquet.ts'
 
 /** Where a record writer puts its bytes. */
@@ -87,12 +87,18 @@ export function newFormat(s: S3SinkSettings): Format {
         }),
       }
     }
-    case 'avro':
+    case 'avro': {
+      const avroFormat = new AvroFormat(
+        { ...DEFAULT_AVRO_DATA_CONFIG, connectMetaData: s.connectMetaData },
+        { removeJavaProps: false, failOnTrailingData: false, cacheSize: AVRO_SCHEMA_CACHE_SIZE },
+      )
       return {
         extension: '.avro',
         gzip: false,
-        newWriter: (out, key, schema) => new AvroContainerWriter(out, key, requireSchema(schema, 'AvroFormat'), s),
+        newWriter: (out, key, schema) =>
+          new AvroContainerWriter(out, key, requireSchema(schema, 'AvroFormat'), avroFormat, s.avroCodec),
       }
+    }
     case 'parquet':
       return {
         extension: '.parquet',
@@ -122,19 +128,8 @@ function requireSchema(schema: Schema | null, format: string): Schema {
   return schema
 }
 
-/** Avro's `long` for INT64 values that are bigints beyond 2^53 as well as numbers. */
-const LONG = avro.types.LongType.__with({
-  fromBuffer: (b: Buffer) => b.readBigInt64LE(),
-  toBuffer: (n: bigint | number) => {
-    const b = Buffer.allocUnsafe(8)
-    b.writeBigInt64LE(BigInt(n))
-    return b
-  },
-  fromJSON: (v: unknown) => BigInt(v as number),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint' || Number.isSafeInteger(n),
-  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
-})
+/** The compiled Avro schemas a task keeps (Confluent's `schemas.cache.config` default). */
+const AVRO_SCHEMA_CACHE_SIZE = 1000
 
 /** Java's DataFileConstants.DEFAULT_SYNC_INTERVAL: a block is written once this many bytes are buffered. */
 const SYNC_INTERVAL = 64_000
@@ -148,38 +143,35 @@ const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]) // "Obj" 1
 class AvroContainerWriter implements RecordWriter {
   readonly #out: ByteSink
   readonly #schema: Schema
-  readonly #type: avro.Type
+  readonly #format: AvroFormat
+  readonly #avro: AvroSchemaInfo
   readonly #sync: Buffer
   readonly #deflate: boolean
-  #block: Buffer[] = []
+  #block: Uint8Array[] = []
   #blockBytes = 0
   #count = 0
 
-  constructor(out: ByteSink, key: string, schema: Schema, s: S3SinkSettings) {
+  constructor(out: ByteSink, key: string, schema: Schema, format: AvroFormat, codec: S3SinkSettings['avroCodec']) {
     this.#out = out
     this.#schema = schema
-    const avroSchema = toAvroSchema(schema, s.connectMetaData)
-    this.#type = avro.Type.forSchema(avroSchema as avro.Schema, {
-      registry: { long: LONG } as never,
-      wrapUnions: false,
-    })
+    this.#format = format
+    this.#avro = format.fromConnectSchema(schema)
     this.#sync = createHash('md5').update(key).digest()
-    this.#deflate = s.avroCodec === 'deflate'
-    const meta = avro.Type.forSchema({ type: 'map', values: 'bytes' })
+    this.#deflate = codec === 'deflate'
     out.write(MAGIC)
     out.write(
-      meta.toBuffer({
-        'avro.schema': Buffer.from(JSON.stringify(avroSchema)),
-        'avro.codec': Buffer.from(s.avroCodec),
+      HEADER_META.toBuffer({
+        'avro.schema': Buffer.from(this.#avro.text),
+        'avro.codec': Buffer.from(codec),
       }),
     )
     out.write(this.#sync)
   }
 
   write(record: SinkRecord): void {
-    let bytes: Buffer
+    let bytes: Uint8Array
     try {
-      bytes = this.#type.toBuffer(toAvroValue(this.#schema, record.value))
+      bytes = this.#format.serialize(this.#avro, this.#schema, record.value)
     } catch (e) {
       if (e instanceof DataException) throw e
       throw new DataException(`Could not write the record as Avro: ${(e as Error).message}`)
@@ -208,3 +200,4 @@ class AvroContainerWriter implements RecordWriter {
 }
 
 const LONG_HEADER = avro.Type.forSchema('long')
+const HEADER_META = avro.Type.forSchema({ type: 'map', values: 'bytes' })

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DataException, deferredJsonSinkRecord, Headers, Schema, SchemaBuilder, SinkRecord, Struct } from '@ferry/api'
 import { JsonConverter } from '@ferry/converters'
+import avro from 'avsc'
 import { s3Settings } from '../../src/config.ts'
 import { newFormat, writesJsonText } from '../../src/formats/format.ts'
 
@@ -102,4 +103,57 @@ test('JsonFormat writes a value whose JSON came untouched as that text, without 
     ),
     false,
   )
+})
+
+test("AvroFormat writes a container file with Confluent's AvroData schema and values (the AvroConverter's mapping)", async () => {
+  const value = SchemaBuilder.struct()
+    .name('com.example.V')
+    .optional()
+    .field('id', Schema.INT64_SCHEMA)
+    .field('small', Schema.INT8_SCHEMA)
+    .field('note', SchemaBuilder.string().optional().defaultValue('none').build())
+    .field('tags', SchemaBuilder.map(Schema.INT32_SCHEMA, Schema.STRING_SCHEMA).build())
+    .build()
+  const format = newFormat(settings({ 'format.class': 'AvroFormat', 'avro.codec': 'deflate' }))
+  const chunks: Uint8Array[] = []
+  const writer = format.newWriter({ write: (c) => void chunks.push(Buffer.from(c)) }, 'k', value)
+  const v = (id: number, note: string | null) =>
+    new Struct(value)
+      .put('id', id)
+      .put('small', id)
+      .put('note', note)
+      .put('tags', new Map([[id, `t${id}`]]))
+  writer.write(record(0, value, v(1, 'a')))
+  writer.write(record(1, value, v(2, null)))
+  assert.throws(() => writer.write(record(2, value, new Struct(value).put('id', 3))), DataException)
+  await writer.finish()
+  assert.equal(format.extension, '.avro')
+
+  const decoder = new avro.streams.BlockDecoder({
+    parseHook: (schema) => avro.Type.forSchema(schema as avro.Schema, { wrapUnions: true }),
+  })
+  const header = new Promise<{ schema: string; codec: string }>((resolve) =>
+    decoder.on('metadata', (_type: unknown, codec: string, h: { meta: Record<string, Buffer> }) =>
+      resolve({ schema: h.meta['avro.schema']!.toString(), codec }),
+    ),
+  )
+  const records: unknown[] = []
+  decoder.on('data', (r: unknown) => records.push(r))
+  const done = new Promise((resolve) => decoder.on('end', resolve))
+  decoder.end(Buffer.concat(chunks))
+  await done
+  assert.deepEqual(await header, {
+    codec: 'deflate',
+    schema:
+      '["null",{"type":"record","name":"V","namespace":"com.example","fields":[' +
+      '{"name":"id","type":"long"},' +
+      '{"name":"small","type":{"type":"int","connect.type":"int8"}},' +
+      '{"name":"note","type":[{"type":"string","connect.default":"none"},"null"],"default":"none"},' +
+      '{"name":"tags","type":{"type":"array","items":{"type":"record","name":"MapEntry","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":"int"},{"name":"value","type":"string"}]}}}' +
+      '],"connect.name":"com.example.V"}]',
+  })
+  assert.deepEqual(JSON.parse(JSON.stringify(records)), [
+    { 'com.example.V': { id: 1, small: 1, note: { string: 'a' }, tags: [{ key: 1, value: 't1' }] } },
+    { 'com.example.V': { id: 2, small: 2, note: { string: 'none' }, tags: [{ key: 2, value: 't2' }] } },
+  ])
 })
