@@ -30,6 +30,7 @@ import {
   Timestamp,
   type Schema as TSchema,
 } from '@ferry/api'
+import { mapEntries } from '../schema-registry/connect-values.ts'
 import { type AvroField, type AvroNode, fullName, isNamed, type NamedNode, primitive, prop } from './avro-schema.ts'
 
 export const NAMESPACE = 'io.confluent.connect.avro'
@@ -323,7 +324,7 @@ export class AvroData {
         return (v as unknown[]).map((e) => this.#defaultFromConnect(schema.valueSchema()!, e))
       case 'MAP': {
         const keySchema = schema.keySchema()!
-        const entries = mapEntries(v)
+        const entries = mapEntries(schema, v)
         if (keySchema.type === 'STRING' && (!keySchema.isOptional || this.config.allowOptionalMapKeys)) {
           const out: Record<string, unknown> = {}
           for (const [k, e] of entries) out[String(k)] = this.#defaultFromConnect(schema.valueSchema()!, e)
@@ -428,13 +429,14 @@ export class AvroData {
         const valueSchema = schema.valueSchema()!
         if (node.kind === 'map') {
           const out: Record<string, unknown> = {}
-          for (const [k, v] of mapEntries(value)) out[k as string] = this.fromConnectData(valueSchema, node.values, v)
+          for (const [k, v] of mapEntries(schema, value))
+            out[k as string] = this.fromConnectData(valueSchema, node.values, v)
           return out
         }
         const entry = (node as Extract<AvroNode, { kind: 'array' }>).items as Extract<AvroNode, { kind: 'record' }>
         const keyNode = entry.fields[0]!.type
         const valueNode = entry.fields[1]!.type
-        return mapEntries(value).map(([k, v]) => ({
+        return mapEntries(schema, value).map(([k, v]) => ({
           key: this.fromConnectData(keySchema, keyNode, k),
           value: this.fromConnectData(valueSchema, valueNode, v),
         }))
@@ -925,7 +927,8 @@ export function fromSchemaless(value: unknown): Record<string, unknown> {
     return out
   }
   if (value instanceof Map || (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) {
-    out.map = { array: mapEntries(value).map(([k, v]) => ({ key: fromSchemaless(k), value: fromSchemaless(v) })) }
+    const entries = value instanceof Map ? [...value.entries()] : Object.entries(value)
+    out.map = { array: entries.map(([k, v]) => ({ key: fromSchemaless(k), value: fromSchemaless(v) })) }
     return out
   }
   throw new DataException(`Unknown type for schemaless data: ${typeName(value)}`)
@@ -1095,12 +1098,6 @@ function typeName(value: unknown): string {
   if (value === null) return 'null'
   if (typeof value !== 'object') return typeof value
   return (value as object).constructor?.name ?? 'object'
-}
-
-function mapEntries(value: unknown): Array<[unknown, unknown]> {
-  if (value instanceof Map) return [...value.entries()]
-  if (value !== null && typeof value === 'object') return Object.entries(value as Record<string, unknown>)
-  throw new DataException(`Invalid type for MAP: ${typeName(value)}`)
 }
 
 function padToFixedSize(bytes: Buffer, size: number): Buffer {

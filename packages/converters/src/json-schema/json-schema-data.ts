@@ -34,7 +34,6 @@ import {
   ConnectDate,
   DataException,
   Decimal,
-  describeValueType,
   type Field,
   type Schema,
   SchemaBuilder,
@@ -45,6 +44,7 @@ import {
 } from '@ferry/api'
 import { decodeBase64Jackson, JsonFloat, type JsonNode, type JsonObject } from '../json/json-reader.ts'
 import { doubleText, floatText, quote } from '../json/json-writer.ts'
+import { base64, invalid, mapEntries } from '../schema-registry/connect-values.ts'
 
 export const NAMESPACE = 'io.confluent.connect.json'
 export const CONNECT_TYPE_PROP = 'connect.type'
@@ -829,26 +829,9 @@ function describe(node: JsonNode): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
 }
 
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
-}
-
 function schemaOf(schema: Schema | null, what: string): Schema {
   if (schema === null) throw new DataException(`The schema of ${what} is missing`)
   return schema
-}
-
-function mapEntries(schema: Schema, value: unknown): [unknown, unknown][] {
-  if (value instanceof Map) return [...value.entries()]
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array))
-    return Object.entries(value)
-  throw invalid(schema, value, 'a Map')
-}
-
-function invalid(schema: Schema, value: unknown, expected: string): DataException {
-  return new DataException(
-    `Invalid type for ${schema.name ?? schema.type}: expected ${expected}, got ${describeValueType(value)}`,
-  )
 }
 
 function sameSchema(a: Schema, b: Schema): boolean {

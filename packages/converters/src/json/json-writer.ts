@@ -4,6 +4,7 @@
  */
 
 import { javaDoubleToString, javaFloatToString } from '@ferry/api'
+import { base64 } from '../schema-registry/connect-values.ts'
 
 /**
  * Characters Jackson escapes differently from `JSON.stringify`: control characters (Jackson: `\u001F`, upper-case
@@ -65,5 +66,5 @@ export function floatText(value: number): string {
 
 /** Bytes as a JSON string of standard, padded base64 (Jackson's MIME-NO-LINEFEEDS variant). */
 export function base64Text(bytes: Uint8Array): string {
-  return `"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"`
+  return `"${base64(bytes)}"`
 }

@@ -30,7 +30,6 @@ import {
   ConnectDate,
   DataException,
   Decimal,
-  describeValueType,
   type Field,
   type Schema,
   SchemaBuilder,
@@ -40,6 +39,7 @@ import {
   Timestamp,
 } from '@ferry/api'
 import protobuf from 'protobufjs'
+import { invalid, mapEntries } from '../schema-registry/connect-values.ts'
 import { fullName, type ProtobufSchema, parseProtobufSchema } from './protobuf-schema.ts'
 import { wellKnownText } from './well-known.ts'
 
@@ -1002,19 +1002,6 @@ function firstSet(schema: Schema, union: Struct, ignoreDefault: boolean): { fiel
     if (v !== null && v !== undefined) return { field, value: v }
   }
   return null
-}
-
-function mapEntries(schema: Schema, value: unknown): [unknown, unknown][] {
-  if (value instanceof Map) return [...value.entries()]
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array))
-    return Object.entries(value)
-  throw invalid(schema, value, 'a Map')
-}
-
-function invalid(schema: Schema, value: unknown, expected: string): DataException {
-  return new DataException(
-    `Invalid type for ${schema.name ?? schema.type}: expected ${expected}, got ${describeValueType(value)}`,
-  )
 }
 
 function protoString(s: string): string {
