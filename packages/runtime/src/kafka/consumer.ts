@@ -5,7 +5,7 @@
 import {
   type ClusterMetadata,
   type Connection,
-  ConnectionPool,
+  type ConnectionPool,
   Consumer,
   decodeConsumerProtocolAssignment,
   decodeConsumerProtocolSubscription,
@@ -18,7 +18,6 @@ import {
 import {
   CLIENT_DEFAULTS,
   clientOptions,
-  connectionOptions,
   type IncomingRecord,
   type PartitionOffset,
   retryBackoff,
@@ -97,8 +96,11 @@ const MAX_FETCH_FAILURES = 10
 export class KafkaConsumer {
   readonly #consumer: Consumer
   /**
-   * Fetches have connections of their own (as the client's stream had): a broker answers one request of a connection
-   * at a time, so a long-polling fetch would hold up the group's heartbeats and commits, and a JoinGroup the fetches.
+   * The client's own connections, one per broker, as Java's consumer has: fetches share them with the metadata,
+   * committed and listed offsets lookups (a broker answers one request of a connection at a time, so those wait for a
+   * long-polling fetch to the same broker, at most `fetch.max.wait.ms`, as in Java). The group's requests (joins,
+   * heartbeats, commits) have the member's connection (`#member`), so a fetch never holds them up, nor a JoinGroup a
+   * fetch.
    */
   readonly #fetchPool: ConnectionPool
   readonly #settings: ConsumerSettings
@@ -168,7 +170,6 @@ export class KafkaConsumer {
     this.#rack = settings.clientRack ?? ''
     this.#metadataMaxAgeMs = settings.metadataMaxAgeMs ?? CLIENT_DEFAULTS.metadataMaxAgeMs
     this.#maxFetchVersion = settings.maxFetchVersion ?? 12
-    this.#fetchPool = new ConnectionPool(settings.clientId, connectionOptions(settings))
     // Never joins the group (membership is #member's): metadata, committed and listed offsets, API versions.
     this.#consumer = new Consumer({
       ...clientOptions(settings),
@@ -180,6 +181,7 @@ export class KafkaConsumer {
       autocreateTopics: false,
     })
     this.#consumer.on('error', (e: Error) => this.#fail(e))
+    this.#fetchPool = this.#consumer.connections
     this.#heartbeatIntervalMs = settings.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs
     this.#member = new GroupMember({
       ...settings,
@@ -188,6 +190,7 @@ export class KafkaConsumer {
       sessionTimeoutMs: settings.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs,
       rebalanceTimeoutMs: settings.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs,
       groupInstanceId: settings.groupInstanceId ?? null,
+      apis: this.#consumer,
     })
   }
 
@@ -1021,9 +1024,8 @@ export class KafkaConsumer {
       // also one still joining (the group would wait for it until its session expired).
       if (!this.#fencedOut && this.#member.memberId !== '') await this.#member.leave('the consumer is being closed')
       await this.#member.close()
-      await this.#consumer.close(true)
     } finally {
-      await this.#fetchPool.close()
+      await this.#consumer.close(true)
     }
   }
 }

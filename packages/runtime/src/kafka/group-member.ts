@@ -98,6 +98,11 @@ export interface GroupMemberOptions extends ClientSettings {
   rebalanceTimeoutMs: number
   /** `group.instance.id`: a static member (KIP-345); null or absent for a dynamic one. */
   groupInstanceId?: string | null | undefined
+  /**
+   * A client of the same cluster whose broker API versions the member uses instead of asking for them on its own
+   * connection (a consumer's client: one list of about 80 APIs per consumer instead of two).
+   */
+  apis?: Base | undefined
 }
 
 /** A group as DescribeGroups tells it. */
@@ -176,7 +181,8 @@ export class GroupMember {
   }
 
   async #api(name: string, client: Base = this.#client): Promise<AnyApi> {
-    return promisify<AnyApi>((cb) => client[kGetApi](name, cb as unknown as Callback<API<unknown[], unknown>>))
+    const source = this.#options.apis ?? client
+    return promisify<AnyApi>((cb) => source[kGetApi](name, cb as unknown as Callback<API<unknown[], unknown>>))
   }
 
   /** Looks up the group coordinator (FindCoordinator through any broker). */
