@@ -8,8 +8,8 @@
  * typed arrays that double when full. A 10-minute run at 100 records/s per pipeline holds about two megabytes.
  */
 
-/** How a pipeline delivers. Exactly-once sources are not implemented yet: when they are, a pipeline that runs them
- * says `exactly-once` and any duplicate fails the run as a loss does. */
+/** How a pipeline delivers: with `exactly-once` (`--guarantee exactly-once`) any duplicate fails the run as a loss
+ * does. */
 export type Guarantee = 'at-least-once' | 'exactly-once'
 
 export interface Window {

@@ -7,23 +7,65 @@
  *   `bigserial` id) → a 3-partition topic → JdbcSinkConnector (3 tasks, `insert`, no key) into a second table, whose
  *   `delivered_at` column (default `clock_timestamp()`) is the delivery time. Both connectors add the id of the
  *   worker process that handled the record (`src_worker`, `sink_worker`), which is how a zombie's writes are found.
+ *
+ * With the `exactly-once` guarantee (`--guarantee exactly-once`) the workers run exactly-once sources (KIP-618) and a
+ * pipeline's ledger counts what a `read_committed` reader of its topic reads, instead of what its sink delivers: the
+ * sinks still run (their load and their rebalances are part of the run), but they are at-least-once, and the topic is
+ * where a source's duplicate or loss shows. The file source runs with `exactly.once.support=required`; the JDBC
+ * source with the default `requested` (it does not declare support, as Confluent's does not), which on a worker with
+ * `exactly.once.source.support=enabled` still writes its records and offsets in one transaction.
  */
 import { randomUUID } from 'node:crypto'
 import { appendFile, open, writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { connect, type Db } from '../../packages/connectors/jdbc/src/db.ts'
+import { KafkaBasedLog } from '../../packages/runtime/src/kafka/based-log.ts'
 import { JDBC_PASSWORD, JDBC_URL, JDBC_USER } from '../bench/jdbc.ts'
 import type { Guarantee } from './ledger.ts'
 import { Ledger } from './ledger.ts'
 import { SINK_FILE, type WorkerSlot } from './workers.ts'
 
+/** Worker keys of a guarantee: exactly-once sources need `exactly.once.source.support=enabled` on every worker. */
+export function guaranteeWorkerProps(guarantee: Guarantee): Record<string, string> {
+  return guarantee === 'exactly-once' ? { 'exactly.once.source.support': 'enabled' } : {}
+}
+
 /**
- * Delivery guarantee of the pipelines. Ferry has no exactly-once sources yet (`exactly.once.source.support` accepts
- * only `disabled`): when it does, run the source connectors with `exactly.once.support=required` on workers with
- * `exactly.once.source.support=enabled`, and an idempotent sink (the JDBC sink upserting on `seq`), and set this to
- * `exactly-once`: the ledger then fails the run on any duplicate.
+ * A `read_committed` reader of a pipeline's topic that counts each record's sequence number (`seq` of its value) as a
+ * delivery in the ledger, for the `exactly-once` guarantee: what a transactional consumer of the topic would see.
  */
-export const GUARANTEE: Guarantee = 'at-least-once'
+class CommittedTopicReader {
+  readonly #log: KafkaBasedLog
+  constructor(bootstrap: string, topic: string, ledger: Ledger, seq: (value: string) => number) {
+    this.#log = new KafkaBasedLog({
+      bootstrapServers: bootstrap.split(','),
+      clientId: `chaos-reader-${topic}`,
+      topic,
+      readOnly: true,
+      readCommitted: true,
+      onRecord: (r) => ledger.delivered(seq(r.value?.toString('utf8') ?? ''), Date.now()),
+    })
+  }
+  start(): Promise<void> {
+    return this.#log.start()
+  }
+  readToEnd(): Promise<void> {
+    return this.#log.readToEnd(60_000)
+  }
+  stop(): Promise<void> {
+    return this.#log.stop()
+  }
+}
+
+/** The sequence number of a JDBC pipeline record (JSON with schemas: `{"schema":..., "payload":{"seq":...}}`). */
+const jdbcSeq = (value: string): number => {
+  try {
+    return Number((JSON.parse(value) as { payload?: { seq?: unknown } }).payload?.seq)
+  } catch {
+    return Number.NaN
+  }
+}
+const fileSeq = (value: string): number => Number(value.slice(0, value.indexOf(' ')))
 
 const STRING = 'org.apache.kafka.connect.storage.StringConverter'
 const JSON_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter'
@@ -46,6 +88,8 @@ export interface Pipeline {
   ledger: Ledger
   source: { name: string; config: Record<string, string> }
   sink: { name: string; config: Record<string, string> }
+  /** Starts the `read_committed` reader of the topic (exactly-once guarantee; nothing otherwise). */
+  startReading(): Promise<void>
   /** Writes records 1, 2, 3... at `rate` per second until `stopWriting`. */
   startWriting(rate: number): void
   stopWriting(): Promise<void>
@@ -160,11 +204,16 @@ export async function filePipeline(options: {
   inputFile: string
   slots: WorkerSlot[]
   suffix: string
+  guarantee: Guarantee
+  bootstrap: string
 }): Promise<Pipeline & { tailer: SinkFileTailer }> {
-  const ledger = new Ledger('file', GUARANTEE)
+  const ledger = new Ledger('file', options.guarantee)
   const topic = `chaos-file-${options.suffix}`
   await writeFile(options.inputFile, '')
-  const tailer = new SinkFileTailer(options.slots, ledger)
+  const exactlyOnce = options.guarantee === 'exactly-once'
+  // Exactly-once: the ledger counts the topic; the sink files are still tailed for the zombie report.
+  const reader = exactlyOnce ? new CommittedTopicReader(options.bootstrap, topic, ledger, fileSeq) : null
+  const tailer = new SinkFileTailer(options.slots, reader ? new Ledger('file-sink') : ledger)
   const ticker = new Ticker()
   return {
     name: 'file',
@@ -180,6 +229,7 @@ export async function filePipeline(options: {
         topic,
         'key.converter': STRING,
         'value.converter': STRING,
+        ...(exactlyOnce ? { 'exactly.once.support': 'required' } : {}),
       },
     },
     sink: {
@@ -192,6 +242,9 @@ export async function filePipeline(options: {
         'key.converter': STRING,
         'value.converter': STRING,
       },
+    },
+    async startReading() {
+      await reader?.start()
     },
     startWriting(rate) {
       tailer.start()
@@ -211,12 +264,16 @@ export async function filePipeline(options: {
     },
     async deliveredDistinct() {
       await tailer.poll()
+      await reader?.readToEnd()
       return ledger.deliveredDistinct
     },
     async collect() {
       await tailer.stop()
+      await reader?.readToEnd()
     },
-    async close() {},
+    async close() {
+      await reader?.stop()
+    },
   }
 }
 
@@ -242,15 +299,19 @@ export interface SinkRow {
 
 export async function jdbcPipeline(options: {
   suffix: string
+  guarantee: Guarantee
+  bootstrap: string
 }): Promise<Pipeline & { rows(where: string, params: unknown[]): Promise<SinkRow[]> }> {
-  const ledger = new Ledger('jdbc', GUARANTEE)
+  const ledger = new Ledger('jdbc', options.guarantee)
   const id = options.suffix.replace(/-/g, '_')
   const srcTable = `chaos_src_${id}`
   const dstTable = `chaos_dst_${id}`
   const prefix = `chaos-jdbc-${options.suffix}-`
   const topic = `${prefix}${srcTable}`
+  const reader =
+    options.guarantee === 'exactly-once' ? new CommittedTopicReader(options.bootstrap, topic, ledger, jdbcSeq) : null
   const writer = await openDb()
-  const reader = await openDb()
+  const db = await openDb()
   await writer.execute(`CREATE TABLE ${srcTable} (id BIGSERIAL PRIMARY KEY, seq BIGINT NOT NULL, pad TEXT NOT NULL)`)
   await writer.execute(
     `CREATE TABLE ${dstTable} (row_id BIGSERIAL PRIMARY KEY, id BIGINT, seq BIGINT, pad TEXT, src_worker TEXT, sink_worker TEXT, delivered_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())`,
@@ -263,7 +324,7 @@ export async function jdbcPipeline(options: {
   }
   const rows = async (where: string, params: unknown[]): Promise<SinkRow[]> =>
     (
-      await reader.query(
+      await db.query(
         `SELECT seq::text, (extract(epoch FROM delivered_at) * 1000)::float8, src_worker, sink_worker FROM ${dstTable} ${where}`,
         params,
       )
@@ -312,6 +373,9 @@ export async function jdbcPipeline(options: {
         ...workerField('sink_worker'),
       },
     },
+    async startReading() {
+      await reader?.start()
+    },
     startWriting(rate) {
       ticker.start(
         rate,
@@ -330,20 +394,26 @@ export async function jdbcPipeline(options: {
       if (ticker.error) throw ticker.error
     },
     async deliveredDistinct() {
-      const [[n]] = (await reader.query(`SELECT count(DISTINCT seq)::text FROM ${dstTable}`)) as [[string]]
+      if (reader) {
+        await reader.readToEnd()
+        return ledger.deliveredDistinct
+      }
+      const [[n]] = (await db.query(`SELECT count(DISTINCT seq)::text FROM ${dstTable}`)) as [[string]]
       return Number(n)
     },
     async collect() {
-      for (const row of await rows('', [])) ledger.delivered(row.seq, row.deliveredAt)
+      if (reader) await reader.readToEnd()
+      else for (const row of await rows('', [])) ledger.delivered(row.seq, row.deliveredAt)
     },
     rows,
     async close(keep) {
+      await reader?.stop()
       if (!keep) {
         await writer.execute(`DROP TABLE IF EXISTS ${srcTable}`).catch(() => {})
         await writer.execute(`DROP TABLE IF EXISTS ${dstTable}`).catch(() => {})
       }
       await writer.close()
-      await reader.close()
+      await db.close()
     },
   }
 }

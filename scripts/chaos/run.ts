@@ -6,6 +6,7 @@
  *   npm run chaos                                    10 minutes of faults, a random seed (printed)
  *   npm run chaos -- --duration 3m --seed 1234       replay seed 1234 for 3 minutes
  *   npm run chaos -- --seed 1234 --docs              also rewrite the results section of docs/reliability.md
+ *   npm run chaos -- --guarantee exactly-once        exactly-once sources; any duplicate fails the run
  */
 
 import { execFile } from 'node:child_process'
@@ -19,8 +20,8 @@ import { distributedWorkerProps } from '@ferry/testing'
 import { KAFKA_VERSION, REPO_ROOT } from '../kafka/harness.ts'
 import { type Brokers, createTopic, startBrokers, stopBrokers } from './brokers.ts'
 import { type ChaosContext, runFault, type ZombieRecord } from './faults.ts'
-import { failed, type Window } from './ledger.ts'
-import { filePipeline, jdbcPipeline, openDb, type Pipeline, randomSuffix } from './pipelines.ts'
+import { failed, type Guarantee, type Window } from './ledger.ts'
+import { filePipeline, guaranteeWorkerProps, jdbcPipeline, openDb, type Pipeline, randomSuffix } from './pipelines.ts'
 import { type ChaosResults, renderMarkdown, renderText } from './report.ts'
 import { RestChaos } from './rest.ts'
 import { describeSchedule, faultLabel, parseDuration, schedule } from './schedule.ts'
@@ -28,8 +29,17 @@ import { http, startHealthy, WorkerSlot } from './workers.ts'
 
 export const RESULTS_DIR = join(REPO_ROOT, 'chaos', 'results')
 const DOCS_FILE = join(REPO_ROOT, 'docs', 'reliability.md')
-const DOCS_BEGIN = '<!-- chaos:results:begin (written by npm run chaos -- --docs) -->'
-const DOCS_END = '<!-- chaos:results:end -->'
+/** The results section of each guarantee in docs/reliability.md, between these markers. */
+const DOCS_MARKERS: Record<Guarantee, { begin: string; end: string }> = {
+  'at-least-once': {
+    begin: '<!-- chaos:results:begin (written by npm run chaos -- --docs) -->',
+    end: '<!-- chaos:results:end -->',
+  },
+  'exactly-once': {
+    begin: '<!-- chaos:results-exactly-once:begin (written by npm run chaos -- --guarantee exactly-once --docs) -->',
+    end: '<!-- chaos:results-exactly-once:end -->',
+  },
+}
 const DEFAULT_RATE = 50
 
 const USAGE = `Usage: npm run chaos -- [options]
@@ -37,6 +47,10 @@ const USAGE = `Usage: npm run chaos -- [options]
   --duration D   how long faults go on: 10m (default), 90s, 1h; then the pipelines drain
   --seed N       the schedule's seed (default: random; printed, with the command that replays it)
   --rate N       records written per second per pipeline (default ${DEFAULT_RATE})
+  --guarantee G  at-least-once (default): the sinks' deliveries are counted, duplicates allowed;
+                 exactly-once: workers with exactly.once.source.support=enabled, the file source with
+                 exactly.once.support=required, each topic counted by a read_committed reader; a duplicate fails
+                 the run as a loss does
   --docs         rewrite the results section of docs/reliability.md
   --keep         keep the scratch directory (worker logs, sink files, broker logs) and the PostgreSQL tables
 `
@@ -71,6 +85,7 @@ function options() {
         duration: { type: 'string', default: '10m' },
         seed: { type: 'string' },
         rate: { type: 'string', default: String(DEFAULT_RATE) },
+        guarantee: { type: 'string', default: 'at-least-once' },
         docs: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -98,7 +113,10 @@ function options() {
     fail(`--seed: '${v.seed}' is not an integer from 0 to ${2 ** 32 - 1}`)
   const rate = Number(v.rate)
   if (!Number.isFinite(rate) || rate <= 0 || rate > 5000) fail(`--rate: '${v.rate}' is not a number from 1 to 5000`)
-  return { durationMs, duration: v.duration, seed, rate, docs: v.docs, keep: v.keep }
+  const guarantee = v.guarantee as Guarantee
+  if (guarantee !== 'at-least-once' && guarantee !== 'exactly-once')
+    fail(`--guarantee: '${v.guarantee}' is not at-least-once or exactly-once`)
+  return { durationMs, duration: v.duration, seed, rate, guarantee, docs: v.docs, keep: v.keep }
 }
 
 async function createConnector(slots: WorkerSlot[], c: { name: string; config: Record<string, string> }) {
@@ -155,7 +173,7 @@ async function drain(pipelines: Pipeline[], event: (t: string) => void): Promise
 
 async function main(): Promise<number> {
   const opts = options()
-  const command = `npm run chaos -- --duration ${opts.duration} --seed ${opts.seed}${opts.rate !== DEFAULT_RATE ? ` --rate ${opts.rate}` : ''}`
+  const command = `npm run chaos -- --duration ${opts.duration} --seed ${opts.seed}${opts.rate !== DEFAULT_RATE ? ` --rate ${opts.rate}` : ''}${opts.guarantee === 'exactly-once' ? ' --guarantee exactly-once' : ''}`
   const phases = schedule({ seed: opts.seed, durationMs: opts.durationMs })
   process.stdout.write(`chaos seed ${opts.seed} (replay: ${command})\nschedule:\n${describeSchedule(phases)}\n`)
 
@@ -209,12 +227,16 @@ async function main(): Promise<number> {
     const props = {
       ...distributedWorkerProps(brokers.cluster.bootstrapServers, group, {}, 3),
       ...WORKER_SETTINGS,
+      ...guaranteeWorkerProps(opts.guarantee),
     }
     slots = await Promise.all([0, 1, 2, 3].map((i) => WorkerSlot.create(i, root, props)))
-    const file = await filePipeline({ inputFile: join(root, 'file-source.txt'), slots, suffix })
-    const jdbc = await jdbcPipeline({ suffix })
+    const bootstrap = brokers.cluster.bootstrapServers
+    const guarantee = opts.guarantee
+    const file = await filePipeline({ inputFile: join(root, 'file-source.txt'), slots, suffix, guarantee, bootstrap })
+    const jdbc = await jdbcPipeline({ suffix, guarantee, bootstrap })
     pipelines.push(file, jdbc)
     for (const p of pipelines) await createTopic(brokers, p.topic, 3)
+    for (const p of pipelines) await p.startReading()
 
     await Promise.all(slots.slice(0, 3).map((s) => startHealthy(s, problem)))
     event('three workers healthy')
@@ -335,7 +357,7 @@ async function main(): Promise<number> {
         loadAverageAfter: loadavg(),
       },
       versions: { node: process.version, kafka: KAFKA_VERSION, ferry: await ferryVersion() },
-      workerSettings: WORKER_SETTINGS,
+      workerSettings: { ...WORKER_SETTINGS, ...guaranteeWorkerProps(opts.guarantee) },
       phases: windows.map((w) => ({ name: w.name, start: w.start, end: w.end, faults: w.faults })),
       pipelines: summaries,
       zombies,
@@ -352,7 +374,7 @@ async function main(): Promise<number> {
     await biomeFormat(resultsFile)
     process.stdout.write(`\n${renderText(results)}\nresults: ${relative(process.cwd(), resultsFile)}\n`)
     if (opts.docs) {
-      await writeDocs(renderMarkdown(results, relative(REPO_ROOT, resultsFile)))
+      await writeDocs(DOCS_MARKERS[opts.guarantee], renderMarkdown(results, relative(REPO_ROOT, resultsFile)))
       process.stdout.write(`rewrote ${relative(process.cwd(), DOCS_FILE)}\n`)
     }
     // 1: records lost (or duplicated where that is not allowed); 3: the run had other problems (a fault that could
@@ -377,12 +399,12 @@ async function ferryVersion(): Promise<string> {
   return pkg.version
 }
 
-async function writeDocs(section: string): Promise<void> {
+async function writeDocs(markers: { begin: string; end: string }, section: string): Promise<void> {
   const text = await readFile(DOCS_FILE, 'utf8')
-  const a = text.indexOf(DOCS_BEGIN)
-  const b = text.indexOf(DOCS_END)
-  if (a < 0 || b < a) throw new Error(`${DOCS_FILE} has no ${DOCS_BEGIN} ... ${DOCS_END} section`)
-  await writeFile(DOCS_FILE, `${text.slice(0, a + DOCS_BEGIN.length)}\n${section}\n${text.slice(b)}`)
+  const a = text.indexOf(markers.begin)
+  const b = text.indexOf(markers.end)
+  if (a < 0 || b < a) throw new Error(`${DOCS_FILE} has no ${markers.begin} ... ${markers.end} section`)
+  await writeFile(DOCS_FILE, `${text.slice(0, a + markers.begin.length)}\n${section}\n${text.slice(b)}`)
 }
 
 main().then(
