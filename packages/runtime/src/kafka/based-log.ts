@@ -23,6 +23,7 @@ import { silentLogger } from '../logger.ts'
 import { KafkaAdmin, type TopicAccess } from './admin.ts'
 import { clientOptions, retryBackoff } from './client-common.ts'
 import type { ClientSettings } from './client-settings.ts'
+import { isRetriable, kafkaErrorIds } from './errors.ts'
 import { type AclOperation, aclHint, describeConnectionFailure, isAuthorizationFailure } from './failures.ts'
 import { partitionFor } from './producer.ts'
 
@@ -57,21 +58,6 @@ export interface InternalTopicSpec {
  * timeouts, as every client of Ferry's (`./client-settings.ts`).
  */
 export type ConnectionSettings = ClientSettings
-
-/** The protocol error ids in an error from the client (`TOPIC_ALREADY_EXISTS`, ...). */
-function errorIds(error: unknown): string[] {
-  const out: string[] = []
-  const visit = (e: unknown, depth: number) => {
-    if (e === null || typeof e !== 'object' || depth > 5) return
-    const id = (e as { apiId?: unknown }).apiId
-    if (typeof id === 'string') out.push(id)
-    const errors = (e as { errors?: unknown }).errors
-    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1)
-    visit((e as { cause?: unknown }).cause, depth + 1)
-  }
-  visit(error, 0)
-  return out
-}
 
 function innermostMessage(error: unknown): string {
   let e = error as { errors?: unknown[]; message?: string } | null
@@ -120,7 +106,7 @@ export async function ensureInternalTopic(
         logger.info({ topic: spec.name }, `Created topic ${spec.name} for ${spec.purpose}`)
         break
       } catch (e) {
-        const ids = errorIds(e)
+        const ids = kafkaErrorIds(e)
         if (ids.includes('TOPIC_ALREADY_EXISTS')) break
         if (ids.some((id) => /AUTHORIZATION_FAILED|UNSUPPORTED_VERSION/.test(id))) {
           logger.debug(
@@ -386,12 +372,12 @@ export class KafkaBasedLog {
         this.#partitionCount = metadata.topics.get(this.topic)?.partitionsCount ?? 0
       } catch (e) {
         if (this.#stopped) throw new ConnectException(`KafkaBasedLog for topic ${this.topic} stopped`, e)
-        const unknown = errorIds(e).includes('UNKNOWN_TOPIC_OR_PARTITION') || /Unknown topic/i.test(String(e))
-        if (!unknown && (!isRetriableError(e) || Date.now() >= offsetsDeadline)) throw e
+        const unknown = kafkaErrorIds(e).includes('UNKNOWN_TOPIC_OR_PARTITION') || /Unknown topic/i.test(String(e))
+        if (!unknown && (!isRetriable(e) || Date.now() >= offsetsDeadline)) throw e
         if (!unknown) {
           leaderless = true
           this.#logger.warn(
-            { topic: this.topic, attempt, ids: errorIds(e) },
+            { topic: this.topic, attempt, ids: kafkaErrorIds(e) },
             `Attempt ${attempt} to look up the partitions of '${this.topic}' resulted in RetriableException; retrying automatically. Reason: ${this.#reason(e)}`,
           )
         }
@@ -654,7 +640,7 @@ export class KafkaBasedLog {
           } catch {}
         }
         this.#logger.warn(
-          { topic: this.topic, error: this.#reason(e), ids: errorIds(e) },
+          { topic: this.topic, error: this.#reason(e), ids: kafkaErrorIds(e) },
           `Retriable error while reading log to end for topic '${this.topic}'. Retrying automatically.`,
         )
         stale.value = true
@@ -759,7 +745,7 @@ export async function retryEndOffsets<T>(
           `Not authorized to get the end offsets for topic '${topic}' on brokers at ${brokers}: ${reason(e)}`,
           e,
         )
-      if (!isRetriableError(e))
+      if (!isRetriable(e))
         throw new ConnectException(
           `Error while getting end offsets for topic '${topic}' on brokers at ${brokers}: ${reason(e)}`,
           e,
@@ -771,7 +757,7 @@ export async function retryEndOffsets<T>(
           e,
         )
       options.logger?.warn(
-        { topic, attempt, ids: errorIds(e) },
+        { topic, attempt, ids: kafkaErrorIds(e) },
         `Attempt ${attempt} to list offsets for topic partitions of '${topic}' resulted in RetriableException; retrying automatically. Reason: ${reason(e)}`,
       )
       for (const until = Date.now() + delay; Date.now() < until && !options.stopped?.(); )
@@ -779,21 +765,6 @@ export async function retryEndOffsets<T>(
       if (options.stopped?.()) throw new ConnectException(`KafkaBasedLog for topic ${topic} stopped`, e)
     }
   }
-}
-
-/**
- * True when a failed send may succeed if repeated (Kafka's RetriableException: the connection, a leader change, not
- * enough replicas for the moment, a timeout): every underlying error says so.
- */
-export function isRetriableError(error: unknown): boolean {
-  const leaves: unknown[] = []
-  const visit = (e: unknown, depth: number) => {
-    const inner = (e as { errors?: unknown } | null)?.errors
-    if (Array.isArray(inner) && inner.length > 0 && depth < 5) for (const i of inner) visit(i, depth + 1)
-    else leaves.push(e)
-  }
-  visit(error, 0)
-  return leaves.length > 0 && leaves.every((e) => (e as { canRetry?: unknown } | null)?.canRetry === true)
 }
 
 /**

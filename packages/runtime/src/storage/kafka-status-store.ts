@@ -15,7 +15,8 @@
  * deleted, the generation moved on, or (safe writes) a newer write happened meanwhile.
  */
 import { ConfigException, Schema, SchemaBuilder } from '@ferry/api'
-import { type ConnectionSettings, isRetriableError, KafkaBasedLog, type LogRecord } from '../kafka/based-log.ts'
+import { type ConnectionSettings, KafkaBasedLog, type LogRecord } from '../kafka/based-log.ts'
+import { isRetriable } from '../kafka/errors.ts'
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { ConnectorTaskId } from '../worker/worker-task.ts'
@@ -259,7 +260,7 @@ export class KafkaStatusBackingStore implements StatusBackingStore {
           await this.#log.send([{ key, value }])
           return
         } catch (e) {
-          if (!isRetriableError(e)) {
+          if (!isRetriable(e)) {
             this.#logger.error({ key, error: String(e) }, 'Failed to write status update')
             return
           }
