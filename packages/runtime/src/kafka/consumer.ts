@@ -15,6 +15,7 @@ import {
   kGetApi,
   kGetBootstrapConnection,
 } from '@platformatic/kafka'
+import { type Logger, silentLogger } from '../logger.ts'
 import {
   CLIENT_DEFAULTS,
   clientOptions,
@@ -33,6 +34,7 @@ import {
 } from './failures.ts'
 import { type FetchResponse, type FetchTopicRequest, fetchVersion, RecordBatchCursor, sendFetch } from './fetch.ts'
 import { GroupError, GroupMember } from './group-member.ts'
+import { PatternRecheck } from './pattern-recheck.ts'
 
 interface PartitionState {
   topic: string
@@ -118,7 +120,8 @@ export class KafkaConsumer {
   #topics: string[] = []
   /** A pattern subscription (`topics.regex`): `#topics` are the topics it matched when last looked at. */
   #pattern: RegExp | null = null
-  #patternTimer: NodeJS.Timeout | null = null
+  #patternRecheck: PatternRecheck | null = null
+  readonly #log: Logger
   /** The subscription changed: the next heartbeat joins again instead. */
   #rejoinNeeded = false
   readonly #partitions = new Map<string, PartitionState>()
@@ -159,8 +162,10 @@ export class KafkaConsumer {
    */
   onRevoke: ((revoked: Array<{ topic: string; partition: number }>, lost: boolean) => Promise<void>) | null = null
 
-  constructor(settings: ConsumerSettings) {
+  /** `log`: where a failed `topics.regex` re-check is logged (the task's logger, as its other lines). */
+  constructor(settings: ConsumerSettings, log: Logger = silentLogger()) {
     this.#settings = settings
+    this.#log = log
     this.#fetchBytes = settings.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes
     this.#fetchMaxBytes = settings.fetchMaxBytes ?? CONSUMER_DEFAULTS.fetchMaxBytes
     this.#fetchMinBytes = settings.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes
@@ -521,11 +526,15 @@ export class KafkaConsumer {
     this.#started = true
     this.#kick()
     this.#scheduleHeartbeat()
-    if (this.#pattern !== null)
-      this.#patternTimer = setInterval(
-        () => void this.#checkPattern().catch(() => {}), // a failed look is tried again at the next interval
+    if (this.#pattern !== null) {
+      this.#patternRecheck = new PatternRecheck(
+        this.#pattern,
         this.#metadataMaxAgeMs,
+        () => this.#checkPattern(),
+        this.#log,
       )
+      this.#patternRecheck.start()
+    }
   }
 
   /**
@@ -1016,7 +1025,7 @@ export class KafkaConsumer {
   async #close(): Promise<void> {
     this.#closed = true
     if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer)
-    if (this.#patternTimer) clearInterval(this.#patternTimer)
+    this.#patternRecheck?.stop()
     this.#wake()
     this.#memberNews()
     try {

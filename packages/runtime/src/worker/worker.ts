@@ -458,7 +458,7 @@ export class Worker {
         // A group.instance.id the user set is taken as it is.
         if (this.config.distributed && consumerSettings.groupInstanceId === undefined)
           consumerSettings.groupInstanceId = `${this.config.distributed.groupId}-${clientId}`
-        const consumer = new KafkaConsumer(consumerSettings)
+        const consumer = new KafkaConsumer(consumerSettings, this.#log)
         task = new WorkerSinkTask(
           id,
           instance,
