@@ -8,15 +8,13 @@
  * - `startApicurio()` runs `quarkus-run.jar` with Java 25 (Temurin's, else the default Java 17+) and resolves once the
  *   Confluent API answers. The registry never outlives this process (exit hooks and the Kafka harness's watchdog).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { type AddressInfo, createServer } from 'node:net'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { acquireLock, javaCommand, REPO_ROOT, spawnWatchdog } from '../kafka/harness.ts'
-import { mavenArtifact } from '../s3mock/harness.ts'
+import { freePort } from '@ferry/testing'
+import { answers, mavenArtifact, runCommand, startJavaServer } from '../java-server.ts'
+import { acquireLock, javaCommand, REPO_ROOT } from '../kafka/harness.ts'
 
 export const APICURIO_VERSION = '3.3.3'
 const JAVA_25 = '/usr/lib/jvm/temurin-25-jdk-amd64/bin/java'
@@ -48,7 +46,7 @@ export async function ensureApicurio(version: string = APICURIO_VERSION): Promis
     const tmp = `${dir}.tmp-${process.pid}`
     await rm(tmp, { recursive: true, force: true })
     await mkdir(tmp, { recursive: true })
-    const { code, output } = await run('tar', ['xzf', archive, '-C', tmp])
+    const { code, output } = await runCommand('tar', ['xzf', archive, '-C', tmp])
     if (code !== 0 || !existsSync(join(tmp, 'quarkus-run.jar'))) {
       await rm(tmp, { recursive: true, force: true })
       throw new Error(`could not unpack ${archive} (tar exit ${code}): ${output.trim().slice(-500)}`)
@@ -62,9 +60,6 @@ export async function ensureApicurio(version: string = APICURIO_VERSION): Promis
   }
 }
 
-const live = new Set<ChildProcess>()
-let hooked = false
-
 /** Starts one registry with in-memory storage; resolves once `GET /apis/ccompat/v7/subjects` answers 200. */
 export async function startApicurio(opts: { version?: string } = {}): Promise<SchemaRegistryServer> {
   const home = await ensureApicurio(opts.version)
@@ -72,10 +67,12 @@ export async function startApicurio(opts: { version?: string } = {}): Promise<Sc
   const root = await mkdtemp(join(tmpdir(), 'ferry-apicurio-'))
   const port = await freePort()
   const logFile = join(root, 'apicurio.log')
-  const fd = openSync(logFile, 'a')
-  const child = spawn(
+  const url = `http://127.0.0.1:${port}`
+  const confluentUrl = `${url}/apis/ccompat/v7`
+  const { stop } = await startJavaServer({
+    name: `Apicurio Registry on port ${port}`,
     java,
-    [
+    args: [
       '-Xmx384m',
       '-XX:+UseSerialGC',
       '-XX:TieredStopAtLevel=1',
@@ -92,83 +89,11 @@ export async function startApicurio(opts: { version?: string } = {}): Promise<Sc
       '-jar',
       join(home, 'quarkus-run.jar'),
     ],
-    { stdio: ['ignore', fd, fd], cwd: root },
-  )
-  closeSync(fd)
-  live.add(child)
-  installHooks()
-  const watchdog = spawnWatchdog([child.pid], root)
-  let exited = false
-  child.once('exit', () => {
-    exited = true
-    live.delete(child)
+    root,
+    logFile,
+    ready: () => answers(`${confluentUrl}/subjects`, (status) => status === 200),
+    deadlineMs: STARTUP_DEADLINE_MS,
+    pollMs: 500,
   })
-  const stop = async (): Promise<void> => {
-    if (!exited) {
-      child.kill('SIGTERM')
-      const done = new Promise((r) => child.once('exit', r))
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await done
-      clearTimeout(timer)
-    }
-    watchdog?.kill()
-    await rm(root, { recursive: true, force: true })
-  }
-  const url = `http://127.0.0.1:${port}`
-  const confluentUrl = `${url}/apis/ccompat/v7`
-  const deadline = Date.now() + STARTUP_DEADLINE_MS
-  for (;;) {
-    if (exited) {
-      const log = await readFile(logFile, 'utf8').catch(() => '')
-      await stop()
-      throw new Error(`Apicurio Registry exited at start:\n${log.split('\n').slice(-20).join('\n')}`)
-    }
-    try {
-      const res = await fetch(`${confluentUrl}/subjects`, { signal: AbortSignal.timeout(2000) })
-      await res.arrayBuffer()
-      if (res.status === 200) break
-    } catch {}
-    if (Date.now() > deadline) {
-      await stop()
-      throw new Error(
-        `Apicurio Registry did not answer on port ${port} within ${STARTUP_DEADLINE_MS / 1000}s (log: ${logFile})`,
-      )
-    }
-    await sleep(500)
-  }
   return { url, confluentUrl, port, logFile, stop }
-}
-
-function installHooks(): void {
-  if (hooked) return
-  hooked = true
-  process.on('exit', () => {
-    for (const c of live) c.kill('SIGKILL')
-  })
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((ok, ko) => {
-    const srv = createServer()
-    srv.once('error', ko)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo
-      srv.close(() => ok(port))
-    })
-  })
-}
-
-function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((ok) => {
-    let output = ''
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      output += d
-    })
-    child.once('error', (e) => ok({ code: null, output: `${output}${e.message}` }))
-    child.once('close', (code) => ok({ code, output }))
-  })
 }

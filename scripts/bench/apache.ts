@@ -3,10 +3,10 @@
  * connect-transforms and kafka-tools (for the perf tools) on the classpath, connect-file on `plugin.path`, as
  * Apache's quickstart sets it up. Fetched once into `.cache/bench/connect-<version>/` (git-ignored).
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { runCommand as run } from '../java-server.ts'
 import { javaCommand, KAFKA_VERSION, REPO_ROOT } from '../kafka/harness.ts'
 
 /**
@@ -180,21 +180,6 @@ rootLogger.appenderRef.out.ref = OUT
 export async function javaVersion(java: string): Promise<string> {
   const res = await run(java, ['-version'])
   return res.output.split('\n')[0]?.trim() ?? 'unknown'
-}
-
-export function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    let output = ''
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      output += d
-    })
-    child.once('error', (e) => resolve({ code: null, output: `${output}${e.message}` }))
-    child.once('close', (code) => resolve({ code, output }))
-  })
 }
 
 function tail(text: string, n = 25): string {

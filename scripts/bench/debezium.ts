@@ -11,8 +11,8 @@
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { runCommand as run } from '../java-server.ts'
 import { REPO_ROOT } from '../kafka/harness.ts'
-import { run } from './apache.ts'
 
 /**
  * The versions tried, in order. 3.6.1.Final is the release the other Debezium artifacts are used at, but its

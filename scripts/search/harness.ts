@@ -11,10 +11,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, readdirSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '@ferry/testing'
+import { runCommand as run } from '../java-server.ts'
 
 export type SearchKind = 'opensearch-2' | 'opensearch-3' | 'elasticsearch-7'
 
@@ -116,21 +117,6 @@ function pomXml(f: Flavour): string {
 `
 }
 
-function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((ok) => {
-    let output = ''
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      output += d
-    })
-    child.once('error', (e) => ok({ code: null, output: e.message }))
-    child.once('close', (code) => ok({ code, output }))
-  })
-}
-
 /** The directory holding the server's jars, fetched with Maven on first use. */
 export async function ensureSearch(kind: SearchKind): Promise<string> {
   const f = SEARCH_SERVERS[kind]
@@ -212,17 +198,6 @@ export async function javaFor(major: number): Promise<string> {
     if (found >= major) return java
   }
   throw new Error(`Java ${major}+ is needed to run this search server: install a JDK ${major}+ or set JAVA_HOME to one`)
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer()
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => ok(port))
-    })
-  })
 }
 
 const live = new Set<ChildProcess>()

@@ -10,9 +10,9 @@ import { promisify } from 'node:util'
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { freePort, randomName } from '@ferry/testing'
+import { mavenJar } from '../../../../scripts/java-server.ts'
 import { javaCommand } from '../../../../scripts/kafka/harness.ts'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
-import { mavenJar } from '../../../../scripts/s3mock/harness.ts'
 import { KafkaAdmin, KafkaProducer, type OutgoingRecord } from '../../../runtime/src/kafka/clients.ts'
 
 export function s3Client(endpoint: string): S3Client {
