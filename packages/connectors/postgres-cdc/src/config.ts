@@ -241,6 +241,16 @@ export const CONFIG_DEF: ConfigDef = new ConfigDef()
       'Maximum size of the queue for change events read from the database log but not yet recorded or forwarded. Defaults to 8192, and should always be larger than the maximum batch size.',
   })
   .define({
+    name: 'max.queue.size.in.bytes',
+    type: 'LONG',
+    defaultValue: 0,
+    validator: Range.atLeast(0),
+    importance: 'MEDIUM',
+    group: 'Connector',
+    documentation:
+      'Maximum size of the queue in bytes for change events read from the database log but not yet recorded or forwarded. Defaults to 0. Mean the feature is not enabled',
+  })
+  .define({
     name: 'poll.interval.ms',
     type: 'LONG',
     defaultValue: 500,
@@ -368,6 +378,8 @@ export interface Settings {
   snapshotFetchSize: number
   maxBatchSize: number
   maxQueueSize: number
+  /** `max.queue.size.in.bytes`; 0: no bound in bytes. */
+  maxQueueSizeInBytes: number
   pollIntervalMs: number
   heartbeatIntervalMs: number
   heartbeatTopic: string
@@ -420,7 +432,6 @@ const DEBEZIUM_KEYS = new Set([
   'hstore.handling.mode',
   'unavailable.value.placeholder',
   'errors.max.retries',
-  'max.queue.size.in.bytes',
   'include.schema.comments',
   'tombstones.on.delete',
   'topic.naming.strategy',
@@ -556,6 +567,7 @@ export function settings(props: Record<string, string>): Settings {
     snapshotFetchSize: v['snapshot.fetch.size'] as number,
     maxBatchSize: maxBatch,
     maxQueueSize: maxQueue,
+    maxQueueSizeInBytes: Number(v['max.queue.size.in.bytes']),
     pollIntervalMs: Number(v['poll.interval.ms']),
     heartbeatIntervalMs: v['heartbeat.interval.ms'] as number,
     heartbeatTopic: `${String(v['topic.heartbeat.prefix']).trim()}.${topicPrefix}`,

@@ -181,10 +181,10 @@ export class PostgresConnectorTask extends SourceTask {
     const s = this.#s
     let stream: ReplicationStream
     try {
-      stream = await ReplicationStream.open(s.connection, s.maxQueueSize)
+      stream = await ReplicationStream.open(s.connection, s.maxQueueSize, s.maxQueueSizeInBytes)
     } catch (e) {
       if (s.sslMode !== 'prefer' || !/does not support SSL/i.test((e as Error).message)) throw e
-      stream = await ReplicationStream.open({ ...s.connection, ssl: false }, s.maxQueueSize)
+      stream = await ReplicationStream.open({ ...s.connection, ssl: false }, s.maxQueueSize, s.maxQueueSizeInBytes)
     }
     this.#stream = stream
     return stream

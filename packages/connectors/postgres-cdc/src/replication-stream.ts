@@ -12,10 +12,12 @@
  * ```
  *
  * The flushed position is only ever what `confirm()` was given: the task confirms a position once Kafka acked every
- * record before it, so the server keeps the WAL of everything not yet in Kafka. Received events wait in a bounded
- * queue (`max.queue.size`); when it is full the socket is paused, and TCP holds the server back.
+ * record before it, so the server keeps the WAL of everything not yet in Kafka. Received messages wait, as the bytes
+ * the server sent, in a bounded queue (`max.queue.size`, `max.queue.size.in.bytes`: change-queue.ts) and are decoded
+ * when `take` hands them out; when the queue is full the socket is paused, and TCP holds the server back.
  */
 import pg from 'pg'
+import { ChangeQueue } from './change-queue.ts'
 import { type Lsn, parseLsn } from './lsn.ts'
 import { decodePgOutput, type PgOutputMessage } from './pgoutput.ts'
 
@@ -56,28 +58,31 @@ export function quoteLiteral(value: string): string {
 export class ReplicationStream {
   readonly #client: pg.Client
   #connection: PgConnection | null = null
-  #queue: ReplicationEvent[] = []
-  #maxQueue: number
-  #paused = false
-  #error: Error | null = null
+  readonly #queue: ChangeQueue
   #closed = false
-  #waiter: (() => void) | null = null
+  #failed = false
   #received: Lsn = 0n
   #flushed: Lsn = 0n
   #statusTimer: NodeJS.Timeout | null = null
   #replication: Promise<unknown> | null = null
 
-  private constructor(client: pg.Client, maxQueue: number) {
+  private constructor(client: pg.Client, maxQueue: number, maxQueueBytes: number) {
     this.#client = client
-    this.#maxQueue = maxQueue
+    this.#queue = new ChangeQueue(maxQueue, maxQueueBytes, {
+      pause: () => this.#connection?.stream.pause(),
+      resume: () => this.#connection?.stream.resume(),
+    })
     client.on('error', (e) => this.#fail(e))
   }
 
-  /** Opens a replication connection with the given node-postgres options. */
-  static async open(options: pg.ClientConfig, maxQueue: number): Promise<ReplicationStream> {
+  /**
+   * Opens a replication connection with the given node-postgres options; received messages wait in a queue of at
+   * most `maxQueue` messages and `maxQueueBytes` bytes (0: no bound in bytes).
+   */
+  static async open(options: pg.ClientConfig, maxQueue: number, maxQueueBytes: number): Promise<ReplicationStream> {
     const client = new pg.Client({ ...options, replication: 'database' } as pg.ClientConfig)
     await client.connect()
-    return new ReplicationStream(client, maxQueue)
+    return new ReplicationStream(client, maxQueue, maxQueueBytes)
   }
 
   /** Creates a logical slot for pgoutput; with `exportSnapshot` the result names the snapshot it exported. */
@@ -117,60 +122,35 @@ export class ReplicationStream {
     const type = chunk[0]
     if (type === 0x77 /* w */) {
       const walStart = chunk.readBigUInt64BE(1)
-      const message = decodePgOutput(chunk.subarray(25))
       if (walStart > this.#received) this.#received = walStart
-      this.#push({ kind: 'data', walStart, message })
+      // A copy: node-postgres may write its next reads over the buffer `chunk` is a view of.
+      this.#queue.push(Buffer.from(chunk))
     } else if (type === 0x6b /* k */) {
       const walEnd = chunk.readBigUInt64BE(1)
       if (walEnd > this.#received) this.#received = walEnd
-      this.#push({ kind: 'keepalive', walEnd })
+      this.#queue.push(Buffer.from(chunk.subarray(0, 9)))
       if (chunk[17] === 1) this.#sendStatus(false)
     }
   }
 
-  #push(event: ReplicationEvent): void {
-    this.#queue.push(event)
-    if (this.#queue.length >= this.#maxQueue && !this.#paused) {
-      this.#paused = true
-      this.#connection?.stream.pause()
-    }
-    this.#wake()
-  }
-
-  #wake(): void {
-    const w = this.#waiter
-    this.#waiter = null
-    w?.()
-  }
-
   #fail(e: Error): void {
     if (this.#closed) return
-    this.#error ??= e
-    this.#wake()
+    this.#failed = true
+    this.#queue.fail(e)
   }
 
   /** Up to `max` events, waiting up to `waitMs` for the first; throws once the connection failed. */
   async take(max: number, waitMs: number): Promise<ReplicationEvent[]> {
-    if (this.#queue.length === 0 && !this.#error && !this.#closed) {
-      await new Promise<void>((ok) => {
-        const timer = setTimeout(() => {
-          this.#waiter = null
-          ok()
-        }, waitMs)
-        this.#waiter = () => {
-          clearTimeout(timer)
-          ok()
-        }
-      })
+    const messages = await this.#queue.take(max, waitMs)
+    const events: ReplicationEvent[] = new Array(messages.length)
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as Buffer
+      events[i] =
+        m[0] === 0x77
+          ? { kind: 'data', walStart: m.readBigUInt64BE(1), message: decodePgOutput(m.subarray(25)) }
+          : { kind: 'keepalive', walEnd: m.readBigUInt64BE(1) }
     }
-    if (this.#queue.length === 0 && this.#error) throw this.#error
-    const out = this.#queue.length <= max ? this.#queue : this.#queue.slice(0, max)
-    this.#queue = this.#queue.length <= max ? [] : this.#queue.slice(max)
-    if (this.#paused && this.#queue.length < this.#maxQueue / 2) {
-      this.#paused = false
-      this.#connection?.stream.resume()
-    }
-    return out
+    return events
   }
 
   /** Lets the server advance the slot to `lsn`: everything before it is safely in Kafka. Never moves backwards. */
@@ -185,7 +165,7 @@ export class ReplicationStream {
   }
 
   #sendStatus(replyRequested: boolean): void {
-    if (!this.#connection || this.#closed || this.#error) return
+    if (!this.#connection || this.#closed || this.#failed) return
     const msg = Buffer.alloc(34)
     msg[0] = 0x72 // r
     // biome-ignore lint/complexity/useMathMinMax: LSNs are bigints
@@ -208,7 +188,7 @@ export class ReplicationStream {
     this.#sendStatus(false)
     this.#closed = true
     if (this.#statusTimer) clearInterval(this.#statusTimer)
-    this.#wake()
+    this.#queue.close()
     await this.#client.end().catch(() => {})
     await this.#replication?.catch(() => {})
   }

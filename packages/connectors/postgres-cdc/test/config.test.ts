@@ -27,6 +27,7 @@ test("settings take Debezium's defaults", () => {
   assert.equal(s.snapshotMode, 'initial')
   assert.equal(s.maxBatchSize, 2048)
   assert.equal(s.maxQueueSize, 8192)
+  assert.equal(s.maxQueueSizeInBytes, 0)
   assert.equal(s.pollIntervalMs, 500)
   assert.equal(s.tombstonesOnDelete, true)
   assert.deepEqual([...s.skippedOperations], ['t'])
@@ -81,11 +82,25 @@ test('values Ferry cannot honour and configs that cannot work name the key at fa
   assert.throws(() => settings({ ...base, 'topic.prefix': 'a b' }), /configuration topic\.prefix/)
   assert.throws(() => settings({ ...base, 'max.queue.size': '100', 'max.batch.size': '100' }), /max\.queue\.size/)
   assert.throws(
+    () => settings({ ...base, 'max.queue.size.in.bytes': '-1' }),
+    /configuration max\.queue\.size\.in\.bytes/,
+  )
+  assert.throws(
+    () => settings({ ...base, 'max.queue.size.in.bytes': 'lots' }),
+    /configuration max\.queue\.size\.in\.bytes/,
+  )
+  assert.throws(
     () => settings({ ...base, 'table.include.list': 'a', 'table.exclude.list': 'b' }),
     /configuration table\.exclude\.list/,
   )
   assert.throws(() => settings({ ...base, 'skipped.operations': 'x' }), /configuration skipped\.operations/)
   assert.throws(() => settings({ ...base, 'table.include.list': '(' }), /configuration table\.include\.list/)
+})
+
+test('max.queue.size.in.bytes is honoured, not refused: a long of at least 0', () => {
+  assert.equal(unsupportedKey({ ...base, 'max.queue.size.in.bytes': '1048576' }), null)
+  assert.equal(settings({ ...base, 'max.queue.size.in.bytes': '1048576' }).maxQueueSizeInBytes, 1048576)
+  assert.equal(settings({ ...base, 'max.queue.size.in.bytes': '8589934592' }).maxQueueSizeInBytes, 8589934592)
 })
 
 test('validate reports a refused key on that key', async () => {
