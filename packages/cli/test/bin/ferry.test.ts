@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
@@ -18,4 +20,49 @@ test('bin/ferry.js starts from the system Node (older than 24 here) and hands ov
   const { stdout: version } = await run(node, ['--version'])
   const { stdout } = await run(node, [BIN, '--version'])
   assert.match(stdout, /^\d+\.\d+\.\d+\n$/, `ferry --version under ${node} ${version.trim()}`)
+})
+
+/**
+ * Starts `ferry standalone` on a worker file whose broker does not answer (the worker keeps retrying) and, once the
+ * worker logged its first line (main runs after any re-exec), reads its command line from /proc; then stops it.
+ */
+async function workerCommandLine(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bin-'))
+  try {
+    const worker = join(dir, 'worker.properties')
+    await writeFile(
+      worker,
+      [
+        'bootstrap.servers=127.0.0.1:1',
+        'key.converter=org.apache.kafka.connect.storage.StringConverter',
+        'value.converter=org.apache.kafka.connect.storage.StringConverter',
+        `offset.storage.file.filename=${join(dir, 'offsets')}`,
+        'listeners=http://127.0.0.1:0',
+        '',
+      ].join('\n'),
+    )
+    const child = spawn(process.execPath, [BIN, 'standalone', worker], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve())
+        child.once('exit', (code) => reject(new Error(`ferry standalone exited with ${code} before logging`)))
+      })
+      return (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0').filter(Boolean)
+    } finally {
+      child.kill('SIGTERM')
+      await exited
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+test('the worker commands run on V8 with 16 MiB semi-spaces, unless NODE_OPTIONS says otherwise', async () => {
+  const { NODE_OPTIONS: _, ...env } = process.env
+  const args = await workerCommandLine(env)
+  assert.ok(args.includes('--max-semi-space-size=16'), args.join(' '))
+  assert.ok(args.includes('standalone'), args.join(' '))
+  const own = await workerCommandLine({ ...env, NODE_OPTIONS: '--max_semi_space_size=8' })
+  assert.ok(!own.some((a) => a.startsWith('--max-semi-space-size')), own.join(' '))
 })
