@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { NotFoundException } from '@ferry/api'
+import {
+  generateSessionKey,
+  signatureHeaders,
+  verifySignature,
+} from '../../../runtime/src/herder/distributed/request-signature.ts'
+import { FencingConflictException } from '../../../runtime/src/herder/distributed/zombie-fencing.ts'
+import { BadRequestException, type InternalRequestSignature } from '../../../runtime/src/herder/herder.ts'
 import { call, testServer } from '../helpers.ts'
 
 const SOURCE = { 'connector.class': 'FileStreamSource', topic: 't', file: '/tmp/in.txt' }
@@ -423,4 +431,50 @@ test('PUT /connectors/{c}/fence hands the connector and the request’s signatur
   )
   assert.equal((await call(app, 'PUT', '/connectors/src/fence')).status, 204)
   assert.equal(asked[1]?.[1], null, 'an unsigned request reaches the herder without a signature (it decides)')
+})
+
+test('PUT /connectors/{c}/fence answers as Apache’s: 400 unsigned, 403 a bad signature, 404 unknown, 400 a sink, 409 overtaken', async (t) => {
+  const { app, herder } = testServer(t)
+  const key = generateSessionKey('HmacSHA256', null, 0)
+  // The distributed herder's checks, in its order: the signature, then what the leader's fencing round finds.
+  Object.assign(herder, {
+    fenceZombieSourceTasks: async (name: string, signature: InternalRequestSignature | null) => {
+      verifySignature(signature, key, ['HmacSHA256'])
+      if (name === 'gone') throw new NotFoundException('Connector gone not found')
+      if (name === 'sink') throw new BadRequestException('Connector sink is not a source connector')
+      if (name === 'moved')
+        throw new FencingConflictException(
+          'Failed to complete zombie fencing because a new set of task configs was generated',
+        )
+    },
+  })
+  const signed = (body: Buffer) => signatureHeaders(key, 'HmacSHA256', body)
+  const answer = async (name: string, headers?: Record<string, string>) => {
+    const res = await call(app, 'PUT', `/connectors/${name}/fence`, undefined, headers)
+    return { status: res.status, body: res.status === 204 ? res.text : res.body }
+  }
+  assert.deepEqual(await answer('src', signed(Buffer.alloc(0))), { status: 204, body: '' })
+  assert.deepEqual(await answer('src'), {
+    status: 400,
+    body: { error_code: 400, message: 'Internal request missing required signature' },
+  })
+  assert.deepEqual(await answer('src', signed(Buffer.from('another body'))), {
+    status: 403,
+    body: { error_code: 403, message: 'Internal request contained invalid signature.' },
+  })
+  assert.deepEqual(await answer('gone', signed(Buffer.alloc(0))), {
+    status: 404,
+    body: { error_code: 404, message: 'Connector gone not found' },
+  })
+  assert.deepEqual(await answer('sink', signed(Buffer.alloc(0))), {
+    status: 400,
+    body: { error_code: 400, message: 'Connector sink is not a source connector' },
+  })
+  assert.deepEqual(await answer('moved', signed(Buffer.alloc(0))), {
+    status: 409,
+    body: {
+      error_code: 409,
+      message: 'Failed to complete zombie fencing because a new set of task configs was generated',
+    },
+  })
 })

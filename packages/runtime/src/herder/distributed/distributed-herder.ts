@@ -48,6 +48,7 @@ import { taskThroughput } from '../task-throughput.ts'
 import { type Assignment, NO_ERROR } from './connect-protocol.ts'
 import { generateSessionKey, signatureHeaders, verifySignature } from './request-signature.ts'
 import { WorkerCoordinator } from './worker-coordinator.ts'
+import { wrapped, ZombieFencings } from './zombie-fencing.ts'
 
 export interface DistributedHerderOptions extends AbstractHerderOptions {
   /** This worker's advertised REST URL, `http://host:port/`, sent to the group so others can forward to it. */
@@ -88,8 +89,8 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   #needsRejoin = false
   /** Pending retries of failed task reconfigurations, by connector, with their next backoff. */
   readonly #reconfigureRetries = new Map<string, { timer: NodeJS.Timeout; backoffMs: number }>()
-  /** The leader's zombie fencing rounds under way, by connector (Apache's activeZombieFencings). */
-  readonly #zombieFencings = new Map<string, ZombieFencing>()
+  /** The leader's zombie fencing rounds (KIP-618). */
+  readonly #fencings: ZombieFencings
 
   constructor(worker: Worker, workerId: string, log: Logger, options: DistributedHerderOptions) {
     super(worker, workerId, log, 'org.apache.kafka.connect.runtime.distributed.DistributedHerder', options)
@@ -121,6 +122,28 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       replicationFactor: settings.statusReplicationFactor,
     })
     this.#snapshot = this.configStore.snapshot()
+    this.#fencings = new ZombieFencings({
+      log: this.log,
+      groupId: settings.groupId,
+      syncTimeoutMs: settings.workerSyncTimeoutMs,
+      store: this.configStore,
+      serial: (fn) => this.serial(fn),
+      isLeader: () => this.#coordinator.isLeader,
+      leaderUrl: () => this.#coordinator.leaderUrl,
+      snapshot: () => this.#snapshot,
+      refreshed: (snapshot) => {
+        this.#snapshot = snapshot
+      },
+      isSource: (config) => this.connectorType(config) === 'source',
+      fenceProducers: async (config, connector, ids) => {
+        const admin = new KafkaAdmin(worker.config.clients.admin(config, `connector-adminclient-${connector}`))
+        try {
+          await admin.fenceProducers(ids)
+        } finally {
+          await admin.close().catch(() => {})
+        }
+      },
+    })
     this.configStore.setUpdateListener({
       onConnectorConfigRemove: (c) => this.#onConfigUpdate(c),
       onConnectorConfigUpdate: (c) => this.#onConfigUpdate(c),
@@ -129,15 +152,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
         this.#needsRejoin = true
         for (const t of tasks) this.#taskConfigUpdates.add(t.connector)
         // A fencing round under way for an older generation of tasks cannot complete (Apache's 409).
-        for (const connector of new Set(tasks.map((t) => t.connector))) {
-          this.#zombieFencings
-            .get(connector)
-            ?.reject(
-              new FencingConflictException(
-                'Failed to complete zombie fencing because a new set of task configs was generated',
-              ),
-            )
-        }
+        for (const connector of new Set(tasks.map((t) => t.connector))) this.#fencings.taskConfigsChanged(connector)
         this.#scheduleTick()
       },
       onConnectorTargetStateChange: (c) => {
@@ -591,7 +606,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     return {
       preProducerCheck: async () => {
         try {
-          await this.#fenceZombies(id.connector)
+          await this.#fencings.fence(id.connector)
         } catch (e) {
           if (!(e instanceof NotLeaderException)) throw wrapped(e, 'Failed to perform zombie fencing')
           try {
@@ -632,120 +647,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     if (this.#coordinator.currentProtocolVersion >= 2) {
       verifySignature(signature, this.configStore.snapshot().sessionKey, this.#settings.verificationAlgorithms)
     }
-    await this.#fenceZombies(name)
-  }
-
-  /**
-   * Apache's `doFenceZombieSourceTasks`, on the leader. The config topic says which task generation is fenced: each
-   * new set of task configs leaves the connector "pending fencing" until a task count record (`tasks-fencing-<c>`)
-   * follows it. Without a record, no transactional producer ever ran for the connector; with one of 1 task and 1 task
-   * now, the new task's producer fences the old one by taking the same id: either way only the record is written.
-   * Otherwise the producers of tasks 0..(recorded count - 1) are fenced (`Admin.fenceProducers`), then the record of
-   * the new count is written, unless new task configs came meanwhile (409). Concurrent requests share one round.
-   */
-  async #fenceZombies(name: string): Promise<void> {
-    const round = await this.serial(async () => {
-      if (!this.#coordinator.isLeader) {
-        throw new NotLeaderException('Only the leader may perform zombie fencing.', this.#coordinator.leaderUrl)
-      }
-      if (!this.#snapshot.contains(name) && !this.configStore.contains(name))
-        throw new NotFoundException(`Connector ${name} not found`)
-      const config = this.configStore.snapshot().connectorConfig(name)
-      if (config && this.connectorType(present(config)) !== 'source')
-        throw new BadRequestException(`Connector ${name} is not a source connector`)
-      try {
-        await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
-      } catch (e) {
-        throw new ConnectException('Failed to read to end of config topic before performing zombie fencing', e)
-      }
-      this.#snapshot = this.configStore.snapshot()
-      const snapshot = this.#snapshot
-      if (!snapshot.contains(name)) throw new NotFoundException(`Connector ${name} not found`)
-      const taskCount = snapshot.taskCount(name)
-      const recorded = snapshot.taskCountRecord(name)
-      if (snapshot.pendingFencing(name) && recorded !== null && (recorded !== 1 || taskCount !== 1)) {
-        let fencing = this.#zombieFencings.get(name)
-        if (!fencing) {
-          fencing = this.#startZombieFencing(name, recorded, taskCount, snapshot.taskConfigGeneration(name) ?? 0)
-        }
-        // Wrapped: returning the promise itself would make this serial operation wait for the round, which needs
-        // the serial queue to write its record.
-        return { done: fencing.done }
-      }
-      if (!snapshot.pendingFencing(name)) {
-        this.log.debug(
-          `Skipping zombie fencing round for connector ${name} as all old task generations have already been fenced out`,
-        )
-        return null
-      }
-      this.log.debug(
-        recorded === null
-          ? `Skipping zombie fencing round but writing task count record for connector ${name} as it is being brought up for the first time with exactly-once source support`
-          : `Skipping zombie fencing round but writing task count record for connector ${name} as both the most recent and the current generation of task configs only contain one task`,
-      )
-      await this.configStore.putTaskCountRecord(name, taskCount)
-      this.#snapshot = this.configStore.snapshot()
-      return null
-    })
-    if (round) await round.done
-  }
-
-  /** Apache's ZombieFencing: fence the producers of `tasksToFence` tasks, then record `tasksToRecord`. */
-  #startZombieFencing(name: string, tasksToFence: number, tasksToRecord: number, generation: number): ZombieFencing {
-    let settle!: { resolve: () => void; reject: (e: unknown) => void }
-    const done = new Promise<void>((resolve, reject) => {
-      settle = { resolve, reject }
-    })
-    let finished = false
-    const fencing: ZombieFencing = {
-      done,
-      reject: (e) => {
-        if (finished) return
-        finished = true
-        settle.reject(e)
-      },
-    }
-    done.catch(() => {})
-    this.#zombieFencings.set(name, fencing)
-    const config = present(this.#snapshot.connectorConfig(name)!)
-    const groupId = this.#settings.groupId
-    const ids = Array.from({ length: tasksToFence }, (_, task) => taskTransactionalId(groupId, name, task))
-    this.log.info(`Fencing out ${tasksToFence} task producers for source connector ${name}`)
-    void (async () => {
-      try {
-        const admin = new KafkaAdmin(this.worker.config.clients.admin(config, `connector-adminclient-${name}`))
-        try {
-          await admin.fenceProducers(ids)
-        } finally {
-          await admin.close().catch(() => {})
-        }
-        await this.serial(async () => {
-          if (finished) return
-          try {
-            await this.configStore.refresh(this.#settings.workerSyncTimeoutMs)
-          } catch (e) {
-            throw new ConnectException('Failed to read to end of config topic', e)
-          }
-          this.#snapshot = this.configStore.snapshot()
-          if (generation < (this.#snapshot.taskConfigGeneration(name) ?? 0)) {
-            throw new FencingConflictException(
-              'Fencing failed because new task configurations were generated for the connector',
-            )
-          }
-          await this.configStore.putTaskCountRecord(name, tasksToRecord)
-          this.#snapshot = this.configStore.snapshot()
-        })
-        if (!finished) {
-          finished = true
-          settle.resolve()
-        }
-      } catch (e) {
-        fencing.reject(wrapped(e, `Failed to perform zombie fencing for connector ${name}`))
-      } finally {
-        if (this.#zombieFencings.get(name) === fencing) this.#zombieFencings.delete(name)
-      }
-    })()
-    return fencing
+    await this.#fencings.fence(name)
   }
 
   async #applyTargetState(name: string): Promise<void> {
@@ -1023,7 +925,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
         `Performing a round of zombie fencing before modifying offsets for source connector ${name} with exactly-once support enabled.`,
       )
       try {
-        await this.#fenceZombies(name)
+        await this.#fencings.fence(name)
       } catch (e) {
         this.log.error({ err: e }, 'Failed to perform zombie fencing for source connector prior to modifying offsets')
         throw new ConnectException(
@@ -1086,24 +988,4 @@ export class DistributedHerder extends AbstractHerder implements Herder {
   async groupMembers(): Promise<GroupMemberInfo[]> {
     return (await this.#coordinator.members()).map((m) => ({ member_id: m.memberId, url: m.url }))
   }
-}
-
-/** A zombie fencing round under way on the leader; `done` settles when the task count record is written. */
-interface ZombieFencing {
-  done: Promise<void>
-  reject(error: unknown): void
-}
-
-/** Apache's ConnectRestException(409) of a fencing round overtaken by new task configs. */
-class FencingConflictException extends ConnectException {
-  readonly statusCode = 409
-  constructor(message: string) {
-    super(message)
-    this.name = 'ConnectRestException'
-  }
-}
-
-/** Apache's `ConnectUtils.maybeWrap`: a ConnectException as it is, anything else wrapped with `message`. */
-function wrapped(error: unknown, message: string): ConnectException {
-  return error instanceof ConnectException ? error : new ConnectException(message, error)
 }
