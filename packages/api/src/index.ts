@@ -35,6 +35,7 @@ export {
 export * from './connector.ts'
 export * from './converter.ts'
 export { BigDecimal, bigIntToBytes, bytesToBigInt, type RoundingMode } from './data/big-decimal.ts'
+export { type EnvelopeSchemaNotation, parseEnvelopeSchema } from './data/envelope-schema.ts'
 export { decimalToFloat32, isFloatHalfway, javaDoubleToString, javaFloatToString } from './data/java-number.ts'
 export { ConnectDate, Decimal, Time, Timestamp } from './data/logical.ts'
 export {

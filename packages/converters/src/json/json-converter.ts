@@ -31,13 +31,14 @@ import {
   type DeferredJson,
   decimalToFloat32,
   describeValueType,
+  type EnvelopeSchemaNotation,
   type Field,
   type HeaderConverter,
   type Headers,
   isFloatHalfway,
+  parseEnvelopeSchema,
   type Schema,
   SchemaAndValue,
-  SchemaBuilder,
   SchemaBuilderException,
   Struct,
   schemaEquals,
@@ -689,96 +690,21 @@ export class JsonConverter implements Converter, HeaderConverter {
     return reader(parseJson(text, strict))
   }
 
-  /** Apache's `asConnectSchema`. */
+  /** Apache's `asConnectSchema` (@ferry/api's `parseEnvelopeSchema`), defaults read as this converter reads values. */
   #asConnectSchema(node: Node): Schema | null {
-    if (node === null) return null
-    const typeNode = isObjectNode(node) ? own(node, 'type') : undefined
-    if (typeof typeNode !== 'string') throw new DataException("Schema must contain 'type' field")
-    const obj = node as JsonObject
-    let builder: SchemaBuilder
-    switch (typeNode) {
-      case 'boolean':
-        builder = SchemaBuilder.bool()
-        break
-      case 'int8':
-        builder = SchemaBuilder.int8()
-        break
-      case 'int16':
-        builder = SchemaBuilder.int16()
-        break
-      case 'int32':
-        builder = SchemaBuilder.int32()
-        break
-      case 'int64':
-        builder = SchemaBuilder.int64()
-        break
-      case 'float':
-        builder = SchemaBuilder.float32()
-        break
-      case 'double':
-        builder = SchemaBuilder.float64()
-        break
-      case 'bytes':
-        builder = SchemaBuilder.bytes()
-        break
-      case 'string':
-        builder = SchemaBuilder.string()
-        break
-      case 'array': {
-        const items = own(obj, 'items')
-        if (items == null) throw new DataException('Array schema did not specify the element type')
-        builder = SchemaBuilder.array(this.#asConnectSchema(items) as Schema)
-        break
-      }
-      case 'map': {
-        const keys = own(obj, 'keys')
-        if (keys === undefined) throw new DataException('Map schema did not specify the key type')
-        const values = own(obj, 'values')
-        if (values === undefined) throw new DataException('Map schema did not specify the value type')
-        builder = SchemaBuilder.map(this.#asConnectSchema(keys) as Schema, this.#asConnectSchema(values) as Schema)
-        break
-      }
-      case 'struct': {
-        builder = SchemaBuilder.struct()
-        const fields = own(obj, 'fields')
-        if (!Array.isArray(fields)) throw new DataException('Struct schema\'s "fields" argument is not an array.')
-        for (const field of fields) {
-          const fieldName = isObjectNode(field) ? own(field, 'field') : undefined
-          if (typeof fieldName !== 'string')
-            throw new DataException("Struct schema's field name not specified properly")
-          builder.field(fieldName, this.#asConnectSchema(field) as Schema)
-        }
-        break
-      }
-      default:
-        throw new DataException(`Unknown schema type: ${typeNode}`)
-    }
-    if (own(obj, 'optional') === true) builder.optional()
-    else builder.required()
-    const name = own(obj, 'name')
-    if (typeof name === 'string') builder.name(name)
-    const version = own(obj, 'version')
-    if (isIntegralNode(version)) builder.version(intValue(version))
-    const doc = own(obj, 'doc')
-    if (typeof doc === 'string') builder.doc(doc)
-    const parameters = own(obj, 'parameters')
-    if (isObjectNode(parameters)) {
-      for (const key of Object.keys(parameters)) {
-        const value = parameters[key]
-        if (typeof value !== 'string') throw new DataException('Schema parameters must have string values.')
-        builder.parameter(key, value)
-      }
-    }
-    if (Object.hasOwn(obj, 'default')) {
-      const partial = builder.build()
-      const defaultValue = this.#reader(partial)(obj.default)
+    return parseEnvelopeSchema(node, this.#envelopeNotation)
+  }
+
+  readonly #envelopeNotation: EnvelopeSchemaNotation = {
+    defaultValue: (partial, node) => {
+      const defaultValue = this.#reader(partial)(node as Node)
       if (partial.type === 'STRUCT' && defaultValue != null) {
         // Apache builds the default Struct against the builder, which never equals the built schema.
         throw new SchemaBuilderException('Invalid default value', new DataException('Struct schemas do not match.'))
       }
-      builder.defaultValue(defaultValue)
-    }
-    return builder.build()
+      return defaultValue
+    },
+    intValue,
   }
 
   /** Apache's `convertToConnect` for `schema`, compiled once per schema object (null: schemaless). */
@@ -1177,10 +1103,6 @@ function int64Text(value: unknown): string | null {
 
 function isObjectNode(node: Node): node is JsonObject {
   return typeof node === 'object' && node !== null && !Array.isArray(node) && !(node instanceof JsonFloat)
-}
-
-function own(obj: JsonObject, key: string): JsonNode | undefined {
-  return Object.hasOwn(obj, key) ? obj[key] : undefined
 }
 
 /** Jackson's `getNodeType()`, for messages. */
