@@ -2,12 +2,14 @@
  * Exactly-once source support (KIP-618) on real workers and a real broker: a file source's lines are read by a
  * read_committed consumer exactly once, whatever happens to the worker running the task: killed (kill -9) in the middle
  * of its transactions, or frozen past its session (SIGSTOP) while another worker takes the task over, then resumed
- * (its producer is fenced). Also the leader's records in the config topic: the task count record, written in a
- * transaction of `connect-cluster-<group.id>`; and a mixed group with Apache Kafka Connect 4.4.0's worker, where
+ * (its producer is fenced), or frozen exactly between its last send and its commit, so that its commitTransaction
+ * itself is refused once the task has moved. The kill test takes its size from FERRY_EOS_RECORDS / FERRY_EOS_KILLS
+ * (`npm run test:eos-kill`: 1,000,000 lines, 3 kills). Also the leader's records in the config topic: the task count
+ * record, written in a transaction of `connect-cluster-<group.id>`; and a mixed group with Apache Kafka Connect 4.4.0's worker, where
  * the task moves from Apache to Ferry and back by kill -9, each resuming from the other's transactional offsets.
  */
 import assert from 'node:assert/strict'
-import { appendFile, mkdir, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import {
@@ -100,57 +102,103 @@ async function cluster(t: TestContext, file: string, topic: string, connector: s
   assert.equal(reply.status, 201, JSON.stringify(reply.body))
   const owner = await waitFor('the task running', () => taskOwner(b, connector), 60_000)
   const [running, other] = owner === workerId(a) ? [a, b] : [b, a]
-  return { group, running, other, workers: [a, b] }
+  return { group, running, other, workers: [a, b], dir, props }
 }
 
-test('kill -9 of the worker in the middle of its transactions: a read_committed reader gets every line once', async (t) => {
+/**
+ * The kill test's size: `FERRY_EOS_RECORDS` lines (default 60,000) and `FERRY_EOS_KILLS` kill -9s (default 1) of the
+ * worker running the task, each followed by a fresh worker, so two stay up. `npm run test:eos-kill` runs it with
+ * 1,000,000 lines and 3 kills (docs/reliability.md), outside `npm test`.
+ */
+const KILL_TEST_RECORDS = Number(process.env.FERRY_EOS_RECORDS ?? 60_000)
+const KILL_TEST_KILLS = Number(process.env.FERRY_EOS_KILLS ?? 1)
+
+test(`kill -9 of the worker in the middle of its transactions (${KILL_TEST_KILLS}x, ${KILL_TEST_RECORDS} lines): a read_committed reader gets every line once`, async (t) => {
   const dir = await tempDir(t)
   const file = join(dir, 'lines.txt')
   const topic = randomName('eos-lines')
   const connector = randomName('eos-src')
-  const total = 60_000
-  await writeFile(file, lines(0, 20_000))
-  const { running, other } = await cluster(t, file, topic, connector)
-  const reader = await committedReader(t, topic)
-  let written = 20_000
+  const total = KILL_TEST_RECORDS
+  const kills = KILL_TEST_KILLS
+  assert.ok(Number.isInteger(total) && total >= 10_000, 'FERRY_EOS_RECORDS: an integer of 10000 or more')
+  assert.ok(Number.isInteger(kills) && kills >= 1, 'FERRY_EOS_KILLS: an integer of 1 or more')
+  const chunk = Math.max(2_000, Math.round(total / 30))
+  let written = Math.min(total, chunk * 10)
+  await writeFile(file, lines(0, written))
+  const { running, other, props, dir: workerDir } = await cluster(t, file, topic, connector)
+  // Counts per line instead of keeping the records: a million of them would be a few hundred MB.
+  const seen = new Map<string, number>()
+  let read = 0
+  const log = new KafkaBasedLog({
+    bootstrapServers: testBootstrap().split(','),
+    clientId: randomName('eos-reader'),
+    topic,
+    readOnly: true,
+    readCommitted: true,
+    onRecord: (r) => {
+      const v = r.value?.toString('utf8') ?? ''
+      seen.set(v, (seen.get(v) ?? 0) + 1)
+      read++
+    },
+  })
+  await log.start()
+  t.after(() => log.stop())
   const writer = (async () => {
     while (written < total) {
-      await appendFile(file, lines(written, written + 2_000))
-      written += 2_000
+      const to = Math.min(total, written + chunk)
+      await appendFile(file, lines(written, to))
+      written = to
       await new Promise((r) => setTimeout(r, 100))
     }
   })()
   t.after(() => writer)
-  await waitFor(
-    'some records committed',
-    async () => {
-      await reader.log.readToEnd(30_000)
-      return reader.records.length >= 5_000
-    },
-    60_000,
-    100,
-  )
-  await running.kill()
-  await waitFor(
-    'the other worker running the task',
-    async () => (await taskOwner(other, connector)) === workerId(other),
-    90_000,
-    500,
-  )
+  const live = [running, other]
+  for (let k = 1; k <= kills; k++) {
+    // Spread the kills over the run: the k-th once k/(kills+1) of the lines are committed.
+    const target = Math.min(Math.round((total * k) / (kills + 1)), total - 1_000)
+    await waitFor(
+      `${target} records committed`,
+      async () => {
+        await log.readToEnd(30_000)
+        return read >= target
+      },
+      120_000 + total,
+      100,
+    )
+    const owner = await waitFor('the task running', () => taskOwner(live[0]!, connector), 120_000, 200)
+    const victim = live.find((w) => workerId(w) === owner)!
+    await victim.kill()
+    live.splice(live.indexOf(victim), 1)
+    const fresh = await startDistributed(t, { dir: workerDir, worker: props, label: `-fresh${k}` })
+    live.push(fresh)
+    await waitFor(`worker ${fresh.url} healthy`, async () => (await http(`${fresh.url}/health`)).status === 200, 60_000)
+    await waitFor(
+      'another worker running the task',
+      async () => {
+        const now = await taskOwner(live[0]!, connector)
+        return now !== undefined && now !== owner
+      },
+      120_000,
+      500,
+    )
+  }
   await writer
-  const result = await waitFor(
+  await waitFor(
     'every line committed',
     async () => {
-      await reader.log.readToEnd(30_000)
-      const r = exactlyOnce(reader.records, total)
-      return r.missing === 0 ? r : undefined
+      await log.readToEnd(30_000)
+      return seen.size >= total
     },
-    120_000,
+    120_000 + total,
     500,
   )
-  assert.deepEqual(result, { missing: 0, duplicates: 0 })
-  // What the killed worker had written in its open transaction was aborted, not read.
-  assert.equal(reader.records.length, total)
+  let missing = 0
+  for (let i = 0; i < total; i++) if (!seen.has(`line-${i}`)) missing++
+  const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0)
+  assert.deepEqual({ missing, duplicates }, { missing: 0, duplicates: 0 })
+  // What the killed workers had written in their open transactions was aborted, not read.
+  assert.equal(read, total)
+  t.diagnostic(`${total} lines, ${kills} kill -9: ${read} read, ${missing} missing, ${duplicates} duplicates`)
 })
 
 test('a worker frozen past its session while another takes its task over: every line once, none of its open transaction', async (t) => {
@@ -514,4 +562,173 @@ test('a new task generation is fenced before it starts: 2 tasks become 3, the 2 
   }
   const logs = (await Promise.all(workers.map((w) => w.log()))).join('\n')
   assert.match(logs, /Fencing out 2 task producers for source connector/)
+})
+
+/**
+ * A source (`transaction.boundary=connector`) that commits each poll's records, except once: when `freeze.file`
+ * exists, the task that takes it (a rename, so one task only) writes `open-<pid>-<instance>-<n>` records without committing,
+ * then on its next poll freezes its own worker process (SIGSTOP) and, once resumed, asks for the commit. Its records
+ * have no source offsets, so the commit goes straight to `commitTransaction` with nothing to send first (a send would
+ * wait for the worker's task hold, which aborts instead): a zombie reaches its commit, deterministically.
+ */
+async function freezingPlugin(dir: string): Promise<string> {
+  const pkg = join(dir, 'plugins', 'ferry-freezing-source')
+  await mkdir(pkg, { recursive: true })
+  await writeFile(
+    join(pkg, 'package.json'),
+    JSON.stringify({
+      name: 'ferry-freezing-source',
+      version: '1.0.0',
+      type: 'module',
+      exports: { '.': './plugins.js', './package.json': './package.json' },
+      ferry: { plugins: './plugins.js' },
+      peerDependencies: { '@ferry/api': '^0.1.0' },
+    }),
+  )
+  await writeFile(
+    join(pkg, 'plugins.js'),
+    `import { renameSync } from 'node:fs'
+import { ConfigDef, Schema, SourceConnector, SourceRecord, SourceTask } from '@ferry/api'
+class FreezingTask extends SourceTask {
+  version() { return '1.0.0' }
+  start(props) {
+    this.topic = props.topic
+    this.freezeFile = props['freeze.file']
+    this.n = 0
+    this.instance = Math.random().toString(36).slice(2, 8)
+    this.open = false
+  }
+  records(prefix) {
+    const records = []
+    for (let i = 0; i < 20; i++, this.n++)
+      records.push(new SourceRecord(null, null, this.topic, null, null, null, Schema.STRING_SCHEMA, prefix + process.pid + '-' + this.instance + '-' + this.n))
+    return records
+  }
+  async poll() {
+    await new Promise((r) => setTimeout(r, 50))
+    const context = this.context.transactionContext()
+    if (this.open) {
+      process.kill(process.pid, 'SIGSTOP')
+      // Resumed: the transaction the worker kept open is committed now.
+      this.open = false
+      context.commitTransaction()
+      return []
+    }
+    try {
+      renameSync(this.freezeFile, this.freezeFile + '.taken')
+      this.open = true
+      return this.records('open-')
+    } catch {}
+    context.commitTransaction()
+    return this.records('')
+  }
+  stop() {}
+}
+class FreezingSource extends SourceConnector {
+  version() { return '1.0.0' }
+  config() {
+    return new ConfigDef()
+      .define({ name: 'topic', type: 'STRING', importance: 'HIGH', documentation: 'topic' })
+      .define({ name: 'freeze.file', type: 'STRING', importance: 'HIGH', documentation: 'the marker' })
+  }
+  start(props) { this.props = props }
+  taskClass() { return FreezingTask }
+  taskConfigs() { return [{ topic: this.props.topic, 'freeze.file': this.props['freeze.file'] }] }
+  stop() {}
+  exactlyOnceSupport() { return 'SUPPORTED' }
+  canDefineTransactionBoundaries() { return 'SUPPORTED' }
+}
+export const plugins = [{ className: 'com.example.FreezingSource', kind: ['source'], create: () => new FreezingSource() }]
+`,
+  )
+  return join(dir, 'plugins')
+}
+
+/** Whether process `pid` is stopped (state T in /proc/<pid>/stat). */
+async function stopped(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  return /^\d+ \(.*\) T /.test(stat)
+}
+
+test('a zombie reaches its commit after its task moved: commitTransaction is fenced, nothing of its transaction is read', async (t) => {
+  const dir = await tempDir(t)
+  const group = randomName('eos-zombie')
+  const topic = randomName('eos-zombie-records')
+  const connector = randomName('eos-freezing')
+  const freezeFile = join(dir, 'freeze')
+  const props = distributedWorkerProps(testBootstrap(), group, {
+    'exactly.once.source.support': 'enabled',
+    'plugin.path': await freezingPlugin(dir),
+  })
+  const a = await startDistributed(t, { dir, worker: props, label: '-a' })
+  const b = await startDistributed(t, { dir, worker: props, label: '-b' })
+  t.after(() => {
+    a.child.kill('SIGCONT')
+    b.child.kill('SIGCONT')
+  })
+  for (const w of [a, b])
+    await waitFor(`worker ${w.url} healthy`, async () => (await http(`${w.url}/health`)).status === 200, 60_000)
+  const created = await http(`${a.url}/connectors`, 'POST', {
+    name: connector,
+    config: {
+      'connector.class': 'com.example.FreezingSource',
+      topic,
+      'freeze.file': freezeFile,
+      'exactly.once.support': 'required',
+      'transaction.boundary': 'connector',
+    },
+  })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const owner = await waitFor('the task running', () => taskOwner(b, connector), 60_000)
+  const [zombie, other] = owner === workerId(a) ? [a, b] : [b, a]
+  const reader = await committedReader(t, topic)
+  const committedBy = (pid: number) => reader.records.filter((r) => r.value?.toString().startsWith(`${pid}-`)).length
+  await waitFor(
+    'records committed by the first owner',
+    async () => {
+      await reader.log.readToEnd(30_000)
+      return committedBy(zombie.child.pid!) >= 100
+    },
+    60_000,
+    200,
+  )
+  await writeFile(freezeFile, '')
+  await waitFor(
+    'the owner froze itself in the middle of its transaction',
+    () => stopped(zombie.child.pid!),
+    60_000,
+    100,
+  )
+  await waitFor(
+    'the other worker running the task and committing',
+    async () => {
+      if ((await taskOwner(other, connector)) !== workerId(other)) return false
+      await reader.log.readToEnd(30_000)
+      return committedBy(other.child.pid!) >= 100
+    },
+    120_000,
+    500,
+  )
+  zombie.child.kill('SIGCONT')
+  const failure = await waitFor(
+    'the zombie’s commit failing',
+    async () =>
+      (await zombie.log())
+        .split('\n')
+        .find((line) => /Failed to flush offsets and\/or records|producer transaction expired/.test(line)),
+    60_000,
+    200,
+  )
+  // It reached commitTransaction (no send came first) and the broker refused it: fenced by the new owner's producer.
+  assert.match(failure, /fenc|epoch|transaction expired/i)
+  t.diagnostic(`the zombie's failure: ${failure.slice(0, 600)}`)
+  await new Promise((r) => setTimeout(r, 2000))
+  await reader.log.readToEnd(30_000)
+  const values = reader.records.map((r) => r.value?.toString() ?? '')
+  assert.deepEqual(
+    values.filter((v) => v.startsWith('open-')),
+    [],
+    'nothing of the zombie’s open transaction',
+  )
+  assert.equal(new Set(values).size, values.length, 'no record twice')
 })
