@@ -143,20 +143,26 @@ const TRANSACTIONAL_BIT = 0x10
 */
 
 /**
- * One magic-2 record batch of `records`, with base offset 0 and `now` for records without a timestamp. Without
+ * One magic-2 record batch of `records`, with base offset 0 and `now` for records without a timestamp (one time for
+ * all, or each record's: the producer's send() times). Without
  * `options` it is uncompressed and carries no producer id (as Apache's worker producer writes without idempotence).
  * A null header value is written with length -1 (null), as Java's producer writes it.
  */
-export function encodeRecordBatch(records: readonly OutgoingRecord[], now: number, options?: BatchOptions): Buffer {
+export function encodeRecordBatch(
+  records: readonly OutgoingRecord[],
+  now: number | readonly number[],
+  options?: BatchOptions,
+): Buffer {
   const n = records.length
-  const firstTimestamp = records[0]?.timestamp ?? now
+  const stamp = typeof now === 'number' ? () => now : (i: number) => now[i] ?? 0
+  const firstTimestamp = records[0]?.timestamp ?? stamp(0)
   let maxTimestamp = firstTimestamp
   const sizes = new Array<number>(n)
   const headerKeys: Array<Buffer[] | null> = new Array(n)
   let total = 61
   for (let i = 0; i < n; i++) {
     const r = records[i]!
-    const timestamp = r.timestamp ?? now
+    const timestamp = r.timestamp ?? stamp(i)
     if (timestamp > maxTimestamp) maxTimestamp = timestamp
     let size = 1 + varintSize(zigzag(timestamp - firstTimestamp)) + varintSize(zigzag(i))
     size += r.key === null ? 1 : varintSize(zigzag(r.key.length)) + r.key.length
@@ -197,7 +203,7 @@ export function encodeRecordBatch(records: readonly OutgoingRecord[], now: numbe
     const r = records[i]!
     at = writeVarint(buf, at, zigzag(sizes[i]!))
     buf[at++] = 0 // attributes
-    at = writeVarint(buf, at, zigzag((r.timestamp ?? now) - firstTimestamp))
+    at = writeVarint(buf, at, zigzag((r.timestamp ?? stamp(i)) - firstTimestamp))
     at = writeVarint(buf, at, zigzag(i))
     if (r.key === null)
       buf[at++] = 1 // zigzag(-1)

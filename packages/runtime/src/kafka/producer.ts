@@ -99,6 +99,8 @@ interface PendingSend {
   bytes: number
   /** Keyless records of one send go to one partition (Java's sticky partitioning); the next send takes the next. */
   sticky: number
+  /** When `send` was called: the timestamp of its records that have none (Java's doSend stamps them then). */
+  stampedAt: number
   createdAt: number
   resolve: (offsets: PartitionOffset[]) => void
   reject: (error: unknown) => void
@@ -349,13 +351,12 @@ export class KafkaProducer {
     if (records.length === 0) return []
     const sticky = this.#sticky++
     // A record without a timestamp gets the time it was handed over, as Java's KafkaProducer.doSend stamps it, not the
-    // time its batch is written (after linger.ms, a metadata wait or a retry). Sizes too: a record too large fails
-    // the send before any of it is written.
-    const now = Date.now()
+    // time its batch is written (after linger.ms, a metadata wait or a retry); the caller's record is left as it is.
+    // Sizes too: a record too large fails the send before any of it is written.
+    const stampedAt = Date.now()
     const sizes = new Array<number>(records.length)
     let total = 0
     for (let i = 0; i < records.length; i++) {
-      if (records[i]!.timestamp === undefined) records[i]!.timestamp = now
       const size = recordSizeUpperBound(records[i]!)
       if (size > this.#maxRequestSize)
         throw new KafkaClientException(
@@ -372,14 +373,14 @@ export class KafkaProducer {
       sizes[i] = size
       total += size
     }
-    if (total <= this.#bufferMemory) return this.#enqueue(records, sizes, total, sticky)
+    if (total <= this.#bufferMemory) return this.#enqueue(records, sizes, total, sticky, stampedAt)
     // Larger than the whole buffer: parts that each fit, queued in order.
     const parts: Promise<PartitionOffset[]>[] = []
     let start = 0
     let bytes = 0
     for (let i = 0; i <= records.length; i++) {
       if (i === records.length || bytes + sizes[i]! > this.#bufferMemory) {
-        parts.push(this.#enqueue(records.slice(start, i), sizes.slice(start, i), bytes, sticky))
+        parts.push(this.#enqueue(records.slice(start, i), sizes.slice(start, i), bytes, sticky, stampedAt))
         start = i
         bytes = 0
       }
@@ -398,11 +399,12 @@ export class KafkaProducer {
     sizes: number[],
     bytes: number,
     sticky: number,
+    stampedAt: number,
   ): Promise<PartitionOffset[]> {
     await this.#allocate(bytes)
     try {
       return await new Promise<PartitionOffset[]>((resolve, reject) => {
-        this.#queue.push({ records, sizes, bytes, sticky, createdAt: Date.now(), resolve, reject })
+        this.#queue.push({ records, sizes, bytes, sticky, stampedAt, createdAt: Date.now(), resolve, reject })
         this.#queuedBytes += bytes
         this.#schedule()
       })
@@ -504,7 +506,7 @@ export class KafkaProducer {
     // Each record's partition, chosen once: a batch sent again stays where its sequence numbers are.
     const partitions = new Map<
       string,
-      { topic: string; partition: number; records: OutgoingRecord[]; sizes: number[] }
+      { topic: string; partition: number; records: OutgoingRecord[]; sizes: number[]; stamps: number[] }
     >()
     /** Per send: per topic-partition, the indexes of its first and last records there. */
     const spans: Array<Map<string, { first: number; last: number }>> = entries.map(() => new Map())
@@ -532,7 +534,7 @@ export class KafkaProducer {
         const key = `${r.topic}\u0000${partition}`
         let list = partitions.get(key)
         if (!list) {
-          list = { topic: r.topic, partition, records: [], sizes: [] }
+          list = { topic: r.topic, partition, records: [], sizes: [], stamps: [] }
           partitions.set(key, list)
         }
         const span = spans[e]!.get(key)
@@ -540,6 +542,7 @@ export class KafkaProducer {
         else spans[e]!.set(key, { first: list.records.length, last: list.records.length })
         list.records.push(r)
         list.sizes.push(entry.sizes[i]!)
+        list.stamps.push(entry.stampedAt)
       }
     }
     if (refused.size > 0) {
@@ -558,7 +561,6 @@ export class KafkaProducer {
         return
       }
     } else if (this.#idempotent) await this.#prepareProducerId()
-    const now = Date.now()
     const batches: Batch[] = []
     const byPartition = new Map<string, Batch[]>()
     for (const [key, p] of partitions) {
@@ -568,7 +570,7 @@ export class KafkaProducer {
       for (let i = 0; i <= p.records.length; i++) {
         const size = i < p.records.length ? p.sizes[i]! - RECORD_BATCH_OVERHEAD : 0
         if (i === p.records.length || (i > start && bytes + size > this.#batchBytes)) {
-          list.push(this.#newBatch(p.topic, p.partition, p.records.slice(start, i), start, now))
+          list.push(this.#newBatch(p.topic, p.partition, p.records.slice(start, i), p.stamps.slice(start, i), start))
           start = i
           bytes = RECORD_BATCH_OVERHEAD
         }
@@ -685,12 +687,13 @@ export class KafkaProducer {
     for (const t of acked) this.#topics.report(t)
   }
 
-  #newBatch(topic: string, partition: number, records: OutgoingRecord[], start: number, now: number): Batch {
+  /** `stamps`: each record's send() time, its timestamp when it has none. */
+  #newBatch(topic: string, partition: number, records: OutgoingRecord[], stamps: number[], start: number): Batch {
     const sequence = this.#idempotent ? this.#nextSequence(topic, partition, records.length) : -1
     const encoded =
       this.#compression === 'none' && !this.#idempotent
-        ? encodeRecordBatch(records, now)
-        : encodeRecordBatch(records, now, {
+        ? encodeRecordBatch(records, stamps)
+        : encodeRecordBatch(records, stamps, {
             producerId: this.#producerId,
             producerEpoch: this.#epoch,
             baseSequence: sequence,

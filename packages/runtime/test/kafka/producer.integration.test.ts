@@ -517,6 +517,7 @@ test('a record without a timestamp carries the time send() was called, as Java s
     read.timestamp >= before && read.timestamp <= after,
     `timestamp ${read.timestamp} is the time of send() (${before}..${after}), not of the write after linger.ms`,
   )
+  assert.equal(records[0]!.timestamp, undefined, 'the caller’s record is not stamped in place')
 })
 
 test('buffer.memory makes a send wait for earlier ones, and max.block.ms ends the wait with Java’s message', async (t) => {

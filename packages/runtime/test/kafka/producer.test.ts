@@ -1,6 +1,7 @@
 /**
  * KafkaProducer without a broker: the transactional producer's configuration checks and the calls it refuses before
- * anything is sent, with Java's exceptions and messages (the transactions themselves: transactions.integration.test.ts).
+ * anything is sent, with Java's exceptions and messages (the transactions themselves: transactions.integration.test.ts);
+ * and that send() leaves the caller's records as they are.
  */
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
@@ -79,6 +80,19 @@ test("a transactional producer refuses begin, send, commit and abort before init
       message:
         'TransactionalId tx: Invalid transition attempted from state UNINITIALIZED to state ABORTING_TRANSACTION',
     })
+  } finally {
+    await producer.close()
+  }
+})
+
+test('send() does not change the caller’s records: one without a timestamp is stamped in its batch, not in place', async () => {
+  const producer = new KafkaProducer({ bootstrapServers: [`127.0.0.1:${await closedPort()}`], clientId: 'p' })
+  try {
+    const record = { topic: 't', key: null, value: Buffer.from('v') }
+    const sent = producer.send([record])
+    assert.deepEqual(Object.keys(record), ['topic', 'key', 'value'], 'no timestamp added when send() is called')
+    await assert.rejects(sent) // nothing listens
+    assert.deepEqual(Object.keys(record), ['topic', 'key', 'value'])
   } finally {
     await producer.close()
   }
