@@ -69,8 +69,15 @@ export function coordinatorException(id: string, detail: string, cause?: unknown
 /** Errors after which the coordinator must be looked up again. */
 const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE'])
 
-/** Java's `ADD_PARTITIONS_RETRY_BACKOFF_MS`: the first AddPartitionsToTxn of a transaction, while the last ends. */
-const ADD_PARTITIONS_RETRY_BACKOFF_MS = 20
+/**
+ * The wait before the first AddPartitionsToTxn of a transaction is sent again after CONCURRENT_TRANSACTIONS (the
+ * previous transaction's markers are still being written, which takes the broker a few milliseconds): 2 ms, doubling
+ * up to Java's `ADD_PARTITIONS_RETRY_BACKOFF_MS` (20 ms, which it waits every time). A task that commits a transaction
+ * per poll asks again as soon as its next batch is ready, so this wait is part of every transaction.
+ */
+function addPartitionsRetryBackoffMs(attempt: number): number {
+  return Math.min(2 ** attempt, 20)
+}
 
 export interface ProducerIdAndEpoch {
   producerId: bigint
@@ -152,8 +159,8 @@ export class TransactionCoordinator {
         new Promise<void>((resolve, reject) =>
           addPartitionsToTxnV3.api(connection, transactions, (e: Error | null) => (e ? reject(e) : resolve())),
         ),
-      // While the previous transaction is still completing, the first partitions are retried sooner (Java's).
-      firstOfTransaction ? ADD_PARTITIONS_RETRY_BACKOFF_MS : undefined,
+      // While the previous transaction is still completing, the first partitions are retried sooner (as Java's).
+      firstOfTransaction ? addPartitionsRetryBackoffMs : undefined,
     )
   }
 
@@ -172,7 +179,7 @@ export class TransactionCoordinator {
   async #request<T>(
     name: string,
     send: (connection: Connection) => Promise<T>,
-    concurrentBackoffMs?: number,
+    concurrentBackoffMs?: (attempt: number) => number,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let error: unknown
@@ -197,7 +204,7 @@ export class TransactionCoordinator {
       let wait = retryBackoff(this.#settings, attempt)
       if (isConnectionError(error) || (id !== undefined && COORDINATOR_MOVED.has(id))) this.#node = null
       else if (id === 'CONCURRENT_TRANSACTIONS' && concurrentBackoffMs !== undefined)
-        wait = Math.min(wait, concurrentBackoffMs)
+        wait = Math.min(wait, concurrentBackoffMs(attempt))
       else if (id === undefined) {
         if (error instanceof KafkaClientException) throw error
         throw new KafkaClientException('KafkaException', `${name} failed: ${(error as Error)?.message}`, {

@@ -81,8 +81,11 @@ interface TransactionState {
   size: number
   /** When the last transaction was committed (interval boundaries). */
   lastCommit: number
-  /** An abort asked for at a batch's end, awaited by the commit that follows. */
-  aborting?: Promise<void> | null
+  /**
+   * The commit of the last transaction, under way while the next batch is polled and converted (its failure fails
+   * the task); the next use of the producer waits for it.
+   */
+  committing: Promise<void> | null
 }
 
 /** One produced batch, in submission order; its offsets become committable once it and all earlier batches are acked. */
@@ -185,6 +188,7 @@ export class WorkerSourceTask extends WorkerTask {
             records: [],
             size: 0,
             lastCommit: Date.now(),
+            committing: null,
           }
   }
 
@@ -226,7 +230,7 @@ export class WorkerSourceTask extends WorkerTask {
       if (this.paused) {
         await this.#inFlight
         // Apache's ExactlyOnceWorkerSourceTask.onPause: the open transaction is committed per the boundary.
-        if (this.#txn) await this.#commitFinalTransaction()
+        if (this.#txn) await this.#commitFinalTransaction(this.#txn)
         await this.waitWhilePaused()
         if (this.#txn) this.#txn.lastCommit = Date.now()
         continue
@@ -245,7 +249,12 @@ export class WorkerSourceTask extends WorkerTask {
       if (!records || records.length === 0) {
         // Apache's batchDispatched after an empty poll: an interval (or the connector) may end the transaction.
         const txn = this.#txn
-        if (txn && this.#batchEndsTransaction(txn)) await this.#commitTransaction(txn)
+        if (txn) {
+          await this.#settleCommit(txn)
+          const boundary = this.#batchBoundary(txn)
+          if (boundary === 'abort') await this.#abortTransaction(txn, 'batch')
+          if (boundary !== null) await this.#commitTransaction(txn)
+        }
         continue
       }
       this.#metrics.recordPoll(records.length, performance.now() - pollStarted)
@@ -264,6 +273,8 @@ export class WorkerSourceTask extends WorkerTask {
         this.#sendFailure ??= e
       })
     }
+    // A stop: the last transaction's commit fails the task when it fails.
+    if (this.#txn) await this.#settleCommit(this.#txn)
   }
 
   /** Transforms and converts a batch; synchronous unless a record's operation is being retried. */
@@ -312,7 +323,8 @@ export class WorkerSourceTask extends WorkerTask {
       }
       if (out === null) {
         if (context?.reported) batch.submitted.reports.push(context.reported)
-        if (this.#callsCommitRecord) this.#task.commitRecord(original, null)
+        // An exactly-once task tells it once the record's transaction is committed (Apache's recordDropped).
+        if (this.#callsCommitRecord && this.#txn === null) this.#task.commitRecord(original, null)
         continue
       }
       batch.outgoing.push(out)
@@ -542,9 +554,12 @@ export class WorkerSourceTask extends WorkerTask {
    * transaction (begun before the first), in poll order; each record's source offset joins the transaction's offsets,
    * dropped records' too. Under connector-defined boundaries the task may end a transaction after any record. The
    * batch's end is a boundary for `poll`, for `interval` once the interval has passed, and for `connector` when the
-   * task asked for it. Any failure to write fails the task; the open transaction is then aborted.
+   * task asked for it. The records that end a transaction go out with its offsets, in one send (one
+   * AddPartitionsToTxn, one Produce request per broker), then the commit; the commit at the batch's end goes on while
+   * the next batch is polled and converted. Any failure to write fails the task; the open transaction is then aborted.
    */
   async #sendTransactional(txn: TransactionState, records: SourceRecord[], batch: ConvertedBatch): Promise<void> {
+    await this.#settleCommit(txn)
     const { outgoing, kept } = batch
     const offsetsTopic = txn.settings.offsetsTopic
     for (const r of outgoing) {
@@ -576,53 +591,90 @@ export class WorkerSourceTask extends WorkerTask {
       if (context === null) continue
       const abort = context.shouldAbortOn(original)
       if (!abort && !context.shouldCommitOn(original)) continue
-      await this.#sendInTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
+      if (abort) {
+        await this.#sendInTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
+        await this.#abortTransaction(txn, `record on topic ${original.topic}`)
+        await this.#commitTransaction(txn)
+      } else await this.#commitTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
       from = next
-      if (abort) await this.#abortTransaction(txn, `record on topic ${original.topic}`)
-      await this.#commitTransaction(txn)
     }
-    await this.#sendInTransaction(txn, outgoing.slice(from), kept.slice(from))
     await Promise.all(batch.submitted.reports)
     this.#metrics.recordWrite(outgoing.length, batch.polled - outgoing.length)
-    if (this.#batchEndsTransaction(txn)) await this.#commitTransaction(txn)
+    const rest = from === 0 ? outgoing : outgoing.slice(from)
+    const restKept = from === 0 ? kept : kept.slice(from)
+    const boundary = this.#batchBoundary(txn)
+    if (boundary === 'commit') {
+      const committing = this.#commitTransaction(txn, rest, restKept)
+      txn.committing = committing
+      // Its failure fails the task at the next turn of the loop, or when the next batch waits for it.
+      committing.catch((e: unknown) => {
+        this.#sendFailure ??= e
+      })
+      return
+    }
+    await this.#sendInTransaction(txn, rest, restKept)
+    if (boundary === 'abort') {
+      // Apache aborts, then commits the (new, empty) transaction with the offsets: the records are dropped, their
+      // source offsets still advance.
+      await this.#abortTransaction(txn, 'batch')
+      await this.#commitTransaction(txn)
+    }
   }
 
-  /** Whether a batch's end commits the transaction (Apache's shouldCommitTransactionForBatch). */
-  #batchEndsTransaction(txn: TransactionState): boolean {
+  /** Waits for the commit under way, if any; throws its failure. */
+  async #settleCommit(txn: TransactionState): Promise<void> {
+    const committing = txn.committing
+    if (committing === null) return
+    txn.committing = null
+    await committing
+  }
+
+  /**
+   * Whether a batch's end commits the transaction (Apache's shouldCommitTransactionForBatch), or aborts it first
+   * (a connector's request); null: the transaction goes on.
+   */
+  #batchBoundary(txn: TransactionState): 'commit' | 'abort' | null {
     switch (txn.settings.boundary) {
       case 'poll':
-        return true
+        return 'commit'
       case 'interval':
-        if (Date.now() < txn.lastCommit + txn.settings.intervalMs) return false
+        if (Date.now() < txn.lastCommit + txn.settings.intervalMs) return null
         txn.lastCommit = Date.now()
-        return true
+        return 'commit'
       case 'connector': {
         const context = txn.context!
-        if (context.shouldAbortBatch()) {
-          // Apache aborts, then commits the (new, empty) transaction with the offsets: the records are dropped,
-          // their source offsets still advance.
-          void this.#abortTransaction(txn, 'batch')
-          return true
-        }
-        return context.shouldCommitBatch()
+        if (context.shouldAbortBatch()) return 'abort'
+        return context.shouldCommitBatch() ? 'commit' : null
       }
     }
   }
 
+  /** Sends records in the open transaction (begun first); `commitRecord` for them waits for the commit. */
   async #sendInTransaction(txn: TransactionState, outgoing: OutgoingRecord[], kept: SourceRecord[]): Promise<void> {
     if (outgoing.length === 0) return
-    this.#beginTransaction(txn)
-    const creation = this.#settings.topicCreation
-    if (creation) await creation.ensure(new Set(outgoing.map((r) => r.topic)))
-    let result: Array<{ topic: string; partition: number; offset: number }>
     try {
-      result = await this.#produce(outgoing)
+      await this.#sendWithOffsets(txn, outgoing, kept, [])
     } catch (e) {
       if (e instanceof HeldBatchDropped) throw e
       throw transactionFailure(this.id, 'Unrecoverable exception trying to send', e)
     }
+  }
+
+  /** Sends a transaction's records and offset records together (one send), in the open transaction (begun first). */
+  async #sendWithOffsets(
+    txn: TransactionState,
+    outgoing: OutgoingRecord[],
+    kept: SourceRecord[],
+    offsetRecords: OutgoingRecord[],
+  ): Promise<void> {
+    this.#beginTransaction(txn)
+    if (outgoing.length > 0) {
+      const creation = this.#settings.topicCreation
+      if (creation) await creation.ensure(new Set(outgoing.map((r) => r.topic)))
+    }
+    const result = await this.#produce(offsetRecords.length === 0 ? outgoing : outgoing.concat(offsetRecords))
     this.recordsProduced += outgoing.length
-    if (this.#callsCommitRecord) {
+    if (this.#callsCommitRecord && outgoing.length > 0) {
       this.#reportAcks(outgoing, kept, result, (record, metadata) => txn.records.push([record, metadata]))
     }
   }
@@ -633,39 +685,34 @@ export class WorkerSourceTask extends WorkerTask {
     txn.open = true
   }
 
-  /**
-   * Aborts the open transaction at the task's request (Apache's maybeAbortTransaction): its records are not
-   * delivered. Called without waiting when the batch's end aborts: the commit that follows waits on the producer.
-   */
-  #abortTransaction(txn: TransactionState, what: string): Promise<void> {
+  /** Aborts the open transaction at the task's request (Apache's maybeAbortTransaction): its records are not delivered. */
+  async #abortTransaction(txn: TransactionState, what: string): Promise<void> {
     if (!txn.open) {
       this.log.warn('Ignoring request by task to abort transaction as the current transaction is empty')
-      return Promise.resolve()
+      return
     }
     this.log.info(`Aborting transaction for ${what} as requested by connector`)
     txn.open = false
     txn.size = 0
-    const aborted = this.#producer.abortTransaction()
-    txn.aborting = aborted
-    return aborted
+    await this.#producer.abortTransaction()
   }
 
   /**
    * Commits the transaction with its source offsets (Apache's ExactlyOnceWorkerSourceTask.commitTransaction): the
    * offsets are written to the connector's offsets topic by the same producer, inside the transaction, so records
-   * and offsets are committed together or not at all. Then, as Apache's offset writer does after the primary store,
-   * the offsets are copied to the worker's topic when the connector has a topic of its own; then `commitRecord` for
-   * each record of the transaction, and `SourceTask.commit()`.
+   * and offsets are committed together or not at all; `outgoing`, the transaction's last records, go out with them
+   * in one send. Then, as Apache's offset writer does after the primary store, the offsets are copied to the worker's
+   * topic when the connector has a topic of its own; then `commitRecord` for each record of the transaction, and
+   * `SourceTask.commit()`.
    */
-  async #commitTransaction(txn: TransactionState): Promise<void> {
+  async #commitTransaction(
+    txn: TransactionState,
+    outgoing: OutgoingRecord[] = [],
+    kept: SourceRecord[] = [],
+  ): Promise<void> {
     const started = performance.now()
-    if (txn.aborting) {
-      const aborting = txn.aborting
-      txn.aborting = null
-      await aborting
-    }
     const offsets = [...txn.offsets.values()]
-    if (!txn.open && offsets.length === 0) {
+    if (!txn.open && offsets.length === 0 && outgoing.length === 0) {
       this.#metrics.offsetCommit(performance.now() - started, true)
       await this.#task.commit()
       return
@@ -673,17 +720,16 @@ export class WorkerSourceTask extends WorkerTask {
     const connector = this.id.connector
     try {
       this.#beginTransaction(txn)
-      if (offsets.length > 0) {
-        await this.#produce(
-          offsets.map(([partition, offset]) => ({
-            topic: txn.settings.offsetsTopic,
-            key: offsetRecordKey(connector, partition),
-            value: offsetRecordValue(offset),
-          })),
-        )
-      }
+      const offsetRecords = offsets.map(([partition, offset]) => ({
+        topic: txn.settings.offsetsTopic,
+        key: offsetRecordKey(connector, partition),
+        value: offsetRecordValue(offset),
+      }))
+      if (outgoing.length > 0 || offsetRecords.length > 0)
+        await this.#sendWithOffsets(txn, outgoing, kept, offsetRecords)
       await this.#producer.commitTransaction()
     } catch (e) {
+      if (e instanceof HeldBatchDropped) throw e
       // The transaction stays open: the task fails and its close aborts it (pointless, but harmless, once fenced).
       this.#metrics.offsetCommit(performance.now() - started, false)
       throw transactionFailure(this.id, `Failed to flush offsets and/or records for task ${taskName(this.id)}`, e)
@@ -702,9 +748,12 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   /** The transaction left open when the task pauses or stops, committed if its boundary says so (Apache's). */
-  async #commitFinalTransaction(): Promise<void> {
-    const txn = this.#txn!
-    if (txn.settings.boundary !== 'connector' || this.#batchEndsTransaction(txn)) await this.#commitTransaction(txn)
+  async #commitFinalTransaction(txn: TransactionState): Promise<void> {
+    await this.#settleCommit(txn)
+    if (txn.settings.boundary !== 'connector') return this.#commitTransaction(txn)
+    const boundary = this.#batchBoundary(txn)
+    if (boundary === 'abort') await this.#abortTransaction(txn, 'batch')
+    if (boundary !== null) await this.#commitTransaction(txn)
   }
 
   /**
@@ -716,12 +765,14 @@ export class WorkerSourceTask extends WorkerTask {
     if (!this.#started) return
     if (this.failed || held !== null) {
       if (held !== null) this.log.warn(`The open transaction of ${taskName(this.id)} is aborted: ${held}`)
+      // A commit still under way ends first (when it fails, the transaction is still open and aborted here).
+      await this.#settleCommit(txn).catch(() => {})
       if (txn.open) await this.#producer.abortTransaction().catch(() => {})
       txn.open = false
       return
     }
     try {
-      await this.#commitFinalTransaction()
+      await this.#commitFinalTransaction(txn)
     } catch (e) {
       this.log.error({ err: e }, 'Final transaction commit failed')
       if (txn.open) await this.#producer.abortTransaction().catch(() => {})

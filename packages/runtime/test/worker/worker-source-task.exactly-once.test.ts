@@ -69,6 +69,8 @@ class TransactionalProducer {
   #open: OutgoingRecord[] = []
   failCommitWith: Error | null = null
   failSendWith: Error | null = null
+  /** The next commit waits for it. */
+  commitGate: Promise<void> | null = null
   #offset = 0
   async initTransactions() {
     this.calls.push('init')
@@ -83,6 +85,9 @@ class TransactionalProducer {
     return records.map((r) => ({ topic: r.topic, partition: 0, offset: this.#offset++ }))
   }
   async commitTransaction() {
+    const gate = this.commitGate
+    this.commitGate = null
+    if (gate) await gate
     if (this.failCommitWith) throw this.failCommitWith
     this.calls.push('commit')
     this.committed.push(...this.#open)
@@ -124,6 +129,7 @@ function makeTask(
   eos: Partial<ExactlyOnceSettings> = {},
   store: MemoryOffsetBackingStore | ConnectorOffsetBackingStore = new MemoryOffsetBackingStore(),
   metrics = new RecordingTaskMetrics('c', 0, 'source', 2),
+  chain = new TransformationChain<SourceRecord>([]),
 ) {
   const task = new ScriptedTask(batches)
   const producer = new TransactionalProducer()
@@ -133,7 +139,7 @@ function makeTask(
     task,
     {},
     { key: utf8, value: utf8, header: utf8 },
-    new TransformationChain([]),
+    chain,
     producer as unknown as KafkaProducer,
     store,
     {
@@ -159,7 +165,7 @@ async function until(check: () => boolean) {
 const offsetWrites = (records: OutgoingRecord[]) =>
   records.filter((r) => r.topic === 'offsets').map((r) => `${r.key?.toString()} ${r.value?.toString()}`)
 
-test('transaction.boundary=poll: each batch and its source offsets are one transaction', async () => {
+test('transaction.boundary=poll: each batch and its source offsets are one transaction, sent together', async () => {
   const { worker, producer, task } = makeTask([[record('a', 1), record('a', 2)], [record('b', 1)]])
   worker.run()
   await until(() => producer.calls.filter((c) => c === 'commit').length === 2)
@@ -167,12 +173,10 @@ test('transaction.boundary=poll: each batch and its source offsets are one trans
   assert.deepEqual(producer.calls, [
     'init',
     'begin',
-    'send topic:a@1 topic:a@2',
-    'send offsets:{"position":2}',
+    'send topic:a@1 topic:a@2 offsets:{"position":2}',
     'commit',
     'begin',
-    'send topic:b@1',
-    'send offsets:{"position":1}',
+    'send topic:b@1 offsets:{"position":1}',
     'commit',
     'close',
   ])
@@ -186,6 +190,82 @@ test('transaction.boundary=poll: each batch and its source offsets are one trans
     'commitRecord once each transaction is committed',
   )
   assert.ok(task.commits >= 2)
+})
+
+test('transaction.boundary=poll: the next batch is polled while the last commit is under way, and sent once it is committed', async () => {
+  const { worker, producer, task } = makeTask([[record('a', 1)], [record('b', 1)]])
+  let release = () => {}
+  producer.commitGate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  worker.run()
+  await until(() => task.batches.length === 0)
+  assert.deepEqual(producer.calls, ['init', 'begin', 'send topic:a@1 offsets:{"position":1}'])
+  assert.equal(task.acked.length, 0, 'no commitRecord before the commit')
+  release()
+  await until(() => producer.calls.filter((c) => c === 'commit').length === 2)
+  await worker.stop(5000)
+  assert.deepEqual(producer.calls, [
+    'init',
+    'begin',
+    'send topic:a@1 offsets:{"position":1}',
+    'commit',
+    'begin',
+    'send topic:b@1 offsets:{"position":1}',
+    'commit',
+    'close',
+  ])
+  assert.deepEqual(
+    task.acked.map(([v]) => v),
+    ['a@1', 'b@1'],
+  )
+})
+
+test('a commit that fails while the next batch is polled fails the task; that batch is not sent', async () => {
+  const { worker, producer, task, events } = makeTask([[record('a', 1)], [record('b', 1)]])
+  let release = () => {}
+  producer.commitGate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  producer.failCommitWith = new Error('broker said no')
+  worker.run()
+  await until(() => task.batches.length === 0)
+  release()
+  await until(() => events.some((e) => e.startsWith('failure')))
+  await worker.stop(5000)
+  assert.match(
+    events.find((e) => e.startsWith('failure'))!,
+    /Failed to flush offsets and\/or records for task c-0: broker said no/,
+  )
+  assert.ok(!producer.calls.some((c) => c.includes('b@1')), 'the batch polled meanwhile is not sent')
+  assert.deepEqual(producer.calls.slice(-2), ['abort', 'close'])
+  assert.deepEqual(producer.committed, [])
+})
+
+test('a record a transform drops gets commitRecord(record, null) once, when its transaction is committed', async () => {
+  const dropB = {
+    configure() {},
+    config: () => new ConfigDef(),
+    close() {},
+    apply: (r: SourceRecord) => (String(r.value).startsWith('b') ? null : r),
+  }
+  const chain = new TransformationChain([{ alias: 'drop', transformation: dropB, predicate: null, negate: false }])
+  const { worker, producer, task } = makeTask([[record('a', 1), record('b', 7)]], {}, undefined, undefined, chain)
+  let release = () => {}
+  producer.commitGate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  worker.run()
+  await until(() => producer.calls.some((c) => c.startsWith('send')))
+  assert.equal(task.acked.length, 0, 'nothing before the commit')
+  release()
+  await until(() => producer.calls.includes('commit'))
+  await worker.stop(5000)
+  assert.deepEqual(task.acked.map(([v, m]) => `${v}:${m?.topic ?? null}`).sort(), ['a@1:topic', 'b@7:null'])
+  assert.deepEqual(offsetWrites(producer.committed).sort(), [
+    '["c",{"p":"a"}] {"position":1}',
+    '["c",{"p":"b"}] {"position":7}',
+  ])
 })
 
 test('transaction-size records the records of each committed transaction', async () => {
@@ -242,8 +322,7 @@ test('transaction.boundary=connector: the task commits after a record, and an ab
   assert.deepEqual(producer.calls, [
     'init',
     'begin',
-    'send topic:a@1 topic:a@2',
-    'send offsets:{"position":2}',
+    'send topic:a@1 topic:a@2 offsets:{"position":2}',
     'commit',
     'begin',
     'send topic:a@3 topic:a@4',
