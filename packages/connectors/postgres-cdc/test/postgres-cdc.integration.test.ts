@@ -118,7 +118,7 @@ test('a snapshot of the existing rows, then inserts, updates, deletes (with tomb
   assert.equal(await worker.stop(), 0)
 })
 
-test('a worker killed with SIGKILL mid-stream loses no change, nor does a replication connection the server ends; heartbeats flow', async (t) => {
+test('a worker killed with SIGKILL mid-stream loses no change, nor does a replication connection the server ends; heartbeats flow; a max.queue.size.in.bytes of 2 KiB holds nothing back', async (t) => {
   const db = await testDatabase(t)
   await db.client.query('CREATE TABLE events (id INT PRIMARY KEY, payload TEXT NOT NULL)')
   await db.client.query("INSERT INTO events SELECT g, 'snap' FROM generate_series(1, 500) g")
@@ -133,6 +133,8 @@ test('a worker killed with SIGKILL mid-stream loses no change, nor does a replic
     'publication.name': `pub_${db.name}`,
     'max.batch.size': '100',
     'max.queue.size': '400',
+    // A few changes' worth: the queue pauses the connection again and again, and still no change is lost.
+    'max.queue.size.in.bytes': '2048',
     'heartbeat.interval.ms': '500',
   }
   const props = await workerProps(dir)
