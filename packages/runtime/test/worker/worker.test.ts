@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import {
   ConfigDef,
+  ConnectException,
   getLogger,
   SinkConnector,
   SinkTask,
@@ -23,6 +24,7 @@ import {
 import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import { createLogger, silentLogger } from '../../src/logger.ts'
 import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
+import type { ConnectorStoreFactory } from '../../src/worker/connector-offset-stores.ts'
 import { Worker } from '../../src/worker/worker.ts'
 import type { ConnectorTaskId } from '../../src/worker/worker-task.ts'
 
@@ -196,6 +198,34 @@ test('a task whose config holds a reference that cannot be resolved fails naming
   assert.deepEqual(w.taskIds(), [])
 })
 
+/** A worker in distributed mode (no broker is contacted until a task's producer or a store needs one). */
+async function distributedWorker(
+  t: { after(fn: () => unknown): void },
+  extra: Record<string, string> = {},
+  connectorOffsetStore?: ConnectorStoreFactory,
+): Promise<Worker> {
+  const w = new Worker(
+    parseWorkerConfig(
+      {
+        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'group.id': 'g',
+        'config.storage.topic': 'c',
+        'offset.storage.topic': 'offsets',
+        'status.storage.topic': 's',
+        ...extra,
+      },
+      'distributed',
+    ),
+    await builtinRegistry(),
+    new MemoryOffsetBackingStore(),
+    silentLogger(),
+    connectorOffsetStore ? { connectorOffsetStore } : {},
+  )
+  t.after(() => w.stop())
+  return w
+}
+
 test('a source task whose setup fails after it took its offsets store releases the store', async (t) => {
   // A connector offsets topic: the store is the worker's to open and close (a fake that counts).
   const own: Array<{ starts: number; stops: number }> = []
@@ -208,30 +238,11 @@ test('a source task whose setup fails after it took its offsets store releases t
       this.counts.stops++
     }
   }
-  const w = new Worker(
-    parseWorkerConfig(
-      {
-        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'group.id': 'g',
-        'config.storage.topic': 'c',
-        'offset.storage.topic': 'offsets',
-        'status.storage.topic': 's',
-      },
-      'distributed',
-    ),
-    await builtinRegistry(),
-    new MemoryOffsetBackingStore(),
-    silentLogger(),
-    {
-      connectorOffsetStore: () => {
-        const store = new CountingStore()
-        own.push(store.counts)
-        return store
-      },
-    },
-  )
-  t.after(() => w.stop())
+  const w = await distributedWorker(t, {}, () => {
+    const store = new CountingStore()
+    own.push(store.counts)
+    return store
+  })
   const { failures, listener } = taskListener()
   // Topic creation groups are parsed after the store is taken: a bad value fails the setup there.
   const connectorConfig = {
@@ -247,6 +258,36 @@ test('a source task whose setup fails after it took its offsets store releases t
   assert.match(failures[0]![1].message, /topic\.creation\.default\.partitions/)
   assert.deepEqual(w.taskIds(), [])
   assert.deepEqual(own, [{ starts: 1, stops: 1 }])
+})
+
+test('an exactly-once source task whose zombie fencing fails is FAILED with the cause, before its producer takes its id', async (t) => {
+  const w = await distributedWorker(t, { 'exactly.once.source.support': 'enabled' })
+  const { failures, listener } = taskListener()
+  const calls: string[] = []
+  // What the distributed herder's preflight throws when the leader's round fails (not retried: the task fails).
+  const fencing = new ConnectException('Failed to perform zombie fencing for connector c')
+  await w.startTask(
+    { connector: 'c', task: 0 },
+    { name: 'c', 'connector.class': 'FileStreamSource', topic: 't', file: '/nonexistent' },
+    { topic: 't', file: '/nonexistent' },
+    'STARTED',
+    listener,
+    {
+      preProducerCheck: async () => {
+        calls.push('pre')
+        throw fencing
+      },
+      postProducerCheck: async () => {
+        calls.push('post')
+      },
+    },
+  )
+  const deadline = Date.now() + 10_000
+  while (failures.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(failures.length, 1)
+  assert.equal(failures[0]![1], fencing)
+  // initTransactions (which would wait for a broker at localhost:9092) and the post-producer check never ran.
+  assert.deepEqual(calls, ['pre'])
 })
 
 class ChattySourceTask extends SourceTask {
