@@ -90,8 +90,13 @@ export function renderText(r: ChaosResults): string {
   )
   for (const p of r.rest.problems) lines.push(`  REST problem: ${p.call} on ${p.worker} → ${p.status} ${p.body}`)
   lines.push(`harness peak RSS ${r.harnessPeakRssMb.toFixed(0)} MiB`)
-  lines.push(r.failures.length ? `FAILED:\n${r.failures.map((f) => `  ${f}`).join('\n')}` : 'nothing lost')
+  lines.push(r.failures.length ? `FAILED:\n${r.failures.map((f) => `  ${f}`).join('\n')}` : verdict(r))
   return lines.join('\n')
+}
+
+/** A run without failures: nothing lost, and with exactly-once pipelines nothing duplicated either. */
+function verdict(r: ChaosResults): string {
+  return r.pipelines.some((p) => p.guarantee === 'exactly-once') ? 'nothing lost or duplicated' : 'nothing lost'
 }
 
 function zombieLine(z: ZombieRecord): string {
@@ -113,7 +118,7 @@ export function renderMarkdown(r: ChaosResults, resultsFile: string): string {
   out.push(
     r.failures.length
       ? `**Verdict: failed.** ${r.failures.join('; ')}`
-      : '**Verdict: nothing lost** in any pipeline or phase.',
+      : `**Verdict: ${verdict(r)}** in any pipeline or phase.`,
   )
   for (const p of r.pipelines) {
     out.push('', `#### Pipeline \`${p.pipeline}\` (${p.guarantee})`, '')
