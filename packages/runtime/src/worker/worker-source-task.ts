@@ -568,35 +568,48 @@ export class WorkerSourceTask extends WorkerTask {
           'Source tasks may not produce to their own offsets topics when exactly-once support is enabled',
         )
     }
-    const connector = this.id.connector
-    // As in #convertBatch: one partition object usually serves many records, so its key is computed once.
-    let lastPartition: OffsetMap | null = null
-    let lastKey = ''
-    let next = 0
     let from = 0
-    for (const original of records) {
-      const dispatched = kept[next] === original
-      if (dispatched) next++
-      const partition = original.sourcePartition
-      if (partition && original.sourceOffset) {
-        if (partition !== lastPartition) {
-          lastPartition = partition
-          lastKey = offsetKey(connector, partition)
+    const context = txn.context
+    if (context === null) {
+      // No boundary inside the batch: the offsets #convertBatch gathered (each partition's last) join the
+      // transaction's, and the records a transform dropped get their commitRecord with the transaction's.
+      for (const [k, v] of batch.submitted.offsets) txn.offsets.set(k, v)
+      txn.size += kept.length
+      if (kept.length < records.length) {
+        let next = 0
+        for (const original of records) {
+          if (kept[next] === original) next++
+          else txn.records.push([original, null])
         }
-        txn.offsets.set(lastKey, [partition, original.sourceOffset])
       }
-      if (!dispatched) txn.records.push([original, null])
-      else txn.size++
-      const context = txn.context
-      if (context === null) continue
-      const abort = context.shouldAbortOn(original)
-      if (!abort && !context.shouldCommitOn(original)) continue
-      if (abort) {
-        await this.#sendInTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
-        await this.#abortTransaction(txn, `record on topic ${original.topic}`)
-        await this.#commitTransaction(txn)
-      } else await this.#commitTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
-      from = next
+    } else {
+      const connector = this.id.connector
+      // As in #convertBatch: one partition object usually serves many records, so its key is computed once.
+      let lastPartition: OffsetMap | null = null
+      let lastKey = ''
+      let next = 0
+      for (const original of records) {
+        const dispatched = kept[next] === original
+        if (dispatched) next++
+        const partition = original.sourcePartition
+        if (partition && original.sourceOffset) {
+          if (partition !== lastPartition) {
+            lastPartition = partition
+            lastKey = offsetKey(connector, partition)
+          }
+          txn.offsets.set(lastKey, [partition, original.sourceOffset])
+        }
+        if (!dispatched) txn.records.push([original, null])
+        else txn.size++
+        const abort = context.shouldAbortOn(original)
+        if (!abort && !context.shouldCommitOn(original)) continue
+        if (abort) {
+          await this.#sendInTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
+          await this.#abortTransaction(txn, `record on topic ${original.topic}`)
+          await this.#commitTransaction(txn)
+        } else await this.#commitTransaction(txn, outgoing.slice(from, next), kept.slice(from, next))
+        from = next
+      }
     }
     await Promise.all(batch.submitted.reports)
     this.#metrics.recordWrite(outgoing.length, batch.polled - outgoing.length)
