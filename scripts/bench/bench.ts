@@ -58,6 +58,8 @@ export interface BenchOptions {
   /** Rows of the CDC snapshot and changes of the CDC streaming workload (default CDC_PRESETS). */
   cdcRows?: number | undefined
   idleSettleMs?: number | undefined
+  /** How long one run may take from its worker's start before it fails (default 600 s, quick 180 s). */
+  runTimeoutMs?: number | undefined
   /** The scale group's connector counts (the workloads `scale-<count>` in `workloads`). */
   scaleConnectors?: readonly number[] | undefined
   /** Where to keep the .cpuprofile files. */
@@ -185,7 +187,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       jsonTopic: `bench-json-${randomUUID().slice(0, 8)}`,
       ferryJsonSkip: options.engines.includes('ferry') && wantsJson ? await ferryJsonSkip() : undefined,
       pollMs: preset.pollMs,
-      runTimeoutMs: preset.runTimeoutMs,
+      runTimeoutMs: options.runTimeoutMs ?? preset.runTimeoutMs,
       keepFiles: options.keepFiles ?? false,
       log,
     }

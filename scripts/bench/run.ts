@@ -65,6 +65,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
   --cdc-rows N            rows of the CDC snapshot and changes of the CDC streaming workload (default 1000000,
                           quick 20000)
+  --run-timeout SECONDS   how long one run may take from its worker's start before it fails (default 600, quick
+                          180): a 1,000,000-row CDC run of Debezium on a busy machine needs more
   --bootstrap-server H:P  use this broker for workloads 1-7 instead of starting one (8-11 start a secured broker)
   --no-profile            do not profile Ferry (node --cpu-prof) on workloads 1, 2, 8, 9, 15-17 and 20-25
   --docs / --no-docs      rewrite docs/benchmarks.md (default: yes for a full run, no for --quick); a run without
@@ -275,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
       records: { type: 'string' },
       'json-records': { type: 'string' },
       'cdc-rows': { type: 'string' },
+      'run-timeout': { type: 'string' },
       'bootstrap-server': { type: 'string' },
       'no-profile': { type: 'boolean', default: false },
       docs: { type: 'boolean' },
@@ -345,6 +348,7 @@ async function main(argv: string[]): Promise<number> {
     records: positive('records', values.records),
     jsonRecords: positive('json-records', values['json-records']),
     cdcRows: positive('cdc-rows', values['cdc-rows']),
+    runTimeoutMs: (positive('run-timeout', values['run-timeout']) ?? 0) * 1000 || undefined,
     scaleConnectors,
     profileDir: join(REPO_ROOT, '.cache', 'bench', 'profiles'),
     keepFiles: values.keep,
