@@ -170,6 +170,15 @@ export const S3_CONFIG_DEF: ConfigDef = new ConfigDef()
       'Controls which format json converter will serialize decimals in. This value is case insensitive and can be either BASE64 (default) or NUMERIC',
   })
   .define({
+    name: 's3.http.send.expect.continue',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    group: 'S3',
+    documentation:
+      'Enable or disable use of the HTTP/1.1 handshake using EXPECT: 100-CONTINUE: when true, an upload of 2 MiB or more (the AWS SDK for JavaScript\u2019s threshold) waits for 100 (CONTINUE) before sending its body; when false, no request does.',
+  })
+  .define({
     name: 'behavior.on.null.values',
     type: 'STRING',
     defaultValue: 'fail',
@@ -311,6 +320,34 @@ export const S3_CONFIG_DEF: ConfigDef = new ConfigDef()
     documentation: 'The Parquet compression codec to be used for output files: none, snappy (default) or gzip.',
   })
   .define({
+    name: 'schemas.cache.config',
+    type: 'INT',
+    defaultValue: 1000,
+    validator: Range.atLeast(1),
+    importance: 'LOW',
+    group: 'Connector',
+    documentation:
+      'The size of the schema cache used in the Avro converter: the Connect schemas whose Avro schema a task keeps (AvroFormat). Confluent before 10.0 named it schema.cache.size.',
+  })
+  .define({
+    name: 'enhanced.avro.schema.support',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    group: 'Connector',
+    documentation:
+      'Enable enhanced avro schema support in AvroConverter: Enum symbol preservation and Package Name awareness. A string with io.confluent.connect.avro.Enum parameters is written as an Avro enum (AvroFormat).',
+  })
+  .define({
+    name: 'allow.optional.map.keys',
+    type: 'BOOLEAN',
+    defaultValue: false,
+    importance: 'LOW',
+    group: 'Connector',
+    documentation:
+      'Allow optional string map key when converting from Connect Schema to Avro Schema: such a map is an Avro map rather than an array of MapEntry records (AvroFormat).',
+  })
+  .define({
     name: 'connect.meta.data',
     type: 'BOOLEAN',
     defaultValue: true,
@@ -403,17 +440,28 @@ export const UNSUPPORTED: Readonly<Record<string, string | null>> = {
   's3.proxy.user': null,
   's3.proxy.password': null,
   's3.object.tagging': 'false',
-  's3.object.tagging.extra.kv': '',
+  's3.object.tagging.key.value.pairs': '',
+  's3.object.behavior.on.tagging.error': 'ignore',
   's3.send.digest': 'false',
   's3.wan.mode': 'false',
   's3.elastic.buffer.enable': 'false',
+  's3.elastic.buffer.init.capacity': '131072',
   'store.kafka.keys': 'false',
   'store.kafka.headers': 'false',
+  'keys.format.class': 'io.confluent.connect.s3.format.avro.AvroFormat',
+  'headers.format.class': 'io.confluent.connect.s3.format.avro.AvroFormat',
+  'tombstone.encoded.partition': 'tombstone',
   'enable.conditional.writes': 'false',
+  'max.files.scan.limit': '100',
   'partitioner.max.open.files': '-1',
-  'schema.partition.affix.type': 'NONE',
+  's3.schema.partition.affix.type': 'NONE',
   'max.write.duration.ms': '9223372036854775807',
+  // StorageSinkConnectorConfig's Hive shutdown wait; Confluent's S3 sink defines it but never reads it.
+  'shutdown.timeout.ms': '3000',
 }
+
+/** The name of `schemas.cache.config` before Confluent's storage-common 10.0. */
+const OLD_SCHEMA_CACHE_SIZE = 'schema.cache.size'
 
 export type TimestampExtractorName = 'Wallclock' | 'Record' | 'RecordField'
 
@@ -447,6 +495,10 @@ export interface S3SinkSettings {
   avroCodec: 'null' | 'deflate'
   parquetCodec: 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP'
   connectMetaData: boolean
+  schemaCacheSize: number
+  enhancedAvroSchemaSupport: boolean
+  allowOptionalMapKeys: boolean
+  expectContinue: boolean
   partitioner: PartitionerName
   partitionFields: string[]
   partitionDurationMs: number
@@ -460,8 +512,9 @@ export interface S3SinkSettings {
 /** Parses and checks a connector config; throws ConfigException naming the first key that is wrong. */
 export function s3Settings(props: Record<string, string>): S3SinkSettings {
   for (const [key, accepted] of Object.entries(UNSUPPORTED)) {
-    const value = props[key]
-    if (value === undefined || value === accepted || (accepted === null && value === '')) continue
+    // As Connect parses them: trimmed, booleans in any case.
+    const value = props[key]?.trim()
+    if (value === undefined || value.toLowerCase() === (accepted ?? '').toLowerCase()) continue
     throw new ConfigException(
       key,
       value,
@@ -469,6 +522,15 @@ export function s3Settings(props: Record<string, string>): S3SinkSettings {
     )
   }
   const v = S3_CONFIG_DEF.parse(props)
+  const oldCacheSize = props[OLD_SCHEMA_CACHE_SIZE]
+  if (oldCacheSize !== undefined && Number(oldCacheSize) !== v['schemas.cache.config']) {
+    // Confluent's S3 sink ignores the old name since storage-common 10.0; Ferry does not ignore a key that is set.
+    throw new ConfigException(
+      OLD_SCHEMA_CACHE_SIZE,
+      oldCacheSize,
+      `Confluent renamed ${OLD_SCHEMA_CACHE_SIZE} schemas.cache.config (kafka-connect-storage-common 10.0): set schemas.cache.config`,
+    )
+  }
   const storage = v['storage.class'] as string
   if (storage !== S3_STORAGE_CLASS && storage !== 'S3Storage') {
     throw new ConfigException('storage.class', storage, `Ferry's S3 sink supports ${S3_STORAGE_CLASS}`)
@@ -540,6 +602,10 @@ export function s3Settings(props: Record<string, string>): S3SinkSettings {
     avroCodec: v['avro.codec'] as 'null' | 'deflate',
     parquetCodec: codec === 'snappy' ? 'SNAPPY' : codec === 'gzip' ? 'GZIP' : 'UNCOMPRESSED',
     connectMetaData: v['connect.meta.data'] as boolean,
+    schemaCacheSize: v['schemas.cache.config'] as number,
+    enhancedAvroSchemaSupport: v['enhanced.avro.schema.support'] as boolean,
+    allowOptionalMapKeys: v['allow.optional.map.keys'] as boolean,
+    expectContinue: v['s3.http.send.expect.continue'] as boolean,
     partitioner,
     partitionFields: v['partition.field.name'] as string[],
     partitionDurationMs: v['partition.duration.ms'] as number,

@@ -60,8 +60,8 @@ export class S3Storage {
 /**
  * The S3 client for a config: `store.url` as the endpoint, `s3.path.style.access.enabled`, `s3.region`, the keys when
  * `aws.access.key.id` is set (the default credential chain otherwise), `s3.part.retries` retries with an exponential
- * backoff from `s3.retry.backoff.ms`. No request checksum is sent unless S3 requires one (Confluent's
- * `s3.send.digest=false`).
+ * backoff from `s3.retry.backoff.ms`, `Expect: 100-continue` unless `s3.http.send.expect.continue=false`. No request
+ * checksum is sent unless S3 requires one (Confluent's `s3.send.digest=false`).
  */
 export function newS3Client(s: S3SinkSettings): S3Client {
   const backoff = s.s3RetryBackoffMs
@@ -77,6 +77,8 @@ export function newS3Client(s: S3SinkSettings): S3Client {
     ),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // The SDK's default sends `Expect: 100-continue` with bodies of 2 MiB or more.
+    ...(s.expectContinue ? {} : { expectContinueHeader: false }),
   })
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { s3Settings } from '../src/config.ts'
+import { S3_CONFIG_DEF, s3Settings, UNSUPPORTED } from '../src/config.ts'
 import { S3SinkConnector } from '../src/sink-connector.ts'
+import { newS3Client } from '../src/storage.ts'
 
 const base = {
   's3.bucket.name': 'bucket',
@@ -82,4 +83,63 @@ test('validate reports a time-based partitioner without a time zone on its key',
   const config = new S3SinkConnector().validate({ ...base, 'partitioner.class': 'DailyPartitioner', locale: 'en' })
   const timezone = config.configValues.find((v) => v.name === 'timezone')!
   assert.match(timezone.errorMessages.join(), /Timezone cannot be empty/)
+})
+
+test("Confluent's keys Ferry does not implement: each is refused when set to anything but Confluent's default, and accepted at its default as Connect parses it", () => {
+  for (const [key, accepted] of Object.entries(UNSUPPORTED)) {
+    assert.equal(S3_CONFIG_DEF.configKeys().has(key), false, `${key} is both defined and refused`)
+    assert.throws(
+      () => s3Settings({ ...base, [key]: 'not-the-default' }),
+      (e: Error) => e.message.includes(key) && e.message.includes("Ferry's S3 sink does not support"),
+      key,
+    )
+    assert.doesNotThrow(() => s3Settings({ ...base, [key]: ` ${(accepted ?? '').toUpperCase()} ` }), key)
+  }
+  for (const [key, value] of Object.entries({
+    's3.object.tagging.key.value.pairs': 'team:data',
+    's3.object.behavior.on.tagging.error': 'fail',
+    's3.schema.partition.affix.type': 'PREFIX',
+    'keys.format.class': 'io.confluent.connect.s3.format.json.JsonFormat',
+    'headers.format.class': 'io.confluent.connect.s3.format.json.JsonFormat',
+    'tombstone.encoded.partition': 'deleted',
+    's3.elastic.buffer.init.capacity': '4096',
+    'max.files.scan.limit': '10',
+    'shutdown.timeout.ms': '1000',
+  })) {
+    assert.throws(() => s3Settings({ ...base, [key]: value }), new RegExp(key.replaceAll('.', '\\.')))
+  }
+})
+
+test('schemas.cache.config (1000), enhanced.avro.schema.support (true), allow.optional.map.keys (false) and s3.http.send.expect.continue (true) are taken with their Confluent defaults', () => {
+  const s = s3Settings(base)
+  assert.equal(s.schemaCacheSize, 1000)
+  assert.equal(s.enhancedAvroSchemaSupport, true)
+  assert.equal(s.allowOptionalMapKeys, false)
+  assert.equal(s.expectContinue, true)
+  const set = s3Settings({
+    ...base,
+    'schemas.cache.config': '50',
+    'enhanced.avro.schema.support': 'false',
+    'allow.optional.map.keys': 'true',
+  })
+  assert.deepEqual([set.schemaCacheSize, set.enhancedAvroSchemaSupport, set.allowOptionalMapKeys], [50, false, true])
+  assert.throws(() => s3Settings({ ...base, 'schemas.cache.config': '0' }), /schemas\.cache\.config/)
+  // The name before Confluent's storage-common 10.0, which Confluent now ignores: refused unless it says the same.
+  assert.throws(
+    () => s3Settings({ ...base, 'schema.cache.size': '50' }),
+    /schema\.cache\.size.*set schemas\.cache\.config/,
+  )
+  assert.doesNotThrow(() => s3Settings({ ...base, 'schema.cache.size': '50', 'schemas.cache.config': '50' }))
+})
+
+test("s3.http.send.expect.continue=false turns off the client's Expect: 100-continue; true keeps the SDK's (bodies of 2 MiB or more)", async () => {
+  const off = newS3Client(s3Settings({ ...base, 's3.http.send.expect.continue': 'false' }))
+  const on = newS3Client(s3Settings(base))
+  try {
+    assert.equal(off.config.expectContinueHeader, false)
+    assert.equal(on.config.expectContinueHeader, 2 * 1024 * 1024)
+  } finally {
+    off.destroy()
+    on.destroy()
+  }
 })

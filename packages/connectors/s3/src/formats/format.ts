@@ -4,7 +4,8 @@
  * - JsonFormat: each value as JSON (Apache's JsonConverter without schemas), one per line; `.json`.
  * - ByteArrayFormat: each value's bytes followed by `format.bytearray.separator`; `format.bytearray.extension`.
  * - AvroFormat: an Avro object container file, schema and values from the records' Connect schema and values by the
- *   AvroConverter's mapping (Confluent's AvroData, as Confluent's AvroFormat uses it; avsc encodes); `.avro`.
+ *   AvroConverter's mapping (Confluent's AvroData, as Confluent's AvroFormat uses it, with `connect.meta.data`,
+ *   `enhanced.avro.schema.support`, `allow.optional.map.keys` and `schemas.cache.config`; avsc encodes); `.avro`.
  * - ParquetFormat: a Parquet file, schema from the records' Connect schema (hyparquet-writer); `.parquet`.
  *
  * With `s3.compression.type=gzip` JSON and bytes objects are gzip streams and `.gz` is appended to the extension.
@@ -88,9 +89,15 @@ export function newFormat(s: S3SinkSettings): Format {
       }
     }
     case 'avro': {
+      // Confluent's StorageSinkConnectorConfig.avroDataConfig(): these four keys, AvroData's defaults otherwise.
       const avroFormat = new AvroFormat(
-        { ...DEFAULT_AVRO_DATA_CONFIG, connectMetaData: s.connectMetaData },
-        { removeJavaProps: false, failOnTrailingData: false, cacheSize: AVRO_SCHEMA_CACHE_SIZE },
+        {
+          ...DEFAULT_AVRO_DATA_CONFIG,
+          connectMetaData: s.connectMetaData,
+          enhancedSchemaSupport: s.enhancedAvroSchemaSupport,
+          allowOptionalMapKeys: s.allowOptionalMapKeys,
+        },
+        { removeJavaProps: false, failOnTrailingData: false, cacheSize: s.schemaCacheSize },
       )
       return {
         extension: '.avro',
@@ -127,9 +134,6 @@ function requireSchema(schema: Schema | null, format: string): Schema {
   }
   return schema
 }
-
-/** The compiled Avro schemas a task keeps (Confluent's `schemas.cache.config` default). */
-const AVRO_SCHEMA_CACHE_SIZE = 1000
 
 /** Java's DataFileConstants.DEFAULT_SYNC_INTERVAL: a block is written once this many bytes are buffered. */
 const SYNC_INTERVAL = 64_000

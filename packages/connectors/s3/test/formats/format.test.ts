@@ -129,20 +129,8 @@ test("AvroFormat writes a container file with Confluent's AvroData schema and va
   await writer.finish()
   assert.equal(format.extension, '.avro')
 
-  const decoder = new avro.streams.BlockDecoder({
-    parseHook: (schema) => avro.Type.forSchema(schema as avro.Schema, { wrapUnions: true }),
-  })
-  const header = new Promise<{ schema: string; codec: string }>((resolve) =>
-    decoder.on('metadata', (_type: unknown, codec: string, h: { meta: Record<string, Buffer> }) =>
-      resolve({ schema: h.meta['avro.schema']!.toString(), codec }),
-    ),
-  )
-  const records: unknown[] = []
-  decoder.on('data', (r: unknown) => records.push(r))
-  const done = new Promise((resolve) => decoder.on('end', resolve))
-  decoder.end(Buffer.concat(chunks))
-  await done
-  assert.deepEqual(await header, {
+  const { header, records } = await readAvro(chunks)
+  assert.deepEqual(header, {
     codec: 'deflate',
     schema:
       '["null",{"type":"record","name":"V","namespace":"com.example","fields":[' +
@@ -156,4 +144,88 @@ test("AvroFormat writes a container file with Confluent's AvroData schema and va
     { 'com.example.V': { id: 1, small: 1, note: { string: 'a' }, tags: [{ key: 1, value: 't1' }] } },
     { 'com.example.V': { id: 2, small: 2, note: { string: 'none' }, tags: [{ key: 2, value: 't2' }] } },
   ])
+})
+
+/** The header (schema text, codec) and records of an Avro container file, read by avsc. */
+async function readAvro(
+  chunks: Uint8Array[],
+): Promise<{ header: { schema: string; codec: string }; records: unknown[] }> {
+  const decoder = new avro.streams.BlockDecoder({
+    parseHook: (schema) => avro.Type.forSchema(schema as avro.Schema, { wrapUnions: true }),
+  })
+  const header = new Promise<{ schema: string; codec: string }>((resolve) =>
+    decoder.on('metadata', (_type: unknown, codec: string, h: { meta: Record<string, Buffer> }) =>
+      resolve({ schema: h.meta['avro.schema']!.toString(), codec }),
+    ),
+  )
+  const records: unknown[] = []
+  decoder.on('data', (r: unknown) => records.push(r))
+  const done = new Promise((resolve) => decoder.on('end', resolve))
+  decoder.end(Buffer.concat(chunks))
+  await done
+  return { header: await header, records: JSON.parse(JSON.stringify(records)) }
+}
+
+test('enhanced.avro.schema.support (default true) writes a string with Enum parameters as an Avro enum, false as a string; allow.optional.map.keys writes a map with optional string keys as an Avro map', async () => {
+  const color = SchemaBuilder.string()
+    .name('com.example.Color')
+    .parameter('io.confluent.connect.avro.Enum', 'com.example.Color')
+    .parameter('io.confluent.connect.avro.Enum.RED', 'RED')
+    .parameter('io.confluent.connect.avro.Enum.GREEN', 'GREEN')
+    .build()
+  const value = SchemaBuilder.struct()
+    .name('com.example.Paint')
+    .field('color', color)
+    .field('stock', SchemaBuilder.map(SchemaBuilder.string().optional().build(), Schema.INT32_SCHEMA).build())
+    .build()
+  const write = async (props: Record<string, string>) => {
+    const chunks: Uint8Array[] = []
+    const writer = newFormat(settings({ 'format.class': 'AvroFormat', ...props })).newWriter(
+      { write: (c) => void chunks.push(Buffer.from(c)) },
+      'k',
+      value,
+    )
+    writer.write(record(0, value, new Struct(value).put('color', 'GREEN').put('stock', new Map([['a', 1]]))))
+    await writer.finish()
+    const { header, records } = await readAvro(chunks)
+    const fields = (JSON.parse(header.schema) as { fields: { name: string; type: unknown }[] }).fields
+    return { color: fields[0]!.type, stock: fields[1]!.type, records }
+  }
+
+  const enhanced = await write({ 'allow.optional.map.keys': 'true' })
+  const parameters = {
+    'io.confluent.connect.avro.Enum': 'com.example.Color',
+    'io.confluent.connect.avro.Enum.RED': 'RED',
+    'io.confluent.connect.avro.Enum.GREEN': 'GREEN',
+  }
+  // The namespace is the enclosing record's (com.example), so the schema text leaves it out, as Java's Avro does.
+  assert.deepEqual(enhanced.color, {
+    type: 'enum',
+    name: 'Color',
+    symbols: ['RED', 'GREEN'],
+    'connect.parameters': parameters,
+    'connect.name': 'com.example.Color',
+  })
+  assert.deepEqual(enhanced.stock, { type: 'map', values: 'int' })
+  assert.deepEqual(enhanced.records, [{ color: 'GREEN', stock: { a: 1 } }])
+
+  const plain = await write({ 'enhanced.avro.schema.support': 'false' })
+  assert.deepEqual(plain.color, {
+    type: 'string',
+    'connect.parameters': parameters,
+    'connect.name': 'com.example.Color',
+  })
+  assert.deepEqual(plain.stock, {
+    type: 'array',
+    items: {
+      type: 'record',
+      name: 'MapEntry',
+      namespace: 'io.confluent.connect.avro',
+      fields: [
+        { name: 'key', type: ['null', 'string'], default: null },
+        { name: 'value', type: 'int' },
+      ],
+    },
+  })
+  assert.deepEqual(plain.records, [{ color: 'GREEN', stock: [{ key: { string: 'a' }, value: 1 }] }])
 })
