@@ -133,6 +133,16 @@ const ORDER = SchemaBuilder.struct()
   .field('at', Timestamp.SCHEMA)
   .field('ratio', Schema.FLOAT64_SCHEMA)
   .field('note', Schema.OPTIONAL_STRING_SCHEMA)
+  // An Avro enum as the AvroConverter reads one: written as an enum again (enhanced.avro.schema.support, default true).
+  .field(
+    'status',
+    SchemaBuilder.string()
+      .name('com.example.Status')
+      .parameter('io.confluent.connect.avro.Enum', 'com.example.Status')
+      .parameter('io.confluent.connect.avro.Enum.OPEN', 'OPEN')
+      .parameter('io.confluent.connect.avro.Enum.SHIPPED', 'SHIPPED')
+      .build(),
+  )
   .field('blob', Schema.BYTES_SCHEMA)
   .field('tags', SchemaBuilder.array(Schema.STRING_SCHEMA).build())
   .field('counts', SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.INT32_SCHEMA).build())
@@ -160,6 +170,7 @@ function order(id: number): Struct {
     .put('at', new Date(BASE + id * 3_600_000))
     .put('ratio', id / 4)
     .put('note', id % 5 === 0 ? null : `note ${id}`)
+    .put('status', id % 3 === 0 ? 'SHIPPED' : 'OPEN')
     .put('blob', Buffer.from([id % 256, 1, 2]))
     .put('tags', [`t${id}`, 'x'])
     .put('counts', new Map([[`k${id}`, id]]))
@@ -215,6 +226,10 @@ test("AvroFormat with the FieldPartitioner: Avro container files that Apache avr
   assert.equal((type('price') as { logicalType: string }).logicalType, 'decimal')
   assert.equal((type('at') as { logicalType: string }).logicalType, 'timestamp-millis')
   assert.equal((type('day') as { logicalType: string }).logicalType, 'date')
+  assert.deepEqual(
+    [(type('status') as { type: string }).type, (type('status') as { symbols: string[] }).symbols],
+    ['enum', ['OPEN', 'SHIPPED']],
+  )
   const ids: number[] = []
   for (const r of records as Array<Record<string, unknown>>) {
     const id = r.id as number
@@ -226,6 +241,7 @@ test("AvroFormat with the FieldPartitioner: Avro container files that Apache avr
     assert.equal(r.day, Math.floor((BASE + id * 3_600_000) / DAY))
     assert.equal(r.ratio, id / 4)
     assert.deepEqual(r.note, id % 5 === 0 ? null : { string: `note ${id}` })
+    assert.equal(r.status, id % 3 === 0 ? 'SHIPPED' : 'OPEN')
     assert.deepEqual(r.tags, [`t${id}`, 'x'])
     assert.deepEqual(r.counts, { [`k${id}`]: id })
     const unscaled = BigInt(`0x${Buffer.from(r.price as string, 'latin1').toString('hex') || '0'}`)
