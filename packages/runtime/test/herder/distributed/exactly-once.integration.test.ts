@@ -354,7 +354,6 @@ test('mixed group with Apache’s worker: the task moves Apache → Ferry → Ap
   const connector = randomName('eos-src')
   const group = randomName('eos-interop')
   const props = distributedWorkerProps(testBootstrap(), group, { 'exactly.once.source.support': 'enabled' })
-  const total = 40_000
   await writeFile(file, lines(0, 2_000))
   const startApache = async (label: string) => {
     const apache = await startApacheConnect({
@@ -383,8 +382,10 @@ test('mixed group with Apache’s worker: the task moves Apache → Ferry → Ap
   const reader = await committedReader(t, topic)
   let written = 2_000
   let writing = true
+  // Lines keep coming until the task has committed some on each of the three workers: a fixed count could all be
+  // committed before a move (under load), and the next worker would have none to commit.
   const writer = (async () => {
-    while (writing && written < total) {
+    while (writing) {
       await appendFile(file, lines(written, written + 500))
       written += 500
       await new Promise((r) => setTimeout(r, 100))
@@ -417,6 +418,8 @@ test('mixed group with Apache’s worker: the task moves Apache → Ferry → Ap
   await waitFor('Apache healthy', async () => (await http(`${again.url}/health`)).status === 200, 120_000)
   await ferry.kill()
   await waitFor('the task running on Apache again', async () => (await running(again)) === again.workerId, 120_000, 500)
+  await committed(reader.records.length + 2_000)
+  writing = false
   await writer
   const result = await waitFor(
     'every line committed',
