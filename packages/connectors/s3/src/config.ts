@@ -179,6 +179,15 @@ export const S3_CONFIG_DEF: ConfigDef = new ConfigDef()
       'Enable or disable use of the HTTP/1.1 handshake using EXPECT: 100-CONTINUE: when true, an upload of 2 MiB or more (the AWS SDK for JavaScript\u2019s threshold) waits for 100 (CONTINUE) before sending its body; when false, no request does.',
   })
   .define({
+    name: 'enable.conditional.writes',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    group: 'S3',
+    documentation:
+      'Flag to control whether to enable conditional writes during multipart upload. The config will be ignored if scheduled rotation is disabled by setting `rotate.schedule.interval.ms` to -1 or the connector is configured to write kafka keys or headers to S3',
+  })
+  .define({
     name: 'behavior.on.null.values',
     type: 'STRING',
     defaultValue: 'fail',
@@ -451,7 +460,6 @@ export const UNSUPPORTED: Readonly<Record<string, string | null>> = {
   'keys.format.class': 'io.confluent.connect.s3.format.avro.AvroFormat',
   'headers.format.class': 'io.confluent.connect.s3.format.avro.AvroFormat',
   'tombstone.encoded.partition': 'tombstone',
-  'enable.conditional.writes': 'false',
   'max.files.scan.limit': '100',
   'partitioner.max.open.files': '-1',
   's3.schema.partition.affix.type': 'NONE',
@@ -569,6 +577,16 @@ export function s3Settings(props: Record<string, string>): S3SinkSettings {
   const scheduleMs = v['rotate.schedule.interval.ms'] as number
   if (scheduleMs > 0 && !timezone) {
     throw new ConfigException('timezone', timezone, 'rotate.schedule.interval.ms is set: timezone must be set too')
+  }
+  // Confluent's conditional writes apply when rotate.schedule.interval.ms is not -1 (store.kafka.keys and
+  // store.kafka.headers, which turn them off, are refused above): uploads carry If-None-Match: * and an object that
+  // already exists makes the task rewind past it rather than overwrite it. Ferry does not implement that.
+  if (v['enable.conditional.writes'] && scheduleMs !== -1) {
+    throw new ConfigException(
+      'rotate.schedule.interval.ms',
+      scheduleMs,
+      "with enable.conditional.writes=true (Confluent's default) Confluent's S3 sink uploads with If-None-Match: * and, when the object already exists, skips past its start offset instead of overwriting it; Ferry does not implement conditional writes and overwrites: set enable.conditional.writes=false to accept that, or rotate.schedule.interval.ms=-1",
+    )
   }
   const codec = v['parquet.codec'] as string
   const separator = v['format.bytearray.separator'] as string | null

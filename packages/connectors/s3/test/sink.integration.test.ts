@@ -394,6 +394,7 @@ test('rotate.schedule.interval.ms uploads the open objects on the wall clock onc
     'flush.size': '1000',
     'rotate.schedule.interval.ms': '2000',
     timezone: 'UTC',
+    'enable.conditional.writes': 'false',
     'value.converter': JSON_CONVERTER,
     'value.converter.schemas.enable': 'false',
   })

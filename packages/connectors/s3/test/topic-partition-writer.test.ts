@@ -122,7 +122,15 @@ test('rotate.interval.ms commits when a record is that far past the first record
 
 test('rotate.schedule.interval.ms commits open objects on the wall clock, even when no record comes', async () => {
   const storage = new FakeStorage()
-  const w = writer({ 'flush.size': '100', 'rotate.schedule.interval.ms': '60000', timezone: 'UTC' }, storage)
+  const w = writer(
+    {
+      'flush.size': '100',
+      'rotate.schedule.interval.ms': '60000',
+      timezone: 'UTC',
+      'enable.conditional.writes': 'false',
+    },
+    storage,
+  )
   w.buffer(record(0, { i: 0 }))
   const now = Date.now()
   await w.write(now)
