@@ -343,7 +343,6 @@ export class KafkaBasedLog {
     if (!o.readOnly) {
       this.#producer = new Producer({
         ...clientOptions(o, o.producerRetries ?? 3),
-        acks: ProduceAcks.ALL,
         idempotent: false,
         autocreateTopics: false,
         partitioner: compatibilityPartitioner,
@@ -434,6 +433,10 @@ export class KafkaBasedLog {
     }
     const write = this.#sending.then(async () => {
       const result = await producer.send({
+        // acks=all on each send: the client takes a non-idempotent producer's acks from the send, not from its
+        // constructor (it sent acks=1), and a read-to-end right after a write reads to the high watermark, which only
+        // covers the write once every replica in sync has it (with acks=1 the create read back too little: 404).
+        acks: ProduceAcks.ALL,
         messages: records.map((r) => ({
           topic: this.topic,
           key: r.key === null ? undefined : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : r.key,

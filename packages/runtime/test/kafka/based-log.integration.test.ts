@@ -173,7 +173,7 @@ test('a log on a topic that does not appear fails to start with Apache’s messa
   await log.stop()
 })
 
-test('on a fresh three-broker cluster a log starts on the offsets topic it has just created (25 partitions, replication factor 3), and a log whose partitions have no leader waits for one instead of failing', async (t) => {
+test('on a fresh three-broker cluster a log starts on the offsets topic it has just created (25 partitions, replication factor 3), a read-to-end after each write of a replicated log reads that write, and a log whose partitions have no leader waits for one instead of failing', async (t) => {
   const cluster = await startKafka({ brokers: 3 })
   t.after(() => cluster.stop())
   const clusterSettings = () => ({
@@ -192,6 +192,25 @@ test('on a fresh three-broker cluster a log starts on the offsets topic it has j
   await fresh.start()
   t.after(() => fresh.stop())
   assert.equal(fresh.partitionCount, 25)
+
+  // The config store's create: write, read to the end, then look the connector up. The read-to-end reads to the high
+  // watermark, which covers the write only when the write was acknowledged by every replica in sync (acks=all); with
+  // acks=1 it returned before the write (issue 13: every POST /connectors on a replicated config topic answered 404).
+  const configTopic = randomName('configs')
+  const read: string[] = []
+  const configs = new KafkaBasedLog({
+    ...clusterSettings(),
+    topic: configTopic,
+    topicSpec: { ...spec(configTopic, 1), replicationFactor: 3, workerConfigKey: 'config.storage.topic' },
+    onRecord: (r) => read.push(String(r.value)),
+  })
+  await configs.start()
+  t.after(() => configs.stop())
+  for (let i = 0; i < 5; i++) {
+    await configs.send([{ key: `connector-${i}`, value: Buffer.from(String(i)) }])
+    await configs.readToEnd(30_000)
+    assert.equal(read.at(-1), String(i), `read-to-end after write ${i} returned having read ${JSON.stringify(read)}`)
+  }
 
   // Every partition of this topic lives on the third broker only; with it stopped they have no leader.
   const topic = randomName('leaderless')
