@@ -1,8 +1,9 @@
 /**
  * REST calls during the whole run, to whichever worker is up: create, pause, resume, restart and delete extra
  * connectors (small file sources into a topic of their own), and restarts of the pipelines' connectors with their
- * tasks. Which call comes next is drawn from the run's seed. Every answer is counted by call and status; a 5xx, or
- * a refused connection to a worker that is up, is listed as a problem.
+ * tasks. Which call comes next is drawn from the run's seed. Every answer is counted by call and status; a 5xx, a
+ * refused connection to a worker that is up, or a create answered anything but 201 or 409 (Apache's answer while the
+ * group rebalances) is listed as a problem, with its time, worker and body.
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,7 +15,7 @@ export interface RestStats {
   calls: number
   /** `create 201: 4`, `pause 409: 1`... */
   byCallAndStatus: Record<string, number>
-  /** 5xx answers and failed connections to a running worker, with what was asked. */
+  /** 5xx answers, failed connections to a running worker and creates answered 4xx but 409, with what was asked. */
   problems: Array<{ time: number; call: string; worker: string; status: number; body: string }>
 }
 
@@ -110,8 +111,10 @@ export class RestChaos {
     this.stats.calls++
     const key = `${call} ${reply.status || 'no answer'}`
     this.stats.byCallAndStatus[key] = (this.stats.byCallAndStatus[key] ?? 0) + 1
-    // A worker killed or frozen while the call was on its way gives no answer: only a running one's counts.
-    if (reply.status >= 500 || (reply.status === 0 && worker.available())) {
+    // A worker killed or frozen while the call was on its way gives no answer: only a running one's counts. A create
+    // of a new name has no other answer than 201, or 409 while the group rebalances.
+    const badCreate = call === 'create' && reply.status >= 400 && reply.status < 500 && reply.status !== 409
+    if (reply.status >= 500 || (reply.status === 0 && worker.available()) || badCreate) {
       this.stats.problems.push({
         time: Date.now(),
         call: `${method} ${path}`,
