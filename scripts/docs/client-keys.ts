@@ -82,7 +82,9 @@ a transaction left open longer, and the broker refuses a value above its \`trans
 
 The transactional producer follows Java's \`KafkaProducer\`: \`initTransactions\` finds the id's coordinator and takes
 the id with a new epoch, which aborts what an earlier producer of the id left open and fences it; each partition joins
-the transaction (AddPartitionsToTxn) before its first batch; \`commitTransaction\` waits for the transaction's sends
+the transaction (AddPartitionsToTxn) before its first batch (while the previous transaction's markers are still
+being written, the broker answers CONCURRENT_TRANSACTIONS and the request goes again after 2 ms, doubling up to Java's
+20 ms, where Java waits 20 ms each time); \`commitTransaction\` waits for the transaction's sends
 and \`abortTransaction\` fails the ones not yet sent. A failed send leaves the transaction to be aborted; a batch
 refused because the partition saw a newer epoch of the id (a newer producer, \`fenceProducers\`, or the coordinator
 aborting a transaction open longer than \`transaction.timeout.ms\`) fails with \`InvalidProducerEpochException\`, as
