@@ -187,6 +187,15 @@ export const S3_CONFIG_DEF: ConfigDef = new ConfigDef()
     documentation:
       'Flag to control whether to enable conditional writes during multipart upload. The config will be ignored if scheduled rotation is disabled by setting `rotate.schedule.interval.ms` to -1 or the connector is configured to write kafka keys or headers to S3',
   })
+  // Confluent's internal key (no documentation there).
+  .defineInternal(
+    'max.files.scan.limit',
+    'INT',
+    100,
+    'LOW',
+    null,
+    'With conditional writes: how many records of a commit are remembered, and how many offsets past the start of an object found already written are checked for objects, to find where the partition is read again.',
+  )
   .define({
     name: 'behavior.on.null.values',
     type: 'STRING',
@@ -460,7 +469,6 @@ export const UNSUPPORTED: Readonly<Record<string, string | null>> = {
   'keys.format.class': 'io.confluent.connect.s3.format.avro.AvroFormat',
   'headers.format.class': 'io.confluent.connect.s3.format.avro.AvroFormat',
   'tombstone.encoded.partition': 'tombstone',
-  'max.files.scan.limit': '100',
   'partitioner.max.open.files': '-1',
   's3.schema.partition.affix.type': 'NONE',
   'max.write.duration.ms': '9223372036854775807',
@@ -498,6 +506,12 @@ export interface S3SinkSettings {
   flushSize: number
   rotateIntervalMs: number
   rotateScheduleIntervalMs: number
+  /**
+   * Confluent's `enable.conditional.writes` where it applies (`rotate.schedule.interval.ms` not -1; the keys and
+   * headers that would turn it off are refused): uploads carry If-None-Match: * (see storage.ts).
+   */
+  conditionalWrites: boolean
+  maxFilesScanLimit: number
   rotateOnPartitionChange: boolean
   zeroPadWidth: number
   avroCodec: 'null' | 'deflate'
@@ -578,16 +592,6 @@ export function s3Settings(props: Record<string, string>): S3SinkSettings {
   if (scheduleMs > 0 && !timezone) {
     throw new ConfigException('timezone', timezone, 'rotate.schedule.interval.ms is set: timezone must be set too')
   }
-  // Confluent's conditional writes apply when rotate.schedule.interval.ms is not -1 (store.kafka.keys and
-  // store.kafka.headers, which turn them off, are refused above): uploads carry If-None-Match: * and an object that
-  // already exists makes the task rewind past it rather than overwrite it. Ferry does not implement that.
-  if (v['enable.conditional.writes'] && scheduleMs !== -1) {
-    throw new ConfigException(
-      'rotate.schedule.interval.ms',
-      scheduleMs,
-      "with enable.conditional.writes=true (Confluent's default) Confluent's S3 sink uploads with If-None-Match: * and, when the object already exists, skips past its start offset instead of overwriting it; Ferry does not implement conditional writes and overwrites: set enable.conditional.writes=false to accept that, or rotate.schedule.interval.ms=-1",
-    )
-  }
   const codec = v['parquet.codec'] as string
   const separator = v['format.bytearray.separator'] as string | null
   const settings: S3SinkSettings = {
@@ -615,6 +619,8 @@ export function s3Settings(props: Record<string, string>): S3SinkSettings {
     flushSize: v['flush.size'] as number,
     rotateIntervalMs: v['rotate.interval.ms'] as number,
     rotateScheduleIntervalMs: scheduleMs,
+    conditionalWrites: (v['enable.conditional.writes'] as boolean) && scheduleMs !== -1,
+    maxFilesScanLimit: v['max.files.scan.limit'] as number,
     rotateOnPartitionChange: v['rotate.file.on.partition.change'] as boolean,
     zeroPadWidth: v['filename.offset.zero.pad.width'] as number,
     avroCodec: v['avro.codec'] as 'null' | 'deflate',

@@ -14,7 +14,7 @@ import { TimeZone } from './date-format.ts'
 import type { Format } from './formats/format.ts'
 import { newPartitioner, type Partitioner } from './partitioner.ts'
 import type { S3Storage } from './storage.ts'
-import { TopicPartitionWriter } from './topic-partition-writer.ts'
+import { RewindException, TopicPartitionWriter } from './topic-partition-writer.ts'
 import { VERSION } from './version.ts'
 
 const key = (topic: string, partition: number) => `${topic}:${partition}`
@@ -26,7 +26,8 @@ const key = (topic: string, partition: number) => `${topic}:${partition}`
  *
  * An S3 request that still fails after the client's `s3.part.retries` throws RetriableException: the runtime waits
  * `retry.backoff.ms` and delivers the same batch again, the writers make the failed request again and skip the
- * records they already hold, as Confluent's task rewinds to the start of the open objects and retries.
+ * records they already hold, as Confluent's task rewinds to the start of the open objects and retries. A conditional
+ * write that found its object already written (RewindException) seeks the partition instead and gives it a new writer.
  */
 export class S3SinkTask extends SinkTask {
   #settings: S3SinkSettings | null = null
@@ -66,20 +67,19 @@ export class S3SinkTask extends SinkTask {
   }
 
   override open(partitions: TopicPartition[]): void {
-    for (const tp of partitions) {
-      this.#writers.set(
-        key(tp.topic, tp.partition),
-        new TopicPartitionWriter(
-          tp,
-          this.#storage!,
-          this.#format!,
-          this.#partitioner!,
-          this.#settings!,
-          this.#reporter,
-          this.#zone,
-        ),
-      )
-    }
+    for (const tp of partitions) this.#writers.set(key(tp.topic, tp.partition), this.#newWriter(tp))
+  }
+
+  #newWriter(tp: { topic: string; partition: number }): TopicPartitionWriter {
+    return new TopicPartitionWriter(
+      tp,
+      this.#storage!,
+      this.#format!,
+      this.#partitioner!,
+      this.#settings!,
+      this.#reporter,
+      this.#zone,
+    )
   }
 
   async put(records: SinkRecord[]): Promise<void> {
@@ -109,10 +109,19 @@ export class S3SinkTask extends SinkTask {
       writer.buffer(record)
     }
     const now = Date.now()
-    for (const writer of this.#writers.values()) {
+    for (const [k, writer] of this.#writers) {
       try {
         await writer.write(now)
       } catch (e) {
+        if (e instanceof RewindException) {
+          // As Confluent's task: seek the partition, back off, and start it again with a new writer.
+          const tp = { topic: writer.topic, partition: writer.partition }
+          this.context.offset(tp, e.offset)
+          this.context.timeout(s.retryBackoffMs)
+          await writer.close()
+          this.#writers.set(k, this.#newWriter(tp))
+          continue
+        }
         if (!(e instanceof Error) || e.name !== 'S3RequestException') throw e
         this.context.timeout(s.retryBackoffMs)
         throw new RetriableException(e.message)

@@ -6,6 +6,12 @@
  * uploaded; `commit()` uploads the rest and completes it. An object smaller than one part is sent with one PutObject
  * (Confluent always starts a multipart upload; the object is the same). Nothing is visible in the bucket before
  * `commit()` returns, and a failed request leaves the output as it was, so the same call can be made again.
+ *
+ * With conditional writes (`conditionalWrites` in the settings: Confluent's `enable.conditional.writes` where it
+ * applies) the PutObject or CompleteMultipartUpload carries `If-None-Match: *`, so an object that already exists is
+ * not overwritten: S3 answers 412 Precondition Failed, and, as Confluent's S3OutputStream, a HEAD of the key then
+ * confirms it exists (a 403 counts as existing) and `commit()` throws FileExistsException; when the HEAD says it does
+ * not, the contradiction fails the task.
  */
 import { once } from 'node:events'
 import { createGzip, type Gzip } from 'node:zlib'
@@ -14,6 +20,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -46,10 +53,22 @@ export class S3Storage {
     }
   }
 
+  /** Whether the object `key` exists: HEAD, 404 false, 403 'forbidden' (callers decide, as Confluent's), else throws. */
+  async objectExists(key: string): Promise<boolean | 'forbidden'> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      return true
+    } catch (e) {
+      if (httpStatus(e) === 404) return false
+      if (httpStatus(e) === 403) return 'forbidden'
+      throw new S3RequestException(`HeadObject of s3://${this.bucket}/${key} failed: ${describe(e)}`)
+    }
+  }
+
   /** An output for the object `key`. */
   create(key: string, gzip: boolean): S3ObjectOutput {
     const s = this.#settings
-    return new S3ObjectOutput(this, key, s.partSize, gzip ? s.compressionLevel : null)
+    return new S3ObjectOutput(this, key, s.partSize, gzip ? s.compressionLevel : null, s.conditionalWrites)
   }
 
   close(): void {
@@ -94,9 +113,11 @@ export class S3ObjectOutput {
   #uploadId: string | null = null
   readonly #parts: { ETag: string; PartNumber: number }[] = []
   #committed = false
+  readonly #conditional: boolean
 
-  constructor(storage: S3Storage, key: string, partSize: number, gzipLevel: number | null) {
+  constructor(storage: S3Storage, key: string, partSize: number, gzipLevel: number | null, conditional = false) {
     this.#storage = storage
+    this.#conditional = conditional
     this.key = key
     this.#partSize = partSize
     if (gzipLevel !== null) {
@@ -137,24 +158,54 @@ export class S3ObjectOutput {
     }
     await this.uploadFullParts()
     const bucket = this.#storage.bucket
+    const ifNoneMatch = this.#conditional ? { IfNoneMatch: '*' } : {}
     if (this.#uploadId === null) {
       const size = this.#buffered
-      await this.#send('PutObject', new PutObjectCommand({ Bucket: bucket, Key: this.key, Body: this.#peek(size) }))
+      await this.#sendFinal(
+        'PutObject',
+        new PutObjectCommand({ Bucket: bucket, Key: this.key, Body: this.#peek(size), ...ifNoneMatch }),
+      )
       this.#take(size) // only now: a failed PutObject is sent again, whole, by the next call
     } else {
       if (this.#buffered > 0 || this.#parts.length === 0) await this.#uploadPart(this.#buffered)
-      await this.#send(
+      await this.#sendFinal(
         'CompleteMultipartUpload',
         new CompleteMultipartUploadCommand({
           Bucket: bucket,
           Key: this.key,
           UploadId: this.#uploadId,
           MultipartUpload: { Parts: this.#parts },
+          ...ifNoneMatch,
         }),
       )
       this.#uploadId = null
     }
     this.#committed = true
+  }
+
+  /** The request that makes the object visible; a 412 to a conditional one is checked with a HEAD (see above). */
+  async #sendFinal(what: string, command: { input: unknown }): Promise<void> {
+    try {
+      await this.#storage.client.send(command as any)
+    } catch (e) {
+      const err = e as { name?: string; Code?: string }
+      if (
+        !this.#conditional ||
+        (httpStatus(e) !== 412 && err.name !== 'PreconditionFailed' && err.Code !== 'PreconditionFailed')
+      ) {
+        throw new S3RequestException(`${what} of s3://${this.#storage.bucket}/${this.key} failed: ${describe(e)}`)
+      }
+      // As Confluent: without the right to HEAD (403), the 412 is believed.
+      if (!(await this.#storage.objectExists(this.key))) {
+        throw new ConnectException(
+          `Unexpected state - Contradicting response from conditional upload and file exists call in S3: ${what} of s3://${this.#storage.bucket}/${this.key} answered ${describe(e)}, HeadObject found no object`,
+        )
+      }
+      await this.abort()
+      throw new FileExistsException(
+        `s3://${this.#storage.bucket}/${this.key} already exists (${what} with If-None-Match: * answered ${describe(e)})`,
+      )
+    }
   }
 
   /** Drops the object: aborts a multipart upload in progress (best effort; S3 lifecycle rules clean up the rest). */
@@ -226,9 +277,21 @@ export class S3ObjectOutput {
   }
 }
 
+/**
+ * A conditional write found its object already there (Confluent's FileExistsException): the partition rewinds to the
+ * next offset at which no object starts (see TopicPartitionWriter).
+ */
+export class FileExistsException extends ConnectException {
+  override readonly name = 'FileExistsException'
+}
+
 /** An S3 request that failed after the client's retries; the sink retries it after `retry.backoff.ms`. */
 export class S3RequestException extends ConnectException {
   override readonly name = 'S3RequestException'
+}
+
+function httpStatus(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode
 }
 
 function describe(e: unknown): string {

@@ -17,11 +17,19 @@
  * partition), and the committable offset moves only past uploads that finished, in order. A failed upload is made
  * again by the next `write`, which throws when it fails again (the batch is then delivered again and records at
  * offsets already taken are skipped).
+ *
+ * With conditional writes (storage.ts) an object found already in the bucket is not overwritten, and, as Confluent's
+ * TopicPartitionWriter and S3SinkTask, the partition rewinds: from the offset after the object's start offset, the
+ * first offset at which no object starts (checked with HEAD for the first `max.files.scan.limit` records of the
+ * commit; a 403 stops there), or the start of an object of the same commit not yet uploaded if lower, is where the
+ * task seeks the consumer; the writer, its open objects and later uploads are dropped (RewindException). So that
+ * no later upload lands first, each upload then waits for the one before (the objects still fill meanwhile).
  */
 import {
   ConnectException,
   DataException,
   type ErrantRecordReporter,
+  RetriableException,
   type Schema,
   type SinkRecord,
   schemaEquals,
@@ -32,9 +40,23 @@ import type { Format, RecordWriter } from './formats/format.ts'
 import { nextScheduledRotation, PartitionException, type Partitioner, type TimestampExtractor } from './partitioner.ts'
 import type { S3ObjectOutput, S3Storage } from './storage.ts'
 
+/** The partition must be read again from `offset` by a new writer (see above). */
+export class RewindException extends RetriableException {
+  override readonly name = 'RewindException'
+  readonly offset: number
+  constructor(offset: number, message: string) {
+    super(message)
+    this.offset = offset
+  }
+}
+
 /** Objects committed together, uploading in the background; `offset` is committable once they all are in the bucket. */
 interface Upload {
   files: OpenFile[]
+  /** The file whose commit failed. */
+  failed: OpenFile | null
+  /** With conditional writes: the key an object starting at each offset would have (the first records only). */
+  offsetToFilename: Map<number, string>
   offset: number
   done: boolean
   error: unknown
@@ -49,6 +71,7 @@ const MAX_UPLOADS_IN_FLIGHT = 2
 
 interface OpenFile {
   key: string
+  startOffset: number
   schema: Schema | null
   out: S3ObjectOutput
   writer: RecordWriter
@@ -77,6 +100,7 @@ export class TopicPartitionWriter {
   #baseRecordTimestamp: number | null = null
   #nextScheduledRotation = 0
   readonly #uploads: Upload[] = []
+  #offsetToFilename = new Map<number, string>()
   #offsetToCommit: number | null = null
 
   constructor(
@@ -128,6 +152,9 @@ export class TopicPartitionWriter {
           continue
         }
         throw e
+      }
+      if (this.#s.conditionalWrites && this.#offsetToFilename.size < this.#s.maxFilesScanLimit) {
+        this.#offsetToFilename.set(record.kafkaOffset, this.#fileKey(encoded, record.kafkaOffset))
       }
       if (this.#rotateOnTime(encoded, this.#currentTimestamp, now)) {
         this.#setNextScheduledRotation(now)
@@ -193,6 +220,7 @@ export class TopicPartitionWriter {
         out = this.#storage.create(key, this.#format.gzip)
         file = {
           key,
+          startOffset: record.kafkaOffset,
           schema: record.valueSchema,
           out,
           writer: this.#format.newWriter(out, key, record.valueSchema),
@@ -237,22 +265,36 @@ export class TopicPartitionWriter {
     this.#files.clear()
     const upload: Upload = {
       files,
+      failed: null,
+      offsetToFilename: this.#offsetToFilename,
       offset: this.#currentOffset + 1,
       done: false,
       error: null,
       promise: Promise.resolve(),
     }
-    this.#startUpload(upload)
+    this.#offsetToFilename = new Map()
+    // With conditional writes an upload waits for the one before: an object found existing drops the later ones
+    // before they land, as Confluent's uploads, one at a time, would.
+    this.#startUpload(upload, this.#s.conditionalWrites ? this.#uploads.at(-1) : undefined)
     this.#uploads.push(upload)
     this.#recordCount = 0
     this.#baseRecordTimestamp = null
     await this.#settleUploads(MAX_UPLOADS_IN_FLIGHT)
   }
 
-  #startUpload(upload: Upload): void {
+  #startUpload(upload: Upload, after?: Upload): void {
     upload.error = null
     upload.promise = (async () => {
-      for (const file of upload.files) await file.out.commit()
+      if (after) {
+        await after.promise
+        // Not made: `#settleUploads` starts it again once it is the oldest.
+        if (!after.done) throw new ConnectException(`an earlier upload of ${this.topic}-${this.partition} failed`)
+      }
+      for (const file of upload.files) {
+        upload.failed = file
+        await file.out.commit()
+      }
+      upload.failed = null
     })().then(
       () => {
         upload.done = true
@@ -274,6 +316,9 @@ export class TopicPartitionWriter {
       this.#harvest()
       const oldest = this.#uploads[0]
       if (!oldest) return
+      if (oldest.error instanceof Error && oldest.error.name === 'FileExistsException') {
+        throw await this.#rewind(oldest, oldest.failed!, oldest.error)
+      }
       if (oldest.error !== null) {
         this.#startUpload(oldest)
         await oldest.promise
@@ -283,6 +328,23 @@ export class TopicPartitionWriter {
       if (this.#uploads.length <= limit) return
       await oldest.promise
     }
+  }
+
+  /** Where to read again from after `file` of `upload` was found already written (Confluent's findNextAvailableFile). */
+  async #rewind(upload: Upload, file: OpenFile, cause: Error): Promise<RewindException> {
+    const limit = this.#s.maxFilesScanLimit
+    let next = file.startOffset + 1
+    const end = next + limit
+    for (; next < end; next++) {
+      const key = upload.offsetToFilename.get(next)
+      if (key === undefined || (await this.#storage.objectExists(key)) !== true) break
+    }
+    const notUploaded = upload.files.slice(upload.files.indexOf(file) + 1).map((f) => f.startOffset)
+    const offset = Math.min(next, ...notUploaded)
+    return new RewindException(
+      offset,
+      `${cause.message}: ${this.topic}-${this.partition} is read again from offset ${offset}`,
+    )
   }
 
   #fileKey(encoded: string, startOffset: number): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { after, before, test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { BigDecimal, ConnectDate, Decimal, Schema, SchemaBuilder, Struct, Timestamp } from '@ferry/api'
 import { JsonConverter } from '@ferry/converters'
 import { randomName, startStandalone, tempDir, waitFor } from '@ferry/testing'
@@ -394,7 +394,6 @@ test('rotate.schedule.interval.ms uploads the open objects on the wall clock onc
     'flush.size': '1000',
     'rotate.schedule.interval.ms': '2000',
     timezone: 'UTC',
-    'enable.conditional.writes': 'false',
     'value.converter': JSON_CONVERTER,
     'value.converter.schemas.enable': 'false',
   })
@@ -410,6 +409,40 @@ test('rotate.schedule.interval.ms uploads the open objects on the wall clock onc
     lines,
     Array.from({ length: 7 }, (_, i) => `{"i":${i}}`),
   )
+})
+
+test("enable.conditional.writes (Confluent's default, with rotate.schedule.interval.ms): an object already in the bucket is left as it is and the partition goes on from the next offset at which no object starts", async (t) => {
+  const topic = randomName('s3-conditional')
+  await createTopic(topic, 1)
+  await produce(
+    Array.from({ length: 5 }, (_, i) => ({ topic, partition: 0, key: null, value: Buffer.from(`{"i":${i}}`) })),
+  )
+  const dir = await tempDir(t)
+  const config = sinkConfig(topic, {
+    'format.class': 'JsonFormat',
+    'flush.size': '2',
+    'rotate.schedule.interval.ms': '3600000',
+    timezone: 'UTC',
+    'value.converter': JSON_CONVERTER,
+    'value.converter.schemas.enable': 'false',
+  })
+  const prefix = `${config['topics.dir']}/${topic}/partition=0/`
+  await client.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}${topic}+0+${pad(0)}.json`, Body: 'written before\n' }),
+  )
+  await startStandalone(t, { dir, worker: await workerProps(dir, JSON_CONVERTER), connectors: [config] })
+  const keys = await waitFor('three objects', async () => {
+    const k = await listKeys(client, BUCKET, prefix)
+    return k.length >= 3 ? k : undefined
+  })
+  assert.deepEqual(
+    keys,
+    [0, 1, 3].map((o) => `${prefix}${topic}+0+${pad(o)}.json`),
+  )
+  const text = async (i: number) => (await getObject(client, BUCKET, keys[i]!)).toString('utf8')
+  assert.equal(await text(0), 'written before\n', 'not overwritten')
+  assert.equal(await text(1), '{"i":1}\n{"i":2}\n')
+  assert.equal(await text(2), '{"i":3}\n{"i":4}\n')
 })
 
 test('without aws.access.key.id the default credential chain signs the requests (here from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)', async (t) => {

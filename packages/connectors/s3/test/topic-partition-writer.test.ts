@@ -6,15 +6,26 @@ import { TimeZone } from '../src/date-format.ts'
 import { newFormat } from '../src/formats/format.ts'
 import { newPartitioner } from '../src/partitioner.ts'
 import type { S3Storage } from '../src/storage.ts'
-import { TopicPartitionWriter } from '../src/topic-partition-writer.ts'
+import { RewindException, TopicPartitionWriter } from '../src/topic-partition-writer.ts'
 
-/** A bucket in memory; `failNext` makes the next commits throw as a failed S3 request does. */
+/**
+ * A bucket in memory; `failNext` makes the next commits throw as a failed S3 request does; with `conditional` an
+ * object already there throws FileExistsException as storage.ts does after a 412.
+ */
 class FakeStorage {
   readonly objects = new Map<string, string>()
   failNext = 0
   readonly bucket = 'b'
 
+  /** Set by the writer's settings: commits then act as conditional writes (storage.ts). */
+  conditional = false
+
+  async objectExists(key: string) {
+    return this.objects.has(key)
+  }
+
   create(key: string) {
+    const conditional = this.conditional
     const chunks: Buffer[] = []
     let committed = false
     return {
@@ -24,6 +35,11 @@ class FakeStorage {
       uploadFullParts: async () => {},
       commit: async () => {
         if (committed) return
+        if (conditional && this.objects.has(key)) {
+          const e = new Error(`s3://b/${key} already exists`)
+          e.name = 'FileExistsException'
+          throw e
+        }
         if (this.failNext > 0) {
           this.failNext--
           const e = new Error('PutObject failed: ServiceUnavailable (HTTP 503)')
@@ -46,6 +62,7 @@ function writer(props: Record<string, string>, storage: FakeStorage, reporter: E
     'flush.size': '3',
     ...props,
   })
+  storage.conditional = s.conditionalWrites
   return new TopicPartitionWriter(
     { topic: 't', partition: 0 },
     storage as unknown as S3Storage,
@@ -177,4 +194,72 @@ test('without a reporter, a record the format cannot hold fails the task naming 
   const w = writer({ 'format.class': 'ByteArrayFormat' }, new FakeStorage())
   w.buffer(record(0, 'text'))
   await assert.rejects(w.write(), /t-0@0.*ByteArrayFormat writes byte values only/)
+})
+
+test('enable.conditional.writes (with rotate.schedule.interval.ms): an object already in the bucket is not overwritten, and the partition rewinds to the next offset at which no object starts', async () => {
+  const storage = new FakeStorage()
+  const scheduled = { 'rotate.schedule.interval.ms': '3600000', timezone: 'UTC' }
+  const key = (o: number) => `topics/t/partition=0/t+0+${String(o).padStart(10, '0')}.json`
+  storage.objects.set(key(0), 'written before\n')
+  storage.objects.set(key(1), 'written before\n')
+  const w = writer(scheduled, storage)
+  for (let i = 0; i < 7; i++) w.buffer(record(i, { i }))
+  // Records 0-2 and 3-5 are committed (flush.size 3), uploading in the background; the failure shows in this write
+  // or the next.
+  await assert.rejects(
+    async () => {
+      await w.write()
+      await w.write()
+    },
+    (e: unknown) => e instanceof RewindException && e.offset === 2 && e.message.includes(key(0)),
+  )
+  assert.equal(storage.objects.get(key(0)), 'written before\n', 'not overwritten')
+  assert.equal(storage.objects.has(key(3)), false, 'the upload after the one that failed is not made')
+  assert.equal(await w.offsetToCommitAndReset(), null, 'no offset moves past the object found existing')
+
+  // Without conditional writes the same object is overwritten.
+  const plain = writer({ ...scheduled, 'enable.conditional.writes': 'false' }, storage)
+  for (let i = 0; i < 3; i++) plain.buffer(record(i, { i }))
+  await plain.write()
+  assert.equal(await plain.offsetToCommitAndReset(), 3)
+  assert.equal(storage.objects.get(key(0)), '{"i":0}\n{"i":1}\n{"i":2}\n')
+})
+
+test('a conditional write rewinds past the objects found existing among the first max.files.scan.limit records of the commit, and no further than an object of the same commit not yet uploaded', async () => {
+  const storage = new FakeStorage()
+  const key = (p: string, o: number) => `topics/t/k=${p}/t+0+${String(o).padStart(10, '0')}.json`
+  for (let o = 0; o < 5; o++) storage.objects.set(key('a', o), 'written before\n')
+  const props = {
+    'rotate.schedule.interval.ms': '3600000',
+    timezone: 'UTC',
+    'partitioner.class': 'FieldPartitioner',
+    'partition.field.name': 'k',
+    'flush.size': '5',
+  }
+  const schema = SchemaBuilder.struct().field('k', Schema.STRING_SCHEMA).build()
+  const rec = (o: number, k: string) => record(o, new Struct(schema).put('k', k), null, schema)
+  // Objects starting at 0-4 exist: past all of them by default (100), past the first two records with a limit of 2.
+  for (const [limit, offset] of [
+    ['100', 5],
+    ['2', 2],
+  ] as const) {
+    const scan = writer({ ...props, 'max.files.scan.limit': limit }, storage)
+    for (let o = 0; o < 5; o++) scan.buffer(rec(o, 'a'))
+    await scan.write()
+    await assert.rejects(scan.write(), (e: unknown) => e instanceof RewindException && e.offset === offset, limit)
+  }
+
+  // Objects a (offsets 0, 2, 4) and b (1, 3): a exists, b is not uploaded yet, so the rewind is to b's start.
+  const mixed = writer(props, storage)
+  for (const [o, k] of [
+    [0, 'a'],
+    [1, 'b'],
+    [2, 'a'],
+    [3, 'b'],
+    [4, 'a'],
+  ] as const)
+    mixed.buffer(rec(o, k))
+  await mixed.write()
+  await assert.rejects(mixed.write(), (e: unknown) => e instanceof RewindException && e.offset === 1)
+  assert.equal(storage.objects.has(key('b', 1)), false)
 })
