@@ -22,7 +22,7 @@ import { type ClusterConfigState, present, type RawConfig } from '../../storage/
 import { KafkaConfigBackingStore } from '../../storage/kafka-config-store.ts'
 import type { KafkaOffsetBackingStore } from '../../storage/kafka-offset-store.ts'
 import { KafkaStatusBackingStore } from '../../storage/kafka-status-store.ts'
-import { type ExactlyOnceChecks, taskTransactionalId, type Worker } from '../../worker/worker.ts'
+import type { ExactlyOnceChecks, Worker } from '../../worker/worker.ts'
 import type { ConnectorTaskId, TargetState } from '../../worker/worker-task.ts'
 import { AbstractHerder, type AbstractHerderOptions } from '../abstract-herder.ts'
 import { AutoRestarts } from '../auto-restart.ts'
