@@ -45,15 +45,17 @@ function loggedFetches(cluster: KafkaCluster, clientId: string, topic: string): 
       if (at < 0 || !line.includes(`"clientId":${JSON.stringify(clientId)}`)) continue
       const entry = JSON.parse(line.slice(at + 'Completed request:'.length, line.lastIndexOf('}') + 1)) as {
         requestHeader: { requestApiKeyName: string }
-        request: { rackId: string; topics: Array<{ topic: string; partitions: Array<{ fetchOffset: number }> }> }
+        request: { rackId: string; topics: Array<{ topic: string; partitions: Array<{ fetchOffset: number }> }> } | null
         response: {
           responses: Array<{
             topic: string
             partitions: Array<{ errorCode: number; preferredReadReplica: number; recordsSizeInBytes: number }>
           }>
-        }
+        } | null
       }
-      if (entry.requestHeader.requestApiKeyName !== 'FETCH') continue
+      // A request the broker logged without its body or answer (the connection closed while the fetch waited, as when
+      // a consumer stops) says nothing of which replica served what.
+      if (entry.requestHeader.requestApiKeyName !== 'FETCH' || !entry.request || !entry.response) continue
       const asked = entry.request.topics.find((t) => t.topic === topic)?.partitions[0]
       const answer = entry.response.responses.find((t) => t.topic === topic)?.partitions[0]
       if (!asked || !answer) continue
