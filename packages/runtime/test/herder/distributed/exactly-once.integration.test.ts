@@ -440,21 +440,9 @@ test('mixed group with Apache’s worker: the task moves Apache → Ferry → Ap
  * offset `{n}`), 50 records a poll; it supports exactly-once semantics.
  */
 async function sequencePlugin(dir: string): Promise<string> {
-  const pkg = join(dir, 'plugins', 'ferry-sequence-source')
-  await mkdir(pkg, { recursive: true })
-  await writeFile(
-    join(pkg, 'package.json'),
-    JSON.stringify({
-      name: 'ferry-sequence-source',
-      version: '1.0.0',
-      type: 'module',
-      exports: { '.': './plugins.js', './package.json': './package.json' },
-      ferry: { plugins: './plugins.js' },
-      peerDependencies: { '@ferry/api': '^0.1.0' },
-    }),
-  )
-  await writeFile(
-    join(pkg, 'plugins.js'),
+  return pluginPackage(
+    dir,
+    'ferry-sequence-source',
     `import { ConfigDef, Schema, SourceConnector, SourceRecord, SourceTask } from '@ferry/api'
 class SequenceTask extends SourceTask {
   version() { return '1.0.0' }
@@ -485,7 +473,6 @@ class SequenceSource extends SourceConnector {
 export const plugins = [{ className: 'com.example.SequenceSource', kind: ['source'], create: () => new SequenceSource() }]
 `,
   )
-  return join(dir, 'plugins')
 }
 
 test('a new task generation is fenced before it starts: 2 tasks become 3, the 2 old producers fenced, every record once', async (t) => {
@@ -575,21 +562,9 @@ test('a new task generation is fenced before it starts: 2 tasks become 3, the 2 
  * wait for the worker's task hold, which aborts instead): a zombie reaches its commit, deterministically.
  */
 async function freezingPlugin(dir: string): Promise<string> {
-  const pkg = join(dir, 'plugins', 'ferry-freezing-source')
-  await mkdir(pkg, { recursive: true })
-  await writeFile(
-    join(pkg, 'package.json'),
-    JSON.stringify({
-      name: 'ferry-freezing-source',
-      version: '1.0.0',
-      type: 'module',
-      exports: { '.': './plugins.js', './package.json': './package.json' },
-      ferry: { plugins: './plugins.js' },
-      peerDependencies: { '@ferry/api': '^0.1.0' },
-    }),
-  )
-  await writeFile(
-    join(pkg, 'plugins.js'),
+  return pluginPackage(
+    dir,
+    'ferry-freezing-source',
     `import { renameSync } from 'node:fs'
 import { ConfigDef, Schema, SourceConnector, SourceRecord, SourceTask } from '@ferry/api'
 class FreezingTask extends SourceTask {
@@ -644,7 +619,6 @@ class FreezingSource extends SourceConnector {
 export const plugins = [{ className: 'com.example.FreezingSource', kind: ['source'], create: () => new FreezingSource() }]
 `,
   )
-  return join(dir, 'plugins')
 }
 
 /** Whether process `pid` is stopped (state T in /proc/<pid>/stat). */
@@ -735,3 +709,22 @@ test('a zombie reaches its commit after its task moved: commitTransaction is fen
   )
   assert.equal(new Set(values).size, values.length, 'no record twice')
 })
+
+/** Writes a plugin package `name` whose plugins.js is `code` under `<dir>/plugins`; the plugin.path to give workers. */
+async function pluginPackage(dir: string, name: string, code: string): Promise<string> {
+  const pkg = join(dir, 'plugins', name)
+  await mkdir(pkg, { recursive: true })
+  await writeFile(
+    join(pkg, 'package.json'),
+    JSON.stringify({
+      name,
+      version: '1.0.0',
+      type: 'module',
+      exports: { '.': './plugins.js', './package.json': './package.json' },
+      ferry: { plugins: './plugins.js' },
+      peerDependencies: { '@ferry/api': '^0.1.0' },
+    }),
+  )
+  await writeFile(join(pkg, 'plugins.js'), code)
+  return join(dir, 'plugins')
+}
