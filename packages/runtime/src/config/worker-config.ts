@@ -318,6 +318,23 @@ export const DISTRIBUTED_CONFIG_DEF = new ConfigDef()
       'The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group.',
   })
   .define({
+    name: 'worker.probe.interval.ms',
+    type: 'INT',
+    defaultValue: 1000,
+    validator: Range.atLeast(0),
+    importance: 'LOW',
+    documentation:
+      "Ferry's own: how often each worker opens a TCP connection to the advertised REST port of every other worker in the group (and closes it at once). A worker whose port accepted connections before and now refuses them (its process has exited) is removed from the group at once (LeaveGroup on its behalf), so the group rebalances and scheduled.rebalance.max.delay.ms starts now instead of after session.timeout.ms. A worker that is frozen or out of reach is still found by session.timeout.ms. 0 turns the probe off. See docs/distributed.md.",
+  })
+  .define({
+    name: 'sink.task.static.membership',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    documentation:
+      "Ferry's own: whether each sink task's consumer joins its group as a static member (KIP-345) with group.instance.id <group.id>-connector-consumer-<connector>-<task>, so a task moved off a dead worker takes its partitions at once and a copy left on a frozen worker is fenced. false: dynamic members, as Apache Connect's (a moved task waits out the dead consumer's session.timeout.ms). A group.instance.id set with consumer.group.instance.id or consumer.override.group.instance.id is used as it is either way. Distributed mode only. See docs/distributed.md.",
+  })
+  .define({
     name: 'exactly.once.source.support',
     type: 'STRING',
     defaultValue: 'disabled',
@@ -385,6 +402,10 @@ export interface DistributedSettings {
   workerUnsyncBackoffMs: number
   connectProtocol: 'eager' | 'compatible' | 'sessioned'
   scheduledRebalanceMaxDelayMs: number
+  /** `worker.probe.interval.ms` (Ferry's own): 0 = no probe of the other workers' REST ports. */
+  workerProbeIntervalMs: number
+  /** `sink.task.static.membership` (Ferry's own): sink task consumers are static members. */
+  sinkTaskStaticMembership: boolean
   keyGenerationAlgorithm: string
   keySizeBits: number | null
   keyTtlMs: number
@@ -520,6 +541,8 @@ function distributedSettings(parsed: Record<string, unknown>): DistributedSettin
     workerUnsyncBackoffMs: n('worker.unsync.backoff.ms'),
     connectProtocol: parsed['connect.protocol'] as DistributedSettings['connectProtocol'],
     scheduledRebalanceMaxDelayMs: n('scheduled.rebalance.max.delay.ms'),
+    workerProbeIntervalMs: n('worker.probe.interval.ms'),
+    sinkTaskStaticMembership: parsed['sink.task.static.membership'] as boolean,
     keyGenerationAlgorithm: parsed['inter.worker.key.generation.algorithm'] as string,
     keySizeBits: keySize === null || keySize === undefined ? null : Number(keySize),
     keyTtlMs: n('inter.worker.key.ttl.ms'),

@@ -455,8 +455,8 @@ export class Worker {
         // consumer's session.timeout.ms, and the dead one, if it wakes up, is fenced. A cluster runs each task once,
         // and the cluster's group.id keeps two clusters that have a connector of the same name (and so share its
         // consumer group) from fencing each other; standalone workers have no such name, so they stay dynamic.
-        // A group.instance.id the user set is taken as it is.
-        if (this.config.distributed && consumerSettings.groupInstanceId === undefined)
+        // A group.instance.id the user set is taken as it is; sink.task.static.membership=false keeps them dynamic.
+        if (this.config.distributed?.sinkTaskStaticMembership && consumerSettings.groupInstanceId === undefined)
           consumerSettings.groupInstanceId = `${this.config.distributed.groupId}-${clientId}`
         const consumer = new KafkaConsumer(consumerSettings, this.#log)
         task = new WorkerSinkTask(
