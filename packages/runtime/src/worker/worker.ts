@@ -87,6 +87,20 @@ export function taskTransactionalId(groupId: string, connector: string, task: nu
   return `${groupId}-${connector}-${task}`
 }
 
+/**
+ * The `group.instance.id` of a sink task's consumer, whose client id is `clientId`: the one the user set (`set`), else
+ * on a distributed worker with `sink.task.static.membership` (Ferry's own, default true) `<group.id>-<clientId>`, else
+ * undefined (a dynamic member, as Apache's).
+ */
+export function sinkTaskInstanceId(
+  config: Pick<WorkerConfig, 'distributed'>,
+  clientId: string,
+  set: string | undefined,
+): string | undefined {
+  if (set !== undefined || !config.distributed?.sinkTaskStaticMembership) return set
+  return `${config.distributed.groupId}-${clientId}`
+}
+
 /** What a worker takes beyond its config. */
 export interface WorkerOptions {
   /** Resolves `${provider:path:key}` references; by default from the worker config's `config.providers` keys. */
@@ -456,8 +470,8 @@ export class Worker {
         // and the cluster's group.id keeps two clusters that have a connector of the same name (and so share its
         // consumer group) from fencing each other; standalone workers have no such name, so they stay dynamic.
         // A group.instance.id the user set is taken as it is; sink.task.static.membership=false keeps them dynamic.
-        if (this.config.distributed?.sinkTaskStaticMembership && consumerSettings.groupInstanceId === undefined)
-          consumerSettings.groupInstanceId = `${this.config.distributed.groupId}-${clientId}`
+        const instanceId = sinkTaskInstanceId(this.config, clientId, consumerSettings.groupInstanceId)
+        if (instanceId !== undefined) consumerSettings.groupInstanceId = instanceId
         const consumer = new KafkaConsumer(consumerSettings, this.#log)
         task = new WorkerSinkTask(
           id,

@@ -15,7 +15,7 @@ import {
   SourceTask,
   type TaskClass,
 } from '@ferry/api'
-import { builtinRegistry, tempDir } from '@ferry/testing'
+import { builtinRegistry, distributedWorkerProps, tempDir } from '@ferry/testing'
 import {
   configProvidersFromWorkerConfig,
   EnvVarConfigProvider,
@@ -25,7 +25,7 @@ import { parseWorkerConfig } from '../../src/config/worker-config.ts'
 import { createLogger, silentLogger } from '../../src/logger.ts'
 import { MemoryOffsetBackingStore } from '../../src/storage/offset-store.ts'
 import type { ConnectorStoreFactory } from '../../src/worker/connector-offset-stores.ts'
-import { Worker } from '../../src/worker/worker.ts'
+import { sinkTaskInstanceId, Worker } from '../../src/worker/worker.ts'
 import type { ConnectorTaskId } from '../../src/worker/worker-task.ts'
 
 class NoopTask extends SinkTask {
@@ -390,4 +390,32 @@ test("every line written for a task or a connector, by the worker or the plugin'
   assert.deepEqual(seen('chatty task stopping'), forTask)
   assert.deepEqual(seen('not for any connector'), { connector: undefined, task: undefined, level: 'info' })
   assert.ok(named.includes('com.example.ChattySourceTask') && named.includes('com.example.ChattySourceConnector'))
+})
+
+test("a distributed worker's sink task consumers are static members named after the cluster and the task by default; sink.task.static.membership=false leaves them dynamic, as Apache's; a group.instance.id the user set is kept either way", () => {
+  const client = 'connector-consumer-orders-3'
+  const distributed = (extra: Record<string, string> = {}) =>
+    parseWorkerConfig(distributedWorkerProps('localhost:9092', 'cluster-a', extra), 'distributed')
+  assert.equal(sinkTaskInstanceId(distributed(), client, undefined), `cluster-a-${client}`)
+  assert.equal(
+    sinkTaskInstanceId(distributed({ 'sink.task.static.membership': 'true' }), client, undefined),
+    `cluster-a-${client}`,
+  )
+  assert.equal(
+    sinkTaskInstanceId(distributed({ 'sink.task.static.membership': 'false' }), client, undefined),
+    undefined,
+  )
+  assert.equal(sinkTaskInstanceId(distributed({ 'sink.task.static.membership': 'false' }), client, 'mine'), 'mine')
+  assert.equal(sinkTaskInstanceId(distributed(), client, 'mine'), 'mine')
+  // A standalone worker has no cluster to name the member after: dynamic.
+  const standalone = parseWorkerConfig(
+    {
+      'bootstrap.servers': 'localhost:9092',
+      'offset.storage.file.filename': '/tmp/offsets',
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    },
+    'standalone',
+  )
+  assert.equal(sinkTaskInstanceId(standalone, client, undefined), undefined)
 })
