@@ -400,6 +400,28 @@ export class GroupMember {
     }
   }
 
+  /**
+   * LeaveGroup on behalf of another, dynamic member (as Admin's removeMembersFromConsumerGroup does), so the group
+   * rebalances without it now instead of after its session timeout. Resolves false when the coordinator no longer
+   * knows that member (it left, or another member removed it first). Sent on the DescribeGroups connection, beside a
+   * join of this member's own that may be in flight.
+   */
+  async removeMember(memberId: string, reason: string): Promise<boolean> {
+    this.#describeClient ??= this.#newClient()
+    try {
+      await this.#request(
+        'LeaveGroup',
+        'LeaveGroup',
+        [this.groupId, [{ memberId, groupInstanceId: null, reason }]],
+        this.#describeClient,
+      )
+      return true
+    } catch (e) {
+      if (e instanceof GroupError && e.kind === 'unknown-member') return false
+      throw e
+    }
+  }
+
   async close(): Promise<void> {
     await this.#client.close().catch(() => {})
     await this.#describeClient?.close().catch(() => {})

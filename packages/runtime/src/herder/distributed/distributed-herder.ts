@@ -180,6 +180,7 @@ export class DistributedHerder extends AbstractHerder implements Herder {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: settings.scheduledRebalanceMaxDelayMs,
+      probeIntervalMs: settings.workerProbeIntervalMs,
       configSnapshot: () => this.configStore.snapshot(),
       // Apache's poll timeout: a herder stuck in one operation (a connector's start, say) leaves the group.
       busySince: () => this.busySince,

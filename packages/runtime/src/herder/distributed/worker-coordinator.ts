@@ -33,6 +33,7 @@ import {
   NO_ERROR,
   protocolVersion,
 } from './connect-protocol.ts'
+import { PeerProbe } from './peer-probe.ts'
 
 export interface WorkerRebalanceListener {
   /**
@@ -65,6 +66,11 @@ export interface WorkerCoordinatorOptions extends ConnectionSettings {
   rebalanceTimeoutMs?: number
   /** `scheduled.rebalance.max.delay.ms` (300000). */
   scheduledRebalanceMaxDelayMs?: number
+  /**
+   * `worker.probe.interval.ms` (Ferry's own; 0, the default here, turns it off): how often the other members' REST
+   * ports are tried, so a worker whose process exited is removed from the group at once (see peer-probe.ts).
+   */
+  probeIntervalMs?: number
   /** Pause after a failed request before the next attempt (100 ms, `retry.backoff.ms`). */
   retryBackoffMs?: number
   /** The config store's current snapshot (its offset is the one sent to the group). */
@@ -91,6 +97,7 @@ export class WorkerCoordinator {
   readonly #sessionTimeoutMs: number
   readonly #retryBackoffMs: number
   readonly #rebalanceTimeoutMs: number
+  readonly #probe: PeerProbe
   /** This worker left the group because the herder's work that began at this time ran past the rebalance timeout. */
   #stuckSince: number | null = null
   #assignment: Assignment | null = null
@@ -138,6 +145,15 @@ export class WorkerCoordinator {
       sessionTimeoutMs: this.#sessionTimeoutMs,
       rebalanceTimeoutMs: this.#rebalanceTimeoutMs,
     })
+    this.#probe = new PeerProbe({
+      intervalMs: options.probeIntervalMs ?? 0,
+      self: () => this.#member.memberId,
+      // Described once the generation is complete (its members' metadata is then the chosen protocol's).
+      generation: () => (this.#stable ? this.#member.generationId : -1),
+      members: () => this.members(),
+      remove: (memberId, url) => this.#removeExitedMember(memberId, url),
+      logger: this.#logger,
+    })
     this.#incremental = new IncrementalCooperativeAssignor({
       maxDelayMs: options.scheduledRebalanceMaxDelayMs ?? 300000,
       now: options.now,
@@ -150,6 +166,7 @@ export class WorkerCoordinator {
     this.#running = true
     this.#loop = this.#run()
     this.#heartbeats = this.#heartbeatLoop()
+    this.#probe.start()
   }
 
   /** Leaves the group and stops. Running work is the caller's to stop; no revocation is reported. */
@@ -158,6 +175,7 @@ export class WorkerCoordinator {
     this.#running = false
     this.#stable = false
     this.#signal()
+    await this.#probe.stop()
     await this.#member.leave('the consumer is being closed')
     await this.#loop?.catch(() => {})
     await this.#heartbeats?.catch(() => {})
@@ -524,6 +542,25 @@ export class WorkerCoordinator {
         this.#signal()
       }
     }
+  }
+
+  /**
+   * The peer probe found that the process behind a member's REST URL has exited: the member is removed from the group
+   * (LeaveGroup on its behalf) and this worker rejoins at once, so the rebalance does not wait for its session timeout
+   * nor for the others' next heartbeat. Every worker that notices asks; the coordinator acts on the first.
+   */
+  async #removeExitedMember(memberId: string, url: string): Promise<void> {
+    this.#logger.warn(
+      `Worker ${url} (member ${memberId}) refuses connections on its REST port: its process has exited. Removing it from the group now instead of after session.timeout.ms=${this.#sessionTimeoutMs}`,
+    )
+    try {
+      const removed = await this.#member.removeMember(memberId, `its REST port ${url} refuses connections`)
+      if (!removed) this.#logger.debug({ memberId }, 'The member had already left the group')
+    } catch (e) {
+      this.#logger.info({ error: String(e) }, `Could not remove member ${memberId} from the group`)
+      return
+    }
+    if (this.#running) this.requestRejoin(`member ${memberId} was removed from the group`)
   }
 
   /**

@@ -44,6 +44,7 @@ class TestWorker {
     config: AssignorConfigSnapshot,
     protocol: ConnectProtocolCompatibility,
     rebalanceTimeoutMs = 10000,
+    probeIntervalMs = 0,
   ) {
     this.name = name
     this.config = config
@@ -57,6 +58,7 @@ class TestWorker {
       heartbeatIntervalMs: 500,
       rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: 2000,
+      probeIntervalMs,
       configSnapshot: () => this.config,
       busySince: () => this.busySince,
       listener: {
@@ -253,10 +255,11 @@ class ChildWorker implements RunsWork {
   readonly rebalancing = false
   readonly #child
 
-  constructor(name: string, groupId: string, connectors: number, tasks: number) {
+  constructor(name: string, groupId: string, connectors: number, tasks: number, env: Record<string, string> = {}) {
     const script = new URL('./helpers/coordinator-child.ts', import.meta.url).pathname
     this.#child = spawn(process.execPath, [script, groupId, name, String(connectors), String(tasks)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
     })
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {
       const a = JSON.parse(line) as { connectors: string[]; tasks: string[] }
@@ -291,6 +294,29 @@ test('the work of a member that dies without leaving moves to the others after t
   // Not before the coordinator gave up on the member (session timeout 6 s) and the leader's delay (2 s) ran out.
   const took = Date.now() - killed
   assert.ok(took >= 6000, `reassigned after ${took} ms`)
+})
+
+test("beyond Apache: a member whose process exited is removed by the others' probe of its REST port, so its work moves after the delay without waiting for its session timeout", async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(4, 3)
+  const workers = ['w1', 'w2'].map((n) => new TestWorker(n, groupId, config, 'sessioned', 10000, 200))
+  // The child's session (60 s) is far longer than the whole wait allowed below.
+  const child = new ChildWorker('child', groupId, 4, 3, {
+    FERRY_TEST_LISTEN: '1',
+    FERRY_TEST_SESSION_TIMEOUT_MS: '60000',
+  })
+  t.after(async () => {
+    child.kill()
+    await Promise.all(workers.map((w) => w.stop()))
+  })
+  for (const w of workers) w.start()
+  await settle([...workers, child], config, 60000)
+  assert.ok(child.tasks.size > 0)
+  // Every member has seen the child's port open (the probes run every 200 ms).
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+
+  child.kill()
+  await settle(workers, config, 40000)
 })
 
 test('a member still busy with its last assignment when the next rebalance begins keeps heartbeating: the group waits for it up to the rebalance timeout instead of dropping it after the session timeout', async (t) => {
