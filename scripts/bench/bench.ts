@@ -33,6 +33,7 @@ import { ratio, type Summary, summarize } from './stats.ts'
 import { ENGINES, type Engine, FERRY_BIN } from './workers.ts'
 import {
   type BenchContext,
+  engineOf,
   type Runner,
   type RunResult,
   scaleGroup,
@@ -130,6 +131,11 @@ function describe(workload: WorkloadId, r: RunResult): string {
   if (workload.startsWith('scale-'))
     return `create p50 via leader ${fmt(m.createLeaderP50Ms)} ms, via follower ${fmt(m.createFollowerP50Ms)} ms; last create → RUNNING ${fmt(m.runningAfterCreateSeconds, 1)} s; join ${fmt(m.joinSeconds, 1)} s, kill ${fmt(m.killSeconds, 1)} s; needless restarts ${fmt((m.createNeedlessStarts ?? 0) + (m.joinNeedlessRestarts ?? 0) + (m.killNeedlessRestarts ?? 0))}; RSS per task ${fmt(m.rssPerTaskMb, 2)} MiB`
   switch (workload) {
+    case 'sink-failover':
+      return `longest pause ${fmt(m.longestPauseSeconds, 1)} s (per kill ${Object.keys(m)
+        .filter((k) => /^kill\d+PauseSeconds$/.test(k))
+        .map((k) => fmt(m[k], 1))
+        .join(', ')} s, quiet ${fmt(m.quietPauseSeconds, 1)} s); lost ${fmt(m.lost)}, duplicated ${fmt(m.duplicated)}`
     case 'idle':
       return `idle RSS ${fmt(m.idleRssMb)} MiB, peak ${fmt(m.peakRssMb)} MiB, ${fmt(m.idleCpuPercent, 1)}% CPU idle`
     case 'startup':
@@ -158,8 +164,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
    */
   const runnersOf = (w: Workload, ctx: BenchContext) =>
     w.runners(ctx).filter((r) => {
-      const engine = r === 'ferry-no-metrics' ? 'ferry' : r
-      return !ENGINES.includes(engine as Engine) || options.engines.includes(engine as Engine)
+      const engine = engineOf(r)
+      return !ENGINES.includes(engine) || options.engines.includes(engine)
     })
   const notes: string[] = []
   const wants = (id: WorkloadId) => options.workloads.includes(id)

@@ -64,6 +64,7 @@ export const CHART_METRICS: Record<string, Array<Omit<RatioRow, 'workload'>>> = 
       ],
     ]),
   ),
+  'sink-failover': [{ metric: 'longestPauseSeconds', label: 'longest delivery pause', better: 'lower' as const }],
   ...Object.fromEntries(
     SECURED_WORKLOAD_IDS.map((id) => [
       id,
@@ -106,6 +107,7 @@ const SHORT: Record<string, string> = {
   'json-sasl-zstd': '11. JSON + transforms, SASL_SSL + zstd',
   'eos-off': '24. file source, distributed, EOS disabled',
   'eos-on': '25. file source, distributed, EOS enabled',
+  'sink-failover': '26. sink failover under kill -9',
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')

@@ -53,6 +53,22 @@ export const METRICS: Record<string, MetricInfo> = {
   transactions: { label: 'transactions committed (commit markers in the topic)', digits: 0, better: 'lower' },
   recordsPerTransaction: { label: 'records per transaction', digits: 0, better: 'higher' },
   recordsPerBatch: { label: 'records per batch in the log', digits: 0, better: 'higher' },
+  // The sink failover group (failover.ts)
+  longestPauseSeconds: { label: 'longest delivery pause, s', digits: 1, better: 'lower' },
+  ...Object.fromEntries(
+    [1, 2, 3, 4, 5].map((k) => [
+      `kill${k}PauseSeconds`,
+      { label: `kill ${k}: longest pause, s`, digits: 1, better: 'lower' as const },
+    ]),
+  ),
+  quietPauseSeconds: { label: 'longest pause before the first kill, s', digits: 1, better: 'lower' },
+  taskMoveSeconds: { label: 'kill → every task RUNNING on the two left, s (slowest kill)', digits: 1, better: 'lower' },
+  written: { label: 'records written', digits: 0, better: 'higher' },
+  lost: { label: 'records lost', digits: 0, better: 'lower' },
+  duplicated: { label: 'records delivered again', digits: 0, better: 'lower' },
+  unexpectedLines: { label: 'lines that are no record written', digits: 0, better: 'lower' },
+  producerResends: { label: 'sends the bench repeated', digits: 0, better: 'lower' },
+  unsentRecords: { label: 'records the bench could not send (counted as lost)', digits: 0, better: 'lower' },
   // The CDC group (cdc.ts)
   latencyP50Ms: { label: 'commit → Kafka latency p50, ms', digits: 0, better: 'lower' },
   latencyP99Ms: { label: 'commit → Kafka latency p99, ms', digits: 0, better: 'lower' },
@@ -101,6 +117,7 @@ const RUNNER_NAMES: Record<Runner, string> = {
   'bulk-loader': 'direct `_bulk` loader',
   'put-object': 'direct PutObject uploads',
   'ferry-no-metrics': 'Ferry, metrics off',
+  'ferry-dynamic': 'Ferry, dynamic members',
 }
 
 /** How the ratio column names the baseline. */
@@ -253,6 +270,8 @@ export interface ReportOptions {
   avro?: SectionRun | undefined
   /** The exactly-once group's section, likewise. */
   eos?: SectionRun | undefined
+  /** The sink failover group's section, likewise. */
+  failover?: SectionRun | undefined
   /** The newest soak run (`npm run soak`) and the link of its results file. */
   soak?: { results: SoakResults; resultsLink: string } | undefined
 }
@@ -696,6 +715,57 @@ cost below 1× for records/s (above 1× for CPU) is the price of the transaction
   })
 }
 
+/** The sink failover group (issue 13): its own section, from its own run when that is not the page's. */
+function failoverSection(s: SectionRun, separate: boolean): string {
+  const r = s.results
+  const w = r.workloads.find((x) => groupOf(x.id) === 'failover')
+  if (!w) return ''
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ')
+  const run = separate
+    ? `These figures come from a separate run of \`npm run bench\` (${r.startedAt}, ${r.mode} run, Ferry ${r.versions.ferry}, Apache Connect ${r.versions.apacheConnect ?? '-'}, load average before ${load(r.machine.loadAverageBefore)}, after ${load(r.machine.loadAverageAfter)}; results: [${s.resultsLink.split('/').at(-1)}](${s.resultsLink})), on the same machine.\n\n`
+    : ''
+  const runners = w.runners.filter((x) => w.summary[x])
+  const m = (x: Runner, k: string) => w.summary[x]?.[k]?.median
+  const kills = Object.keys(METRICS).filter(
+    (k) => /^kill\d+PauseSeconds$/.test(k) && runners.some((x) => m(x, k) !== undefined),
+  )
+  const row = (label: string, f: (x: Runner) => string) => `| ${label} | ${runners.map(f).join(' | ')} |`
+  const secs = (x: number | undefined) => (x === undefined ? '-' : `${num(x, 1)} s`)
+  const table = [
+    `| | ${runners.map((x) => RUNNER_NAMES[x]).join(' | ')} |`,
+    `|---|${runners.map(() => '---:').join('|')}|`,
+    row('**longest delivery pause**', (x) => `**${secs(m(x, 'longestPauseSeconds'))}**`),
+    row('pause per kill', (x) => kills.map((k) => secs(m(x, k))).join(', ')),
+    row('pause before the first kill', (x) => secs(m(x, 'quietPauseSeconds'))),
+    row('lost', (x) => num(m(x, 'lost') ?? Number.NaN, 0)),
+    row('delivered again', (x) => num(m(x, 'duplicated') ?? Number.NaN, 0)),
+    row('longest pause / Apache', (x) => {
+      const a = m('apache', 'longestPauseSeconds')
+      const v = m(x, 'longestPauseSeconds')
+      return a && v !== undefined ? ratioLabel(v / a) : '-'
+    }),
+  ]
+  const notes = problems([w])
+  return `## Sink failover (workload ${w.number})
+
+${run}Issue 13: a sink task moved off a dead worker should not wait out the dead consumer's session. Three clusters in the
+same run, on the same broker, one after the other: Apache Connect, Ferry (each sink task's consumer a static member,
+its default) and Ferry with \`sink.task.static.membership=false\` (dynamic members, as Apache's). Each is
+${SCALE_WORKERS} distributed workers with the scale group's worker file (\`session.timeout.ms\` ${SESSION_TIMEOUT_MS},
+\`heartbeat.interval.ms\` ${HEARTBEAT_INTERVAL_MS}, \`scheduled.rebalance.max.delay.ms\` ${REBALANCE_DELAY_MS}; Ferry's
+\`worker.probe.interval.ms\` at its default) running one FileStreamSink with one task per partition; the sink
+consumers keep the consumer default \`session.timeout.ms\` (45 s), what users get. The bench writes numbered records
+at a steady rate and reads the sink's file as it grows, every 50 ms. **A pause** is a time during which a record of a
+partition had been written and none of that partition's records reached the file; a kill's pause is the longest pause
+of any partition that ended between that kill and the next (or the end of the run), which takes in the restart of the
+killed worker too. How Ferry takes a sink task over: [distributed.md](distributed.md).
+
+${table.join('\n')}
+
+${workloadSection(r, w)}
+${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
+}
+
 /** The newest soak run: each worker's RSS and event-loop delay, first settled window against the last. */
 function soakSection(soak: { results: SoakResults; resultsLink: string }): string {
   const r = soak.results
@@ -761,6 +831,8 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
   const avroText = avro ? avroSection(avro, avro.results !== results) : ''
   const eos = links.eos && hasGroup(links.eos.results, 'eos') ? links.eos : undefined
   const eosText = eos ? eosSection(eos, eos.results !== results) : ''
+  const failover = links.failover && hasGroup(links.failover.results, 'failover') ? links.failover : undefined
+  const failoverText = failover ? failoverSection(failover, failover.results !== results) : ''
   const apart = [
     secured && secured.results !== results ? 'the secured workloads 8–11' : undefined,
     scale && scale.results !== results ? 'the scale group' : undefined,
@@ -768,6 +840,7 @@ export function renderReport(results: BenchResults, links: ReportOptions): strin
     cdc && cdc.results !== results ? 'the CDC group' : undefined,
     avro && avro.results !== results ? 'the Avro group' : undefined,
     eos && eos.results !== results ? 'the exactly-once group' : undefined,
+    failover && failover.results !== results ? 'the sink failover group' : undefined,
   ].filter((x) => x !== undefined)
 
   return `# Benchmarks: Ferry and Apache Kafka Connect side by side
@@ -828,7 +901,7 @@ the newest there. Its connectors call \`AppInfoParser.getVersion()\`, a class th
 ## Results
 
 ${plain.length > 0 ? plain.map((w) => workloadSection(results, w)).join('\n') : '_Workloads 1–7 were not part of this run._\n'}
-${securedText}${scaleText}${sinksText}${cdcText}${avroText}${eosText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
+${securedText}${scaleText}${sinksText}${cdcText}${avroText}${eosText}${failoverText}${links.soak ? soakSection(links.soak) : ''}## Targets (issues 7 and 8)
 
 ${targets(results)}
 ${history(results, links.history ?? [])}## Where the time goes
@@ -859,15 +932,16 @@ npm run bench -- --workloads elasticsearch,s3   # only the sink groups (15–17)
 npm run bench -- --workloads cdc --cdc-rows 100000   # the CDC group (20, 21): postgres-cdc against Debezium (not in the default set)
 npm run bench -- --workloads avro --records 200000   # the Avro group (22, 23): AvroConverter against Apicurio's (not in the default set)
 npm run bench -- --workloads eos --records 200000    # the exactly-once group (24, 25): EOS off and on, per engine (not in the default set)
+npm run bench -- --workloads failover   # the sink failover group (26): the longest sink pause under kill -9 (not in the default set)
 npm run soak -- --minutes 15       # the soak (or --hours N); rewrites this page when it ran 15 minutes or more
 npm run bench -- --report bench/results/<file>.json   # rewrite this page and the chart from a results file
                                    # (a run without workloads 1-7 replaces only its own groups' sections)
 \`\`\`
 
 A run with any of workloads 1–7 rewrites the page from its results; a run of only 8–11, the scale group, the sink
-groups, the CDC group, the Avro group or the exactly-once group rewrites those sections and keeps the rest from the
-latest full run with workloads 1–7, and a run without 8–11, the scale group, a sink group, the CDC group, the Avro
-group or the exactly-once group keeps their
+groups, the CDC group, the Avro group, the exactly-once group or the sink failover group rewrites those sections and
+keeps the rest from the latest full run with workloads 1–7, and a run without 8–11, the scale group, a sink group, the
+CDC group, the Avro group, the exactly-once group or the sink failover group keeps their
 sections from the latest full run that had them. The soak section is the newest
 \`bench/results/soak-*.json\`.
 
@@ -883,6 +957,6 @@ skips its group with a note saying why. The CDC group starts its own PostgreSQL 
 fetches Debezium's PostgreSQL connector with Maven into \`.cache/\`. The Avro group starts its own Apicurio Registry
 (scripts/apicurio/harness.ts, from Maven Central) on the page's broker and fetches Apicurio's converter for Apache
 Connect with Maven into \`.cache/bench/\`. The exactly-once group runs \`connect-distributed\` and \`ferry distributed\`
-on the page's broker, each run with a group and internal topics of its own.
+on the page's broker, each run with a group and internal topics of its own, and so does the sink failover group.
 `
 }

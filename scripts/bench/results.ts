@@ -59,6 +59,17 @@ export function isEos(id: string): id is EosWorkloadId {
   return (EOS_WORKLOAD_IDS as readonly string[]).includes(id)
 }
 
+/**
+ * The sink failover group (failover.ts): the longest sink delivery pause under repeated kill -9, Apache Connect, Ferry
+ * and Ferry with dynamic sink members (its own section).
+ */
+export const FAILOVER_WORKLOAD_IDS = ['sink-failover'] as const
+export type FailoverWorkloadId = (typeof FAILOVER_WORKLOAD_IDS)[number]
+
+export function isFailover(id: string): id is FailoverWorkloadId {
+  return (FAILOVER_WORKLOAD_IDS as readonly string[]).includes(id)
+}
+
 /** The metrics whose exactly-once cost the report gives. */
 export const EOS_COST_METRICS = ['msgsPerSec', 'cpuSecondsPerMillion', 'peakRssMb'] as const
 export type EosCostMetric = (typeof EOS_COST_METRICS)[number]
@@ -84,9 +95,9 @@ export function eosCosts(
 
 /**
  * Which section of the report a workload belongs to: 1–7, the secured broker's 8–11, the scale group, a sink group,
- * the CDC group, the Avro group, the exactly-once group.
+ * the CDC group, the Avro group, the exactly-once group, the sink failover group.
  */
-export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup | 'cdc' | 'avro' | 'eos'
+export type WorkloadGroup = 'plain' | 'secured' | 'scale' | SinkGroup | 'cdc' | 'avro' | 'eos' | 'failover'
 
 export function groupOf(id: string): WorkloadGroup {
   return isSecured(id)
@@ -99,7 +110,9 @@ export function groupOf(id: string): WorkloadGroup {
           ? 'avro'
           : isEos(id)
             ? 'eos'
-            : (sinkGroupOf(id) ?? 'plain')
+            : isFailover(id)
+              ? 'failover'
+              : (sinkGroupOf(id) ?? 'plain')
 }
 
 export function hasGroup(results: Pick<BenchResults, 'workloads'>, group: WorkloadGroup): boolean {

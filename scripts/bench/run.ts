@@ -9,6 +9,7 @@
  *   npm run bench -- --workloads cdc --cdc-rows 100000    the CDC group: Ferry's postgres-cdc against Debezium
  *   npm run bench -- --workloads avro --records 200000    the Avro group: Ferry's AvroConverter against Apicurio's
  *   npm run bench -- --workloads eos --records 200000     the exactly-once group: EOS on against off, per engine
+ *   npm run bench -- --workloads failover    the sink failover group: the longest sink delivery pause under kill -9
  *   npm run bench -- --report bench/results/<file>.json    rewrite the docs and chart from a results file
  */
 import { execFile } from 'node:child_process'
@@ -28,6 +29,7 @@ import {
   CDC_WORKLOAD_IDS,
   EOS_WORKLOAD_IDS,
   eosCosts,
+  FAILOVER_WORKLOAD_IDS,
   groupOf,
   hasGroup,
   SINK_GROUPS,
@@ -56,10 +58,14 @@ const USAGE = `Usage: npm run bench -- [options]
                           PostgreSQL of its own; heavy, so only when named), avro: the Avro group
                           (${AVRO_WORKLOAD_IDS.join(', ')}: Ferry's AvroConverter against Apicurio Registry's Avro
                           converter on Apache Connect, file source and sink with --records records, on an Apicurio
-                          Registry of its own; only when named), and eos: the exactly-once group
+                          Registry of its own; only when named), eos: the exactly-once group
                           (${EOS_WORKLOAD_IDS.join(', ')}: workload 1's file source on one distributed worker per
                           engine with exactly.once.source.support disabled, then enabled; each engine's cost of
-                          exactly-once as a ratio; only when named)
+                          exactly-once as a ratio; only when named), and failover: the sink failover group
+                          (${FAILOVER_WORKLOAD_IDS.join(', ')}: three distributed workers per cluster, Apache Connect,
+                          Ferry and Ferry with sink.task.static.membership=false, a 6-task FileStreamSink at 200
+                          records/s, the busiest worker killed -9 and restarted 3 times, 1 with --quick; the longest
+                          delivery pause, lost and duplicated records; only when named)
   --scale-connectors LIST connector counts of the scale group (default ${SCALE_CONNECTORS.join(',')}, quick ${SCALE_QUICK_CONNECTORS.join(',')})
   --records N             records for workloads 1, 2, 6, 8, 9 and 22-25 (default 1000000, quick 20000)
   --json-records N        records for workloads 3, 10 and 11 (default 1000000, quick 10000)
@@ -80,11 +86,12 @@ const NAMED_GROUPS: Record<string, readonly WorkloadId[]> = {
   cdc: CDC_WORKLOAD_IDS,
   avro: AVRO_WORKLOAD_IDS,
   eos: EOS_WORKLOAD_IDS,
+  failover: FAILOVER_WORKLOAD_IDS,
 }
 
 /**
- * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch`, `s3`, `cdc`, `avro`
- * and `eos` expanded and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the
+ * The workload ids of `--workloads` (undefined: the default set), with the groups `elasticsearch`, `s3`, `cdc`, `avro`,
+ * `eos` and `failover` expanded and the scale group's `scale-<count>` for `scaleConnectors`; throws on an unknown name, naming the
  * known ones.
  */
 export function selectWorkloads(list: string | undefined, scaleConnectors: readonly number[]): WorkloadId[] {
@@ -146,7 +153,7 @@ async function earlierRuns(dir: string): Promise<Array<{ results: BenchResults; 
 
 /** The `## ` headings the report writes (report.ts); any other `## ` section of the page is someone's, kept by hand. */
 const GENERATED =
-  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workloads?|S3 sink \(workloads?|PostgreSQL CDC \(workloads?|Avro converter \(workloads?|Exactly-once source support \(workloads?|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
+  /^## (Run|How it is measured|Results|Secured broker|Scale|Elasticsearch sink \(workloads?|S3 sink \(workloads?|PostgreSQL CDC \(workloads?|Avro converter \(workloads?|Exactly-once source support \(workloads?|Sink failover \(workloads?|Soak|Targets|Before and after|Where the time goes|Output check|Notes|Running it)\b/
 
 /** The new page with the hand-kept `## ` sections of the old one appended, in their order. */
 export function keepHandSections(old: string, page: string): string {
@@ -164,6 +171,7 @@ const GROUP_SECTIONS: Record<Exclude<WorkloadGroup, 'plain'>, RegExp> = {
   cdc: /^## PostgreSQL CDC \(workloads? /,
   avro: /^## Avro converter \(workloads? /,
   eos: /^## Exactly-once source support \(workloads? /,
+  failover: /^## Sink failover \(workloads? /,
 }
 
 /**
@@ -246,6 +254,7 @@ export async function writeDocs(
         cdc: link(sectionRun('cdc')),
         avro: link(sectionRun('avro')),
         eos: link(sectionRun('eos')),
+        failover: link(sectionRun('failover')),
         soak: soak && { results: soak.results, resultsLink: relative(from, soak.json) },
       }),
     ),

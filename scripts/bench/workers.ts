@@ -19,6 +19,8 @@ export interface WorkerOptions {
   mode?: 'standalone' | 'distributed'
   /** File name suffix, so several workers can share `dir`. */
   label?: string
+  /** The REST port (default: a free one); a worker restarted on its old port comes back as the same worker id. */
+  port?: number | undefined
   /** Directory for the config files, offsets and the log. */
   dir: string
   /** Worker settings besides listeners, plugin.path and offset.storage.file.filename (the bench sets those). */
@@ -76,7 +78,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { engine, dir } = options
   const mode = options.mode ?? 'standalone'
   const name = `${engine}${options.label ?? ''}`
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const restUrl = `http://127.0.0.1:${port}`
   const worker: Record<string, string> = { ...options.worker, listeners: restUrl }
   if (mode === 'standalone') worker['offset.storage.file.filename'] = join(dir, `${name}.offsets`)

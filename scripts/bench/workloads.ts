@@ -14,12 +14,14 @@ import { type AvroSetup, avroWorkloads } from './avro.ts'
 import { type CdcSetup, cdcWorkloads } from './cdc.ts'
 import { createTopic, JSON_TRANSFORMS, LINE_BYTES, LineCounter } from './data.ts'
 import { eosWorkloads } from './eos.ts'
+import { failoverWorkloads } from './failover.ts'
 import { type JdbcSetup, jdbcWorkload } from './jdbc.ts'
 import { cpuSeconds, memory } from './proc.ts'
 import {
   type AvroWorkloadId,
   type CdcWorkloadId,
   type EosWorkloadId,
+  type FailoverWorkloadId,
   SECURED_WORKLOAD_IDS,
   type SecuredWorkloadId,
   SINK_GROUPS,
@@ -47,10 +49,11 @@ export type WorkloadId =
   | CdcWorkloadId
   | AvroWorkloadId
   | EosWorkloadId
+  | FailoverWorkloadId
 /**
  * The workloads with a fixed id of the default set; the scale group's (`scale-<connectors>`) come from
- * `scaleWorkloads`, and the CDC group's (CDC_WORKLOAD_IDS), the Avro group's (AVRO_WORKLOAD_IDS) and the
- * exactly-once group's (EOS_WORKLOAD_IDS) run only when named.
+ * `scaleWorkloads`, and the CDC group's (CDC_WORKLOAD_IDS), the Avro group's (AVRO_WORKLOAD_IDS), the
+ * exactly-once group's (EOS_WORKLOAD_IDS) and the sink failover group's (FAILOVER_WORKLOAD_IDS) run only when named.
  */
 export const WORKLOAD_IDS: readonly WorkloadId[] = [
   'source',
@@ -68,14 +71,22 @@ export const WORKLOAD_IDS: readonly WorkloadId[] = [
 
 /**
  * Who runs in a workload: the two workers, the broker's own perf tools for the ceiling, the sink groups' direct
- * clients (a `_bulk` loader, PutObject uploads), or Ferry keeping no metrics (nothing served: `metrics.listener=`
- * empty, `ui.enabled=false`), the baseline of the metrics cost workloads.
+ * clients (a `_bulk` loader, PutObject uploads), Ferry keeping no metrics (nothing served: `metrics.listener=`
+ * empty, `ui.enabled=false`), the baseline of the metrics cost workloads, or Ferry with its sink task consumers
+ * dynamic members (`sink.task.static.membership=false`, the sink failover group).
  */
-export type Runner = Engine | 'producer-perf' | 'consumer-perf' | 'bulk-loader' | 'put-object' | 'ferry-no-metrics'
+export type Runner =
+  | Engine
+  | 'producer-perf'
+  | 'consumer-perf'
+  | 'bulk-loader'
+  | 'put-object'
+  | 'ferry-no-metrics'
+  | 'ferry-dynamic'
 
-/** The worker process a runner starts. */
-function engineOf(runner: Runner): Engine {
-  return runner === 'ferry-no-metrics' ? 'ferry' : (runner as Engine)
+/** The worker process a runner starts (for a runner that is no worker: the runner itself). */
+export function engineOf(runner: Runner): Engine {
+  return runner === 'ferry-no-metrics' || runner === 'ferry-dynamic' ? 'ferry' : (runner as Engine)
 }
 
 /**
@@ -888,6 +899,7 @@ export const WORKLOADS: readonly Workload[] = [
   ...cdcWorkloads({ runDir, cleanup, failure, measureThroughput }),
   ...avroWorkloads({ runDir, cleanup, failure, measureThroughput }),
   ...eosWorkloads({ runDir, cleanup, failure, measureThroughput }),
+  ...failoverWorkloads({ runDir, cleanup, failure, measureThroughput }),
 ]
 
 /** The scale group's workloads for these connector counts (scale.ts). */

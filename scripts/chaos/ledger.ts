@@ -127,7 +127,7 @@ export class Ledger {
    * whole run's longest pause counts from `pausesFrom` (the first phase: the pipelines' start-up is no pause).
    */
   summary(windows: readonly Window[], end: number, pausesFrom = Number.NEGATIVE_INFINITY): PipelineSummary {
-    const gaps = this.#pauses(end)
+    const gaps = this.pauses(end)
     const count = (from: number, to: number, pauseFrom = from): Counts => {
       let written = 0
       let delivered = 0
@@ -170,7 +170,7 @@ export class Ledger {
   }
 
   /** The pauses as [start, end] pairs (see `summary`); only those of 50 ms or more. */
-  #pauses(end: number): Array<[number, number]> {
+  pauses(end: number): Array<[number, number]> {
     const times = this.#deliveries.sorted()
     const out: Array<[number, number]> = []
     const n = this.#writes.length

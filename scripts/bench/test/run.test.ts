@@ -390,9 +390,11 @@ test('--workloads expands the sink groups and the scale group, and refuses unkno
   assert.ok(!all.some((id) => id.startsWith('eos-')))
   assert.deepEqual(selectWorkloads('eos', []), ['eos-off', 'eos-on'])
   assert.deepEqual(selectWorkloads('source,eos-on', []), ['source', 'eos-on'])
+  assert.ok(!all.includes('sink-failover'))
+  assert.deepEqual(selectWorkloads('failover', []), ['sink-failover'])
   assert.throws(
     () => selectWorkloads('source,opensearch', []),
-    /unknown workload 'opensearch' \(known: .*elasticsearch.*cdc-snapshot.*avro-source, avro-sink, eos-off, eos-on; groups: elasticsearch, s3, cdc, avro, eos, scale\)/,
+    /unknown workload 'opensearch' \(known: .*elasticsearch.*cdc-snapshot.*avro-source, avro-sink, eos-off, eos-on, sink-failover; groups: elasticsearch, s3, cdc, avro, eos, failover, scale\)/,
   )
   assert.throws(() => selectWorkloads('source,', []), /unknown workload ''/)
 })
