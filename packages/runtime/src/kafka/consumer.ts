@@ -120,8 +120,10 @@ export class KafkaConsumer {
   #topics: string[] = []
   /** A pattern subscription (`topics.regex`): `#topics` are the topics it matched when last looked at. */
   #pattern: RegExp | null = null
-  #patternRecheck: PatternRecheck | null = null
-  readonly #log: Logger
+  /** The latest `subscribe` call (null before the first): a later one waits for it. */
+  #subscribing: Promise<void> | null = null
+  /** Looks at the pattern's topics every `metadata.max.age.ms`; one per consumer, as a new pattern replaces the old. */
+  readonly #patternRecheck: PatternRecheck
   /** The subscription changed: the next heartbeat joins again instead. */
   #rejoinNeeded = false
   readonly #partitions = new Map<string, PartitionState>()
@@ -165,7 +167,6 @@ export class KafkaConsumer {
   /** `log`: where a failed `topics.regex` re-check is logged (the task's logger, as its other lines). */
   constructor(settings: ConsumerSettings, log: Logger = silentLogger()) {
     this.#settings = settings
-    this.#log = log
     this.#fetchBytes = settings.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes
     this.#fetchMaxBytes = settings.fetchMaxBytes ?? CONSUMER_DEFAULTS.fetchMaxBytes
     this.#fetchMinBytes = settings.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes
@@ -175,6 +176,7 @@ export class KafkaConsumer {
     this.#rack = settings.clientRack ?? ''
     this.#metadataMaxAgeMs = settings.metadataMaxAgeMs ?? CLIENT_DEFAULTS.metadataMaxAgeMs
     this.#maxFetchVersion = settings.maxFetchVersion ?? 12
+    this.#patternRecheck = new PatternRecheck(this.#metadataMaxAgeMs, () => this.#checkPattern(), log)
     // Never joins the group (membership is #member's): metadata, committed and listed offsets, API versions.
     this.#consumer = new Consumer({
       ...clientOptions(settings),
@@ -402,23 +404,38 @@ export class KafkaConsumer {
    * subscribes to the topics it matches entirely (internal topics left out), looked at again every
    * `metadata.max.age.ms`: when they changed (a topic created or deleted) the consumer joins again with the new ones,
    * as Java's consumer does.
+   *
+   * Subscribing again replaces the subscription, as in Java: a new pattern replaces the old one (and its re-check),
+   * and when the topics changed the consumer gives its partitions up and joins again at the next heartbeat. Topics
+   * after a pattern, or a pattern after topics, is Java's IllegalStateException.
    */
   async subscribe(
     topics: string[] | RegExp,
     onWaiting?: (reason: string) => void,
     stopped?: () => boolean,
   ): Promise<void> {
-    try {
-      if (topics instanceof RegExp) {
-        this.#pattern = topics
-        topics = await this.#matchingTopics(topics)
+    if (this.#subscribing !== null && topics instanceof RegExp !== (this.#pattern !== null))
+      throw new KafkaClientException(
+        'IllegalStateException',
+        'Subscription to topics, partitions and pattern are mutually exclusive',
+      )
+    if (topics instanceof RegExp) this.#pattern = topics
+    const earlier = this.#subscribing
+    const subscribing = (async () => {
+      // One subscribe at a time: a second one waits for the first's join, then replaces what it subscribed.
+      await earlier?.catch(() => {})
+      try {
+        const names = topics instanceof RegExp ? await this.#matchingTopics(topics) : topics
+        if (this.#started) await this.#resubscribe(names)
+        else await this.#subscribe(names, onWaiting, stopped)
+      } catch (e) {
+        // Closed while subscribing: the caller is stopping.
+        if (this.#closed) return
+        throw this.#authorization(e, Array.isArray(topics) ? topics : [])
       }
-      await this.#subscribe(topics, onWaiting, stopped)
-    } catch (e) {
-      // Closed while subscribing: the caller is stopping.
-      if (this.#closed) return
-      throw this.#authorization(e, Array.isArray(topics) ? topics : [])
-    }
+    })()
+    this.#subscribing = subscribing
+    return subscribing
   }
 
   /** The existing topics (internal ones left out) that `pattern` matches, sorted. */
@@ -464,11 +481,30 @@ export class KafkaConsumer {
   async #checkPattern(): Promise<void> {
     const pattern = this.#pattern
     if (pattern === null || this.#closed) return
-    const matching = await this.#matchingTopics(pattern)
-    if (matching.join('\u0000') === [...this.#topics].sort().join('\u0000')) return
-    this.#topics = matching
+    this.#changeSubscription(await this.#matchingTopics(pattern))
+  }
+
+  /** The subscribed topics are now `topics`: when they changed, the next heartbeat joins the group again with them. */
+  #changeSubscription(topics: string[]): void {
+    if ([...topics].sort().join('\u0000') === [...this.#topics].sort().join('\u0000')) return
+    this.#topics = [...topics]
     this.#rejoinNeeded = true
     void this.#heartbeat()
+  }
+
+  /**
+   * A `subscribe` after one that joined: the topics replace the subscribed ones (missing ones asked for once, as the
+   * first subscribe asks; one the broker does not create gets no partitions until a later join finds it), and a
+   * pattern's re-check looks for the new pattern.
+   */
+  async #resubscribe(topics: string[]): Promise<void> {
+    if (this.#pattern === null)
+      await this.#consumer.metadata({ topics, autocreateTopics: true }).catch((e: unknown) => {
+        if (!/Unknown topic/i.test(String((e as Error).message))) throw e
+      })
+    if (this.#closed) return
+    if (this.#pattern !== null) this.#patternRecheck.start(this.#pattern)
+    this.#changeSubscription(topics)
   }
 
   async #subscribe(topics: string[], onWaiting?: (reason: string) => void, stopped?: () => boolean): Promise<void> {
@@ -526,15 +562,7 @@ export class KafkaConsumer {
     this.#started = true
     this.#kick()
     this.#scheduleHeartbeat()
-    if (this.#pattern !== null) {
-      this.#patternRecheck = new PatternRecheck(
-        this.#pattern,
-        this.#metadataMaxAgeMs,
-        () => this.#checkPattern(),
-        this.#log,
-      )
-      this.#patternRecheck.start()
-    }
+    if (this.#pattern !== null) this.#patternRecheck.start(this.#pattern)
   }
 
   /**
@@ -1025,7 +1053,7 @@ export class KafkaConsumer {
   async #close(): Promise<void> {
     this.#closed = true
     if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer)
-    this.#patternRecheck?.stop()
+    this.#patternRecheck.stop()
     this.#wake()
     this.#memberNews()
     try {

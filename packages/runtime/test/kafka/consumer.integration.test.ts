@@ -386,3 +386,38 @@ test('a consumer joining with a live member’s group.instance.id replaces it: t
     await producer.close()
   }
 })
+
+test('subscribing again replaces the subscription as Java does: a new pattern moves the assignment (revoking first), topics after a pattern is IllegalStateException', async () => {
+  const prefix = randomName('resub')
+  const [first, second] = [`${prefix}-a-1`, `${prefix}-b-1`]
+  await createTopic(first, 2)
+  await createTopic(second, 1)
+  const c = consumer(randomName('g'), { metadataMaxAgeMs: 500 })
+  const revoked: string[][] = []
+  let assigned: string[] = []
+  c.onRevoke = async (tps) => {
+    revoked.push(tps.map((tp) => `${tp.topic}-${tp.partition}`).sort())
+  }
+  c.onAssignment = (tps) => {
+    assigned = tps.map((tp) => `${tp.topic}-${tp.partition}`).sort()
+  }
+  try {
+    await c.subscribe(new RegExp(`^${prefix}-a-.*$`))
+    assert.deepEqual(assigned, [`${first}-0`, `${first}-1`])
+    await c.subscribe(new RegExp(`^${prefix}-b-.*$`))
+    const deadline = Date.now() + 20000
+    while (assigned.join() !== `${second}-0` && Date.now() < deadline) await c.poll(10, 200)
+    assert.deepEqual(assigned, [`${second}-0`])
+    assert.deepEqual(revoked, [[`${first}-0`, `${first}-1`]])
+    // Several re-checks later the subscription is still the second pattern's (the first's topics never come back).
+    for (let i = 0; i < 10; i++) await c.poll(10, 200)
+    assert.deepEqual(assigned, [`${second}-0`])
+    assert.equal(revoked.length, 1)
+    await assert.rejects(c.subscribe([first]), {
+      name: 'IllegalStateException',
+      message: 'Subscription to topics, partitions and pattern are mutually exclusive',
+    })
+  } finally {
+    await c.close()
+  }
+})

@@ -21,13 +21,14 @@ test('a failed topics.regex re-check is logged once per failure streak, not at e
   const outcomes = [true, false, false, false, true, true, false, false, true]
   let looks = 0
   const recheck = new PatternRecheck(
-    /orders-.*/,
     300000,
     async () => {
       if (!outcomes[looks++]) throw new Error(`broker unreachable (look ${looks})`)
     },
     log,
   )
+  recheck.start(/orders-.*/)
+  recheck.stop()
   for (let i = 0; i < outcomes.length; i++) await recheck.run()
   assert.equal(looks, outcomes.length)
   assert.deepEqual(
@@ -46,4 +47,30 @@ test('a failed topics.regex re-check is logged once per failure streak, not at e
     ],
   )
   assert.match(String((lines[0]!.err as { message: string }).message), /look 2/)
+})
+
+test('starting again with another pattern replaces the earlier timer, and stop ends the looks', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] })
+  const { lines, log } = capture()
+  let looks = 0
+  const recheck = new PatternRecheck(
+    1000,
+    async () => {
+      looks++
+      throw new Error('broker unreachable')
+    },
+    log,
+  )
+  t.after(() => recheck.stop())
+  recheck.start(/orders-.*/)
+  recheck.start(/invoices-.*/)
+  t.mock.timers.tick(1000)
+  await new Promise((r) => setImmediate(r))
+  assert.equal(looks, 1, 'one timer, not one per start')
+  assert.match(String(lines[0]?.msg), /topics\.regex invoices-\.\*/)
+  t.mock.timers.tick(3000)
+  assert.equal(looks, 4)
+  recheck.stop()
+  t.mock.timers.tick(5000)
+  assert.equal(looks, 4)
 })
