@@ -23,7 +23,7 @@ import { silentLogger } from '../logger.ts'
 import { KafkaAdmin, type TopicAccess } from './admin.ts'
 import { clientOptions, retryBackoff } from './client-common.ts'
 import type { ClientSettings } from './client-settings.ts'
-import { isRetriable, kafkaErrorIds } from './errors.ts'
+import { innermostMessage, isRetriable, kafkaErrorIds } from './errors.ts'
 import { type AclOperation, aclHint, describeConnectionFailure, isAuthorizationFailure } from './failures.ts'
 import { partitionFor } from './producer.ts'
 
@@ -58,13 +58,6 @@ export interface InternalTopicSpec {
  * timeouts, as every client of Ferry's (`./client-settings.ts`).
  */
 export type ConnectionSettings = ClientSettings
-
-function innermostMessage(error: unknown): string {
-  let e = error as { errors?: unknown[]; message?: string } | null
-  for (let i = 0; i < 5 && e && Array.isArray(e.errors) && e.errors.length > 0; i++)
-    e = e.errors[0] as { errors?: unknown[]; message?: string }
-  return e?.message ?? String(error)
-}
 
 const RETRIABLE_CREATE = new Set([
   'REQUEST_TIMED_OUT',

@@ -33,6 +33,21 @@ function errorTree(error: unknown): unknown[] {
   return out
 }
 
+/**
+ * The message of the innermost error: the first of `errors` at each level, else the `cause`, as deep as they go
+ * (`Creating topics failed.` → `Cannot connect to any broker.` → `Connection to h:p failed.` → `connect
+ * ECONNREFUSED h:p`). For a failure's one-line reason.
+ */
+export function innermostMessage(error: unknown): string {
+  let e = error as { errors?: unknown[]; cause?: unknown; message?: string } | null
+  for (let i = 0; i < 10 && e; i++) {
+    const next = Array.isArray(e.errors) && e.errors.length > 0 ? e.errors[0] : e.cause
+    if (next === null || typeof next !== 'object') break
+    e = next as typeof e
+  }
+  return e?.message ?? String(error)
+}
+
 /** Every message and protocol error id in the tree, for matching a failure's text. */
 export function allMessages(error: unknown): string {
   return errorTree(error)

@@ -13,6 +13,7 @@
 import { X509Certificate } from 'node:crypto'
 import { apiVersionsV3, Connection, type ConnectionOptions, metadataV12 } from '@platformatic/kafka'
 import type { ConnectionSecurity } from './client-settings.ts'
+import { innermostMessage } from './errors.ts'
 
 /** An error of Apache's client API, named after its Java class (`RecordTooLargeException`, `TimeoutException`, ...). */
 export class KafkaClientException extends Error {
@@ -412,16 +413,6 @@ function reasonOf(
   if (code === 'PLT_KFK_TIMEOUT' || /timed out/i.test(message))
     return { kind: 'unreachable', broker, message: `Cannot connect to ${at}: ${message}` }
   return null
-}
-
-function innermostMessage(error: unknown): string {
-  let e = error as { errors?: unknown[]; cause?: unknown; message?: string } | null
-  for (let i = 0; i < 10 && e; i++) {
-    const next = Array.isArray(e.errors) && e.errors.length > 0 ? e.errors[0] : e.cause
-    if (next === null || typeof next !== 'object') break
-    e = next as typeof e
-  }
-  return e?.message ?? String(error)
 }
 
 /**

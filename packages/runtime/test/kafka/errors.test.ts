@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MultipleErrors, NetworkError, ProtocolError, TimeoutError } from '@platformatic/kafka'
-import { isRetriable, kafkaErrorIds } from '../../src/kafka/errors.ts'
+import { innermostMessage, isRetriable, kafkaErrorIds } from '../../src/kafka/errors.ts'
 import { KafkaClientException } from '../../src/kafka/failures.ts'
 
 test("isRetriable: what Kafka's RetriableException covers, every error of the tree retriable", () => {
@@ -45,4 +45,21 @@ test('kafkaErrorIds lists the protocol error ids of the tree, causes included', 
   ])
   assert.deepEqual(kafkaErrorIds(error), ['NOT_LEADER_OR_FOLLOWER', 'TOPIC_ALREADY_EXISTS'])
   assert.deepEqual(kafkaErrorIds(new Error('plain')), [])
+})
+
+test("innermostMessage follows the first error at each level, then the cause, down to the socket's own words", () => {
+  // What the client's Admin.createTopics rejects with when no broker answers.
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })
+  const tree = new MultipleErrors('Creating topics failed.', [
+    new MultipleErrors('Cannot connect to any broker.', [
+      new NetworkError('Connection to 127.0.0.1:1 failed.', { cause: refused }),
+    ]),
+  ])
+  assert.equal(innermostMessage(tree), 'connect ECONNREFUSED 127.0.0.1:1')
+  assert.equal(innermostMessage(new MultipleErrors('failed', [])), 'failed')
+  assert.equal(
+    innermostMessage(new ProtocolError('TOPIC_ALREADY_EXISTS')),
+    new ProtocolError('TOPIC_ALREADY_EXISTS').message,
+  )
+  assert.equal(innermostMessage('plain'), 'plain')
 })
