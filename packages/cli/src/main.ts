@@ -383,9 +383,12 @@ async function distributed(args: string[], redactor: SecretRedactor): Promise<nu
     {
       stop: (signal) => {
         log.info(`${signal} received: stopping tasks, committing offsets and leaving the group`)
+        // As Apache's Connect.stop: the herder first (tasks stop and commit, the worker leaves the group), then the
+        // REST API, which answers meanwhile. The other workers' peer probes take a closed REST port for a process that
+        // has exited and remove it from the group; closed first, its tasks could be handed out while still stopping.
         stopping = (async () => {
-          await rest?.close()
           if (started) await herder.stop()
+          await rest?.close()
         })()
       },
       force: forceExit(log),

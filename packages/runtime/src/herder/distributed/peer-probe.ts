@@ -1,12 +1,14 @@
 /**
  * Beyond Apache (`worker.probe.interval.ms`): finds a worker of the group whose process has exited without waiting out
  * its `session.timeout.ms`. Every interval it opens a TCP connection to the advertised REST port of each other member
- * of the group (and closes it at once, sending nothing). A member whose port accepted a connection before and now
- * refuses one, twice in a row, has no process listening there any more (the kernel answers a connection to a closed
- * port with a reset): the probe asks for it to be removed from the group, so the group rebalances now and the leader's
- * `scheduled.rebalance.max.delay.ms` starts at once. Anything else (a timeout, an unresolvable name, a port never seen
- * open) proves nothing and is left to the coordinator's session timeout: a frozen process still accepts connections
- * (its kernel does), and a misconfigured advertised URL never counts as open.
+ * of the group (and closes it at once, sending nothing). A member whose port refuses a connection twice in a row has no
+ * process listening there any more (the kernel answers a connection to a closed port with a reset; a worker's REST
+ * port is open before it joins the group and closes only after it left): the probe asks for it to be removed from the
+ * group, so the group rebalances now and the leader's `scheduled.rebalance.max.delay.ms` starts at once. Anything else
+ * (a timeout, an unresolvable name) proves nothing and is left to the coordinator's session timeout: a frozen process
+ * still accepts connections (its kernel does). An advertised URL that does not reach its worker (a misconfiguration)
+ * would refuse while the worker lives: a URL never seen open is removed at most once, so such a worker costs one
+ * rebalance per prober and a warning, not a storm of them.
  */
 import { connect } from 'node:net'
 import type { Logger } from '../../logger.ts'
@@ -29,8 +31,11 @@ export interface PeerProbeOptions {
   generation: () => number
   /** The members of the group and their URLs (DescribeGroups); URLs are null while the group is between generations. */
   members: () => Promise<GroupMemberUrl[]>
-  /** Removes a member whose process has exited from the group (and makes this worker rejoin). */
-  remove: (memberId: string, url: string) => Promise<void>
+  /**
+   * Removes a member whose process has exited from the group (and makes this worker rejoin); `seenOpen` says whether
+   * its port was ever seen open (when not, the advertised URL may just not reach it).
+   */
+  remove: (memberId: string, url: string, seenOpen: boolean) => Promise<void>
   logger: Logger
   /** How a port is tried (tests replace it). */
   probe?: (host: string, port: number, timeoutMs: number) => Promise<PortState>
@@ -52,6 +57,8 @@ export class PeerProbe {
   readonly #probe: (host: string, port: number, timeoutMs: number) => Promise<PortState>
   readonly #timeoutMs: number
   #peers = new Map<string, Peer>()
+  /** URLs removed without ever having been seen open: not removed again until they are. */
+  readonly #removedUnseen = new Set<string>()
   #describedGeneration = -1
   #running = false
   #stopped = false
@@ -123,13 +130,17 @@ export class PeerProbe {
 
   async #check(memberId: string, peer: Peer): Promise<void> {
     const state = await this.#probe(peer.host, peer.port, this.#timeoutMs)
-    if (state === 'open') peer.seenOpen = true
-    if (state !== 'refused' || !peer.seenOpen) return
+    if (state === 'open') {
+      peer.seenOpen = true
+      this.#removedUnseen.delete(peer.url)
+    }
+    if (state !== 'refused' || (!peer.seenOpen && this.#removedUnseen.has(peer.url))) return
     await new Promise((resolve) => setTimeout(resolve, this.#options.confirmDelayMs ?? 100))
     if ((await this.#probe(peer.host, peer.port, this.#timeoutMs)) !== 'refused') return
     if (this.#stopped || this.#peers.get(memberId) !== peer) return
     this.#peers.delete(memberId)
-    await this.#options.remove(memberId, peer.url)
+    if (!peer.seenOpen) this.#removedUnseen.add(peer.url)
+    await this.#options.remove(memberId, peer.url, peer.seenOpen)
   }
 }
 

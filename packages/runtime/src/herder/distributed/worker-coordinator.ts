@@ -151,7 +151,7 @@ export class WorkerCoordinator {
       // Described once the generation is complete (its members' metadata is then the chosen protocol's).
       generation: () => (this.#stable ? this.#member.generationId : -1),
       members: () => this.members(),
-      remove: (memberId, url) => this.#removeExitedMember(memberId, url),
+      remove: (memberId, url, seenOpen) => this.#removeExitedMember(memberId, url, seenOpen),
       logger: this.#logger,
     })
     this.#incremental = new IncrementalCooperativeAssignor({
@@ -549,9 +549,9 @@ export class WorkerCoordinator {
    * (LeaveGroup on its behalf) and this worker rejoins at once, so the rebalance does not wait for its session timeout
    * nor for the others' next heartbeat. Every worker that notices asks; the coordinator acts on the first.
    */
-  async #removeExitedMember(memberId: string, url: string): Promise<void> {
+  async #removeExitedMember(memberId: string, url: string, seenOpen: boolean): Promise<void> {
     this.#logger.warn(
-      `Worker ${url} (member ${memberId}) refuses connections on its REST port: its process has exited. Removing it from the group now instead of after session.timeout.ms=${this.#sessionTimeoutMs}`,
+      `Worker ${url} (member ${memberId}) refuses connections on its REST port: its process has exited. Removing it from the group now instead of after session.timeout.ms=${this.#sessionTimeoutMs}${seenOpen ? '' : ` (its port was never seen open: if that worker is running, its advertised URL does not reach it; check rest.advertised.host.name, rest.advertised.port and rest.advertised.listener there)`}`,
     )
     try {
       const removed = await this.#member.removeMember(memberId, `its REST port ${url} refuses connections`)

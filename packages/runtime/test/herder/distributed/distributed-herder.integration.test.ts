@@ -252,7 +252,7 @@ test('connectors created through followers, at once and one after another: every
   }
 })
 
-test('a worker killed under load: its source task runs elsewhere within the scheduled delay plus the session timeout, and the file pipeline loses no line', async (t) => {
+test('a worker killed under load: the others remove it from the group (peer probe), its source task runs elsewhere within the scheduled delay plus the session timeout, and the file pipeline loses no line', async (t) => {
   const dir = await tempDir(t)
   const group = randomName('dist-failover')
   const topic = randomName('dist-failover-lines')
@@ -297,6 +297,12 @@ test('a worker killed under load: its source task runs elsewhere within the sche
   )
   const tookMs = Date.now() - killedAt
   assert.notEqual(newOwner, sourceWorker)
+  // Beyond Apache: the survivors' peer probe (worker.probe.interval.ms) found the killed worker's REST port closed and
+  // removed it from the group, instead of waiting for the coordinator to miss it after session.timeout.ms.
+  const removals = await Promise.all(
+    survivors.map(async (w) => (await w.log()).includes(`Worker ${victim.url}/ (member `)),
+  )
+  assert.ok(removals.some(Boolean), 'a survivor removed the killed worker from the group')
   assert.ok(
     tookMs <= MAX_DELAY_MS + SESSION_TIMEOUT_MS + 10_000,
     `failover took ${tookMs} ms (max delay ${MAX_DELAY_MS} + session timeout ${SESSION_TIMEOUT_MS} + 10 s slack)`,
