@@ -794,12 +794,21 @@ export class DistributedHerder extends AbstractHerder implements Herder {
     const infos = await this.validateConnectorConfig(submitted)
     if (infos.error_count > 0) throw new BadRequestException(invalidConfigMessage(infos))
     return this.#asLeader('set connector configs', async () => {
-      const exists = this.#snapshot.contains(name)
+      const before = this.#snapshot
+      const exists = before.contains(name)
       if (exists && !allowReplace) throw new AlreadyExistsException(`Connector ${name} already exists`)
       await this.configStore.putConnectorConfig(name, submitted, exists ? null : initialState)
       this.#snapshot = this.configStore.snapshot()
       this.log.info(`Connector ${name} config ${exists ? 'updated' : 'created'}`)
-      return { created: !exists, info: this.connectorInfo(name) }
+      // As Apache's: the answer is the config just written with the tasks the connector had, not a lookup of what
+      // the config topic has been read back to (which a slow read-back would answer 404 for a connector just created).
+      const info: ConnectorInfo = {
+        name,
+        config: { ...submitted } as Record<string, string>,
+        tasks: before.tasks(name).map((id) => ({ connector: id.connector, task: id.task })),
+        type: this.connectorType(submitted as Record<string, string>),
+      }
+      return { created: !exists, info }
     })
   }
 
