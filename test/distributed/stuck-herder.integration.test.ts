@@ -3,27 +3,24 @@
  * than rebalance.timeout.ms leaves the group, the other worker runs the connector, and the stuck one rejoins later.
  */
 import assert from 'node:assert/strict'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { distributedWorkerProps, randomName, startDistributed, tempDir, waitFor } from '@ferry/testing'
+import {
+  distributedWorkerProps,
+  randomName,
+  startDistributed,
+  tempDir,
+  waitFor,
+  writePluginPackage,
+} from '@ferry/testing'
 import { testBootstrap } from '../../scripts/kafka/test-env.ts'
 
 /** A source connector whose first start() anywhere (the one that removes `marker`) takes `block.ms`. */
-async function slowStartPlugin(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true })
-  await writeFile(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name: 'ferry-slow-start',
-      version: '1.0.0',
-      type: 'module',
-      ferry: { plugins: './plugins.js' },
-      peerDependencies: { '@ferry/api': '^0.1.0' },
-    }),
-  )
-  await writeFile(
-    join(dir, 'plugins.js'),
+function slowStartPlugin(dir: string): Promise<string> {
+  return writePluginPackage(
+    dir,
+    'ferry-slow-start',
     `import { rmSync } from 'node:fs'
 import { ConfigDef, SourceConnector, SourceTask } from '@ferry/api'
 class IdleTask extends SourceTask {

@@ -4,9 +4,10 @@
  * packages generated here, each depending on its own major of one local library.
  */
 import { execFile } from 'node:child_process'
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { writeFiles, writePluginPackage } from '@ferry/testing'
 
 const run = promisify(execFile)
 
@@ -33,14 +34,6 @@ export async function packExample(dir: string, version?: string): Promise<string
   return npmPack(copy, dir)
 }
 
-async function writePackage(dir: string, files: Record<string, string | object>): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  for (const [name, content] of Object.entries(files)) {
-    await writeFile(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2))
-  }
-  return dir
-}
-
 /**
  * Two transformation packages, `ferry-tag-one` and `ferry-tag-two` (classes `com.example.TagOne`, `com.example.TagTwo`),
  * that append `|one:<tag>` and `|two:<tag>` to a STRING value, where the tag comes from the `tagger` library: version
@@ -49,23 +42,15 @@ async function writePackage(dir: string, files: Record<string, string | object>)
  */
 export async function taggerPlugins(dir: string): Promise<{ one: string; two: string }> {
   const lib = (major: number) =>
-    writePackage(join(dir, `tagger-${major}`), {
+    writeFiles(join(dir, `tagger-${major}`), {
       'package.json': { name: 'tagger', version: `${major}.0.0`, type: 'module', exports: './index.js' },
       'index.js': `export function tag() { return 'tagger v${major}' }\n`,
     })
   const plugin = async (suffix: 'one' | 'two', className: string, libDir: string) =>
-    writePackage(join(dir, `ferry-tag-${suffix}`), {
-      'package.json': {
-        name: `ferry-tag-${suffix}`,
-        version: '1.0.0',
-        type: 'module',
-        license: 'Apache-2.0',
-        author: 'Tag Team',
-        ferry: { plugins: './plugins.js' },
-        peerDependencies: { '@ferry/api': '^0.1.0' },
-        dependencies: { tagger: `file:${libDir}` },
-      },
-      'plugins.js': `import { ConfigDef } from '@ferry/api'
+    writePluginPackage(
+      join(dir, `ferry-tag-${suffix}`),
+      `ferry-tag-${suffix}`,
+      `import { ConfigDef } from '@ferry/api'
 import { tag } from 'tagger'
 class Tag {
   configure() {}
@@ -87,7 +72,8 @@ plugins.push({ className: 'com.example.TagConfigProvider', kind: ['config_provid
 `
     : ''
 }`,
-    })
+      { license: 'Apache-2.0', author: 'Tag Team', dependencies: { tagger: `file:${libDir}` } },
+    )
   return {
     one: await plugin('one', 'com.example.TagOne', await lib(1)),
     two: await plugin('two', 'com.example.TagTwo', await lib(2)),
@@ -96,7 +82,7 @@ plugins.push({ className: 'com.example.TagConfigProvider', kind: ['config_provid
 
 /** A package folder with a plugin manifest whose plugins module does not parse. */
 export function brokenPlugin(dir: string): Promise<string> {
-  return writePackage(dir, {
+  return writeFiles(dir, {
     'package.json': {
       name: 'ferry-broken-plugin',
       version: '0.0.1',
@@ -109,7 +95,7 @@ export function brokenPlugin(dir: string): Promise<string> {
 
 /** A package folder without a plugin manifest. */
 export function notAPlugin(dir: string): Promise<string> {
-  return writePackage(dir, {
+  return writeFiles(dir, {
     'package.json': { name: 'left-pad-ish', version: '1.0.0', type: 'module' },
     'index.js': 'export const x = 1\n',
   })

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { runFerry, tempDir } from '@ferry/testing'
+import { runFerry, tempDir, writeFiles } from '@ferry/testing'
 
 test('ferry plugins lists the built-ins with kind, class, version, licence and origin', async (t) => {
   const { code, stdout } = await runFerry(['plugins'], await tempDir(t))
@@ -35,11 +35,9 @@ test('ferry plugins lists the built-ins with kind, class, version, licence and o
 test('ferry plugins list takes plugin.path from a worker config, and reports a broken package there', async (t) => {
   const dir = await tempDir(t)
   const plugins = join(dir, 'plugins')
-  await mkdir(join(plugins, 'half-done'), { recursive: true })
-  await writeFile(
-    join(plugins, 'half-done', 'package.json'),
-    JSON.stringify({ name: 'half-done', version: '0.1.0', ferry: { plugins: './missing.js' } }),
-  )
+  await writeFiles(join(plugins, 'half-done'), {
+    'package.json': { name: 'half-done', version: '0.1.0', ferry: { plugins: './missing.js' } },
+  })
   await writeFile(join(dir, 'worker.properties'), `plugin.path=${plugins}\n`)
   const { code, stdout } = await runFerry(['plugins', 'list', '--worker-config', join(dir, 'worker.properties')], dir)
   assert.equal(code, 0)

@@ -9,6 +9,7 @@ export {
   objectsPossible,
   type Tagged,
 } from './neutral.ts'
+export { writeFiles, writePluginPackage } from './plugin-package.ts'
 export {
   committedOffsets,
   type DistributedOptions,

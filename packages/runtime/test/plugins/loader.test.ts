@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { type TestContext, test } from 'node:test'
+import { join } from 'node:path'
+import { test } from 'node:test'
 import { SourceConnector } from '@ferry/api'
+import { tempDir, writeFiles } from '@ferry/testing'
 import { BUILT_IN, loadPlugins } from '../../src/plugins/loader.ts'
-
-async function dir(t: TestContext): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'ferry-plugins-'))
-  t.after(() => rm(d, { recursive: true, force: true }))
-  return d
-}
-
-async function files(root: string, tree: Record<string, string | object>): Promise<void> {
-  for (const [path, content] of Object.entries(tree)) {
-    await mkdir(dirname(join(root, path)), { recursive: true })
-    await writeFile(join(root, path), typeof content === 'string' ? content : JSON.stringify(content))
-  }
-}
 
 /** A plugin package: a source connector class `className` whose version() says which `lib` major it loaded. */
 function connectorPackage(name: string, version: string, className: string, extra: object = {}) {
@@ -54,9 +40,9 @@ function under(prefix: string, tree: Record<string, string | object>): Record<st
 }
 
 test('plugins in a plugin.path each resolve their own dependencies, and share the worker’s @ferry/api', async (t) => {
-  const path = await dir(t)
+  const path = await tempDir(t, 'ferry-plugins-')
   // A package folder with its own node_modules, and an install folder as `ferry plugins install` makes.
-  await files(path, {
+  await writeFiles(path, {
     ...under('a', connectorPackage('a', '1.0.0', 'com.a.ASource')),
     ...under('a/node_modules/lib', lib(1)),
     ...under('b@2.0.0/node_modules/b', connectorPackage('b', '2.0.0', 'com.b.BSource')),
@@ -84,8 +70,8 @@ test('plugins in a plugin.path each resolve their own dependencies, and share th
 })
 
 test('two versions of one plugin load side by side from a node_modules tree and package folders', async (t) => {
-  const path = await dir(t)
-  await files(path, {
+  const path = await tempDir(t, 'ferry-plugins-')
+  await writeFiles(path, {
     ...under('c-1', connectorPackage('c', '1.0.0', 'com.c.CSource')),
     ...under('c-1/node_modules/lib', lib(1)),
     ...under('node_modules/c', connectorPackage('c', '2.0.0', 'com.c.CSource')),
@@ -101,8 +87,8 @@ test('two versions of one plugin load side by side from a node_modules tree and 
 })
 
 test('a package that fails to load is one log line and a broken entry; the others load', async (t) => {
-  const path = await dir(t)
-  await files(path, {
+  const path = await tempDir(t, 'ferry-plugins-')
+  await writeFiles(path, {
     ...under('good', connectorPackage('good', '1.0.0', 'com.g.GoodSource')),
     ...under('good/node_modules/lib', lib(1)),
     ...under('syntax', {
@@ -146,8 +132,8 @@ test('a package that fails to load is one log line and a broken entry; the other
 })
 
 test('built-ins are marked built-in, and a package found again beside the worker is loaded once', async (t) => {
-  const root = await dir(t)
-  await files(root, {
+  const root = await tempDir(t, 'ferry-plugins-')
+  await writeFiles(root, {
     ...under('node_modules/builtin', connectorPackage('builtin', '0.1.0', 'org.x.BuiltinSource')),
     ...under('node_modules/lib', lib(1)),
     ...under('node_modules/beside', connectorPackage('beside', '1.0.0', 'org.x.BesideSource')),

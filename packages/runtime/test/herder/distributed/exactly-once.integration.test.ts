@@ -9,7 +9,7 @@
  * the task moves from Apache to Ferry and back by kill -9, each resuming from the other's transactional offsets.
  */
 import assert from 'node:assert/strict'
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import {
@@ -19,6 +19,7 @@ import {
   startDistributed,
   tempDir,
   waitFor,
+  writePluginPackage,
 } from '@ferry/testing'
 import { startApacheConnect } from '../../../../../scripts/kafka/apache-connect.ts'
 import { testBootstrap } from '../../../../../scripts/kafka/test-env.ts'
@@ -712,19 +713,8 @@ test('a zombie reaches its commit after its task moved: commitTransaction is fen
 
 /** Writes a plugin package `name` whose plugins.js is `code` under `<dir>/plugins`; the plugin.path to give workers. */
 async function pluginPackage(dir: string, name: string, code: string): Promise<string> {
-  const pkg = join(dir, 'plugins', name)
-  await mkdir(pkg, { recursive: true })
-  await writeFile(
-    join(pkg, 'package.json'),
-    JSON.stringify({
-      name,
-      version: '1.0.0',
-      type: 'module',
-      exports: { '.': './plugins.js', './package.json': './package.json' },
-      ferry: { plugins: './plugins.js' },
-      peerDependencies: { '@ferry/api': '^0.1.0' },
-    }),
-  )
-  await writeFile(join(pkg, 'plugins.js'), code)
+  await writePluginPackage(join(dir, 'plugins', name), name, code, {
+    exports: { '.': './plugins.js', './package.json': './package.json' },
+  })
   return join(dir, 'plugins')
 }
