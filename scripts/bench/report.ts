@@ -511,8 +511,10 @@ through the REST API: \`FileStreamSink\` with \`tasks.max=${TASKS_PER_CONNECTOR}
 have that costs little beyond its tasks' consumers. Then a fourth worker joins, and once the tasks are balanced a
 follower is SIGKILLed. Both sides get the same worker file: StringConverter, internal topics of replication factor 1
 with the default partitions, \`session.timeout.ms=${SESSION_TIMEOUT_MS}\` (the broker's minimum), \`heartbeat.interval.ms=${HEARTBEAT_INTERVAL_MS}\` and
-\`scheduled.rebalance.max.delay.ms=${REBALANCE_DELAY_MS}\`, so a killed worker's tasks wait about ${(SESSION_TIMEOUT_MS + REBALANCE_DELAY_MS) / 1000} s (session timeout, then the
-delay) before anyone may take them, on both sides. Each Apache worker is a JVM with \`connect-distributed.sh\`'s default
+\`scheduled.rebalance.max.delay.ms=${REBALANCE_DELAY_MS}\`, so on Apache a killed worker's tasks wait about ${(SESSION_TIMEOUT_MS + REBALANCE_DELAY_MS) / 1000} s (session timeout, then the
+delay) before anyone may take them. Ferry's workers keep their default \`worker.probe.interval.ms=1000\`: they find the
+killed worker's REST port closed within about a second and remove it from the group, so its tasks wait for the delay
+alone (see [distributed.md](distributed.md)). Each Apache worker is a JVM with \`connect-distributed.sh\`'s default
 options (heap \`-Xms256M -Xmx2G\`). One round per workload.
 
 - **Create latency**: \`POST /connectors\` until it answers 201, through the leader and through a follower (which
