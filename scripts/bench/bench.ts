@@ -150,6 +150,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const preset = options.quick ? QUICK : FULL
   const startedAt = new Date()
   const loadBefore = loadavg()
+  // The commit the run starts at (others may commit to the tree while it runs).
+  const ferry = await ferryVersion()
   const selected = [...WORKLOADS, ...scaleGroup(options.scaleConnectors ?? [])].filter((w) =>
     options.workloads.includes(w.id),
   )
@@ -485,7 +487,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         kafka: KAFKA_VERSION,
         apacheConnect: apache?.version,
         connectFile: apache?.connectFileVersion,
-        ferry: await ferryVersion(),
+        ferry,
       },
       apache: {
         jvmOptions: [...CONNECT_JVM_OPTIONS],

@@ -415,7 +415,7 @@ export function failoverWorkloads({ runDir, cleanup, failure }: WorkloadHelpers)
       id: 'sink-failover',
       number: FAILOVER_NUMBER,
       title: 'Sink failover: the longest delivery pause under repeated kill -9',
-      description: `${FAILOVER_WORKERS} distributed workers (the scale group's worker file), one FileStreamSink connector with \`tasks.max=${FAILOVER_PARTITIONS}\` on a ${FAILOVER_PARTITIONS}-partition topic the bench writes ${FAILOVER_RATE} records/s to; the worker running the most sink tasks is killed (kill -9) and started again once the others run its tasks, ${FAILOVER_KILLS.full} times (${FAILOVER_KILLS.quick} with \`--quick\`). The sink consumers keep the consumer default \`session.timeout.ms\` (45 s). Ferry, dynamic members: \`sink.task.static.membership=false\`.`,
+      description: `${FAILOVER_WORKERS} distributed workers (the scale group's worker file), one FileStreamSink connector with \`tasks.max=${FAILOVER_PARTITIONS}\` on a ${FAILOVER_PARTITIONS}-partition topic the bench writes ${FAILOVER_RATE} records/s to; the worker running the most sink tasks (the first started, on a tie) is killed (kill -9) and started again on its REST port once the others run its tasks, ${FAILOVER_KILLS.full} times (${FAILOVER_KILLS.quick} with \`--quick\`). The sink consumers keep the consumer default \`session.timeout.ms\` (45 s). Ferry, dynamic members: \`sink.task.static.membership=false\`.`,
       runners: () => [...FAILOVER_RUNNERS],
       records: () => 0,
       recordBytes: () => 0,

@@ -32,6 +32,8 @@ interface MetricInfo {
   label: string
   digits: number
   better: 'higher' | 'lower'
+  /** No Ferry / baseline ratio: the figure says how a run went (its length, say), not how well. */
+  noRatio?: true
 }
 
 export const METRICS: Record<string, MetricInfo> = {
@@ -63,7 +65,12 @@ export const METRICS: Record<string, MetricInfo> = {
   ),
   quietPauseSeconds: { label: 'longest pause before the first kill, s', digits: 1, better: 'lower' },
   taskMoveSeconds: { label: 'kill → every task RUNNING on the two left, s (slowest kill)', digits: 1, better: 'lower' },
-  written: { label: 'records written', digits: 0, better: 'higher' },
+  written: {
+    label: 'records written (a run lasts as long as its kills take)',
+    digits: 0,
+    better: 'higher',
+    noRatio: true,
+  },
   lost: { label: 'records lost', digits: 0, better: 'lower' },
   duplicated: { label: 'records delivered again', digits: 0, better: 'lower' },
   unexpectedLines: { label: 'lines that are no record written', digits: 0, better: 'lower' },
@@ -148,7 +155,7 @@ function workloadTable(w: WorkloadResult): string {
   const sep = `|---|${runners.map(() => '---:').join('|')}|${withRatio ? '---:|' : ''}`
   const rows = keys.map((k) => {
     const info = METRICS[k]!
-    const r = w.ratios[k]
+    const r = info.noRatio ? undefined : w.ratios[k]
     const ratioCell = withRatio
       ? ` ${r === undefined ? '-' : `${ratioLabel(r)} ${info.better === 'higher' ? '↑' : '↓'}`} |`
       : ''
