@@ -1,3 +1,12 @@
+/** One sample: the lifetime sum and count at its start, its maximum and minimum once closed. */
+interface Sample {
+  at: number
+  sum: number
+  count: number
+  max: number
+  min: number
+}
+
 /**
  * Apache's windowed statistics (`metrics.sample.window.ms` × `metrics.num.samples`), kept cheap for the hot path:
  * recording adds to running sums; a timer (`roll`) closes a sample every window, and rates, averages and maxima are
@@ -10,16 +19,23 @@ export class SampledStat {
   /** The largest and smallest values of the current (open) sample. */
   #max = Number.NaN
   #min = Number.NaN
-  /** Closed samples, oldest first: the sums and counts at their start, and their maxima and minima. */
-  readonly #samples: Array<{ at: number; sum: number; count: number; max: number; min: number }> = []
+  /**
+   * Closed samples and the open one, oldest first: the sums and counts at their start, and their maxima and minima.
+   * Null until the first value is recorded: a stat nothing was recorded in (most of an idle task's) keeps only the
+   * start times of its samples (`#starts`), and makes the samples from them then, as they would have been.
+   */
+  #samples: Sample[] | null = null
+  /** The start times of the samples kept while nothing was recorded, oldest first. */
+  #starts: number[] | null
   readonly #samplesKept: number
 
   constructor(samplesKept: number, now = Date.now()) {
     this.#samplesKept = Math.max(1, samplesKept)
-    this.#samples.push({ at: now, sum: 0, count: 0, max: Number.NaN, min: Number.NaN })
+    this.#starts = [now]
   }
 
   record(value: number): void {
+    if (this.#samples === null) this.#open()
     this.sum += value
     this.count++
     if (!(value <= this.#max)) this.#max = value
@@ -28,17 +44,30 @@ export class SampledStat {
 
   /** Closes the current sample: called every `metrics.sample.window.ms`. */
   roll(now = Date.now()): void {
-    const last = this.#samples[this.#samples.length - 1]!
+    const samples = this.#samples
+    if (samples === null) {
+      const starts = this.#starts!
+      starts.push(now)
+      if (starts.length > this.#samplesKept) starts.shift()
+      return
+    }
+    const last = samples[samples.length - 1]!
     last.max = this.#max
     last.min = this.#min
-    this.#samples.push({ at: now, sum: this.sum, count: this.count, max: Number.NaN, min: Number.NaN })
+    samples.push({ at: now, sum: this.sum, count: this.count, max: Number.NaN, min: Number.NaN })
     this.#max = Number.NaN
     this.#min = Number.NaN
-    while (this.#samples.length > this.#samplesKept) this.#samples.shift()
+    while (samples.length > this.#samplesKept) samples.shift()
+  }
+
+  /** The first value is recorded: the samples so far, all empty. */
+  #open(): void {
+    this.#samples = this.#starts!.map((at) => ({ at, sum: 0, count: 0, max: Number.NaN, min: Number.NaN }))
+    this.#starts = null
   }
 
   #oldest(): { at: number; sum: number; count: number } {
-    return this.#samples[0]!
+    return this.#samples?.[0] ?? { at: this.#starts![0]!, sum: 0, count: 0 }
   }
 
   /** Sum of the values recorded in the window, per second (Apache's Rate). */
@@ -64,8 +93,9 @@ export class SampledStat {
   /** Largest value recorded in the window; NaN when none was. */
   max(): number {
     let max = this.#max
-    for (let i = 0; i < this.#samples.length - 1; i++) {
-      const m = this.#samples[i]!.max
+    const samples = this.#samples ?? []
+    for (let i = 0; i < samples.length - 1; i++) {
+      const m = samples[i]!.max
       if (m > max || (Number.isNaN(max) && !Number.isNaN(m))) max = m
     }
     return max
@@ -74,8 +104,9 @@ export class SampledStat {
   /** Smallest value recorded in the window; NaN when none was. */
   min(): number {
     let min = this.#min
-    for (let i = 0; i < this.#samples.length - 1; i++) {
-      const m = this.#samples[i]!.min
+    const samples = this.#samples ?? []
+    for (let i = 0; i < samples.length - 1; i++) {
+      const m = samples[i]!.min
       if (m < min || (Number.isNaN(min) && !Number.isNaN(m))) min = m
     }
     return min

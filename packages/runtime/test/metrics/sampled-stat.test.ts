@@ -41,3 +41,25 @@ test('minima cover the samples kept, NaN before anything is recorded', () => {
   stat.roll(2000)
   assert.equal(stat.min(), 7, 'the sample with 3 fell out of the window')
 })
+
+test('a stat first recorded in after some windows rolled reports the rates and averages of the windows kept', () => {
+  const stat = new SampledStat(2, 0)
+  stat.roll(1000)
+  assert.equal(stat.rate(1500), 0, 'nothing recorded: a rate of 0 over the windows kept')
+  assert.ok(Number.isNaN(stat.max()))
+  stat.roll(2000)
+  stat.roll(3000)
+  stat.record(8)
+  // Two samples kept, opened at 2000 and 3000: the rate covers the 2 s since 2000.
+  assert.equal(stat.rate(4000), 4)
+  assert.equal(stat.countRate(4000), 0.5)
+  assert.equal(stat.avg(), 8)
+  assert.equal(stat.max(), 8)
+  stat.roll(4000)
+  stat.record(2)
+  assert.equal(stat.max(), 8, 'the closed sample still counts')
+  assert.equal(stat.min(), 2)
+  stat.roll(5000)
+  assert.equal(stat.max(), 2, 'the sample with 8 fell out of the window')
+  assert.equal(stat.rate(5000), 2) // 2 over the 1 s since 4000
+})
