@@ -29,6 +29,7 @@ import { isRetriable, protocolError } from './errors.ts'
 import {
   authorizationFailure,
   connectionSecurityException,
+  describeConnectionFailure,
   KafkaClientException,
   topicAuthorizationException,
 } from './failures.ts'
@@ -70,7 +71,10 @@ export const CONSUMER_DEFAULTS = {
 const RETRIABLE_FETCH_ERRORS = new Set([3, 5, 6, 9, 56, 74, 75, 78, 100])
 const OFFSET_OUT_OF_RANGE = 1
 const TOPIC_AUTHORIZATION_FAILED = 29
-/** Consecutive failed fetches (connection errors) before the consumer reports the failure. */
+/**
+ * Consecutive failed fetches or metadata lookups (connection errors) before the consumer reports the failure; a broker
+ * that cannot be reached at all (refused, timed out) is waited for however long it takes, as Java's consumer does.
+ */
 const MAX_FETCH_FAILURES = 10
 
 /**
@@ -520,9 +524,12 @@ export class KafkaConsumer {
         this.#metadataAt = Date.now()
         break
       } catch (e) {
-        if (this.#closed || stopped?.() || !/Unknown topic/i.test(String((e as Error).message))) throw e
+        // A broker that is down (a rolling restart, a crash) is waited for, as Java's consumer does.
+        const unreachable = this.#unreachable(e)
+        if (this.#closed || stopped?.() || (!unreachable && !/Unknown topic/i.test(String((e as Error).message))))
+          throw e
         onWaiting?.((e as Error).message)
-        await new Promise((r) => setTimeout(r, 2000))
+        await new Promise((r) => setTimeout(r, unreachable ? retryBackoff(this.#settings, 5) : 2000))
         if (this.#closed || stopped?.()) return
       }
     }
@@ -661,6 +668,11 @@ export class KafkaConsumer {
     )
   }
 
+  /** A broker that cannot be reached (refused, timed out, unresolvable), as opposed to one that refused this client. */
+  #unreachable(e: unknown): boolean {
+    return describeConnectionFailure(e, this.#settings.security)?.kind === 'unreachable'
+  }
+
   #wake(): void {
     const w = this.#waiter
     if (w) {
@@ -682,6 +694,17 @@ export class KafkaConsumer {
           this.#kick()
         },
         (e: Error) => {
+          // The committed offsets or the reset offsets could not be read from a broker that is down: look again.
+          if (this.#unreachable(e)) {
+            setTimeout(
+              () => {
+                this.#initializing = false
+                this.#kick()
+              },
+              retryBackoff(this.#settings, 5),
+            )
+            return
+          }
           this.#initializing = false
           this.#fail(e)
         },
@@ -732,7 +755,7 @@ export class KafkaConsumer {
         this.#metadata = await this.#consumer.metadata({ topics: this.#topics, forceUpdate: true })
         this.#metadataAt = Date.now()
       } catch (e) {
-        if (++this.#failures > MAX_FETCH_FAILURES) this.#fail(e as Error)
+        if (++this.#failures > MAX_FETCH_FAILURES && !this.#unreachable(e)) this.#fail(e as Error)
         else await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, this.#failures)))
       } finally {
         this.#metadataRefresh = null
@@ -774,7 +797,7 @@ export class KafkaConsumer {
     } catch (e) {
       if (this.#closed) return
       // A lost connection or a broker that went away: look the leaders up again and retry, a few times.
-      if (++this.#failures > MAX_FETCH_FAILURES) this.#fail(e as Error)
+      if (++this.#failures > MAX_FETCH_FAILURES && !this.#unreachable(e)) this.#fail(e as Error)
       else {
         this.#metadata = null
         // A preferred replica that cannot be reached: back to the leaders.

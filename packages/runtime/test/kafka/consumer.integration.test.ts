@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { randomName } from '@ferry/testing'
 import { ProduceAcks, Producer } from '@platformatic/kafka'
+import { startKafka } from '../../../../scripts/kafka/harness.ts'
 import { testBootstrap } from '../../../../scripts/kafka/test-env.ts'
 import {
   type ConsumerSettings,
@@ -420,4 +421,53 @@ test('subscribing again replaces the subscription as Java does: a new pattern mo
   } finally {
     await c.close()
   }
+})
+
+test('a broker that is down for longer than the fetch retries is waited for, as Java does: the consumer fails nothing and delivers what is written once it is back', async (t) => {
+  // Its own broker, to be stopped: the consumer's only broker, so fetches, metadata and the coordinator all fail.
+  const cluster = await startKafka({ brokers: 1 })
+  t.after(() => cluster.stop())
+  const servers = cluster.bootstrapServers.split(',')
+  const topic = randomName('consumer-broker-down')
+  const admin = new KafkaAdmin({ bootstrapServers: servers, clientId: randomName('admin') })
+  await admin.createTopic(topic, 1, 1)
+  await admin.close()
+  const produce = async (from: number, to: number) => {
+    const producer = new KafkaProducer({ bootstrapServers: servers, clientId: randomName('p') })
+    try {
+      const batch = []
+      for (let i = from; i < to; i++) batch.push({ topic, partition: 0, key: null, value: Buffer.from(`v${i}`) })
+      await producer.send(batch)
+    } finally {
+      await producer.close()
+    }
+  }
+  await produce(0, 10)
+  const c = new KafkaConsumer({
+    bootstrapServers: servers,
+    clientId: randomName('consumer'),
+    groupId: randomName('group'),
+    sessionTimeoutMs: 45000,
+    heartbeatIntervalMs: 1000,
+    rebalanceTimeoutMs: 10000,
+    // Short backoffs: the ten failed fetches that used to fail the consumer take about two seconds.
+    retryBackoffMs: 50,
+    retryBackoffMaxMs: 200,
+  })
+  t.after(() => c.close())
+  await c.subscribe([topic])
+  const got = await pollUntil(c, 10)
+  assert.equal(got.length, 10)
+
+  await cluster.stopNode(0)
+  // Polling all along, as a sink task does: no error, no records, for well over the old budget.
+  const downUntil = Date.now() + 8000
+  while (Date.now() < downUntil) assert.deepEqual(await c.poll(500, 200), [])
+  await cluster.startNode(0)
+  await produce(10, 20)
+  const after = await pollUntil(c, 10, [], 90000)
+  assert.deepEqual(
+    after.map((r) => r.value?.toString()),
+    Array.from({ length: 10 }, (_, i) => `v${i + 10}`),
+  )
 })
