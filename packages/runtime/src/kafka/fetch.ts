@@ -5,14 +5,7 @@
  * the rest of a sink pipeline; here each partition's record batches are copied once into one contiguous Buffer and
  * decoded lazily, record by record, when the worker polls them (`RecordBatchCursor`).
  */
-import {
-  type Connection,
-  compressionsAlgorithmsByBitmask,
-  createAPI,
-  fetchV11,
-  fetchV12,
-  type Reader,
-} from '@platformatic/kafka'
+import { type Connection, compressionsAlgorithmsByBitmask, createAPI, type Reader, Writer } from '@platformatic/kafka'
 import type { IncomingRecord } from './client-common.ts'
 
 export interface FetchPartitionRequest {
@@ -125,10 +118,92 @@ function parseResponse(_correlationId: number, _apiKey: number, apiVersion: numb
   return { errorCode, responses }
 }
 
+const unsignedVarIntSize = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5)
+
+function writeUnsignedVarInt(b: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    b[at++] = (n & 0x7f) | 0x80
+    n >>>= 7
+  }
+  b[at++] = n
+  return at
+}
+
+export interface FetchRequestOptions {
+  maxWaitMs: number
+  minBytes: number
+  maxBytes: number
+  isolationLevel: 0 | 1
+  rackId?: string | undefined
+}
+
+/*
+  Fetch Request (Version: 12) => replica_id max_wait_ms min_bytes max_bytes isolation_level session_id session_epoch
+                                 [topics] [forgotten_topics_data] rack_id TAG_BUFFER
+    topics => topic [partitions] TAG_BUFFER
+      partitions => partition current_leader_epoch fetch_offset last_fetched_epoch log_start_offset
+                    partition_max_bytes TAG_BUFFER
+  Version 11: no last_fetched_epoch nor tagged fields, INT16 string and INT32 array lengths.
+*/
+/**
+ * The body of a full, session-less Fetch request (session 0, epoch -1, no forgotten topics), written into one Buffer
+ * sized first: the bytes of the client's `fetchV12.createRequest` / `fetchV11.createRequest`, whose writer makes a
+ * Buffer of every field (about 25 for one partition), where an idle consumer sends a fetch every `fetch.max.wait.ms`.
+ */
+export function fetchRequestBody(version: 11 | 12, options: FetchRequestOptions, topics: FetchTopicRequest[]): Buffer {
+  const flexible = version >= 12
+  const arraySize = (n: number) => (flexible ? unsignedVarIntSize(n + 1) : 4)
+  const stringSize = (bytes: number) => (flexible ? unsignedVarIntSize(bytes + 1) : 2) + bytes
+  const rack = options.rackId ?? ''
+  const rackBytes = Buffer.byteLength(rack)
+  const partitionSize = flexible ? 33 : 28
+  let size = 25 + arraySize(topics.length) + arraySize(0) + stringSize(rackBytes) + (flexible ? 1 : 0)
+  for (const t of topics)
+    size +=
+      stringSize(Buffer.byteLength(t.topic)) +
+      arraySize(t.partitions.length) +
+      t.partitions.length * partitionSize +
+      (flexible ? 1 : 0)
+  const b = Buffer.allocUnsafe(size)
+  const array = (at: number, n: number) => (flexible ? writeUnsignedVarInt(b, at, n + 1) : b.writeInt32BE(n, at))
+  const string = (at: number, value: string) => {
+    const bytes = Buffer.byteLength(value)
+    at = flexible ? writeUnsignedVarInt(b, at, bytes + 1) : b.writeInt16BE(bytes, at)
+    return at + b.write(value, at, 'utf8')
+  }
+  let at = b.writeInt32BE(-1, 0) // replica_id: a consumer
+  at = b.writeInt32BE(options.maxWaitMs, at)
+  at = b.writeInt32BE(options.minBytes, at)
+  at = b.writeInt32BE(options.maxBytes, at)
+  at = b.writeInt8(options.isolationLevel, at)
+  at = b.writeInt32BE(0, at) // session_id: no fetch session
+  at = b.writeInt32BE(-1, at) // session_epoch: FINAL_EPOCH, a full fetch
+  at = array(at, topics.length)
+  for (const t of topics) {
+    at = string(at, t.topic)
+    at = array(at, t.partitions.length)
+    for (const p of t.partitions) {
+      at = b.writeInt32BE(p.partition, at)
+      at = b.writeInt32BE(-1, at) // current_leader_epoch
+      at = b.writeBigInt64BE(BigInt(p.fetchOffset), at)
+      if (flexible) at = b.writeInt32BE(-1, at) // last_fetched_epoch
+      at = b.writeBigInt64BE(-1n, at) // log_start_offset
+      at = b.writeInt32BE(p.partitionMaxBytes, at)
+      if (flexible) b[at++] = 0 // tagged fields
+    }
+    if (flexible) b[at++] = 0
+  }
+  at = array(at, 0) // forgotten_topics_data
+  at = string(at, rack)
+  if (flexible) b[at++] = 0
+  return b
+}
+
+const createRequest = (body: Buffer) => Writer.create().append(body)
 const fetchApis = {
-  12: createAPI<unknown[], FetchResponse>(1, 12, fetchV12.createRequest, parseResponse),
+  12: createAPI<unknown[], FetchResponse>(1, 12, createRequest as never, parseResponse),
   // Brokers before Kafka 2.8 (Fetch v11 came with 2.3).
-  11: createAPI<unknown[], FetchResponse>(1, 11, fetchV11.createRequest, parseResponse, false, false),
+  11: createAPI<unknown[], FetchResponse>(1, 11, createRequest as never, parseResponse, false, false),
 }
 
 /** The Fetch version to use with a broker that supports up to `maxVersion`; null when it is too old. */
@@ -142,40 +217,13 @@ export function fetchVersion(maxVersion: number): 11 | 12 | null {
  */
 export function sendFetch(
   connection: Connection,
-  options: {
-    version: 11 | 12
-    maxWaitMs: number
-    minBytes: number
-    maxBytes: number
-    isolationLevel: 0 | 1
-    rackId?: string | undefined
-  },
+  options: FetchRequestOptions & { version: 11 | 12 },
   topics: FetchTopicRequest[],
 ): Promise<FetchResponse> {
-  const requestTopics = topics.map((t) => ({
-    // Fetch v12 names topics (later versions use topic ids); the client's request writer calls the field topicId.
-    topicId: t.topic,
-    partitions: t.partitions.map((p) => ({
-      partition: p.partition,
-      currentLeaderEpoch: -1,
-      fetchOffset: BigInt(p.fetchOffset),
-      lastFetchedEpoch: -1,
-      partitionMaxBytes: p.partitionMaxBytes,
-    })),
-  }))
+  const body = fetchRequestBody(options.version, options, topics)
   return new Promise((resolve, reject) => {
-    fetchApis[options.version](
-      connection,
-      options.maxWaitMs,
-      options.minBytes,
-      options.maxBytes,
-      options.isolationLevel,
-      0, // session_id: no fetch session
-      -1, // session_epoch: FINAL_EPOCH, a full fetch
-      requestTopics,
-      [],
-      options.rackId ?? '',
-      (error: Error | null, response: FetchResponse) => (error ? reject(error) : resolve(response)),
+    fetchApis[options.version](connection, body, (error: Error | null, response: FetchResponse) =>
+      error ? reject(error) : resolve(response),
     )
   })
 }
