@@ -138,7 +138,12 @@ export class KafkaConsumer {
   #bufferedBytes = 0
   #metadata: ClusterMetadata | null = null
   #metadataRefresh: Promise<void> | null = null
-  readonly #inflight = new Set<number>()
+  /**
+   * Whether a fetch to a broker (by node id) is in flight. Kept as true/false, never deleted: a Set or Map that gains
+   * and loses its one entry makes a new hash table on every delete, and an idle consumer fetches every
+   * `fetch.max.wait.ms`; those tables outlive young-generation collections and end up as old-generation garbage.
+   */
+  readonly #inflight = new Map<number, boolean>()
   #initializing = false
   #failures = 0
   #started = false
@@ -737,7 +742,7 @@ export class KafkaConsumer {
         stale = true
         continue
       }
-      if (this.#inflight.has(node)) continue
+      if (this.#inflight.get(node) === true) continue
       const list = byNode.get(node)
       if (list) list.push(p)
       else byNode.set(node, [p])
@@ -765,7 +770,7 @@ export class KafkaConsumer {
   }
 
   async #fetchFrom(metadata: ClusterMetadata, node: number, partitions: PartitionState[]): Promise<void> {
-    this.#inflight.add(node)
+    this.#inflight.set(node, true)
     const requested = new Map<string, { state: PartitionState; offset: number }>()
     const byTopic = new Map<string, FetchTopicRequest>()
     for (const p of partitions) {
@@ -805,7 +810,7 @@ export class KafkaConsumer {
         await new Promise((r) => setTimeout(r, retryBackoff(this.#settings, this.#failures)))
       }
     } finally {
-      this.#inflight.delete(node)
+      this.#inflight.set(node, false)
     }
     if (retry) {
       this.#metadata = null
