@@ -276,9 +276,16 @@ export class KafkaConsumer {
   }
 
   #scheduleHeartbeat(): void {
-    if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer)
-    if (this.#closed || this.#error !== null) return
-    this.#heartbeatTimer = setTimeout(() => void this.#heartbeat(), this.#heartbeatIntervalMs)
+    const timer = this.#heartbeatTimer
+    if (this.#closed || this.#error !== null) {
+      if (timer) clearTimeout(timer)
+      this.#heartbeatTimer = null
+      return
+    }
+    // One timer, moved on every interval (refresh, also once it fired) instead of a new one: a timer and its closure
+    // live a whole interval, long enough to be promoted to the old generation as garbage.
+    if (timer) timer.refresh()
+    else this.#heartbeatTimer = setTimeout(() => void this.#heartbeat(), this.#heartbeatIntervalMs)
   }
 
   /** One heartbeat, and what its answer calls for: a rejoin, fencing, or a retry at the next interval. */
