@@ -352,22 +352,25 @@ test('pause survives a full cluster restart; restart?includeTasks&onlyFailed res
   }
   await waitFor('connector and tasks PAUSED', () => allPaused(workers[0]!.url))
 
-  const failed = await waitFor('the failing task FAILED', async () => {
-    const task = (await statuses(workers[0]!.url)).failing?.tasks[0]
-    return task?.state === 'FAILED' ? task : undefined
-  })
-  const owner = workers.find((w) => workerId(w) === failed.worker_id)!
-  const createdBefore = (await creations(owner)).get('failing-0')
+  // Through each worker in turn (one of them forwards to the leader), once the task has FAILED
+  // again: a request that lands while the last restart is under way sees the task UNASSIGNED or
+  // RUNNING, which onlyFailed leaves alone, as Apache does.
   for (const w of workers) {
+    const failed = await waitFor("the failing task FAILED in every worker's view", async () => {
+      const tasks = await Promise.all(workers.map(async (x) => (await statuses(x.url)).failing?.tasks[0]))
+      return tasks.every((task) => task?.state === 'FAILED') ? tasks[0] : undefined
+    })
+    const owner = workers.find((x) => workerId(x) === failed.worker_id)!
+    const createdBefore = (await creations(owner)).get('failing-0') ?? 0
     const reply = await http(`${w.url}/connectors/failing/restart?includeTasks=true&onlyFailed=true`, 'POST')
     assert.equal(reply.status, 202, JSON.stringify(reply.body))
     const plan = reply.body as ConnectorStatus
     assert.equal(plan.connector.state, 'RUNNING')
     assert.equal(plan.tasks[0]!.state, 'RESTARTING')
+    await waitFor('the failed task to be created again where it runs', async () => {
+      return ((await creations(owner)).get('failing-0') ?? 0) > createdBefore
+    })
   }
-  await waitFor('the failed task to be created again where it runs', async () => {
-    return ((await creations(owner)).get('failing-0') ?? 0) > (createdBefore ?? 0)
-  })
 
   // Stop the whole cluster, start a new one on the same topics: the connector comes back PAUSED.
   await Promise.all(workers.map((w) => w.stop()))
