@@ -176,15 +176,15 @@ const GROUP_SECTIONS: Record<Exclude<WorkloadGroup, 'plain'>, RegExp> = {
 
 /**
  * The old page with the sections of `groups` and the page's opening (title, generated-from line, intro) taken from the
- * newly rendered one: each group's section replaces its old one where the page has one, else goes in before the soak
- * section (or the targets, or the end). Every other section of the old page, hand-kept or other groups', stays as it was.
+ * newly rendered one, and the soak section too (it is always the newest soak run's): each replaces its old one where
+ * the page has one, else goes in before the soak section (or the targets, or the end). Every other section of the old page, hand-kept or other groups', stays as it was.
  */
 export function spliceSections(old: string, page: string, groups: WorkloadGroup[]): string {
   const sections = old.split(/^(?=## )/m).slice(1)
   const [head = '', ...rendered] = page.split(/^(?=## )/m)
-  for (const group of groups) {
-    if (group === 'plain') continue
-    const heading = GROUP_SECTIONS[group]
+  // The soak section is the newest soak run's, whichever run the page is written for.
+  const headings = [...groups.flatMap((g) => (g === 'plain' ? [] : [GROUP_SECTIONS[g]])), /^## Soak\b/]
+  for (const heading of headings) {
     const section = rendered.find((s) => heading.test(s))
     if (section === undefined) continue
     const at = sections.findIndex((s) => heading.test(s))

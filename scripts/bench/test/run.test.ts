@@ -357,6 +357,16 @@ test('the newest soak results file has its own section, with each worker’s gro
   assert.match(md, /\| standalone \| 100\.0 \| 102\.0 \| \+2\.0 % \| 2\.00 \| 2\.10 \| \+5\.0 % \|/)
   assert.match(md, /\*\*Passed\*\*: no growth of 5 % or more, every line delivered\./)
   assert.doesNotMatch(md, /110\.0/)
+
+  // A newer soak, then the page rewritten for a run of one group only (what npm run soak does when the newest run
+  // of both workers is one group's): the soak section is the newer soak's.
+  await writeFile(join(dir, 'soak-2026-01-01T11-00-00Z.json'), JSON.stringify(soak('2026-01-01T11:00:00.000Z', 104)))
+  const scale = run('2026-01-01T12:00:00.000Z', ['scale-100'], 0.25)
+  await writeDocs(scale, await writeResults(scale, dir), docs)
+  const spliced = await readFile(docs, 'utf8')
+  assert.equal([...spliced.matchAll(/^## Soak\n/gm)].length, 1)
+  assert.match(spliced, /\[soak-2026-01-01T11-00-00Z\.json\]/)
+  assert.match(spliced, /\| standalone \| 100\.0 \| 104\.0 \| \+4\.0 % \|/)
 })
 
 test('sections kept by hand on the page survive a rewrite; the generated ones are replaced', () => {
