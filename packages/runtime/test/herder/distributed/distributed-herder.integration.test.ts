@@ -353,8 +353,13 @@ test('pause survives a full cluster restart; restart?includeTasks&onlyFailed res
   await waitFor('connector and tasks PAUSED', () => allPaused(workers[0]!.url))
 
   // Through each worker in turn (one of them forwards to the leader), once the task has FAILED
-  // again: a request that lands while the last restart is under way sees the task UNASSIGNED or
-  // RUNNING, which onlyFailed leaves alone, as Apache does.
+  // again. As in Apache, the leader answers with the plan from its own view of the statuses and
+  // writes a restart request; the owner restarts what its own view shows FAILED when it reads
+  // that request. Right after a restart re-created the task, a view may still show the FAILED
+  // from before it, so the two views can disagree: a plan may name the task UNASSIGNED or RUNNING
+  // (left alone, as onlyFailed must), or RESTARTING while the owner has already read the restart's
+  // UNASSIGNED and leaves it alone. So the request is sent again, a second apart, until the task
+  // is created again; no plan may leave a FAILED task alone.
   for (const w of workers) {
     const failed = await waitFor("the failing task FAILED in every worker's view", async () => {
       const tasks = await Promise.all(workers.map(async (x) => (await statuses(x.url)).failing?.tasks[0]))
@@ -362,14 +367,23 @@ test('pause survives a full cluster restart; restart?includeTasks&onlyFailed res
     })
     const owner = workers.find((x) => workerId(x) === failed.worker_id)!
     const createdBefore = (await creations(owner)).get('failing-0') ?? 0
-    const reply = await http(`${w.url}/connectors/failing/restart?includeTasks=true&onlyFailed=true`, 'POST')
-    assert.equal(reply.status, 202, JSON.stringify(reply.body))
-    const plan = reply.body as ConnectorStatus
-    assert.equal(plan.connector.state, 'RUNNING')
-    assert.equal(plan.tasks[0]!.state, 'RESTARTING')
-    await waitFor('the failed task to be created again where it runs', async () => {
-      return ((await creations(owner)).get('failing-0') ?? 0) > createdBefore
-    })
+    const plans: string[] = []
+    await waitFor(
+      `a restart through ${w.url} to create the failed task again where it runs`,
+      async () => {
+        if (((await creations(owner)).get('failing-0') ?? 0) > createdBefore) return true
+        const reply = await http(`${w.url}/connectors/failing/restart?includeTasks=true&onlyFailed=true`, 'POST')
+        assert.equal(reply.status, 202, JSON.stringify(reply.body))
+        const plan = reply.body as ConnectorStatus
+        assert.equal(plan.connector.state, 'RUNNING')
+        plans.push(plan.tasks[0]!.state)
+        return false
+      },
+      60_000,
+      1_000,
+    )
+    assert.ok(plans.includes('RESTARTING'), plans.join())
+    assert.ok(!plans.includes('FAILED'), plans.join())
   }
 
   // Stop the whole cluster, start a new one on the same topics: the connector comes back PAUSED.
