@@ -11,6 +11,16 @@ export interface SoakWorkerResult {
   rss: Growth | undefined
   lagP99: Growth | undefined
   heapUsed: Growth | undefined
+  /**
+   * Where the RSS is, first window against last (MiB): the heap's committed size, its young and old generations'
+   * share of it, and memory outside the heap that Node tracks (Buffers). Absent in runs before 2026-12-04.
+   */
+  memory?: {
+    heapTotal: Growth | undefined
+    newSpace: Growth | undefined
+    oldSpace: Growth | undefined
+    external: Growth | undefined
+  }
   peakRssMb: number
   /** CPU seconds over the whole run, and per minute. */
   cpuSeconds: number

@@ -354,12 +354,28 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
       const probe = (await readFile(x.probe, 'utf8').catch(() => ''))
         .split('\n')
         .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as { t: number; lagP99Ms: number; heapUsedMb: number })
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              t: number
+              lagP99Ms: number
+              heapUsedMb: number
+              heapTotalMb: number
+              newSpaceMb: number
+              oldSpaceMb: number
+              externalMb: number
+            },
+        )
       // The probe's clock is the epoch: put its samples on the load's clock.
       const epochAtT0 = Date.now() - (performance.now() - t0)
       const at = (t: number) => t - epochAtT0
       const lag = probe.map((p) => ({ t: at(p.t), value: p.lagP99Ms }))
       const heap = probe.map((p) => ({ t: at(p.t), value: p.heapUsedMb }))
+      const of = (key: 'heapTotalMb' | 'newSpaceMb' | 'oldSpaceMb' | 'externalMb') =>
+        growth(
+          probe.map((p) => ({ t: at(p.t), value: p[key] })),
+          durationMs,
+        )
       const r: SoakWorkerResult = {
         name: x.name,
         mode: x.mode,
@@ -367,6 +383,12 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
         rss: growth(x.rss, durationMs),
         lagP99: growth(lag, durationMs),
         heapUsed: growth(heap, durationMs),
+        memory: {
+          heapTotal: of('heapTotalMb'),
+          newSpace: of('newSpaceMb'),
+          oldSpace: of('oldSpaceMb'),
+          external: of('externalMb'),
+        },
         peakRssMb: peak[i]!,
         cpuSeconds: cpu[i]!,
       }
@@ -415,10 +437,15 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
 
 function describe(r: SoakResults): string {
   const pct = (g: Growth | undefined) => (g ? `${(g.growth * 100).toFixed(1)} %` : '-')
-  const lines = r.workers.map(
-    (w) =>
-      `  ${w.name.padEnd(14)} RSS ${w.rss ? `${w.rss.first.median.toFixed(1)} → ${w.rss.last.median.toFixed(1)} MiB` : '-'} (${pct(w.rss)}), event-loop p99 ${w.lagP99 ? `${w.lagP99.first.median.toFixed(2)} → ${w.lagP99.last.median.toFixed(2)} ms` : '-'} (${pct(w.lagP99)}), heap ${pct(w.heapUsed)}`,
-  )
+  const mib = (g: Growth | undefined) => (g ? `${g.first.median.toFixed(1)} → ${g.last.median.toFixed(1)}` : '-')
+  const lines = r.workers.flatMap((w) => [
+    `  ${w.name.padEnd(14)} RSS ${w.rss ? `${mib(w.rss)} MiB` : '-'} (${pct(w.rss)}), event-loop p99 ${w.lagP99 ? `${w.lagP99.first.median.toFixed(2)} → ${w.lagP99.last.median.toFixed(2)} ms` : '-'} (${pct(w.lagP99)}), heap ${pct(w.heapUsed)}`,
+    ...(w.memory
+      ? [
+          `  ${''.padEnd(14)} heap committed ${mib(w.memory.heapTotal)} MiB (young ${mib(w.memory.newSpace)}, old ${mib(w.memory.oldSpace)}), Buffers ${mib(w.memory.external)} MiB`,
+        ]
+      : []),
+  ])
   const pipes = r.pipelines.map((p) => `  ${p.name.padEnd(18)} ${p.written} written, ${p.delivered} delivered`)
   return [...lines, ...pipes, r.ok ? 'PASS' : `FAIL:\n  ${r.failures.join('\n  ')}`].join('\n')
 }

@@ -25,8 +25,9 @@ test('bin/ferry.js starts from the system Node (older than 24 here) and hands ov
 /**
  * Starts `ferry standalone` on a worker file whose broker does not answer (the worker keeps retrying) and, once the
  * worker logged its first line (main runs after any re-exec), reads its command line from /proc; then stops it.
+ * `nodeArgs` go to node before bin/ferry.js.
  */
-async function workerCommandLine(env: NodeJS.ProcessEnv): Promise<string[]> {
+async function workerCommandLine(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bin-'))
   try {
     const worker = join(dir, 'worker.properties')
@@ -41,7 +42,10 @@ async function workerCommandLine(env: NodeJS.ProcessEnv): Promise<string[]> {
         '',
       ].join('\n'),
     )
-    const child = spawn(process.execPath, [BIN, 'standalone', worker], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'standalone', worker], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const exited = new Promise((resolve) => child.once('exit', resolve))
     try {
       await new Promise<void>((resolve, reject) => {
@@ -58,11 +62,16 @@ async function workerCommandLine(env: NodeJS.ProcessEnv): Promise<string[]> {
   }
 }
 
-test('the worker commands run on V8 with 16 MiB semi-spaces, unless NODE_OPTIONS says otherwise', async () => {
+test('the worker commands run on V8 with a fixed young generation of 16 MiB semi-spaces, unless NODE_OPTIONS or node says otherwise', async () => {
   const { NODE_OPTIONS: _, ...env } = process.env
   const args = await workerCommandLine(env)
   assert.ok(args.includes('--max-semi-space-size=16'), args.join(' '))
+  assert.ok(args.includes('--min-semi-space-size=16'), args.join(' '))
   assert.ok(args.includes('standalone'), args.join(' '))
-  const own = await workerCommandLine({ ...env, NODE_OPTIONS: '--max_semi_space_size=8' })
-  assert.ok(!own.some((a) => a.startsWith('--max-semi-space-size')), own.join(' '))
+  for (const own of [
+    await workerCommandLine({ ...env, NODE_OPTIONS: '--max_semi_space_size=8' }),
+    await workerCommandLine(env, ['--min-semi-space-size=1']),
+  ]) {
+    assert.ok(!own.some((a) => /^--(min|max)-semi-space-size=16$/.test(a)), own.join(' '))
+  }
 })
