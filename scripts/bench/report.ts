@@ -775,6 +775,23 @@ ${workloadSection(r, w)}
 ${notes.length > 0 ? `### Notes\n\n${notes.join('\n')}\n\n` : ''}`
 }
 
+/** Where each worker's memory is, first settled window → last (MiB), for soak runs that recorded it; else ''. */
+function memoryBreakdown(r: SoakResults): string {
+  const workers = r.workers.filter((w) => w.memory)
+  if (workers.length === 0) return ''
+  const g = (x: Growth | undefined) => (x ? `${num(x.first.median, 1)} → ${num(x.last.median, 1)}` : '-')
+  return `Where the memory is (the probe's \`process.memoryUsage()\` and \`v8.getHeapSpaceStatistics()\`, medians of the
+same windows, MiB): the heap's committed size, its young generation (both semi-spaces; V8 commits one or both as the
+allocation rate changes) and old generation, and Buffers outside the heap. RSS beyond these is native: code,
+stacks, malloc.
+
+| worker | heap committed | young generation | old generation | Buffers |
+|---|---:|---:|---:|---:|
+${workers.map((w) => `| ${w.name} | ${g(w.memory!.heapTotal)} | ${g(w.memory!.newSpace)} | ${g(w.memory!.oldSpace)} | ${g(w.memory!.external)} |`).join('\n')}
+
+`
+}
+
 /** The newest soak run: each worker's RSS and event-loop delay, first settled window against the last. */
 function soakSection(soak: { results: SoakResults; resultsLink: string }): string {
   const r = soak.results
@@ -802,7 +819,7 @@ misses a line.
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${r.workers.map((w) => `| ${w.name} | ${g(w.rss, 1)} | ${g(w.lagP99, 2)} | ${g(w.heapUsed, 1)} | ${num(w.peakRssMb, 0)} | ${num(w.cpuSeconds, 1)} |`).join('\n')}
 
-| pipeline | lines written | lines out of the sink |
+${memoryBreakdown(r)}| pipeline | lines written | lines out of the sink |
 |---|---:|---:|
 ${r.pipelines.map((p) => `| ${p.name} | ${num(p.written, 0)} | ${num(p.delivered, 0)} |`).join('\n')}
 

@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url'
 
 const [major] = process.versions.node.split('.').map(Number)
 const here = dirname(realpathSync(fileURLToPath(import.meta.url)))
-// A worker's V8 settings (as Apache's scripts pass the JVM's): a young generation of two 16 MiB semi-spaces, fixed.
+// A worker's V8 settings (as Apache's scripts pass the JVM's): young-generation semi-spaces of 16 MiB from the start.
 // Node 24 lets them grow to 64 MiB each, which a worker moving records reaches within seconds, and holds 96 MiB more
-// resident for no measurable gain in records/s; left to size itself between 1 and 16 MiB, the young generation moves
-// a worker's RSS by up to 30 MiB as the allocation rate changes (a one-hour soak read a step of 26 MiB as growth), and
-// a worker's start already takes it to 16 MiB, so fixing it costs nothing at rest (docs/operations.md#memory). The two
-// go together: a --min-semi-space-size or --max-semi-space-size given in NODE_OPTIONS or on node's command line
-// replaces both.
+// resident for no measurable gain in records/s. Started at 1 MiB, the young generation's committed memory grows and
+// shrinks between 1 and 32 MiB with the allocation rate and moves the RSS with it (a one-hour soak read a step of
+// 26 MiB as growth); started at 16 MiB it stays between 16 and 32, and a worker's start takes it there anyway, so
+// it costs nothing at rest (docs/operations.md#memory). A --max-semi-space-size in NODE_OPTIONS, or either flag on
+// node's command line (Node refuses --min-semi-space-size in NODE_OPTIONS), replaces both.
 const WORKER_NODE_FLAGS = [['--min-semi-space-size=16', '--max-semi-space-size=16']]
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map((a) => a.replace(/_/g, '-'))
 const isGiven = (flag) => {

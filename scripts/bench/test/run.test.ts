@@ -313,7 +313,8 @@ test('the newest soak results file has its own section, with each worker’s gro
     last: { fromMs: 810_000, toMs: 900_001, n: 18, median: last },
     growth: (last - first) / first,
   })
-  const soak = (startedAt: string, rss: number) => ({
+  const memory = { heapTotal: w(60, 61), newSpace: w(16, 32), oldSpace: w(30, 31), external: w(12, 12) }
+  const soak = (startedAt: string, rss: number, breakdown?: typeof memory) => ({
     kind: 'soak',
     startedAt,
     finishedAt: startedAt,
@@ -339,6 +340,7 @@ test('the newest soak results file has its own section, with each worker’s gro
         rss: w(100, rss),
         lagP99: w(2, 2.1),
         heapUsed: w(40, 41),
+        ...(breakdown ? { memory: breakdown } : {}),
         peakRssMb: 130,
         cpuSeconds: 50,
       },
@@ -357,16 +359,22 @@ test('the newest soak results file has its own section, with each worker’s gro
   assert.match(md, /\| standalone \| 100\.0 \| 102\.0 \| \+2\.0 % \| 2\.00 \| 2\.10 \| \+5\.0 % \|/)
   assert.match(md, /\*\*Passed\*\*: no growth of 5 % or more, every line delivered\./)
   assert.doesNotMatch(md, /110\.0/)
+  assert.doesNotMatch(md, /Where the memory is/, 'a soak that did not record the breakdown has no table of it')
 
   // A newer soak, then the page rewritten for a run of one group only (what npm run soak does when the newest run
   // of both workers is one group's): the soak section is the newer soak's.
-  await writeFile(join(dir, 'soak-2026-01-01T11-00-00Z.json'), JSON.stringify(soak('2026-01-01T11:00:00.000Z', 104)))
+  await writeFile(
+    join(dir, 'soak-2026-01-01T11-00-00Z.json'),
+    JSON.stringify(soak('2026-01-01T11:00:00.000Z', 104, memory)),
+  )
   const scale = run('2026-01-01T12:00:00.000Z', ['scale-100'], 0.25)
   await writeDocs(scale, await writeResults(scale, dir), docs)
   const spliced = await readFile(docs, 'utf8')
   assert.equal([...spliced.matchAll(/^## Soak\n/gm)].length, 1)
   assert.match(spliced, /\[soak-2026-01-01T11-00-00Z\.json\]/)
   assert.match(spliced, /\| standalone \| 100\.0 \| 104\.0 \| \+4\.0 % \|/)
+  assert.match(spliced, /Where the memory is/)
+  assert.match(spliced, /\| standalone \| 60\.0 → 61\.0 \| 16\.0 → 32\.0 \| 30\.0 → 31\.0 \| 12\.0 → 12\.0 \|/)
 })
 
 test('sections kept by hand on the page survive a rewrite; the generated ones are replaced', () => {
