@@ -20,6 +20,7 @@ import {
   CREATE_CLIENTS,
   HEARTBEAT_INTERVAL_MS,
   REBALANCE_DELAY_MS,
+  RSS_SAMPLES,
   SCALE_WORKERS,
   SESSION_TIMEOUT_MS,
   TASKS_PER_CONNECTOR,
@@ -542,7 +543,7 @@ options (heap \`-Xms256M -Xmx2G\`). One round per workload.
   RUNNING twice for one start.)
 - **GET status during a rebalance**: \`GET /connectors/{c}/status\` on a follower every 100 ms, over the connectors
   in turn; percentiles of the requests sent between the rebalance's start and its end.
-- **RSS**: \`VmRSS\` of each worker, the median of 5 samples a second apart, with no connectors and once all run; per
+- **RSS**: \`VmRSS\` of each worker, the median of ${RSS_SAMPLES} samples a second apart, with no connectors and once all run; per
   task is the three workers' growth divided by the tasks (connector instances and consumers included).
 
 ### Goals (issue 13)

@@ -416,8 +416,13 @@ export function leaderFromLogs(logs: ReadonlyArray<{ url: string; log: string }>
   return undefined
 }
 
-/** Median RSS of each worker over a few samples a second apart, MiB. */
-async function sampleRss(workers: readonly Worker[], samples = 5): Promise<number[]> {
+/**
+ * Median RSS of each worker over samples a second apart, MiB. Half a minute of them: a JVM's and V8's heaps grow and
+ * shrink with their collections, and five seconds of samples caught one worker's step of 15 MiB in one run and not in
+ * the next.
+ */
+export const RSS_SAMPLES = 30
+async function sampleRss(workers: readonly Worker[], samples = RSS_SAMPLES): Promise<number[]> {
   const per = workers.map(() => [] as number[])
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(1000)
