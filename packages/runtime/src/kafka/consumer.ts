@@ -148,6 +148,8 @@ export class KafkaConsumer {
   #failures = 0
   #started = false
   #waiter: (() => void) | null = null
+  /** Set by `wakeup`: the next `poll` (or the one waiting) returns without waiting. */
+  #wakeup = false
   #error: Error | null = null
   #closed = false
   readonly #topicReporter = new TopicReporter()
@@ -352,7 +354,7 @@ export class KafkaConsumer {
     const held = [...this.#partitions.values()].map((p) => ({ topic: p.topic, partition: p.partition }))
     if (held.length === 0) return
     this.#revoking = true
-    this.#wake()
+    this.wakeup()
     this.#memberNews()
     try {
       await this.onRevoke?.(held, lost)
@@ -685,6 +687,15 @@ export class KafkaConsumer {
     return describeConnectionFailure(e, this.#settings.security)?.kind === 'unreachable'
   }
 
+  /**
+   * Ends the `poll` in progress now, or the next one before it waits, as Java's `wakeup` (without its exception: that
+   * poll returns what is buffered, maybe nothing).
+   */
+  wakeup(): void {
+    this.#wakeup = true
+    this.#wake()
+  }
+
   #wake(): void {
     const w = this.#waiter
     if (w) {
@@ -947,7 +958,7 @@ export class KafkaConsumer {
   /** Up to `max` buffered records, waiting at most `timeoutMs` for the first one. Throws a fetch error once. */
   async poll(max: number, timeoutMs: number): Promise<IncomingRecord[]> {
     if (this.#paused.size > 0) return this.#pollUnpaused(max, timeoutMs)
-    if (this.#chunks.length === 0 && !this.#error) {
+    if (this.#chunks.length === 0 && !this.#error && !this.#closed && !this.#wakeup) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.#waiter = null
@@ -959,6 +970,7 @@ export class KafkaConsumer {
         }
       })
     }
+    this.#wakeup = false
     if (this.#error) {
       const e = this.#error
       this.#error = null
@@ -1019,7 +1031,14 @@ export class KafkaConsumer {
     const paused = this.#paused
     const deliverable = () => this.#chunks.some((c) => !paused.has(`${c.topic}\u0000${c.partition}`))
     const deadline = Date.now() + timeoutMs
-    while (!deliverable() && !this.#error && !this.#closed && paused.size > 0 && Date.now() < deadline) {
+    while (
+      !deliverable() &&
+      !this.#error &&
+      !this.#closed &&
+      !this.#wakeup &&
+      paused.size > 0 &&
+      Date.now() < deadline
+    ) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(
           () => {
@@ -1034,6 +1053,7 @@ export class KafkaConsumer {
         }
       })
     }
+    this.#wakeup = false
     if (this.#error) {
       const e = this.#error
       this.#error = null

@@ -43,6 +43,8 @@ export interface SinkTaskSettings {
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}:${partition}`
+/** The longest wait a timer takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 function sinkRecord(r: IncomingRecord, key: SchemaAndValue, value: SchemaAndValue, headers: Headers): SinkRecord {
   return new SinkRecord(
@@ -178,6 +180,7 @@ export class WorkerSinkTask extends WorkerTask {
           }
           this.#seeks.set(tpKey(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition, offset: o })
         }
+        this.#consumer.wakeup()
       },
       timeout: (ms) => {
         this.#retryTimeoutMs = ms
@@ -197,6 +200,7 @@ export class WorkerSinkTask extends WorkerTask {
       },
       requestCommit: () => {
         this.#commitRequested = true
+        this.#consumer.wakeup()
       },
       errantRecordReporter: () => this.#errant,
     })
@@ -247,6 +251,7 @@ export class WorkerSinkTask extends WorkerTask {
   async #subscribe(): Promise<void> {
     this.#consumer.onAssignment = (assignment) => {
       this.#pendingAssignment = assignment
+      this.#consumer.wakeup()
     }
     this.#consumer.onRevoke = (_partitions, lost) => this.#revoke(lost)
     await this.#consumer.subscribe(
@@ -294,7 +299,13 @@ export class WorkerSinkTask extends WorkerTask {
       await this.#commit()
     }
     this.#rewind()
-    const incoming = await this.#consumer.poll(this.#settings.maxPollRecords, 500)
+    // As Apache's: the poll waits until the next commit is due at most. What the loop must act on sooner (an
+    // assignment, a pause, a stop, a commit the task asked for, a rewind) wakes it.
+    const untilCommit = this.#lastCommit + this.#settings.offsetFlushIntervalMs - Date.now()
+    const incoming = await this.#consumer.poll(
+      this.#settings.maxPollRecords,
+      Math.min(Math.max(0, untilCommit), MAX_TIMER_MS),
+    )
     this.#metrics.recordRead(incoming.length)
     this.#metrics.recordLag(this.#consumer.maxLag())
     if (incoming.length > 0) {
@@ -571,8 +582,14 @@ export class WorkerSinkTask extends WorkerTask {
     await this.#errant?.awaitReports()
   }
 
+  /** Paused, the loop stops polling now (resumed, the loop is not polling: nothing to wake). */
+  protected override onTargetState(): void {
+    if (this.paused) this.#consumer.wakeup()
+  }
+
   protected onStop(): void {
     this.#operator.triggerStop()
+    this.#consumer.wakeup()
     // A join still waiting for the group is abandoned: the stop wins (the task has nothing to commit yet).
     if (!this.#joined) void this.#consumer.close().catch(() => {})
   }

@@ -132,6 +132,7 @@ export abstract class WorkerTask {
   transitionTo(state: TargetState): void {
     if (state === this.#state) return
     this.#state = state
+    this.onTargetState()
     if (state === 'PAUSED') this.listener.onPause(this.id)
     else if (state === 'STARTED') {
       this.listener.onResume(this.id)
@@ -197,6 +198,8 @@ export abstract class WorkerTask {
 
   protected abstract initializeAndStart(): Promise<void>
   protected abstract execute(): Promise<void>
+  /** Called when the target state changes (paused or resumed), after `paused` says the new state. */
+  protected onTargetState(): void {}
   /** Called once when stop is requested, before waiting; should make a blocked poll or put return soon. */
   protected abstract onStop(): void
   /** Releases clients and commits what can be committed; runs once after the loop, also after a failure. */

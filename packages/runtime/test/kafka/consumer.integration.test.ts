@@ -471,3 +471,30 @@ test('a broker that is down for longer than the fetch retries is waited for, as 
     Array.from({ length: 10 }, (_, i) => `v${i + 10}`),
   )
 })
+
+test('wakeup ends a poll that waits for records, also one whose partitions are paused; one that comes first ends the next poll before it waits; a closed consumer’s poll does not wait', async () => {
+  const topic = randomName('consumer-wakeup')
+  await createTopic(topic, 1)
+  const c = consumer(randomName('g'))
+  // Each poll below would wait a minute for records that never come; it must return long before.
+  const quick = async (what: string, poll: Promise<IncomingRecord[]>, wake?: () => void) => {
+    const started = Date.now()
+    if (wake) setTimeout(wake, 100)
+    assert.deepEqual(await poll, [], what)
+    assert.ok(Date.now() - started < 30_000, `${what}: returned after ${Date.now() - started} ms`)
+  }
+  try {
+    await c.subscribe([topic])
+    await quick('a waiting poll', c.poll(500, 60_000), () => c.wakeup())
+    c.wakeup()
+    await quick('the poll after a wakeup', c.poll(500, 60_000))
+    c.pause([{ topic, partition: 0 }])
+    await quick('a poll with its partition paused', c.poll(500, 60_000), () => c.wakeup())
+    c.resume([{ topic, partition: 0 }])
+    const closing = c.poll(500, 60_000)
+    await quick('a poll when the consumer is closed', closing, () => void c.close())
+    await quick('a poll after the close', c.poll(500, 60_000))
+  } finally {
+    await c.close()
+  }
+})

@@ -55,6 +55,7 @@ class FakeConsumer {
   }
   add(...records: IncomingRecord[]) {
     this.#records.push(...records)
+    this.#wake?.()
   }
   async subscribe() {
     this.subscribed = true
@@ -63,20 +64,49 @@ class FakeConsumer {
     if (this.closed) return
     this.onAssignment?.([{ topic: 't', partition: 0 }])
   }
+  /** Offsets sought, as `partition@offset`. */
+  readonly seeks: string[] = []
+  seek(tp: TopicPartition, offset: number) {
+    this.seeks.push(`${tp.partition}@${offset}`)
+  }
   async ensureMember() {
     if (this.membership) throw this.membership
   }
   /** Revokes the partition (resolves when the consumer would join again); `assign` then gives it back. */
   async revoke(lost = false) {
+    this.wakeup()
     await this.onRevoke?.([{ topic: 't', partition: 0 }], lost)
   }
   assign() {
     this.onAssignment?.([{ topic: 't', partition: 0 }])
   }
+  /** The timeout of every poll, in order. */
+  readonly timeouts: number[] = []
+  #wake: (() => void) | null = null
+  #woken = false
+  /** As KafkaConsumer's: ends the poll waiting now, or the next one before it waits. */
+  wakeup() {
+    this.#woken = true
+    this.#wake?.()
+  }
+  /** Waits up to `timeoutMs` for records, as KafkaConsumer's; `add`, `wakeup`, `revoke` and `close` end the wait. */
   async poll(_max: number, timeoutMs: number) {
+    this.timeouts.push(timeoutMs)
+    if (this.#records.length === 0 && !this.closed && !this.#woken) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          this.#wake = null
+          resolve()
+        }
+        // Unreferenced: a poll a test never ends (a failed assertion) does not keep the file running for its timeout.
+        const timer = setTimeout(done, timeoutMs).unref()
+        this.#wake = done
+      })
+    }
+    this.#woken = false
     const out = this.#records
     this.#records = []
-    if (out.length === 0) await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 10)))
     return out
   }
   async commit(offsets: PartitionOffset[]) {
@@ -86,6 +116,7 @@ class FakeConsumer {
   readonly #onClose: Array<(v: unknown) => void> = []
   async close() {
     this.closed = true
+    this.#wake?.()
     for (const r of this.#onClose) r(undefined)
   }
 }
@@ -278,8 +309,17 @@ test('with errors.tolerance=none a reported record fails the task, even when the
 /** A ReportingTask that logs open, close and its puts' records in `events`, and can hold a put back. */
 class EventTask extends ReportingTask {
   readonly events: string[] = []
+  /** Calls of put with no records. */
+  emptyPuts = 0
   hold: Promise<void> | null = null
+  requestCommit() {
+    this.context.requestCommit()
+  }
+  rewind(offset: number) {
+    this.context.offset({ topic: 't', partition: 0 }, offset)
+  }
   override async put(records: SinkRecord[]) {
+    if (records.length === 0) this.emptyPuts++
     if (records.length > 0 && this.hold) await this.hold
     for (const r of records) this.events.push(`put ${r.kafkaOffset}`)
     await super.put(records)
@@ -374,6 +414,65 @@ test('a paused task gives its partitions up in a rebalance at once, and opens th
   await until(() => task.events.length === 4)
   assert.equal(task.events[3], 'open 0')
   await worker.stop(1000)
+})
+
+test('an idle task’s poll waits until the next commit is due, as Apache’s; a pause, a requested commit, a rewind, an assignment and a stop each end the wait at once', async (t) => {
+  const { task, consumer, worker } = makeEventSinkTask([consumed(0, 'a')])
+  t.after(() => worker.stop(1000))
+  worker.run()
+  await until(() => task.put_.length === 1 && consumer.timeouts.length === 2)
+  assert.ok(
+    consumer.timeouts.every((ms) => ms > 3_500_000 && ms <= 3_600_000),
+    `poll timeouts ${consumer.timeouts}`,
+  )
+  const waited = () => consumer.timeouts.length
+
+  // A pause: the poll in progress returns (an empty put, as after any empty poll) and the loop waits, not polling.
+  worker.transitionTo('PAUSED')
+  await until(() => task.emptyPuts === 1)
+  const polls = waited()
+  await new Promise((r) => setTimeout(r, 30))
+  assert.equal(waited(), polls, 'a paused task does not poll')
+  worker.transitionTo('STARTED')
+  await until(() => waited() === polls + 1)
+  await new Promise((r) => setTimeout(r, 30))
+  assert.equal(waited(), polls + 1, 'resumed, the task polls and waits again')
+
+  // A commit the task asks for is made before the next poll.
+  task.requestCommit()
+  await until(() => consumer.commits.length === 1)
+  assert.deepEqual(consumer.commits, [[{ topic: 't', partition: 0, offset: 1 }]])
+
+  // A rewind is applied before the next poll.
+  task.rewind(0)
+  await until(() => consumer.seeks.length === 1)
+  assert.deepEqual(consumer.seeks, ['0@0'])
+
+  // A rebalance: revoked (the consumer's revocation ends the poll), then assigned while the task polls again.
+  await consumer.revoke()
+  await until(() => waited() > polls + 3)
+  consumer.assign()
+  await until(() => task.events.at(-1) === 'open 0')
+
+  const started = Date.now()
+  assert.equal(await worker.stop(1000), true, 'the stop ended the poll')
+  assert.ok(Date.now() - started < 1000)
+})
+
+test('a wake-up that comes while the task is not polling ends its next poll at once', async (t) => {
+  const { task, consumer, worker } = makeEventSinkTask([consumed(0, 'a')])
+  let release = () => {}
+  task.hold = new Promise((r) => {
+    release = r
+  })
+  t.after(() => worker.stop(1000))
+  worker.run()
+  await until(() => task.events.length === 1)
+  // The put of record 0 is in progress: the commit is asked for now and made right after the next poll.
+  task.requestCommit()
+  release()
+  await until(() => consumer.commits.length === 1)
+  assert.deepEqual(consumer.commits, [[{ topic: 't', partition: 0, offset: 1 }]])
 })
 
 test('a task stopped while its start() runs never joins the consumer group', async () => {
