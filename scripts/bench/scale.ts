@@ -16,12 +16,17 @@
  *   per start), less one for each task that is new or moved to another worker (its latest status says where).
  * - REST latency (`GET /connectors/{c}/status` on a follower, every 100 ms) while each rebalance is under way.
  * - RSS (VmRSS) per worker once everything runs, and per task: the three workers' growth from their idle RSS with
- *   no connectors, divided by the tasks.
+ *   no connectors, divided by the tasks. For Ferry, also where each worker's growth is: the soak's probe
+ *   (scripts/soak/lag-probe.ts) preloaded into each worker reports V8's heap (committed; young generation, old
+ *   generation, code) and Buffers every second; the medians over the same half minute as the RSS, busy less idle,
+ *   averaged over the workers. The rest of the RSS growth is native memory.
  *
  * Statuses come from the cluster's own status topic, read by the bench as the workers' status stores read it.
  */
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaBasedLog, type LogRecord } from '../../packages/runtime/src/kafka/based-log.ts'
 import { bootstrapList, createTopic } from './data.ts'
@@ -43,6 +48,8 @@ export const SESSION_TIMEOUT_MS = 6000
 export const HEARTBEAT_INTERVAL_MS = 2000
 export const REBALANCE_DELAY_MS = 5000
 const PROBE_INTERVAL_MS = 100
+/** The soak's probe, preloaded into Ferry's workers: V8's heap spaces and Buffers, a line a second. */
+const MEMORY_PROBE = pathToFileURL(join(import.meta.dirname, '..', 'soak', 'lag-probe.ts')).href
 
 export type ScaleWorkloadId = `scale-${number}`
 
@@ -422,7 +429,12 @@ export function leaderFromLogs(logs: ReadonlyArray<{ url: string; log: string }>
  * the next.
  */
 export const RSS_SAMPLES = 30
-async function sampleRss(workers: readonly Worker[], samples = RSS_SAMPLES): Promise<number[]> {
+async function sampleRss(
+  workers: readonly Worker[],
+  probes: ReadonlyMap<Worker, string>,
+  samples = RSS_SAMPLES,
+): Promise<{ rss: number[]; heap: Array<HeapBreakdown | undefined> }> {
+  const from = Date.now()
   const per = workers.map(() => [] as number[])
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(1000)
@@ -431,7 +443,71 @@ async function sampleRss(workers: readonly Worker[], samples = RSS_SAMPLES): Pro
       if (m !== undefined && Number.isFinite(m)) per[k]!.push(m)
     })
   }
-  return per.map((xs) => percentile(xs, 50) ?? Number.NaN)
+  const to = Date.now()
+  const heap = await Promise.all(
+    workers.map(async (w) => {
+      const file = probes.get(w)
+      return file === undefined ? undefined : heapBreakdown(await readFile(file, 'utf8').catch(() => ''), from, to)
+    }),
+  )
+  return { rss: per.map((xs) => percentile(xs, 50) ?? Number.NaN), heap }
+}
+
+/** Where a Ferry worker's memory is, MiB: the median of each of the probe's figures over a window. */
+export interface HeapBreakdown {
+  heapTotalMb: number
+  newSpaceMb: number
+  oldSpaceMb: number
+  codeSpaceMb: number
+  externalMb: number
+}
+const HEAP_KEYS = ['heapTotalMb', 'newSpaceMb', 'oldSpaceMb', 'codeSpaceMb', 'externalMb'] as const
+
+/** The medians of the probe's lines (JSON, one a line, epoch `t`) from `from` to `to`; undefined when none. */
+export function heapBreakdown(probeLines: string, from: number, to: number): HeapBreakdown | undefined {
+  const lines: Array<Record<string, number>> = []
+  for (const line of probeLines.split('\n')) {
+    if (line.trim() === '') continue
+    try {
+      const x = JSON.parse(line)
+      if (x.t >= from && x.t <= to) lines.push(x)
+    } catch {
+      // a line cut short by a kill
+    }
+  }
+  if (lines.length === 0) return undefined
+  const median = (k: (typeof HEAP_KEYS)[number]) =>
+    percentile(
+      lines.map((l) => l[k] ?? Number.NaN).filter((v) => Number.isFinite(v)),
+      50,
+    ) ?? Number.NaN
+  return Object.fromEntries(HEAP_KEYS.map((k) => [k, median(k)])) as unknown as HeapBreakdown
+}
+
+/** Busy less idle, averaged over the workers that have both, per figure; with the rest of the RSS growth (native). */
+export function heapGrowth(
+  idle: ReadonlyArray<HeapBreakdown | undefined>,
+  busy: ReadonlyArray<HeapBreakdown | undefined>,
+  idleRss: readonly number[],
+  busyRss: readonly number[],
+): Record<string, number> {
+  const pairs = idle.flatMap((a, i) => {
+    const b = busy[i]
+    return a && b ? [{ a, b, rss: busyRss[i]! - idleRss[i]! }] : []
+  })
+  if (pairs.length === 0) return {}
+  const mean = (f: (p: (typeof pairs)[number]) => number) => pairs.reduce((s, p) => s + f(p), 0) / pairs.length
+  const growth = (k: (typeof HEAP_KEYS)[number]) => mean((p) => p.b[k] - p.a[k])
+  return {
+    heapGrowthPerWorkerMb: growth('heapTotalMb'),
+    youngGrowthPerWorkerMb: growth('newSpaceMb'),
+    oldGrowthPerWorkerMb: growth('oldSpaceMb'),
+    codeGrowthPerWorkerMb: growth('codeSpaceMb'),
+    buffersGrowthPerWorkerMb: growth('externalMb'),
+    nativeGrowthPerWorkerMb: mean(
+      (p) => p.rss - (p.b.heapTotalMb - p.a.heapTotalMb) - (p.b.externalMb - p.a.externalMb),
+    ),
+  }
 }
 
 // ---------------------------------------------------------------- the run
@@ -458,10 +534,13 @@ async function runScale(
   const settleMs = ctx.quick ? 2000 : 10_000
   const waitMs = ctx.runTimeoutMs
   const workers: Worker[] = []
+  /** Ferry's workers: the file their memory probe writes. */
+  const probes = new Map<Worker, string>()
   let watch: StatusWatch | undefined
   let probe: RestProbe | undefined
-  const start = (n: number) =>
-    startWorker({
+  const start = async (n: number) => {
+    const probe = join(dir, `memory-${n}.jsonl`)
+    const w = await startWorker({
       engine,
       mode: 'distributed',
       label: `-${n}`,
@@ -469,7 +548,16 @@ async function runScale(
       apache: ctx.apache,
       worker: config,
       connectors: [],
+      ...(engine === 'ferry'
+        ? {
+            nodeOptions: ['--import', MEMORY_PROBE],
+            env: { FERRY_SOAK_PROBE_FILE: probe, FERRY_SOAK_PROBE_MS: '1000' },
+          }
+        : {}),
     })
+    if (engine === 'ferry') probes.set(w, probe)
+    return w
+  }
   const healthy = (ws: Worker[]) =>
     waitUntil('the workers to answer GET /health 200', waitMs, ws, async () =>
       (await Promise.all(ws.map((w) => restAnswers(w.restUrl)))).every((s) => s === 200) ? true : undefined,
@@ -496,7 +584,8 @@ async function runScale(
     ctx.log(`  scale ${count}, ${engine}: leader ${leader.restUrl}, follower ${follower.restUrl}`)
 
     await sleep(settleMs)
-    const idleRss = await sampleRss(workers)
+    const idle = await sampleRss(workers, probes)
+    const idleRss = idle.rss
 
     // ------------------------------------------------ creates
     const plan = createPlan(count)
@@ -544,7 +633,8 @@ async function runScale(
     say('while creating', createStarts)
 
     await sleep(settleMs)
-    const busyRss = await sampleRss(workers)
+    const busy = await sampleRss(workers, probes)
+    const busyRss = busy.rss
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
     // ------------------------------------------------ a worker joins
@@ -607,6 +697,7 @@ async function runScale(
         idleRssPerWorkerMb: sum(idleRss) / idleRss.length,
         rssPerWorkerMb: sum(busyRss) / busyRss.length,
         rssPerTaskMb: (sum(busyRss) - sum(idleRss)) / taskCount,
+        ...heapGrowth(idle.heap, busy.heap, idleRss, busyRss),
         joinSeconds: (joinDone - joinUp) / 1000,
         joinFromSpawnSeconds: (joinDone - joiner.startedAt) / 1000,
         joinMovedTasks: joinStarts.moved,

@@ -2,9 +2,10 @@
  * Preloaded into each soak worker (`node --import`): every $FERRY_SOAK_PROBE_MS (default 5000) it appends one JSON
  * line to $FERRY_SOAK_PROBE_FILE with the event loop's delay over that interval (perf_hooks' histogram, sampled
  * every 5 ms) and the memory V8 and Node account for: `{"t":<epoch ms>,"lagP50Ms":..,"lagP99Ms":..,"lagMaxMs":..,
- * "heapUsedMb":..,"heapTotalMb":..,"newSpaceMb":..,"oldSpaceMb":..,"externalMb":..}` (the heap's committed size, its
- * young generation's and old generation's, and memory outside the heap that Node tracks: Buffers). What a worker's
- * RSS holds beyond them is native (code, stacks, malloc). Nothing else in the worker changes; the timer does not keep
+ * "heapUsedMb":..,"heapTotalMb":..,"newSpaceMb":..,"oldSpaceMb":..,"codeSpaceMb":..,"externalMb":..}` (the heap's
+ * committed size, its young generation's, old generation's and compiled code's, and memory outside the heap that Node
+ * tracks: Buffers). What a worker's RSS holds beyond them is native (stacks, malloc, V8's own tables). The scale
+ * bench preloads it too (every second). Nothing else in the worker changes; the timer does not keep
  * the process alive.
  */
 import { appendFileSync } from 'node:fs'
@@ -30,6 +31,7 @@ if (file) {
       heapTotalMb: mb(memory.heapTotal),
       newSpaceMb: mb(spaces.get('new_space') ?? 0),
       oldSpaceMb: mb(spaces.get('old_space') ?? 0),
+      codeSpaceMb: mb(spaces.get('code_space') ?? 0),
       externalMb: mb(memory.external),
     }
     histogram.reset()

@@ -4,6 +4,8 @@ import {
   clusterView,
   countStarts,
   createPlan,
+  heapBreakdown,
+  heapGrowth,
   leaderFromLogs,
   logStarts,
   parseStatus,
@@ -217,4 +219,58 @@ test('task starts are counted from both workers’ “Creating task” log lines
     needless: 2,
     examples: ['c-0: w1 → w2 → w1'],
   })
+})
+
+test('a Ferry worker’s memory in a window is the median of each probe figure in it; growth is busy less idle per worker, averaged, the rest of the RSS native', () => {
+  const line = (t: number, heap: number, young: number, old: number, code: number, buffers: number) =>
+    JSON.stringify({
+      t,
+      lagP99Ms: 1,
+      heapTotalMb: heap,
+      newSpaceMb: young,
+      oldSpaceMb: old,
+      codeSpaceMb: code,
+      externalMb: buffers,
+    })
+  const probe = [
+    line(900, 99, 99, 99, 99, 99),
+    line(1000, 60, 32, 20, 3, 5),
+    line(1500, 62, 32, 22, 4, 6),
+    line(2000, 70, 32, 30, 5, 7),
+    '{"t":2100,"heapTot',
+    line(2600, 99, 99, 99, 99, 99),
+  ].join('\n')
+  assert.deepEqual(heapBreakdown(probe, 1000, 2500), {
+    heapTotalMb: 62,
+    newSpaceMb: 32,
+    oldSpaceMb: 22,
+    codeSpaceMb: 4,
+    externalMb: 6,
+  })
+  assert.equal(heapBreakdown(probe, 3000, 4000), undefined, 'no line in the window')
+  assert.equal(heapBreakdown('', 0, 1), undefined)
+
+  const at = (heap: number, old: number, code: number, buffers: number) => ({
+    heapTotalMb: heap,
+    newSpaceMb: 32,
+    oldSpaceMb: old,
+    codeSpaceMb: code,
+    externalMb: buffers,
+  })
+  const growth = heapGrowth(
+    [at(60, 20, 3, 5), at(50, 18, 2, 4), undefined],
+    [at(70, 28, 5, 6), at(54, 20, 4, 6), at(1, 1, 1, 1)],
+    [150, 150, 150],
+    [165, 160, 170],
+  )
+  assert.deepEqual(growth, {
+    heapGrowthPerWorkerMb: 7,
+    youngGrowthPerWorkerMb: 0,
+    oldGrowthPerWorkerMb: 5,
+    codeGrowthPerWorkerMb: 2,
+    buffersGrowthPerWorkerMb: 1.5,
+    // (15 - 10 - 1) and (10 - 4 - 2): the third worker has no idle breakdown (Apache's never have one).
+    nativeGrowthPerWorkerMb: 4,
+  })
+  assert.deepEqual(heapGrowth([undefined], [undefined], [1], [2]), {})
 })
