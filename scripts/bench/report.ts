@@ -828,7 +828,7 @@ each worker's RSS (\`/proc\`) and, through a probe preloaded into the worker (\`
 (\`perf_hooks.monitorEventLoopDelay\`, p99 per interval) and heap. Growth compares the medians of the first settled
 window (${num(r.windows.windowSeconds, 0)} s from ${num(r.windows.settledFromSeconds, 0)} s, after the warm-up) and the last window (the final ${num(r.windows.windowSeconds, 0)} s). The
 soak fails when an RSS grows ${r.limitPercent} % or more, when an event-loop p99 grows ${r.limitPercent} % and by 5 ms or more, or when a sink
-misses a line.
+misses a line.${r.startedAt < TS_PROBE_BEFORE ? ' In this run the probe was a TypeScript file, which made Node load its type stripper into each worker: about 20 MiB of every RSS below is the probe’s (the growth is not affected); since then it is plain JavaScript.' : ''}
 
 | worker | RSS first, MiB | RSS last, MiB | RSS growth | event-loop p99 first, ms | last, ms | growth | heap first, MiB | last, MiB | growth | peak RSS, MiB | CPU s |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -842,6 +842,9 @@ ${r.pipelines.map((p) => `| ${p.name} | ${num(p.written, 0)} | ${num(p.delivered
 ${(r.notes ?? []).length > 0 ? `\nNotes: ${(r.notes ?? []).join('; ')}.\n` : ''}
 `
 }
+
+/** Soak runs started before this preloaded a TypeScript probe (Node's type stripper, ~20 MiB of RSS). */
+const TS_PROBE_BEFORE = '2026-12-04T13:00:00Z'
 
 export function renderReport(results: BenchResults, links: ReportOptions): string {
   const m = results.machine

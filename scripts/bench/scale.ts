@@ -17,7 +17,7 @@
  * - REST latency (`GET /connectors/{c}/status` on a follower, every 100 ms) while each rebalance is under way.
  * - RSS (VmRSS) per worker once everything runs, and per task: the three workers' growth from their idle RSS with
  *   no connectors, divided by the tasks. For Ferry, also where each worker's growth is: the soak's probe
- *   (scripts/soak/lag-probe.ts) preloaded into each worker reports V8's heap (committed; young generation, old
+ *   (scripts/soak/lag-probe.js) preloaded into each worker reports V8's heap (committed; young generation, old
  *   generation, code) and Buffers every second; the medians over the same half minute as the RSS, busy less idle,
  *   averaged over the workers. The rest of the RSS growth is native memory.
  *
@@ -26,8 +26,8 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { pathToFileURL } from 'node:url'
 import { KafkaBasedLog, type LogRecord } from '../../packages/runtime/src/kafka/based-log.ts'
 import { bootstrapList, createTopic } from './data.ts'
 import { percentile } from './stats.ts'
@@ -49,7 +49,7 @@ export const HEARTBEAT_INTERVAL_MS = 2000
 export const REBALANCE_DELAY_MS = 5000
 const PROBE_INTERVAL_MS = 100
 /** The soak's probe, preloaded into Ferry's workers: V8's heap spaces and Buffers, a line a second. */
-const MEMORY_PROBE = pathToFileURL(join(import.meta.dirname, '..', 'soak', 'lag-probe.ts')).href
+const MEMORY_PROBE = pathToFileURL(join(import.meta.dirname, '..', 'soak', 'lag-probe.js')).href
 
 export type ScaleWorkloadId = `scale-${number}`
 

@@ -7,7 +7,7 @@
  * One standalone worker and a cluster of two distributed workers each run two pipelines: a file source → topic →
  * file sink of 100-byte lines, and a file source of JSON envelopes → topic → JsonConverter + three transforms → file
  * sink. The soak appends to the source files at a steady rate, samples each worker's RSS (/proc) and, through a
- * probe preloaded into the worker (lag-probe.ts), its event-loop delay, and at the end compares the first settled
+ * probe preloaded into the worker (lag-probe.js), its event-loop delay, and at the end compares the first settled
  * window with the last (analysis.ts). Exit code 0 when no worker's RSS grew 5 % or more, its event-loop p99 did not
  * grow 5 % and by 5 ms or more, and every line written came out of its sink; 1 otherwise; 2 for bad arguments.
  */
@@ -37,7 +37,7 @@ const USAGE = `Usage: npm run soak -- (--hours N | --minutes N) [options]
 
 const STRING = 'org.apache.kafka.connect.storage.StringConverter'
 const JSON_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter'
-const PROBE = pathToFileURL(join(import.meta.dirname, 'lag-probe.ts')).href
+const PROBE = pathToFileURL(join(import.meta.dirname, 'lag-probe.js')).href
 
 class UsageError extends Error {}
 

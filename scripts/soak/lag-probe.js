@@ -5,8 +5,10 @@
  * "heapUsedMb":..,"heapTotalMb":..,"newSpaceMb":..,"oldSpaceMb":..,"codeSpaceMb":..,"externalMb":..}` (the heap's
  * committed size, its young generation's, old generation's and compiled code's, and memory outside the heap that Node
  * tracks: Buffers). What a worker's RSS holds beyond them is native (stacks, malloc, V8's own tables). The scale
- * bench preloads it too (every second). Nothing else in the worker changes; the timer does not keep
- * the process alive.
+ * bench preloads it too (every second). Nothing else in the worker changes; the timer does not keep the process alive.
+ *
+ * JavaScript, not TypeScript: a preloaded .ts file makes Node load its type stripper into the worker, about 20 MiB of
+ * RSS the worker does not otherwise have.
  */
 import { appendFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -17,8 +19,8 @@ if (file) {
   const every = Number(process.env.FERRY_SOAK_PROBE_MS ?? 5000)
   const histogram = monitorEventLoopDelay({ resolution: 5 })
   histogram.enable()
-  const ms = (ns: number) => Math.round((ns / 1e6) * 1000) / 1000
-  const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
+  const ms = (ns) => Math.round((ns / 1e6) * 1000) / 1000
+  const mb = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10
   setInterval(() => {
     const memory = process.memoryUsage()
     const spaces = new Map(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]))
