@@ -75,3 +75,44 @@ test('the worker commands run on V8 with a fixed young generation of 16 MiB semi
     assert.ok(!own.some((a) => /^--(min|max)-semi-space-size=16$/.test(a)), own.join(' '))
   }
 })
+
+test('the worker commands cut small Buffers from pools of 8 KiB, not Node 24’s 64 KiB (one kept Buffer keeps its pool)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bin-'))
+  try {
+    const worker = join(dir, 'worker.properties')
+    await writeFile(
+      worker,
+      [
+        'bootstrap.servers=127.0.0.1:1',
+        'key.converter=org.apache.kafka.connect.storage.StringConverter',
+        'value.converter=org.apache.kafka.connect.storage.StringConverter',
+        `offset.storage.file.filename=${join(dir, 'offsets')}`,
+        'listeners=http://127.0.0.1:0',
+        '',
+      ].join('\n'),
+    )
+    // Preloaded into the worker's process (also after its re-exec): says the pool size once the worker runs.
+    const probe = `data:text/javascript,setTimeout(() => console.error('poolSize=' + Buffer.poolSize), 1000).unref()`
+    const child = spawn(process.execPath, ['--import', probe, BIN, 'standalone', worker], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      const said = await new Promise<string>((resolve, reject) => {
+        let err = ''
+        child.stderr.on('data', (d) => {
+          err += d
+          const m = /poolSize=(\d+)/.exec(err)
+          if (m) resolve(m[1]!)
+        })
+        child.once('exit', (code) => reject(new Error(`ferry standalone exited with ${code}: ${err}`)))
+      })
+      assert.equal(said, '8192')
+    } finally {
+      child.kill('SIGTERM')
+      await exited
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
