@@ -558,7 +558,10 @@ options (heap \`-Xms256M -Xmx2G\`). One round per workload.
 - **GET status during a rebalance**: \`GET /connectors/{c}/status\` on a follower every 100 ms, over the connectors
   in turn; percentiles of the requests sent between the rebalance's start and its end.
 - **RSS**: \`VmRSS\` of each worker, the median of ${RSS_SAMPLES} samples a second apart, with no connectors and once all run; per
-  task is the three workers' growth divided by the tasks (connector instances and consumers included).
+  task is the three workers' growth divided by the tasks (connector instances and consumers included). For Ferry,
+  the rows after it say where a worker's growth is, from the soak's probe preloaded into each worker (V8's heap
+  committed: young and old generation, compiled code; Buffers; the rest of the RSS is native): medians over the same
+  half minute, busy less idle, averaged over the workers.
 
 ### Goals (issue 13)
 
