@@ -45,6 +45,10 @@ class TestWorker {
     protocol: ConnectProtocolCompatibility,
     rebalanceTimeoutMs = 10000,
     probeIntervalMs = 0,
+    heartbeat: { sessionTimeoutMs: number; heartbeatIntervalMs: number } = {
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+    },
   ) {
     this.name = name
     this.config = config
@@ -54,8 +58,7 @@ class TestWorker {
       groupId,
       restUrl: `http://${name}:8083/`,
       connectProtocol: protocol,
-      sessionTimeoutMs: 6000,
-      heartbeatIntervalMs: 500,
+      ...heartbeat,
       rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: 2000,
       probeIntervalMs,
@@ -236,6 +239,27 @@ test('a worker that joins later gets a fair share, and work that stays put is no
   // 12 tasks over 3 workers: exactly the 4 the new worker runs moved.
   assert.equal(revoked.length, 4)
   assert.deepEqual(new Set(revoked), third.tasks)
+})
+
+test('beyond Apache: right after a join a worker heartbeats sooner, so one that gave nothing up joins the second round of a rebalance without waiting a heartbeat interval', async (t) => {
+  const groupId = randomName('connect-group')
+  const config = snapshot(6, 2)
+  // A heartbeat interval longer than the wait below: a round that waited for one would not settle in time.
+  const slow = { sessionTimeoutMs: 90_000, heartbeatIntervalMs: 30_000 }
+  const start = (name: string) => {
+    const w = new TestWorker(name, groupId, config, 'sessioned', 10000, 0, slow)
+    workers.push(w)
+    w.start()
+  }
+  const workers: TestWorker[] = []
+  t.after(() => Promise.all(workers.map((w) => w.stop())))
+  start('w1')
+  await settle(workers, config, 15_000)
+  // w2 joins within w1's quick heartbeats: w1 gives half its work up and joins again; w2, which gave nothing up,
+  // learns of that second round from its own next heartbeat.
+  start('w2')
+  await settle(workers, config, 15_000)
+  assert.equal(workers[1]!.tasks.size, 6)
 })
 
 test('eager workers get complete assignments, and a group mixing protocols falls back to the one all support', async (t) => {
