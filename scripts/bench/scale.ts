@@ -29,6 +29,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { KafkaBasedLog, type LogRecord } from '../../packages/runtime/src/kafka/based-log.ts'
+import { parseProbe } from '../soak/analysis.ts'
 import { bootstrapList, createTopic } from './data.ts'
 import { percentile } from './stats.ts'
 import { type Engine, startWorker, type Worker } from './workers.ts'
@@ -465,16 +466,7 @@ const HEAP_KEYS = ['heapTotalMb', 'newSpaceMb', 'oldSpaceMb', 'codeSpaceMb', 'ex
 
 /** The medians of the probe's lines (JSON, one a line, epoch `t`) from `from` to `to`; undefined when none. */
 export function heapBreakdown(probeLines: string, from: number, to: number): HeapBreakdown | undefined {
-  const lines: Array<Record<string, number>> = []
-  for (const line of probeLines.split('\n')) {
-    if (line.trim() === '') continue
-    try {
-      const x = JSON.parse(line)
-      if (x.t >= from && x.t <= to) lines.push(x)
-    } catch {
-      // a line cut short by a kill
-    }
-  }
+  const lines = parseProbe(probeLines).filter((x) => x.t >= from && x.t <= to)
   if (lines.length === 0) return undefined
   const median = (k: (typeof HEAP_KEYS)[number]) =>
     percentile(

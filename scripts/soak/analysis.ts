@@ -5,6 +5,34 @@
  * sizing and the first offset commits are behind the worker.
  */
 
+/** One line of the probe preloaded into a worker (lag-probe.js); `t` is epoch ms. */
+export interface ProbeLine {
+  t: number
+  lagP50Ms: number
+  lagP99Ms: number
+  lagMaxMs: number
+  heapUsedMb: number
+  heapTotalMb: number
+  newSpaceMb: number
+  oldSpaceMb: number
+  codeSpaceMb: number
+  externalMb: number
+}
+
+/** The probe's lines in a file's text; a line cut short (the worker was killed while writing it) is left out. */
+export function parseProbe(text: string): ProbeLine[] {
+  const lines: ProbeLine[] = []
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    try {
+      lines.push(JSON.parse(line))
+    } catch {
+      // cut short
+    }
+  }
+  return lines
+}
+
 /** One sample of a metric, `t` in ms since the load started. */
 export interface Sample {
   t: number

@@ -22,7 +22,7 @@ import { createTopic, JSON_TRANSFORMS, jsonRecord, LineCounter, line } from '../
 import { scaleWorkerConfig } from '../bench/scale.ts'
 import { startWorker, type Worker } from '../bench/workers.ts'
 import { REPO_ROOT, startKafka } from '../kafka/harness.ts'
-import { type Growth, growth, type Sample, type Series, soakWindows, verdict } from './analysis.ts'
+import { type Growth, growth, parseProbe, type Sample, type Series, soakWindows, verdict } from './analysis.ts'
 import { SOAK_RESULTS_DIR, type SoakResults, type SoakWorkerResult } from './results.ts'
 
 const USAGE = `Usage: npm run soak -- (--hours N | --minutes N) [options]
@@ -351,21 +351,7 @@ async function runSoak(options: Exclude<ReturnType<typeof parseArgsOrThrow>, { h
     const results: SoakWorkerResult[] = []
     const series: Series[] = []
     for (const [i, x] of workers.entries()) {
-      const probe = (await readFile(x.probe, 'utf8').catch(() => ''))
-        .split('\n')
-        .filter((l) => l.trim())
-        .map(
-          (l) =>
-            JSON.parse(l) as {
-              t: number
-              lagP99Ms: number
-              heapUsedMb: number
-              heapTotalMb: number
-              newSpaceMb: number
-              oldSpaceMb: number
-              externalMb: number
-            },
-        )
+      const probe = parseProbe(await readFile(x.probe, 'utf8').catch(() => ''))
       // The probe's clock is the epoch: put its samples on the load's clock.
       const epochAtT0 = Date.now() - (performance.now() - t0)
       const at = (t: number) => t - epochAtT0

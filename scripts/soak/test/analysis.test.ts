@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { growth, type Sample, type Series, soakWindows, verdict, windowStat } from '../analysis.ts'
+import { growth, parseProbe, type Sample, type Series, soakWindows, verdict, windowStat } from '../analysis.ts'
 
 const MINUTE = 60_000
 
@@ -79,4 +79,13 @@ test('memory fails at 5 % growth; lag only when it also grew by the floor; a ser
       'worker 1 RSS: too few samples for a first settled and a last window',
     ],
   })
+})
+
+test('the probe’s file is read line by line; a blank line and one cut short by a kill are left out', () => {
+  const text = '{"t":1,"lagP99Ms":2,"heapTotalMb":60}\n\n{"t":2,"lagP99Ms":3,"heapTotalMb":61}\n{"t":3,"lagP9'
+  assert.deepEqual(parseProbe(text), [
+    { t: 1, lagP99Ms: 2, heapTotalMb: 60 },
+    { t: 2, lagP99Ms: 3, heapTotalMb: 61 },
+  ])
+  assert.deepEqual(parseProbe(''), [])
 })

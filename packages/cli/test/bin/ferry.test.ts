@@ -22,6 +22,23 @@ test('bin/ferry.js starts from the system Node (older than 24 here) and hands ov
   assert.match(stdout, /^\d+\.\d+\.\d+\n$/, `ferry --version under ${node} ${version.trim()}`)
 })
 
+/** A standalone worker file in `dir` whose broker does not answer: the worker keeps retrying, and runs. */
+async function workerFile(dir: string): Promise<string> {
+  const worker = join(dir, 'worker.properties')
+  await writeFile(
+    worker,
+    [
+      'bootstrap.servers=127.0.0.1:1',
+      'key.converter=org.apache.kafka.connect.storage.StringConverter',
+      'value.converter=org.apache.kafka.connect.storage.StringConverter',
+      `offset.storage.file.filename=${join(dir, 'offsets')}`,
+      'listeners=http://127.0.0.1:0',
+      '',
+    ].join('\n'),
+  )
+  return worker
+}
+
 /**
  * Starts `ferry standalone` on a worker file whose broker does not answer (the worker keeps retrying) and, once the
  * worker logged its first line (main runs after any re-exec), reads its command line from /proc; then stops it.
@@ -30,18 +47,7 @@ test('bin/ferry.js starts from the system Node (older than 24 here) and hands ov
 async function workerCommandLine(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bin-'))
   try {
-    const worker = join(dir, 'worker.properties')
-    await writeFile(
-      worker,
-      [
-        'bootstrap.servers=127.0.0.1:1',
-        'key.converter=org.apache.kafka.connect.storage.StringConverter',
-        'value.converter=org.apache.kafka.connect.storage.StringConverter',
-        `offset.storage.file.filename=${join(dir, 'offsets')}`,
-        'listeners=http://127.0.0.1:0',
-        '',
-      ].join('\n'),
-    )
+    const worker = await workerFile(dir)
     const child = spawn(process.execPath, [...nodeArgs, BIN, 'standalone', worker], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,18 +85,7 @@ test('the worker commands run on V8 with a fixed young generation of 16 MiB semi
 test('the worker commands cut small Buffers from pools of 8 KiB, not Node 24’s 64 KiB (one kept Buffer keeps its pool)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bin-'))
   try {
-    const worker = join(dir, 'worker.properties')
-    await writeFile(
-      worker,
-      [
-        'bootstrap.servers=127.0.0.1:1',
-        'key.converter=org.apache.kafka.connect.storage.StringConverter',
-        'value.converter=org.apache.kafka.connect.storage.StringConverter',
-        `offset.storage.file.filename=${join(dir, 'offsets')}`,
-        'listeners=http://127.0.0.1:0',
-        '',
-      ].join('\n'),
-    )
+    const worker = await workerFile(dir)
     // Preloaded into the worker's process (also after its re-exec): says the pool size once the worker runs.
     const probe = `data:text/javascript,setTimeout(() => console.error('poolSize=' + Buffer.poolSize), 1000).unref()`
     const child = spawn(process.execPath, ['--import', probe, BIN, 'standalone', worker], {

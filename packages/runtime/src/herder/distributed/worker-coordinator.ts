@@ -86,7 +86,6 @@ export interface WorkerCoordinatorOptions extends ConnectionSettings {
   now?: () => number
 }
 
-/** See the module comment. */
 /**
  * Right after a join, a member heartbeats after 100 ms, then doubles the wait up to `heartbeat.interval.ms`. Moving
  * work takes incremental cooperative rebalancing two rounds: the members that gave work up join again at once, and a
@@ -96,6 +95,7 @@ export interface WorkerCoordinatorOptions extends ConnectionSettings {
  */
 const FOLLOW_UP_HEARTBEAT_MS = 100
 
+/** See the module comment. */
 export class WorkerCoordinator {
   readonly #options: WorkerCoordinatorOptions
   readonly #mode: ConnectProtocolCompatibility
